@@ -1,0 +1,48 @@
+// One lint configuration for every package. The module-boundary rule enforces the import
+// graph of the design brief (DESIGN.md §2): a package may import only the packages its tag
+// allows, and never another package's files by a relative path.
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+export default [
+  {
+    ignores: ['**/node_modules/**', '**/dist/**', '**/.nx/**', '**/.angular/**', 'web/**/*.html', '**/test-output/**'],
+  },
+  {
+    files: ['**/*.ts', '**/*.mts', '**/*.js', '**/*.mjs'],
+    languageOptions: {
+      parser: tseslint.parser,
+      ecmaVersion: 'latest',
+      sourceType: 'module',
+    },
+    plugins: { '@nx': nx, '@typescript-eslint': tseslint.plugin },
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'scope:protocol', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'scope:broker', onlyDependOnLibsWithTags: ['scope:protocol'] },
+            { sourceTag: 'scope:agent', onlyDependOnLibsWithTags: ['scope:protocol'] },
+            { sourceTag: 'scope:marketplace', onlyDependOnLibsWithTags: ['scope:protocol'] },
+            { sourceTag: 'scope:plugin', onlyDependOnLibsWithTags: ['scope:protocol'] },
+            { sourceTag: 'scope:web', onlyDependOnLibsWithTags: ['scope:protocol'] },
+            { sourceTag: 'scope:core', onlyDependOnLibsWithTags: ['scope:protocol', 'scope:broker'] },
+            { sourceTag: 'scope:root', onlyDependOnLibsWithTags: ['*'] },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      'no-console': 'error',
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
+    },
+  },
+  {
+    // Command-line entry points, tests and benchmarks may print.
+    files: ['**/bin/**', '**/*.spec.ts', '**/test/**', '**/bench/**', 'scripts/**', '**/cli/**'],
+    rules: { 'no-console': 'off' },
+  },
+];

@@ -1,0 +1,16 @@
+/**
+ * @prophasis/protocol — the contracts every Prophasis package shares: topics, messages,
+ * severities, the plugin manifest, schedule arithmetic, and the shared habits (errors,
+ * logging, configuration, data directory). Imports no other Prophasis package.
+ */
+export * from './severity.js';
+export * from './errors.js';
+export * from './topics.js';
+export * from './schema-common.js';
+export * from './messages.js';
+export * from './manifest.js';
+export * from './schedule.js';
+export * from './logger.js';
+export * from './config.js';
+export * from './data-dir.js';
+export * from './node-version.js';

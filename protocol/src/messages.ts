@@ -1,0 +1,320 @@
+import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { randomUUID } from 'node:crypto';
+import { ProtocolErrors, type ProphasisError } from './errors.js';
+import { RESULT_TYPES } from './severity.js';
+import { Id, Interval, Params, PluginId, SemVer, Sha256, Timestamp } from './schema-common.js';
+import type { Channel } from './topics.js';
+
+/**
+ * Every MQTT payload is one JSON envelope `{ v, type, id, ts, body }` (DESIGN.md §3). Each
+ * message type is defined here exactly once, as a TypeBox schema: the same object is the
+ * TypeScript type (`Static`), the runtime validator (compiled below) and the JSON Schema
+ * (TypeBox schemas are JSON Schema) that the REST API's OpenAPI document reuses.
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** Largest payload accepted on `cmd` (a bundle of 5 MiB packed travels as base64). */
+export const MAX_CMD_BYTES = 8 * 1024 * 1024;
+/** Largest payload accepted on `res` and `state`. */
+export const MAX_RES_BYTES = 1024 * 1024;
+
+const Message4k = Type.String({ maxLength: 4096 });
+const Reason = Type.String({ maxLength: 2048 });
+
+// ---- core → agent (`cmd`) -------------------------------------------------------------
+
+export const BundleInstallBody = Type.Object(
+  {
+    pluginId: PluginId,
+    version: SemVer,
+    sha256: Sha256,
+    /** The signed zip, base64. */
+    bundle: Type.String({ maxLength: Math.ceil((5 * 1024 * 1024 * 4) / 3) + 4 }),
+  },
+  { additionalProperties: false },
+);
+
+export const BundleRemoveBody = Type.Object(
+  { pluginId: PluginId, version: SemVer, sha256: Sha256 },
+  { additionalProperties: false },
+);
+
+export const PlanEntry = Type.Object(
+  {
+    /** Stable key of this entry within the plan (check and plugin). */
+    key: Type.String({ minLength: 1, maxLength: 200 }),
+    checkId: Id,
+    pluginId: PluginId,
+    version: SemVer,
+    sha256: Sha256,
+    params: Params,
+    intervals: Type.Array(Interval, { minItems: 1, maxItems: 32 }),
+    timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const PlanSetBody = Type.Object(
+  {
+    /** Increases with every plan the core publishes for this agent. */
+    revision: Type.Integer({ minimum: 0 }),
+    maxLatenessMs: Type.Integer({ minimum: 0, maximum: 7 * 24 * 3_600_000 }),
+    entries: Type.Array(PlanEntry, { maxItems: 2000 }),
+  },
+  { additionalProperties: false },
+);
+
+export const CheckRunBody = Type.Object(
+  {
+    requestId: Id,
+    checkId: Type.Union([Id, Type.Null()]),
+    pluginId: PluginId,
+    version: SemVer,
+    sha256: Sha256,
+    params: Params,
+    timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+
+export const ConfigSetBody = Type.Object(
+  {
+    logLevel: Type.Optional(Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)))),
+    outboxMaxResults: Type.Optional(Type.Integer({ minimum: 1_000, maximum: 100_000_000 })),
+    outboxMaxAgeMs: Type.Optional(Type.Integer({ minimum: 60_000, maximum: 90 * 24 * 3_600_000 })),
+  },
+  { additionalProperties: false },
+);
+
+// ---- agent → core (`res`) ----------------------------------------------------------------
+
+export const Result = Type.Object(
+  {
+    /** Unique per result; the core stores a result id once however often it arrives. */
+    id: Id,
+    checkId: Type.Union([Id, Type.Null()]),
+    pluginId: PluginId,
+    version: SemVer,
+    /** The scheduled slot this result belongs to; null for "Run now". */
+    slot: Type.Union([Timestamp, Type.Null()]),
+    measuredAt: Timestamp,
+    durationMs: Type.Integer({ minimum: 0, maximum: 86_400_000 }),
+    value: Type.Union([Type.Number(), Type.Null()]),
+    message: Type.Union([Message4k, Type.Null()]),
+    resultType: Type.Union(RESULT_TYPES.map((t) => Type.Literal(t))),
+    /** Set when the result answers a `check.run`. */
+    requestId: Type.Optional(Id),
+  },
+  { additionalProperties: false },
+);
+
+/** Results travel in batches: one MQTT message carries up to 500 of them. */
+export const MAX_RESULTS_PER_MESSAGE = 500;
+export const ResultBody = Type.Object(
+  { results: Type.Array(Result, { minItems: 1, maxItems: MAX_RESULTS_PER_MESSAGE }) },
+  { additionalProperties: false },
+);
+
+export const BundleStatusBody = Type.Object(
+  {
+    pluginId: PluginId,
+    version: SemVer,
+    sha256: Sha256,
+    status: Type.Union([Type.Literal('installed'), Type.Literal('refused'), Type.Literal('removed')]),
+    reason: Type.Optional(Reason),
+  },
+  { additionalProperties: false },
+);
+
+export const AgentReportBody = Type.Object(
+  {
+    /** Slots skipped since the last report because they could only start past maxLateness. */
+    missedSlots: Type.Integer({ minimum: 0 }),
+    /** Results dropped from the outbox by its size or age cap since the last report. */
+    outboxDropped: Type.Integer({ minimum: 0 }),
+    outboxDepth: Type.Integer({ minimum: 0 }),
+    lastError: Type.Union([Reason, Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+
+// ---- agent → core (`state`, retained) ----------------------------------------------------
+
+export const StateBody = Type.Object(
+  {
+    status: Type.Union([Type.Literal('online'), Type.Literal('offline')]),
+    agentVersion: Type.Optional(Type.String({ maxLength: 64 })),
+    platform: Type.Optional(Type.String({ maxLength: 32 })),
+    arch: Type.Optional(Type.String({ maxLength: 32 })),
+    hostname: Type.Optional(Type.String({ maxLength: 255 })),
+    nodeVersion: Type.Optional(Type.String({ maxLength: 32 })),
+    bundles: Type.Optional(Type.Array(Sha256, { maxItems: 1000 })),
+    planRevision: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+
+// ---- enrolment (`prophasis/v1/enrol/{clientId}/req|resp`) --------------------------------
+
+export const EnrolRequestBody = Type.Object(
+  {
+    token: Type.String({ minLength: 16, maxLength: 256 }),
+    hostname: Type.String({ minLength: 1, maxLength: 255 }),
+    platform: Type.String({ maxLength: 32 }),
+    arch: Type.String({ maxLength: 32 }),
+    agentVersion: Type.String({ maxLength: 64 }),
+    nodeVersion: Type.String({ maxLength: 32 }),
+  },
+  { additionalProperties: false },
+);
+
+export const EnrolResponseBody = Type.Object(
+  {
+    status: Type.Union([Type.Literal('accepted'), Type.Literal('refused')]),
+    /** With `accepted`: the agent's id (= MQTT client id = username) and its secret, sent once. */
+    agentId: Type.Optional(Id),
+    secret: Type.Optional(Type.String({ minLength: 32, maxLength: 128 })),
+    hostName: Type.Optional(Type.String({ maxLength: 255 })),
+    /** With `refused`: why (expired, reused, unknown token). */
+    reason: Type.Optional(Reason),
+  },
+  { additionalProperties: false },
+);
+
+// ---- the catalogue -----------------------------------------------------------------------
+
+/** Every message type, its body schema and the one channel it may travel on. */
+export const MESSAGE_TYPES = {
+  'bundle.install': { channel: 'cmd', body: BundleInstallBody },
+  'bundle.remove': { channel: 'cmd', body: BundleRemoveBody },
+  'plan.set': { channel: 'cmd', body: PlanSetBody },
+  'check.run': { channel: 'cmd', body: CheckRunBody },
+  'config.set': { channel: 'cmd', body: ConfigSetBody },
+  result: { channel: 'res', body: ResultBody },
+  'bundle.status': { channel: 'res', body: BundleStatusBody },
+  'agent.report': { channel: 'res', body: AgentReportBody },
+  state: { channel: 'state', body: StateBody },
+  'enrol.request': { channel: 'enrol', body: EnrolRequestBody },
+  'enrol.response': { channel: 'enrol', body: EnrolResponseBody },
+} as const satisfies Record<string, { channel: MessageChannel; body: TObject }>;
+
+/** Agent topics carry `cmd`, `res` and `state`; the enrolment topics carry `enrol`. */
+export type MessageChannel = Channel | 'enrol';
+
+export type MessageType = keyof typeof MESSAGE_TYPES;
+export type BodyOf<T extends MessageType> = Static<(typeof MESSAGE_TYPES)[T]['body']>;
+
+export interface Envelope<T extends MessageType = MessageType> {
+  v: typeof PROTOCOL_VERSION;
+  type: T;
+  id: string;
+  ts: number;
+  body: BodyOf<T>;
+}
+
+/** The discriminated union of all messages: narrow on `type`. */
+export type Message = { [T in MessageType]: Envelope<T> }[MessageType];
+export type CmdMessage = Extract<Message, { type: 'bundle.install' | 'bundle.remove' | 'plan.set' | 'check.run' | 'config.set' }>;
+export type ResMessage = Extract<Message, { type: 'result' | 'bundle.status' | 'agent.report' }>;
+export type StateMessage = Envelope<'state'>;
+export type EnrolMessage = Extract<Message, { type: 'enrol.request' | 'enrol.response' }>;
+
+export type PlanEntry = Static<typeof PlanEntry>;
+export type Result = Static<typeof Result>;
+
+const EnvelopeHeader = Type.Object(
+  {
+    v: Type.Literal(PROTOCOL_VERSION),
+    type: Type.String({ maxLength: 64 }),
+    id: Id,
+    ts: Timestamp,
+    body: Type.Object({}),
+  },
+  { additionalProperties: false },
+);
+
+/** JSON Schema of the full envelope of one message type. */
+export function messageSchema<T extends MessageType>(type: T): TSchema {
+  return Type.Object(
+    { v: Type.Literal(PROTOCOL_VERSION), type: Type.Literal(type), id: Id, ts: Timestamp, body: MESSAGE_TYPES[type].body },
+    { additionalProperties: false, $id: `prophasis.message.${type}` },
+  );
+}
+
+const headerCheck = TypeCompiler.Compile(EnvelopeHeader);
+const bodyChecks = new Map<string, TypeCheck<TObject>>(
+  Object.entries(MESSAGE_TYPES).map(([type, def]) => [type, TypeCompiler.Compile(def.body as TObject)]),
+);
+
+function describeErrors(check: TypeCheck<TSchema>, value: unknown, prefix: string): string {
+  const parts: string[] = [];
+  for (const e of check.Errors(value)) {
+    parts.push(`${prefix}${e.path || '/'}: ${e.message}`);
+    if (parts.length === 3) break;
+  }
+  return parts.join('; ');
+}
+
+/** Validates a body; returns the reason it is invalid, or `undefined`. */
+export function bodyProblem(type: MessageType, body: unknown): string | undefined {
+  const check = bodyChecks.get(type);
+  if (!check) return `unknown type ${JSON.stringify(type)}`;
+  return check.Check(body) ? undefined : describeErrors(check, body, '/body');
+}
+
+export type DecodeResult = { ok: true; message: Message } | { ok: false; error: ProphasisError };
+
+/**
+ * Parses and validates one payload. Never throws: a bad payload yields `{ ok: false }` with a
+ * stable error code and a reason the receiver logs. With `channel`, a type that does not
+ * belong on that channel is refused as well.
+ */
+export function decodeMessage(payload: Uint8Array | string, channel?: MessageChannel): DecodeResult {
+  const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
+  const limit = channel === 'cmd' ? MAX_CMD_BYTES : channel ? MAX_RES_BYTES : MAX_CMD_BYTES;
+  if (size > limit) return { ok: false, error: ProtocolErrors.MESSAGE_TOO_LARGE(`${size} bytes, limit ${limit}`) };
+  let value: unknown;
+  try {
+    value = JSON.parse(typeof payload === 'string' ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));
+  } catch (err) {
+    return { ok: false, error: ProtocolErrors.MALFORMED_JSON((err as Error).message) };
+  }
+  if (!headerCheck.Check(value)) {
+    return { ok: false, error: ProtocolErrors.INVALID_MESSAGE(describeErrors(headerCheck, value, '')) };
+  }
+  const type = value.type;
+  const def = (MESSAGE_TYPES as Record<string, { channel: MessageChannel }>)[type];
+  if (!Object.hasOwn(MESSAGE_TYPES, type) || !def) {
+    return { ok: false, error: ProtocolErrors.UNKNOWN_MESSAGE_TYPE(JSON.stringify(type)) };
+  }
+  if (channel && def.channel !== channel) {
+    return { ok: false, error: ProtocolErrors.WRONG_CHANNEL(`${type} belongs on ${def.channel}, not ${channel}`) };
+  }
+  const problem = bodyProblem(type as MessageType, value.body);
+  if (problem) return { ok: false, error: ProtocolErrors.INVALID_MESSAGE(`${type}: ${problem}`) };
+  return { ok: true, message: value as unknown as Message };
+}
+
+/** Builds a validated envelope; throws `PROTO_INVALID_MESSAGE` for a body that breaks its schema. */
+export function createMessage<T extends MessageType>(
+  type: T,
+  body: BodyOf<T>,
+  options: { id?: string; ts?: number } = {},
+): Envelope<T> {
+  const problem = bodyProblem(type, body);
+  if (problem) throw ProtocolErrors.INVALID_MESSAGE(`${type}: ${problem}`);
+  return { v: PROTOCOL_VERSION, type, id: options.id ?? randomUUID(), ts: options.ts ?? Date.now(), body };
+}
+
+/** Serialises a message for publishing. */
+export function encodeMessage(message: Message | Envelope): Buffer {
+  return Buffer.from(JSON.stringify(message));
+}
+
+/** The channel a message type travels on. */
+export function channelOf(type: MessageType): MessageChannel {
+  return MESSAGE_TYPES[type].channel;
+}
