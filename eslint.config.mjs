@@ -1,10 +1,13 @@
 // One lint configuration for every package. The module-boundary rule enforces the import
 // graph of the design brief (DESIGN.md §2): a package may import only the packages its tag
 // allows, and never another package's files by a relative path.
+import js from '@eslint/js';
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
 export default [
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
   {
     ignores: ['**/node_modules/**', '**/dist/**', '**/.nx/**', '**/.angular/**', 'web/**/*.html', '**/test-output/**'],
   },
@@ -34,6 +37,7 @@ export default [
           ],
         },
       ],
+      'no-undef': 'off', // TypeScript checks this better
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
       'no-console': 'error',
