@@ -1,5 +1,18 @@
 import assert from 'node:assert/strict';
-import { agentIdProblem, agentTopic, ALL_RES_TOPIC, cmdTopic, parseAgentTopic, requireAgentTopic, resTopic, stateTopic } from './index.js';
+import {
+  agentIdProblem,
+  agentTopic,
+  ALL_ENROL_REQUEST_TOPIC,
+  ALL_RES_TOPIC,
+  cmdTopic,
+  enrolRequestTopic,
+  enrolResponseTopic,
+  parseAgentTopic,
+  parseEnrolTopic,
+  requireAgentTopic,
+  resTopic,
+  stateTopic,
+} from './index.js';
 
 describe('topics', () => {
   it('builds the three topics of an agent', () => {
@@ -48,5 +61,15 @@ describe('topics', () => {
       assert.equal(parseAgentTopic(topic), undefined, topic);
     }
     assert.throws(() => requireAgentTopic('x/y'), (err: Error & { code?: string }) => err.code === 'PROTO_INVALID_TOPIC');
+  });
+
+  it('builds and parses the enrolment topics', () => {
+    assert.equal(enrolRequestTopic('enrol-x1'), 'prophasis/v1/enrol/enrol-x1/req');
+    assert.equal(enrolResponseTopic('enrol-x1'), 'prophasis/v1/enrol/enrol-x1/resp');
+    assert.equal(ALL_ENROL_REQUEST_TOPIC, 'prophasis/v1/enrol/+/req');
+    assert.deepEqual(parseEnrolTopic('prophasis/v1/enrol/enrol-x1/req'), { clientId: 'enrol-x1', direction: 'req' });
+    assert.equal(parseEnrolTopic('prophasis/v1/enrol/+/req'), undefined);
+    assert.equal(parseEnrolTopic('prophasis/v1/enrol/a/other'), undefined);
+    assert.throws(() => enrolRequestTopic('a/b'), (err: Error & { code?: string }) => err.code === 'PROTO_INVALID_AGENT_ID');
   });
 });
