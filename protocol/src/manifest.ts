@@ -13,9 +13,10 @@ import { PluginId, SemVer, Sha256 } from './schema-common.js';
  * | `exec:PATH` | absolute path of an executable | running it with an argument list, a timeout and an output cap |
  * | `net.connect:HOST:PORT` | host (or `*`) and port (or `*`) | TCP connects |
  * | `http.request:URL` | `http(s)://host[:port]` prefix, or `*` | HTTP(S) requests |
- * | `os.info` | — | load, memory, CPUs, uptime, hostname, mounts |
+ * | `os.info` | — | load, memory, CPUs, uptime, hostname, mounts, process names |
+ * | `agent.info` | — | the agent's own version, outbox depth and last error |
  */
-export const CAPABILITY_KINDS = ['fs.read', 'exec', 'net.connect', 'http.request', 'os.info'] as const;
+export const CAPABILITY_KINDS = ['fs.read', 'exec', 'net.connect', 'http.request', 'os.info', 'agent.info'] as const;
 export type CapabilityKind = (typeof CAPABILITY_KINDS)[number];
 
 export interface Capability {
@@ -36,7 +37,8 @@ export function parseCapability(text: string): Capability {
   if (!(CAPABILITY_KINDS as readonly string[]).includes(kind)) throw bad(`unknown kind, expected one of ${CAPABILITY_KINDS.join(', ')}`);
   switch (kind) {
     case 'os.info':
-      if (target) throw bad('os.info takes no target');
+    case 'agent.info':
+      if (target) throw bad(`${kind} takes no target`);
       break;
     case 'fs.read':
     case 'exec':

@@ -1,0 +1,142 @@
+/* eslint-disable no-console -- the command-line entry point talks to its user */
+import { createLogger, isProphasisError } from '@prophasis/protocol';
+import { X509Certificate } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { createAgent } from './agent.js';
+import { readAgentConfig } from './config.js';
+import { credentialsPath, readCredentials } from './credentials.js';
+import { enrol } from './enrol.js';
+import { AgentErrors } from './errors.js';
+import { AGENT_VERSION } from './facts.js';
+import { certificateFingerprint } from './tls.js';
+
+const USAGE = `Usage: prophasis-agent <command> [options]
+
+Commands:
+  enroll --server HOST:PORT --token TOKEN --ca-fingerprint SHA256HEX [--force]
+            enrol this host with the Prophasis core (the exact line is printed by
+            \`prophasis host add NAME\`); stores credentials in the data directory.
+            The token may also be given in PROPHASIS_ENROL_TOKEN.
+  run       connect to the core and stay connected until SIGINT/SIGTERM
+  status    show the stored server and agent id
+  help      show this text
+  --version print the agent version
+
+Environment: PROPHASIS_DATA_DIR (data directory), PROPHASIS_LOG_LEVEL,
+PROPHASIS_AGENT_CONFIG (JSON file). See docs/agent.md.
+
+Exit codes: 0 success, 1 failure or refusal (the reason is printed), 2 usage error.`;
+
+/** Exit code for a wrong command line. */
+const EXIT_USAGE = 2;
+
+async function enrollCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      server: { type: 'string' },
+      token: { type: 'string' },
+      'ca-fingerprint': { type: 'string' },
+      force: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const token = values.token ?? process.env.PROPHASIS_ENROL_TOKEN;
+  const missing = [!values.server && '--server', !token && '--token', !values['ca-fingerprint'] && '--ca-fingerprint'].filter(Boolean);
+  if (missing.length > 0) throw AgentErrors.USAGE(`enroll needs ${missing.join(', ')}`);
+  const config = readAgentConfig();
+  // Human-readable lines on stdout; the JSON log only for warnings, on stderr.
+  const logger = createLogger({ name: 'agent', level: process.env.PROPHASIS_LOG_LEVEL ?? 'warn', destination: process.stderr });
+  const outcome = await enrol(
+    {
+      server: values.server as string,
+      token: token as string,
+      caFingerprint: values['ca-fingerprint'] as string,
+      dataDir: config.dataDir,
+      force: values.force,
+      timeoutMs: config.enrolTimeoutMs,
+    },
+    { logger },
+  );
+  console.log(
+    `Enrolled${outcome.hostName ? ` as host ${JSON.stringify(outcome.hostName)}` : ''}.\n` +
+      `  Agent id:    ${outcome.agentId}\n  Server:      ${outcome.server}\n  Credentials: ${outcome.credentialsPath}\n` +
+      `Start the agent with: prophasis-agent run`,
+  );
+  return 0;
+}
+
+async function runCommand(): Promise<number> {
+  const config = readAgentConfig();
+  const logger = createLogger({ name: 'agent', level: config.logLevel });
+  const agent = await createAgent(config, { logger });
+  await agent.start();
+  logger.info({ agentId: agent.agentId, version: AGENT_VERSION, dataDir: config.dataDir }, 'agent started');
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    agent.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  return -1; // keep running
+}
+
+async function statusCommand(): Promise<number> {
+  const config = readAgentConfig();
+  const credentials = await readCredentials(config.dataDir);
+  console.log(
+    `Enrolled.\n  Agent id:       ${credentials.agentId}\n  Server:         ${credentials.server}\n` +
+      `  CA fingerprint: ${certificateFingerprint(new X509Certificate(credentials.caPem))}\n` +
+      `  Credentials:    ${credentialsPath(config.dataDir)}`,
+  );
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command = 'help', ...rest] = argv;
+  switch (command) {
+    case 'enroll':
+    case 'enrol':
+      return enrollCommand(rest);
+    case 'run':
+      if (rest.length > 0) throw AgentErrors.USAGE(`run takes no arguments, got ${rest.join(' ')}`);
+      return runCommand();
+    case 'status':
+      return statusCommand();
+    case '--version':
+    case '-v':
+    case 'version':
+      console.log(AGENT_VERSION);
+      return 0;
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return 0;
+    default:
+      console.error(`Unknown command ${JSON.stringify(command)}.\n\n${USAGE}`);
+      return EXIT_USAGE;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    const usage = isProphasisError(err, AgentErrors.USAGE) || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const e = err as Error & { code?: string };
+    console.error(`prophasis-agent: ${e.code ? `${e.code}: ` : ''}${e.message}`);
+    if (usage) console.error(`\n${USAGE}`);
+    process.exit(usage ? EXIT_USAGE : 1);
+  },
+);

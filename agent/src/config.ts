@@ -1,0 +1,47 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { dataDir, LOG_LEVELS, loadConfig } from '@prophasis/protocol';
+
+/** The agent's configuration (docs/agent.md). Everything has a safe default; most hosts set nothing. */
+export const AgentConfigSchema = Type.Object(
+  {
+    /** Where credentials.json (and later the bundles and the outbox) live. */
+    dataDir: Type.String({ minLength: 1 }),
+    logLevel: Type.Union([...LOG_LEVELS, 'silent'].map((l) => Type.Literal(l))),
+    keepaliveSeconds: Type.Integer({ minimum: 5, maximum: 3600 }),
+    connectTimeoutMs: Type.Integer({ minimum: 100, maximum: 300_000 }),
+    enrolTimeoutMs: Type.Integer({ minimum: 100, maximum: 300_000 }),
+    reconnectInitialMs: Type.Integer({ minimum: 1, maximum: 3_600_000 }),
+    reconnectMaxMs: Type.Integer({ minimum: 1, maximum: 3_600_000 }),
+    reconnectResetAfterMs: Type.Integer({ minimum: 0, maximum: 86_400_000 }),
+  },
+  { additionalProperties: false },
+);
+export type AgentConfig = Static<typeof AgentConfigSchema>;
+
+/**
+ * Reads the agent's configuration: defaults ← `PROPHASIS_AGENT_CONFIG` (a JSON file) ←
+ * environment ← `overrides`. Throws `PROTO_INVALID_CONFIG` naming the bad key.
+ */
+export function readAgentConfig(environment: NodeJS.ProcessEnv = process.env, overrides: Partial<AgentConfig> = {}): AgentConfig {
+  const dir = overrides.dataDir ?? dataDir('agent', environment);
+  return loadConfig({
+    schema: AgentConfigSchema,
+    defaults: {
+      dataDir: dir,
+      logLevel: 'info',
+      keepaliveSeconds: 30, // MQTT keepalive; the broker drops us after 1.5× this without traffic
+      connectTimeoutMs: 30_000, // 30 s from TCP connect to CONNACK
+      enrolTimeoutMs: 30_000, // 30 s from CONNECT to enrol.response
+      reconnectInitialMs: 1_000, // 1 s: first reconnect delay bound (full jitter: uniform in [0, bound])
+      reconnectMaxMs: 60_000, // 1 min: the bound stops doubling here
+      reconnectResetAfterMs: 60_000, // 1 min: a connection that lasted longer resets the backoff
+    },
+    env: {
+      dataDir: 'PROPHASIS_DATA_DIR',
+      logLevel: 'PROPHASIS_LOG_LEVEL',
+    },
+    environment,
+    ...(environment.PROPHASIS_AGENT_CONFIG ? { file: environment.PROPHASIS_AGENT_CONFIG } : {}),
+    overrides: { ...overrides, dataDir: dir },
+  });
+}

@@ -1,0 +1,23 @@
+import { defineErrors } from '@prophasis/protocol';
+
+/**
+ * The agent's error catalogue. Codes are stable: operators and docs refer to them
+ * (docs/agent.md lists what each one means and what to do).
+ */
+export const AgentErrors = defineErrors('AGENT', {
+  USAGE: { status: 400, message: 'Invalid command line' },
+  INVALID_SERVER: { status: 400, message: 'Invalid server address, expected HOST:PORT' },
+  INVALID_FINGERPRINT: { status: 400, message: 'Invalid CA fingerprint, expected 64 hex digits (SHA-256)' },
+  CA_FINGERPRINT_MISMATCH: { status: 403, message: 'The server presented a CA whose fingerprint does not match --ca-fingerprint; nothing was sent' },
+  TLS_PROBE_FAILED: { status: 502, message: 'Could not complete a TLS handshake with the server' },
+  ENROL_CONNECT_FAILED: { status: 502, message: 'Could not connect to the server for enrolment' },
+  ENROL_REFUSED: { status: 403, message: 'The server refused the enrolment' },
+  ENROL_TIMEOUT: { status: 504, message: 'No enrolment response from the server in time' },
+  ENROL_INVALID_RESPONSE: { status: 502, message: 'The server sent an unusable enrolment response' },
+  ALREADY_ENROLLED: { status: 409, message: 'This agent is already enrolled; pass --force to replace its credentials' },
+  CREDENTIALS_MISSING: { status: 404, message: 'No credentials: enrol this agent first with `prophasis-agent enroll`' },
+  CREDENTIALS_PERMISSIONS: { status: 403, message: 'Credentials are readable by others; refusing to use them' },
+  CREDENTIALS_INVALID: { status: 500, message: 'The credentials file is damaged' },
+  NOT_CONNECTED: { status: 503, message: 'The agent is not running' },
+  PUBLISH_REFUSED: { status: 400, message: 'Message may not be published on this channel' },
+});
