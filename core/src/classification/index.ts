@@ -1,0 +1,9 @@
+/**
+ * Classification: sandboxed Lua classifiers (wasmoon) in a pool of worker threads.
+ * See docs/classifiers.md.
+ */
+export { createClassificationEngine, type ClassificationEngine, type ClassificationDeps } from './engine.js';
+export { readClassificationConfig, CLASSIFICATION_DEFAULTS, ClassificationConfigSchema, type ClassificationConfig } from './config.js';
+export { ClassificationErrors } from './errors.js';
+export { runClassifierTestCommand, type CommandResult } from './test-command.js';
+export { CLASSIFIER_SEVERITIES, type ClassifyRequest, type ClassifyOutcome, type ClassifierErrorKind, type ClassifierParam } from './types.js';
