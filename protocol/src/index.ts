@@ -14,3 +14,6 @@ export * from './logger.js';
 export * from './config.js';
 export * from './data-dir.js';
 export * from './node-version.js';
+export * from './plugin-sdk.js';
+export * from './api.js';
+export * from './bundle/index.js';

@@ -1,0 +1,9 @@
+/**
+ * The browser-safe part of the protocol: no Node.js modules anywhere below this file. The web
+ * console imports only this entry (`@prophasis/protocol/browser`); `index.ts` also exports the
+ * Node-only helpers (logger, data directory, bundles).
+ */
+export * from './severity.js';
+export * from './schema-common.js';
+export * from './schedule.js';
+export * from './api.js';

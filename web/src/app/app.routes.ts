@@ -1,0 +1,31 @@
+import type { Routes } from '@angular/router';
+import { authGuard, guestGuard } from './core/auth.guard';
+import { ShellComponent } from './core/shell.component';
+
+/** Every feature is a lazy chunk (`features/<feature>/<feature>.routes.ts`). */
+export const routes: Routes = [
+  { path: 'login', canMatch: [guestGuard], title: 'Sign in · Prophasis', loadComponent: () => import('./features/auth/login.component').then((m) => m.LoginComponent) },
+  { path: 'setup', canMatch: [guestGuard], title: 'Set up · Prophasis', loadComponent: () => import('./features/auth/setup.component').then((m) => m.SetupComponent) },
+  {
+    path: '',
+    component: ShellComponent,
+    canMatch: [authGuard],
+    children: [
+      { path: '', pathMatch: 'full', redirectTo: 'dashboard' },
+      { path: 'dashboard', loadChildren: () => import('./features/dashboard/dashboard.routes') },
+      { path: 'hosts', loadChildren: () => import('./features/hosts/hosts.routes') },
+      { path: 'host-groups', loadChildren: () => import('./features/host-groups/host-groups.routes') },
+      { path: 'plugins', loadChildren: () => import('./features/plugins/plugins.routes') },
+      { path: 'checks', loadChildren: () => import('./features/checks/checks.routes') },
+      { path: 'schedules', loadChildren: () => import('./features/schedules/schedules.routes') },
+      { path: 'services', loadChildren: () => import('./features/services/services.routes') },
+      { path: 'alerts', loadChildren: () => import('./features/alerts/alerts.routes') },
+      { path: 'marketplace', loadChildren: () => import('./features/marketplace/marketplace.routes') },
+      { path: 'users', loadChildren: () => import('./features/users/users.routes') },
+      { path: 'settings', loadChildren: () => import('./features/settings/settings.routes') },
+      { path: 'system-log', loadChildren: () => import('./features/system-log/system-log.routes') },
+      { path: '**', title: 'Not found · Prophasis', loadComponent: () => import('./shared/ui/not-found.component').then((m) => m.NotFoundComponent) },
+    ],
+  },
+  { path: '**', redirectTo: '' },
+];

@@ -1,0 +1,23 @@
+import type { IconName } from '../shared/ui/icon.component';
+
+export interface NavItem {
+  path: string;
+  label: string;
+  icon: IconName;
+}
+
+/** Every section of the console, in the order the navigation shows them. */
+export const NAVIGATION: readonly NavItem[] = [
+  { path: '/dashboard', label: 'Dashboard', icon: 'dashboard' },
+  { path: '/hosts', label: 'Hosts', icon: 'host' },
+  { path: '/host-groups', label: 'Host groups', icon: 'group' },
+  { path: '/plugins', label: 'Plugins', icon: 'plugin' },
+  { path: '/checks', label: 'Checks', icon: 'check' },
+  { path: '/schedules', label: 'Schedules', icon: 'schedule' },
+  { path: '/services', label: 'Services', icon: 'service' },
+  { path: '/alerts', label: 'Alerts', icon: 'alert' },
+  { path: '/marketplace', label: 'Marketplace', icon: 'store' },
+  { path: '/users', label: 'Users', icon: 'users' },
+  { path: '/settings', label: 'Settings', icon: 'settings' },
+  { path: '/system-log', label: 'System log', icon: 'log' },
+];

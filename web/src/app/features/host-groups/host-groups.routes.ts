@@ -1,0 +1,19 @@
+import type { Routes } from '@angular/router';
+import type { HostGroup } from '../../core/protocol';
+import { count, listRoute } from '../../shared/ui/list-route';
+
+export default [
+  listRoute<HostGroup>({
+    title: 'Host groups',
+    resource: 'groups',
+    noun: 'host group',
+    help: 'A host group is a named set of hosts and other groups. Checks, services and alerts can name a group instead of listing every host.',
+    deletable: true,
+    columns: [
+      { key: 'name', label: 'Name', sortable: true },
+      { key: 'description', label: 'Description' },
+      { key: 'hosts', label: 'Hosts', value: (g) => count(g.hostIds) },
+      { key: 'groups', label: 'Groups', value: (g) => count(g.groupIds) },
+    ],
+  }),
+] satisfies Routes;
