@@ -1,0 +1,2 @@
+export * from './presence.js';
+export type * from './store.js';

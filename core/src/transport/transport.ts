@@ -1,0 +1,220 @@
+import { brokerDefaults, createBroker, ensurePki, type Broker, type BrokerSettings, type ClientAuthenticator, type ClientIdentity, type SecurityEvent } from '@prophasis/broker';
+import {
+  ALL_ENROL_REQUEST_TOPIC,
+  ALL_RES_TOPIC,
+  ALL_STATE_TOPIC,
+  channelOf,
+  cmdTopic,
+  decodeMessage,
+  encodeMessage,
+  enrolResponseTopic,
+  parseAgentTopic,
+  parseEnrolTopic,
+  type CmdMessage,
+  type Logger,
+  type ProphasisError,
+  type ResMessage,
+  type StateMessage,
+} from '@prophasis/protocol';
+import { createHash, X509Certificate } from 'node:crypto';
+import { join } from 'node:path';
+import type { EnrolmentResponder } from '../enrolment/responder.js';
+import type { TransportConfig } from './config.js';
+import { TransportErrors } from './errors.js';
+import { createExternalBus, readCa, type Bus } from './external.js';
+import type { SystemLog } from './system-log.js';
+
+export type ResultHandler = (agentId: string, message: ResMessage) => Promise<void>;
+export type StateHandler = (agentId: string, message: StateMessage) => Promise<void>;
+
+/** The core's side of MQTT: commands out, validated results and states in. */
+export interface Transport {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Publishes a `cmd` message to one agent, QoS 1 (queued by the broker while the agent is away). */
+  publishCommand(agentId: string, message: CmdMessage): Promise<void>;
+  /**
+   * Registers the consumer of `res` messages. Handlers run in registration order; the agent's
+   * PUBACK is sent only after they resolve, and a rejection withholds it (the agent resends).
+   */
+  onResult(handler: ResultHandler): void;
+  /** Registers a consumer of `state` messages (presence). */
+  onState(handler: StateHandler): void;
+  /** SHA-256 hex of the CA agents pin (embedded mode, or the external CA file); '' when unknown. Set by start(). */
+  readonly caFingerprint: string;
+  /** The port agents connect to; set by start(). */
+  readonly mqttPort: number;
+}
+
+export interface TransportDeps {
+  logger: Logger;
+  systemLog: SystemLog;
+  /** Decides every CONNECT of the embedded broker (the agent registry). */
+  authenticator: ClientAuthenticator;
+  /** Answers `enrol.request` messages. */
+  enrolment: EnrolmentResponder;
+}
+
+function describePublisher(p: ClientIdentity): string {
+  return p.role === 'agent' ? `agent ${p.agentId}` : p.role === 'enrolment' ? `enrolling client ${p.clientId}` : 'the service client';
+}
+
+/** At most this many system-log entries per publisher and minute for invalid messages (the pino log keeps all). */
+const INVALID_LOG_PER_MINUTE = 10;
+
+/**
+ * Creates the transport. Embedded mode (no `mqttUrl`): the PKI in `<dataDir>/pki` and the
+ * embedded TLS broker, whose ACLs guarantee that a message on `agents/{id}/res|state` was
+ * published by agent `{id}` and on `enrol/{clientId}/req` by that enrolling client — the
+ * topic names the publisher. External mode: an MQTT.js client of `mqttUrl`; the topic is then
+ * trusted as far as the external broker's ACLs make it trustworthy (docs/external-broker.md).
+ * Every payload is validated with `decodeMessage`; an invalid one is logged with its reason
+ * and dropped, never thrown.
+ */
+export function createTransport(config: TransportConfig, deps: TransportDeps): Transport {
+  const log = deps.logger.child({ component: 'transport' });
+  const resultHandlers: ResultHandler[] = [];
+  const stateHandlers: StateHandler[] = [];
+  const invalidCounts = new Map<string, { minute: number; count: number }>();
+  let bus: Bus | undefined;
+  let caFingerprint = '';
+  let mqttPort = 0;
+
+  function refuse(publisher: string, topic: string, error: ProphasisError | string, size: number): void {
+    const reason = typeof error === 'string' ? error : error.message;
+    const code = typeof error === 'string' ? 'CORE_TRANSPORT_BAD_TOPIC' : error.code;
+    log.warn({ publisher, topic, code, reason, bytes: size }, 'invalid message dropped');
+    const minute = Math.floor(Date.now() / 60_000);
+    const seen = invalidCounts.get(publisher);
+    const entry = seen && seen.minute === minute ? seen : { minute, count: 0 };
+    entry.count++;
+    invalidCounts.set(publisher, entry);
+    if (invalidCounts.size > 10_000) invalidCounts.clear();
+    if (entry.count <= INVALID_LOG_PER_MINUTE) {
+      deps.systemLog.write('warn', 'transport', 'invalid message dropped', { publisher, topic, code, reason, bytes: size });
+    }
+  }
+
+  /**
+   * Routes one inbound publish. Rejects only when a consumer failed (so the PUBACK is withheld).
+   * `publisher` is passed by a broker that reports who published; the embedded broker's ACL
+   * already guarantees the match, this is a second line of defence.
+   */
+  async function dispatch(topic: string, payload: Buffer, publisher?: ClientIdentity): Promise<void> {
+    const agentTopic = parseAgentTopic(topic);
+    if (agentTopic) {
+      const { agentId, channel } = agentTopic;
+      if (channel === 'cmd') return; // our own commands, echoed by an external broker
+      if (publisher && !(publisher.role === 'agent' && publisher.agentId === agentId)) {
+        return refuse(agentId, topic, `published by ${describePublisher(publisher)}, not by agent ${agentId}`, payload.length);
+      }
+      const decoded = decodeMessage(payload, channel);
+      if (!decoded.ok) return refuse(agentId, topic, decoded.error, payload.length);
+      if (channel === 'res') {
+        for (const handler of resultHandlers) await handler(agentId, decoded.message as ResMessage);
+      } else {
+        for (const handler of stateHandlers) await handler(agentId, decoded.message as StateMessage);
+      }
+      return;
+    }
+    const enrolTopic = parseEnrolTopic(topic);
+    if (enrolTopic?.direction === 'req') {
+      if (publisher && !(publisher.role === 'enrolment' && publisher.clientId === enrolTopic.clientId)) {
+        return refuse(enrolTopic.clientId, topic, `published by ${describePublisher(publisher)}, not by ${enrolTopic.clientId}`, payload.length);
+      }
+      const decoded = decodeMessage(payload, 'enrol');
+      if (!decoded.ok) return refuse(enrolTopic.clientId, topic, decoded.error, payload.length);
+      if (decoded.message.type !== 'enrol.request') return refuse(enrolTopic.clientId, topic, `${decoded.message.type} is not a request`, payload.length);
+      const response = await deps.enrolment.handle(enrolTopic.clientId, decoded.message);
+      // QoS 1, never retained: the secret must reach this one client and stay nowhere else.
+      if (response && bus) await bus.publish(enrolResponseTopic(enrolTopic.clientId), encodeMessage(response), { qos: 1, retain: false });
+      return;
+    }
+    if (enrolTopic?.direction === 'resp') return; // our own answers, echoed by an external broker
+    refuse('unknown', topic, 'not a Prophasis agent or enrolment topic', payload.length);
+  }
+
+  async function embeddedBus(): Promise<Bus> {
+    const pki = await ensurePki(join(config.dataDir, 'pki'), { hostnames: config.pkiHostnames, ips: config.pkiIps, logger: deps.logger });
+    const settings: BrokerSettings = {
+      ...brokerDefaults(join(config.dataDir, 'mqtt-sessions')),
+      port: config.mqttPort,
+      host: config.mqttHost,
+      ...(config.broker as Partial<BrokerSettings>),
+    };
+    const broker: Broker = createBroker(
+      { ...settings, tls: { serverCertPem: pki.serverCertPem, serverKeyPem: pki.serverKeyPem, caCertPem: pki.caCertPem } },
+      {
+        logger: deps.logger,
+        authenticator: deps.authenticator,
+        onSecurityEvent: (e: SecurityEvent) =>
+          deps.systemLog.write('warn', 'broker', `${e.kind}: ${e.reason}`, { ...e }),
+      },
+    );
+    const unsubscribers: (() => Promise<void>)[] = [];
+    return {
+      async start() {
+        const { port } = await broker.start();
+        return { port, caFingerprint: pki.caFingerprint };
+      },
+      async stop() {
+        for (const unsubscribe of unsubscribers.splice(0)) await unsubscribe();
+        await broker.stop();
+      },
+      publish: (topic, payload, opts) => broker.publish(topic, payload, opts),
+      async subscribe(filters, handler) {
+        for (const filter of filters) unsubscribers.push(await broker.subscribe(filter, handler));
+      },
+    };
+  }
+
+  return {
+    async start() {
+      if (bus) return;
+      if (config.mqttUrl) {
+        const caPem = await readCa(config.mqttCaFile);
+        const external = createExternalBus(config, { logger: deps.logger, ...(caPem ? { caPem } : {}) });
+        const started = await external.start();
+        mqttPort = started.port;
+        caFingerprint = caPem ? createHash('sha256').update(new X509Certificate(caPem).raw).digest('hex') : '';
+        bus = external;
+      } else {
+        const embedded = await embeddedBus();
+        const started = await embedded.start();
+        mqttPort = started.port;
+        caFingerprint = started.caFingerprint;
+        bus = embedded;
+      }
+      await bus.subscribe([ALL_RES_TOPIC, ALL_STATE_TOPIC, ALL_ENROL_REQUEST_TOPIC], dispatch);
+      log.info({ mode: config.mqttUrl ? 'external' : 'embedded', port: mqttPort, caFingerprint }, 'transport started');
+    },
+
+    async stop() {
+      const b = bus;
+      bus = undefined;
+      if (b) await b.stop();
+    },
+
+    async publishCommand(agentId, message) {
+      if (!bus) throw TransportErrors.NOT_STARTED();
+      if (channelOf(message.type) !== 'cmd') throw TransportErrors.NOT_A_COMMAND(message.type);
+      await bus.publish(cmdTopic(agentId), encodeMessage(message), { qos: 1, retain: false });
+    },
+
+    onResult(handler) {
+      resultHandlers.push(handler);
+    },
+
+    onState(handler) {
+      stateHandlers.push(handler);
+    },
+
+    get caFingerprint() {
+      return caFingerprint;
+    },
+
+    get mqttPort() {
+      return mqttPort;
+    },
+  };
+}
