@@ -15,6 +15,18 @@ export const CoreConfigSchema = Type.Object(
     /** Empty: the embedded broker. `mqtts://…` or `mqtt://…`: an external broker. */
     mqttUrl: Type.String(),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+    /** Base URL people reach the console at; empty: `http://localhost:<httpPort>`. Used in printed links. */
+    publicUrl: Type.String(),
+    /** Trust `X-Forwarded-*` headers from a reverse proxy in front of the core. */
+    trustProxy: Type.Boolean(),
+    /** Secure flag of the session cookie: `auto` sets it when the request came over HTTPS. */
+    cookieSecure: Type.Union([Type.Literal('auto'), Type.Literal('always'), Type.Literal('never')]),
+    /** Folder with the console's build; empty: `web/dist/web/browser` of this checkout. */
+    webRoot: Type.String(),
+    sessionTtlMs: Type.Integer({ minimum: 60_000, maximum: 30 * 86_400_000 }),
+    setupTokenTtlMs: Type.Integer({ minimum: 60_000, maximum: 7 * 86_400_000 }),
+    loginAttempts: Type.Integer({ minimum: 1, maximum: 1000 }),
+    loginWindowMs: Type.Integer({ minimum: 1000, maximum: 86_400_000 }),
   },
   { additionalProperties: false },
 );
@@ -34,6 +46,14 @@ export function readCoreConfig(environment: NodeJS.ProcessEnv = process.env, ove
       databaseUrl: '', // SQLite file in dataDir
       mqttUrl: '', // embedded broker
       logLevel: 'info',
+      publicUrl: '', // http://localhost:<httpPort>
+      trustProxy: false, // direct connections; set true only behind a reverse proxy you control
+      cookieSecure: 'auto', // Secure when the request arrived over HTTPS
+      webRoot: '', // web/dist/web/browser of this checkout
+      sessionTtlMs: 43_200_000, // 12 hours, then sign in again
+      setupTokenTtlMs: 3_600_000, // 1 hour; a fresh link is logged when it expires while no user exists
+      loginAttempts: 5, // sign-in attempts per IP address and per user name …
+      loginWindowMs: 60_000, // … per minute
     },
     env: {
       httpPort: 'PROPHASIS_HTTP_PORT',
@@ -42,6 +62,11 @@ export function readCoreConfig(environment: NodeJS.ProcessEnv = process.env, ove
       databaseUrl: 'DATABASE_URL',
       mqttUrl: 'PROPHASIS_MQTT_URL',
       logLevel: 'PROPHASIS_LOG_LEVEL',
+      httpHost: 'PROPHASIS_HTTP_HOST',
+      publicUrl: 'PROPHASIS_PUBLIC_URL',
+      trustProxy: 'PROPHASIS_TRUST_PROXY',
+      cookieSecure: 'PROPHASIS_COOKIE_SECURE',
+      webRoot: 'PROPHASIS_WEB_ROOT',
     },
     environment,
     ...(environment.PROPHASIS_CONFIG ? { file: environment.PROPHASIS_CONFIG } : {}),

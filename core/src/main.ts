@@ -1,28 +1,107 @@
 import { createLogger, type Logger } from '@prophasis/protocol';
-import type { CoreConfig } from './config.js';
+import { createAuditTrail } from './audit/audit.js';
+import { databaseAuditStore } from './audit/store.js';
+import { createSetupAnnouncer } from './auth/announcer.js';
+import { createAuth } from './auth/auth.js';
+import { databaseAuthStore } from './auth/store.js';
+import { sqlitePath, type CoreConfig } from './config.js';
+import { createDatabase, type Database } from './db/index.js';
+import { createEventBus, type EventBus } from './http/events.js';
 import { createHttpServer } from './http/server.js';
 
 /** A running core, as the composition root assembled it. */
 export interface Core {
   readonly config: CoreConfig;
   readonly logger: Logger;
+  readonly db: Database;
+  readonly events: EventBus;
   readonly httpPort: number;
+  /** Where people reach the console, e.g. `http://localhost:8080`. */
+  readonly baseUrl: string;
+  /** The one-time first-run link while no user exists, else undefined. */
+  setupLink(): string | undefined;
+  stop(): Promise<void>;
+}
+
+/** One started part of the core; stopped in reverse order of starting. */
+interface Subsystem {
+  name: string;
+  start(): Promise<unknown>;
   stop(): Promise<void>;
 }
 
 /**
- * The composition root: builds every subsystem from the configuration, wires them through the
- * small interfaces they declare, and starts them in dependency order (stopped in reverse).
+ * The composition root: opens and migrates the database (a failed migration stops the start
+ * and changes nothing), builds every subsystem with `createX(config, deps)` wiring them through
+ * the small interfaces they declare, starts them in dependency order and stops them in reverse.
  */
 export async function startCore(config: CoreConfig, logger: Logger = createLogger({ name: 'core', level: config.logLevel })): Promise<Core> {
-  const http = createHttpServer({ port: config.httpPort, host: config.httpHost }, { logger });
-  const { port } = await http.start();
+  const db = await createDatabase({ url: config.databaseUrl, sqlitePath: sqlitePath(config) }, { logger });
+  try {
+    await db.migrate();
+  } catch (err) {
+    await db.close().catch(() => {});
+    throw err;
+  }
+
+  const events = createEventBus({ onListenerError: (err) => logger.error({ err, component: 'events' }, 'event listener failed') });
+  const auth = createAuth(
+    { sessionTtlMs: config.sessionTtlMs, setupTokenTtlMs: config.setupTokenTtlMs, loginAttempts: config.loginAttempts, loginWindowMs: config.loginWindowMs },
+    { store: databaseAuthStore(db), logger },
+  );
+  const audit = createAuditTrail({ store: databaseAuditStore(db) });
+  const http = createHttpServer(
+    { port: config.httpPort, host: config.httpHost, trustProxy: config.trustProxy, cookieSecure: config.cookieSecure, webRoot: config.webRoot },
+    { logger, db, auth, audit, events },
+  );
+  let httpPort = config.httpPort;
+  const baseUrl = () => (config.publicUrl || `http://localhost:${httpPort}`).replace(/\/+$/, '');
+  const setup = createSetupAnnouncer({ checkEveryMs: 60_000 }, { auth, logger, baseUrl });
+
+  const subsystems: Subsystem[] = [
+    { name: 'auth', start: () => auth.start(), stop: () => auth.stop() },
+    {
+      name: 'http',
+      start: async () => {
+        httpPort = (await http.start()).port;
+      },
+      stop: () => http.stop(),
+    },
+    { name: 'setup', start: () => setup.start(), stop: () => setup.stop() },
+  ];
+
+  const started: Subsystem[] = [];
+  const stopAll = async () => {
+    for (const s of started.reverse()) {
+      await s.stop().catch((err: unknown) => logger.error({ err, subsystem: s.name }, 'stopping failed'));
+    }
+    started.length = 0;
+    await db.close();
+  };
+  try {
+    for (const s of subsystems) {
+      await s.start();
+      started.push(s);
+    }
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  logger.info({ url: baseUrl(), dialect: db.dialect }, 'core started');
+
+  let stopping: Promise<void> | undefined;
   return {
     config,
     logger,
-    httpPort: port,
-    async stop() {
-      await http.stop();
+    db,
+    events,
+    get httpPort() {
+      return httpPort;
     },
+    get baseUrl() {
+      return baseUrl();
+    },
+    setupLink: () => setup.link(),
+    stop: () => (stopping ??= stopAll()),
   };
 }

@@ -1,0 +1,84 @@
+import { parseArgs } from 'node:util';
+import { readCoreConfig } from '../config.js';
+import { startCore } from '../main.js';
+import { USER_USAGE, userCommand } from './user.js';
+
+const USAGE = `Usage: prophasis <command>
+
+Commands:
+  start                                   run the core (REST API and console, MQTT broker)
+  user add NAME --role admin|operator|viewer
+                                          create a user (password from stdin or a prompt)
+  help                                    show this text
+
+Environment: PROPHASIS_HTTP_PORT, PROPHASIS_HTTP_HOST, PROPHASIS_MQTT_PORT, PROPHASIS_DATA_DIR,
+DATABASE_URL, PROPHASIS_MQTT_URL, PROPHASIS_PUBLIC_URL, PROPHASIS_LOG_LEVEL, PROPHASIS_CONFIG
+(docs/configuration.md).`;
+
+async function start(): Promise<number> {
+  const config = readCoreConfig();
+  const core = await startCore(config);
+  const url = core.baseUrl;
+  const setup = core.setupLink();
+  console.log(
+    [
+      '',
+      'Prophasis is running.',
+      `  Console:   ${url}/`,
+      `  API docs:  ${url}/api/docs`,
+      `  Health:    ${url}/api/health`,
+      `  Data:      ${config.dataDir} (${core.db.dialect})`,
+      ...(setup
+        ? ['', 'No user exists yet. Open this one-time link to create the first administrator:', `  ${setup}`, '(or run: npx prophasis user add NAME --role admin)']
+        : []),
+      '',
+      'Stop it with Ctrl+C.',
+      '',
+    ].join('\n'),
+  );
+  const shutdown = (signal: string) => {
+    core.logger.info({ signal }, 'shutting down');
+    core.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        core.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  return -1; // keep running
+}
+
+/** Each command: argv after the command name → exit code (-1: keep running). */
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  start,
+  user: userCommand,
+  help: async () => {
+    console.log(`${USAGE}\n\n${USER_USAGE}`);
+    return 0;
+  },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args: argv.slice(0, 1), allowPositionals: true, strict: false });
+  const [command = 'help'] = positionals;
+  const run = COMMANDS[command === '--help' ? 'help' : command];
+  if (!run) {
+    console.error(`Unknown command ${JSON.stringify(command)}.\n\n${USAGE}`);
+    return 2;
+  }
+  return run(argv.slice(1));
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    const e = err as Error & { code?: string };
+    console.error(`prophasis: ${e.code ? `${e.code}: ` : ''}${e.message}`);
+    process.exit(1);
+  },
+);

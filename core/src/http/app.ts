@@ -1,0 +1,170 @@
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { isProphasisError, ProphasisError } from '@prophasis/protocol';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { roleAllows } from '../auth/roles.js';
+import type { ApiConfig, ApiDeps } from './context.js';
+import { SESSION_COOKIE } from './cookies.js';
+import { ApiErrors, CoreErrors } from './errors.js';
+import { registerRoutes } from './routes/index.js';
+import { registerConsole } from './static.js';
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** Routes under `/api` that serve the interactive reference; public like the console itself. */
+const DOCS_PREFIX = '/api/docs';
+
+const isApi = (url: string) => url === '/api' || url.startsWith('/api/');
+
+/** A route as registered, with the access it declared. */
+export interface RouteInfo {
+  method: string;
+  url: string;
+  access: string;
+}
+const routeLists = new WeakMap<FastifyInstance, RouteInfo[]>();
+
+/** Every route of an app built by {@link createApp} (tests iterate it so new routes are covered automatically). */
+export function listRoutes(app: FastifyInstance): readonly RouteInfo[] {
+  return routeLists.get(app) ?? [];
+}
+
+/**
+ * Builds the core's fastify app: REST API under `/api` (docs/api.md), its OpenAPI document and
+ * interactive reference at `/api/docs`, and the console at `/`. Not listening yet: the HTTP
+ * server (./server.ts) listens, tests call `inject()`.
+ */
+export async function createApp(config: ApiConfig, deps: ApiDeps): Promise<FastifyInstance> {
+  const log = deps.logger.child({ component: 'http' });
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    // Request lines only for the API, and not for the health probe or the event stream's keepalive.
+    logController: new LogController({
+      disableRequestLogging: (req: { url?: string }) => !isApi(req.url ?? '') || req.url === '/api/health',
+    }),
+    trustProxy: config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    ajv: {
+      customOptions: {
+        // Refuse unknown fields (naming them) instead of silently dropping them.
+        removeAdditional: false,
+        useDefaults: true,
+        coerceTypes: 'array',
+        allErrors: false,
+      },
+    },
+  });
+
+  app.decorateRequest('user', undefined);
+  app.decorateRequest('auditNote', undefined);
+  // A browser form can send text/plain cross-site without a CORS preflight; only JSON is accepted.
+  app.removeContentTypeParser('text/plain');
+
+  // Every API route must declare who may call it, so a forgotten check fails at startup, not in production.
+  const routes: RouteInfo[] = [];
+  routeLists.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    const record = () => {
+      for (const method of [route.method].flat()) routes.push({ method: String(method), url: route.url, access: route.config?.access ?? 'public' });
+    };
+    if (!isApi(route.url)) return record();
+    if (route.url === DOCS_PREFIX || route.url.startsWith(`${DOCS_PREFIX}/`)) {
+      route.config = { ...route.config, access: 'public' };
+      return record();
+    }
+    if (!route.config?.access) throw new Error(`route ${String(route.method)} ${route.url} declares no access (config.access)`);
+    record();
+  });
+
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Prophasis core API', version: '1', description: 'REST API of the Prophasis core (docs/api.md). Sign in with POST /api/auth/login; the session travels in an httpOnly cookie.' },
+      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE } } },
+      security: [{ session: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
+
+  app.addHook('onRequest', async (request) => {
+    if (!isApi(request.url)) return;
+    const access = request.routeOptions.config.access ?? 'viewer'; // unknown /api paths: 401 before 404
+    request.user = await deps.auth.authenticate(request.cookies[SESSION_COOKIE]);
+    if (access !== 'public') {
+      if (!request.user) throw ApiErrors.UNAUTHENTICATED();
+      if (!roleAllows(request.user.role, access)) throw ApiErrors.FORBIDDEN(`needs the ${access} role`);
+    }
+    // CSRF: besides SameSite=Strict cookies, a change must be a JSON request, which a cross-site
+    // form cannot send and cross-site fetch can send only after a CORS preflight we never grant.
+    if (MUTATING.has(request.method) && request.method !== 'DELETE' && !isJson(request)) throw ApiErrors.JSON_REQUIRED();
+  });
+
+  // Record successful changes before the response leaves, so a client that reads the trail right after sees its entry.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!MUTATING.has(request.method) || !isApi(request.url) || reply.statusCode >= 400) return payload;
+    const note = request.auditNote ?? {
+      action: `${request.method} ${request.routeOptions.url ?? request.url}`.slice(0, 64),
+      targetKind: 'api',
+      targetId: (request.params as { id?: unknown } | undefined)?.id as string | undefined,
+      summary: request.body,
+    };
+    try {
+      await deps.audit.record({
+        user: request.user,
+        action: note.action,
+        targetKind: note.targetKind,
+        targetId: note.targetId == null ? null : String(note.targetId),
+        summary: note.summary ?? null,
+      });
+    } catch (err) {
+      request.log.error({ err, action: note.action }, 'writing the audit trail failed');
+    }
+    return payload;
+  });
+
+  app.setErrorHandler((error: FastifyError | ProphasisError | Error, request, reply) => {
+    const err = toProphasisError(error, request);
+    if (err.status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: err.code, status: err.status }, err.message);
+    const retryAfterMs = (err.details as { retryAfterMs?: number } | undefined)?.retryAfterMs;
+    if (err.status === 429 && retryAfterMs) reply.header('retry-after', String(Math.ceil(retryAfterMs / 1000)));
+    return reply.status(err.status).send(err.toJSON());
+  });
+
+  await app.register(async (api) => registerRoutes(api, config, deps), { prefix: '/api' });
+  await registerConsole(app, config, log);
+  return app;
+}
+
+function isJson(request: FastifyRequest): boolean {
+  const type = request.headers['content-type'];
+  return typeof type === 'string' && /^application\/json\s*(;|$)/i.test(type);
+}
+
+/** One mapping of everything a handler or fastify can throw onto `{ code, message, details }`. */
+export function toProphasisError(error: unknown, request?: FastifyRequest): ProphasisError {
+  if (isProphasisError(error)) return error;
+  const e = error as FastifyError & { name?: string; fields?: unknown; errors?: { path?: string }[] };
+  if (e.validation) {
+    const first = e.validation[0];
+    const params = (first?.params ?? {}) as { missingProperty?: string; additionalProperty?: string };
+    const path = [first?.instancePath?.replace(/^\//, '').replaceAll('/', '.'), params.missingProperty ?? params.additionalProperty].filter(Boolean).join('.');
+    const field = path || (e.validationContext ?? 'body');
+    return CoreErrors.VALIDATION(`${field}: ${first?.message ?? e.message}`, { field, in: e.validationContext, reason: first?.message });
+  }
+  // Constraint errors the database raises when two requests race past the handlers' own checks.
+  if (e.name === 'SequelizeUniqueConstraintError') {
+    const fields = Object.keys((e.fields as Record<string, unknown> | undefined) ?? {});
+    return ApiErrors.NAME_TAKEN(fields.join(', ') || undefined, { field: fields[0] });
+  }
+  if (e.name === 'SequelizeForeignKeyConstraintError') {
+    return request?.method === 'DELETE' ? ApiErrors.IN_USE('other objects still reference it') : ApiErrors.REFERENCE_NOT_FOUND();
+  }
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return ApiErrors.BODY_TOO_LARGE();
+  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return ApiErrors.JSON_REQUIRED();
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return ApiErrors.BAD_REQUEST(e.message, { fastifyCode: e.code });
+  }
+  return ApiErrors.INTERNAL();
+}

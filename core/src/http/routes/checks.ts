@@ -1,0 +1,131 @@
+import { Check, CheckInput, Schedule, ScheduleInput, type Check as CheckApi, type Schedule as ScheduleApi } from '@prophasis/protocol';
+import type { Transaction } from 'sequelize';
+import type { Check as CheckRow, CheckPlugin as CheckPluginRow, Database, Schedule as ScheduleRow, ScheduleInterval as IntervalRow } from '../../db/index.js';
+import type { Resource } from '../crud.js';
+import { ApiErrors } from '../errors.js';
+import { assertExist, assertNameFree, linksOf, replaceLinks } from '../relations.js';
+
+/**
+ * Checks: hosts/groups × plugins with parameter values. Plugins are named by their reverse-DNS
+ * id. A plugin a check uses cannot be deleted (RESTRICT); deleting a host or group drops it
+ * from the check; deleting a check removes it from its schedules and alert scopes.
+ */
+export function checksResource(db: Database): Resource<CheckApi, CheckInput> {
+  const { Check: CheckModel, CheckHost, CheckGroup, CheckPlugin, Host, HostGroup, Plugin } = db.models;
+
+  async function pluginRowIds(pluginIds: string[], tx: Transaction): Promise<Map<string, number>> {
+    const rows = pluginIds.length ? await Plugin.findAll({ where: { pluginId: pluginIds }, attributes: ['id', 'pluginId'], transaction: tx }) : [];
+    const map = new Map(rows.map((p) => [p.pluginId, p.id]));
+    const missing = pluginIds.filter((p) => !map.has(p));
+    if (missing.length) throw ApiErrors.REFERENCE_NOT_FOUND(`plugins: ${missing.join(', ')}`, { field: 'plugins', missing });
+    return map;
+  }
+
+  async function write(id: number, input: CheckInput, tx: Transaction) {
+    const seen = new Set<string>();
+    for (const p of input.plugins) {
+      if (seen.has(p.pluginId)) throw ApiErrors.BAD_REQUEST(`plugins: ${p.pluginId} is listed twice`, { field: 'plugins' });
+      seen.add(p.pluginId);
+    }
+    await assertExist(Host, input.hostIds, 'hostIds', tx);
+    await assertExist(HostGroup, input.groupIds, 'groupIds', tx);
+    const rowIds = await pluginRowIds([...seen], tx);
+    await replaceLinks(CheckHost, 'checkId', id, input.hostIds.map((hostId) => ({ hostId })), tx);
+    await replaceLinks(CheckGroup, 'checkId', id, input.groupIds.map((groupId) => ({ groupId })), tx);
+    await replaceLinks(CheckPlugin, 'checkId', id, input.plugins.map((p) => ({ pluginId: rowIds.get(p.pluginId)!, params: p.params ?? {} })), tx);
+  }
+
+  return {
+    path: 'checks',
+    kind: 'check',
+    tag: 'checks',
+    schema: Check,
+    inputSchema: CheckInput,
+    model: CheckModel,
+    searchable: ['name', 'description'],
+    sortable: ['name', 'createdAt', 'updatedAt', 'id'],
+    read: 'viewer',
+    write: 'admin',
+    async present(rows, tx) {
+      const ids = rows.map((r) => r.get('id') as number);
+      const [hosts, groups, plugins] = await Promise.all([
+        linksOf(CheckHost, 'checkId', ids, tx),
+        linksOf(CheckGroup, 'checkId', ids, tx),
+        linksOf(CheckPlugin, 'checkId', ids, tx),
+      ]);
+      const pluginRowIds = [...new Set([...plugins.values()].flat().map((p) => p.get('pluginId') as number))];
+      const names = new Map((pluginRowIds.length ? await Plugin.findAll({ where: { id: pluginRowIds }, transaction: tx }) : []).map((p) => [p.id, p.pluginId]));
+      return (rows as CheckRow[]).map((c) => ({
+        id: c.id,
+        name: c.name,
+        description: c.description,
+        hostIds: (hosts.get(c.id) ?? []).map((l) => l.get('hostId') as number),
+        groupIds: (groups.get(c.id) ?? []).map((l) => l.get('groupId') as number),
+        plugins: ((plugins.get(c.id) ?? []) as CheckPluginRow[]).map((p) => ({ pluginId: names.get(p.pluginId) ?? '', params: p.params ?? {} })),
+        createdAt: c.createdAt,
+        updatedAt: c.updatedAt,
+      }));
+    },
+    async create(input, tx) {
+      await assertNameFree(CheckModel, input.name, tx);
+      const row = await CheckModel.create({ name: input.name, description: input.description ?? '' }, { transaction: tx });
+      await write(row.id, input, tx);
+      return row.id;
+    },
+    async update(id, input, tx) {
+      await assertNameFree(CheckModel, input.name, tx, id);
+      await CheckModel.update({ name: input.name, description: input.description ?? '' }, { where: { id }, transaction: tx, individualHooks: true });
+      await write(id, input, tx);
+    },
+  };
+}
+
+/** Schedules: checks on one or more intervals (`start` + `everyMs`). Deleting one deletes its intervals. */
+export function schedulesResource(db: Database): Resource<ScheduleApi, ScheduleInput> {
+  const { Schedule: ScheduleModel, ScheduleCheck, ScheduleInterval, Check: CheckModel } = db.models;
+
+  async function write(id: number, input: ScheduleInput, tx: Transaction) {
+    await assertExist(CheckModel, input.checkIds, 'checkIds', tx);
+    await replaceLinks(ScheduleCheck, 'scheduleId', id, input.checkIds.map((checkId) => ({ checkId })), tx);
+    await replaceLinks(ScheduleInterval, 'scheduleId', id, input.intervals.map((i) => ({ startAt: i.start, everyMs: i.everyMs })), tx);
+  }
+  const fields = (input: ScheduleInput) => ({ name: input.name, description: input.description ?? '', enabled: input.enabled });
+
+  return {
+    path: 'schedules',
+    kind: 'schedule',
+    tag: 'schedules',
+    schema: Schedule,
+    inputSchema: ScheduleInput,
+    model: ScheduleModel,
+    searchable: ['name', 'description'],
+    sortable: ['name', 'createdAt', 'updatedAt', 'enabled', 'id'],
+    read: 'viewer',
+    write: 'admin',
+    async present(rows, tx) {
+      const ids = rows.map((r) => r.get('id') as number);
+      const [checks, intervals] = await Promise.all([linksOf(ScheduleCheck, 'scheduleId', ids, tx), linksOf(ScheduleInterval, 'scheduleId', ids, tx)]);
+      return (rows as ScheduleRow[]).map((s) => ({
+        id: s.id,
+        name: s.name,
+        description: s.description,
+        enabled: Boolean(s.enabled),
+        checkIds: (checks.get(s.id) ?? []).map((l) => l.get('checkId') as number),
+        intervals: ((intervals.get(s.id) ?? []) as IntervalRow[]).map((i) => ({ start: Number(i.startAt), everyMs: Number(i.everyMs) })),
+        createdAt: s.createdAt,
+        updatedAt: s.updatedAt,
+      }));
+    },
+    async create(input, tx) {
+      await assertNameFree(ScheduleModel, input.name, tx);
+      const row = await ScheduleModel.create(fields(input), { transaction: tx });
+      await write(row.id, input, tx);
+      return row.id;
+    },
+    async update(id, input, tx) {
+      await assertNameFree(ScheduleModel, input.name, tx, id);
+      await ScheduleModel.update(fields(input), { where: { id }, transaction: tx, individualHooks: true });
+      await write(id, input, tx);
+    },
+  };
+}

@@ -1,0 +1,124 @@
+import { silentLogger } from '@prophasis/protocol';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Sequelize } from 'sequelize';
+import { createAuditTrail } from '../../src/audit/audit.js';
+import { databaseAuditStore } from '../../src/audit/store.js';
+import { createAuth, type Auth, type AuthConfig } from '../../src/auth/auth.js';
+import { hashPassword } from '../../src/auth/password.js';
+import type { Role } from '../../src/auth/roles.js';
+import { databaseAuthStore } from '../../src/auth/store.js';
+import { createDatabase, type Database } from '../../src/db/index.js';
+import { createApp } from '../../src/http/app.js';
+import { createEventBus, type EventBus } from '../../src/http/events.js';
+
+export const POSTGRES_URL = process.env.PROPHASIS_TEST_POSTGRES_URL;
+
+/** The dialects to run against: SQLite always, PostgreSQL when PROPHASIS_TEST_POSTGRES_URL is set. */
+export const DIALECTS: readonly ('sqlite' | 'postgres')[] = POSTGRES_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+
+export const PASSWORD = 'correct horse battery staple';
+
+export interface TestApi {
+  app: FastifyInstance;
+  db: Database;
+  auth: Auth;
+  events: EventBus;
+  /** Session cookies of one user per role (`name` = role). */
+  cookies: Record<Role, string>;
+  close(): Promise<void>;
+}
+
+/** An empty, migrated database of the given dialect; PostgreSQL gets its own database, dropped on close. */
+export async function openTestDatabase(dialect: 'sqlite' | 'postgres'): Promise<{ db: Database; close(): Promise<void> }> {
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'prophasis-api-'));
+    const db = await createDatabase({ url: '', sqlitePath: join(dir, 'test.sqlite') }, { logger: silentLogger() });
+    await db.migrate();
+    return {
+      db,
+      async close() {
+        await db.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const name = `prophasis_test_api_${randomBytes(6).toString('hex')}`;
+  const admin = new Sequelize(POSTGRES_URL!, { logging: false, dialect: 'postgres' });
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(POSTGRES_URL!);
+  url.pathname = `/${name}`;
+  const db = await createDatabase({ url: url.toString(), sqlitePath: '' }, { logger: silentLogger() });
+  await db.migrate();
+  return {
+    db,
+    async close() {
+      await db.close();
+      try {
+        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await admin.close();
+      }
+    },
+  };
+}
+
+export const AUTH_CONFIG: AuthConfig = { sessionTtlMs: 3_600_000, setupTokenTtlMs: 3_600_000, loginAttempts: 5, loginWindowMs: 60_000 };
+
+/**
+ * A migrated database, the app on it (not listening: use `inject()`), and one signed-in user per role.
+ * `withUsers: false` leaves the user table empty (first-run setup tests).
+ */
+export async function createTestApi(dialect: 'sqlite' | 'postgres', options: { withUsers?: boolean; auth?: Partial<AuthConfig> } = {}): Promise<TestApi> {
+  const { db, close } = await openTestDatabase(dialect);
+  const logger = silentLogger();
+  const events = createEventBus();
+  const auth = createAuth({ ...AUTH_CONFIG, ...options.auth }, { store: databaseAuthStore(db), logger });
+  const audit = createAuditTrail({ store: databaseAuditStore(db) });
+  const app = await createApp({ trustProxy: false, cookieSecure: 'auto', webRoot: join(tmpdir(), 'prophasis-no-console') }, { logger, db, auth, audit, events });
+  const cookies = {} as Record<Role, string>;
+  if (options.withUsers !== false) {
+    const passwordHash = await hashPassword(PASSWORD);
+    for (const role of ['viewer', 'operator', 'admin'] as const) {
+      await db.models.User.create({ name: role, role, passwordHash });
+      cookies[role] = await login(app, role, PASSWORD);
+    }
+  }
+  return {
+    app,
+    db,
+    auth,
+    events,
+    cookies,
+    async close() {
+      await app.close();
+      await close();
+    },
+  };
+}
+
+/** Signs in and returns the `Cookie` header value. */
+export async function login(app: FastifyInstance, name: string, password: string, ip = '127.0.0.1'): Promise<string> {
+  const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { name, password }, remoteAddress: ip });
+  if (res.statusCode !== 200) throw new Error(`login ${name} failed: ${res.statusCode} ${res.body}`);
+  return sessionCookie(res);
+}
+
+export function sessionCookie(res: LightMyRequestResponse): string {
+  const cookie = res.cookies.find((c) => c.name === 'prophasis_session');
+  if (!cookie) throw new Error('no session cookie');
+  return `prophasis_session=${cookie.value}`;
+}
+
+/** `inject()` with the given user's cookie and a JSON body. */
+export function call(api: TestApi, role: Role | undefined, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) {
+  return api.app.inject({
+    method,
+    url,
+    ...(role ? { headers: { cookie: api.cookies[role] } } : {}),
+    ...(payload !== undefined ? { payload: payload as object } : {}),
+  });
+}
