@@ -8,6 +8,11 @@ import { sqlitePath, type CoreConfig } from './config.js';
 import { createDatabase, type Database } from './db/index.js';
 import { createEventBus, type EventBus } from './http/events.js';
 import { createHttpServer } from './http/server.js';
+import { createClassificationEngine, readClassificationConfig, type ClassificationEngine } from './classification/index.js';
+import { createEnrolmentResponder, createSequelizeRegistryStore, openAgentRegistry, type AgentRegistry } from './enrolment/index.js';
+import { createPresence, PRESENCE_DEFAULTS } from './presence/index.js';
+import { createSystemLog, SYSTEM_LOG_DEFAULTS, type PersistentSystemLog } from './system-log/index.js';
+import { createTransport, readTransportConfig, type Transport } from './transport/index.js';
 
 /** A running core, as the composition root assembled it. */
 export interface Core {
@@ -15,6 +20,10 @@ export interface Core {
   readonly logger: Logger;
   readonly db: Database;
   readonly events: EventBus;
+  readonly systemLog: PersistentSystemLog;
+  readonly registry: AgentRegistry;
+  readonly transport: Transport;
+  readonly classification: ClassificationEngine;
   readonly httpPort: number;
   /** Where people reach the console, e.g. `http://localhost:8080`. */
   readonly baseUrl: string;
@@ -45,6 +54,27 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
   }
 
   const events = createEventBus({ onListenerError: (err) => logger.error({ err, component: 'events' }, 'event listener failed') });
+  const systemLog = createSystemLog(SYSTEM_LOG_DEFAULTS, { db, logger });
+  const registryStore = createSequelizeRegistryStore(db);
+  const registry = await openAgentRegistry(config, { store: registryStore, logger, systemLog });
+  const transportConfig = readTransportConfig(config);
+  const transport = createTransport(transportConfig, {
+    logger,
+    systemLog,
+    authenticator: registry,
+    enrolment: createEnrolmentResponder({ registry, logger, systemLog }),
+  });
+  const presence = createPresence(
+    { ...PRESENCE_DEFAULTS, unreachableGraceMs: transportConfig.unreachableGraceMs },
+    {
+      store: registryStore,
+      events: { publish: (e) => events.publish({ type: 'host.presence', ts: e.at, data: { ...e } }) },
+      logger,
+      systemLog,
+    },
+  );
+  transport.onState((agentId, message) => presence.handleState(agentId, message));
+  const classification = createClassificationEngine(readClassificationConfig(), { logger });
   const auth = createAuth(
     { sessionTtlMs: config.sessionTtlMs, setupTokenTtlMs: config.setupTokenTtlMs, loginAttempts: config.loginAttempts, loginWindowMs: config.loginWindowMs },
     { store: databaseAuthStore(db), logger },
@@ -59,6 +89,11 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
   const setup = createSetupAnnouncer({ checkEveryMs: 60_000 }, { auth, logger, baseUrl });
 
   const subsystems: Subsystem[] = [
+    { name: 'system-log', start: () => systemLog.start(), stop: () => systemLog.stop() },
+    { name: 'registry', start: () => registry.warm(), stop: async () => {} },
+    { name: 'classification', start: () => classification.start(), stop: () => classification.stop() },
+    { name: 'presence', start: () => presence.start(), stop: () => presence.stop() },
+    { name: 'transport', start: () => transport.start(), stop: () => transport.stop() },
     { name: 'auth', start: () => auth.start(), stop: () => auth.stop() },
     {
       name: 'http',
@@ -95,6 +130,10 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
     logger,
     db,
     events,
+    systemLog,
+    registry,
+    transport,
+    classification,
     get httpPort() {
       return httpPort;
     },

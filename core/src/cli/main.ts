@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { readCoreConfig } from '../config.js';
 import { startCore } from '../main.js';
 import { USER_USAGE, userCommand } from './user.js';
+import { HOST_USAGE, hostCommand } from './host.js';
+import { CLASSIFIER_USAGE, classifierCommand } from './classifier.js';
 
 const USAGE = `Usage: prophasis <command>
 
@@ -9,6 +11,10 @@ Commands:
   start                                   run the core (REST API and console, MQTT broker)
   user add NAME --role admin|operator|viewer
                                           create a user (password from stdin or a prompt)
+  host add NAME [--server HOST] [--ttl MINUTES]
+                                          create a host and print its agent's enrolment command
+  classifier test FILE.lua --values 1,2,3 [--messages a,b] [--result-types plugin,...]
+                                          run a Lua classifier and print the severity
   help                                    show this text
 
 Environment: PROPHASIS_HTTP_PORT, PROPHASIS_HTTP_HOST, PROPHASIS_MQTT_PORT, PROPHASIS_DATA_DIR,
@@ -27,6 +33,7 @@ async function start(): Promise<number> {
       `  Console:   ${url}/`,
       `  API docs:  ${url}/api/docs`,
       `  Health:    ${url}/api/health`,
+      `  MQTT/TLS:  port ${core.transport.mqttPort}${config.mqttUrl ? ` (external broker ${config.mqttUrl})` : `, CA fingerprint ${core.transport.caFingerprint}`}`,
       `  Data:      ${config.dataDir} (${core.db.dialect})`,
       ...(setup
         ? ['', 'No user exists yet. Open this one-time link to create the first administrator:', `  ${setup}`, '(or run: npx prophasis user add NAME --role admin)']
@@ -55,8 +62,10 @@ async function start(): Promise<number> {
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   start,
   user: userCommand,
+  host: hostCommand,
+  classifier: classifierCommand,
   help: async () => {
-    console.log(`${USAGE}\n\n${USER_USAGE}`);
+    console.log(`${USAGE}\n\n${USER_USAGE}\n\n${HOST_USAGE}\n\n${CLASSIFIER_USAGE}`);
     return 0;
   },
 };
