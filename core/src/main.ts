@@ -8,6 +8,7 @@ import { sqlitePath, type CoreConfig } from './config.js';
 import { createDatabase, type Database } from './db/index.js';
 import { createEventBus, type EventBus } from './http/events.js';
 import { createHttpServer } from './http/server.js';
+import { createAgentTarball } from './downloads/agent-tarball.js';
 import { createClassificationEngine, readClassificationConfig, type ClassificationEngine } from './classification/index.js';
 import { createEnrolmentResponder, createSequelizeRegistryStore, openAgentRegistry, type AgentRegistry } from './enrolment/index.js';
 import { createPresence, PRESENCE_DEFAULTS } from './presence/index.js';
@@ -82,7 +83,7 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
   const audit = createAuditTrail({ store: databaseAuditStore(db) });
   const http = createHttpServer(
     { port: config.httpPort, host: config.httpHost, trustProxy: config.trustProxy, cookieSecure: config.cookieSecure, webRoot: config.webRoot },
-    { logger, db, auth, audit, events },
+    { logger, db, auth, audit, events, agentTarball: createAgentTarball({ dataDir: config.dataDir }, { logger }) },
   );
   let httpPort = config.httpPort;
   const baseUrl = () => (config.publicUrl || `http://localhost:${httpPort}`).replace(/\/+$/, '');

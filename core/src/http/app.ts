@@ -9,6 +9,7 @@ import { SESSION_COOKIE } from './cookies.js';
 import { ApiErrors, CoreErrors } from './errors.js';
 import { registerRoutes } from './routes/index.js';
 import { registerConsole } from './static.js';
+import { downloadRoutes } from './downloads.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Routes under `/api` that serve the interactive reference; public like the console itself. */
@@ -133,6 +134,7 @@ export async function createApp(config: ApiConfig, deps: ApiDeps): Promise<Fasti
   });
 
   await app.register(async (api) => registerRoutes(api, config, deps), { prefix: '/api' });
+  if (deps.agentTarball) await downloadRoutes(app, deps.agentTarball);
   await registerConsole(app, config, log);
   return app;
 }

@@ -1,3 +1,4 @@
+import type { AgentTarball } from '../downloads/agent-tarball.js';
 import type { Logger } from '@prophasis/protocol';
 import type { AuditTrail } from '../audit/audit.js';
 import type { Auth, AuthUser } from '../auth/auth.js';
@@ -12,6 +13,8 @@ export interface ApiDeps {
   auth: Auth;
   audit: AuditTrail;
   events: EventBus;
+  /** The agent package served at `/downloads/prophasis-agent.tgz`; absent in tests that do not need it. */
+  agentTarball?: AgentTarball;
 }
 
 /** The API's own options (a slice of the core's configuration). */

@@ -13,6 +13,7 @@ import type { Role } from '../../src/auth/roles.js';
 import { databaseAuthStore } from '../../src/auth/store.js';
 import { createDatabase, type Database } from '../../src/db/index.js';
 import { createApp } from '../../src/http/app.js';
+import type { AgentTarball } from '../../src/downloads/agent-tarball.js';
 import { createEventBus, type EventBus } from '../../src/http/events.js';
 
 export const POSTGRES_URL = process.env.PROPHASIS_TEST_POSTGRES_URL;
@@ -72,13 +73,16 @@ export const AUTH_CONFIG: AuthConfig = { sessionTtlMs: 3_600_000, setupTokenTtlM
  * A migrated database, the app on it (not listening: use `inject()`), and one signed-in user per role.
  * `withUsers: false` leaves the user table empty (first-run setup tests).
  */
-export async function createTestApi(dialect: 'sqlite' | 'postgres', options: { withUsers?: boolean; auth?: Partial<AuthConfig> } = {}): Promise<TestApi> {
+export async function createTestApi(
+  dialect: 'sqlite' | 'postgres',
+  options: { withUsers?: boolean; auth?: Partial<AuthConfig>; agentTarball?: AgentTarball } = {},
+): Promise<TestApi> {
   const { db, close } = await openTestDatabase(dialect);
   const logger = silentLogger();
   const events = createEventBus();
   const auth = createAuth({ ...AUTH_CONFIG, ...options.auth }, { store: databaseAuthStore(db), logger });
   const audit = createAuditTrail({ store: databaseAuditStore(db) });
-  const app = await createApp({ trustProxy: false, cookieSecure: 'auto', webRoot: join(tmpdir(), 'prophasis-no-console') }, { logger, db, auth, audit, events });
+  const app = await createApp({ trustProxy: false, cookieSecure: 'auto', webRoot: join(tmpdir(), 'prophasis-no-console') }, { logger, db, auth, audit, events, ...(options.agentTarball ? { agentTarball: options.agentTarball } : {}) });
   const cookies = {} as Record<Role, string>;
   if (options.withUsers !== false) {
     const passwordHash = await hashPassword(PASSWORD);
