@@ -17,3 +17,4 @@ export * from './node-version.js';
 export * from './plugin-sdk.js';
 export * from './api.js';
 export * from './bundle/index.js';
+export * from './plugin-testing.js';

@@ -40,6 +40,9 @@ export const BundleRemoveBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** Approved capabilities, as in the manifest (`fs.read:/proc/mdstat`, `os.info`, …). */
+const ApprovedCapabilities = Type.Array(Type.String({ maxLength: 512 }), { maxItems: 64 });
+
 export const PlanEntry = Type.Object(
   {
     /** Stable key of this entry within the plan (check and plugin). */
@@ -50,6 +53,8 @@ export const PlanEntry = Type.Object(
     sha256: Sha256,
     params: Params,
     intervals: Type.Array(Interval, { minItems: 1, maxItems: 32 }),
+    /** The capabilities the administrator approved for this plugin version; the sandbox grants no others. */
+    capabilities: ApprovedCapabilities,
     timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
   },
   { additionalProperties: false },
@@ -73,6 +78,7 @@ export const CheckRunBody = Type.Object(
     version: SemVer,
     sha256: Sha256,
     params: Params,
+    capabilities: ApprovedCapabilities,
     timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
   },
   { additionalProperties: false },
@@ -85,6 +91,24 @@ export const ConfigSetBody = Type.Object(
     logLevel: Type.Optional(Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)))),
     outboxMaxResults: Type.Optional(Type.Integer({ minimum: 1_000, maximum: 100_000_000 })),
     outboxMaxAgeMs: Type.Optional(Type.Integer({ minimum: 60_000, maximum: 90 * 24 * 3_600_000 })),
+    /**
+     * The publisher keys whose bundles the agent accepts (replaces the previous list). Sent by
+     * the core, which the agent authenticated through its pinned CA.
+     */
+    trustedPublishers: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            keyId: Sha256,
+            /** Ed25519 public key, SPKI PEM. */
+            publicKeyPem: Type.String({ minLength: 40, maxLength: 1024 }),
+            name: Type.Optional(Type.String({ maxLength: 100 })),
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: 64 },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
