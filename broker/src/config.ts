@@ -1,0 +1,80 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { dataDir, loadConfig } from '@prophasis/protocol';
+import { join } from 'node:path';
+
+/** The broker's settings (docs/broker.md, "Limits"); everything but the TLS material. */
+export const BrokerSettingsSchema = Type.Object(
+  {
+    port: Type.Integer({ minimum: 0, maximum: 65535 }),
+    host: Type.String({ minLength: 1 }),
+    /** A plaintext MQTT listener; absent (the default) means none. */
+    plaintextPort: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+    plaintextHost: Type.String({ minLength: 1 }),
+    maxPacketBytes: Type.Integer({ minimum: 1024 }),
+    maxInflight: Type.Integer({ minimum: 1 }),
+    maxConnectionsPerSecond: Type.Integer({ minimum: 1 }),
+    connectionBurst: Type.Integer({ minimum: 1 }),
+    maxQueuedPerClient: Type.Integer({ minimum: 1 }),
+    offenceLimit: Type.Integer({ minimum: 1 }),
+    connectTimeoutMs: Type.Integer({ minimum: 100 }),
+    drainTimeoutMs: Type.Integer({ minimum: 0 }),
+    /** Directory of the on-disk session store (LevelDB). */
+    persistenceDir: Type.String({ minLength: 1 }),
+  },
+  { additionalProperties: false },
+);
+export type BrokerSettings = Static<typeof BrokerSettingsSchema>;
+
+/** PEM material of the TLS listener, as {@link ensurePki} returns it. */
+export interface BrokerTls {
+  serverCertPem: string;
+  serverKeyPem: string;
+  caCertPem: string;
+}
+
+/** Everything `createBroker` needs: the settings plus the TLS material. */
+export type BrokerConfig = BrokerSettings & { tls: BrokerTls };
+
+/** The defaults, after aedes' commented `defaultOptions`. */
+export function brokerDefaults(persistenceDir: string): BrokerSettings {
+  return {
+    port: 8883, // MQTT over TLS [IANA]
+    host: '0.0.0.0', // all interfaces: agents connect from the LAN
+    // plaintextPort: absent — no plaintext listener unless an operator sets one (logged as a warning)
+    plaintextHost: '127.0.0.1', // when a plaintext port is configured, loopback only unless told otherwise
+    maxPacketBytes: 8 * 1024 * 1024, // 8 MiB: plugin bundles travel over cmd inside one PUBLISH
+    maxInflight: 100, // unacknowledged inbound QoS 2 messages per client (aedes maxInflightInbound)
+    maxConnectionsPerSecond: 2000, // token bucket refill; excess CONNECTs get CONNACK 3 (server unavailable)
+    connectionBurst: 2000, // token bucket size: connections accepted at once before the rate applies
+    // QoS 1 messages kept for one clean:false client; when full the OLDEST is dropped (a newer
+    // plan or command usually supersedes it), logged at warn and reported as a security event
+    maxQueuedPerClient: 1000,
+    offenceLimit: 5, // refused subscribes/publishes before the client is disconnected
+    connectTimeoutMs: 10_000, // 10 s from TCP accept to CONNECT
+    drainTimeoutMs: 30_000, // 30 s: a client that stops reading is disconnected
+    persistenceDir,
+  };
+}
+
+/**
+ * Reads the broker settings: defaults ← `PROPHASIS_BROKER_CONFIG` (JSON file) ← environment
+ * ← overrides. `PROPHASIS_MQTT_PORT` sets the TLS port.
+ */
+export function readBrokerSettings(environment: NodeJS.ProcessEnv = process.env, overrides: Partial<BrokerSettings> = {}): BrokerSettings {
+  const persistenceDir = overrides.persistenceDir ?? join(dataDir('broker', environment), 'sessions');
+  return loadConfig({
+    schema: BrokerSettingsSchema,
+    defaults: brokerDefaults(persistenceDir),
+    env: {
+      port: 'PROPHASIS_MQTT_PORT',
+      host: 'PROPHASIS_MQTT_HOST',
+      plaintextPort: 'PROPHASIS_MQTT_PLAINTEXT_PORT',
+      maxPacketBytes: 'PROPHASIS_MQTT_MAX_PACKET_BYTES',
+      maxConnectionsPerSecond: 'PROPHASIS_MQTT_MAX_CONNECTIONS_PER_SECOND',
+      maxQueuedPerClient: 'PROPHASIS_MQTT_MAX_QUEUED_PER_CLIENT',
+    },
+    environment,
+    ...(environment.PROPHASIS_BROKER_CONFIG ? { file: environment.PROPHASIS_BROKER_CONFIG } : {}),
+    overrides,
+  });
+}
