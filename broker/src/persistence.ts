@@ -1,3 +1,4 @@
+/// <reference path="./types/aedes-persistence-level.d.ts" />
 import AsyncLevelPersistence from 'aedes-persistence-level/asyncPersistence.js';
 import { Level } from 'level';
 import { mkdir } from 'node:fs/promises';

@@ -80,6 +80,7 @@ describe('core transport, external broker (Mosquitto)', function () {
         version: '1.0.0',
         sha256: 'a'.repeat(64),
         params: {},
+        capabilities: ['os.info'],
       }) as CmdMessage;
       await transport.publishCommand(agentId, cmd);
       const got = JSON.parse((await within('command via Mosquitto', command)).toString('utf8')) as { id: string; type: string };
