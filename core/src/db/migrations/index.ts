@@ -1,0 +1,12 @@
+import { initial } from './0001-initial.js';
+import type { Migration } from './types.js';
+
+export type { Migration, MigrationContext } from './types.js';
+export { INITIAL_SETTINGS } from './0001-initial.js';
+
+/**
+ * Every migration, in the order it runs. Listed explicitly rather than globbed so the order is
+ * reviewed in one place and nothing depends on how files are found at run time. Append only:
+ * a released migration never changes.
+ */
+export const MIGRATIONS: readonly Migration[] = [initial];

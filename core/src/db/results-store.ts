@@ -1,0 +1,418 @@
+import type { Logger, ResultType, Severity } from '@prophasis/protocol';
+import { createRequire } from 'node:module';
+import { QueryTypes, type Transaction } from 'sequelize';
+import type { Database } from './database.js';
+import { readSettings } from './settings.js';
+
+/** One result as the ingest hands it over; times are epoch ms. */
+export interface ResultRow {
+  resultId: string;
+  hostId: number;
+  pluginId: number;
+  checkId: number | null;
+  slotAt: number | null;
+  measuredAt: number;
+  receivedAt: number;
+  value: number | null;
+  message: string | null;
+  resultType: ResultType;
+  severity: Severity;
+  late: boolean;
+}
+
+/** One point of a series: a raw value (count 1) or an aggregate of a bucket starting at `t`. */
+export interface SeriesPoint {
+  t: number;
+  avg: number;
+  min: number;
+  max: number;
+  count: number;
+}
+
+export type Resolution = 'raw' | 'minute' | 'hour';
+
+export interface Series {
+  /** The table the points came from. */
+  resolution: Resolution;
+  /** Width of a point's bucket in ms; 0 for raw values. A multiple of the source's bucket. */
+  bucketMs: number;
+  points: SeriesPoint[];
+}
+
+export interface RetentionReport {
+  results: number;
+  rollupsMinute: number;
+  rollupsHour: number;
+  systemLog: number;
+}
+
+/** What the ingest, the reports and the housekeeping need from result storage. */
+export interface ResultStore {
+  /**
+   * Stores a batch in one transaction: a set-based insert that ignores result ids already
+   * stored (or repeated in the batch), then one upsert per rollup table for the new rows.
+   * Resolves with the number of new results once committed.
+   */
+  insertBatch(rows: readonly ResultRow[]): Promise<number>;
+  /**
+   * The numeric values of one host × plugin in `[from, to)` with at most about `maxPoints`
+   * points: raw values when there are at most `maxPoints` of them, else minute rollups when the
+   * range spans at most 4 × `maxPoints` minutes, else hour rollups; rollups are merged into wider
+   * buckets in SQL when there are more than `maxPoints`. Results without a value are not part
+   * of a series.
+   */
+  querySeries(hostId: number, pluginId: number, from: number, to: number, maxPoints?: number): Promise<Series>;
+  /** Deletes what is older than the retention settings allow, in chunks so ingest keeps going. */
+  applyRetention(now: number): Promise<RetentionReport>;
+  /** Releases the store's own SQLite write connection; call before `db.close()`. */
+  close(): Promise<void>;
+}
+
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+// SQLite binds at most 32,766 parameters per statement (12 per result, 7 per rollup).
+const SQLITE_RESULT_CHUNK = 1_000;
+const SQLITE_ROLLUP_CHUNK = 2_000;
+const RETENTION_CHUNK = 10_000;
+const MINUTE_READ_FACTOR = 4;
+const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+// Page cache of the store's SQLite write connection: keeps the hot index pages in memory.
+const SQLITE_CACHE_KIB = 64 * 1024;
+
+const RESULT_COLUMNS =
+  'result_id, host_id, plugin_id, check_id, slot_at, measured_at, received_at, value, message, result_type, severity, late';
+
+interface SqliteConnection {
+  exec(sql: string, cb: (err: Error | null) => void): void;
+  close(cb: (err: Error | null) => void): void;
+  configure(option: 'busyTimeout', value: number): void;
+  all(sql: string, params: unknown[], cb: (err: Error | null, rows: unknown[]) => void): void;
+  run(sql: string, params: unknown[], cb: (this: { changes: number }, err: Error | null) => void): void;
+}
+interface PgClient {
+  query(sql: string, params: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+}
+
+/** The transaction's own connection, driven directly: the hot path skips Sequelize's query building. */
+interface Raw {
+  all<T>(sql: string, params: unknown[]): Promise<T[]>;
+  run(sql: string, params: unknown[]): Promise<number>;
+}
+
+function sqliteRaw(c: SqliteConnection): Raw {
+  return {
+    all: <T>(sql: string, params: unknown[]) =>
+      new Promise<T[]>((resolve, reject) => c.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[])))),
+    run: (sql, params) =>
+      new Promise<number>((resolve, reject) =>
+        c.run(sql, params, function (err) {
+          if (err) reject(err);
+          else resolve(this.changes);
+        }),
+      ),
+  };
+}
+
+function pgRaw(transaction: Transaction): Raw {
+  const c = (transaction as unknown as { connection: PgClient }).connection;
+  return {
+    all: async <T>(sql: string, params: unknown[]) => (await c.query(toPg(sql), params)).rows as T[],
+    run: async (sql, params) => (await c.query(toPg(sql), params)).rowCount ?? 0,
+  };
+}
+
+/** `?` placeholders (never inside literals in this file) → PostgreSQL's `$1, $2 …`. */
+function toPg(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+interface Aggregate {
+  hostId: number;
+  pluginId: number;
+  bucketStart: number;
+  min: number;
+  max: number;
+  sum: number;
+  count: number;
+}
+
+/** Aggregates the values of `rows` per host × plugin × bucket, sorted so concurrent upserts lock rows in one order. */
+export function aggregate(rows: readonly ResultRow[], bucketMs: number): Aggregate[] {
+  const map = new Map<string, Aggregate>();
+  for (const r of rows) {
+    if (r.value == null || !Number.isFinite(r.value)) continue;
+    const bucketStart = Math.floor(r.measuredAt / bucketMs) * bucketMs;
+    const key = `${r.hostId}:${r.pluginId}:${bucketStart}`;
+    const a = map.get(key);
+    if (a) {
+      a.min = Math.min(a.min, r.value);
+      a.max = Math.max(a.max, r.value);
+      a.sum += r.value;
+      a.count += 1;
+    } else {
+      map.set(key, { hostId: r.hostId, pluginId: r.pluginId, bucketStart, min: r.value, max: r.value, sum: r.value, count: 1 });
+    }
+  }
+  return [...map.values()].sort((a, b) => a.hostId - b.hostId || a.pluginId - b.pluginId || a.bucketStart - b.bucketStart);
+}
+
+/**
+ * Creates the result store over `db` (docs/storage.md, "Batching" and "Rollups"). The store
+ * keeps no state of its own, so several may share a database.
+ */
+export function createResultStore(db: Database, deps: { logger: Logger }): ResultStore {
+  const logger = deps.logger.child({ component: 'results-store' });
+  const sqlite = db.dialect === 'sqlite';
+  const least = sqlite ? 'min' : 'LEAST';
+  const greatest = sqlite ? 'max' : 'GREATEST';
+
+  async function insertResults(raw: Raw, rows: readonly ResultRow[]): Promise<Set<string>> {
+    const inserted = new Set<string>();
+    if (sqlite) {
+      for (let i = 0; i < rows.length; i += SQLITE_RESULT_CHUNK) {
+        const chunk = rows.slice(i, i + SQLITE_RESULT_CHUNK);
+        const params: unknown[] = [];
+        for (const r of chunk) {
+          params.push(r.resultId, r.hostId, r.pluginId, r.checkId, r.slotAt, r.measuredAt, r.receivedAt, r.value, r.message, r.resultType, r.severity, r.late ? 1 : 0);
+        }
+        const values = chunk.map(() => '(?,?,?,?,?,?,?,?,?,?,?,?)').join(',');
+        const returned = await raw.all<{ result_id: string }>(
+          `INSERT INTO results (${RESULT_COLUMNS}) VALUES ${values} ON CONFLICT (result_id) DO NOTHING RETURNING result_id`,
+          params,
+        );
+        for (const r of returned) inserted.add(r.result_id);
+      }
+      return inserted;
+    }
+    // One statement with one array parameter per column, whatever the batch size.
+    const returned = await raw.all<{ result_id: string }>(
+      `INSERT INTO results (${RESULT_COLUMNS})
+       SELECT * FROM unnest(?::text[], ?::int[], ?::int[], ?::int[], ?::bigint[], ?::bigint[], ?::bigint[],
+                            ?::float8[], ?::text[], ?::text[], ?::text[], ?::boolean[])
+       ON CONFLICT (result_id) DO NOTHING RETURNING result_id`,
+      [
+        rows.map((r) => r.resultId),
+        rows.map((r) => r.hostId),
+        rows.map((r) => r.pluginId),
+        rows.map((r) => r.checkId),
+        rows.map((r) => r.slotAt),
+        rows.map((r) => r.measuredAt),
+        rows.map((r) => r.receivedAt),
+        rows.map((r) => r.value),
+        rows.map((r) => r.message),
+        rows.map((r) => r.resultType),
+        rows.map((r) => r.severity),
+        rows.map((r) => r.late),
+      ],
+    );
+    for (const r of returned) inserted.add(r.result_id);
+    return inserted;
+  }
+
+  async function upsertRollups(raw: Raw, table: 'rollups_minute' | 'rollups_hour', aggregates: readonly Aggregate[]): Promise<void> {
+    if (aggregates.length === 0) return;
+    const onConflict = `ON CONFLICT (host_id, plugin_id, bucket_start) DO UPDATE SET
+        value_min = ${least}(${table}.value_min, excluded.value_min),
+        value_max = ${greatest}(${table}.value_max, excluded.value_max),
+        value_sum = ${table}.value_sum + excluded.value_sum,
+        value_count = ${table}.value_count + excluded.value_count`;
+    const columns = 'host_id, plugin_id, bucket_start, value_min, value_max, value_sum, value_count';
+    if (sqlite) {
+      for (let i = 0; i < aggregates.length; i += SQLITE_ROLLUP_CHUNK) {
+        const chunk = aggregates.slice(i, i + SQLITE_ROLLUP_CHUNK);
+        const params: unknown[] = [];
+        for (const a of chunk) params.push(a.hostId, a.pluginId, a.bucketStart, a.min, a.max, a.sum, a.count);
+        await raw.run(`INSERT INTO ${table} (${columns}) VALUES ${chunk.map(() => '(?,?,?,?,?,?,?)').join(',')} ${onConflict}`, params);
+      }
+      return;
+    }
+    await raw.run(
+      `INSERT INTO ${table} (${columns})
+       SELECT * FROM unnest(?::int[], ?::int[], ?::bigint[], ?::float8[], ?::float8[], ?::float8[], ?::int[]) ${onConflict}`,
+      [
+        aggregates.map((a) => a.hostId),
+        aggregates.map((a) => a.pluginId),
+        aggregates.map((a) => a.bucketStart),
+        aggregates.map((a) => a.min),
+        aggregates.map((a) => a.max),
+        aggregates.map((a) => a.sum),
+        aggregates.map((a) => a.count),
+      ],
+    );
+  }
+
+  async function select<T extends object>(sql: string, replacements: unknown[]): Promise<T[]> {
+    return db.sequelize.query<T>(sql, { type: QueryTypes.SELECT, replacements });
+  }
+
+  async function deleteOlder(table: string, column: string, cutoff: number): Promise<number> {
+    // Chunks keep each write transaction short: on SQLite one huge DELETE would hold the only
+    // write lock for as long as it takes, and ingest would wait behind it.
+    const key = table.startsWith('rollups_') ? 'rowid' : 'id';
+    let total = 0;
+    for (;;) {
+      const deleted = await withWrite(async (raw) => {
+        if (key === 'rowid' && !sqlite) {
+          return raw.run(
+            `DELETE FROM ${table} WHERE ctid IN (SELECT ctid FROM ${table} WHERE ${column} < ? LIMIT ${RETENTION_CHUNK})`,
+            [cutoff],
+          );
+        }
+        return raw.run(`DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE ${column} < ? LIMIT ${RETENTION_CHUNK})`, [
+          cutoff,
+        ]);
+      });
+      total += deleted;
+      if (deleted < RETENTION_CHUNK) return total;
+    }
+  }
+
+  async function insertBatchNow(rows: readonly ResultRow[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const seen = new Set<string>();
+    const unique = rows.filter((r) => !seen.has(r.resultId) && seen.add(r.resultId));
+    return withWrite(async (raw) => {
+      const inserted = await insertResults(raw, unique);
+      const fresh = inserted.size === unique.length ? unique : unique.filter((r) => inserted.has(r.resultId));
+      await upsertRollups(raw, 'rollups_minute', aggregate(fresh, MINUTE_MS));
+      await upsertRollups(raw, 'rollups_hour', aggregate(fresh, HOUR_MS));
+      if (inserted.size < rows.length) {
+        logger.debug({ received: rows.length, stored: inserted.size }, 'duplicate result ids ignored');
+      }
+      return inserted.size;
+    });
+  }
+
+  // SQLite: the store writes through ONE long-lived connection of its own, one transaction at
+  // a time. Sequelize would open a fresh connection per transaction, whose page cache starts
+  // cold every batch (random result ids touch index pages all over the file), and concurrent
+  // transactions would poll the busy handler, which sleeps in steps of milliseconds.
+  let writer: Promise<SqliteConnection> | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+  const exec = (c: SqliteConnection, sql: string): Promise<void> =>
+    new Promise((resolve, reject) => c.exec(sql, (err) => (err ? reject(err) : resolve())));
+  const openWriter = async (): Promise<SqliteConnection> => {
+    const sqlite3 = createRequire(import.meta.url)('sqlite3') as {
+      Database: new (path: string, mode: number, cb: (err: Error | null) => void) => SqliteConnection;
+      OPEN_READWRITE: number;
+    };
+    // The file Sequelize opened (its typings do not declare `options`).
+    const path = (db.sequelize as unknown as { options: { storage: string } }).options.storage;
+    const c = await new Promise<SqliteConnection>((resolve, reject) => {
+      const handle = new sqlite3.Database(path, sqlite3.OPEN_READWRITE, (err) => (err ? reject(err) : resolve(handle)));
+    });
+    c.configure('busyTimeout', SQLITE_BUSY_TIMEOUT_MS);
+    await exec(c, `PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-${SQLITE_CACHE_KIB}`);
+    return c;
+  };
+  function withWrite<T>(work: (raw: Raw) => Promise<T>): Promise<T> {
+    if (!sqlite) return db.sequelize.transaction((transaction) => work(pgRaw(transaction)));
+    const run = async (): Promise<T> => {
+      // A failed open is not cached: the next batch tries again.
+      writer ??= openWriter().catch((err: unknown) => {
+        writer = undefined;
+        throw err;
+      });
+      const c = await writer;
+      await exec(c, 'BEGIN IMMEDIATE');
+      try {
+        const out = await work(sqliteRaw(c));
+        await exec(c, 'COMMIT');
+        return out;
+      } catch (err) {
+        await exec(c, 'ROLLBACK').catch(() => {});
+        throw err;
+      }
+    };
+    const next = queue.then(run, run);
+    queue = next.catch(() => {});
+    return next;
+  }
+
+  return {
+    insertBatch: insertBatchNow,
+
+    async close() {
+      const w = writer;
+      writer = undefined;
+      if (!w) return;
+      await queue;
+      const c = await w;
+      await new Promise<void>((resolve, reject) => c.close((err) => (err ? reject(err) : resolve())));
+    },
+
+
+    async querySeries(hostId, pluginId, from, to, maxPoints = 1_000) {
+      const limit = Math.max(1, Math.floor(maxPoints));
+      const span = Math.max(0, to - from);
+      const settings = await readSettings(db);
+      const now = Date.now();
+      const rawComplete = from >= now - settings.retentionRawDays * DAY_MS;
+      const minuteComplete = from >= now - settings.retentionMinuteDays * DAY_MS;
+
+      if (rawComplete) {
+        // Stops reading at limit + 1 rows, so deciding costs little even over a long range.
+        const [probe] = await select<{ n: number }>(
+          `SELECT count(*) AS n FROM (SELECT 1 FROM results WHERE host_id = ? AND plugin_id = ? AND measured_at >= ? AND measured_at < ?
+           AND value IS NOT NULL LIMIT ?) AS s`,
+          [hostId, pluginId, from, to, limit + 1],
+        );
+        if (Number(probe?.n ?? 0) <= limit) {
+          const rows = await select<{ t: number; v: number }>(
+            `SELECT measured_at AS t, value AS v FROM results WHERE host_id = ? AND plugin_id = ? AND measured_at >= ? AND measured_at < ?
+             AND value IS NOT NULL ORDER BY measured_at`,
+            [hostId, pluginId, from, to],
+          );
+          return {
+            resolution: 'raw',
+            bucketMs: 0,
+            points: rows.map((r) => ({ t: Number(r.t), avg: r.v, min: r.v, max: r.v, count: 1 })),
+          };
+        }
+      }
+
+      const wanted = Math.ceil(span / limit);
+      // Minute rollups while they cost at most MINUTE_READ_FACTOR × maxPoints rows to read
+      // (merged into wider buckets in SQL); beyond that hour rollups, so a 30-day graph reads
+      // 720 rows, not 43,200.
+      const useMinute = minuteComplete && span / MINUTE_MS <= MINUTE_READ_FACTOR * limit;
+      const source = useMinute ? MINUTE_MS : HOUR_MS;
+      const bucketMs = Math.max(source, Math.ceil(wanted / source) * source);
+      const table = useMinute ? 'rollups_minute' : 'rollups_hour';
+      // Align the range to whole source buckets so a partial first bucket is included.
+      const first = Math.floor(from / source) * source;
+      const rows = await select<{ t: number; mn: number; mx: number; s: number; c: number }>(
+        bucketMs === source
+          ? `SELECT bucket_start AS t, value_min AS mn, value_max AS mx, value_sum AS s, value_count AS c FROM ${table}
+             WHERE host_id = ? AND plugin_id = ? AND bucket_start >= ? AND bucket_start < ? ORDER BY bucket_start`
+          : `SELECT (bucket_start / ${bucketMs}) * ${bucketMs} AS t, min(value_min) AS mn, max(value_max) AS mx,
+                    sum(value_sum) AS s, sum(value_count) AS c FROM ${table}
+             WHERE host_id = ? AND plugin_id = ? AND bucket_start >= ? AND bucket_start < ? GROUP BY 1 ORDER BY 1`,
+        [hostId, pluginId, first, to],
+      );
+      return {
+        resolution: useMinute ? 'minute' : 'hour',
+        bucketMs,
+        points: rows.map((r) => {
+          const count = Number(r.c);
+          return { t: Number(r.t), avg: Number(r.s) / count, min: Number(r.mn), max: Number(r.mx), count };
+        }),
+      };
+    },
+
+    async applyRetention(now) {
+      const s = await readSettings(db);
+      const report: RetentionReport = {
+        results: await deleteOlder('results', 'measured_at', now - s.retentionRawDays * DAY_MS),
+        rollupsMinute: await deleteOlder('rollups_minute', 'bucket_start', now - s.retentionMinuteDays * DAY_MS),
+        rollupsHour: await deleteOlder('rollups_hour', 'bucket_start', now - s.retentionHourDays * DAY_MS),
+        systemLog: await deleteOlder('system_log', 'at', now - s.retentionSystemLogDays * DAY_MS),
+      };
+      logger.info(report, 'retention applied');
+      return report;
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { isProphasisError } from '@prophasis/protocol';
+import { DataTypes, type ModelStatic, type Model } from 'sequelize';
+import { DbErrors, MIGRATIONS, type Migration } from '../../src/db/index.js';
+import { dialects, tableNames } from './helpers.js';
+
+const EXPECTED_TABLES = [
+  'alert_scopes', 'alerts', 'audit_log', 'check_groups', 'check_hosts', 'check_plugins', 'checks',
+  'classifier_overrides', 'current_states', 'enrolment_tokens', 'host_group_groups', 'host_group_hosts',
+  'host_groups', 'hosts', 'plugin_versions', 'plugins', 'redundancy_group_members', 'redundancy_groups',
+  'results', 'rollups_hour', 'rollups_minute', 'schedule_checks', 'schedule_intervals', 'schedules',
+  'service_dependencies', 'services', 'sessions', 'settings', 'state_transitions', 'system_log', 'users',
+];
+
+/** Creates a table and an index, then fails: nothing of it may survive. */
+const broken: Migration = {
+  name: '0999-broken-on-purpose',
+  async up({ queryInterface, transaction }) {
+    await queryInterface.createTable('half_done', { id: { type: DataTypes.INTEGER, primaryKey: true } }, { transaction });
+    await queryInterface.addColumn('hosts', 'half_column', { type: DataTypes.STRING }, { transaction });
+    throw new Error('deliberate failure');
+  },
+};
+
+for (const dialect of dialects()) {
+  describe(`db migrations (${dialect.name})`, function () {
+    it('applies from empty, creates every table, and applying again is a no-op', async () => {
+      const { db, cleanup } = await dialect.open();
+      try {
+        assert.deepEqual(await tableNames(db), []);
+        await db.migrate();
+        assert.deepEqual(await tableNames(db), EXPECTED_TABLES);
+        const [rows] = await db.sequelize.query('SELECT name FROM schema_migrations');
+        assert.deepEqual(rows, MIGRATIONS.map((m) => ({ name: m.name })));
+        await db.migrate();
+        assert.deepEqual(await tableNames(db), EXPECTED_TABLES);
+        const [again] = await db.sequelize.query('SELECT name FROM schema_migrations');
+        assert.equal(again.length, MIGRATIONS.length);
+      } finally {
+        await cleanup();
+      }
+    });
+
+    it('a failing migration changes nothing, names itself, and the database stays usable', async () => {
+      const { db, cleanup } = await dialect.open([...MIGRATIONS, broken]);
+      try {
+        await assert.rejects(db.migrate(), (err: unknown) => {
+          assert.ok(isProphasisError(err, DbErrors.MIGRATION_FAILED));
+          assert.equal(err.code, 'CORE_DB_MIGRATION_FAILED');
+          assert.match(err.message, /0999-broken-on-purpose: deliberate failure/);
+          return true;
+        });
+        // The earlier migrations are applied, the broken one left no trace.
+        assert.deepEqual(await tableNames(db), EXPECTED_TABLES);
+        const columns = await db.sequelize.getQueryInterface().describeTable('hosts');
+        assert.equal('half_column' in columns, false);
+        const [rows] = await db.sequelize.query('SELECT name FROM schema_migrations ORDER BY name');
+        assert.deepEqual(rows, MIGRATIONS.map((m) => ({ name: m.name })));
+        // Still healthy: the models work.
+        const host = await db.models.Host.create({ name: 'after-failure' });
+        assert.equal((await db.models.Host.findByPk(host.id))?.name, 'after-failure');
+      } finally {
+        await cleanup();
+      }
+    });
+
+    it('every model attribute exists as a column of the migrated schema', async () => {
+      const { db, cleanup } = await dialect.open();
+      try {
+        await db.migrate();
+        const qi = db.sequelize.getQueryInterface();
+        for (const model of Object.values(db.models) as ModelStatic<Model>[]) {
+          const columns = await qi.describeTable(model.getTableName() as string);
+          for (const [name, attribute] of Object.entries(model.getAttributes())) {
+            const field = (attribute as { field?: string }).field ?? name;
+            assert.ok(field in columns, `${model.name}.${name} → ${model.getTableName() as string}.${field} missing`);
+          }
+        }
+      } finally {
+        await cleanup();
+      }
+    });
+  });
+}

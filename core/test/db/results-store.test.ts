@@ -1,0 +1,181 @@
+import assert from 'node:assert/strict';
+import { silentLogger } from '@prophasis/protocol';
+import { createResultStore, HOUR_MS, MINUTE_MS, type Database, type ResultRow, type ResultStore } from '../../src/db/index.js';
+import { dialects } from './helpers.js';
+
+const DAY = 86_400_000;
+
+for (const dialect of dialects()) {
+  describe(`db result store (${dialect.name})`, function () {
+    let db: Database;
+    let cleanup: () => Promise<void>;
+    let store: ResultStore;
+    let hostId: number;
+    let pluginId: number;
+    let seq = 0;
+
+    const row = (measuredAt: number, value: number | null, over: Partial<ResultRow> = {}): ResultRow => ({
+      resultId: `r-${++seq}`,
+      hostId,
+      pluginId,
+      checkId: null,
+      slotAt: measuredAt,
+      measuredAt,
+      receivedAt: measuredAt + 10,
+      value,
+      message: null,
+      resultType: 'plugin',
+      severity: 'ok',
+      late: false,
+      ...over,
+    });
+
+    beforeEach(async () => {
+      ({ db, cleanup } = await dialect.open());
+      await db.migrate();
+      hostId = (await db.models.Host.create({ name: 'h' })).id;
+      pluginId = (await db.models.Plugin.create({ pluginId: 'io.prophasis.test', name: 'Test' })).id;
+      store = createResultStore(db, { logger: silentLogger() });
+    });
+    afterEach(async () => {
+      await store.close();
+      await cleanup();
+    });
+
+    it('stores a batch once: duplicates inside the batch and across batches are ignored', async () => {
+      const t = Date.UTC(2026, 0, 1, 12);
+      const batch = [row(t, 1), row(t + 1000, 2), row(t + 2000, null, { message: 'no value', resultType: 'connection_error' })];
+      const withDuplicate = [...batch, { ...batch[0]!, value: 99 }];
+      assert.equal(await store.insertBatch(withDuplicate), 3);
+      assert.equal(await store.insertBatch(batch), 0);
+      assert.equal(await store.insertBatch([...batch, row(t + 3000, 4)]), 1);
+      const stored = await db.models.Result.findAll({ order: [['measuredAt', 'ASC']] });
+      assert.deepEqual(stored.map((r) => r.value), [1, 2, null, 4]);
+      assert.equal(typeof stored[0]!.id, 'number');
+      assert.equal(stored[0]!.measuredAt, t);
+      assert.equal(stored[2]!.resultType, 'connection_error');
+      assert.equal(stored[0]!.late, false);
+      // Rollups count each stored value once: the duplicate value 99 never reached them.
+      const minute = await db.models.RollupMinute.findAll();
+      assert.deepEqual(
+        minute.map((m) => m.toJSON()),
+        [{ hostId, pluginId, bucketStart: t, valueMin: 1, valueMax: 4, valueSum: 7, valueCount: 3 }],
+      );
+      assert.equal(await store.insertBatch([]), 0);
+    });
+
+    it('maintains minute and hour rollups (min/max/avg/count) across batches', async () => {
+      const hour = Date.UTC(2026, 0, 1, 10);
+      await store.insertBatch([row(hour + 5_000, 10), row(hour + 30_000, 20), row(hour + MINUTE_MS + 1, 3)]);
+      await store.insertBatch([row(hour + 59_999, -5), row(hour + HOUR_MS + 7, 100)]);
+      const minute = (await db.models.RollupMinute.findAll({ order: [['bucketStart', 'ASC']] })).map((m) => m.toJSON());
+      assert.deepEqual(
+        minute.map(({ bucketStart, valueMin, valueMax, valueSum, valueCount }) => [bucketStart - hour, valueMin, valueMax, valueSum, valueCount]),
+        [
+          [0, -5, 20, 25, 3],
+          [MINUTE_MS, 3, 3, 3, 1],
+          [HOUR_MS, 100, 100, 100, 1],
+        ],
+      );
+      const hourly = (await db.models.RollupHour.findAll({ order: [['bucketStart', 'ASC']] })).map((m) => m.toJSON());
+      assert.deepEqual(
+        hourly.map(({ bucketStart, valueMin, valueMax, valueSum, valueCount }) => [bucketStart - hour, valueMin, valueMax, valueSum, valueCount]),
+        [
+          [0, -5, 20, 28, 4],
+          [HOUR_MS, 100, 100, 100, 1],
+        ],
+      );
+      const series = await store.querySeries(hostId, pluginId, hour, hour + 2 * HOUR_MS, 2);
+      assert.equal(series.resolution, 'hour');
+      assert.deepEqual(series.points, [
+        { t: hour, avg: 7, min: -5, max: 20, count: 4 },
+        { t: hour + HOUR_MS, avg: 100, min: 100, max: 100, count: 1 },
+      ]);
+    });
+
+    it('picks raw, minute or hour resolution by the number of points', async () => {
+      const now = Date.now();
+      const start = Math.floor((now - 3 * DAY) / HOUR_MS) * HOUR_MS;
+      // One value every 30 s for three days: 8,640 raw values, 4,320 minutes, 72 hours.
+      const rows: ResultRow[] = [];
+      for (let t = start; t < start + 3 * DAY; t += 30_000) rows.push(row(t, (t / 30_000) % 100));
+      for (let i = 0; i < rows.length; i += 2_000) await store.insertBatch(rows.slice(i, i + 2_000));
+
+      const raw = await store.querySeries(hostId, pluginId, start, start + 4 * HOUR_MS, 1_000);
+      assert.equal(raw.resolution, 'raw');
+      assert.equal(raw.points.length, 480);
+      assert.deepEqual(raw.points[0], { t: start, avg: rows[0]!.value, min: rows[0]!.value, max: rows[0]!.value, count: 1 });
+
+      const minute = await store.querySeries(hostId, pluginId, start, start + 12 * HOUR_MS, 1_000);
+      assert.equal(minute.resolution, 'minute');
+      assert.equal(minute.bucketMs, MINUTE_MS);
+      assert.equal(minute.points.length, 720);
+      assert.ok(minute.points.every((p) => p.count === 2));
+
+      const merged = await store.querySeries(hostId, pluginId, start, start + 2 * DAY, 1_000);
+      assert.equal(merged.resolution, 'minute');
+      assert.equal(merged.bucketMs, 3 * MINUTE_MS);
+      assert.ok(merged.points.length <= 1_000 && merged.points.length >= 950, String(merged.points.length));
+      assert.equal(merged.points.reduce((n, p) => n + p.count, 0), 2 * DAY / 30_000);
+
+      // 4,320 minutes > 4 × 1,000: hour rollups.
+      const hourly = await store.querySeries(hostId, pluginId, start, start + 3 * DAY, 1_000);
+      assert.equal(hourly.resolution, 'hour');
+      assert.equal(hourly.bucketMs, HOUR_MS);
+      assert.equal(hourly.points.length, 72);
+      assert.equal(hourly.points.reduce((n, p) => n + p.count, 0), rows.length);
+      const all = rows.map((r) => r.value as number);
+      assert.equal(Math.min(...hourly.points.map((p) => p.min)), Math.min(...all));
+      assert.equal(Math.max(...hourly.points.map((p) => p.max)), Math.max(...all));
+
+      // An empty range is an empty raw series, not an error.
+      assert.deepEqual(await store.querySeries(hostId, pluginId, now + DAY, now + 2 * DAY), { resolution: 'raw', bucketMs: 0, points: [] });
+    });
+
+    it('applies retention from the settings', async () => {
+      const now = Date.UTC(2026, 5, 1);
+      await store.insertBatch([row(now - 31 * DAY, 1), row(now - 29 * DAY, 2), row(now - 91 * DAY, 3), row(now - 800 * DAY, 4)]);
+      await db.models.SystemLog.bulkCreate([
+        { at: now - 100 * DAY, level: 'info', component: 'test', message: 'old' },
+        { at: now - DAY, level: 'info', component: 'test', message: 'new' },
+      ]);
+      const report = await store.applyRetention(now);
+      assert.deepEqual(report, { results: 3, rollupsMinute: 2, rollupsHour: 1, systemLog: 1 });
+      assert.deepEqual((await db.models.Result.findAll()).map((r) => r.value), [2]);
+      const minutes = (await db.models.RollupMinute.findAll({ order: [['bucketStart', 'ASC']] })).map((m) => (now - m.bucketStart) / DAY);
+      assert.deepEqual(minutes, [31, 29]);
+      const hours = (await db.models.RollupHour.findAll({ order: [['bucketStart', 'ASC']] })).map((m) => (now - m.bucketStart) / DAY);
+      assert.deepEqual(hours, [91, 31, 29]);
+      assert.deepEqual((await db.models.SystemLog.findAll()).map((l) => l.message), ['new']);
+      // Nothing left to delete: a second run is a no-op.
+      assert.deepEqual(await store.applyRetention(now), { results: 0, rollupsMinute: 0, rollupsHour: 0, systemLog: 0 });
+    });
+
+    it('concurrent batches with overlapping ids store every result once and count it once', async () => {
+      const t = Date.UTC(2026, 0, 1, 8);
+      const rows = Array.from({ length: 400 }, (_, i) => row(t + i * 1000, i));
+      // Four overlapping batches in flight at once: 0-199, 100-299, 200-399, 0-399.
+      const counts = await Promise.all([
+        store.insertBatch(rows.slice(0, 200)),
+        store.insertBatch(rows.slice(100, 300)),
+        store.insertBatch(rows.slice(200, 400)),
+        store.insertBatch(rows),
+      ]);
+      assert.equal(counts.reduce((a, b) => a + b, 0), 400);
+      assert.equal(await db.models.Result.count(), 400);
+      const hourly = await db.models.RollupHour.findAll();
+      assert.equal(hourly.reduce((n, h) => n + h.valueCount, 0), 400);
+      assert.equal(hourly.reduce((n, h) => n + h.valueSum, 0), (399 * 400) / 2);
+    });
+
+    it('stores all of a batch or nothing: one invalid row rolls the batch back', async () => {
+      const t = Date.UTC(2026, 0, 1);
+      const bad = row(t, 2, { measuredAt: null as unknown as number });
+      await assert.rejects(store.insertBatch([row(t, 1), bad]), /NOT NULL|null value/i);
+      assert.equal(await db.models.Result.count(), 0);
+      assert.equal(await db.models.RollupMinute.count(), 0);
+      // Still healthy: the same good row goes in afterwards.
+      assert.equal(await store.insertBatch([row(t, 1)]), 1);
+    });
+  });
+}
