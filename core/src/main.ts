@@ -9,6 +9,16 @@ import { createDatabase, type Database } from './db/index.js';
 import { createEventBus, type EventBus } from './http/events.js';
 import { createHttpServer } from './http/server.js';
 import { createAgentTarball } from './downloads/agent-tarball.js';
+import {
+  buildFirstPartyPlugins,
+  createFileTrustStore,
+  createPluginRepository,
+  defaultPluginsDir,
+  firstPartyOutDir,
+  loadOrCreateSiteKey,
+  trustDirectory,
+  type PluginRepository,
+} from './plugins/index.js';
 import { createClassificationEngine, readClassificationConfig, type ClassificationEngine } from './classification/index.js';
 import { createEnrolmentResponder, createSequelizeRegistryStore, openAgentRegistry, type AgentRegistry } from './enrolment/index.js';
 import { createPresence, PRESENCE_DEFAULTS } from './presence/index.js';
@@ -25,6 +35,7 @@ export interface Core {
   readonly registry: AgentRegistry;
   readonly transport: Transport;
   readonly classification: ClassificationEngine;
+  readonly plugins: PluginRepository;
   readonly httpPort: number;
   /** Where people reach the console, e.g. `http://localhost:8080`. */
   readonly baseUrl: string;
@@ -76,6 +87,9 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
   );
   transport.onState((agentId, message) => presence.handleState(agentId, message));
   const classification = createClassificationEngine(readClassificationConfig(), { logger });
+  const siteKey = loadOrCreateSiteKey(config.dataDir, { logger });
+  const trust = createFileTrustStore({ dir: trustDirectory(config.dataDir), siteKey: siteKey.privateKey }, { logger });
+  const plugins = createPluginRepository({ db, trust, logger, systemLog });
   const auth = createAuth(
     { sessionTtlMs: config.sessionTtlMs, setupTokenTtlMs: config.setupTokenTtlMs, loginAttempts: config.loginAttempts, loginWindowMs: config.loginWindowMs },
     { store: databaseAuthStore(db), logger },
@@ -83,7 +97,7 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
   const audit = createAuditTrail({ store: databaseAuditStore(db) });
   const http = createHttpServer(
     { port: config.httpPort, host: config.httpHost, trustProxy: config.trustProxy, cookieSecure: config.cookieSecure, webRoot: config.webRoot },
-    { logger, db, auth, audit, events, agentTarball: createAgentTarball({ dataDir: config.dataDir }, { logger }) },
+    { logger, db, auth, audit, events, agentTarball: createAgentTarball({ dataDir: config.dataDir }, { logger }), plugins: { repository: plugins, trust, systemLog } },
   );
   let httpPort = config.httpPort;
   const baseUrl = () => (config.publicUrl || `http://localhost:${httpPort}`).replace(/\/+$/, '');
@@ -93,6 +107,11 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
     { name: 'system-log', start: () => systemLog.start(), stop: () => systemLog.stop() },
     { name: 'registry', start: () => registry.warm(), stop: async () => {} },
     { name: 'classification', start: () => classification.start(), stop: () => classification.stop() },
+    {
+      name: 'first-party plugins',
+      start: () => buildFirstPartyPlugins({ pluginsDir: defaultPluginsDir(), siteKey, outDir: firstPartyOutDir(config.dataDir) }, { repository: plugins, logger, systemLog }),
+      stop: async () => {},
+    },
     { name: 'presence', start: () => presence.start(), stop: () => presence.stop() },
     { name: 'transport', start: () => transport.start(), stop: () => transport.stop() },
     { name: 'auth', start: () => auth.start(), stop: () => auth.stop() },
@@ -135,6 +154,7 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
     registry,
     transport,
     classification,
+    plugins,
     get httpPort() {
       return httpPort;
     },

@@ -10,6 +10,7 @@ import { ApiErrors, CoreErrors } from './errors.js';
 import { registerRoutes } from './routes/index.js';
 import { registerConsole } from './static.js';
 import { downloadRoutes } from './downloads.js';
+import { pluginRoutes } from '../plugins/routes.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Routes under `/api` that serve the interactive reference; public like the console itself. */
@@ -134,6 +135,7 @@ export async function createApp(config: ApiConfig, deps: ApiDeps): Promise<Fasti
   });
 
   await app.register(async (api) => registerRoutes(api, config, deps), { prefix: '/api' });
+  if (deps.plugins) await app.register(pluginRoutes(deps.plugins), { prefix: '/api' });
   if (deps.agentTarball) await downloadRoutes(app, deps.agentTarball);
   await registerConsole(app, config, log);
   return app;

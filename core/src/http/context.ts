@@ -1,3 +1,4 @@
+import type { PluginRouteDeps } from '../plugins/routes.js';
 import type { AgentTarball } from '../downloads/agent-tarball.js';
 import type { Logger } from '@prophasis/protocol';
 import type { AuditTrail } from '../audit/audit.js';
@@ -15,6 +16,8 @@ export interface ApiDeps {
   events: EventBus;
   /** The agent package served at `/downloads/prophasis-agent.tgz`; absent in tests that do not need it. */
   agentTarball?: AgentTarball;
+  /** The plugin repository's routes (upload, versions, approval, publishers); absent in tests that do not need them. */
+  plugins?: PluginRouteDeps;
 }
 
 /** The API's own options (a slice of the core's configuration). */
