@@ -1,0 +1,11 @@
+/**
+ * The plugin sandbox (DESIGN.md §5, docs/plugins.md): capability matching, the host functions
+ * behind a plugin's `host` object, and the runner that executes a plugin in a fresh
+ * isolated-vm isolate inside a dedicated sandbox process.
+ */
+export * from './capabilities.js';
+export * from './host-functions.js';
+export * from './output.js';
+export { createPluginRunner, effectiveLimits, SANDBOX_DEFAULTS, SandboxConfigSchema, KILL_GRACE_MS } from './runner.js';
+export type { PluginJob, PluginRunner, PluginRunnerDeps, SandboxConfig } from './runner.js';
+export { serveSandbox } from './sandbox-process.js';

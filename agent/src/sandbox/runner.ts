@@ -1,0 +1,246 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { AgentInfo, Logger, Manifest } from '@prophasis/protocol';
+import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { grantedCapabilities } from './capabilities.js';
+import { HOST_FUNCTION_CAPABILITIES } from './host-functions.js';
+import { failure, type RunOutcome } from './output.js';
+import type { FromSandbox, ToSandbox } from './sandbox-process.js';
+
+export type { RunOutcome } from './output.js';
+
+/**
+ * The operator's caps for every plugin run (docs/plugins.md, "Limits"). A manifest's
+ * `limits` may ask for less, never more.
+ */
+export const SandboxConfigSchema = Type.Object(
+  {
+    memoryMiB: Type.Integer({ minimum: 8, maximum: 1024 }),
+    timeoutMs: Type.Integer({ minimum: 100, maximum: 600_000 }),
+  },
+  { additionalProperties: false },
+);
+export type SandboxConfig = Static<typeof SandboxConfigSchema>;
+
+export const SANDBOX_DEFAULTS: SandboxConfig = {
+  memoryMiB: 64, // isolate heap cap per run
+  timeoutMs: 10_000, // 10 s wall clock per run, host calls included
+};
+
+/** One plugin run as the plan executor asks for it. */
+export interface PluginJob {
+  manifest: Pick<Manifest, 'id' | 'version' | 'main' | 'capabilities'> & { limits?: Manifest['limits'] };
+  /** Source of the manifest's `main` file. */
+  code: string;
+  /** The capabilities the administrator approved for this plugin version. */
+  approvedCapabilities: readonly string[];
+  /** The check's parameters, already validated against the manifest's parameter schema. */
+  params: Record<string, unknown>;
+}
+
+export interface PluginRunner {
+  /** Runs one plugin in a fresh isolate; never rejects (failures are `command_unsuccessful`). */
+  run(job: PluginJob): Promise<RunOutcome>;
+  /** Stops the sandbox process; runs still queued finish as `command_unsuccessful`. */
+  dispose(): Promise<void>;
+}
+
+export interface PluginRunnerDeps {
+  logger: Logger;
+  /** The agent's own health for plugins granted `agent.info`. */
+  agentInfo?: () => AgentInfo | Promise<AgentInfo>;
+  /**
+   * Starts the sandbox process. The default forks `sandbox-process.ts` through tsx (the
+   * agent runs from source); a packed agent passes its own entry.
+   */
+  spawnSandbox?: () => ChildProcess;
+}
+
+/** Time the sandbox process gets beyond a run's timeout before it is killed from outside. */
+export const KILL_GRACE_MS = 2_000;
+/** How long a new sandbox process may take to say it is ready. */
+export const START_TIMEOUT_MS = 15_000;
+
+function defaultSpawn(): ChildProcess {
+  const entry = new URL('./sandbox-process.ts', import.meta.url);
+  return fork(fileURLToPath(entry), ['--prophasis-sandbox'], {
+    // tsx by absolute URL: `--import tsx` would resolve from whatever the working directory is.
+    execArgv: ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    serialization: 'advanced',
+  });
+}
+
+/** The limits a run gets: the manifest's, capped by the operator's. */
+export function effectiveLimits(config: SandboxConfig, limits: PluginJob['manifest']['limits']): SandboxConfig {
+  const pick = (asked: number | undefined, cap: number) => (asked !== undefined && asked > 0 ? Math.min(asked, cap) : cap);
+  return { memoryMiB: pick(limits?.memoryMiB, config.memoryMiB), timeoutMs: pick(limits?.timeoutMs, config.timeoutMs) };
+}
+
+/**
+ * Creates the plugin runner (DESIGN.md §5): each run gets a fresh isolated-vm isolate inside
+ * a dedicated sandbox process, with host functions only for the capabilities that are both
+ * declared and approved. Runs are serialised (the agent runs one plugin at a time). A run cut
+ * off by its timeout or memory limit, or a sandbox process that dies, costs one process
+ * restart; the agent's own process is never at stake.
+ */
+export function createPluginRunner(config: Partial<SandboxConfig>, deps: PluginRunnerDeps): PluginRunner {
+  const caps: SandboxConfig = { ...SANDBOX_DEFAULTS, ...config };
+  const logger = deps.logger.child({ component: 'sandbox' });
+  const spawnSandbox = deps.spawnSandbox ?? defaultSpawn;
+  let child: ChildProcess | null = null;
+  let ready: Promise<ChildProcess> | null = null;
+  let queue: Promise<unknown> = Promise.resolve();
+  let nextId = 1;
+  let disposed = false;
+
+  const kill = (why: string) => {
+    if (!child) return;
+    logger.info({ pid: child.pid, why }, 'replacing the sandbox process');
+    child.removeAllListeners('message');
+    child.kill('SIGKILL');
+    child = null;
+    ready = null;
+  };
+
+  const answerAgentInfo = async (proc: ChildProcess, callId: number) => {
+    let reply: ToSandbox;
+    try {
+      if (!deps.agentInfo) throw new Error('agent information is not available');
+      reply = { type: 'agentInfo', callId, info: await deps.agentInfo() };
+    } catch (err) {
+      reply = { type: 'agentInfo', callId, error: (err as Error).message };
+    }
+    if (proc.connected) proc.send(reply);
+  };
+
+  const start = (): Promise<ChildProcess> => {
+    if (ready) return ready;
+    ready = new Promise<ChildProcess>((resolve, reject) => {
+      const proc = spawnSandbox();
+      child = proc;
+      const timer = setTimeout(() => {
+        reject(new Error(`the sandbox process did not start within ${START_TIMEOUT_MS} ms`));
+        if (child === proc) kill('start timeout');
+      }, START_TIMEOUT_MS);
+      proc.on('message', (m: FromSandbox) => {
+        if (m?.type === 'ready') {
+          clearTimeout(timer);
+          logger.debug({ pid: proc.pid }, 'sandbox process ready');
+          resolve(proc);
+        } else if (m?.type === 'agentInfo') {
+          void answerAgentInfo(proc, m.callId);
+        } else if (m?.type === 'log') {
+          logger.info({ run: m.id, pluginLog: true }, m.msg);
+        }
+      });
+      proc.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+        if (child === proc) {
+          child = null;
+          ready = null;
+        }
+      });
+      proc.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`the sandbox process exited during start (code ${code}, signal ${signal})`));
+        if (child === proc) {
+          logger.warn({ code, signal }, 'sandbox process exited');
+          child = null;
+          ready = null;
+        }
+      });
+    });
+    return ready;
+  };
+
+  const runOne = async (job: PluginJob): Promise<RunOutcome> => {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    if (disposed) return failure('the plugin runner is stopped', 0);
+    const limits = effectiveLimits(caps, job.manifest.limits);
+    const granted = grantedCapabilities(job.manifest.capabilities, job.approvedCapabilities);
+    const kinds = new Set(granted.map((c) => c.split(':')[0]));
+    const grantedFunctions = Object.entries(HOST_FUNCTION_CAPABILITIES)
+      .filter(([, kind]) => kinds.has(kind))
+      .map(([name]) => name);
+    const log = logger.child({ plugin: job.manifest.id, version: job.manifest.version });
+    const notApproved = job.manifest.capabilities.filter((c) => !granted.includes(c));
+    if (notApproved.length > 0) log.debug({ notApproved }, 'declared capabilities not approved; their host functions will refuse');
+
+    let proc: ChildProcess;
+    try {
+      proc = await start();
+    } catch (err) {
+      log.error({ err }, 'sandbox process unavailable');
+      return failure(`sandbox unavailable: ${(err as Error).message}`, elapsed());
+    }
+    const id = nextId++;
+    const outcome = await new Promise<RunOutcome>((resolve) => {
+      const cleanup = () => {
+        clearTimeout(hardDeadline);
+        proc.off('message', onMessage);
+        proc.off('exit', onExit);
+      };
+      const onMessage = (m: FromSandbox) => {
+        if (m?.type !== 'done' || m.id !== id) return;
+        cleanup();
+        if (m.result.recycle) {
+          kill(m.result.outcome.message ?? 'run cut off');
+          // Start the replacement now, so the next run does not wait for it.
+          if (!disposed) start().catch((err: unknown) => logger.error({ err }, 'sandbox process restart failed'));
+        }
+        resolve({ ...m.result.outcome, durationMs: elapsed() });
+      };
+      const onExit = (code: number | null, signal: string | null) => {
+        cleanup();
+        resolve(failure(`the sandbox process died during the run (code ${code}, signal ${signal})`, elapsed()));
+      };
+      // Backstop for a sandbox process that cannot answer any more (a wedged isolate thread).
+      const hardDeadline = setTimeout(() => {
+        cleanup();
+        kill('no answer after the run timeout');
+        resolve(failure(`timeout after ${limits.timeoutMs} ms`, elapsed()));
+      }, limits.timeoutMs + KILL_GRACE_MS);
+      proc.on('message', onMessage);
+      proc.once('exit', onExit);
+      const message: ToSandbox = {
+        type: 'run',
+        id,
+        granted,
+        grantedFunctions,
+        job: { code: job.code, filename: `plugin:${job.manifest.id}@${job.manifest.version}/${job.manifest.main}`, params: job.params, ...limits },
+      };
+      proc.send(message);
+    });
+    if (outcome.resultType === 'command_unsuccessful') log.warn({ reason: outcome.message, durationMs: outcome.durationMs }, 'plugin run failed');
+    else log.debug({ durationMs: outcome.durationMs }, 'plugin run done');
+    return outcome;
+  };
+
+  return {
+    run(job) {
+      const result = queue.then(() => runOne(job));
+      queue = result.catch(() => undefined);
+      return result.catch((err: unknown) => failure(`sandbox error: ${(err as Error)?.message}`, 0));
+    },
+    async dispose() {
+      disposed = true;
+      await queue;
+      const proc = child;
+      if (!proc) return;
+      child = null;
+      ready = null;
+      proc.removeAllListeners('message');
+      const gone = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGTERM');
+        const t = setTimeout(() => proc.kill('SIGKILL'), 2_000);
+        await gone;
+        clearTimeout(t);
+      }
+    },
+  };
+}
