@@ -1,52 +1,162 @@
 import type { Logger } from '@prophasis/protocol';
-import { createCommandDispatcher, defaultCommandHandlers, type CommandHandlers } from './commands/index.js';
+import { mkdir } from 'node:fs/promises';
+import type { DatabaseSync } from 'node:sqlite';
+import { createBundleStore, type BundleStore } from './bundles/store.js';
+import { createTrustStore, type TrustStore } from './bundles/trust.js';
+import { realClock, type Clock } from './clock.js';
+import { createCommandDispatcher, createCommandHandlers, type CommandHandlers } from './commands/index.js';
 import type { AgentConfig } from './config.js';
-import { createConnection, type Connection, type ConnectionDeps, type PresenceProviders } from './connection.js';
-import { readCredentials } from './credentials.js';
+import { createConnection, type Connection, type ConnectionDeps } from './connection.js';
+import { readCredentials, type Credentials } from './credentials.js';
+import { createDrainer, type Drainer } from './outbox/drainer.js';
+import { createOutbox, type Outbox } from './outbox/outbox.js';
+import { createPlanState } from './plan/plan-state.js';
+import { unavailablePluginRunner, type PluginRunner } from './plan/plugin-runner.js';
+import { createPlanRunner, type BundleSource, type PlanRunner } from './plan/runner.js';
+import { createReporter } from './reporter.js';
+import { agentDatabasePath, openAgentDatabase } from './store/database.js';
 
 export interface Agent {
   start(): Promise<void>;
+  /** Stops scheduling, waits for the run in progress, says offline, disconnects, closes the outbox. */
   stop(): Promise<void>;
   readonly connection: Connection;
   readonly agentId: string;
+  readonly outbox: Outbox;
+  readonly plan: PlanRunner;
+  readonly drainer: Drainer;
 }
 
 export interface AgentDeps {
   logger: Logger;
-  /** Replaces entries of the default command registry (later issues plug in here). */
+  /** The plugin sandbox; without one every run reports `command_unsuccessful`. */
+  runner?: PluginRunner;
+  /** Schedule clock (plan runner, report timer); the connection keeps `timers`. */
+  clock?: Clock;
+  /** Replaces entries of the command registry. */
   commands?: Partial<CommandHandlers>;
-  presence?: Partial<PresenceProviders>;
   random?: ConnectionDeps['random'];
   timers?: ConnectionDeps['timers'];
 }
 
+/** Bundle handling as the composition needs it: the real store, or the simulator's stand-in. */
+export type AgentBundles = Pick<BundleStore, 'load' | 'install' | 'remove' | 'prune' | 'hashes'> & BundleSource;
+
+/** Everything {@link composeAgent} wires; `createAgent` builds the real ones, the simulator its own. */
+export interface AgentParts extends AgentDeps {
+  credentials: Credentials;
+  db: DatabaseSync;
+  bundles: AgentBundles;
+  trust: Pick<TrustStore, 'setPublishers'>;
+}
+
 /**
- * The composition root of `prophasis-agent run`: reads the credentials (refusing to start when
- * they are missing or readable by others), then wires the connection to the command registry.
+ * The composition root of `prophasis-agent run` (docs/agent.md): reads the credentials
+ * (refusing to start when they are missing or readable by others), opens the agent database
+ * (`agent.db`: outbox and plan) and the bundle store in the data directory, and wires them.
  */
 export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise<Agent> {
   const credentials = await readCredentials(config.dataDir);
-  const logger = deps.logger;
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const db = openAgentDatabase(agentDatabasePath(config.dataDir));
+  const trust = createTrustStore(config, { logger: deps.logger });
+  const bundles = createBundleStore(config, { logger: deps.logger, trust });
+  return composeAgent(config, { ...deps, credentials, db, bundles, trust });
+}
+
+/** Wires connection, outbox + drainer, plan runner, bundles, reporter and the command registry. */
+export function composeAgent(config: AgentConfig, parts: AgentParts): Agent {
+  const { credentials, db, bundles, logger } = parts;
+  const clock = parts.clock ?? realClock;
+  const agentId = credentials.agentId;
+  const outbox = createOutbox({ maxResults: config.outboxMaxResults, maxAgeMs: config.outboxMaxAgeMs }, { db, logger, now: () => clock.now() });
+  const plan = createPlanRunner({
+    agentId,
+    logger,
+    clock,
+    runner: parts.runner ?? unavailablePluginRunner,
+    bundles,
+    sink: outbox,
+    state: createPlanState(db),
+  });
   const connection = createConnection(config, {
     logger,
     credentials,
-    ...(deps.presence ? { presence: deps.presence } : {}),
-    ...(deps.random ? { random: deps.random } : {}),
-    ...(deps.timers ? { timers: deps.timers } : {}),
+    presence: { bundles: () => bundles.hashes(), planRevision: () => plan.revision() },
+    ...(parts.random ? { random: parts.random } : {}),
+    ...(parts.timers ? { timers: parts.timers } : {}),
   });
-  const handlers: CommandHandlers = { ...defaultCommandHandlers(), ...deps.commands };
+  const drainer = createDrainer({ batchSize: config.drainBatchSize, inFlight: config.drainInFlight }, { outbox, publisher: connection, logger });
+  const reporter = createReporter(
+    { intervalMs: config.reportIntervalMs },
+    {
+      clock,
+      logger,
+      publish: (channel, message) => connection.publish(channel, message),
+      sources: {
+        missed: () => plan.missedUnreported(),
+        markMissedReported: (n) => plan.markMissedReported(n),
+        dropped: () => outbox.droppedUnreported(),
+        markDroppedReported: (n) => outbox.markDroppedReported(n),
+        depth: () => outbox.depth(),
+        lastError: () => plan.lastError(),
+        tick: () => outbox.enforceCaps(),
+      },
+    },
+  );
+  const commandLogger = logger.child({ component: 'commands' });
+  const handlers: CommandHandlers = {
+    ...createCommandHandlers({
+      plan,
+      bundles,
+      outbox,
+      trust: parts.trust,
+      send: (message) => {
+        connection.publish('res', message).catch((err: unknown) => commandLogger.warn({ err: { message: (err as Error).message }, type: message.type }, 'status not sent'));
+      },
+      bundlesChanged: () => connection.announce(),
+    }),
+    ...parts.commands,
+  };
   connection.onCommand(
     createCommandDispatcher(handlers, {
-      logger: logger.child({ component: 'commands' }),
+      logger: commandLogger,
       setLogLevel: (level) => {
         logger.level = level;
       },
     }),
   );
+  connection.onStatus((status) => {
+    if (status === 'connected') {
+      drainer.connected();
+      reporter.connected();
+    } else {
+      drainer.disconnected();
+      reporter.disconnected();
+    }
+  });
+  let started = false;
   return {
-    agentId: credentials.agentId,
+    agentId,
     connection,
-    start: () => connection.start(),
-    stop: () => connection.stop(),
+    outbox,
+    plan,
+    drainer,
+    async start() {
+      if (started) return;
+      started = true;
+      await bundles.load();
+      plan.start();
+      drainer.start();
+      reporter.start();
+      await connection.start();
+    },
+    async stop() {
+      await plan.stop();
+      reporter.stop();
+      drainer.stop();
+      await connection.stop();
+      if (db.isOpen) db.close();
+    },
   };
 }

@@ -2,12 +2,14 @@
 import { createLogger, isProphasisError } from '@prophasis/protocol';
 import { X509Certificate } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { readFile } from 'node:fs/promises';
 import { createAgent } from './agent.js';
 import { readAgentConfig } from './config.js';
 import { credentialsPath, readCredentials } from './credentials.js';
 import { enrol } from './enrol.js';
 import { AgentErrors } from './errors.js';
 import { AGENT_VERSION } from './facts.js';
+import { createSimulator } from './simulator/simulator.js';
 import { certificateFingerprint } from './tls.js';
 
 const USAGE = `Usage: prophasis-agent <command> [options]
@@ -17,7 +19,12 @@ Commands:
             enrol this host with the Prophasis core (the exact line is printed by
             \`prophasis host add NAME\`); stores credentials in the data directory.
             The token may also be given in PROPHASIS_ENROL_TOKEN.
-  run       connect to the core and stay connected until SIGINT/SIGTERM
+  run       connect to the core, run the plan, send results; until SIGINT/SIGTERM
+  simulate --agents N --scenario FILE.json [--server HOST:PORT --ca-fingerprint SHA256HEX]
+           [--tokens FILE] [--data-dir DIR] [--rate --seconds S]
+            run N simulated agents in this process (docs/simulator.md); enrolment tokens
+            come from --tokens (one per line), the scenario's "tokens" or
+            PROPHASIS_ENROL_TOKENS (comma-separated); credentials are kept in --data-dir
   status    show the stored server and agent id
   help      show this text
   --version print the agent version
@@ -69,6 +76,9 @@ async function enrollCommand(args: string[]): Promise<number> {
 async function runCommand(): Promise<number> {
   const config = readAgentConfig();
   const logger = createLogger({ name: 'agent', level: config.logLevel });
+  // The isolated-vm sandbox (src/sandbox/) is wired here once the packed agent can ship its
+  // native addon and sandbox process (docs/agent.md, "Running the plan"); until then every run
+  // reports command_unsuccessful "no plugin sandbox in this agent build".
   const agent = await createAgent(config, { logger });
   await agent.start();
   logger.info({ agentId: agent.agentId, version: AGENT_VERSION, dataDir: config.dataDir }, 'agent started');
@@ -77,17 +87,78 @@ async function runCommand(): Promise<number> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    agent.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    agent
+      .stop()
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   return -1; // keep running
+}
+
+async function simulateCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      agents: { type: 'string' },
+      scenario: { type: 'string' },
+      server: { type: 'string' },
+      'ca-fingerprint': { type: 'string' },
+      tokens: { type: 'string' },
+      'data-dir': { type: 'string' },
+      rate: { type: 'boolean', default: false },
+      seconds: { type: 'string' },
+    },
+    strict: true,
+  });
+  const count = Number(values.agents);
+  if (!Number.isInteger(count) || count < 1 || count > 100_000) throw AgentErrors.USAGE('simulate needs --agents N (1..100000)');
+  if (!values.scenario) throw AgentErrors.USAGE('simulate needs --scenario FILE.json');
+  const seconds = values.seconds === undefined ? 10 : Number(values.seconds);
+  if (!(seconds > 0)) throw AgentErrors.USAGE('--seconds must be a positive number');
+  const config = readAgentConfig();
+  const server = values.server ?? process.env.PROPHASIS_MQTT_SERVER;
+  if (!server) throw AgentErrors.USAGE('simulate needs --server HOST:PORT');
+  const tokens = values.tokens
+    ? (await readFile(values.tokens, 'utf8')).split('\n').map((t) => t.trim()).filter(Boolean)
+    : (process.env.PROPHASIS_ENROL_TOKENS ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+  const logger = createLogger({ name: 'simulator', level: config.logLevel === 'info' ? 'warn' : config.logLevel, destination: process.stderr });
+  const simulator = await createSimulator(
+    {
+      agents: Array.from({ length: count }, (_, i) => (tokens[i] ? { token: tokens[i] } : {})),
+      server,
+      ...(values['ca-fingerprint'] ? { caFingerprint: values['ca-fingerprint'] } : {}),
+      scenario: values.scenario,
+      dataDir: values['data-dir'] ?? `${config.dataDir}/simulator`,
+    },
+    { logger },
+  );
+  await simulator.start();
+  console.log(`${count} simulated agents connected to ${server}`);
+  if (values.rate) {
+    const outcome = await simulator.rate({ seconds });
+    await simulator.stop();
+    console.log(JSON.stringify({ agents: count, published: outcome.published, seconds: outcome.seconds, results_per_s: Math.round(outcome.published / outcome.seconds) }));
+    return 0;
+  }
+  let stopping = false;
+  const shutdown = () => {
+    if (stopping) return;
+    stopping = true;
+    simulator.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+  return -1;
 }
 
 async function statusCommand(): Promise<number> {
@@ -112,6 +183,8 @@ async function main(argv: string[]): Promise<number> {
       return runCommand();
     case 'status':
       return statusCommand();
+    case 'simulate':
+      return simulateCommand(rest);
     case '--version':
     case '-v':
     case 'version':

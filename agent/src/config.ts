@@ -13,6 +13,16 @@ export const AgentConfigSchema = Type.Object(
     reconnectInitialMs: Type.Integer({ minimum: 1, maximum: 3_600_000 }),
     reconnectMaxMs: Type.Integer({ minimum: 1, maximum: 3_600_000 }),
     reconnectResetAfterMs: Type.Integer({ minimum: 0, maximum: 86_400_000 }),
+    /** Outbox size cap, results (docs/outbox.md). The core's `config.set` may change it (≥ 1,000 there). */
+    outboxMaxResults: Type.Integer({ minimum: 10, maximum: 100_000_000 }),
+    /** Outbox age cap, ms. */
+    outboxMaxAgeMs: Type.Integer({ minimum: 1_000, maximum: 90 * 24 * 3_600_000 }),
+    /** Results per `result` message while draining (the protocol allows 500). */
+    drainBatchSize: Type.Integer({ minimum: 1, maximum: 500 }),
+    /** `result` messages awaiting their PUBACK at the same time while draining. */
+    drainInFlight: Type.Integer({ minimum: 1, maximum: 64 }),
+    /** How often a non-zero `agent.report` (missed slots, dropped results) is sent, ms. */
+    reportIntervalMs: Type.Integer({ minimum: 1_000, maximum: 86_400_000 }),
   },
   { additionalProperties: false },
 );
@@ -35,6 +45,13 @@ export function readAgentConfig(environment: NodeJS.ProcessEnv = process.env, ov
       reconnectInitialMs: 1_000, // 1 s: first reconnect delay bound (full jitter: uniform in [0, bound])
       reconnectMaxMs: 60_000, // 1 min: the bound stops doubling here
       reconnectResetAfterMs: 60_000, // 1 min: a connection that lasted longer resets the backoff
+      // 100 checks a minute for a week: 100 × 60 × 24 × 7 = 1,008,000 results, about 1 million
+      // (≈ 300 bytes each on disk: ~300 MiB at the cap).
+      outboxMaxResults: 1_000_000,
+      outboxMaxAgeMs: 8 * 24 * 3_600_000, // 8 days: a week offline plus a day's margin
+      drainBatchSize: 500, // results per message: the protocol's maximum
+      drainInFlight: 4, // messages awaiting PUBACK at once: keeps the pipe full on a slow link
+      reportIntervalMs: 60_000, // 1 min
     },
     env: {
       dataDir: 'PROPHASIS_DATA_DIR',

@@ -36,6 +36,8 @@ export interface Connection {
    * disconnected, it is sent after the next connect (MQTT.js keeps it in its outgoing store).
    */
   publish(channel: PublishChannel, message: ResMessage | StateMessage): Promise<void>;
+  /** Publishes `state` online again (retained) when connected: the installed bundles or the plan changed. */
+  announce(): void;
   /** Sets the handler of valid commands (one; the command registry dispatches by type). */
   onCommand(handler: CommandHandler): void;
   /** Observes connects and disconnects (the outbox of issue 6 drains on `connected`). */
@@ -286,6 +288,13 @@ export function createConnection(config: ConnectionConfig, deps: ConnectionDeps)
       if (!expected) throw AgentErrors.PUBLISH_REFUSED(`${message.type} does not travel on ${channel}`);
       if (!client || stopping) throw AgentErrors.NOT_CONNECTED();
       await client.publishAsync(topics[channel], encodeMessage(message), { qos: 1, retain: channel === 'state' });
+    },
+
+    announce() {
+      if (!client?.connected || stopping) return;
+      client
+        .publishAsync(topics.state, encodeMessage(online()), { qos: 1, retain: true })
+        .catch((err: unknown) => logger.warn({ err }, 'publishing state online failed'));
     },
 
     onCommand(handler) {

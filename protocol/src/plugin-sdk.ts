@@ -122,11 +122,17 @@ export interface AgentInfo {
   uptimeSeconds: number;
 }
 
-/** The host object handed to `measure`. Groups are absent when their capability is not approved. */
+/**
+ * The host object handed to `measure`. In the agent's sandbox every function is present, and
+ * one whose capability is not approved rejects with `capability_denied`; fakes for tests may
+ * leave such functions out, so plugins treat a missing function like a denied one.
+ */
 export interface PluginHost {
   /** Always present: the current time (epoch ms) and a log line into the agent's log. */
   now(): number;
   log(message: string): void;
+  /** Always present: waits `ms` (0–5000) milliseconds, e.g. between two samples; the run's timeout still applies. */
+  sleep(ms: number): Promise<void>;
 
   /** `fs.read:PATH` — read a text file (≤ 1 MiB) at a declared path or matching a declared glob. */
   readFile?(path: string): Promise<string>;

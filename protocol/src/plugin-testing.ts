@@ -163,6 +163,10 @@ export function createFakeHost(spec: FakeHostSpec = {}): FakeHost {
       calls.push({ fn: 'log', args: [message] });
       logs.push(String(message));
     },
+    // Resolves at once: tests control time through `now`, not by waiting.
+    async sleep(ms: number) {
+      calls.push({ fn: 'sleep', args: [ms] });
+    },
   };
 
   if (spec.files !== undefined || spec.dirs !== undefined) {

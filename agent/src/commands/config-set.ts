@@ -1,15 +1,23 @@
-import type { CommandHandlerFor } from './types.js';
+import type { CommandHandlerFor, CommandServices } from './types.js';
 
 /**
- * `config.set`: applies what the agent can change at run time. Today that is the log level;
- * the outbox caps it also carries take effect with the outbox (issue 6) and are logged until then.
+ * `config.set`: what the core may change at run time: the log level, the outbox caps (kept
+ * across restarts by the outbox) and the list of trusted publisher keys (replaces the list the
+ * core sent before; keys an operator placed in `trusted-keys/` stay trusted).
  */
-export const configSet: CommandHandlerFor<'config.set'> = (message, context) => {
-  const { logLevel, ...rest } = message.body;
-  if (logLevel !== undefined) {
-    context.setLogLevel(logLevel);
-    context.logger.info({ logLevel, id: message.id }, 'log level changed');
-  }
-  const pending = Object.keys(rest);
-  if (pending.length > 0) context.logger.info({ keys: pending, id: message.id }, 'config keys noted; they apply once the outbox exists');
-};
+export function configSet(services: Pick<CommandServices, 'outbox' | 'trust'>): CommandHandlerFor<'config.set'> {
+  return async (message, context) => {
+    const { logLevel, outboxMaxResults, outboxMaxAgeMs, trustedPublishers } = message.body;
+    if (logLevel !== undefined) {
+      context.setLogLevel(logLevel);
+      context.logger.info({ logLevel, id: message.id }, 'log level changed');
+    }
+    if (outboxMaxResults !== undefined || outboxMaxAgeMs !== undefined) {
+      services.outbox.setCaps({
+        ...(outboxMaxResults === undefined ? {} : { maxResults: outboxMaxResults }),
+        ...(outboxMaxAgeMs === undefined ? {} : { maxAgeMs: outboxMaxAgeMs }),
+      });
+    }
+    if (trustedPublishers !== undefined) await services.trust.setPublishers(trustedPublishers);
+  };
+}

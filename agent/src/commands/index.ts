@@ -1,18 +1,21 @@
 import type { CmdMessage } from '@prophasis/protocol';
+import { bundleInstall } from './bundle-install.js';
+import { bundleRemove } from './bundle-remove.js';
+import { checkRun } from './check-run.js';
 import { configSet } from './config-set.js';
-import { notYetSupported } from './not-yet-supported.js';
-import type { CommandContext, CommandHandlerFor, CommandHandlers } from './types.js';
+import { planSet } from './plan-set.js';
+import type { CommandContext, CommandHandlerFor, CommandHandlers, CommandServices } from './types.js';
 
-export type { CommandContext, CommandHandlers, CommandHandlerFor, CommandOf } from './types.js';
+export type { CommandContext, CommandHandlers, CommandHandlerFor, CommandOf, CommandServices } from './types.js';
 
-/** The default registry: one handler per command type. Later issues replace entries. */
-export function defaultCommandHandlers(): CommandHandlers {
+/** The registry: one handler per command type, each given the services it acts on. */
+export function createCommandHandlers(services: CommandServices): CommandHandlers {
   return {
-    'config.set': configSet,
-    'plan.set': notYetSupported('plan.set'),
-    'check.run': notYetSupported('check.run'),
-    'bundle.install': notYetSupported('bundle.install'),
-    'bundle.remove': notYetSupported('bundle.remove'),
+    'config.set': configSet(services),
+    'plan.set': planSet(services),
+    'check.run': checkRun(services),
+    'bundle.install': bundleInstall(services),
+    'bundle.remove': bundleRemove(services),
   };
 }
 

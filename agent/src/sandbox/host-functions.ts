@@ -7,6 +7,7 @@ import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import tls, { type PeerCertificate, type TLSSocket } from 'node:tls';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { CapabilitySet } from './capabilities.js';
 import { normalisePath } from './capabilities.js';
 
@@ -83,7 +84,12 @@ export const HOST_FUNCTION_CAPABILITIES = {
   'os.mounts': 'os.info',
   'os.processes': 'os.info',
   'agent.info': 'agent.info',
+  /** Needs no capability: waiting is harmless and bounded by the run's own timeout. */
+  sleep: 'always',
 } as const;
+
+/** The longest single `host.sleep`; the run's timeout bounds the total anyway. */
+export const MAX_SLEEP_MS = 5_000;
 
 export type HostFunctionName = keyof typeof HOST_FUNCTION_CAPABILITIES;
 
@@ -272,10 +278,15 @@ export function createHostFunctions(caps: CapabilitySet, deps: HostFunctionDeps)
   const { signal } = deps;
   const requireKind = (name: HostFunctionName) => {
     const kind = HOST_FUNCTION_CAPABILITIES[name];
-    if (!caps.has(kind)) throw denied(`host.${name} (needs a ${kind} capability)`, caps);
+    if (kind !== 'always' && !caps.has(kind)) throw denied(`host.${name} (needs a ${kind} capability)`, caps);
   };
 
   const impl: Record<HostFunctionName, (...args: unknown[]) => Promise<unknown>> = {
+    async sleep(ms) {
+      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > MAX_SLEEP_MS) throw invalid(`sleep takes 0 to ${MAX_SLEEP_MS} ms`);
+      await delay(ms, undefined, { signal });
+    },
+
     async readFile(path) {
       const real = await resolveReadable(caps, path);
       return readCapped(real, HOST_LIMITS.readFileBytes);

@@ -164,7 +164,7 @@ export function createPluginRunner(config: Partial<SandboxConfig>, deps: PluginR
     const granted = grantedCapabilities(job.manifest.capabilities, job.approvedCapabilities);
     const kinds = new Set(granted.map((c) => c.split(':')[0]));
     const grantedFunctions = Object.entries(HOST_FUNCTION_CAPABILITIES)
-      .filter(([, kind]) => kinds.has(kind))
+      .filter(([, kind]) => kind === 'always' || kinds.has(kind))
       .map(([name]) => name);
     const log = logger.child({ plugin: job.manifest.id, version: job.manifest.version });
     const notApproved = job.manifest.capabilities.filter((c) => !granted.includes(c));

@@ -91,6 +91,21 @@ describe('plugin sandbox runner', function () {
     await stillHealthy(5);
   });
 
+  it('lets any plugin sleep between samples, within bounds and within its timeout', async () => {
+    const started = performance.now();
+    const slept = await runner.run(job(`export async function measure(host) { const t = host.now(); await host.sleep(200); return { value: host.now() - t }; }`));
+    assert.equal(slept.resultType, 'plugin', slept.message ?? '');
+    assert.ok((slept.value ?? 0) >= 190, `slept ${slept.value} ms`);
+    assert.ok(performance.now() - started < TIMEOUT_MS + MARGIN_MS);
+    const tooLong = await runner.run(job(`export async function measure(host) { await host.sleep(60000); return { value: 1 }; }`));
+    assert.equal(tooLong.resultType, 'command_unsuccessful');
+    assert.match(tooLong.message ?? '', /sleep takes 0 to 5000 ms/);
+    const past = await runner.run(job(`export async function measure(host) { for (;;) await host.sleep(1000); }`));
+    assert.equal(past.resultType, 'command_unsuccessful');
+    assert.match(past.message ?? '', /timeout after/);
+    await stillHealthy(6);
+  });
+
   it('gives os.info to a plugin that declared and was approved for it', async () => {
     const outcome = await runner.run(
       job(

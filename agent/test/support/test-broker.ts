@@ -34,6 +34,9 @@ export interface TestBroker {
   addToken(token: string): void;
   /** Credentials of the in-test observer/operator client (`$service`, may do anything). */
   readonly servicePassword: string;
+  /** Cuts an agent off: closes its connection and refuses it until {@link TestBroker.allow}. */
+  cutOff(agentId: string): Promise<void>;
+  allow(agentId: string): void;
   /** Closes listener and clients (Last Wills of open sessions are not published). */
   stop(): Promise<void>;
   /** Listens again on the same port with the same PKI and accounts. */
@@ -58,6 +61,7 @@ export async function startTestBroker(options: { port?: number; pki?: TestPki } 
   let aedes: Aedes | undefined;
   let server: Server | undefined;
   const sockets = new Set<TLSSocket>();
+  const blocked = new Set<string>();
 
   async function listen(): Promise<void> {
     const broker = new Aedes({
@@ -71,6 +75,7 @@ export async function startTestBroker(options: { port?: number; pki?: TestPki } 
           return pw && tokens.has(pw) ? done(null, true) : done(authError('unknown token', 5), false);
         }
         if (client.id !== username) return done(authError('client id != username', 2), false);
+        if (blocked.has(client.id)) return done(authError('cut off by the test', 3), false);
         const secret = username ? agents.get(username) : undefined;
         if (!secret) return done(authError('unknown agent', 5), false);
         return pw === secret ? done(null, true) : done(authError('bad secret', 4), false);
@@ -179,6 +184,14 @@ export async function startTestBroker(options: { port?: number; pki?: TestPki } 
     servicePassword,
     addToken(token) {
       tokens.set(token, 'unused');
+    },
+    async cutOff(agentId) {
+      blocked.add(agentId);
+      const client = (aedes as unknown as { clients: Record<string, { close(cb: () => void): void } | undefined> } | undefined)?.clients[agentId];
+      if (client) await new Promise<void>((resolve) => client.close(() => resolve()));
+    },
+    allow(agentId) {
+      blocked.delete(agentId);
     },
     stop: close,
     async restart() {

@@ -64,9 +64,6 @@ export async function measure(host: PluginHost, params: Record<string, unknown>)
   if (typeof sampleMs !== 'number' || !Number.isInteger(sampleMs) || sampleMs < 10 || sampleMs > 5000) {
     return unsuccessful(`parameter sampleMs must be an integer from 10 to 5000, not ${JSON.stringify(sampleMs)}`);
   }
-  // Looked up before the first await so that a sandbox without timers is reported, not hung.
-  const timer = (globalThis as { setTimeout?: (fn: () => void, ms: number) => unknown }).setTimeout;
-  if (typeof timer !== 'function') return unsuccessful('the sandbox offers no setTimeout, needed to space the two samples');
   const readFile = host.readFile;
   if (!readFile) return unsuccessful(`capability fs.read:${STAT} is not approved`);
   const reader = { ...host, readFile };
@@ -74,7 +71,7 @@ export async function measure(host: PluginHost, params: Record<string, unknown>)
   const first = await readStat(reader);
   if (typeof first === 'string') return unsuccessful(first);
   const started = host.now();
-  await new Promise<void>((resolve) => timer(resolve, sampleMs));
+  await host.sleep(sampleMs);
   const second = await readStat(reader);
   if (typeof second === 'string') return unsuccessful(second);
   const elapsedMs = host.now() - started;
