@@ -1,0 +1,52 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { loadConfig } from '@prophasis/protocol';
+
+/** Settings of alert delivery (docs/alerts.md, "Delivery and retries"). */
+export const AlertingConfigSchema = Type.Object(
+  {
+    /** Attempts per delivery, the first included, before it is abandoned. */
+    maxAttempts: Type.Integer({ minimum: 1, maximum: 100 }),
+    /** Wait before the second attempt; each further wait is `backoffFactor` times longer. */
+    initialBackoffMs: Type.Integer({ minimum: 1, maximum: 3_600_000 }),
+    backoffFactor: Type.Number({ minimum: 1, maximum: 10 }),
+    /** No wait is longer than this. */
+    maxBackoffMs: Type.Integer({ minimum: 1, maximum: 86_400_000 }),
+    /** Deliveries attempted at the same time. */
+    concurrency: Type.Integer({ minimum: 1, maximum: 64 }),
+    /** Alerts and their scopes are re-read at most this often (and at once after `invalidate()`). */
+    rulesCacheMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
+    /** Connection, greeting and socket timeout of the SMTP client. */
+    emailTimeoutMs: Type.Integer({ minimum: 1000, maximum: 300_000 }),
+  },
+  { additionalProperties: false },
+);
+export type AlertingConfig = Static<typeof AlertingConfigSchema>;
+
+export const ALERTING_DEFAULTS: AlertingConfig = {
+  maxAttempts: 5, // 5 attempts …
+  initialBackoffMs: 40_000, // … waiting 40 s, 80 s, 160 s, 320 s between them: 10 minutes in all
+  backoffFactor: 2,
+  maxBackoffMs: 600_000, // 10 minutes
+  concurrency: 4,
+  rulesCacheMs: 5_000, // 5 s
+  emailTimeoutMs: 30_000, // 30 s
+};
+
+/** Reads alerting's settings from defaults ← environment ← overrides. */
+export function readAlertingConfig(environment: NodeJS.ProcessEnv = process.env, overrides: Partial<AlertingConfig> = {}): AlertingConfig {
+  return loadConfig({
+    schema: AlertingConfigSchema,
+    defaults: ALERTING_DEFAULTS,
+    env: {
+      maxAttempts: 'PROPHASIS_ALERT_MAX_ATTEMPTS',
+      initialBackoffMs: 'PROPHASIS_ALERT_BACKOFF_MS',
+    },
+    environment,
+    overrides,
+  });
+}
+
+/** Wait before attempt `attempt + 1` after `attempt` failed attempts (1-based). */
+export function backoffMs(config: Pick<AlertingConfig, 'initialBackoffMs' | 'backoffFactor' | 'maxBackoffMs'>, attempt: number): number {
+  return Math.min(config.maxBackoffMs, Math.round(config.initialBackoffMs * config.backoffFactor ** (attempt - 1)));
+}

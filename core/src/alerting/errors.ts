@@ -1,0 +1,10 @@
+import { defineErrors } from '@prophasis/protocol';
+
+/** Alerting's catalogue (docs/alerts.md); codes never change meaning. */
+export const AlertErrors = defineErrors('CORE_ALERT', {
+  INVALID_SETTINGS: { status: 400, message: 'Invalid alert module settings' },
+  UNKNOWN_MODULE: { status: 400, message: 'Unknown alert module' },
+  NOT_FOUND: { status: 404, message: 'Alert not found' },
+  NOT_CONFIGURED: { status: 400, message: 'Alert module not configured' },
+  DELIVERY_FAILED: { status: 502, message: 'Alert delivery failed' },
+});

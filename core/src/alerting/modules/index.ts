@@ -1,0 +1,22 @@
+import type { AlertModule, AnyAlertModule } from '../types.js';
+import { createCommandModule } from './command.js';
+import { createEmailModule, type SmtpSource } from './email.js';
+import { createWebhookModule } from './webhook.js';
+
+export { createEmailModule, databaseSmtpSource, EmailSettingsSchema, type EmailSettings, type SmtpSettings, type SmtpSource } from './email.js';
+export { createWebhookModule, webhookBody, WebhookSettingsSchema, WEBHOOK_FORMATS, type WebhookFormat, type WebhookSettings } from './webhook.js';
+export { createCommandModule, commandEnvironment, CommandSettingsSchema, type CommandSettings } from './command.js';
+export { validateSettings } from './validate.js';
+
+/** The registry of alert modules by id; alerting looks modules up here and nowhere else. */
+export type AlertModuleRegistry = ReadonlyMap<string, AnyAlertModule>;
+
+/** The built-in modules: `email`, `webhook`, `command`. */
+export function builtInAlertModules(deps: { smtp: SmtpSource; emailTimeoutMs?: number; fetch?: typeof fetch }): AlertModuleRegistry {
+  const modules: AlertModule<never>[] = [
+    createEmailModule({ smtp: deps.smtp, ...(deps.emailTimeoutMs !== undefined ? { timeoutMs: deps.emailTimeoutMs } : {}) }) as AlertModule<never>,
+    createWebhookModule(deps.fetch ? { fetch: deps.fetch } : {}) as AlertModule<never>,
+    createCommandModule() as AlertModule<never>,
+  ];
+  return new Map(modules.map((m) => [m.id, m as unknown as AnyAlertModule]));
+}

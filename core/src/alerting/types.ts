@@ -1,0 +1,42 @@
+import type { Severity } from '@prophasis/protocol';
+import type { TSchema } from '@sinclair/typebox';
+
+/** What an alert module sends: one matched transition, with names resolved (docs/alerts.md). */
+export interface AlertNotice {
+  alert: { id: number; name: string };
+  /** The host or service whose severity changed. */
+  target: { kind: 'host' | 'service'; id: number; name: string };
+  /** The plugin, for a plugin transition; null for a host's or a service's own severity. */
+  plugin: { id: number; pluginId: string; name: string } | null;
+  from: Severity;
+  to: Severity;
+  /** When the change happened (epoch ms). */
+  at: number;
+  /** The change happened while the agent was offline and was delivered after it reconnected. */
+  late: boolean;
+  /** For a host's own transition: the plugin changes of the same host in the same batch. */
+  causes: { plugin: string; from: Severity; to: Severity }[];
+  /** Sent by the Test action, not by a real transition. */
+  test: boolean;
+}
+
+/**
+ * One way of delivering alerts (docs/alerts.md, "Modules"). Modules are registered in a map by
+ * `id`; nothing outside a module branches on its type.
+ */
+export interface AlertModule<S = unknown> {
+  id: string;
+  /** For the console. */
+  label: string;
+  /** TypeBox schema of the module's settings (also JSON Schema for the console's form). */
+  settingsSchema: TSchema;
+  /** The settings with defaults applied, or `CORE_ALERT_INVALID_SETTINGS` naming the field. */
+  validate(settings: unknown): S;
+  /** Delivers one notice; rejects with a reason fit for the system log (no secrets). */
+  send(notice: AlertNotice, settings: S): Promise<void>;
+  /** The console's Test action: delivers a clearly marked test notice now. */
+  test(settings: S): Promise<void>;
+}
+
+/** Any module, settings type erased (what the registry holds). */
+export type AnyAlertModule = AlertModule<unknown>;

@@ -1,0 +1,160 @@
+import { isSeverity, type Severity } from '@prophasis/protocol';
+import { QueryTypes, type Transaction } from 'sequelize';
+import type { Database } from '../db/index.js';
+import { hostHealth, type ServiceDefinition } from './health.js';
+
+const CHUNK = 500;
+
+function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+type Select = <T extends object>(sql: string, replacements?: unknown[]) => Promise<T[]>;
+const selector =
+  (db: Database, transaction?: Transaction): Select =>
+  <T extends object>(sql: string, replacements: unknown[] = []) =>
+    db.sequelize.query<T>(sql, { type: QueryTypes.SELECT, replacements, ...(transaction ? { transaction } : {}) });
+
+/**
+ * Every host of every group, nested groups included, from two queries (the group edges and the
+ * direct memberships) whatever the depth. The returned function answers for any set of groups.
+ */
+export async function loadGroupHosts(db: Database, options: { transaction?: Transaction } = {}): Promise<(groupIds: Iterable<number>) => Set<number>> {
+  const select = selector(db, options.transaction);
+  const edges = await select<{ parent_id: number; child_id: number }>('SELECT parent_id, child_id FROM host_group_groups');
+  const direct = await select<{ group_id: number; host_id: number }>('SELECT group_id, host_id FROM host_group_hosts');
+  const children = new Map<number, number[]>();
+  for (const e of edges) {
+    const list = children.get(Number(e.parent_id));
+    if (list) list.push(Number(e.child_id));
+    else children.set(Number(e.parent_id), [Number(e.child_id)]);
+  }
+  const hostsOf = new Map<number, number[]>();
+  for (const m of direct) {
+    const list = hostsOf.get(Number(m.group_id));
+    if (list) list.push(Number(m.host_id));
+    else hostsOf.set(Number(m.group_id), [Number(m.host_id)]);
+  }
+  const memo = new Map<number, Set<number>>();
+  const expandOne = (root: number): Set<number> => {
+    const cached = memo.get(root);
+    if (cached) return cached;
+    // Breadth first with a seen set: cycles cannot exist (addGroupToGroup refuses them) but a
+    // hand-edited table must not hang the core.
+    const hosts = new Set<number>();
+    const seen = new Set([root]);
+    const queue = [root];
+    while (queue.length > 0) {
+      const g = queue.shift() as number;
+      for (const h of hostsOf.get(g) ?? []) hosts.add(h);
+      for (const c of children.get(g) ?? []) {
+        if (!seen.has(c)) {
+          seen.add(c);
+          queue.push(c);
+        }
+      }
+    }
+    memo.set(root, hosts);
+    return hosts;
+  };
+  return (groupIds) => {
+    const out = new Set<number>();
+    for (const g of groupIds) for (const h of expandOne(g)) out.add(h);
+    return out;
+  };
+}
+
+/**
+ * Every service with its dependencies and redundancy groups expanded to host ids (docs/services.md):
+ * six queries in all, whatever the number of services. Parts are named after their host or
+ * group; redundancy groups after their own name.
+ */
+export async function loadServiceDefinitions(db: Database, options: { transaction?: Transaction } = {}): Promise<ServiceDefinition[]> {
+  const select = selector(db, options.transaction);
+  const services = await select<{ id: number; name: string }>('SELECT id, name FROM services ORDER BY id');
+  if (services.length === 0) return [];
+  const deps = await select<{ service_id: number; host_id: number | null; group_id: number | null }>(
+    'SELECT service_id, host_id, group_id FROM service_dependencies ORDER BY id',
+  );
+  const groups = await select<{ id: number; service_id: number; name: string }>('SELECT id, service_id, name FROM redundancy_groups ORDER BY id');
+  const members = await select<{ redundancy_group_id: number; host_id: number | null; group_id: number | null }>(
+    'SELECT redundancy_group_id, host_id, group_id FROM redundancy_group_members ORDER BY id',
+  );
+  const hostNames = new Map((await select<{ id: number; name: string }>('SELECT id, name FROM hosts')).map((h) => [Number(h.id), h.name]));
+  const groupNames = new Map((await select<{ id: number; name: string }>('SELECT id, name FROM host_groups')).map((g) => [Number(g.id), g.name]));
+  const expand = await loadGroupHosts(db, options);
+
+  const byId = new Map<number, ServiceDefinition & { dependencies: ServiceDefinition['dependencies'][number][]; redundancyGroups: ServiceDefinition['redundancyGroups'][number][] }>();
+  for (const s of services) byId.set(Number(s.id), { id: Number(s.id), name: s.name, dependencies: [], redundancyGroups: [] });
+  for (const d of deps) {
+    const service = byId.get(Number(d.service_id));
+    if (!service) continue;
+    if (d.host_id != null) service.dependencies.push({ name: hostNames.get(Number(d.host_id)) ?? `host ${d.host_id}`, hostIds: [Number(d.host_id)] });
+    else if (d.group_id != null) service.dependencies.push({ name: groupNames.get(Number(d.group_id)) ?? `group ${d.group_id}`, hostIds: [...expand([Number(d.group_id)])] });
+  }
+  const rgHosts = new Map<number, Set<number>>();
+  for (const m of members) {
+    let set = rgHosts.get(Number(m.redundancy_group_id));
+    if (!set) rgHosts.set(Number(m.redundancy_group_id), (set = new Set()));
+    if (m.host_id != null) set.add(Number(m.host_id));
+    else if (m.group_id != null) for (const h of expand([Number(m.group_id)])) set.add(h);
+  }
+  for (const g of groups) {
+    byId.get(Number(g.service_id))?.redundancyGroups.push({ name: g.name, hostIds: [...(rgHosts.get(Number(g.id)) ?? [])] });
+  }
+  return [...byId.values()];
+}
+
+/**
+ * Host health (docs/services.md) of many hosts at once: one pass over `current_states` and one
+ * over `hosts.unreachable_since`, in chunks of 500 ids; all hosts when `hostIds` is omitted.
+ * Hosts absent from the result have no row at all; callers treat them as `no_data`.
+ */
+export async function loadHostHealths(db: Database, hostIds?: readonly number[], options: { transaction?: Transaction } = {}): Promise<Map<number, Severity>> {
+  const select = selector(db, options.transaction);
+  const plugins = new Map<number, Severity[]>();
+  const unreachable = new Set<number>();
+  const known = new Set<number>();
+  const collect = (states: { host_id: number; severity: string }[], hosts: { id: number; unreachable_since: unknown }[]) => {
+    for (const s of states) {
+      const id = Number(s.host_id);
+      const list = plugins.get(id);
+      // A value outside the enum cannot come from the pipeline; count it as unknown rather than crash.
+      const severity: Severity = isSeverity(s.severity) ? s.severity : 'unknown';
+      if (list) list.push(severity);
+      else plugins.set(id, [severity]);
+    }
+    for (const h of hosts) {
+      known.add(Number(h.id));
+      if (h.unreachable_since != null) unreachable.add(Number(h.id));
+    }
+  };
+  if (hostIds === undefined) {
+    collect(
+      await select('SELECT host_id, severity FROM current_states'),
+      await select('SELECT id, unreachable_since FROM hosts'),
+    );
+  } else {
+    for (const part of chunks([...new Set(hostIds)])) {
+      const marks = part.map(() => '?').join(',');
+      collect(
+        await select(`SELECT host_id, severity FROM current_states WHERE host_id IN (${marks})`, part),
+        await select(`SELECT id, unreachable_since FROM hosts WHERE id IN (${marks})`, part),
+      );
+    }
+  }
+  const out = new Map<number, Severity>();
+  for (const id of known) out.set(id, hostHealth(plugins.get(id) ?? [], !unreachable.has(id)));
+  return out;
+}
+
+/** The `to_state` of the newest transition of every service (what it was last recorded as). */
+export async function loadLastServiceStates(db: Database): Promise<Map<number, Severity>> {
+  const rows = await selector(db)<{ service_id: number; to_state: string }>(
+    `SELECT t.service_id, t.to_state FROM state_transitions t
+     JOIN (SELECT service_id, MAX(id) AS id FROM state_transitions WHERE service_id IS NOT NULL GROUP BY service_id) last ON last.id = t.id`,
+  );
+  return new Map(rows.filter((r) => isSeverity(r.to_state)).map((r) => [Number(r.service_id), r.to_state as Severity]));
+}
