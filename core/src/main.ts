@@ -24,6 +24,8 @@ import { createEnrolmentResponder, createSequelizeRegistryStore, openAgentRegist
 import { createPresence, PRESENCE_DEFAULTS } from './presence/index.js';
 import { createSystemLog, SYSTEM_LOG_DEFAULTS, type PersistentSystemLog } from './system-log/index.js';
 import { createTransport, readTransportConfig, type Transport } from './transport/index.js';
+import { createAlerting, eventBusFeed, readAlertingConfig, type Alerting } from './alerting/index.js';
+import { createServiceMonitor, readServicesConfig, type ServiceMonitor } from './services/index.js';
 
 /** A running core, as the composition root assembled it. */
 export interface Core {
@@ -36,6 +38,8 @@ export interface Core {
   readonly transport: Transport;
   readonly classification: ClassificationEngine;
   readonly plugins: PluginRepository;
+  readonly services: ServiceMonitor;
+  readonly alerting: Alerting;
   readonly httpPort: number;
   /** Where people reach the console, e.g. `http://localhost:8080`. */
   readonly baseUrl: string;
@@ -80,13 +84,23 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
     { ...PRESENCE_DEFAULTS, unreachableGraceMs: transportConfig.unreachableGraceMs },
     {
       store: registryStore,
-      events: { publish: (e) => events.publish({ type: 'host.presence', ts: e.at, data: { ...e } }) },
+      events: {
+        publish: (e) => {
+          events.publish({ type: 'host.presence', ts: e.at, data: { ...e } });
+          void services.handlePresence(e);
+        },
+      },
       logger,
       systemLog,
     },
   );
   transport.onState((agentId, message) => presence.handleState(agentId, message));
   const classification = createClassificationEngine(readClassificationConfig(), { logger });
+  // Host and service transitions reach service health and alerting through one feed off the event bus.
+  const transitionFeed = eventBusFeed(events, { logger });
+  const services: ServiceMonitor = createServiceMonitor(readServicesConfig(), { db, logger, events, systemLog });
+  const alerting: Alerting = createAlerting(readAlertingConfig(), { db, logger, systemLog, feed: transitionFeed });
+  transitionFeed.onTransitions((batch) => services.handleTransitions(batch));
   const siteKey = loadOrCreateSiteKey(config.dataDir, { logger });
   const trust = createFileTrustStore({ dir: trustDirectory(config.dataDir), siteKey: siteKey.privateKey }, { logger });
   const plugins = createPluginRepository({ db, trust, logger, systemLog });
@@ -112,6 +126,8 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
       start: () => buildFirstPartyPlugins({ pluginsDir: defaultPluginsDir(), siteKey, outDir: firstPartyOutDir(config.dataDir) }, { repository: plugins, logger, systemLog }),
       stop: async () => {},
     },
+    { name: 'services', start: () => services.start(), stop: () => services.stop() },
+    { name: 'alerting', start: () => alerting.start(), stop: () => alerting.stop() },
     { name: 'presence', start: () => presence.start(), stop: () => presence.stop() },
     { name: 'transport', start: () => transport.start(), stop: () => transport.stop() },
     { name: 'auth', start: () => auth.start(), stop: () => auth.stop() },
@@ -155,6 +171,8 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
     transport,
     classification,
     plugins,
+    services,
+    alerting,
     get httpPort() {
       return httpPort;
     },
