@@ -10,7 +10,6 @@ import {
   worstSeverity,
   type HostHealth as HostHealthApi,
   type HostReport as HostReportApi,
-  type Member,
   type ServiceHealth as ServiceHealthApi,
   type Severity,
 } from '@prophasis/protocol';
@@ -18,7 +17,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { Op } from 'sequelize';
 import type { Database } from '../../db/index.js';
-import { hostsOfGroups } from '../../db/groups.js';
+import { evaluateService, loadHostHealths, loadServiceDefinitions } from '../../services/index.js';
 import { ApiErrors } from '../errors.js';
 import { presentHost } from './hosts.js';
 import { querySeriesPoints } from './series.js';
@@ -39,63 +38,14 @@ async function hostSeverities(db: Database, hostIds?: number[]): Promise<Map<num
 }
 
 /**
- * Best member of a redundancy group: `ok` beats everything; after it the order is no_data,
- * unknown, degraded, minor, major (a member that reports nothing is better than one that is
- * known to be failing, but not healthy).
- */
-const REDUNDANCY_PREFERENCE: readonly Severity[] = ['ok', 'no_data', 'unknown', 'degraded', 'minor', 'major', 'critical'];
-function bestSeverity(severities: readonly Severity[]): Severity | undefined {
-  let best: Severity | undefined;
-  for (const s of severities) if (best === undefined || REDUNDANCY_PREFERENCE.indexOf(s) < REDUNDANCY_PREFERENCE.indexOf(best)) best = s;
-  return best;
-}
-
-/**
- * Service health (docs/api.md, "Service health"): a host is its worst plugin state; a group is
- * its worst host, nested groups included (`no_data` when empty); a dependency that is `major`
- * makes the service `critical`, otherwise contributes its severity; a redundancy group
- * contributes its best member, and `critical` when even that is `major` or it has no members;
- * the service is the worst contribution, `unknown` when it has no structure.
+ * Service health by the rules of docs/services.md (core/src/services): the same evaluation the
+ * service monitor records transitions with, computed from the current host states.
  */
 export async function serviceHealth(db: Database): Promise<ServiceHealthApi[]> {
-  const services = await db.models.Service.findAll({ order: [['name', 'ASC']] });
-  const deps = await db.models.ServiceDependency.findAll();
-  const groups = await db.models.RedundancyGroup.findAll({ order: [['id', 'ASC']] });
-  const members = await db.models.RedundancyGroupMember.findAll();
-  const hosts = await hostSeverities(db);
-  const hostNames = new Map((await db.models.Host.findAll({ attributes: ['id', 'name'] })).map((h) => [h.id, h.name]));
-  const groupNames = new Map((await db.models.HostGroup.findAll({ attributes: ['id', 'name'] })).map((g) => [g.id, g.name]));
-  const groupCache = new Map<number, Severity>();
-  const hostSeverity = (id: number): Severity => hosts.get(id)?.severity ?? 'no_data';
-  async function memberSeverity(m: Member): Promise<Severity> {
-    if (m.kind === 'host') return hostSeverity(m.id);
-    let s = groupCache.get(m.id);
-    if (s === undefined) {
-      s = worstSeverity((await hostsOfGroups(db, [m.id])).map(hostSeverity), 'no_data');
-      groupCache.set(m.id, s);
-    }
-    return s;
-  }
-  const toMember = (r: { hostId?: number | null; groupId?: number | null }): Member => (r.hostId != null ? { kind: 'host', id: r.hostId } : { kind: 'group', id: r.groupId! });
-  const memberName = (m: Member) => (m.kind === 'host' ? hostNames.get(m.id) : groupNames.get(m.id)) ?? `${m.kind} ${m.id}`;
-
-  const out: ServiceHealthApi[] = [];
-  for (const service of services) {
-    const parts: ServiceHealthApi['parts'] = [];
-    for (const d of deps.filter((x) => x.serviceId === service.id)) {
-      const m = toMember(d);
-      const s = await memberSeverity(m);
-      parts.push({ kind: 'dependency', name: memberName(m), severity: s === 'major' ? 'critical' : s });
-    }
-    for (const g of groups.filter((x) => x.serviceId === service.id)) {
-      const own = members.filter((x) => x.redundancyGroupId === g.id).map(toMember);
-      const best = bestSeverity(await Promise.all(own.map(memberSeverity)));
-      parts.push({ kind: 'redundancy', name: g.name, severity: best === undefined || best === 'major' ? 'critical' : best });
-    }
-    const severity = parts.length ? worstSeverity(parts.map((p) => p.severity)) : 'unknown';
-    out.push({ id: service.id, name: service.name, severity, parts });
-  }
-  return out.sort((a, b) => compareSeverity(a.severity, b.severity) || a.name.localeCompare(b.name));
+  const [definitions, hostHealths] = await Promise.all([loadServiceDefinitions(db), loadHostHealths(db)]);
+  return definitions
+    .map((service) => ({ id: service.id, name: service.name, ...evaluateService(service, (id) => hostHealths.get(id) ?? 'no_data') }))
+    .sort((a, b) => compareSeverity(a.severity, b.severity) || a.name.localeCompare(b.name));
 }
 
 /** Report endpoints: host health, host detail with series, service health (docs/api.md). */
@@ -106,11 +56,13 @@ export async function reportRoutes(api: FastifyInstance, db: Database): Promise<
     async (): Promise<HostHealthApi[]> => {
       const hosts = await db.models.Host.findAll();
       const severities = await hostSeverities(db);
+      // Health counts an unreachable host as failed (docs/services.md), not just its plugins' states.
+      const health = await loadHostHealths(db);
       return hosts
         .map((h) => ({
           id: h.id,
           name: h.name,
-          severity: severities.get(h.id)?.severity ?? 'no_data',
+          severity: health.get(h.id) ?? severities.get(h.id)?.severity ?? 'no_data',
           enrolmentState: h.enrolmentState,
           online: h.connectedSince != null,
           lastSeen: h.lastSeen ?? null,

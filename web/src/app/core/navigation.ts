@@ -10,6 +10,7 @@ export interface NavItem {
 export const NAVIGATION: readonly NavItem[] = [
   { path: '/dashboard', label: 'Dashboard', icon: 'dashboard' },
   { path: '/hosts', label: 'Hosts', icon: 'host' },
+  { path: '/reports/services', label: 'Service health', icon: 'service' },
   { path: '/host-groups', label: 'Host groups', icon: 'group' },
   { path: '/plugins', label: 'Plugins', icon: 'plugin' },
   { path: '/checks', label: 'Checks', icon: 'check' },

@@ -1,0 +1,170 @@
+import { BreakpointObserver } from '@angular/cdk/layout';
+import { DatePipe } from '@angular/common';
+import { ChangeDetectionStrategy, Component, DestroyRef, computed, effect, inject, input, signal, untracked } from '@angular/core';
+import { takeUntilDestroyed, toSignal } from '@angular/core/rxjs-interop';
+import { MatButtonModule } from '@angular/material/button';
+import { MatCardModule } from '@angular/material/card';
+import { MatProgressBarModule } from '@angular/material/progress-bar';
+import { Router, RouterLink } from '@angular/router';
+import { filter, map } from 'rxjs';
+import { toApiError } from '../../core/api-error';
+import { ApiService } from '../../core/api.service';
+import { AuthService } from '../../core/auth.service';
+import { EventsService } from '../../core/events.service';
+import type { ApiEvent, HostReport, Plugin } from '../../core/protocol';
+import { ChartComponent } from '../../shared/ui/chart.component';
+import { loadAll } from '../../shared/ui/load-all';
+import { SeverityBadgeComponent } from '../../shared/ui/severity-badge.component';
+import { concernsHost, hostTransition, toPluginViews, type HostTransition } from './host-detail';
+import { agentStatus } from './host-status';
+import { choiceFromQuery, choiceToQuery, resolutionLabel, resolveRange, type RangeChoice } from './range';
+import { RangePickerComponent } from './range-picker.component';
+
+/** How many live transitions the page keeps. */
+const MAX_TRANSITIONS = 50;
+/** Bursts of results become one reload at most this often, ms. */
+const RELOAD_AFTER_MS = 2000;
+
+/**
+ * The report of one host (`/hosts/:id/detail`): its agent, each plugin's current state, a
+ * chart per numeric plugin over the chosen range with holes where no data came, messages of
+ * text plugins, and the changes of state seen live. It reloads itself on live events about
+ * this host; a preset range slides with the clock on each reload.
+ */
+@Component({
+  selector: 'p-host-detail',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [DatePipe, MatButtonModule, MatCardModule, MatProgressBarModule, RouterLink, ChartComponent, RangePickerComponent, SeverityBadgeComponent],
+  templateUrl: './host-detail.component.html',
+  styleUrl: './host-detail.component.scss',
+})
+export class HostDetailComponent {
+  private readonly api = inject(ApiService);
+  private readonly router = inject(Router);
+  private readonly events = inject(EventsService);
+  protected readonly auth = inject(AuthService);
+
+  /** Route parameter. */
+  readonly id = input.required<string>();
+  /** Query parameters: `range` (hour, day, week, month, custom) and, for custom, `from`/`to` (epoch ms). */
+  readonly range = input<string>();
+  readonly from = input<string>();
+  readonly to = input<string>();
+
+  protected readonly choice = computed<RangeChoice>(() => choiceFromQuery(this.range(), this.from(), this.to()));
+  protected readonly report = signal<HostReport | undefined>(undefined);
+  protected readonly plugins = signal<ReadonlyMap<string, Plugin>>(new Map());
+  protected readonly loading = signal(false);
+  protected readonly error = signal<string | undefined>(undefined);
+  /** Live events about this host; names are resolved when shown, so plugins loaded later still name them. */
+  private readonly received = signal<readonly { event: ApiEvent; index: number }[]>([]);
+  protected readonly transitions = computed(() =>
+    this.received()
+      .map(({ event, index }) => hostTransition(event, Number(this.id()), index, (id) => this.pluginName(id)))
+      .filter((t): t is HostTransition => t !== undefined)
+      // Newest first by when it happened: a late result can report an older change after a newer one.
+      .sort((a, b) => b.at - a.at),
+  );
+  private readonly pluginsById = signal<ReadonlyMap<number, Plugin>>(new Map());
+
+  protected readonly views = computed(() => {
+    const report = this.report();
+    return report ? toPluginViews(report, this.plugins()) : [];
+  });
+  protected readonly shownRange = computed(() => {
+    const r = this.report();
+    return r ? { from: r.from, to: r.to } : undefined;
+  });
+  protected readonly resolution = computed(() => resolutionLabel(this.report()?.resolutionMs ?? 0));
+  protected readonly agent = computed(() => {
+    const host = this.report()?.host;
+    return host ? agentStatus(host) : '';
+  });
+  protected readonly chartHeight = toSignal(inject(BreakpointObserver).observe('(max-width: 599.98px)').pipe(map((r) => (r.matches ? 180 : 240))), {
+    initialValue: 240,
+  });
+
+  private reloadTimer: ReturnType<typeof setTimeout> | undefined;
+  private eventCount = 0;
+  private loadSeq = 0;
+
+  constructor() {
+    void this.loadPlugins();
+    effect(() => {
+      const id = this.id();
+      const choice = this.choice();
+      untracked(() => void this.load(id, choice));
+    });
+    effect(() => {
+      this.id();
+      untracked(() => this.received.set([]));
+    });
+    this.events.events$
+      .pipe(
+        filter((e) => concernsHost(e, Number(this.id()))),
+        takeUntilDestroyed(),
+      )
+      .subscribe((event) => {
+        if (event.type === 'state.changed') {
+          const entry = { event, index: this.eventCount++ };
+          this.received.update((list) => [entry, ...list].slice(0, MAX_TRANSITIONS));
+        }
+        this.scheduleReload();
+      });
+    inject(DestroyRef).onDestroy(() => clearTimeout(this.reloadTimer));
+  }
+
+  protected changeRange(choice: RangeChoice): void {
+    void this.router.navigate([], { queryParams: choiceToQuery(choice), queryParamsHandling: 'merge', replaceUrl: true });
+  }
+
+  protected reload(): void {
+    void this.load(this.id(), this.choice());
+  }
+
+  private async load(id: string, choice: RangeChoice): Promise<void> {
+    const range = resolveRange(choice, Date.now());
+    if ('error' in range) {
+      this.error.set(range.error);
+      return;
+    }
+    const seq = ++this.loadSeq;
+    this.loading.set(true);
+    try {
+      const report = await this.api.get<HostReport>(`reports/hosts/${encodeURIComponent(id)}`, { from: range.from, to: range.to });
+      // A slow answer for an older range must not overwrite a newer one.
+      if (seq !== this.loadSeq) return;
+      this.report.set(report);
+      this.error.set(undefined);
+    } catch (err) {
+      if (seq === this.loadSeq) this.error.set(toApiError(err).message);
+    } finally {
+      if (seq === this.loadSeq) this.loading.set(false);
+    }
+  }
+
+  /** Plugin names and chart hints; without them the page still works with reverse-DNS ids. */
+  private async loadPlugins(): Promise<void> {
+    try {
+      const list = await loadAll<Plugin>(this.api, 'plugins');
+      this.pluginsById.set(new Map(list.map((p) => [p.id, p])));
+      this.plugins.set(new Map(list.map((p) => [p.pluginId, p])));
+    } catch {
+      // Names are a nicety; the report itself carries everything needed.
+    }
+  }
+
+  private pluginName(id: unknown): string {
+    if (typeof id === 'number') return this.pluginsById().get(id)?.name ?? `plugin ${id}`;
+    if (typeof id === 'string') return this.plugins().get(id)?.name ?? id;
+    return 'host';
+  }
+
+  private scheduleReload(): void {
+    if (this.reloadTimer) return;
+    this.reloadTimer = setTimeout(() => {
+      this.reloadTimer = undefined;
+      this.reload();
+    }, RELOAD_AFTER_MS);
+  }
+}

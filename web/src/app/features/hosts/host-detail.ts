@@ -1,0 +1,117 @@
+import type { ApiEvent, HostReport, Plugin, Severity } from '../../core/protocol';
+import { isSeverity } from '../../core/protocol';
+import type { ChartSeries } from '../../shared/ui/chart.component';
+import { formatValue, isNumeric, toChartSeries } from './host-series';
+
+/**
+ * The chart hints of a plugin's manifest (`chart: { unit, label, kind }`, protocol's
+ * `ChartHints`). `Plugin` in the API does not carry the manifest yet, so they are read from an
+ * unknown shape: `plugin.chart`, or the newest version's `manifest.chart`, whichever exists.
+ */
+export interface UnitHints {
+  unit?: string;
+  label?: string;
+  kind?: string;
+}
+
+export function chartHintsOf(plugin: unknown): UnitHints {
+  const record = (v: unknown): Record<string, unknown> | undefined => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : undefined);
+  const p = record(plugin);
+  const versions = p?.['versions'];
+  const newest = Array.isArray(versions) ? record(versions[0]) : undefined;
+  const chart = record(p?.['chart']) ?? record(record(newest?.['manifest'])?.['chart']);
+  const text = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+  const out: UnitHints = {};
+  const unit = text(chart?.['unit']);
+  const label = text(chart?.['label']);
+  const kind = text(chart?.['kind']);
+  if (unit) out.unit = unit;
+  if (label) out.label = label;
+  if (kind) out.kind = kind;
+  return out;
+}
+
+/** One plugin of the host as the detail page shows it. */
+export interface PluginView {
+  pluginId: string;
+  name: string;
+  severity: Severity;
+  valueText: string;
+  unit: string;
+  message: string | null;
+  /** Why there is no measurement (`Connection timeout`…); null for a successful result. */
+  problem: string | null;
+  measuredAt: number | null;
+  changedAt: number | null;
+  /** Numeric plugins get a chart; the others show their message. */
+  chart: { series: ChartSeries[]; gapMs: number | undefined } | null;
+}
+
+/** `connection_timeout` → `Connection timeout`. */
+export function resultTypeLabel(type: string): string {
+  const words = type.replaceAll('_', ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** The report's plugins (already worst first from the API) with names, units and chart series. */
+export function toPluginViews(report: HostReport, plugins: ReadonlyMap<string, Plugin>): PluginView[] {
+  return report.plugins.map((state) => {
+    const plugin = plugins.get(state.pluginId);
+    const hints = chartHintsOf(plugin);
+    const unit = hints.unit ?? '';
+    const name = plugin?.name ?? state.pluginId;
+    const charted = isNumeric(state) && hints.kind !== 'none';
+    return {
+      pluginId: state.pluginId,
+      name,
+      severity: state.severity,
+      valueText: formatValue(state.value, unit),
+      unit,
+      message: state.message,
+      problem: state.resultType && state.resultType !== 'plugin' ? resultTypeLabel(state.resultType) : null,
+      measuredAt: state.measuredAt,
+      changedAt: state.changedAt,
+      chart: charted ? wrap(toChartSeries(hints.label ?? name, state.series, report.resolutionMs)) : null,
+    };
+  });
+}
+
+function wrap(s: { series: ChartSeries; gapMs: number | undefined }) {
+  return { series: [s.series], gapMs: s.gapMs };
+}
+
+/** A change of state of this host seen on the live stream. */
+export interface HostTransition {
+  key: string;
+  at: number;
+  plugin: string;
+  from: Severity | undefined;
+  to: Severity;
+}
+
+/**
+ * Reads a `state.changed` event of host `hostId`. The core sends the plugin's row id
+ * (`pluginId: 5`); `pluginName` turns it into the plugin's name.
+ */
+export function hostTransition(event: ApiEvent, hostId: number, index: number, pluginName: (id: unknown) => string): HostTransition | undefined {
+  if (event.type !== 'state.changed') return undefined;
+  const d = event.data;
+  if (d['hostId'] === undefined || d['hostId'] === null || String(d['hostId']) !== String(hostId)) return undefined;
+  const to = d['to'];
+  if (!isSeverity(to)) return undefined;
+  const from = d['from'];
+  const at = typeof d['at'] === 'number' ? d['at'] : event.ts;
+  return { key: `${at}-${index}`, at, plugin: pluginName(d['pluginId']), from: isSeverity(from) ? from : undefined, to };
+}
+
+/** True when a live event concerns host `hostId` (its states, results or agent). */
+export function concernsHost(event: ApiEvent, hostId: number): boolean {
+  const id = String(hostId);
+  const d = event.data;
+  if (event.type === 'state.changed' || event.type === 'host.presence') return d['hostId'] !== undefined && d['hostId'] !== null && String(d['hostId']) === id;
+  if (event.type === 'result.stored') {
+    const latest = d['latest'];
+    return Array.isArray(latest) && latest.some((r) => r !== null && typeof r === 'object' && String((r as Record<string, unknown>)['hostId']) === id);
+  }
+  return event.type === 'config.changed';
+}
