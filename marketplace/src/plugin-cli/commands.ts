@@ -1,13 +1,16 @@
 import { isProphasisError } from '@prophasis/protocol';
 import { EXIT, UsageError, type CliIo, type Command } from './io.js';
+import { addKey } from './add-key.js';
 import { keygen } from './keygen.js';
 import { pack } from './pack.js';
+import { publish } from './publish.js';
 import { sign } from './sign.js';
 import { verify } from './verify.js';
+import { yank } from './yank.js';
 
 // One handler per sub-command, registered by name (STYLE.md: a map, not an if/else chain).
-// `publish` and `yank` join this map with the marketplace (issue 9).
-const commands: Record<string, Command> = { keygen, pack, sign, verify };
+// `publish`, `yank` and `add-key` talk to a marketplace registry (docs/marketplace.md).
+const commands: Record<string, Command> = { keygen, pack, sign, verify, publish, yank, 'add-key': addKey };
 
 const help: Command = {
   usage: 'help [COMMAND]',
@@ -30,7 +33,7 @@ function usage(): string[] {
   return [
     'usage: prophasis-plugin COMMAND [ARGS]',
     '',
-    'Pack, sign and verify Prophasis plugin bundles (docs/bundles.md).',
+    'Pack, sign, verify and publish Prophasis plugin bundles (docs/bundles.md, docs/marketplace.md).',
     '',
     ...Object.values(commands).map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
     '',
