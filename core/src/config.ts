@@ -27,6 +27,10 @@ export const CoreConfigSchema = Type.Object(
     setupTokenTtlMs: Type.Integer({ minimum: 60_000, maximum: 7 * 86_400_000 }),
     loginAttempts: Type.Integer({ minimum: 1, maximum: 1000 }),
     loginWindowMs: Type.Integer({ minimum: 1000, maximum: 86_400_000 }),
+    /** Start a local plugin marketplace next to the core, with the first-party plugins published to it. */
+    localMarketplace: Type.Boolean(),
+    /** TCP port of that local marketplace (127.0.0.1 only); 0 picks a free one. */
+    marketplacePort: Type.Integer({ minimum: 0, maximum: 65535 }),
   },
   { additionalProperties: false },
 );
@@ -54,6 +58,8 @@ export function readCoreConfig(environment: NodeJS.ProcessEnv = process.env, ove
       setupTokenTtlMs: 3_600_000, // 1 hour; a fresh link is logged when it expires while no user exists
       loginAttempts: 5, // sign-in attempts per IP address and per user name …
       loginWindowMs: 60_000, // … per minute
+      localMarketplace: true, // a working market on a fresh install (docs/marketplace.md)
+      marketplacePort: 8090, // TCP port, DESIGN.md §9
     },
     env: {
       httpPort: 'PROPHASIS_HTTP_PORT',
@@ -67,6 +73,8 @@ export function readCoreConfig(environment: NodeJS.ProcessEnv = process.env, ove
       trustProxy: 'PROPHASIS_TRUST_PROXY',
       cookieSecure: 'PROPHASIS_COOKIE_SECURE',
       webRoot: 'PROPHASIS_WEB_ROOT',
+      localMarketplace: 'PROPHASIS_LOCAL_MARKETPLACE',
+      marketplacePort: 'PROPHASIS_MARKETPLACE_PORT',
     },
     environment,
     ...(environment.PROPHASIS_CONFIG ? { file: environment.PROPHASIS_CONFIG } : {}),

@@ -1,5 +1,5 @@
 /**
- * Screenshots of the sign-in page and the dashboard at phone (375 px) and desk (1280 px)
+ * Screenshots of the sign-in page, the dashboard and the configuration pages at phone (375 px) and desk (1280 px)
  * width, against the production build and the mock core. Run after `npx ng build`:
  *   npx tsx test/screenshots.ts
  * Writes web/test-output/*.png (git-ignored) for a person to look at.
@@ -59,9 +59,45 @@ try {
     await page.goto(core.url + '/hosts/1');
     await page.waitForFunction(() => document.querySelector('textarea')?.value.includes('Postfix'));
     await page.screenshot({ path: `${OUT}host-form-${label}.png`, fullPage: true });
+    // Configuration pages: each list, then a form with everything filled in.
+    const shots: [name: string, path: string, ready: string][] = [
+      ['groups', '/host-groups', 'production'],
+      ['group-form', '/host-groups/3', 'Member groups'],
+      ['checks', '/checks', 'web front ends'],
+      ['check-form', '/checks/1', 'Warn at (%)'],
+      ['schedules', '/schedules', 'nightly'],
+      ['schedule-form', '/schedules/1', 'Next runs'],
+      ['services', '/services', 'web shop'],
+      ['service-form', '/services/1', 'mail-server'],
+      ['alerts', '/alerts', 'disk filling'],
+      ['alert-form', '/alerts/1', 'Slack incoming webhook'],
+      ['plugins', '/plugins', 'CPU load'],
+      ['plugin', '/plugins/1', 'Waiting for an administrator'],
+      ['users', '/users', 'night-shift'],
+      ['settings', '/settings', 'Mail server'],
+      ['system-log', '/system-log', 'refused connection'],
+    ];
+    for (const [name, path, ready] of shots) {
+      await page.goto(core.url + path);
+      await page.getByText(ready).first().waitFor();
+      await page.waitForLoadState('networkidle').catch(() => undefined);
+      // The page scrolls inside the sidenav content, not the document: grow the viewport to it.
+      const tall = await page.evaluate(() => document.querySelector('mat-sidenav-content')?.scrollHeight ?? 0);
+      await page.setViewportSize({ width, height: Math.max(height, Math.min(tall + 70, 6000)) });
+      await page.screenshot({ path: `${OUT}${name}-${label}.png`, fullPage: true });
+      await page.setViewportSize({ width, height });
+    }
+    if (label === 'desktop') {
+      // The picker dialog of a service box.
+      await page.goto(core.url + '/services/1');
+      await page.getByText('mail-server').first().waitFor();
+      await page.getByRole('button', { name: 'Add dependency' }).click();
+      await page.getByRole('dialog').getByText('web-1').waitFor();
+      await page.screenshot({ path: `${OUT}service-picker-${label}.png` });
+    }
     await context.close();
     if (problems.length > 0) console.log(`${label}: ${problems.join('\n')}`);
-    console.log(`${label}: saved login, dashboard, hosts, host-form`);
+    console.log(`${label}: saved login, dashboard, hosts, host-form and the configuration pages`);
   }
 } finally {
   await browser.close();

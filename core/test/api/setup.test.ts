@@ -56,7 +56,7 @@ describe('startCore', function () {
   });
 
   it('starts on port 0 with a fresh SQLite data dir, answers /api/health over HTTP, offers a setup link', async () => {
-    const config = readCoreConfig({ PROPHASIS_DATA_DIR: dir }, { httpPort: 0, httpHost: '127.0.0.1', logLevel: 'silent' });
+    const config = readCoreConfig({ PROPHASIS_DATA_DIR: dir }, { httpPort: 0, httpHost: '127.0.0.1', mqttPort: 0, mqttHost: '127.0.0.1', localMarketplace: false, logLevel: 'silent' });
     core = await startCore(config, silentLogger());
     assert.ok(core.httpPort > 0);
     const res = await fetch(`http://127.0.0.1:${core.httpPort}/api/health`, { signal: AbortSignal.timeout(5_000) });

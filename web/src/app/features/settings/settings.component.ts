@@ -1,61 +1,86 @@
-import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
-import { MatCardModule } from '@angular/material/card';
+import { ChangeDetectionStrategy, Component, effect, inject, signal } from '@angular/core';
+import { ReactiveFormsModule } from '@angular/forms';
+import { MatButtonModule } from '@angular/material/button';
+import { MatFormFieldModule } from '@angular/material/form-field';
+import { MatInputModule } from '@angular/material/input';
+import { MatProgressBarModule } from '@angular/material/progress-bar';
+import { MatSlideToggleModule } from '@angular/material/slide-toggle';
 import { toApiError } from '../../core/api-error';
 import { ApiService } from '../../core/api.service';
+import { AuthService } from '../../core/auth.service';
 import type { Settings } from '../../core/protocol';
+import { ConfirmService } from '../../shared/ui/confirm-dialog.component';
+import { applyApiError, fieldMessage } from '../../shared/ui/form-errors';
+import { createSettingsForm, MAX_LATENESS_SECONDS, settingsInput } from './settings-form';
 
-/** System-wide settings, shown read-only until the settings form exists. */
+/** System-wide settings: scheduling lateness, retention, and the mail server alerts use. */
 @Component({
   selector: 'p-settings',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [MatCardModule],
-  template: `
-    <section class="p-page">
-      <h1 class="p-page-title">Settings</h1>
-      <p class="p-muted">System-wide limits: how late a scheduled check may start, how long results are kept, and the mail server alerts use.</p>
-      @if (error(); as message) {
-        <p class="p-error-banner" role="alert">{{ message }}</p>
-      }
-      @if (settings(); as s) {
-        <mat-card appearance="outlined" class="card">
-          <mat-card-content>
-            <dl>
-              <dt>Maximum lateness</dt>
-              <dd>{{ s.maxLatenessMs / 1000 }} s</dd>
-              <dt>Keep raw results</dt>
-              <dd>{{ s.retentionRawDays }} days</dd>
-              <dt>Keep per-minute rollups</dt>
-              <dd>{{ s.retentionMinuteDays }} days</dd>
-              <dt>Keep per-hour rollups</dt>
-              <dd>{{ s.retentionHourDays }} days</dd>
-              <dt>SMTP server</dt>
-              <dd>{{ s.smtp.host ? s.smtp.host + ':' + s.smtp.port + (s.smtp.secure ? ' (TLS)' : '') : 'Not set' }}</dd>
-              <dt>SMTP sender</dt>
-              <dd>{{ s.smtp.from || '—' }}</dd>
-              <dt>SMTP user</dt>
-              <dd>{{ s.smtp.user || '—' }} {{ s.smtpPasswordSet ? '(password set)' : '' }}</dd>
-            </dl>
-          </mat-card-content>
-        </mat-card>
-      }
-    </section>
-  `,
+  imports: [ReactiveFormsModule, MatButtonModule, MatFormFieldModule, MatInputModule, MatProgressBarModule, MatSlideToggleModule],
+  templateUrl: './settings.component.html',
   styles: `
-    .card { max-width: 640px; }
-    dl { display: grid; grid-template-columns: max-content 1fr; gap: 8px 24px; margin: 0; }
-    dt { color: var(--mat-sys-on-surface-variant); }
-    dd { margin: 0; overflow-wrap: anywhere; }
+    h2 { font: var(--mat-sys-title-medium); margin: 16px 0 8px; }
+    .toggle { margin: 4px 0 12px; }
+    .hint { margin: 2px 0 0; font: var(--mat-sys-body-small); }
+    .saved { color: var(--mat-sys-primary); align-self: center; }
   `,
 })
 export class SettingsComponent {
   private readonly api = inject(ApiService);
+  private readonly confirm = inject(ConfirmService);
+  protected readonly auth = inject(AuthService);
+  protected readonly form = createSettingsForm();
   protected readonly settings = signal<Settings | undefined>(undefined);
   protected readonly error = signal<string | undefined>(undefined);
+  protected readonly busy = signal(false);
+  protected readonly saved = signal(false);
+  protected readonly message = fieldMessage;
+  protected readonly maxLateness = MAX_LATENESS_SECONDS;
 
   constructor() {
+    effect(() => {
+      if (this.auth.canConfigure()) this.form.enable();
+      else this.form.disable();
+    });
+    this.form.valueChanges.subscribe(() => this.saved.set(false));
     this.api.get<Settings>('settings').then(
-      (s) => this.settings.set(s),
+      (s) => this.show(s),
       (err: unknown) => this.error.set(toApiError(err).message),
     );
+  }
+
+  protected async save(): Promise<void> {
+    this.form.markAllAsTouched();
+    if (this.form.invalid || this.busy()) return;
+    this.busy.set(true);
+    this.error.set(undefined);
+    try {
+      this.show(await this.api.put<Settings>('settings', settingsInput(this.form)));
+      this.saved.set(true);
+    } catch (err) {
+      this.error.set(applyApiError(this.form, err));
+    } finally {
+      this.busy.set(false);
+    }
+  }
+
+  protected async clearPassword(): Promise<void> {
+    const ok = await this.confirm.confirm({
+      title: 'Remove the SMTP password?',
+      message: 'The mail server will be contacted without a password. E-mail alerts may stop working.',
+      confirmLabel: 'Remove',
+    });
+    if (!ok) return;
+    try {
+      this.show(await this.api.put<Settings>('settings', { smtpPassword: '' }));
+    } catch (err) {
+      this.error.set(toApiError(err).message);
+    }
+  }
+
+  private show(s: Settings): void {
+    this.settings.set(s);
+    this.form.reset(createSettingsForm(s).getRawValue());
   }
 }

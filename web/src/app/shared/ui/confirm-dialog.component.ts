@@ -30,6 +30,7 @@ export interface ConfirmOptions {
     </mat-dialog-actions>
   `,
   styles: `
+    p { white-space: pre-line; }
     .destructive { --mat-button-filled-container-color: var(--mat-sys-error); --mat-button-filled-label-text-color: var(--mat-sys-on-error); }
   `,
 })

@@ -22,6 +22,9 @@ import { SeverityBadgeComponent } from './severity-badge.component';
 /** Phones get cards instead of a table below this width (Material's "handset" breakpoint). */
 export const PHONE_QUERY = '(max-width: 599.98px)';
 
+/** Rows per page unless the route or the user says otherwise. */
+export const DEFAULT_PAGE_SIZE = 25;
+
 /** One column of a list: a text cell or a severity badge. */
 export interface ListColumn<T> {
   /** Column id, and the API's `sort` field when `sortable`. */
@@ -82,7 +85,7 @@ export class ListPageComponent<T extends ListRow> {
   /** Router link of one row (its edit or detail page). */
   readonly rowLink = input<((row: T) => readonly (string | number)[]) | undefined>(undefined);
   readonly deletable = input(false);
-  readonly pageSize = input(25);
+  readonly pageSize = input<number | undefined>(DEFAULT_PAGE_SIZE);
 
   protected readonly phone = toSignal(inject(BreakpointObserver).observe(PHONE_QUERY).pipe(map((r) => r.matches)), {
     initialValue: false,
@@ -97,7 +100,7 @@ export class ListPageComponent<T extends ListRow> {
   protected readonly loading = signal(false);
   protected readonly error = signal<string | undefined>(undefined);
 
-  protected readonly limit = computed(() => this.size() ?? this.pageSize());
+  protected readonly limit = computed(() => this.size() ?? this.pageSize() ?? DEFAULT_PAGE_SIZE);
   protected readonly columnIds = computed(() => {
     const ids = this.columns().map((c) => c.key);
     return this.deletable() && this.auth.canConfigure() ? [...ids, '_actions'] : ids;

@@ -1,0 +1,446 @@
+import { createMessage, type CmdMessage, type Logger, type ResMessage, type StateMessage } from '@prophasis/protocol';
+import { createHash, randomUUID } from 'node:crypto';
+import type { PipelineConfig } from '../ingest/config.js';
+import { buildPlans, canonicalJson, newestApproved, type HostPlan, type PlannedEntry } from '../scheduler/plan.js';
+import type { ConfigRows, HostInfo } from '../scheduler/load.js';
+import type { BundleSource, PublisherKey } from '../scheduler/bundle-source.js';
+import type { PlanRevision, RevisionStore } from '../scheduler/revisions.js';
+import { NO_OVERRIDES, resolveClassifier, type ClassifierOverrides, type ResolvedClassifier } from '../states/classifier.js';
+import type { SystemLog } from '../transport/system-log.js';
+import { DispatchErrors } from './errors.js';
+
+/** What the dispatcher needs from the transport (declared by its consumer). */
+export interface CommandPublisher {
+  publishCommand(agentId: string, message: CmdMessage): Promise<void>;
+}
+
+/** A usable plugin version outside any plan, for "Run now" of a plugin no check schedules. */
+export interface DeliverableVersion {
+  pluginRowId: number;
+  pluginId: string;
+  version: string;
+  sha256: string;
+  capabilities: string[];
+  historyCount: number;
+  defaultClassifier: string;
+  timeoutMs?: number;
+}
+
+/** What a `check.run` asked for; its result is accepted by the ingest while remembered. */
+export interface RunRequest {
+  requestId: string;
+  hostId: number;
+  checkRowId: number | null;
+  pluginRowId: number;
+  pluginId: string;
+  historyCount: number;
+  defaultClassifier: string;
+  at: number;
+}
+
+/** One consistent view of the plans and what the pipeline derives from the configuration. */
+export interface PipelineSnapshot {
+  plans: ReadonlyMap<number, HostPlan>;
+  hosts: ReadonlyMap<number, HostInfo>;
+  hostByAgent: ReadonlyMap<string, number>;
+  /** Entries by host, then by key `${checkId}:${pluginId}`. */
+  entries: ReadonlyMap<number, ReadonlyMap<string, PlannedEntry>>;
+  hostGroups: ReadonlyMap<number, ReadonlyMap<number, number>>;
+  overrides: ClassifierOverrides;
+  deliverable: ReadonlyMap<string, DeliverableVersion>;
+  maxLatenessMs: number;
+  /** When the snapshot was computed (epoch ms). */
+  at: number;
+}
+
+export interface DispatcherDeps {
+  /** Reads the configuration (scheduler/load.ts `loadConfigRows(db)` in the core). */
+  loadRows(): Promise<ConfigRows>;
+  transport: CommandPublisher;
+  bundles: BundleSource;
+  revisions: RevisionStore;
+  logger: Logger;
+  systemLog: SystemLog;
+  now?: () => number;
+}
+
+export interface RecomputeReport {
+  /** Hosts whose plan changed (new revision). */
+  changed: number[];
+  /** Agents that were sent a new plan. */
+  published: string[];
+}
+
+export interface Dispatcher {
+  /** Loads revisions, computes the plans and publishes what changed while the core was away. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Configuration changed: recompute soon (debounced). The API's onSend hook calls this. */
+  notifyConfigChanged(): void;
+  /** Recomputes now and publishes changed plans; concurrent calls share one pass. */
+  recompute(): Promise<RecomputeReport>;
+  /** The transport's `onState` consumer: resends what a (re)connecting agent lacks. */
+  handleState(agentId: string, message: StateMessage): Promise<void>;
+  /** A `onResult` consumer for `bundle.status` bookkeeping (the ingest logs it). */
+  handleRes(agentId: string, message: ResMessage): Promise<void>;
+  /** Publishes `check.run` (after the bundle when the agent lacks it); resolves with the request id. */
+  runNow(hostId: number, checkId: number | null, pluginId: string): Promise<string>;
+  /** The latest snapshot, or undefined before the first computation. */
+  snapshot(): PipelineSnapshot | undefined;
+  /** Resolves once the first snapshot exists. */
+  ready(): Promise<void>;
+  runRequest(requestId: string): RunRequest | undefined;
+  /** Resolves the classifier of one result by the override precedence (states/classifier.ts). */
+  classifierFor(hostId: number, checkRowId: number | null, pluginRowId: number, pluginKey: string, defaultClassifier: string): ResolvedClassifier;
+}
+
+const MAX_RUN_REQUESTS = 10_000;
+
+/**
+ * Creates the dispatcher (docs/pipeline.md, "Dispatch"): recomputes plans on a change signal and
+ * periodically, and publishes to affected agents only, in the order config.set (when the
+ * trusted publishers changed) → bundle.install (what the agent lacks) → plan.set, all QoS 1 on
+ * the agent's one cmd topic, so the agent sees a bundle before the plan that needs it. Every
+ * publication runs in one serial queue, so two passes never interleave their commands.
+ */
+export function createDispatcher(config: PipelineConfig, deps: DispatcherDeps): Dispatcher {
+  const log = deps.logger.child({ component: 'dispatcher' });
+  const now = deps.now ?? Date.now;
+  let revisions = new Map<number, PlanRevision>();
+  let current: PipelineSnapshot | undefined;
+  /** Bundles each agent reported (state) or confirmed (bundle.status installed). */
+  const reported = new Map<string, Set<string>>();
+  /** Bundles sent since the agent's last report. */
+  const sent = new Map<string, Set<string>>();
+  /** Hash of the trusted-publisher list each agent was sent in this process. */
+  const configSent = new Map<string, string>();
+  /** Agents whose last publication failed; retried on the next pass. */
+  const retry = new Set<string>();
+  const runRequests = new Map<string, RunRequest>();
+  const excludedReported = new Set<string>();
+  let queue: Promise<unknown> = Promise.resolve();
+  let pass: Promise<RecomputeReport> | undefined;
+  let again = false;
+  let timer: NodeJS.Timeout | undefined;
+  let debounce: NodeJS.Timeout | undefined;
+  let running = false;
+  let readyResolve: () => void = () => {};
+  const readyPromise = new Promise<void>((resolve) => (readyResolve = resolve));
+
+  /** Runs `work` after every earlier publication finished (failures do not block the queue). */
+  function serial<T>(work: () => Promise<T>): Promise<T> {
+    const next = queue.then(work, work);
+    queue = next.catch(() => {});
+    return next;
+  }
+
+  function trusted(): { list: PublisherKey[]; hash: string } {
+    const list = deps.bundles.trustedPublishers().map((k) => ({ keyId: k.keyId, publicKeyPem: k.publicKeyPem, ...(k.name ? { name: k.name.slice(0, 100) } : {}) }));
+    return { list, hash: createHash('sha256').update(canonicalJson(list)).digest('hex') };
+  }
+
+  function has(agentId: string, sha256: string): boolean {
+    return !!reported.get(agentId)?.has(sha256) || !!sent.get(agentId)?.has(sha256);
+  }
+
+  async function sendBundle(agentId: string, pluginId: string, version: string, sha256: string): Promise<void> {
+    if (has(agentId, sha256)) return;
+    const zip = await deps.bundles.getBundle(sha256);
+    if (!zip) throw DispatchErrors.BUNDLE_MISSING(`${pluginId}@${version} (${sha256})`);
+    await deps.transport.publishCommand(agentId, createMessage('bundle.install', { pluginId, version, sha256, bundle: zip.toString('base64') }) as CmdMessage);
+    let set = sent.get(agentId);
+    if (!set) sent.set(agentId, (set = new Set()));
+    set.add(sha256);
+  }
+
+  async function sendConfig(agentId: string, force: boolean): Promise<void> {
+    const t = trusted();
+    if (!force && configSent.get(agentId) === t.hash) return;
+    await deps.transport.publishCommand(agentId, createMessage('config.set', { trustedPublishers: t.list }) as CmdMessage);
+    configSent.set(agentId, t.hash);
+  }
+
+  /** config.set if needed → bundles the plan needs that the agent lacks → plan.set. */
+  async function publishPlan(agentId: string, plan: HostPlan, revision: number): Promise<void> {
+    await sendConfig(agentId, false);
+    const seen = new Set<string>();
+    for (const { entry } of plan.entries) {
+      if (seen.has(entry.sha256)) continue;
+      seen.add(entry.sha256);
+      await sendBundle(agentId, entry.pluginId, entry.version, entry.sha256);
+    }
+    await deps.transport.publishCommand(
+      agentId,
+      createMessage('plan.set', { revision, maxLatenessMs: plan.maxLatenessMs, entries: plan.entries.map((e) => e.entry) }) as CmdMessage,
+    );
+  }
+
+  async function safePublish(agentId: string, plan: HostPlan, revision: number): Promise<boolean> {
+    try {
+      await publishPlan(agentId, plan, revision);
+      retry.delete(agentId);
+      return true;
+    } catch (err) {
+      retry.add(agentId);
+      log.error({ err, agentId, hostId: plan.hostId, revision }, 'publishing the plan failed; will retry');
+      return false;
+    }
+  }
+
+  function snapshotOf(rows: ConfigRows, built: ReturnType<typeof buildPlans>): PipelineSnapshot {
+    const hostByAgent = new Map<string, number>();
+    for (const h of rows.hosts.values()) if (h.agentId && h.enrolled) hostByAgent.set(h.agentId, h.id);
+    const entries = new Map<number, Map<string, PlannedEntry>>();
+    for (const [hostId, plan] of built.plans) entries.set(hostId, new Map(plan.entries.map((e) => [e.entry.key, e])));
+    const deliverable = new Map<string, DeliverableVersion>();
+    const pluginById = new Map(rows.input.plugins.map((p) => [p.id, p.pluginId]));
+    const excluded = new Set(built.excluded.map((e) => e.pluginId));
+    for (const [rowId, v] of newestApproved(rows.input.versions)) {
+      const pluginId = pluginById.get(rowId);
+      if (!pluginId || excluded.has(pluginId)) continue;
+      deliverable.set(pluginId, {
+        pluginRowId: rowId,
+        pluginId,
+        version: v.version,
+        sha256: v.sha256,
+        capabilities: [...(v.approvedCapabilities ?? [])].sort(),
+        historyCount: v.historyCount,
+        defaultClassifier: v.defaultClassifier,
+        ...(v.timeoutMs !== undefined ? { timeoutMs: v.timeoutMs } : {}),
+      });
+    }
+    return {
+      plans: built.plans,
+      hosts: rows.hosts,
+      hostByAgent,
+      entries,
+      hostGroups: built.hostGroups,
+      overrides: rows.overrides,
+      deliverable,
+      maxLatenessMs: rows.input.maxLatenessMs,
+      at: now(),
+    };
+  }
+
+  async function computePass(): Promise<RecomputeReport> {
+    const rows = await deps.loadRows();
+    // Usability is asked once per plugin, for its newest approved version only.
+    const usable = new Set<string>();
+    const pluginById = new Map(rows.input.plugins.map((p) => [p.id, p.pluginId]));
+    for (const [rowId, v] of newestApproved(rows.input.versions)) {
+      const pluginId = pluginById.get(rowId);
+      if (pluginId && (await deps.bundles.isUsable(pluginId, v.version))) usable.add(`${pluginId}@${v.version}`);
+    }
+    const built = buildPlans({ ...rows.input, usable: (p, v) => usable.has(`${p}@${v}`) });
+    for (const e of built.excluded) {
+      const key = `${e.pluginId}@${e.version}`;
+      if (excludedReported.has(key)) continue;
+      excludedReported.add(key);
+      deps.systemLog.write('warn', 'dispatcher', 'plugin left out of plans', { pluginId: e.pluginId, version: e.version, reason: e.reason });
+    }
+    const snapshot = snapshotOf(rows, built);
+    const changes = new Map<number, PlanRevision>();
+    for (const [hostId, plan] of built.plans) {
+      const previous = revisions.get(hostId);
+      if (previous?.hash === plan.hash) continue;
+      changes.set(hostId, { revision: (previous?.revision ?? 0) + 1, hash: plan.hash });
+    }
+    const gone = [...revisions.keys()].filter((id) => !built.plans.has(id));
+    // Persist first: a revision number is never handed out twice, even across a crash.
+    await deps.revisions.save(changes);
+    await deps.revisions.remove(gone);
+    for (const [hostId, r] of changes) revisions.set(hostId, r);
+    for (const id of gone) revisions.delete(id);
+    current = snapshot;
+    readyResolve();
+
+    const trustHash = trusted().hash;
+    const published: string[] = [];
+    await serial(async () => {
+      for (const [hostId, plan] of built.plans) {
+        const host = rows.hosts.get(hostId);
+        if (!host?.enrolled || !host.agentId) continue;
+        const agentId = host.agentId;
+        if (changes.has(hostId) || retry.has(agentId)) {
+          if (await safePublish(agentId, plan, revisions.get(hostId)!.revision)) published.push(agentId);
+        } else if (configSent.has(agentId) && configSent.get(agentId) !== trustHash) {
+          // Only the trusted publishers changed: config.set alone.
+          await sendConfig(agentId, false).catch((err: unknown) => log.error({ err, agentId }, 'publishing config.set failed'));
+        }
+      }
+    });
+    if (changes.size > 0) log.info({ changed: changes.size, published: published.length }, 'plans recomputed');
+    return { changed: [...changes.keys()], published };
+  }
+
+  function recompute(): Promise<RecomputeReport> {
+    if (pass) {
+      again = true;
+      return pass;
+    }
+    const run = async (): Promise<RecomputeReport> => {
+      try {
+        let report = await computePass();
+        while (again) {
+          again = false;
+          const next = await computePass();
+          report = { changed: [...report.changed, ...next.changed], published: [...report.published, ...next.published] };
+        }
+        return report;
+      } finally {
+        pass = undefined;
+      }
+    };
+    pass = run();
+    return pass;
+  }
+
+  function schedule(): void {
+    if (!running) return;
+    timer = setTimeout(() => {
+      recompute()
+        .catch((err: unknown) => log.error({ err }, 'recomputing plans failed'))
+        .finally(schedule);
+    }, config.recomputeMs);
+    timer.unref?.();
+  }
+
+  function pruneRunRequests(): void {
+    const cutoff = now() - config.runNowTtlMs;
+    for (const [id, r] of runRequests) {
+      if (r.at >= cutoff && runRequests.size <= MAX_RUN_REQUESTS) break;
+      runRequests.delete(id);
+    }
+  }
+
+  return {
+    async start() {
+      running = true;
+      revisions = await deps.revisions.loadAll();
+      await recompute();
+      schedule();
+    },
+
+    async stop() {
+      running = false;
+      if (timer) clearTimeout(timer);
+      if (debounce) clearTimeout(debounce);
+      await pass?.catch(() => {});
+      await queue;
+    },
+
+    notifyConfigChanged() {
+      if (!running) return;
+      if (debounce) clearTimeout(debounce);
+      debounce = setTimeout(() => {
+        debounce = undefined;
+        recompute().catch((err: unknown) => log.error({ err }, 'recomputing plans failed'));
+      }, config.recomputeDebounceMs);
+      debounce.unref?.();
+    },
+
+    recompute,
+
+    async handleState(agentId, message) {
+      if (message.body.status !== 'online') return;
+      reported.set(agentId, new Set(message.body.bundles ?? []));
+      sent.delete(agentId);
+      let snap = current;
+      if (!snap?.hostByAgent.has(agentId)) {
+        // A freshly enrolled agent: its host may not be in the snapshot yet.
+        await recompute().catch((err: unknown) => log.error({ err }, 'recomputing plans failed'));
+        snap = current;
+      }
+      const hostId = snap?.hostByAgent.get(agentId);
+      if (!snap || hostId === undefined) return;
+      const plan = snap.plans.get(hostId);
+      const revision = revisions.get(hostId)?.revision;
+      if (!plan || revision === undefined) return;
+      await serial(async () => {
+        try {
+          // Whatever was sent while it was away may have been lost with its session: config first, always.
+          await sendConfig(agentId, true);
+          if (message.body.planRevision !== revision) await publishPlan(agentId, plan, revision);
+          else for (const { entry } of plan.entries) await sendBundle(agentId, entry.pluginId, entry.version, entry.sha256);
+          retry.delete(agentId);
+        } catch (err) {
+          retry.add(agentId);
+          log.error({ err, agentId }, 'resending to a reconnected agent failed; will retry');
+        }
+      });
+    },
+
+    async handleRes(agentId, message) {
+      if (message.type !== 'bundle.status') return;
+      const { sha256, status } = message.body;
+      if (status === 'installed') {
+        let set = reported.get(agentId);
+        if (!set) reported.set(agentId, (set = new Set()));
+        set.add(sha256);
+      } else {
+        reported.get(agentId)?.delete(sha256);
+        sent.get(agentId)?.delete(sha256);
+      }
+    },
+
+    async runNow(hostId, checkId, pluginId) {
+      const snap = current;
+      if (!snap) throw DispatchErrors.NOT_READY();
+      const host = snap.hosts.get(hostId);
+      if (!host?.enrolled || !host.agentId) throw DispatchErrors.HOST_NOT_ENROLLED(`host ${hostId}`);
+      const agentId = host.agentId;
+      const requestId = randomUUID();
+      let run: { pluginRowId: number; version: string; sha256: string; params: Record<string, unknown>; capabilities: string[]; historyCount: number; defaultClassifier: string; timeoutMs?: number | undefined };
+      if (checkId !== null) {
+        const planned = snap.entries.get(hostId)?.get(`${checkId}:${pluginId}`);
+        if (!planned) throw DispatchErrors.NOT_IN_PLAN(`check ${checkId}, plugin ${pluginId}, host ${hostId}`);
+        run = { ...planned.entry, pluginRowId: planned.pluginRowId, historyCount: planned.historyCount, defaultClassifier: planned.defaultClassifier };
+      } else {
+        const v = snap.deliverable.get(pluginId);
+        if (!v) throw DispatchErrors.PLUGIN_NOT_USABLE(pluginId);
+        run = { ...v, params: {} };
+      }
+      runRequests.set(requestId, {
+        requestId,
+        hostId,
+        checkRowId: checkId,
+        pluginRowId: run.pluginRowId,
+        pluginId,
+        historyCount: run.historyCount,
+        defaultClassifier: run.defaultClassifier,
+        at: now(),
+      });
+      pruneRunRequests();
+      await serial(async () => {
+        await sendConfig(agentId, false);
+        await sendBundle(agentId, pluginId, run.version, run.sha256);
+        await deps.transport.publishCommand(
+          agentId,
+          createMessage('check.run', {
+            requestId,
+            checkId: checkId === null ? null : String(checkId),
+            pluginId,
+            version: run.version,
+            sha256: run.sha256,
+            params: run.params,
+            capabilities: run.capabilities,
+            ...(run.timeoutMs !== undefined ? { timeoutMs: run.timeoutMs } : {}),
+          }) as CmdMessage,
+        );
+      });
+      return requestId;
+    },
+
+    snapshot: () => current,
+    ready: () => readyPromise,
+    runRequest: (requestId) => runRequests.get(requestId),
+
+    classifierFor(hostId, checkRowId, pluginRowId, pluginKey, defaultClassifier) {
+      const snap = current;
+      return resolveClassifier(
+        { hostId, checkId: checkRowId, pluginRowId, pluginKey, defaultClassifier, hostGroups: snap?.hostGroups.get(hostId) },
+        snap?.overrides ?? NO_OVERRIDES,
+      );
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import type { Logger } from '@prophasis/protocol';
+import type { Database } from '../db/index.js';
+import { createDispatcher, type CommandPublisher, type Dispatcher } from '../dispatcher/dispatcher.js';
+import { databaseBundleSource, type BundleSource } from '../scheduler/bundle-source.js';
+import { loadConfigRows } from '../scheduler/load.js';
+import { settingsRevisionStore, type RevisionStore } from '../scheduler/revisions.js';
+import { createNoDataSweep, type NoDataSweep } from '../states/no-data.js';
+import { createStateTracker, type StateTracker } from '../states/states.js';
+import type { SystemLog } from '../transport/system-log.js';
+import type { PipelineConfig } from './config.js';
+import { createIngest, type Classifier, type EventSink, type Ingest, type ResultSink } from './ingest.js';
+import { sequelizePipelineStore, type PipelineStore } from './store.js';
+
+export interface PipelineDeps {
+  db: Database;
+  /** The result store's `insertBatch` (db/results-store.ts). */
+  sink: ResultSink;
+  transport: CommandPublisher;
+  classifier: Classifier;
+  systemLog: SystemLog;
+  logger: Logger;
+  /** The plugin repository; default: plugin_versions read directly, no trusted publishers. */
+  bundles?: BundleSource;
+  events?: EventSink;
+  seen?: (agentId: string) => void | Promise<void>;
+  revisions?: RevisionStore;
+  store?: PipelineStore;
+  now?: () => number;
+}
+
+/** The result pipeline, assembled: the composition root starts and stops it as one subsystem. */
+export interface Pipeline {
+  dispatcher: Dispatcher;
+  ingest: Ingest;
+  states: StateTracker;
+  noData: NoDataSweep;
+  /** Dispatcher (first plans), state tracker, ingest, sweep; the transport must be started before. */
+  start(): Promise<void>;
+  /** In reverse: sweep, ingest (flushes), dispatcher. */
+  stop(): Promise<void>;
+  /**
+   * A host's reachability changed (presence's `host.reachable` / `host.unreachable`): the host's
+   * worst-of severity and its transition follow.
+   */
+  presence(event: { type: 'host.reachable' | 'host.unreachable'; hostId: string | number; at: number }): Promise<void>;
+}
+
+/**
+ * Wires scheduler, dispatcher, ingest, states and the no_data sweep over one database
+ * (docs/pipeline.md). Register `ingest.handle` and `dispatcher.handleRes` with the transport's
+ * `onResult`, and `dispatcher.handleState` with its `onState`.
+ */
+export function createPipeline(config: PipelineConfig, deps: PipelineDeps): Pipeline {
+  const store = deps.store ?? sequelizePipelineStore(deps.db);
+  const now = deps.now ?? Date.now;
+  const dispatcher = createDispatcher(config, {
+    loadRows: () => loadConfigRows(deps.db),
+    transport: deps.transport,
+    bundles: deps.bundles ?? databaseBundleSource(deps.db),
+    revisions: deps.revisions ?? settingsRevisionStore(deps.db),
+    logger: deps.logger,
+    systemLog: deps.systemLog,
+    now,
+  });
+  const states = createStateTracker({ store, logger: deps.logger });
+  const ingest = createIngest(config, {
+    sink: deps.sink,
+    store,
+    states,
+    classifier: deps.classifier,
+    plans: dispatcher,
+    systemLog: deps.systemLog,
+    logger: deps.logger,
+    slots: { observe: (...args) => noData.observe(...args) },
+    now,
+    ...(deps.events ? { events: deps.events } : {}),
+    ...(deps.seen ? { seen: deps.seen } : {}),
+  });
+  const noData = createNoDataSweep(config, { plans: dispatcher, sink: ingest, logger: deps.logger, now });
+  const sweep = noData;
+  return {
+    dispatcher,
+    ingest,
+    states,
+    noData: sweep,
+    async start() {
+      await dispatcher.start();
+      const unreachable = [...(dispatcher.snapshot()?.hosts.values() ?? [])].filter((h) => h.unreachableSince !== null).map((h) => h.id);
+      await states.start(unreachable);
+      await ingest.start();
+      await sweep.start();
+    },
+    async presence(event) {
+      const transitions = states.setReachable(Number(event.hostId), event.type === 'host.reachable', event.at);
+      for (const t of transitions) {
+        deps.events?.publish({ type: 'state.changed', ts: event.at, data: { hostId: t.hostId, pluginId: null, from: t.from, to: t.to, at: t.at, late: false } });
+      }
+      await states.persist().catch((err: unknown) => deps.logger.error({ err, component: 'states' }, 'writing a reachability transition failed; will retry'));
+    },
+    async stop() {
+      await sweep.stop();
+      await ingest.stop();
+      await dispatcher.stop();
+    },
+  };
+}

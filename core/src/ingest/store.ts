@@ -1,0 +1,152 @@
+import type { Severity } from '@prophasis/protocol';
+import { ForeignKeyConstraintError, QueryTypes, type Transaction } from 'sequelize';
+import type { Database } from '../db/index.js';
+
+/** Prefix of the result ids of synthetic `no_data` rows: `nodata:<hostId>:<pluginRowId>:<checkId>:<slot>`. */
+export const NO_DATA_PREFIX = 'nodata:';
+
+/** Id of the synthetic row for one slot; deterministic, so a late real result can delete it. */
+export function noDataResultId(hostId: number, pluginRowId: number, checkRowId: number, slot: number): string {
+  return `${NO_DATA_PREFIX}${hostId}:${pluginRowId}:${checkRowId}:${slot}`;
+}
+
+/** One result of a classification window. */
+export interface WindowItem {
+  /** measured_at, the window's order. */
+  t: number;
+  value: number | null;
+  message: string | null;
+  resultType: string;
+}
+
+/** A row of `current_states`. */
+export interface StateRow {
+  hostId: number;
+  pluginRowId: number;
+  severity: Severity;
+  since: number;
+  lastResultId: string | null;
+}
+
+/** A row of `state_transitions`; `pluginRowId` null for the host's own (worst-of) severity. */
+export interface TransitionRow {
+  hostId: number;
+  pluginRowId: number | null;
+  from: Severity;
+  to: Severity;
+  at: number;
+  late: boolean;
+}
+
+/**
+ * What the ingest and the state tracker read and write besides `insertBatch` (declared here,
+ * by the consumer; {@link sequelizePipelineStore} implements it over the core's database).
+ */
+export interface PipelineStore {
+  /** Which of `ids` are already stored. */
+  existingIds(ids: readonly string[]): Promise<Set<string>>;
+  /** The newest `n` real (not no_data) results of each series, oldest first; keys `${hostId}:${pluginRowId}`. */
+  loadWindows(series: readonly { hostId: number; pluginRowId: number }[], n: number): Promise<Map<string, WindowItem[]>>;
+  deleteResults(ids: readonly string[]): Promise<number>;
+  loadStates(): Promise<StateRow[]>;
+  /** Upserts current states and appends transitions, in one transaction. */
+  persistStates(states: readonly StateRow[], transitions: readonly TransitionRow[]): Promise<void>;
+}
+
+const CHUNK = 500;
+
+function ignoreForeignKey(err: unknown): void {
+  if (!(err instanceof ForeignKeyConstraintError)) throw err;
+}
+const SERIES_CHUNK = 100;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export function sequelizePipelineStore(db: Database): PipelineStore {
+  const { sequelize } = db;
+  const select = <T extends object>(sql: string, replacements: unknown[]) => sequelize.query<T>(sql, { type: QueryTypes.SELECT, replacements });
+
+  async function writeStates(states: readonly StateRow[], transitions: readonly TransitionRow[], transaction: Transaction): Promise<void> {
+    for (const part of chunks(states, CHUNK)) {
+      await sequelize.query(
+        `INSERT INTO current_states (host_id, plugin_id, severity, since, last_result_id) VALUES ${part.map(() => '(?,?,?,?,?)').join(',')}
+         ON CONFLICT (host_id, plugin_id) DO UPDATE SET severity = excluded.severity, since = excluded.since, last_result_id = excluded.last_result_id`,
+        { replacements: part.flatMap((s) => [s.hostId, s.pluginRowId, s.severity, s.since, s.lastResultId]), transaction },
+      );
+    }
+    if (transitions.length > 0) {
+      await db.models.StateTransition.bulkCreate(
+        transitions.map((t) => ({ hostId: t.hostId, pluginId: t.pluginRowId, serviceId: null, fromState: t.from, toState: t.to, at: t.at, late: t.late })),
+        { transaction },
+      );
+    }
+  }
+
+  return {
+    async existingIds(ids) {
+      const found = new Set<string>();
+      for (const part of chunks(ids, CHUNK)) {
+        const rows = await select<{ result_id: string }>(`SELECT result_id FROM results WHERE result_id IN (${part.map(() => '?').join(',')})`, part);
+        for (const r of rows) found.add(r.result_id);
+      }
+      return found;
+    },
+
+    async loadWindows(series, n) {
+      const out = new Map<string, WindowItem[]>();
+      for (const part of chunks(series, SERIES_CHUNK)) {
+        const where = part.map(() => '(host_id = ? AND plugin_id = ?)').join(' OR ');
+        const params: unknown[] = part.flatMap((s) => [s.hostId, s.pluginRowId]);
+        // A window function reads at most n rows per series through the (host, plugin, measured_at) index.
+        const rows = await select<{ host_id: number; plugin_id: number; measured_at: number; value: number | null; message: string | null; result_type: string }>(
+          `SELECT host_id, plugin_id, measured_at, value, message, result_type FROM (
+             SELECT host_id, plugin_id, measured_at, value, message, result_type,
+                    ROW_NUMBER() OVER (PARTITION BY host_id, plugin_id ORDER BY measured_at DESC, id DESC) AS rn
+             FROM results WHERE (${where}) AND result_id NOT LIKE '${NO_DATA_PREFIX}%') AS w
+           WHERE rn <= ? ORDER BY host_id, plugin_id, measured_at`,
+          [...params, n],
+        );
+        for (const r of rows) {
+          const key = `${r.host_id}:${r.plugin_id}`;
+          let list = out.get(key);
+          if (!list) out.set(key, (list = []));
+          list.push({ t: Number(r.measured_at), value: r.value === null ? null : Number(r.value), message: r.message, resultType: r.result_type });
+        }
+      }
+      return out;
+    },
+
+    async deleteResults(ids) {
+      let total = 0;
+      for (const part of chunks(ids, CHUNK)) {
+        const [, meta] = await sequelize.query(`DELETE FROM results WHERE result_id IN (${part.map(() => '?').join(',')})`, { replacements: part });
+        total += typeof meta === 'number' ? meta : ((meta as { rowCount?: number; changes?: number } | undefined)?.rowCount ?? (meta as { changes?: number } | undefined)?.changes ?? 0);
+      }
+      return total;
+    },
+
+    async loadStates() {
+      const rows = await select<{ host_id: number; plugin_id: number; severity: Severity; since: number; last_result_id: string | null }>(
+        'SELECT host_id, plugin_id, severity, since, last_result_id FROM current_states',
+        [],
+      );
+      return rows.map((r) => ({ hostId: Number(r.host_id), pluginRowId: Number(r.plugin_id), severity: r.severity, since: Number(r.since), lastResultId: r.last_result_id }));
+    },
+
+    async persistStates(states, transitions) {
+      if (states.length === 0 && transitions.length === 0) return;
+      try {
+        await sequelize.transaction((transaction) => writeStates(states, transitions, transaction));
+      } catch (err) {
+        if (!(err instanceof ForeignKeyConstraintError)) throw err;
+        // A host or plugin was deleted while its rows waited: write row by row, dropping those.
+        for (const s of states) await sequelize.transaction((tx) => writeStates([s], [], tx)).catch(ignoreForeignKey);
+        for (const t of transitions) await sequelize.transaction((tx) => writeStates([], [t], tx)).catch(ignoreForeignKey);
+      }
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import type { Database } from '../db/index.js';
+import { readSettings } from '../db/index.js';
+import type { ClassifierOverrides } from '../states/classifier.js';
+import type { PlanInput } from './plan.js';
+
+/** Everything the pipeline reads from the configuration tables in one pass. */
+export interface ConfigRows {
+  input: Omit<PlanInput, 'usable'>;
+  overrides: ClassifierOverrides;
+  /** Enrolment and presence of every host, for dispatch and the no_data sweep. */
+  hosts: Map<number, HostInfo>;
+}
+
+export interface HostInfo {
+  id: number;
+  agentId: string | null;
+  enrolled: boolean;
+  /** Bundles the agent last reported (hosts.bundles). */
+  bundles: readonly string[];
+  connectedSince: number | null;
+  unreachableSince: number | null;
+}
+
+/**
+ * Reads the configuration tables (hosts, groups, checks, schedules, plugins, overrides,
+ * settings). About a dozen plain SELECTs whatever the size: the dispatcher runs this every few
+ * seconds and compares hashes, so it must stay cheap. Bundle bytes are never read here.
+ */
+export async function loadConfigRows(db: Database): Promise<ConfigRows> {
+  const m = db.models;
+  const raw = { raw: true } as const;
+  const [hosts, groupHosts, groupGroups, checkHosts, checkGroups, checkPlugins, plugins, versions, schedules, intervals, scheduleChecks, overrides, settings] =
+    await Promise.all([
+      m.Host.findAll({ attributes: ['id', 'agentId', 'enrolmentState', 'bundles', 'connectedSince', 'unreachableSince'] }),
+      m.HostGroupHost.findAll({ ...raw, attributes: ['groupId', 'hostId'] }),
+      m.HostGroupGroup.findAll({ ...raw, attributes: ['parentId', 'childId'] }),
+      m.CheckHost.findAll({ ...raw, attributes: ['checkId', 'hostId'] }),
+      m.CheckGroup.findAll({ ...raw, attributes: ['checkId', 'groupId'] }),
+      m.CheckPlugin.findAll({ attributes: ['checkId', 'pluginId', 'params', 'classifierOverride'] }),
+      m.Plugin.findAll({ ...raw, attributes: ['id', 'pluginId'] }),
+      m.PluginVersion.findAll({ attributes: ['pluginId', 'version', 'bundleSha256', 'approvedCapabilities', 'historyCount', 'defaultClassifier', 'manifest'] }),
+      m.Schedule.findAll({ ...raw, attributes: ['id', 'enabled'] }),
+      m.ScheduleInterval.findAll({ ...raw, attributes: ['scheduleId', 'startAt', 'everyMs'] }),
+      m.ScheduleCheck.findAll({ ...raw, attributes: ['scheduleId', 'checkId'] }),
+      m.ClassifierOverride.findAll({ attributes: ['pluginId', 'scopeKind', 'checkId', 'groupId', 'hostId', 'code'] }),
+      readSettings(db),
+    ]);
+
+  const byCheck = new Map<string, string>();
+  const byHost = new Map<string, string>();
+  const byGroup = new Map<string, string>();
+  for (const o of overrides) {
+    if (o.scopeKind === 'check' && o.checkId != null) byCheck.set(`${o.checkId}:${o.pluginId}`, o.code);
+    else if (o.scopeKind === 'host' && o.hostId != null) byHost.set(`${o.hostId}:${o.pluginId}`, o.code);
+    else if (o.scopeKind === 'group' && o.groupId != null) byGroup.set(`${o.groupId}:${o.pluginId}`, o.code);
+  }
+  // The check's own column is the same scope as a check override and wins over it: it is what
+  // the check editor writes.
+  for (const cp of checkPlugins) if (cp.classifierOverride) byCheck.set(`${cp.checkId}:${cp.pluginId}`, cp.classifierOverride);
+
+  const hostInfo = new Map<number, HostInfo>();
+  for (const h of hosts) {
+    hostInfo.set(h.id, {
+      id: h.id,
+      agentId: h.agentId ?? null,
+      enrolled: h.enrolmentState === 'enrolled' && !!h.agentId,
+      bundles: Array.isArray(h.bundles) ? h.bundles : [],
+      connectedSince: h.connectedSince == null ? null : Number(h.connectedSince),
+      unreachableSince: h.unreachableSince == null ? null : Number(h.unreachableSince),
+    });
+  }
+
+  return {
+    input: {
+      hosts: hosts.map((h) => ({ id: h.id, agentId: h.agentId ?? null })),
+      groupHosts,
+      groupGroups,
+      checkHosts,
+      checkGroups,
+      checkPlugins: checkPlugins.map((cp) => ({ checkId: cp.checkId, pluginRowId: cp.pluginId, params: (cp.params ?? {}) as Record<string, unknown> })),
+      plugins,
+      versions: versions.map((v) => {
+        const timeoutMs = (v.manifest as { limits?: { timeoutMs?: number } } | null)?.limits?.timeoutMs;
+        return {
+          pluginRowId: v.pluginId,
+          version: v.version,
+          sha256: v.bundleSha256,
+          approvedCapabilities: v.approvedCapabilities ?? null,
+          historyCount: v.historyCount ?? 1,
+          defaultClassifier: v.defaultClassifier,
+          ...(typeof timeoutMs === 'number' ? { timeoutMs } : {}),
+        };
+      }),
+      schedules: schedules.map((s) => ({ id: s.id, enabled: !!s.enabled })),
+      intervals: intervals.map((i) => ({ scheduleId: i.scheduleId, start: Number(i.startAt), everyMs: Number(i.everyMs) })),
+      scheduleChecks,
+      maxLatenessMs: settings.maxLatenessMs,
+    },
+    overrides: { byCheck, byHost, byGroup },
+    hosts: hostInfo,
+  };
+}

@@ -1,0 +1,245 @@
+import type { Interval, PlanEntry } from '@prophasis/protocol';
+import { createHash } from 'node:crypto';
+import { compareSemver } from '../plugins/semver.js';
+
+/**
+ * The configuration rows a plan is built from (docs/pipeline.md, "Plans"). Plain data, so the
+ * builder is a pure function that tests feed directly and the loader fills from the database.
+ */
+export interface PlanInput {
+  hosts: readonly { id: number; agentId: string | null }[];
+  /** Direct host members of groups. */
+  groupHosts: readonly { groupId: number; hostId: number }[];
+  /** Group members of groups (nesting); cycles are tolerated here although the API refuses them. */
+  groupGroups: readonly { parentId: number; childId: number }[];
+  checkHosts: readonly { checkId: number; hostId: number }[];
+  checkGroups: readonly { checkId: number; groupId: number }[];
+  checkPlugins: readonly { checkId: number; pluginRowId: number; params: Record<string, unknown> }[];
+  plugins: readonly { id: number; pluginId: string }[];
+  versions: readonly PluginVersionRow[];
+  schedules: readonly { id: number; enabled: boolean }[];
+  intervals: readonly { scheduleId: number; start: number; everyMs: number }[];
+  scheduleChecks: readonly { scheduleId: number; checkId: number }[];
+  maxLatenessMs: number;
+  /**
+   * Whether a plugin version may be delivered (approved for every capability it requests,
+   * publisher key trusted). Only asked for the newest approved version of each plugin.
+   */
+  usable(pluginId: string, version: string): boolean;
+}
+
+export interface PluginVersionRow {
+  pluginRowId: number;
+  version: string;
+  sha256: string;
+  /** Null while not approved. */
+  approvedCapabilities: readonly string[] | null;
+  historyCount: number;
+  defaultClassifier: string;
+  timeoutMs?: number;
+}
+
+/** A plan entry plus what the core needs about it but the agent does not. */
+export interface PlannedEntry {
+  entry: PlanEntry;
+  checkRowId: number;
+  pluginRowId: number;
+  /** The plugin manifest's `history`: how many results the classifier sees. */
+  historyCount: number;
+  defaultClassifier: string;
+}
+
+/** One host's plan: the entries sorted by key and a hash that changes iff the plan's content does. */
+export interface HostPlan {
+  hostId: number;
+  agentId: string | null;
+  maxLatenessMs: number;
+  entries: PlannedEntry[];
+  hash: string;
+}
+
+/** A plugin whose newest approved version cannot be delivered; the plugin is left out of every plan. */
+export interface ExcludedPlugin {
+  pluginId: string;
+  version: string;
+  reason: string;
+}
+
+export interface PlanBuild {
+  /** Every host, with an empty plan when nothing is scheduled on it. */
+  plans: Map<number, HostPlan>;
+  excluded: ExcludedPlugin[];
+  /** Transitive groups of each host with their distance (1 = direct member), for classifier overrides. */
+  hostGroups: Map<number, Map<number, number>>;
+}
+
+function multiMap<K, V>(pairs: Iterable<[K, V]>): Map<K, V[]> {
+  const out = new Map<K, V[]>();
+  for (const [k, v] of pairs) {
+    const list = out.get(k);
+    if (list) list.push(v);
+    else out.set(k, [v]);
+  }
+  return out;
+}
+
+/**
+ * Expands groups: for every host, each group that contains it directly or through nested
+ * groups, with the shortest distance. Breadth-first from each group, so a cycle (which the API
+ * refuses, but rows are not trusted here) terminates.
+ */
+export function expandGroups(
+  groupHosts: PlanInput['groupHosts'],
+  groupGroups: PlanInput['groupGroups'],
+): { hostsOfGroup: Map<number, Set<number>>; groupsOfHost: Map<number, Map<number, number>> } {
+  const directHosts = multiMap(groupHosts.map((r) => [r.groupId, r.hostId] as [number, number]));
+  const children = multiMap(groupGroups.map((r) => [r.parentId, r.childId] as [number, number]));
+  const groupIds = new Set<number>([...directHosts.keys(), ...children.keys(), ...groupGroups.map((r) => r.childId)]);
+  const hostsOfGroup = new Map<number, Set<number>>();
+  const groupsOfHost = new Map<number, Map<number, number>>();
+  for (const root of groupIds) {
+    const hosts = new Set<number>();
+    const seen = new Set<number>([root]);
+    let frontier = [root];
+    for (let depth = 1; frontier.length > 0; depth++) {
+      const next: number[] = [];
+      for (const g of frontier) {
+        for (const h of directHosts.get(g) ?? []) {
+          hosts.add(h);
+          let groups = groupsOfHost.get(h);
+          if (!groups) groupsOfHost.set(h, (groups = new Map()));
+          const known = groups.get(root);
+          if (known === undefined || depth < known) groups.set(root, depth);
+        }
+        for (const c of children.get(g) ?? []) {
+          if (!seen.has(c)) {
+            seen.add(c);
+            next.push(c);
+          }
+        }
+      }
+      frontier = next;
+    }
+    hostsOfGroup.set(root, hosts);
+  }
+  return { hostsOfGroup, groupsOfHost };
+}
+
+/** Deterministic JSON: object keys sorted, so equal content always hashes equally. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The hash of what an agent receives: maxLateness and the entries. */
+export function planHash(maxLatenessMs: number, entries: readonly PlanEntry[]): string {
+  return createHash('sha256').update(canonicalJson({ maxLatenessMs, entries })).digest('hex');
+}
+
+function mergeIntervals(a: readonly Interval[], b: readonly Interval[]): Interval[] {
+  const map = new Map<string, Interval>();
+  for (const i of [...a, ...b]) map.set(`${i.start}/${i.everyMs}`, i);
+  return [...map.values()].sort((x, y) => x.start - y.start || x.everyMs - y.everyMs);
+}
+
+/** The newest approved version of each plugin (by row id), by semantic-version precedence. */
+export function newestApproved(versions: readonly PluginVersionRow[]): Map<number, PluginVersionRow> {
+  const newest = new Map<number, PluginVersionRow>();
+  for (const v of versions) {
+    if (v.approvedCapabilities === null) continue;
+    const best = newest.get(v.pluginRowId);
+    if (!best || compareSemver(v.version, best.version) > 0) newest.set(v.pluginRowId, v);
+  }
+  return newest;
+}
+
+/**
+ * Builds one plan per host from configuration rows: every enabled schedule × its checks × the
+ * check's hosts (direct and through nested groups, deduplicated) × the check's plugins at their
+ * newest approved version. The entry key is `${checkId}:${pluginId}`; a check reached by several
+ * schedules gets one entry carrying the union of their intervals. A plugin whose newest approved
+ * version is not usable is left out (and reported in `excluded`); a plugin with no approved
+ * version is silently absent (nothing to deliver yet). Pure: same input, same output.
+ */
+export function buildPlans(input: PlanInput): PlanBuild {
+  const { hostsOfGroup, groupsOfHost } = expandGroups(input.groupHosts, input.groupGroups);
+  const hostIds = new Set(input.hosts.map((h) => h.id));
+
+  const pluginById = new Map(input.plugins.map((p) => [p.id, p]));
+  const newest = newestApproved(input.versions);
+  const excluded: ExcludedPlugin[] = [];
+  const deliverable = new Map<number, PluginVersionRow>();
+  for (const [rowId, v] of newest) {
+    const plugin = pluginById.get(rowId);
+    if (!plugin) continue;
+    if (input.usable(plugin.pluginId, v.version)) deliverable.set(rowId, v);
+    else excluded.push({ pluginId: plugin.pluginId, version: v.version, reason: 'the newest approved version is not usable (approval incomplete or publisher key no longer trusted)' });
+  }
+
+  // Intervals per check: union over the enabled schedules that contain it.
+  const enabled = new Set(input.schedules.filter((s) => s.enabled).map((s) => s.id));
+  const intervalsOf = multiMap(input.intervals.filter((i) => enabled.has(i.scheduleId)).map((i) => [i.scheduleId, { start: i.start, everyMs: i.everyMs }] as [number, Interval]));
+  const checkIntervals = new Map<number, Interval[]>();
+  for (const sc of input.scheduleChecks) {
+    const intervals = intervalsOf.get(sc.scheduleId);
+    if (!intervals || !enabled.has(sc.scheduleId)) continue;
+    checkIntervals.set(sc.checkId, mergeIntervals(checkIntervals.get(sc.checkId) ?? [], intervals));
+  }
+
+  // Hosts per check: direct and through groups.
+  const checkHostSets = new Map<number, Set<number>>();
+  const hostsFor = (checkId: number) => {
+    let set = checkHostSets.get(checkId);
+    if (!set) checkHostSets.set(checkId, (set = new Set()));
+    return set;
+  };
+  for (const r of input.checkHosts) hostsFor(r.checkId).add(r.hostId);
+  for (const r of input.checkGroups) for (const h of hostsOfGroup.get(r.groupId) ?? []) hostsFor(r.checkId).add(h);
+
+  const entriesOf = new Map<number, PlannedEntry[]>();
+  for (const cp of input.checkPlugins) {
+    const intervals = checkIntervals.get(cp.checkId);
+    const version = deliverable.get(cp.pluginRowId);
+    const plugin = pluginById.get(cp.pluginRowId);
+    if (!intervals || !version || !plugin) continue;
+    const checkId = String(cp.checkId);
+    const entry: PlanEntry = {
+      key: `${checkId}:${plugin.pluginId}`,
+      checkId,
+      pluginId: plugin.pluginId,
+      version: version.version,
+      sha256: version.sha256,
+      params: cp.params ?? {},
+      intervals,
+      capabilities: [...(version.approvedCapabilities ?? [])].sort(),
+      ...(version.timeoutMs !== undefined ? { timeoutMs: version.timeoutMs } : {}),
+    };
+    for (const hostId of checkHostSets.get(cp.checkId) ?? []) {
+      if (!hostIds.has(hostId)) continue;
+      let list = entriesOf.get(hostId);
+      if (!list) entriesOf.set(hostId, (list = []));
+      list.push({ entry, checkRowId: cp.checkId, pluginRowId: cp.pluginRowId, historyCount: version.historyCount, defaultClassifier: version.defaultClassifier });
+    }
+  }
+
+  const plans = new Map<number, HostPlan>();
+  for (const host of input.hosts) {
+    const entries = (entriesOf.get(host.id) ?? []).sort((a, b) => (a.entry.key < b.entry.key ? -1 : a.entry.key > b.entry.key ? 1 : 0));
+    plans.set(host.id, {
+      hostId: host.id,
+      agentId: host.agentId,
+      maxLatenessMs: input.maxLatenessMs,
+      entries,
+      hash: planHash(input.maxLatenessMs, entries.map((e) => e.entry)),
+    });
+  }
+  return { plans, excluded, hostGroups: groupsOfHost };
+}

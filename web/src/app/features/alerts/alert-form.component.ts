@@ -1,0 +1,231 @@
+import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal, untracked } from '@angular/core';
+import { toSignal } from '@angular/core/rxjs-interop';
+import { ReactiveFormsModule } from '@angular/forms';
+import { MatButtonModule } from '@angular/material/button';
+import { MatFormFieldModule } from '@angular/material/form-field';
+import { MatInputModule } from '@angular/material/input';
+import { MatProgressBarModule } from '@angular/material/progress-bar';
+import { MatSelectModule } from '@angular/material/select';
+import { MatSlideToggleModule } from '@angular/material/slide-toggle';
+import { Router, RouterLink } from '@angular/router';
+import { toApiError } from '../../core/api-error';
+import { ApiService } from '../../core/api.service';
+import { AuthService } from '../../core/auth.service';
+import type { Alert, Check, Host, HostGroup, Plugin, Service } from '../../core/protocol';
+import { ConfirmService } from '../../shared/ui/confirm-dialog.component';
+import { applyApiError, fieldMessage } from '../../shared/ui/form-errors';
+import { IconComponent } from '../../shared/ui/icon.component';
+import { loadAll } from '../../shared/ui/load-all';
+import type { Option } from '../../shared/ui/options';
+import { PickerService } from '../../shared/ui/picker-dialog.component';
+import { createSchemaForm, schemaFormValue, type SchemaForm } from '../../shared/ui/schema-form';
+import { SchemaFormComponent } from '../../shared/ui/schema-form.component';
+import { SeverityChipsComponent } from '../../shared/ui/severity-chips.component';
+import { alertInput, createAlertForm, NO_SCOPES, type AlertScopes } from './alert-form';
+import { ALERT_MODULES, alertModule, WEBHOOK_PRESETS, type WebhookPreset } from './alert-modules';
+
+type ScopeKey = keyof AlertScopes;
+
+interface ScopeKind {
+  key: ScopeKey;
+  label: string;
+  noun: string;
+}
+
+const SCOPE_KINDS: readonly ScopeKind[] = [
+  { key: 'hostIds', label: 'Hosts', noun: 'hosts' },
+  { key: 'groupIds', label: 'Host groups', noun: 'host groups' },
+  { key: 'serviceIds', label: 'Services', noun: 'services' },
+  { key: 'pluginIds', label: 'Plugins', noun: 'plugins' },
+  { key: 'checkIds', label: 'Checks', noun: 'checks' },
+];
+
+/**
+ * Add and edit an alert (`/alerts/new`, `/alerts/:id`): which transitions (from-states →
+ * to-states, chips in protocol order), where (scopes chosen through pickers), and how (a
+ * module and its settings form).
+ */
+@Component({
+  selector: 'p-alert-form',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [
+    ReactiveFormsModule,
+    MatButtonModule,
+    MatFormFieldModule,
+    MatInputModule,
+    MatProgressBarModule,
+    MatSelectModule,
+    MatSlideToggleModule,
+    RouterLink,
+    IconComponent,
+    SchemaFormComponent,
+    SeverityChipsComponent,
+  ],
+  templateUrl: './alert-form.component.html',
+  styleUrl: './alert-form.component.scss',
+})
+export class AlertFormComponent {
+  private readonly api = inject(ApiService);
+  private readonly router = inject(Router);
+  private readonly confirm = inject(ConfirmService);
+  private readonly picker = inject(PickerService);
+  protected readonly auth = inject(AuthService);
+
+  /** Route parameter; absent on `/alerts/new`. */
+  readonly id = input<string>();
+
+  protected readonly form = createAlertForm();
+  protected readonly alert = signal<Alert | undefined>(undefined);
+  protected readonly scopes = signal<AlertScopes>(NO_SCOPES);
+  protected readonly settingsForm = signal<SchemaForm | undefined>(undefined);
+  protected readonly example = signal<WebhookPreset | undefined>(undefined);
+  protected readonly loading = signal(false);
+  protected readonly busy = signal(false);
+  protected readonly error = signal<string | undefined>(undefined);
+  protected readonly scopeError = signal<string | undefined>(undefined);
+  protected readonly editing = computed(() => this.id() !== undefined);
+  protected readonly message = fieldMessage;
+  protected readonly modules = ALERT_MODULES;
+  protected readonly presets = WEBHOOK_PRESETS;
+  protected readonly scopeKinds = SCOPE_KINDS;
+
+  protected readonly moduleId = toSignal(this.form.controls.module.valueChanges, { initialValue: this.form.controls.module.value });
+  protected readonly module = computed(() => alertModule(this.moduleId()));
+  protected readonly scopeCount = computed(() => Object.values(this.scopes()).reduce((n, list) => n + list.length, 0));
+
+  private readonly options = signal<Readonly<Record<ScopeKey, readonly Option[]>>>({ hostIds: [], groupIds: [], serviceIds: [], pluginIds: [], checkIds: [] });
+  /** Settings as loaded, for a module the console has no form for and to start the form from. */
+  private loadedSettings: Record<string, unknown> = {};
+
+  constructor() {
+    effect(() => {
+      const id = this.id();
+      untracked(() => void this.load(id));
+    });
+    effect(() => {
+      const canConfigure = this.auth.canConfigure();
+      untracked(() => {
+        for (const group of [this.form, this.settingsForm()?.group]) {
+          if (!group) continue;
+          if (canConfigure) group.enable();
+          else group.disable();
+        }
+      });
+    });
+    // A new module gets a fresh settings form; the loaded module starts from the loaded settings.
+    effect(() => {
+      const module = this.module();
+      untracked(() => {
+        const loaded = this.alert();
+        const values = loaded && loaded.module === module?.id ? this.loadedSettings : {};
+        const form = module ? createSchemaForm(module.settings, values) : undefined;
+        if (form && !this.auth.canConfigure()) form.group.disable();
+        this.settingsForm.set(form);
+        this.example.set(undefined);
+      });
+    });
+  }
+
+  protected chosen(kind: ScopeKey): Option[] {
+    const ids: readonly (string | number)[] = this.scopes()[kind];
+    const byId = new Map(this.options()[kind].map((o) => [o.id, o]));
+    return ids.map((id) => byId.get(id) ?? { id, label: String(id) });
+  }
+
+  protected async addScope(kind: ScopeKind): Promise<void> {
+    const picked = await this.picker.pick({
+      title: `Scope: add ${kind.noun}`,
+      help: 'The alert fires for transitions of these, or of anything in them.',
+      options: this.options()[kind.key],
+      exclude: this.scopes()[kind.key],
+    });
+    if (picked.length === 0) return;
+    this.scopes.update((s) => ({ ...s, [kind.key]: [...s[kind.key], ...picked] }));
+    this.scopeError.set(undefined);
+  }
+
+  protected removeScope(kind: ScopeKey, id: string | number): void {
+    this.scopes.update((s) => ({ ...s, [kind]: (s[kind] as readonly (string | number)[]).filter((x) => x !== id) }));
+  }
+
+  protected applyPreset(preset: WebhookPreset): void {
+    this.settingsForm()?.group.controls['format']?.setValue(preset.format);
+    this.example.set(preset);
+  }
+
+  protected async save(): Promise<void> {
+    this.form.markAllAsTouched();
+    const settings = this.settingsForm();
+    settings?.group.markAllAsTouched();
+    if (this.form.invalid || settings?.group.invalid || this.busy()) return;
+    if (this.scopeCount() === 0) {
+      this.scopeError.set('Choose at least one scope: an alert without scopes matches nothing.');
+      return;
+    }
+    this.busy.set(true);
+    this.error.set(undefined);
+    try {
+      const body = alertInput(this.form, this.scopes(), settings ? schemaFormValue(settings) : this.loadedSettings);
+      const id = this.id();
+      if (id === undefined) await this.api.post<Alert>('alerts', body);
+      else await this.api.put<Alert>(`alerts/${encodeURIComponent(id)}`, body);
+      await this.router.navigate(['/alerts']);
+    } catch (err) {
+      const e = toApiError(err);
+      const field = String((e.details as { field?: unknown } | undefined)?.field ?? '');
+      if (field.startsWith('scopes')) this.scopeError.set(e.message);
+      else this.error.set(applyApiError(this.form, e));
+    } finally {
+      this.busy.set(false);
+    }
+  }
+
+  protected async remove(): Promise<void> {
+    const alert = this.alert();
+    if (!alert) return;
+    const ok = await this.confirm.confirm({ title: 'Delete alert?', message: `“${alert.name}” will no longer send anything. This cannot be undone.`, confirmLabel: 'Delete' });
+    if (!ok) return;
+    try {
+      await this.api.delete(`alerts/${alert.id}`);
+      await this.router.navigate(['/alerts']);
+    } catch (err) {
+      this.error.set(toApiError(err).message);
+    }
+  }
+
+  private async load(id: string | undefined): Promise<void> {
+    this.error.set(undefined);
+    this.loading.set(true);
+    try {
+      const [hosts, groups, services, plugins, checks, alert] = await Promise.all([
+        loadAll<Host>(this.api, 'hosts'),
+        loadAll<HostGroup>(this.api, 'groups'),
+        loadAll<Service>(this.api, 'services'),
+        loadAll<Plugin>(this.api, 'plugins'),
+        loadAll<Check>(this.api, 'checks'),
+        id === undefined ? Promise.resolve(undefined) : this.api.get<Alert>(`alerts/${encodeURIComponent(id)}`),
+      ]);
+      const named = (list: readonly { id: number; name: string }[]) => list.map((x) => ({ id: x.id, label: x.name }));
+      this.options.set({
+        hostIds: named(hosts),
+        groupIds: named(groups),
+        serviceIds: named(services),
+        pluginIds: plugins.map((p) => ({ id: p.pluginId, label: p.name, hint: p.pluginId })),
+        checkIds: named(checks),
+      });
+      this.loadedSettings = alert?.settings ?? {};
+      this.alert.set(alert);
+      this.scopes.set(alert?.scopes ?? NO_SCOPES);
+      // Resetting the module re-runs the settings effect with the loaded settings.
+      this.form.reset(createAlertForm(alert).getRawValue());
+      const module = alertModule(this.form.controls.module.value);
+      const settings = module ? createSchemaForm(module.settings, this.loadedSettings) : undefined;
+      if (settings && !this.auth.canConfigure()) settings.group.disable();
+      this.settingsForm.set(settings);
+    } catch (err) {
+      this.error.set(toApiError(err).message);
+    } finally {
+      this.loading.set(false);
+    }
+  }
+}

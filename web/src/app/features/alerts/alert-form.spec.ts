@@ -1,0 +1,97 @@
+import type { HttpTestingController } from '@angular/common/http/testing';
+import { TestBed } from '@angular/core/testing';
+import { SEVERITIES, type Alert } from '../../core/protocol';
+import { answerAll, settle, setUpPage } from '../../shared/ui/page-testing';
+import { inSeverityOrder } from '../../shared/ui/severity-chips.component';
+import { AlertFormComponent } from './alert-form.component';
+
+const alert: Alert = {
+  id: 3,
+  name: 'down',
+  enabled: true,
+  // Stored out of order on purpose: the form shows and sends protocol order.
+  fromStates: ['ok', 'degraded'],
+  toStates: ['minor', 'critical', 'major'],
+  scopes: { hostIds: [1], groupIds: [], serviceIds: [], pluginIds: ['io.prophasis.disk'], checkIds: [] },
+  module: 'webhook',
+  settings: { url: 'https://ntfy.example.com/ops', format: 'ntfy' },
+  createdAt: 0,
+  updatedAt: 0,
+};
+
+const data = {
+  hosts: [{ id: 1, name: 'web-1', description: '' }],
+  groups: [],
+  services: [],
+  plugins: [{ id: 1, pluginId: 'io.prophasis.disk', name: 'Disk usage', description: '', version: null, versions: [] }],
+  checks: [],
+  'alerts/3': alert,
+};
+
+describe('alert form', () => {
+  let http: HttpTestingController;
+  beforeEach(() => (http = setUpPage('admin')));
+  afterEach(() => http.verify());
+
+  async function render() {
+    const fixture = TestBed.createComponent(AlertFormComponent);
+    fixture.componentRef.setInput('id', '3');
+    fixture.detectChanges();
+    await answerAll(http, fixture, data);
+    return { fixture, el: fixture.nativeElement as HTMLElement };
+  }
+
+  const chips = (el: HTMLElement, group: string) => [...el.querySelectorAll<HTMLButtonElement>(`[aria-label="${group}"] button`)];
+
+  it('shows state chips in protocol order, worst first, with the chosen ones pressed', async () => {
+    const { el } = await render();
+    for (const group of ['From states', 'To states']) {
+      expect(chips(el, group).map((c) => c.dataset['severity'])).toEqual([...SEVERITIES]);
+    }
+    const pressed = (group: string) => chips(el, group).filter((c) => c.getAttribute('aria-pressed') === 'true').map((c) => c.dataset['severity']);
+    expect(pressed('From states')).toEqual(['degraded', 'ok']);
+    expect(pressed('To states')).toEqual(['critical', 'major', 'minor']);
+    expect(chips(el, 'To states').map((c) => c.textContent?.trim())).toEqual(['Critical', 'Major', 'Minor', 'Degraded', 'Unknown', 'OK', 'No data']);
+  });
+
+  it('keeps protocol order whatever order the chips are clicked in, and sends it', async () => {
+    const { fixture, el } = await render();
+    const chip = (group: string, severity: string) => chips(el, group).find((c) => c.dataset['severity'] === severity);
+    chip('From states', 'no_data')?.click();
+    chip('From states', 'critical')?.click();
+    chip('From states', 'ok')?.click(); // off again
+    chip('To states', 'unknown')?.click();
+    await settle(fixture);
+    // Scopes and webhook settings were loaded into their editors.
+    expect(el.querySelector('[data-scope="hostIds"]')?.textContent).toContain('web-1');
+    expect(el.querySelector('[data-scope="pluginIds"]')?.textContent).toContain('Disk usage');
+    (el.querySelector('form') as HTMLFormElement).dispatchEvent(new Event('submit'));
+    const req = http.expectOne((r) => r.method === 'PUT' && r.url === '/api/alerts/3');
+    expect(req.request.body.fromStates).toEqual(['critical', 'degraded', 'no_data']);
+    expect(req.request.body.toStates).toEqual(['critical', 'major', 'minor', 'unknown']);
+    expect(req.request.body.settings).toEqual({ url: 'https://ntfy.example.com/ops', format: 'ntfy' });
+    expect(req.request.body.scopes).toEqual(alert.scopes);
+    req.flush(alert);
+    await settle(fixture);
+  });
+
+  it('refuses to send without a state or without a scope', async () => {
+    const { fixture, el } = await render();
+    for (const c of chips(el, 'To states').filter((b) => b.getAttribute('aria-pressed') === 'true')) c.click();
+    for (const x of [...el.querySelectorAll<HTMLButtonElement>('.scope .x')]) x.click();
+    await settle(fixture);
+    (el.querySelector('form') as HTMLFormElement).dispatchEvent(new Event('submit'));
+    await settle(fixture);
+    http.expectNone((r) => r.method === 'PUT');
+    expect(el.textContent).toContain('Choose at least one state.');
+    for (const c of chips(el, 'To states').slice(0, 1)) c.click();
+    (el.querySelector('form') as HTMLFormElement).dispatchEvent(new Event('submit'));
+    await settle(fixture);
+    http.expectNone((r) => r.method === 'PUT');
+    expect(el.textContent).toContain('an alert without scopes matches nothing');
+  });
+
+  it('sorts any list of severities into protocol order', () => {
+    expect(inSeverityOrder(['no_data', 'ok', 'critical', 'ok', 'minor'])).toEqual(['critical', 'minor', 'ok', 'no_data']);
+  });
+});

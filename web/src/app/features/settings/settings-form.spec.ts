@@ -1,0 +1,41 @@
+import type { Settings } from '../../core/protocol';
+import { fieldMessage } from '../../shared/ui/form-errors';
+import { createSettingsForm, MAX_LATENESS_SECONDS, settingsInput } from './settings-form';
+
+const settings: Settings = {
+  maxLatenessMs: 90_000,
+  retentionRawDays: 7,
+  retentionMinuteDays: 30,
+  retentionHourDays: 400,
+  retentionSystemLogDays: 30,
+  smtp: { host: 'smtp.example.com', port: 465, secure: true, user: 'u', from: 'p@example.com' },
+  smtpPasswordSet: true,
+};
+
+describe('settings form', () => {
+  it('edits lateness in seconds and sends milliseconds, without the password unless one was typed', () => {
+    const form = createSettingsForm(settings);
+    expect(form.controls.maxLatenessSeconds.value).toBe(90);
+    form.controls.maxLatenessSeconds.setValue(120);
+    expect(settingsInput(form)).toEqual({
+      maxLatenessMs: 120_000,
+      retentionRawDays: 7,
+      retentionMinuteDays: 30,
+      retentionHourDays: 400,
+      retentionSystemLogDays: 30,
+      smtp: settings.smtp,
+    });
+    form.controls.smtpPassword.setValue('s3cret');
+    expect(settingsInput(form).smtpPassword).toBe('s3cret');
+  });
+
+  it('enforces the API’s limits', () => {
+    const form = createSettingsForm(settings);
+    form.controls.maxLatenessSeconds.setValue(MAX_LATENESS_SECONDS + 1);
+    expect(fieldMessage(form.controls.maxLatenessSeconds)).toBe(`At most ${MAX_LATENESS_SECONDS}.`);
+    form.controls.retentionRawDays.setValue(0);
+    expect(fieldMessage(form.controls.retentionRawDays)).toBe('At least 1.');
+    form.controls.smtpPort.setValue(70_000);
+    expect(fieldMessage(form.controls.smtpPort)).toBe('At most 65535.');
+  });
+});
