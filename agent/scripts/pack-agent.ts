@@ -7,21 +7,25 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { SANDBOX_BUNDLE_FILE } from '../src/sandbox/spawn.js';
 
 /**
  * Builds the npm-installable agent tarball the core serves at `/downloads/prophasis-agent.tgz`
  * (issue 3, "Getting the agent onto a machine"; docs/install-agent.md). The agent's sources and
  * every pure-JavaScript dependency (protocol, MQTT.js, pino, TypeBox, …) are bundled by esbuild
- * into one ESM file for Node 24, so a host needs nothing but Node.js and this file. Native
- * addons cannot be bundled: they stay external and become real dependencies of the tarball's
- * package.json, and only if the bundle actually imports them (today it imports none, so the
- * tarball installs without the registry).
+ * into ESM files for Node 24: `dist/prophasis-agent.mjs` (the CLI) and
+ * `dist/prophasis-sandbox.mjs` (the plugin sandbox process, which the agent forks; see
+ * src/sandbox/spawn.ts). Native addons cannot be bundled: they stay external and become real
+ * dependencies of the tarball's package.json, only if a bundle actually imports them. The
+ * sandbox imports isolated-vm, so installing the tarball fetches isolated-vm (prebuilt binaries
+ * for Node 24 inside its npm package) from the registry, a mirror, or a tarball beside it
+ * (docs/install-agent.md).
  */
 
 const execFileAsync = promisify(execFile);
 const AGENT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** Packages with native code: never bundled (isolated-vm arrives with the plugin sandbox). */
+/** Packages with native code: never bundled (isolated-vm: the plugin sandbox's isolates). */
 export const NATIVE_EXTERNALS = ['isolated-vm'];
 
 /**
@@ -53,7 +57,10 @@ The Prophasis monitoring agent, packed by the Prophasis core with its dependenci
 
     prophasis-agent enroll --server HOST:8883 --token TOKEN --ca-fingerprint SHA256HEX
     prophasis-agent run
+    prophasis-agent sandbox-selftest   # can this host run plugins?
 
+Needs isolated-vm (a native addon with prebuilt binaries for Node.js 24), which npm installs
+from the registry, a mirror, or a tarball given beside this one.
 See docs/install-agent.md in the Prophasis repository for the systemd unit.
 `;
 
@@ -89,8 +96,13 @@ export async function packAgent(outDir: string): Promise<string> {
   const staging = await mkdtemp(join(tmpdir(), 'prophasis-agent-pack-'));
   try {
     const result = await build({
-      entryPoints: [join(AGENT_ROOT, 'src/cli.ts')],
-      outfile: join(staging, 'dist/prophasis-agent.mjs'),
+      entryPoints: {
+        'prophasis-agent': join(AGENT_ROOT, 'src/cli.ts'),
+        // The sandbox process gets its own, smaller bundle: the only one that loads isolated-vm.
+        [SANDBOX_BUNDLE_FILE.replace(/\.mjs$/, '')]: join(AGENT_ROOT, 'src/sandbox/sandbox-process.ts'),
+      },
+      outdir: join(staging, 'dist'),
+      outExtension: { '.js': '.mjs' },
       bundle: true,
       platform: 'node',
       format: 'esm',

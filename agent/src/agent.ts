@@ -29,7 +29,10 @@ export interface Agent {
 
 export interface AgentDeps {
   logger: Logger;
-  /** The plugin sandbox; without one every run reports `command_unsuccessful`. */
+  /**
+   * The plugin runner: `prophasis-agent run` passes the isolated-vm sandbox (`createPluginRunner`),
+   * the simulator its scenario. Without one every run reports `command_unsuccessful`.
+   */
   runner?: PluginRunner;
   /** Schedule clock (plan runner, report timer); the connection keeps `timers`. */
   clock?: Clock;

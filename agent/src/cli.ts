@@ -3,12 +3,15 @@ import { createLogger, isProphasisError } from '@prophasis/protocol';
 import { X509Certificate } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { readFile } from 'node:fs/promises';
-import { createAgent } from './agent.js';
-import { readAgentConfig } from './config.js';
+import { createAgent, type Agent } from './agent.js';
+import { readAgentConfig, sandboxConfig } from './config.js';
 import { credentialsPath, readCredentials } from './credentials.js';
 import { enrol } from './enrol.js';
 import { AgentErrors } from './errors.js';
 import { AGENT_VERSION } from './facts.js';
+import { createPluginRunner } from './sandbox/runner.js';
+import { sandboxSelfTest } from './sandbox/self-test.js';
+import { spawnSandboxProcess } from './sandbox/spawn.js';
 import { createSimulator } from './simulator/simulator.js';
 import { certificateFingerprint } from './tls.js';
 
@@ -26,6 +29,9 @@ Commands:
             come from --tokens (one per line), the scenario's "tokens" or
             PROPHASIS_ENROL_TOKENS (comma-separated); credentials are kept in --data-dir
   status    show the stored server and agent id
+  sandbox-selftest
+            run a built-in plugin in the plugin sandbox and print its value (checks
+            that the isolated-vm addon and the sandbox process work on this host)
   help      show this text
   --version print the agent version
 
@@ -76,19 +82,37 @@ async function enrollCommand(args: string[]): Promise<number> {
 async function runCommand(): Promise<number> {
   const config = readAgentConfig();
   const logger = createLogger({ name: 'agent', level: config.logLevel });
-  // The isolated-vm sandbox (src/sandbox/) is wired here once the packed agent can ship its
-  // native addon and sandbox process (docs/agent.md, "Running the plan"); until then every run
-  // reports command_unsuccessful "no plugin sandbox in this agent build".
-  const agent = await createAgent(config, { logger });
-  await agent.start();
-  logger.info({ agentId: agent.agentId, version: AGENT_VERSION, dataDir: config.dataDir }, 'agent started');
+  // Assigned once the agent exists; plugins granted `agent.info` ask through it.
+  let agent: Agent | undefined;
+  const runner = createPluginRunner(sandboxConfig(config), {
+    logger,
+    // From source: sandbox-process.ts through tsx; installed: dist/prophasis-sandbox.mjs.
+    spawnSandbox: spawnSandboxProcess,
+    agentInfo: () => ({
+      version: AGENT_VERSION,
+      outboxDepth: agent?.outbox.depth() ?? 0,
+      lastError: agent?.plan.lastError() ?? null,
+      uptimeSeconds: Math.round(process.uptime()),
+    }),
+  });
+  try {
+    agent = await createAgent(config, { logger, runner });
+    await agent.start();
+  } catch (err) {
+    await runner.dispose();
+    throw err;
+  }
+  const running = agent;
+  logger.info({ agentId: running.agentId, version: AGENT_VERSION, dataDir: config.dataDir, sandbox: sandboxConfig(config) }, 'agent started');
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    agent
+    // The plan stops first (it waits for the run in progress), then the sandbox process goes.
+    running
       .stop()
+      .then(() => runner.dispose())
       .then(
         () => process.exit(0),
         (err: unknown) => {
@@ -100,6 +124,23 @@ async function runCommand(): Promise<number> {
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   return -1; // keep running
+}
+
+async function sandboxSelfTestCommand(): Promise<number> {
+  const config = readAgentConfig();
+  const logger = createLogger({ name: 'agent', level: process.env.PROPHASIS_LOG_LEVEL ?? 'warn', destination: process.stderr });
+  const runner = createPluginRunner(sandboxConfig(config), { logger, spawnSandbox: spawnSandboxProcess });
+  try {
+    const { ok, outcome, problem } = await sandboxSelfTest(runner);
+    if (!ok) {
+      console.error(`prophasis-agent: the plugin sandbox does not work: ${problem}`);
+      return 1;
+    }
+    console.log(`sandbox ok: value ${outcome.value} in ${outcome.durationMs} ms`);
+    return 0;
+  } finally {
+    await runner.dispose();
+  }
 }
 
 async function simulateCommand(args: string[]): Promise<number> {
@@ -185,6 +226,9 @@ async function main(argv: string[]): Promise<number> {
       return statusCommand();
     case 'simulate':
       return simulateCommand(rest);
+    case 'sandbox-selftest':
+      if (rest.length > 0) throw AgentErrors.USAGE(`sandbox-selftest takes no arguments, got ${rest.join(' ')}`);
+      return sandboxSelfTestCommand();
     case '--version':
     case '-v':
     case 'version':

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { dataDir, LOG_LEVELS, loadConfig } from '@prophasis/protocol';
+import { SANDBOX_DEFAULTS, SandboxConfigSchema, type SandboxConfig } from './sandbox/runner.js';
 
 /** The agent's configuration (docs/agent.md). Everything has a safe default; most hosts set nothing. */
 export const AgentConfigSchema = Type.Object(
@@ -23,6 +24,10 @@ export const AgentConfigSchema = Type.Object(
     drainInFlight: Type.Integer({ minimum: 1, maximum: 64 }),
     /** How often a non-zero `agent.report` (missed slots, dropped results) is sent, ms. */
     reportIntervalMs: Type.Integer({ minimum: 1_000, maximum: 86_400_000 }),
+    /** The operator's cap on a plugin's isolate heap, MiB (docs/plugins.md, "Limits"); a manifest may ask for less. */
+    sandboxMemoryMiB: SandboxConfigSchema.properties.memoryMiB,
+    /** The operator's cap on a plugin run's wall-clock time, ms; a manifest, plan entry or `check.run` may ask for less. */
+    sandboxTimeoutMs: SandboxConfigSchema.properties.timeoutMs,
   },
   { additionalProperties: false },
 );
@@ -52,13 +57,22 @@ export function readAgentConfig(environment: NodeJS.ProcessEnv = process.env, ov
       drainBatchSize: 500, // results per message: the protocol's maximum
       drainInFlight: 4, // messages awaiting PUBACK at once: keeps the pipe full on a slow link
       reportIntervalMs: 60_000, // 1 min
+      sandboxMemoryMiB: SANDBOX_DEFAULTS.memoryMiB, // 64 MiB isolate heap per run
+      sandboxTimeoutMs: SANDBOX_DEFAULTS.timeoutMs, // 10 s per run, host calls included
     },
     env: {
       dataDir: 'PROPHASIS_DATA_DIR',
       logLevel: 'PROPHASIS_LOG_LEVEL',
+      sandboxMemoryMiB: 'PROPHASIS_SANDBOX_MEMORY_MIB',
+      sandboxTimeoutMs: 'PROPHASIS_SANDBOX_TIMEOUT_MS',
     },
     environment,
     ...(environment.PROPHASIS_AGENT_CONFIG ? { file: environment.PROPHASIS_AGENT_CONFIG } : {}),
     overrides: { ...overrides, dataDir: dir },
   });
+}
+
+/** The sandbox caps in the shape `createPluginRunner` takes. */
+export function sandboxConfig(config: Pick<AgentConfig, 'sandboxMemoryMiB' | 'sandboxTimeoutMs'>): SandboxConfig {
+  return { memoryMiB: config.sandboxMemoryMiB, timeoutMs: config.sandboxTimeoutMs };
 }

@@ -28,7 +28,7 @@ export interface PluginRunner {
   run(input: PluginRunInput): Promise<PluginRunOutput>;
 }
 
-/** Stands in until a sandbox is wired: every run is `command_unsuccessful` with the reason. */
+/** Stands in when the composition got no runner: every run is `command_unsuccessful` with the reason. */
 export const unavailablePluginRunner: PluginRunner = {
   run: async () => ({ resultType: 'command_unsuccessful', value: null, message: 'no plugin sandbox in this agent build', durationMs: 0 }),
 };

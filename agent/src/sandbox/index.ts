@@ -9,3 +9,4 @@ export * from './output.js';
 export { createPluginRunner, effectiveLimits, SANDBOX_DEFAULTS, SandboxConfigSchema, KILL_GRACE_MS } from './runner.js';
 export type { PluginJob, PluginRunner, PluginRunnerDeps, SandboxConfig } from './runner.js';
 export { serveSandbox } from './sandbox-process.js';
+export { SANDBOX_BUNDLE_FILE, SANDBOX_FLAG, sandboxEntry, spawnSandboxProcess } from './spawn.js';

@@ -1,12 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { AgentInfo, Logger, Manifest } from '@prophasis/protocol';
-import { fork, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { grantedCapabilities } from './capabilities.js';
 import { HOST_FUNCTION_CAPABILITIES } from './host-functions.js';
 import { failure, type RunOutcome } from './output.js';
 import type { FromSandbox, ToSandbox } from './sandbox-process.js';
+import { spawnSandboxProcess } from './spawn.js';
 
 export type { RunOutcome } from './output.js';
 
@@ -37,6 +36,8 @@ export interface PluginJob {
   approvedCapabilities: readonly string[];
   /** The check's parameters, already validated against the manifest's parameter schema. */
   params: Record<string, unknown>;
+  /** The plan entry's or `check.run`'s own timeout: may shorten the run, never lengthen it. */
+  timeoutMs?: number;
 }
 
 export interface PluginRunner {
@@ -51,8 +52,9 @@ export interface PluginRunnerDeps {
   /** The agent's own health for plugins granted `agent.info`. */
   agentInfo?: () => AgentInfo | Promise<AgentInfo>;
   /**
-   * Starts the sandbox process. The default forks `sandbox-process.ts` through tsx (the
-   * agent runs from source); a packed agent passes its own entry.
+   * Starts the sandbox process. The default ({@link spawnSandboxProcess}) forks
+   * `sandbox-process.ts` through tsx when the agent runs from source, and the packed agent's
+   * `dist/prophasis-sandbox.mjs` when it runs from the bundle.
    */
   spawnSandbox?: () => ChildProcess;
 }
@@ -62,20 +64,13 @@ export const KILL_GRACE_MS = 2_000;
 /** How long a new sandbox process may take to say it is ready. */
 export const START_TIMEOUT_MS = 15_000;
 
-function defaultSpawn(): ChildProcess {
-  const entry = new URL('./sandbox-process.ts', import.meta.url);
-  return fork(fileURLToPath(entry), ['--prophasis-sandbox'], {
-    // tsx by absolute URL: `--import tsx` would resolve from whatever the working directory is.
-    execArgv: ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    serialization: 'advanced',
-  });
-}
-
-/** The limits a run gets: the manifest's, capped by the operator's. */
-export function effectiveLimits(config: SandboxConfig, limits: PluginJob['manifest']['limits']): SandboxConfig {
+/**
+ * The limits a run gets: the manifest's, capped by the operator's; a job's own `timeoutMs`
+ * (from the plan entry or `check.run`) may shorten the time further.
+ */
+export function effectiveLimits(config: SandboxConfig, limits: PluginJob['manifest']['limits'], jobTimeoutMs?: number): SandboxConfig {
   const pick = (asked: number | undefined, cap: number) => (asked !== undefined && asked > 0 ? Math.min(asked, cap) : cap);
-  return { memoryMiB: pick(limits?.memoryMiB, config.memoryMiB), timeoutMs: pick(limits?.timeoutMs, config.timeoutMs) };
+  return { memoryMiB: pick(limits?.memoryMiB, config.memoryMiB), timeoutMs: pick(jobTimeoutMs, pick(limits?.timeoutMs, config.timeoutMs)) };
 }
 
 /**
@@ -88,7 +83,7 @@ export function effectiveLimits(config: SandboxConfig, limits: PluginJob['manife
 export function createPluginRunner(config: Partial<SandboxConfig>, deps: PluginRunnerDeps): PluginRunner {
   const caps: SandboxConfig = { ...SANDBOX_DEFAULTS, ...config };
   const logger = deps.logger.child({ component: 'sandbox' });
-  const spawnSandbox = deps.spawnSandbox ?? defaultSpawn;
+  const spawnSandbox = deps.spawnSandbox ?? spawnSandboxProcess;
   let child: ChildProcess | null = null;
   let ready: Promise<ChildProcess> | null = null;
   let queue: Promise<unknown> = Promise.resolve();
@@ -160,7 +155,7 @@ export function createPluginRunner(config: Partial<SandboxConfig>, deps: PluginR
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     if (disposed) return failure('the plugin runner is stopped', 0);
-    const limits = effectiveLimits(caps, job.manifest.limits);
+    const limits = effectiveLimits(caps, job.manifest.limits, job.timeoutMs);
     const granted = grantedCapabilities(job.manifest.capabilities, job.approvedCapabilities);
     const kinds = new Set(granted.map((c) => c.split(':')[0]));
     const grantedFunctions = Object.entries(HOST_FUNCTION_CAPABILITIES)

@@ -3,6 +3,7 @@ import { createCapabilitySet } from './capabilities.js';
 import { createHostFunctions } from './host-functions.js';
 import { runInIsolate, type IsolateJob, type IsolateResult } from './isolate-run.js';
 import { failure } from './output.js';
+import { SANDBOX_FLAG } from './spawn.js';
 
 /**
  * The sandbox process: a child of the agent that hosts the isolates (README of isolated-vm,
@@ -84,4 +85,7 @@ export function serveSandbox(): void {
   send({ type: 'ready' });
 }
 
-if (process.send && process.argv.includes('--prophasis-sandbox')) serveSandbox();
+// The entry point of the sandbox process, from source and as the packed agent's second bundle
+// (dist/prophasis-sandbox.mjs). Needs the IPC channel and the flag, so importing this module
+// elsewhere (the agent's own bundle, tests) starts nothing.
+if (process.send && process.argv.includes(SANDBOX_FLAG)) serveSandbox();
