@@ -17,8 +17,11 @@ import {
   firstPartyOutDir,
   loadOrCreateSiteKey,
   trustDirectory,
+  SITE_PUBLIC_KEY_FILE,
   type PluginRepository,
 } from './plugins/index.js';
+import { createLocalMarketplace, localMarketplaceConfig } from './marketplace/index.js';
+import { join } from 'node:path';
 import { createClassificationEngine, readClassificationConfig, type ClassificationEngine } from './classification/index.js';
 import { createEnrolmentResponder, createSequelizeRegistryStore, openAgentRegistry, type AgentRegistry } from './enrolment/index.js';
 import { createPresence, PRESENCE_DEFAULTS } from './presence/index.js';
@@ -26,6 +29,8 @@ import { createSystemLog, SYSTEM_LOG_DEFAULTS, type PersistentSystemLog } from '
 import { createTransport, readTransportConfig, type Transport } from './transport/index.js';
 import { createAlerting, eventBusFeed, readAlertingConfig, type Alerting } from './alerting/index.js';
 import { createServiceMonitor, readServicesConfig, type ServiceMonitor } from './services/index.js';
+import { createPipeline, readPipelineConfig, type Pipeline } from './ingest/index.js';
+import { createResultStore } from './db/index.js';
 
 /** A running core, as the composition root assembled it. */
 export interface Core {
@@ -40,6 +45,7 @@ export interface Core {
   readonly plugins: PluginRepository;
   readonly services: ServiceMonitor;
   readonly alerting: Alerting;
+  readonly pipeline: Pipeline;
   readonly httpPort: number;
   /** Where people reach the console, e.g. `http://localhost:8080`. */
   readonly baseUrl: string;
@@ -88,6 +94,7 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
         publish: (e) => {
           events.publish({ type: 'host.presence', ts: e.at, data: { ...e } });
           void services.handlePresence(e);
+          void pipeline.presence(e);
         },
       },
       logger,
@@ -104,6 +111,32 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
   const siteKey = loadOrCreateSiteKey(config.dataDir, { logger });
   const trust = createFileTrustStore({ dir: trustDirectory(config.dataDir), siteKey: siteKey.privateKey }, { logger });
   const plugins = createPluginRepository({ db, trust, logger, systemLog });
+  // The result pipeline: plans and dispatch to agents, batched ingest (PUBACK only after the
+  // commit), classification, states and transitions, no_data (docs/pipeline.md).
+  const resultStore = createResultStore(db, { logger });
+  const pipeline: Pipeline = createPipeline(readPipelineConfig(), {
+    db,
+    sink: resultStore,
+    transport,
+    classifier: classification,
+    systemLog,
+    logger,
+    events,
+    seen: (agentId) => presence.seen(agentId),
+    bundles: {
+      isUsable: (pluginId, version) => plugins.isUsable(pluginId, version),
+      getBundle: (sha256) => plugins.getBundle(sha256),
+      trustedPublishers: () => trust.list().map((k) => ({ keyId: k.keyId, publicKeyPem: k.publicKeyPem, name: k.name })),
+    },
+  });
+  transport.onResult((agentId, message) => pipeline.ingest.handle(agentId, message));
+  transport.onResult((agentId, message) => pipeline.dispatcher.handleRes(agentId, message));
+  // After presence's handler, so the dispatcher sees the agent's bundles as just reported.
+  transport.onState((agentId, message) => pipeline.dispatcher.handleState(agentId, message));
+  const market = createLocalMarketplace(
+    { ...localMarketplaceConfig(config, {}), enabled: config.localMarketplace },
+    { logger, sitePublicKeyPath: join(trustDirectory(config.dataDir), SITE_PUBLIC_KEY_FILE), bundlesDir: firstPartyOutDir(config.dataDir) },
+  );
   const auth = createAuth(
     { sessionTtlMs: config.sessionTtlMs, setupTokenTtlMs: config.setupTokenTtlMs, loginAttempts: config.loginAttempts, loginWindowMs: config.loginWindowMs },
     { store: databaseAuthStore(db), logger },
@@ -111,7 +144,27 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
   const audit = createAuditTrail({ store: databaseAuditStore(db) });
   const http = createHttpServer(
     { port: config.httpPort, host: config.httpHost, trustProxy: config.trustProxy, cookieSecure: config.cookieSecure, webRoot: config.webRoot },
-    { logger, db, auth, audit, events, agentTarball: createAgentTarball({ dataDir: config.dataDir }, { logger }), plugins: { repository: plugins, trust, systemLog } },
+    {
+      logger,
+      db,
+      auth,
+      audit,
+      events,
+      agentTarball: createAgentTarball({ dataDir: config.dataDir }, { logger }),
+      plugins: { repository: plugins, trust, systemLog },
+      marketplace: { db, repository: plugins, trust, systemLog, logger, localRegistryUrl: () => market.url },
+      runNow: pipeline.dispatcher,
+      plans: pipeline.dispatcher,
+      enrolment: {
+        registry,
+        transport,
+        httpPort: () => httpPort,
+        // As `prophasis host add` does: the external broker's host, else the first configured certificate name.
+        defaultServer: transportConfig.mqttUrl ? new URL(transportConfig.mqttUrl).hostname : transportConfig.pkiHostnames[0],
+      },
+      alerting,
+      services,
+    },
   );
   let httpPort = config.httpPort;
   const baseUrl = () => (config.publicUrl || `http://localhost:${httpPort}`).replace(/\/+$/, '');
@@ -126,10 +179,21 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
       start: () => buildFirstPartyPlugins({ pluginsDir: defaultPluginsDir(), siteKey, outDir: firstPartyOutDir(config.dataDir) }, { repository: plugins, logger, systemLog }),
       stop: async () => {},
     },
+    // Never fails the start: a local marketplace that cannot start is logged and left out.
+    { name: 'local marketplace', start: () => market.start(), stop: () => market.stop() },
     { name: 'services', start: () => services.start(), stop: () => services.stop() },
     { name: 'alerting', start: () => alerting.start(), stop: () => alerting.stop() },
     { name: 'presence', start: () => presence.start(), stop: () => presence.stop() },
     { name: 'transport', start: () => transport.start(), stop: () => transport.stop() },
+    // Stops before the transport (reverse order), flushing what it holds; then the result store closes.
+    {
+      name: 'pipeline',
+      start: () => pipeline.start(),
+      stop: async () => {
+        await pipeline.stop();
+        await resultStore.close();
+      },
+    },
     { name: 'auth', start: () => auth.start(), stop: () => auth.stop() },
     {
       name: 'http',
@@ -173,6 +237,7 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
     plugins,
     services,
     alerting,
+    pipeline,
     get httpPort() {
       return httpPort;
     },

@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { ChartHints } from './manifest.js';
 import { RESULT_TYPES, SEVERITIES } from './severity.js';
 import { Interval, Params, PluginId, SemVer, Sha256, Timestamp } from './schema-common.js';
 
@@ -134,6 +135,48 @@ export const HostGroupInput = Type.Object(
 );
 export type HostGroupInput = Static<typeof HostGroupInput>;
 
+/** `POST /api/hosts/:id/run`: run one plugin on the host now, optionally as part of one check (its parameters). */
+export const RunNowRequest = Type.Object(
+  { pluginId: PluginId, /** Omitted: the newest usable version, no parameters. */ checkId: Type.Optional(ObjectId) },
+  { additionalProperties: false },
+);
+export type RunNowRequest = Static<typeof RunNowRequest>;
+
+/** The result arrives later (live event `result.stored`, the host report); this id is its `requestId`. */
+export const RunNowResponse = Type.Object({ requestId: Type.String() });
+export type RunNowResponse = Static<typeof RunNowResponse>;
+
+/** A host name or IP address as the new host reaches the core (it is put into shell commands, so nothing else). */
+export const ServerAddress = Type.String({ minLength: 1, maxLength: 253, pattern: '^(?:[A-Za-z0-9][A-Za-z0-9.-]*|\\[?[0-9A-Fa-f:.]+\\]?)$' });
+
+/** `POST /api/hosts/:id/enrolment`: issue a single-use enrolment token for the host's agent. */
+export const EnrolmentRequest = Type.Object(
+  {
+    /** Default: the core's configured public name, else the name this request was addressed to. */
+    server: Type.Optional(ServerAddress),
+    /** Token lifetime, minutes (default 60, at most a week). */
+    ttlMinutes: Type.Integer({ minimum: 1, maximum: 10_080, default: 60 }),
+    /** Revoke the host's enrolled agent and issue a token for a new one (otherwise refused with 409). */
+    reenrol: Type.Boolean({ default: false }),
+  },
+  { additionalProperties: false },
+);
+export type EnrolmentRequest = Static<typeof EnrolmentRequest>;
+
+/** The token is shown once; only its hash is stored. */
+export const EnrolmentTicket = Type.Object({
+  hostId: ObjectId,
+  token: Type.String(),
+  expiresAt: Timestamp,
+  /** Installs the agent package from this core. */
+  installCommand: Type.String(),
+  /** Enrols the agent (token and CA fingerprint included). */
+  enrolCommand: Type.String(),
+  /** SHA-256 hex of the CA the agent pins. */
+  caFingerprint: Type.String(),
+});
+export type EnrolmentTicket = Static<typeof EnrolmentTicket>;
+
 // ---- plugins ---------------------------------------------------------------------------------
 
 export const PluginVersion = Type.Object({
@@ -146,7 +189,12 @@ export const PluginVersion = Type.Object({
   approvedAt: Nullable(Timestamp),
   historyCount: Type.Integer(),
   createdAt: Timestamp,
+  /** The manifest's `parameters` (JSON Schema of what a check passes), for the check form. */
+  parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
+
+/** How the console charts a plugin's values (the manifest's `chart`: unit, kind, min, max, label). */
+export type PluginChartHints = Static<typeof ChartHints>;
 
 export const Plugin = Type.Object({
   id: ObjectId,
@@ -156,6 +204,8 @@ export const Plugin = Type.Object({
   /** The newest version. */
   version: Nullable(SemVer),
   versions: Type.Array(PluginVersion),
+  /** Chart hints of the newest version's manifest; absent when it declares none. */
+  chart: Type.Optional(ChartHints),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -290,6 +340,24 @@ export const AlertInput = Type.Object(
 );
 export type AlertInput = Static<typeof AlertInput>;
 
+/** An alert module (`GET /api/alert-modules`): its settings as a JSON Schema, for the alert form. */
+export const AlertModuleInfo = Type.Object({ id: Type.String(), label: Type.String(), settingsSchema: Type.Unknown() });
+export type AlertModuleInfo = Static<typeof AlertModuleInfo>;
+
+/** `POST /api/alerts/test`: try unsaved settings. */
+export const AlertTestRequest = Type.Object(
+  {
+    module: Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z][a-z0-9-]*$' }),
+    settings: Type.Record(Type.String({ maxLength: 128 }), Type.Unknown(), { default: {} }),
+  },
+  { additionalProperties: false },
+);
+export type AlertTestRequest = Static<typeof AlertTestRequest>;
+
+/** A failed delivery is a result (`ok: false` with the reason), not an error response. */
+export const AlertTestResult = Type.Object({ ok: Type.Boolean(), error: Type.Optional(Type.String()) });
+export type AlertTestResult = Static<typeof AlertTestResult>;
+
 // ---- settings --------------------------------------------------------------------------------
 
 export const SmtpSettings = Type.Object(
@@ -395,6 +463,68 @@ export const ServiceHealth = Type.Object({
 });
 export type ServiceHealth = Static<typeof ServiceHealth>;
 
+/** `GET /api/reports/transitions`: filters and paging (times: `[from, to)`). */
+export const TransitionQuery = Type.Object(
+  {
+    hostId: Type.Optional(ObjectId),
+    serviceId: Type.Optional(ObjectId),
+    pluginId: Type.Optional(PluginId),
+    from: Type.Optional(Timestamp),
+    to: Type.Optional(Timestamp),
+    limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+    offset: Type.Integer({ minimum: 0, default: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type TransitionQuery = Static<typeof TransitionQuery>;
+
+/**
+ * One change of severity: of a plugin on a host (`hostId` and `pluginId`), of a host as a whole
+ * (`hostId` only) or of a service (`serviceId`). Names are resolved; null once the object is gone.
+ */
+export const StateTransition = Type.Object({
+  id: Type.Integer(),
+  at: Timestamp,
+  hostId: Nullable(ObjectId),
+  hostName: Nullable(Type.String()),
+  serviceId: Nullable(ObjectId),
+  serviceName: Nullable(Type.String()),
+  pluginId: Nullable(PluginId),
+  pluginName: Nullable(Type.String()),
+  from: SeverityName,
+  to: SeverityName,
+  /** Caused by a result that arrived after `maxLatenessMs`. */
+  late: Type.Boolean(),
+});
+export type StateTransition = Static<typeof StateTransition>;
+
+/** `GET /api/reports/hosts/:id/messages` (times: `[from, to)`). */
+export const MessageQuery = Type.Object(
+  {
+    pluginId: Type.Optional(PluginId),
+    from: Type.Optional(Timestamp),
+    to: Type.Optional(Timestamp),
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  },
+  { additionalProperties: false },
+);
+export type MessageQuery = Static<typeof MessageQuery>;
+
+/** A stored result of the host that carried a message. */
+export const HostMessage = Type.Object({
+  resultId: Type.String(),
+  pluginId: PluginId,
+  pluginName: Type.String(),
+  checkId: Nullable(Type.Integer()),
+  measuredAt: Timestamp,
+  severity: SeverityName,
+  resultType: ResultTypeName,
+  value: Nullable(Type.Number()),
+  message: Type.String(),
+  late: Type.Boolean(),
+});
+export type HostMessage = Static<typeof HostMessage>;
+
 export const LOG_LEVEL_NAMES = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 
 export const LogEntry = Type.Object({
@@ -457,3 +587,109 @@ export interface ApiEvent {
   ts: number;
   data: Record<string, unknown>;
 }
+
+// ---- classifier overrides and "try before you save" (docs/classifiers.md) --------------------
+
+/** Lua source of a classifier (text; the sandbox refuses more than 64 KiB). */
+export const ClassifierCode = Type.String({ minLength: 1, maxLength: 65_536 });
+export const CLASSIFIER_SCOPES = ['check', 'group', 'host'] as const;
+export const ClassifierScope = Type.Union(CLASSIFIER_SCOPES.map((s) => Type.Literal(s)));
+/** Why a classification gave `unknown` instead of the classifier's answer. */
+export const ClassifierError = Type.Object({
+  kind: Type.Union(['compile', 'runtime', 'timeout', 'memory', 'invalid_return'].map((k) => Type.Literal(k))),
+  message: Type.String(),
+});
+
+/** `POST /api/classifiers/test`: run `code` over a host's stored results of a plugin in `[from, to]`. */
+export const ClassifierHistoryRequest = Type.Object(
+  {
+    code: ClassifierCode,
+    hostId: ObjectId,
+    pluginId: PluginId,
+    from: Timestamp,
+    to: Timestamp,
+    /** Replaces the check's parameters of every result; omitted: each result's own check parameters. */
+    params: Type.Optional(Params),
+  },
+  { additionalProperties: false },
+);
+export type ClassifierHistoryRequest = Static<typeof ClassifierHistoryRequest>;
+
+export const ClassifierHistoryPoint = Type.Object({
+  /** Measured time of the result. */
+  at: Timestamp,
+  value: Nullable(Type.Number()),
+  severity: SeverityName,
+  error: Type.Optional(ClassifierError),
+});
+
+export const ClassifierHistoryResult = Type.Object({
+  points: Type.Array(ClassifierHistoryPoint),
+  /** Every change of severity between consecutive points, at the later point's time. */
+  transitions: Type.Array(Type.Object({ at: Timestamp, from: SeverityName, to: SeverityName })),
+  /** Points per severity (only severities that occurred). */
+  counts: Type.Record(Type.String(), Type.Integer()),
+  transitionCount: Type.Integer(),
+  /** Points that ended as `unknown` because of an error. */
+  errors: Type.Integer(),
+  /** True when the range held more results than `limit`: only the first `limit` were classified. */
+  capped: Type.Boolean(),
+  limit: Type.Integer(),
+  /** The plugin's history window n the classifier saw. */
+  historyCount: Type.Integer(),
+});
+export type ClassifierHistoryResult = Static<typeof ClassifierHistoryResult>;
+
+/** `POST /api/classifiers/test-values`: classify one window given directly (oldest first). */
+export const ClassifierValuesRequest = Type.Object(
+  {
+    code: ClassifierCode,
+    values: Type.Array(Nullable(Type.Number()), { maxItems: 10_000 }),
+    messages: Type.Optional(Type.Array(Nullable(Type.String({ maxLength: 65_536 })), { maxItems: 10_000 })),
+    resultTypes: Type.Optional(Type.Array(ResultTypeName, { maxItems: 10_000 })),
+    params: Type.Optional(Params),
+  },
+  { additionalProperties: false },
+);
+export type ClassifierValuesRequest = Static<typeof ClassifierValuesRequest>;
+
+export const ClassifierValuesResult = Type.Object({ severity: SeverityName, error: Type.Optional(ClassifierError) });
+export type ClassifierValuesResult = Static<typeof ClassifierValuesResult>;
+
+/** A stored override of a plugin's default classifier for one check, host group or host. */
+export const ClassifierOverride = Type.Object({
+  id: ObjectId,
+  pluginId: PluginId,
+  scope: ClassifierScope,
+  scopeId: ObjectId,
+  code: Type.String(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type ClassifierOverride = Static<typeof ClassifierOverride>;
+
+/** `PUT /api/classifier-overrides`: creates or replaces the override of (pluginId, scope, scopeId). */
+export const ClassifierOverrideInput = Type.Object(
+  { pluginId: PluginId, scope: ClassifierScope, scopeId: ObjectId, code: ClassifierCode },
+  { additionalProperties: false },
+);
+export type ClassifierOverrideInput = Static<typeof ClassifierOverrideInput>;
+
+export const ClassifierOverrideQuery = Type.Object({ pluginId: Type.Optional(PluginId) }, { additionalProperties: false });
+
+export const EffectiveClassifierQuery = Type.Object(
+  { hostId: ObjectId, pluginId: PluginId, checkId: Type.Optional(ObjectId) },
+  { additionalProperties: false },
+);
+export type EffectiveClassifierQuery = Static<typeof EffectiveClassifierQuery>;
+
+/** Which classifier applies to a host, plugin (and check) and why: the most specific scope wins. */
+export const EffectiveClassifier = Type.Object({
+  source: Type.Union([Type.Literal('check'), Type.Literal('host'), Type.Literal('group'), Type.Literal('default')]),
+  /** The check, host or group whose override applies; absent for `default`. */
+  scopeId: Type.Optional(ObjectId),
+  /** The plugin version whose default classifier applies (`source: 'default'`). */
+  version: Type.Optional(Type.String()),
+  code: Type.String(),
+});
+export type EffectiveClassifier = Static<typeof EffectiveClassifier>;

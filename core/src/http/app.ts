@@ -5,12 +5,14 @@ import { isProphasisError, ProphasisError } from '@prophasis/protocol';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { roleAllows } from '../auth/roles.js';
 import type { ApiConfig, ApiDeps } from './context.js';
+import { notifyConfigChanged } from './changes.js';
 import { SESSION_COOKIE } from './cookies.js';
 import { ApiErrors, CoreErrors } from './errors.js';
 import { registerRoutes } from './routes/index.js';
 import { registerConsole } from './static.js';
 import { downloadRoutes } from './downloads.js';
 import { pluginRoutes } from '../plugins/routes.js';
+import { marketplaceRoutes } from '../marketplace/routes.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Routes under `/api` that serve the interactive reference; public like the console itself. */
@@ -122,6 +124,7 @@ export async function createApp(config: ApiConfig, deps: ApiDeps): Promise<Fasti
     } catch (err) {
       request.log.error({ err, action: note.action }, 'writing the audit trail failed');
     }
+    if (request.routeOptions.config.configChange !== false) notifyConfigChanged(deps, request.routeOptions.url ?? request.url, request.log);
     return payload;
   });
 
@@ -136,6 +139,7 @@ export async function createApp(config: ApiConfig, deps: ApiDeps): Promise<Fasti
 
   await app.register(async (api) => registerRoutes(api, config, deps), { prefix: '/api' });
   if (deps.plugins) await app.register(pluginRoutes(deps.plugins), { prefix: '/api' });
+  if (deps.marketplace) await app.register(marketplaceRoutes(deps.marketplace), { prefix: '/api' });
   if (deps.agentTarball) await downloadRoutes(app, deps.agentTarball);
   await registerConsole(app, config, log);
   return app;

@@ -1,11 +1,37 @@
+import type { MarketplaceRouteDeps } from '../marketplace/routes.js';
 import type { PluginRouteDeps } from '../plugins/routes.js';
 import type { AgentTarball } from '../downloads/agent-tarball.js';
 import type { Logger } from '@prophasis/protocol';
+import type { Alerting } from '../alerting/alerting.js';
 import type { AuditTrail } from '../audit/audit.js';
 import type { Auth, AuthUser } from '../auth/auth.js';
 import type { Access } from '../auth/roles.js';
 import type { Database } from '../db/index.js';
+import type { AgentRegistry } from '../enrolment/registry.js';
 import type { EventBus } from './events.js';
+
+/**
+ * "Run now" (the dispatcher's `runNow`, docs/pipeline.md): publishes `check.run` to the host's
+ * agent and resolves with the request id the result will carry (as a string or `{ requestId }`).
+ */
+export interface RunNow {
+  runNow(hostId: number, checkId: number | null, pluginId: string): Promise<string | { requestId: string }>;
+}
+
+/** What issuing and revoking agent credentials from the console needs (docs/enrolment.md). */
+export interface EnrolmentApiDeps {
+  /** The agent registry (core/src/enrolment): tokens stored hashed, revocation refuses the next CONNECT. */
+  registry: Pick<AgentRegistry, 'createEnrolmentToken' | 'revoke'>;
+  /** The MQTT side agents pin and connect to; read when a token is issued (both are set once it started). */
+  transport: { readonly caFingerprint: string; readonly mqttPort: number };
+  /** Port of the console (serves the agent package); read when a token is issued. */
+  httpPort(): number;
+  /** The core's address as hosts reach it, when configured; else the request's host name is used. */
+  defaultServer?: string | undefined;
+}
+
+/** Alerting as the API uses it (core/src/alerting): module list, settings validation, Test, cache invalidation. */
+export type AlertingApi = Pick<Alerting, 'modules' | 'validate' | 'test' | 'invalidate'>;
 
 /** What the REST API needs from the rest of the core. */
 export interface ApiDeps {
@@ -18,6 +44,18 @@ export interface ApiDeps {
   agentTarball?: AgentTarball;
   /** The plugin repository's routes (upload, versions, approval, publishers); absent in tests that do not need them. */
   plugins?: PluginRouteDeps;
+  /** The marketplace routes (browse registries, install); absent in tests that do not need them. */
+  marketplace?: MarketplaceRouteDeps;
+  /** "Run now"; without it `POST /api/hosts/:id/run` answers 503 `CORE_API_UNAVAILABLE`. */
+  runNow?: RunNow;
+  /** Enrolment from the console; without it the enrolment routes answer 503. */
+  enrolment?: EnrolmentApiDeps;
+  /** Alert modules, settings validation and Test; without it alerts are stored unvalidated and Test answers 503. */
+  alerting?: AlertingApi;
+  /** Service health: recomputed after hosts, groups or services changed. */
+  services?: { recomputeAll(): Promise<void> };
+  /** The dispatcher: told after every configuration change so plans follow within its debounce. */
+  plans?: { notifyConfigChanged(): void };
 }
 
 /** The API's own options (a slice of the core's configuration). */
@@ -42,6 +80,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call the route; every `/api` route must say (checked when the route is added). */
     access?: Access;
+    /**
+     * `false` for a mutating route that changes no configuration (Run now, alert Test): no
+     * alert-cache invalidation, service recompute or plan recompute follows it.
+     */
+    configChange?: false;
   }
   interface FastifyRequest {
     /** The signed-in user, set by the authentication hook. */

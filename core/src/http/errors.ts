@@ -21,6 +21,8 @@ export const ApiErrors = defineErrors('CORE_API', {
   JSON_REQUIRED: { status: 415, message: 'Requests that change something must have Content-Type: application/json' },
   BAD_REQUEST: { status: 400, message: 'Bad request' },
   BODY_TOO_LARGE: { status: 413, message: 'Request body too large' },
+  NOT_ENROLLED: { status: 409, message: 'The host has no enrolled agent' },
+  UNAVAILABLE: { status: 503, message: 'Not available' },
   INTERNAL: { status: 500, message: 'Internal error' },
 });
 

@@ -13,6 +13,7 @@ import type { Role } from '../../src/auth/roles.js';
 import { databaseAuthStore } from '../../src/auth/store.js';
 import { createDatabase, type Database } from '../../src/db/index.js';
 import { createApp } from '../../src/http/app.js';
+import type { ApiDeps } from '../../src/http/context.js';
 import type { AgentTarball } from '../../src/downloads/agent-tarball.js';
 import { createEventBus, type EventBus } from '../../src/http/events.js';
 
@@ -34,7 +35,7 @@ export interface TestApi {
 }
 
 /** An empty, migrated database of the given dialect; PostgreSQL gets its own database, dropped on close. */
-export async function openTestDatabase(dialect: 'sqlite' | 'postgres'): Promise<{ db: Database; close(): Promise<void> }> {
+export async function openTestDatabase(dialect: 'sqlite' | 'postgres', prefix = 'prophasis_test_api'): Promise<{ db: Database; close(): Promise<void> }> {
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'prophasis-api-'));
     const db = await createDatabase({ url: '', sqlitePath: join(dir, 'test.sqlite') }, { logger: silentLogger() });
@@ -47,7 +48,7 @@ export async function openTestDatabase(dialect: 'sqlite' | 'postgres'): Promise<
       },
     };
   }
-  const name = `prophasis_test_api_${randomBytes(6).toString('hex')}`;
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const admin = new Sequelize(POSTGRES_URL!, { logging: false, dialect: 'postgres' });
   await admin.query(`CREATE DATABASE ${name}`);
   const url = new URL(POSTGRES_URL!);
@@ -75,14 +76,30 @@ export const AUTH_CONFIG: AuthConfig = { sessionTtlMs: 3_600_000, setupTokenTtlM
  */
 export async function createTestApi(
   dialect: 'sqlite' | 'postgres',
-  options: { withUsers?: boolean; auth?: Partial<AuthConfig>; agentTarball?: AgentTarball } = {},
+  options: {
+    withUsers?: boolean;
+    auth?: Partial<AuthConfig>;
+    agentTarball?: AgentTarball;
+    /** Optional subsystems (runNow, enrolment, alerting, services, plans); may read the database. */
+    deps?: (db: Database) => Partial<ApiDeps> | Promise<Partial<ApiDeps>>;
+    /** Prefix of the PostgreSQL database's name. */
+    dbPrefix?: string;
+  } = {},
 ): Promise<TestApi> {
-  const { db, close } = await openTestDatabase(dialect);
+  const { db, close } = await openTestDatabase(dialect, options.dbPrefix);
   const logger = silentLogger();
   const events = createEventBus();
   const auth = createAuth({ ...AUTH_CONFIG, ...options.auth }, { store: databaseAuthStore(db), logger });
   const audit = createAuditTrail({ store: databaseAuditStore(db) });
-  const app = await createApp({ trustProxy: false, cookieSecure: 'auto', webRoot: join(tmpdir(), 'prophasis-no-console') }, { logger, db, auth, audit, events, ...(options.agentTarball ? { agentTarball: options.agentTarball } : {}) });
+  const app = await createApp({ trustProxy: false, cookieSecure: 'auto', webRoot: join(tmpdir(), 'prophasis-no-console') }, {
+    logger,
+    db,
+    auth,
+    audit,
+    events,
+    ...(options.agentTarball ? { agentTarball: options.agentTarball } : {}),
+    ...(options.deps ? await options.deps(db) : {}),
+  });
   const cookies = {} as Record<Role, string>;
   if (options.withUsers !== false) {
     const passwordHash = await hashPassword(PASSWORD);

@@ -48,11 +48,10 @@ export function checksResource(db: Database): Resource<CheckApi, CheckInput> {
     write: 'admin',
     async present(rows, tx) {
       const ids = rows.map((r) => r.get('id') as number);
-      const [hosts, groups, plugins] = await Promise.all([
-        linksOf(CheckHost, 'checkId', ids, tx),
-        linksOf(CheckGroup, 'checkId', ids, tx),
-        linksOf(CheckPlugin, 'checkId', ids, tx),
-      ]);
+      // One after the other: inside a transaction they share one connection (pg refuses concurrent queries on a client from v9).
+      const hosts = await linksOf(CheckHost, 'checkId', ids, tx);
+      const groups = await linksOf(CheckGroup, 'checkId', ids, tx);
+      const plugins = await linksOf(CheckPlugin, 'checkId', ids, tx);
       const pluginRowIds = [...new Set([...plugins.values()].flat().map((p) => p.get('pluginId') as number))];
       const names = new Map((pluginRowIds.length ? await Plugin.findAll({ where: { id: pluginRowIds }, transaction: tx }) : []).map((p) => [p.id, p.pluginId]));
       return (rows as CheckRow[]).map((c) => ({

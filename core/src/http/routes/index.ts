@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiConfig, ApiDeps } from '../context.js';
 import { registerResource } from '../crud.js';
+import { alertActionRoutes } from './alert-actions.js';
 import { authRoutes } from './auth.js';
 import { checksResource, schedulesResource } from './checks.js';
 import { eventRoutes } from './events.js';
+import { hostActionRoutes } from './host-actions.js';
 import { groupsResource, hostsResource } from './hosts.js';
 import { logRoutes } from './logs.js';
 import { reportRoutes } from './reports.js';
@@ -21,10 +23,12 @@ export async function registerRoutes(api: FastifyInstance, config: ApiConfig, de
   registerResource(api, db, checksResource(db));
   registerResource(api, db, schedulesResource(db));
   registerResource(api, db, servicesResource(db));
-  registerResource(api, db, alertsResource(db));
+  registerResource(api, db, alertsResource(db, deps.alerting));
   registerResource(api, db, usersResource(db, deps.auth));
   await settingsRoutes(api, db);
   await reportRoutes(api, db);
   await logRoutes(api, db, deps.audit);
   await eventRoutes(api, deps.events);
+  await hostActionRoutes(api, deps);
+  await alertActionRoutes(api, db, deps.alerting);
 }

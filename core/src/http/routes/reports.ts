@@ -2,20 +2,30 @@ import {
   ApiErrorBody,
   compareSeverity,
   HostHealth,
+  HostMessage,
   HostReport,
   IdParams,
   isSeverity,
+  MessageQuery,
+  Page,
   RangeQuery,
   ServiceHealth,
+  StateTransition,
+  TransitionQuery,
   worstSeverity,
   type HostHealth as HostHealthApi,
+  type HostMessage as HostMessageApi,
   type HostReport as HostReportApi,
+  type MessageQuery as MessageQueryType,
+  type PageOf,
   type ServiceHealth as ServiceHealthApi,
   type Severity,
+  type StateTransition as StateTransitionApi,
+  type TransitionQuery as TransitionQueryType,
 } from '@prophasis/protocol';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { Op } from 'sequelize';
+import { Op, type Model, type ModelStatic, type WhereOptions } from 'sequelize';
 import type { Database } from '../../db/index.js';
 import { evaluateService, loadHostHealths, loadServiceDefinitions } from '../../services/index.js';
 import { ApiErrors } from '../errors.js';
@@ -48,7 +58,107 @@ export async function serviceHealth(db: Database): Promise<ServiceHealthApi[]> {
     .sort((a, b) => compareSeverity(a.severity, b.severity) || a.name.localeCompare(b.name));
 }
 
-/** Report endpoints: host health, host detail with series, service health (docs/api.md). */
+const severityOf = (s: string): Severity => (isSeverity(s) ? s : 'unknown');
+
+/** `[from, to)` on one time column; refuses an empty range naming `from`. */
+function timeRange(column: string, from?: number, to?: number): WhereOptions[] {
+  if (from !== undefined && to !== undefined && from >= to) throw ApiErrors.BAD_REQUEST('from must be before to', { field: 'from' });
+  const out: WhereOptions[] = [];
+  if (from !== undefined) out.push({ [column]: { [Op.gte]: from } });
+  if (to !== undefined) out.push({ [column]: { [Op.lt]: to } });
+  return out;
+}
+
+/** Names (and reverse-DNS ids of plugins) by row id: one query per table whatever the page size. */
+async function namesById(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any model class with an integer id and a name
+  model: ModelStatic<any>,
+  ids: readonly (number | null | undefined)[],
+  withPluginId = false,
+): Promise<Map<number, { name: string; pluginId: string }>> {
+  const unique = [...new Set(ids.filter((id): id is number => id != null))];
+  if (unique.length === 0) return new Map();
+  const rows = (await model.findAll({ where: { id: unique }, attributes: ['id', 'name', ...(withPluginId ? ['pluginId'] : [])] })) as Model[];
+  return new Map(rows.map((r) => [Number(r.get('id')), { name: String(r.get('name') ?? ''), pluginId: String(r.get('pluginId') ?? '') }]));
+}
+
+/**
+ * State transitions newest first, filtered, one page with the total; host, service and plugin
+ * names are resolved with one query per kind for the whole page.
+ */
+async function transitionsPage(db: Database, q: TransitionQueryType): Promise<PageOf<StateTransitionApi>> {
+  const { StateTransition: TransitionModel, Host: HostModel, Service: ServiceModel, Plugin: PluginModel } = db.models;
+  const page = { limit: q.limit, offset: q.offset };
+  const where: WhereOptions[] = timeRange('at', q.from, q.to);
+  if (q.hostId !== undefined) where.push({ hostId: q.hostId });
+  if (q.serviceId !== undefined) where.push({ serviceId: q.serviceId });
+  if (q.pluginId !== undefined) {
+    const plugin = await PluginModel.findOne({ where: { pluginId: q.pluginId }, attributes: ['id'] });
+    // A filter that names no plugin matches nothing (it is not an error: the plugin may have been deleted).
+    if (!plugin) return { items: [], total: 0, ...page };
+    where.push({ pluginId: plugin.id });
+  }
+  const { rows, count } = await TransitionModel.findAndCountAll({
+    where: where.length ? { [Op.and]: where } : {},
+    order: [['at', 'DESC'], ['id', 'DESC']],
+    ...page,
+  });
+  const [hosts, services, plugins] = await Promise.all([
+    namesById(HostModel, rows.map((r) => r.hostId)),
+    namesById(ServiceModel, rows.map((r) => r.serviceId)),
+    namesById(PluginModel, rows.map((r) => r.pluginId), true),
+  ]);
+  return {
+    items: rows.map((r) => {
+      const plugin = r.pluginId != null ? plugins.get(r.pluginId) : undefined;
+      return {
+        id: Number(r.id),
+        at: Number(r.at),
+        hostId: r.hostId ?? null,
+        hostName: (r.hostId != null && hosts.get(r.hostId)?.name) || null,
+        serviceId: r.serviceId ?? null,
+        serviceName: (r.serviceId != null && services.get(r.serviceId)?.name) || null,
+        pluginId: plugin?.pluginId ?? null,
+        pluginName: plugin ? plugin.name || plugin.pluginId : null,
+        from: severityOf(r.fromState),
+        to: severityOf(r.toState),
+        late: Boolean(r.late),
+      };
+    }),
+    total: count,
+    ...page,
+  };
+}
+
+/** Results of one host that carried a message, newest first (by measured time). */
+async function hostMessages(db: Database, hostId: number, q: MessageQueryType): Promise<HostMessageApi[]> {
+  const { Result: ResultModel, Plugin: PluginModel } = db.models;
+  const where: WhereOptions[] = [{ hostId }, { message: { [Op.not]: null } }, { message: { [Op.ne]: '' } }, ...timeRange('measuredAt', q.from, q.to)];
+  if (q.pluginId !== undefined) {
+    const plugin = await PluginModel.findOne({ where: { pluginId: q.pluginId }, attributes: ['id'] });
+    if (!plugin) return [];
+    where.push({ pluginId: plugin.id });
+  }
+  const rows = await ResultModel.findAll({ where: { [Op.and]: where }, order: [['measuredAt', 'DESC'], ['id', 'DESC']], limit: q.limit });
+  const plugins = await namesById(PluginModel, rows.map((r) => r.pluginId), true);
+  return rows.map((r) => {
+    const plugin = plugins.get(r.pluginId);
+    return {
+      resultId: r.resultId,
+      pluginId: plugin?.pluginId ?? String(r.pluginId),
+      pluginName: plugin ? plugin.name || plugin.pluginId : String(r.pluginId),
+      checkId: r.checkId ?? null,
+      measuredAt: Number(r.measuredAt),
+      severity: severityOf(r.severity),
+      resultType: r.resultType,
+      value: r.value ?? null,
+      message: r.message ?? '',
+      late: Boolean(r.late),
+    };
+  });
+}
+
+/** Report endpoints: host health, host detail with series, message history, service health, transitions (docs/api.md). */
 export async function reportRoutes(api: FastifyInstance, db: Database): Promise<void> {
   api.get(
     '/reports/hosts',
@@ -106,6 +216,22 @@ export async function reportRoutes(api: FastifyInstance, db: Database): Promise<
       }
       rows.sort((a, b) => compareSeverity(a.severity, b.severity) || a.pluginId.localeCompare(b.pluginId));
       return { host: presentHost(host), severity: worstSeverity(rows.map((r) => r.severity)), from, to, resolutionMs, plugins: rows };
+    },
+  );
+
+  api.get<{ Querystring: TransitionQueryType }>(
+    '/reports/transitions',
+    { config: { access: 'viewer' }, schema: { tags: ['reports'], querystring: TransitionQuery, response: { 200: Page(StateTransition), ...errors } } },
+    async (request): Promise<PageOf<StateTransitionApi>> => transitionsPage(db, request.query),
+  );
+
+  api.get<{ Params: IdParams; Querystring: MessageQueryType }>(
+    '/reports/hosts/:id/messages',
+    { config: { access: 'viewer' }, schema: { tags: ['reports'], params: IdParams, querystring: MessageQuery, response: { 200: Type.Array(HostMessage), ...errors } } },
+    async (request): Promise<HostMessageApi[]> => {
+      const host = await db.models.Host.findByPk(request.params.id, { attributes: ['id'] });
+      if (!host) throw ApiErrors.NOT_FOUND(`host ${request.params.id}`);
+      return hostMessages(db, host.id, request.query);
     },
   );
 

@@ -1,9 +1,11 @@
 import { Alert, AlertInput, Service, ServiceInput, type Alert as AlertApi, type Member, type Service as ServiceApi } from '@prophasis/protocol';
 import type { Model, Transaction } from 'sequelize';
 import type { Alert as AlertRow, AlertScope as AlertScopeRow, Database, RedundancyGroup as RedundancyRow, Service as ServiceRow } from '../../db/index.js';
+import type { AlertingApi } from '../context.js';
 import type { Resource } from '../crud.js';
 import { ApiErrors } from '../errors.js';
 import { assertExist, assertNameFree, linksOf, replaceLinks } from '../relations.js';
+import { validateAlertSettings } from './alert-actions.js';
 
 const memberOf = (row: Model): Member =>
   row.get('hostId') != null ? { kind: 'host', id: row.get('hostId') as number } : { kind: 'group', id: row.get('groupId') as number };
@@ -85,9 +87,10 @@ const SCOPE_FIELDS = [
  * Alerts: from-states → to-states, scoped to hosts, groups, services, plugins and checks, sent
  * by an alert module with its settings. A scope row cascades with its target, so deleting a
  * scoped host removes that scope; an alert whose every scope was deleted matches nothing
- * (docs/storage.md) rather than suddenly matching everything.
+ * (docs/storage.md) rather than suddenly matching everything. With `alerting`, the module and
+ * its settings are validated by the module before anything is written.
  */
-export function alertsResource(db: Database): Resource<AlertApi, AlertInput> {
+export function alertsResource(db: Database, alerting?: AlertingApi): Resource<AlertApi, AlertInput> {
   const { Alert: AlertModel, AlertScope, Host, HostGroup, Service: ServiceModel, Check, Plugin } = db.models;
   const targets = { host: Host, group: HostGroup, service: ServiceModel, check: Check };
 
@@ -155,12 +158,14 @@ export function alertsResource(db: Database): Resource<AlertApi, AlertInput> {
       });
     },
     async create(input, tx) {
+      if (alerting) validateAlertSettings(alerting, input.module, input.settings);
       await assertNameFree(AlertModel, input.name, tx);
       const row = await AlertModel.create(fields(input), { transaction: tx });
       await write(row.id, input, tx);
       return row.id;
     },
     async update(id, input, tx) {
+      if (alerting) validateAlertSettings(alerting, input.module, input.settings);
       await assertNameFree(AlertModel, input.name, tx, id);
       await AlertModel.update(fields(input), { where: { id }, transaction: tx, individualHooks: true });
       await write(id, input, tx);

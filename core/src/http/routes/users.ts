@@ -1,10 +1,10 @@
-import { Plugin, User, UserInput, type Plugin as PluginApi, type User as UserApi } from '@prophasis/protocol';
+import { Plugin, User, UserInput, type Plugin as PluginApi, type PluginChartHints, type User as UserApi } from '@prophasis/protocol';
 import { Op, type Transaction } from 'sequelize';
 import type { Auth } from '../../auth/auth.js';
 import type { Database, Plugin as PluginRow, PluginVersion as VersionRow, User as UserRow } from '../../db/index.js';
 import type { Resource } from '../crud.js';
 import { ApiErrors, CoreErrors } from '../errors.js';
-import { assertNameFree, linksOf } from '../relations.js';
+import { assertNameFree, groupBy } from '../relations.js';
 
 /**
  * Users (administrators only). Passwords are write-only and checked for strength; changing a
@@ -58,10 +58,43 @@ export function usersResource(db: Database, auth: Auth): Resource<UserApi, UserI
   };
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A manifest as stored: the JSON column comes back parsed, or as text from an older driver. */
+const manifestOf = (m: unknown): Record<string, unknown> => {
+  if (typeof m === 'string') {
+    try {
+      m = JSON.parse(m);
+    } catch {
+      return {};
+    }
+  }
+  return isRecord(m) ? m : {};
+};
+const CHART_KINDS = new Set(['line', 'area', 'bar', 'none']);
+
+/** The manifest's `chart` hints, only the known, well-typed keys (manifests were validated on upload). */
+export function chartHints(manifest: unknown): PluginChartHints | undefined {
+  const chart = manifestOf(manifest)['chart'];
+  if (!isRecord(chart)) return undefined;
+  const out: PluginChartHints = {};
+  if (typeof chart['unit'] === 'string') out.unit = chart['unit'];
+  if (typeof chart['kind'] === 'string' && CHART_KINDS.has(chart['kind'])) out.kind = chart['kind'] as NonNullable<PluginChartHints['kind']>;
+  if (typeof chart['min'] === 'number') out.min = chart['min'];
+  if (typeof chart['max'] === 'number') out.max = chart['max'];
+  if (typeof chart['label'] === 'string') out.label = chart['label'];
+  return out;
+}
+
+function parametersOf(manifest: unknown): { parameters?: Record<string, unknown> } {
+  const parameters = manifestOf(manifest)['parameters'];
+  return isRecord(parameters) ? { parameters } : {};
+}
+
 /**
  * Plugins, read and delete (installing arrives with bundle upload, issue 5). Deleting a plugin
  * that a check still uses is refused with `CORE_API_IN_USE` (409, RESTRICT): remove it from
  * the checks first. Otherwise its versions, results, states and alert scopes go with it.
+ * Each plugin carries the newest version's chart hints, each version its parameters schema.
  */
 export function pluginsResource(db: Database): Resource<PluginApi, never> {
   const { Plugin: PluginModel, PluginVersion, CheckPlugin } = db.models;
@@ -78,9 +111,15 @@ export function pluginsResource(db: Database): Resource<PluginApi, never> {
     write: 'admin',
     verbs: ['delete'],
     async present(rows, tx) {
-      const versions = await linksOf(PluginVersion, 'pluginId', rows.map((r) => r.get('id') as number), tx);
+      const ids = rows.map((r) => r.get('id') as number);
+      // One query for every version of the page, without the bundle bytes.
+      const versions = groupBy(
+        ids.length ? await PluginVersion.findAll({ where: { pluginId: ids }, attributes: { exclude: ['bundle'] }, order: [['id', 'ASC']], transaction: tx }) : [],
+        'pluginId',
+      );
       return (rows as PluginRow[]).map((p) => {
         const own = ((versions.get(p.id) ?? []) as VersionRow[]).sort((a, b) => b.createdAt - a.createdAt);
+        const chart = own[0] ? chartHints(own[0].manifest) : undefined;
         return {
           id: p.id,
           pluginId: p.pluginId,
@@ -96,7 +135,9 @@ export function pluginsResource(db: Database): Resource<PluginApi, never> {
             approvedAt: v.approvedAt ?? null,
             historyCount: v.historyCount,
             createdAt: v.createdAt,
+            ...parametersOf(v.manifest),
           })),
+          ...(chart ? { chart } : {}),
           createdAt: p.createdAt,
           updatedAt: p.updatedAt,
         };

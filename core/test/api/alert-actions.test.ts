@@ -1,0 +1,192 @@
+import { silentLogger } from '@prophasis/protocol';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ALERTING_DEFAULTS } from '../../src/alerting/config.js';
+import { createAlerting, type Alerting } from '../../src/alerting/alerting.js';
+import { memorySystemLog } from '../../src/transport/system-log.js';
+import { call, createTestApi, DIALECTS, type TestApi } from './helpers.js';
+
+/** A webhook receiver on 127.0.0.1 (port 0) that answers with `status` and keeps what it got. */
+async function startReceiver(): Promise<{ server: Server; url: string; received: { path: string; body: unknown }[]; status: number }> {
+  const state = { received: [] as { path: string; body: unknown }[], status: 200 };
+  const server = createServer((req: IncomingMessage, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      state.received.push({ path: req.url ?? '', body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') });
+      res.statusCode = state.status;
+      res.end(state.status === 200 ? 'ok' : 'receiver says no');
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return Object.assign(state, { server, url: `http://127.0.0.1:${port}` });
+}
+
+for (const dialect of DIALECTS) {
+  describe(`API alert modules and Test (${dialect})`, function () {
+    this.timeout(60_000);
+    let api: TestApi;
+    let alerting: Alerting;
+    let receiver: Awaited<ReturnType<typeof startReceiver>>;
+    const effects: string[] = [];
+    let hostId: number;
+
+    before(async () => {
+      receiver = await startReceiver();
+      api = await createTestApi(dialect, {
+        dbPrefix: 'prophasis_test_api2',
+        deps: (db) => {
+          alerting = createAlerting(ALERTING_DEFAULTS, { db, logger: silentLogger(), systemLog: memorySystemLog() });
+          return {
+            alerting: {
+              modules: () => alerting.modules(),
+              validate: (m, s) => alerting.validate(m, s),
+              test: (t) => alerting.test(t),
+              invalidate: () => {
+                effects.push('invalidate');
+                alerting.invalidate();
+              },
+            },
+            services: {
+              recomputeAll: async () => {
+                effects.push('recompute');
+              },
+            },
+            plans: { notifyConfigChanged: () => effects.push('plans') },
+          };
+        },
+      });
+      hostId = (await call(api, 'admin', 'POST', '/api/hosts', { name: 'web-1' })).json().id;
+    });
+    after(async () => {
+      await api?.close();
+      receiver?.server.close();
+    });
+
+    it('lists the modules with their settings schemas (viewer)', async () => {
+      const res = await call(api, 'viewer', 'GET', '/api/alert-modules');
+      assert.equal(res.statusCode, 200, res.body);
+      const modules = res.json() as { id: string; label: string; settingsSchema: { type: string; properties: Record<string, unknown> } }[];
+      assert.deepEqual(modules.map((m) => m.id).sort(), ['command', 'email', 'webhook']);
+      const webhook = modules.find((m) => m.id === 'webhook')!;
+      assert.equal(webhook.label, 'Webhook');
+      assert.equal(webhook.settingsSchema.type, 'object');
+      assert.ok('url' in webhook.settingsSchema.properties);
+      assert.equal((await call(api, undefined, 'GET', '/api/alert-modules')).statusCode, 401);
+    });
+
+    it('tests unsaved settings against a real receiver; a failed delivery is ok:false, not an error', async () => {
+      receiver.received.length = 0;
+      receiver.status = 200;
+      effects.length = 0;
+      const ok = await call(api, 'admin', 'POST', '/api/alerts/test', { module: 'webhook', settings: { url: `${receiver.url}/hook` } });
+      assert.equal(ok.statusCode, 200, ok.body);
+      assert.deepEqual(ok.json(), { ok: true });
+      assert.equal(receiver.received.length, 1);
+      assert.equal(receiver.received[0]!.path, '/hook');
+      assert.equal((receiver.received[0]!.body as { test?: boolean }).test, true);
+
+      receiver.status = 500;
+      const failed = await call(api, 'admin', 'POST', '/api/alerts/test', { module: 'webhook', settings: { url: `${receiver.url}/hook` } });
+      assert.equal(failed.statusCode, 200, failed.body);
+      assert.equal(failed.json().ok, false);
+      assert.match(failed.json().error, /HTTP 500/);
+      receiver.status = 200;
+
+      const trail = (await call(api, 'admin', 'GET', '/api/audit?action=alerts.test')).json();
+      assert.deepEqual(trail.items.map((e: { summary: { ok: boolean } }) => e.summary), [{ module: 'webhook', ok: false }, { module: 'webhook', ok: true }]);
+      assert.deepEqual(effects, [], 'a Test is not a configuration change');
+    });
+
+    it('validates module and settings on create and update, naming the field; nothing is stored', async () => {
+      const base = { name: 'pager', fromStates: ['ok'], toStates: ['major'], scopes: { hostIds: [hostId] } };
+      const before = (await call(api, 'viewer', 'GET', '/api/alerts')).json().total;
+      const badUrl = await call(api, 'admin', 'POST', '/api/alerts', { ...base, module: 'webhook', settings: { url: 'ftp://x.example' } });
+      assert.equal(badUrl.statusCode, 400, badUrl.body);
+      assert.deepEqual([badUrl.json().code, badUrl.json().details.field], ['CORE_ALERT_INVALID_SETTINGS', 'settings.url']);
+      const unknownKey = await call(api, 'admin', 'POST', '/api/alerts', { ...base, module: 'webhook', settings: { url: `${receiver.url}/h`, colour: 'red' } });
+      assert.equal(unknownKey.statusCode, 400);
+      assert.match(unknownKey.json().details.field, /^settings/);
+      const unknownModule = await call(api, 'admin', 'POST', '/api/alerts', { ...base, module: 'pigeon', settings: {} });
+      assert.equal(unknownModule.statusCode, 400);
+      assert.deepEqual([unknownModule.json().code, unknownModule.json().details.field], ['CORE_ALERT_UNKNOWN_MODULE', 'module']);
+      assert.match(unknownModule.json().message, /webhook/);
+      assert.equal((await call(api, 'viewer', 'GET', '/api/alerts')).json().total, before, 'nothing was stored');
+
+      const created = await call(api, 'admin', 'POST', '/api/alerts', { ...base, module: 'webhook', settings: { url: `${receiver.url}/saved` } });
+      assert.equal(created.statusCode, 201, created.body);
+      const id = created.json().id;
+      const badUpdate = await call(api, 'admin', 'PUT', `/api/alerts/${id}`, { ...base, module: 'webhook', settings: { url: `${receiver.url}/saved`, timeoutSeconds: 0 } });
+      assert.deepEqual([badUpdate.statusCode, badUpdate.json().details.field], [400, 'settings.timeoutSeconds']);
+      assert.deepEqual((await call(api, 'viewer', 'GET', `/api/alerts/${id}`)).json().settings, { url: `${receiver.url}/saved` }, 'the refused update changed nothing');
+    });
+
+    it('tests a stored alert by id', async () => {
+      const id = (await call(api, 'viewer', 'GET', '/api/alerts?q=pager')).json().items[0].id;
+      receiver.received.length = 0;
+      const res = await call(api, 'admin', 'POST', `/api/alerts/${id}/test`, {});
+      assert.equal(res.statusCode, 200, res.body);
+      assert.deepEqual(res.json(), { ok: true });
+      assert.deepEqual(receiver.received.map((r) => r.path), ['/saved']);
+      const missing = await call(api, 'admin', 'POST', '/api/alerts/99999/test', {});
+      assert.deepEqual([missing.statusCode, missing.json().code], [404, 'CORE_API_NOT_FOUND']);
+    });
+
+    it('refuses Test to non-admins and bad test requests, and still tests afterwards', async () => {
+      for (const role of ['viewer', 'operator'] as const) {
+        assert.equal((await call(api, role, 'POST', '/api/alerts/test', { module: 'webhook', settings: { url: `${receiver.url}/x` } })).statusCode, 403);
+      }
+      const invalid = await call(api, 'admin', 'POST', '/api/alerts/test', { module: 'webhook', settings: { url: 'nope' } });
+      assert.deepEqual([invalid.statusCode, invalid.json().details.field], [400, 'settings.url']);
+      const unknown = await call(api, 'admin', 'POST', '/api/alerts/test', { module: 'pigeon', settings: {} });
+      assert.deepEqual([unknown.statusCode, unknown.json().details.field], [400, 'module']);
+      const malformed = await call(api, 'admin', 'POST', '/api/alerts/test', { module: 'Web Hook' });
+      assert.deepEqual([malformed.statusCode, malformed.json().details.field], [400, 'module']);
+      receiver.received.length = 0;
+      assert.deepEqual((await call(api, 'admin', 'POST', '/api/alerts/test', { module: 'webhook', settings: { url: `${receiver.url}/x` } })).json(), { ok: true });
+      assert.equal(receiver.received.length, 1);
+    });
+
+    it('after changes invalidates alerting, recomputes services and tells the dispatcher, as each kind needs', async () => {
+      const expect = async (method: 'POST' | 'PUT' | 'DELETE', url: string, body: unknown, want: string[]) => {
+        effects.length = 0;
+        const res = await call(api, 'admin', method, url, body);
+        assert.ok(res.statusCode < 300, `${method} ${url}: ${res.body}`);
+        assert.deepEqual([...effects].sort(), [...want].sort(), `${method} ${url}`);
+        return res;
+      };
+      const host = (await expect('POST', '/api/hosts', { name: 'web-2' }, ['invalidate', 'recompute', 'plans'])).json().id;
+      const group = (await expect('POST', '/api/groups', { name: 'web', hostIds: [host] }, ['invalidate', 'recompute', 'plans'])).json().id;
+      const service = (await expect('POST', '/api/services', { name: 'shop', dependencies: [{ kind: 'group', id: group }] }, ['invalidate', 'recompute'])).json().id;
+      await expect('PUT', `/api/services/${service}`, { name: 'shop' }, ['invalidate', 'recompute']);
+      const alert = (await expect('POST', '/api/alerts', { name: 'a2', fromStates: ['ok'], toStates: ['major'], module: 'webhook', settings: { url: `${receiver.url}/y` } }, ['invalidate'])).json().id;
+      await expect('DELETE', `/api/alerts/${alert}`, undefined, ['invalidate']);
+      await expect('PUT', '/api/settings', { maxLatenessMs: 30_000 }, ['plans']);
+      await expect('DELETE', `/api/hosts/${host}`, undefined, ['invalidate', 'recompute', 'plans']);
+      // A refused change changes nothing downstream either.
+      effects.length = 0;
+      assert.equal((await call(api, 'admin', 'POST', '/api/hosts', { name: '' })).statusCode, 400);
+      assert.deepEqual(effects, []);
+    });
+  });
+
+  describe(`API alerts without alerting (${dialect})`, function () {
+    this.timeout(60_000);
+    let api: TestApi;
+    before(async () => (api = await createTestApi(dialect, { dbPrefix: 'prophasis_test_api2' })));
+    after(async () => api?.close());
+
+    it('answers 503 for modules and Test, and stores alerts unvalidated', async () => {
+      for (const [method, url, body] of [['GET', '/api/alert-modules', undefined], ['POST', '/api/alerts/test', { module: 'webhook', settings: {} }]] as const) {
+        const res = await call(api, 'admin', method, url, body);
+        assert.deepEqual([res.statusCode, res.json().code], [503, 'CORE_API_UNAVAILABLE'], url);
+      }
+      const created = await call(api, 'admin', 'POST', '/api/alerts', { name: 'x', fromStates: ['ok'], toStates: ['major'], module: 'pigeon', settings: {} });
+      assert.equal(created.statusCode, 201, created.body);
+    });
+  });
+}
