@@ -1,18 +1,26 @@
 // npm run bench -- connections [--agents N] [--seconds N] [--workers N] [--rate N]
+//   [--settle S] [--policy agent|capped] [--broker-rate N] [--broker-burst N] [--semi-space-mib N]
+//   [--tls-max 1.3|1.2] [--down-extra-s S]
 //
 // N agents connect over TLS (pinned CA, per-agent secrets, clean:false, Last Will, own cmd
 // subscription, retained `online` state: what a real agent does) to the embedded broker,
 // which runs in its own child process so that its RSS is measured alone. The agents live in
 // `--workers` child processes (MQTT.js clients, many per process) that open at most `--rate`
-// connections per second each. Then the broker is stopped and a new one is started on the
-// same session directory and port; agents reconnect with the agent's backoff (1 s doubling to
-// 60 s, full jitter). Figures: time until all are connected, broker RSS, time until all are
-// back after the restart. Last line: one JSON object.
+// connections per second each. After `--settle` seconds (default 61: the agent resets its
+// backoff only after a connection that lasted longer than a minute, so this is a fleet that
+// has been up a while) the broker is stopped and a new one is started on the same session
+// directory and port. Agents reconnect with the agent's own backoff code
+// (agent/src/backoff.ts, its default 1 s → 60 s full jitter, and agent/src/connection.ts's
+// rule of resetting it only after a connection that lasted 60 s); `--policy capped` tries the
+// change proposed in docs/broker.md (ceiling at 5 s during the first minute of an outage).
+// Figures: time until all are connected, broker RSS (idle, peak, settled) and bytes per
+// connection, broker start and stop times, time until all are back after the restart,
+// connection attempts and refusals, and the load average. Last line: one JSON object.
 import { createLogger, type Logger } from '@prophasis/protocol';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchArgs, printFigures } from './_args.js';
@@ -21,11 +29,11 @@ const SELF = fileURLToPath(import.meta.url);
 const role = process.env.BENCH_ROLE ?? 'main';
 
 type ToMain =
-  | { type: 'ready'; port: number }
-  | { type: 'rss'; rssBytes: number; clients: number }
-  | { type: 'connected'; count: number }
+  | { type: 'ready'; port: number; startMs: number; processMs: number }
+  | { type: 'rss'; rssBytes: number; heapUsedBytes: number; heapTotalBytes: number; clients: number }
+  | { type: 'connected'; count: number; attempts: number; refused: number }
   | { type: 'loaded' }
-  | { type: 'stopped' };
+  | { type: 'stopped'; stopMs: number };
 type ToChild = { type: 'rss' } | { type: 'stop' } | { type: 'go' };
 
 interface Shared {
@@ -42,8 +50,9 @@ async function brokerMain(): Promise<void> {
   const pki = await ensurePki(join(shared.dir, 'pki'), { hostnames: ['localhost'], ips: ['127.0.0.1'], logger });
   const hashes = new Map(Object.entries(JSON.parse(await readFile(join(shared.dir, 'hashes.json'), 'utf8')) as Record<string, string>));
   const hasher = createSecretHasher(Buffer.from(shared.pepperHex, 'hex'));
+  const limits = JSON.parse(process.env.BENCH_LIMITS ?? '{}') as { maxConnectionsPerSecond?: number; connectionBurst?: number; tlsMaxVersion?: 'TLSv1.2' | 'TLSv1.3' };
   const broker = createBroker(
-    { ...brokerDefaults(join(shared.dir, 'sessions')), port, host: '127.0.0.1', tls: pki },
+    { ...brokerDefaults(join(shared.dir, 'sessions')), ...limits, port, host: '127.0.0.1', tls: pki },
     {
       logger,
       authenticator: {
@@ -55,18 +64,25 @@ async function brokerMain(): Promise<void> {
       },
     },
   );
+  const t0 = performance.now();
   const started = await broker.start();
+  const startMs = performance.now() - t0;
   const send = (m: ToMain) => process.send!(m);
   process.on('message', (m: ToChild) => {
-    if (m.type === 'rss') send({ type: 'rss', rssBytes: process.memoryUsage().rss, clients: broker.clientCount() });
+    if (m.type === 'rss') {
+      const mem = process.memoryUsage();
+      send({ type: 'rss', rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, heapTotalBytes: mem.heapTotal, clients: broker.clientCount() });
+    }
     if (m.type === 'stop') {
+      const t1 = performance.now();
       void broker.stop().then(() => {
-        send({ type: 'stopped' });
+        send({ type: 'stopped', stopMs: performance.now() - t1 });
         process.exit(0);
       });
     }
   });
-  send({ type: 'ready', port: started.port });
+  // processMs: from this process's start (node, tsx, imports, PKI check) to listening.
+  send({ type: 'ready', port: started.port, startMs, processMs: performance.now() });
 }
 
 // ---------------------------------------------------------------- agent worker process
@@ -80,10 +96,23 @@ async function workerMain(): Promise<void> {
   const ca = await readFile(join(shared.dir, 'pki', 'ca.crt'), 'utf8');
   let connected = 0;
   let stopping = false;
+  // What the agent publishes as its retained state: facts, bundle hashes (about 400 bytes).
+  const STATE = JSON.stringify({ status: 'online', version: '0.1.0', platform: 'linux', arch: 'x64', hostname: 'bench-host.example.org', bundles: Array.from({ length: 4 }, (_, i) => ({ name: `bundle-${i}`, sha256: 'a'.repeat(64) })) });
+
+  const { backoffCeiling, createBackoff } = await import('../agent/src/backoff.js');
+  const policy = process.env.BENCH_POLICY ?? 'agent';
+  // agent/src/config.ts defaults: reconnectInitialMs, reconnectMaxMs, reconnectResetAfterMs.
+  const AGENT = { initialMs: 1000, maxMs: 60_000, resetAfterMs: 60_000 };
+  let attempts = 0;
+  let refused = 0;
 
   function startAgent(agentId: string, secret: string): void {
-    let attempt = 0;
-    let up = false;
+    // The agent's own backoff (agent/src/backoff.ts) and reset rule (agent/src/connection.ts
+    // onClose): reset only after a connection that lasted longer than resetAfterMs.
+    const backoff = createBackoff({ initialMs: AGENT.initialMs, maxMs: AGENT.maxMs });
+    let connectedAt: number | undefined;
+    let outageSince: number | undefined;
+    attempts++;
     const client = mqtt.connect(`mqtts://127.0.0.1:${port}`, {
       ca,
       rejectUnauthorized: true,
@@ -94,24 +123,41 @@ async function workerMain(): Promise<void> {
       keepalive: 30,
       protocolVersion: 4,
       reconnectPeriod: 0, // the agent's own backoff below, as in the real agent
+      resubscribe: false,
       connectTimeout: 30_000,
       will: { topic: stateTopic(agentId), payload: Buffer.from('{"status":"offline"}'), qos: 1, retain: true },
     });
-    client.on('connect', (connack) => {
-      attempt = 0;
-      if (!up) connected++;
-      up = true;
-      if (!connack.sessionPresent) client.subscribe(cmdTopic(agentId), { qos: 1 });
-      client.publish(stateTopic(agentId), '{"status":"online"}', { qos: 1, retain: true });
+    client.on('connect', () => {
+      if (connectedAt === undefined) connected++;
+      connectedAt = Date.now();
+      outageSince = undefined;
+      // The real agent subscribes and publishes its retained state on every connect.
+      client.subscribe(cmdTopic(agentId), { qos: 1 });
+      client.publish(stateTopic(agentId), STATE, { qos: 1, retain: true });
     });
-    client.on('error', () => undefined);
+    client.on('error', (err: Error & { code?: unknown }) => {
+      if (err.code === 3) refused++;
+    });
     client.on('close', () => {
-      if (up) connected--;
-      up = false;
+      if (connectedAt !== undefined) {
+        connected--;
+        if (Date.now() - connectedAt > AGENT.resetAfterMs) backoff.reset();
+      }
+      connectedAt = undefined;
+      outageSince ??= Date.now();
       if (stopping) return;
-      // Exponential backoff with full jitter: 1 s, 2 s, 4 s ... capped at 60 s.
-      const delay = Math.random() * Math.min(60_000, 1000 * 2 ** attempt++);
-      setTimeout(() => !stopping && client.reconnect(), delay).unref();
+      const next = backoff.next();
+      let delayMs = next.delayMs;
+      // Proposed change (docs/broker.md): during the first minute of an outage the ceiling
+      // stops at 5 s instead of doubling towards 60 s.
+      if (policy === 'capped' && Date.now() - outageSince < 60_000) {
+        delayMs = Math.floor(Math.random() * Math.min(5000, backoffCeiling(next.attempt - 1, AGENT)));
+      }
+      setTimeout(() => {
+        if (stopping) return;
+        attempts++;
+        client.reconnect();
+      }, delayMs).unref();
     });
   }
 
@@ -120,7 +166,7 @@ async function workerMain(): Promise<void> {
   let next = 0;
   let opener: NodeJS.Timeout | undefined;
   const perTick = Math.max(1, Math.round(rate / 50));
-  const reporter = setInterval(() => process.send!({ type: 'connected', count: connected } satisfies ToMain), 100);
+  const reporter = setInterval(() => process.send!({ type: 'connected', count: connected, attempts, refused } satisfies ToMain), 100);
   process.send!({ type: 'loaded' } satisfies ToMain);
   process.on('message', (m: ToChild) => {
     if (m.type === 'go') {
@@ -139,8 +185,8 @@ async function workerMain(): Promise<void> {
 }
 
 // ---------------------------------------------------------------- orchestrator
-function spawnRole(r: 'broker' | 'worker', env: Record<string, string>): ChildProcess {
-  return fork(SELF, [], { env: { ...process.env, ...env, BENCH_ROLE: r }, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function spawnRole(r: 'broker' | 'worker', env: Record<string, string>, nodeFlags: string[] = []): ChildProcess {
+  return fork(SELF, [], { env: { ...process.env, ...env, BENCH_ROLE: r }, execArgv: ['--import', 'tsx', ...nodeFlags], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
 function nextMessage<T extends ToMain['type']>(child: ChildProcess, type: T, timeoutMs: number): Promise<Extract<ToMain, { type: T }>> {
@@ -156,24 +202,56 @@ function nextMessage<T extends ToMain['type']>(child: ChildProcess, type: T, tim
   });
 }
 
+function askRss(broker: ChildProcess): Promise<Extract<ToMain, { type: 'rss' }>> {
+  const p = nextMessage(broker, 'rss', 10_000);
+  broker.send({ type: 'rss' } satisfies ToChild);
+  return p;
+}
+
+const mib = (bytes: number): number => Math.round(bytes / 1048576);
+const load = (): number => Number(loadavg()[0]!.toFixed(1));
+
 async function main(): Promise<void> {
-  const args = benchArgs({ agents: 10_000, seconds: 120, workers: 2, rate: 1000 });
+  const args = benchArgs({
+    agents: 10_000,
+    seconds: 300,
+    workers: 2,
+    rate: 1000,
+    settle: 61,
+    policy: 'agent',
+    'broker-rate': 0, // 0: the broker's default maxConnectionsPerSecond
+    'broker-burst': 0, // 0: the broker's default connectionBurst
+    'semi-space-mib': 8, // V8 --max-semi-space-size of the broker process; 0: V8's default
+    'tls-max': '1.3', // the broker's tlsMaxVersion
+    'down-extra-s': 0, // keep the broker down this much longer than a restart takes
+  });
+  if (args['tls-max'] !== '1.3' && args['tls-max'] !== '1.2') throw new Error('--tls-max is 1.3 or 1.2');
+  if (args.policy !== 'agent' && args.policy !== 'capped') throw new Error('--policy is agent or capped');
   const deadline = Date.now() + args.seconds * 1000;
   const dir = await mkdtemp(join(tmpdir(), 'prophasis-bench-connections-'));
   const shared: Shared = { dir, pepperHex: randomBytes(32).toString('hex') };
   const children: ChildProcess[] = [];
+  const loadStart = load();
   try {
     const { createSecretHasher, generateSecret } = await import('@prophasis/broker');
     const hasher = createSecretHasher(Buffer.from(shared.pepperHex, 'hex'));
     const agents: [string, string][] = Array.from({ length: args.agents }, (_, i) => [`bench-${String(i).padStart(6, '0')}`, generateSecret()]);
     await writeFile(join(dir, 'hashes.json'), JSON.stringify(Object.fromEntries(agents.map(([id, s]) => [id, hasher.hash(s)]))));
-    const sharedEnv = { BENCH_SHARED: JSON.stringify(shared) };
+    const limits = {
+      ...(args['broker-rate'] > 0 ? { maxConnectionsPerSecond: args['broker-rate'] } : {}),
+      ...(args['broker-burst'] > 0 ? { connectionBurst: args['broker-burst'] } : {}),
+      tlsMaxVersion: args['tls-max'] === '1.2' ? ('TLSv1.2' as const) : ('TLSv1.3' as const),
+    };
+    const sharedEnv = { BENCH_SHARED: JSON.stringify(shared), BENCH_LIMITS: JSON.stringify(limits), BENCH_POLICY: args.policy };
+    const brokerFlags = args['semi-space-mib'] > 0 ? [`--max-semi-space-size=${args['semi-space-mib']}`] : [];
 
-    let broker = spawnRole('broker', sharedEnv);
+    let broker = spawnRole('broker', sharedEnv, brokerFlags);
     children.push(broker);
-    const { port } = await nextMessage(broker, 'ready', 60_000);
+    const first = await nextMessage(broker, 'ready', 60_000);
+    const { port } = first;
+    const idle = await askRss(broker).then((m) => ({ rss: m.rssBytes }));
 
-    const counts = new Map<ChildProcess, number>();
+    const counts = new Map<ChildProcess, Extract<ToMain, { type: 'connected' }>>();
     const workers: ChildProcess[] = [];
     const loaded: Promise<unknown>[] = [];
     const slices = Array.from({ length: args.workers }, (_, w) => agents.filter((_, i) => i % args.workers === w));
@@ -184,58 +262,111 @@ async function main(): Promise<void> {
       children.push(worker);
       workers.push(worker);
       loaded.push(nextMessage(worker, 'loaded', 60_000));
-      counts.set(worker, 0);
-      worker.on('message', (m: ToMain) => m.type === 'connected' && counts.set(worker, m.count));
+      counts.set(worker, { type: 'connected', count: 0, attempts: 0, refused: 0 });
+      worker.on('message', (m: ToMain) => m.type === 'connected' && counts.set(worker, m));
     }
-    const total = () => [...counts.values()].reduce((a, b) => a + b, 0);
+    const sum = (k: 'count' | 'attempts' | 'refused') => [...counts.values()].reduce((a, b) => a + b[k], 0);
+    // Peak RSS of the current broker process, sampled every 250 ms.
+    let peakRss = 0;
+    let sampling = false;
+    const sampler = setInterval(() => {
+      if (!broker.connected || sampling) return;
+      sampling = true;
+      askRss(broker).then(
+        (m) => (peakRss = Math.max(peakRss, m.rssBytes)),
+        () => undefined,
+      ).finally(() => (sampling = false));
+    }, 250);
     const waitAll = async (label: string): Promise<number> => {
       const t0 = performance.now();
-      while (total() < args.agents) {
-        if (Date.now() > deadline) throw new Error(`--seconds bound reached while ${label}: ${total()} of ${args.agents} connected`);
+      while (sum('count') < args.agents) {
+        if (Date.now() > deadline) throw new Error(`--seconds bound reached while ${label}: ${sum('count')} of ${args.agents} connected`);
         await new Promise((r) => setTimeout(r, 50));
       }
       return (performance.now() - t0) / 1000;
     };
 
-    await Promise.all(loaded);
-    for (const w of workers) w.send({ type: 'go' } satisfies ToChild);
-    const connectS = await waitAll('connecting');
-    await new Promise((r) => setTimeout(r, 1000)); // let the retained state writes settle
-    const afterConnect = await (async () => {
-      const p = nextMessage(broker, 'rss', 10_000);
-      broker.send({ type: 'rss' } satisfies ToChild);
-      return p;
-    })();
-    console.log(`all ${args.agents} connected in ${connectS.toFixed(2)} s; broker RSS ${(afterConnect.rssBytes / 1048576).toFixed(0)} MiB, ${afterConnect.clients} clients`);
+    try {
+      await Promise.all(loaded);
+      for (const w of workers) w.send({ type: 'go' } satisfies ToChild);
+      const connectS = await waitAll('connecting');
+      const connectAttempts = sum('attempts');
+      const connectRefused = sum('refused');
+      const loadConnected = load();
+      const afterConnect = await askRss(broker);
+      const peakConnect = Math.max(peakRss, afterConnect.rssBytes);
+      console.log(`all ${args.agents} connected in ${connectS.toFixed(2)} s (${connectAttempts} attempts, ${connectRefused} refused with CONNACK 3); broker RSS ${mib(afterConnect.rssBytes)} MiB (peak ${mib(peakConnect)}), load ${loadConnected}`);
+      // Wait so that every agent's connection outlives the agent's backoff reset threshold,
+      // as in a fleet that has been connected for a while; the RSS then is the settled one.
+      const settleUntil = Date.now() + args.settle * 1000;
+      while (Date.now() < settleUntil) {
+        if (Date.now() > deadline) throw new Error('--seconds bound reached while settling');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const settled = await askRss(broker);
+      console.log(`after ${args.settle} s: broker RSS ${mib(settled.rssBytes)} MiB, heap ${mib(settled.heapUsedBytes)}/${mib(settled.heapTotalBytes)} MiB, ${settled.clients} clients`);
 
-    // Restart: stop the broker (sessions stay on disk), start a new one on the same port.
-    const tStop = performance.now();
-    const stopped = nextMessage(broker, 'stopped', 60_000);
-    broker.send({ type: 'stop' } satisfies ToChild);
-    await stopped;
-    broker = spawnRole('broker', { ...sharedEnv, BENCH_PORT: String(port) });
-    children.push(broker);
-    await nextMessage(broker, 'ready', 60_000);
-    const tReady = performance.now();
-    const reconnectS = await waitAll('reconnecting');
-    const downS = (tReady - tStop) / 1000;
-    const afterRestart = await (async () => {
-      const p = nextMessage(broker, 'rss', 10_000);
-      broker.send({ type: 'rss' } satisfies ToChild);
-      return p;
-    })();
-    console.log(`broker down for ${downS.toFixed(2)} s; all back ${reconnectS.toFixed(2)} s after the new broker listened; RSS ${(afterRestart.rssBytes / 1048576).toFixed(0)} MiB`);
-    printFigures({
-      bench: 'connections',
-      agents: args.agents,
-      workers: args.workers,
-      connect_rate_per_s: args.rate * args.workers,
-      all_connected_s: Number(connectS.toFixed(2)),
-      broker_rss_mib: Math.round(afterConnect.rssBytes / 1048576),
-      restart_downtime_s: Number(downS.toFixed(2)),
-      all_reconnected_s: Number(reconnectS.toFixed(2)),
-      broker_rss_after_restart_mib: Math.round(afterRestart.rssBytes / 1048576),
-    });
+      // Restart: stop the broker (sessions stay on disk), start a new one on the same port.
+      const loadRestart = load();
+      const attemptsBefore = sum('attempts');
+      const refusedBefore = sum('refused');
+      const tStop = performance.now();
+      const stopped = nextMessage(broker, 'stopped', 60_000);
+      broker.send({ type: 'stop' } satisfies ToChild);
+      const { stopMs } = await stopped;
+      if (args['down-extra-s'] > 0) await new Promise((r) => setTimeout(r, args['down-extra-s'] * 1000));
+      broker = spawnRole('broker', { ...sharedEnv, BENCH_PORT: String(port) }, brokerFlags);
+      children.push(broker);
+      peakRss = 0;
+      const second = await nextMessage(broker, 'ready', 60_000);
+      const tReady = performance.now();
+      const reconnectS = await waitAll('reconnecting');
+      const downS = (tReady - tStop) / 1000;
+      const loadReconnected = load();
+      const afterRestart = await askRss(broker);
+      console.log(
+        `broker down for ${downS.toFixed(2)} s (stop ${(stopMs / 1000).toFixed(2)} s, process start to listening ${(second.processMs / 1000).toFixed(2)} s, of which broker.start() ${(second.startMs / 1000).toFixed(2)} s); ` +
+          `all back ${reconnectS.toFixed(2)} s after the new broker listened (${sum('attempts') - attemptsBefore} attempts, ${sum('refused') - refusedBefore} refused); ` +
+          `RSS ${mib(afterRestart.rssBytes)} MiB (peak ${mib(Math.max(peakRss, afterRestart.rssBytes))}), load ${loadReconnected}`,
+      );
+      printFigures({
+        bench: 'connections',
+        agents: args.agents,
+        workers: args.workers,
+        policy: args.policy,
+        semi_space_mib: args['semi-space-mib'],
+        tls_max: args['tls-max'],
+        ...(args['broker-rate'] > 0 ? { broker_rate_per_s: args['broker-rate'] } : {}),
+        ...(args['broker-burst'] > 0 ? { broker_burst: args['broker-burst'] } : {}),
+        open_rate_per_s: args.rate * args.workers,
+        all_connected_s: Number(connectS.toFixed(2)),
+        connect_attempts: connectAttempts,
+        connect_refused: connectRefused,
+        broker_rss_idle_mib: mib(idle.rss),
+        broker_rss_connected_mib: mib(afterConnect.rssBytes),
+        broker_rss_peak_mib: mib(peakConnect),
+        broker_rss_settled_mib: mib(settled.rssBytes),
+        broker_heap_used_settled_mib: mib(settled.heapUsedBytes),
+        bytes_per_connection_settled: Math.round((settled.rssBytes - idle.rss) / args.agents),
+        broker_start_s: Number((first.startMs / 1000).toFixed(2)),
+        broker_stop_s: Number((stopMs / 1000).toFixed(2)),
+        broker_restart_start_s: Number((second.startMs / 1000).toFixed(2)),
+        broker_restart_process_to_listen_s: Number((second.processMs / 1000).toFixed(2)),
+        restart_downtime_s: Number(downS.toFixed(2)),
+        all_reconnected_s: Number(reconnectS.toFixed(2)),
+        all_reconnected_after_stop_s: Number((downS + reconnectS).toFixed(2)),
+        reconnect_attempts: sum('attempts') - attemptsBefore,
+        reconnect_refused: sum('refused') - refusedBefore,
+        broker_rss_after_restart_mib: mib(afterRestart.rssBytes),
+        broker_rss_restart_peak_mib: mib(Math.max(peakRss, afterRestart.rssBytes)),
+        load_avg_start: loadStart,
+        load_avg_connected: loadConnected,
+        load_avg_restart: loadRestart,
+        load_avg_reconnected: loadReconnected,
+      });
+    } finally {
+      clearInterval(sampler);
+    }
   } finally {
     for (const child of children) {
       if (child.exitCode === null && child.connected) child.send({ type: 'stop' } satisfies ToChild);

@@ -51,6 +51,15 @@ export interface Broker {
   clientCount(): number;
 }
 
+const TLS_CIPHERS = [
+  'TLS_AES_128_GCM_SHA256',
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+].join(':');
+
 // [MQTT-3.2.2.3] CONNACK return codes
 const CONNACK = {
   identifier_rejected: 2,
@@ -103,6 +112,11 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps): Broker {
   let tlsServer: NetServer | undefined;
   let plainServer: NetServer | undefined;
   let stopping = false;
+  let starting = false;
+  /** Settles when the current start() has finished, so that stop() can wait for it. */
+  let startDone: Promise<unknown> = Promise.resolve();
+  /** TLS sockets accepted while start() was still loading the session store. */
+  const early: Socket[] = [];
 
   function security(e: SecurityEvent, level: 'warn' | 'info' = 'warn'): void {
     log[level]({ event: e.kind, clientId: e.clientId, agentId: e.agentId, topic: e.topic }, `refused: ${e.reason}`);
@@ -259,6 +273,10 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps): Broker {
 
   function accept(socket: Socket): void {
     const instance = aedes;
+    if (!instance && starting && !stopping) {
+      early.push(socket);
+      return;
+    }
     if (!instance || stopping) {
       socket.destroy();
       return;
@@ -279,60 +297,20 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps): Broker {
 
   return {
     async start() {
-      if (aedes) throw BrokerErrors.ALREADY_STARTED();
+      if (aedes || starting) throw BrokerErrors.ALREADY_STARTED();
       stopping = false;
-      store = await openSessionStore(config.persistenceDir, {
-        maxQueuedPerClient: config.maxQueuedPerClient,
-        onOverflow(e) {
-          const agentId = isValidAgentId(e.clientId) ? e.clientId : undefined;
-          security({ kind: 'queue_overflow', clientId: e.clientId, ...(agentId ? { agentId } : {}), reason: `queue of ${e.queued} messages full: dropped the ${e.dropped} oldest` });
-        },
-      });
-      const instance = await Aedes.createBroker({
-        id: sortableBrokerId(),
-        persistence: store.persistence,
-        connectTimeout: config.connectTimeoutMs,
-        drainTimeout: config.drainTimeoutMs,
-        maxInflightInbound: config.maxInflight,
-        maxClientsIdLength: 64, // MQTT 3.1.0 only; agent ids are up to 64 characters
-        preConnect,
-        authenticate,
-        authorizeSubscribe,
-        authorizePublish,
-      });
-      // Refused publishes below the offence limit were acknowledged by aedes; they end here.
-      const publish = instance.publish.bind(instance) as unknown as (packet: PublishPacket, client: Client | null, done: (err?: Error) => void) => void;
-      (instance as unknown as { publish: typeof publish }).publish = (packet, client, done) => {
-        if (typeof client === 'function') return publish(packet, null, client);
-        if (dropped.has(packet)) {
-          dropped.delete(packet);
-          return done();
-        }
-        publish(packet, client, done);
-      };
-      // 'client' (registration), not 'clientReady': it pairs with 'clientDisconnect' even when a
-      // client leaves while its queued messages are still being replayed.
-      instance.on('client', (client) => {
-        const identity = identities.get(client);
-        if (!identity) return;
-        log.debug({ clientId: client.id, identity: describeIdentity(identity) }, 'client connected');
-        events.emit('clientConnected', { clientId: client.id, identity });
-      });
-      instance.on('clientDisconnect', (client) => {
-        const identity = identities.get(client);
-        if (!identity) return;
-        log.debug({ clientId: client.id }, 'client disconnected');
-        events.emit('clientDisconnected', { clientId: client.id, identity });
-      });
-      instance.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
-      instance.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'connection error'));
-      aedes = instance;
-
+      starting = true;
+      let finished!: () => void;
+      startDone = new Promise<void>((resolve) => (finished = resolve));
       const tls = createTlsServer(
         {
           cert: `${config.tls.serverCertPem.trimEnd()}\n${config.tls.caCertPem.trimEnd()}\n`, // chain: agents pin the CA it ends with
           key: config.tls.serverKeyPem,
           minVersion: 'TLSv1.2',
+          maxVersion: config.tlsMaxVersion,
+          // TLS 1.3 suites, and for TLS 1.2 only forward-secret AEAD suites (the certificate is
+          // ECDSA, so only ECDHE-ECDSA suites can be negotiated at all).
+          ciphers: TLS_CIPHERS,
           handshakeTimeout: config.connectTimeoutMs,
         },
         (socket: TLSSocket) => accept(socket),
@@ -347,7 +325,70 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps): Broker {
         socket.once('close', () => sockets.delete(socket));
       });
       tlsServer = tls;
-      const port = await listenOn(tls, config.port, config.host);
+      // Listen before the session store is loaded: TLS handshakes (the costly part of a
+      // reconnect) overlap the load, and the sockets wait in `early` until aedes exists.
+      let port: number;
+      try {
+        port = await listenOn(tls, config.port, config.host);
+        store = await openSessionStore(config.persistenceDir, {
+          maxQueuedPerClient: config.maxQueuedPerClient,
+          onOverflow(e) {
+            const agentId = isValidAgentId(e.clientId) ? e.clientId : undefined;
+            security({ kind: 'queue_overflow', clientId: e.clientId, ...(agentId ? { agentId } : {}), reason: `queue of ${e.queued} messages full: dropped the ${e.dropped} oldest` });
+          },
+        });
+        const instance = await Aedes.createBroker({
+          id: sortableBrokerId(),
+          persistence: store.persistence,
+          connectTimeout: config.connectTimeoutMs,
+          drainTimeout: config.drainTimeoutMs,
+          maxInflightInbound: config.maxInflight,
+          maxClientsIdLength: 64, // MQTT 3.1.0 only; agent ids are up to 64 characters
+          preConnect,
+          authenticate,
+          authorizeSubscribe,
+          authorizePublish,
+        });
+        // Refused publishes below the offence limit were acknowledged by aedes; they end here.
+        const publish = instance.publish.bind(instance) as unknown as (packet: PublishPacket, client: Client | null, done: (err?: Error) => void) => void;
+        (instance as unknown as { publish: typeof publish }).publish = (packet, client, done) => {
+          if (typeof client === 'function') return publish(packet, null, client);
+          if (dropped.has(packet)) {
+            dropped.delete(packet);
+            return done();
+          }
+          publish(packet, client, done);
+        };
+        // 'client' (registration), not 'clientReady': it pairs with 'clientDisconnect' even when a
+        // client leaves while its queued messages are still being replayed.
+        instance.on('client', (client) => {
+          const identity = identities.get(client);
+          if (!identity) return;
+          log.debug({ clientId: client.id, identity: describeIdentity(identity) }, 'client connected');
+          events.emit('clientConnected', { clientId: client.id, identity });
+        });
+        instance.on('clientDisconnect', (client) => {
+          const identity = identities.get(client);
+          if (!identity) return;
+          log.debug({ clientId: client.id }, 'client disconnected');
+          events.emit('clientDisconnected', { clientId: client.id, identity });
+        });
+        instance.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
+        instance.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'connection error'));
+        aedes = instance;
+      } catch (err) {
+        await closeServer(tlsServer);
+        for (const socket of sockets) socket.destroy();
+        early.length = 0;
+        await store?.close();
+        store = undefined;
+        tlsServer = undefined;
+        throw err;
+      } finally {
+        starting = false;
+        finished();
+      }
+      for (const socket of early.splice(0)) if (!socket.destroyed) accept(socket);
       log.info({ port, host: config.host }, 'MQTT over TLS listening');
       let plaintextPort: number | undefined;
       if (config.plaintextPort !== undefined) {
@@ -359,6 +400,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps): Broker {
     },
 
     async stop() {
+      if (starting) await startDone;
       if (!aedes) return;
       stopping = true;
       const instance = aedes;

@@ -3,6 +3,7 @@
 import AsyncLevelPersistence from 'aedes-persistence-level/asyncPersistence.js';
 import { Level } from 'level';
 import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import { createCoalescingDb, type LevelLike } from './coalescing-db.js';
 import { topicMatches } from './topic-filter.js';
@@ -59,6 +60,12 @@ const willKey = (clientId: string): string => `will:${encodeURIComponent(clientI
 function outgoingClientId(key: string): string {
   return decodeURIComponent(key.slice('outgoing:'.length, key.indexOf(':', 'outgoing:'.length)));
 }
+
+/**
+ * The value codec of aedes-persistence-level (msgpack-lite), loaded from that package's own
+ * dependencies so that this file decodes exactly what it encodes.
+ */
+const msgpack = createRequire(createRequire(import.meta.url).resolve('aedes-persistence-level'))('msgpack-lite') as { decode(buf: Buffer): unknown };
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -119,11 +126,13 @@ class CappedLevelPersistence extends AsyncLevelPersistence {
     for await (const packet of super.createRetainedStream('#') as AsyncIterable<RetainedPacket>) this.retained.set(packet.topic, packet);
     for await (const will of super.streamWill({}) as AsyncIterable<WillPacket>) this.wills.set(will.clientId, will);
     for await (const key of this.db.keys(prefixRange('outgoing:'))) this.mayHaveQueued.add(outgoingClientId(key));
-    const clientIds = new Set<string>();
-    for await (const key of this.db.keys(prefixRange('subscriptions:'))) clientIds.add(decodeURIComponent(key.slice('subscriptions:'.length, key.indexOf(':', 'subscriptions:'.length))));
-    for (const clientId of clientIds) {
-      const subs = await super.subscriptionsByClient({ id: clientId });
-      this.subscriptions.set(clientId, new Map(subs.map((sub) => [sub.topic, sub])));
+    // One pass, as the base class's own setup does to fill its topic trie; a range read per
+    // client here would cost 10,000 LevelDB iterators before the broker could listen.
+    for await (const value of this.db.values(prefixRange('subscriptions:'))) {
+      const { clientId, ...sub } = msgpack.decode(value) as StoredSubscription & { clientId: string };
+      const entry = this.subscriptions.get(clientId) ?? new Map<string, StoredSubscription>();
+      entry.set(sub.topic, sub);
+      this.subscriptions.set(clientId, entry);
     }
   }
 

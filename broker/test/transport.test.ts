@@ -1,13 +1,14 @@
 import { cmdTopic, resTopic, silentLogger } from '@prophasis/protocol';
 import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { join } from 'node:path';
-import { ensurePki } from '../src/index.js';
+import { brokerDefaults, createBroker, ensurePki } from '../src/index.js';
 import { MqttFrameScanner } from '../src/packet-guard.js';
-import { closed, connectAgent, connectClient, endAll, startTestBroker, subscribeGranted, type TestBroker } from './helpers.js';
+import { closed, connectAgent, connectClient, endAll, memoryAuthenticator, startTestBroker, subscribeGranted, testPki, type TestBroker } from './helpers.js';
 
 describe('broker transport (TLS)', () => {
   let tb: TestBroker;
@@ -78,6 +79,55 @@ describe('broker transport (TLS)', () => {
     await small.publishAsync(resTopic('small'), Buffer.alloc(60 * 1024, 1), { qos: 1 });
     assert.deepEqual(seen, [60 * 1024]);
     await small.endAsync();
+    await assertServing();
+  });
+
+  it('a start that cannot open the session store fails and releases its port', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'prophasis-broker-badstore-'));
+    try {
+      // The session directory lies under a regular file, so it cannot be created.
+      await writeFile(join(dir, 'file'), 'x');
+      const port = 19851;
+      const settings = { ...brokerDefaults(join(dir, 'file', 'sessions')), port, host: '127.0.0.1', tls: await testPki() };
+      const bad = createBroker(settings, { logger: silentLogger(), authenticator: memoryAuthenticator() });
+      await assert.rejects(bad.start(), /ENOTDIR|EEXIST|not a directory/i);
+      const refused = await new Promise<boolean>((resolve) => {
+        const s = netConnect(port, '127.0.0.1');
+        s.once('connect', () => (s.destroy(), resolve(false)));
+        s.once('error', () => resolve(true));
+      });
+      assert.equal(refused, true, 'nothing listens on the port after the failed start');
+      // The same port serves once the store can be opened.
+      tb = await startTestBroker({ port });
+      await assertServing();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('negotiates TLS 1.3 by default, TLS 1.2 with AEAD suites when capped, and refuses CBC suites', async () => {
+    const handshake = (options: ConnectionOptions): Promise<{ protocol: string | null; cipher: string } | Error> =>
+      new Promise((resolve) => {
+        const socket = tlsConnect({ host: '127.0.0.1', port: tb.port, ca: tb.pki.caCertPem, servername: 'localhost', ...options });
+        socket.once('secureConnect', () => {
+          resolve({ protocol: socket.getProtocol(), cipher: socket.getCipher().standardName });
+          socket.destroy();
+        });
+        socket.once('error', (err) => resolve(err));
+      });
+    tb = await startTestBroker();
+    const modern = await handshake({});
+    assert.ok(!(modern instanceof Error));
+    assert.equal(modern.protocol, 'TLSv1.3');
+    assert.match(modern.cipher, /^TLS_(AES_\d+_GCM_SHA\d+|CHACHA20_POLY1305_SHA256)$/);
+    await tb.stop();
+    tb = await startTestBroker({ tlsMaxVersion: 'TLSv1.2' });
+    const capped = await handshake({});
+    assert.ok(!(capped instanceof Error));
+    assert.equal(capped.protocol, 'TLSv1.2');
+    assert.match(capped.cipher, /^TLS_ECDHE_ECDSA_WITH_(AES_\d+_GCM|CHACHA20_POLY1305)/);
+    const cbc = await handshake({ ciphers: 'ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA', maxVersion: 'TLSv1.2' });
+    assert.ok(cbc instanceof Error, 'a client offering only CBC suites gets no connection');
     await assertServing();
   });
 
