@@ -11,7 +11,7 @@ import { Router, RouterLink } from '@angular/router';
 import { toApiError } from '../../core/api-error';
 import { ApiService } from '../../core/api.service';
 import { AuthService } from '../../core/auth.service';
-import type { Alert, Check, Host, HostGroup, Plugin, Service } from '../../core/protocol';
+import type { Alert, AlertTestRequest, AlertTestResult, Check, Host, HostGroup, Plugin, Service } from '../../core/protocol';
 import { ConfirmService } from '../../shared/ui/confirm-dialog.component';
 import { applyApiError, fieldMessage } from '../../shared/ui/form-errors';
 import { IconComponent } from '../../shared/ui/icon.component';
@@ -22,7 +22,8 @@ import { createSchemaForm, schemaFormValue, type SchemaForm } from '../../shared
 import { SchemaFormComponent } from '../../shared/ui/schema-form.component';
 import { SeverityChipsComponent } from '../../shared/ui/severity-chips.component';
 import { alertInput, createAlertForm, NO_SCOPES, type AlertScopes } from './alert-form';
-import { ALERT_MODULES, alertModule, WEBHOOK_PRESETS, type WebhookPreset } from './alert-modules';
+import { ALERT_MODULES, alertModule, mergeAlertModules, WEBHOOK_PRESETS, type AlertModule, type WebhookPreset } from './alert-modules';
+import { isMissingRoute } from './missing-route';
 
 type ScopeKey = keyof AlertScopes;
 
@@ -85,17 +86,25 @@ export class AlertFormComponent {
   protected readonly scopeError = signal<string | undefined>(undefined);
   protected readonly editing = computed(() => this.id() !== undefined);
   protected readonly message = fieldMessage;
-  protected readonly modules = ALERT_MODULES;
+  /** The console's proposal until the core describes its modules (see {@link loadModules}). */
+  protected readonly modules = signal<readonly AlertModule[]>(ALERT_MODULES);
+  /** Outcome of the last Test: `ok` or the reason it failed. */
+  protected readonly testResult = signal<{ ok: boolean; text: string } | undefined>(undefined);
+  protected readonly testing = signal(false);
+  protected readonly canTest = signal(true);
+  private modulesAsked = false;
   protected readonly presets = WEBHOOK_PRESETS;
   protected readonly scopeKinds = SCOPE_KINDS;
 
   protected readonly moduleId = toSignal(this.form.controls.module.valueChanges, { initialValue: this.form.controls.module.value });
-  protected readonly module = computed(() => alertModule(this.moduleId()));
+  protected readonly module = computed(() => alertModule(this.moduleId(), this.modules()));
   protected readonly scopeCount = computed(() => Object.values(this.scopes()).reduce((n, list) => n + list.length, 0));
 
   private readonly options = signal<Readonly<Record<ScopeKey, readonly Option[]>>>({ hostIds: [], groupIds: [], serviceIds: [], pluginIds: [], checkIds: [] });
   /** Settings as loaded, for a module the console has no form for and to start the form from. */
   private loadedSettings: Record<string, unknown> = {};
+  /** The module the current settings form was built for. */
+  private settingsModule: string | undefined;
 
   constructor() {
     effect(() => {
@@ -117,7 +126,11 @@ export class AlertFormComponent {
       const module = this.module();
       untracked(() => {
         const loaded = this.alert();
-        const values = loaded && loaded.module === module?.id ? this.loadedSettings : {};
+        const previous = this.settingsForm();
+        // The same module with a newer schema (the core's) keeps what was typed.
+        const values =
+          previous && this.settingsModule === module?.id ? schemaFormValue(previous) : loaded && loaded.module === module?.id ? this.loadedSettings : {};
+        this.settingsModule = module?.id;
         const form = module ? createSchemaForm(module.settings, values) : undefined;
         if (form && !this.auth.canConfigure()) form.group.disable();
         this.settingsForm.set(form);
@@ -151,6 +164,57 @@ export class AlertFormComponent {
   protected applyPreset(preset: WebhookPreset): void {
     this.settingsForm()?.group.controls['format']?.setValue(preset.format);
     this.example.set(preset);
+  }
+
+  /**
+   * Asks the core for its modules and their settings schemas (`GET /api/alert-modules`) on the
+   * first interaction with the form, so a page that is only looked at makes no extra request.
+   * A core without the route (404) or without alerting keeps the console's proposal.
+   */
+  protected async loadModules(): Promise<void> {
+    if (this.modulesAsked || !this.auth.canConfigure()) return;
+    this.modulesAsked = true;
+    try {
+      this.modules.set(mergeAlertModules(await this.api.get<unknown>('alert-modules')));
+    } catch {
+      // The proposal in alert-modules.ts stays; saving is still checked by the core.
+    }
+  }
+
+  /**
+   * Sends a test alert with the settings as they are on screen (`POST /api/alerts/test`); a
+   * core that only tests saved alerts gets `POST /api/alerts/:id/test`. A failed delivery is
+   * an answer (`ok: false` and why), shown next to the button.
+   */
+  protected async test(): Promise<void> {
+    const settings = this.settingsForm();
+    settings?.group.markAllAsTouched();
+    if (settings?.group.invalid || this.testing()) return;
+    this.testing.set(true);
+    this.testResult.set(undefined);
+    const show = (r: AlertTestResult) => this.testResult.set(r.ok ? { ok: true, text: 'Test alert sent.' } : { ok: false, text: `Test failed: ${r.error ?? 'no reason given'}` });
+    try {
+      const body: AlertTestRequest = { module: this.form.controls.module.value, settings: settings ? schemaFormValue(settings) : this.loadedSettings };
+      show(await this.api.post<AlertTestResult>('alerts/test', body));
+    } catch (err) {
+      const e = toApiError(err);
+      const id = this.id();
+      if (isMissingRoute(e) && id !== undefined) {
+        try {
+          show(await this.api.post<AlertTestResult>(`alerts/${encodeURIComponent(id)}/test`, {}));
+        } catch (second) {
+          const e2 = toApiError(second);
+          if (isMissingRoute(e2)) this.canTest.set(false);
+          else this.testResult.set({ ok: false, text: e2.message });
+        }
+      } else if (isMissingRoute(e)) {
+        this.canTest.set(false);
+      } else {
+        this.testResult.set({ ok: false, text: applyApiError(this.form, e) ?? e.message });
+      }
+    } finally {
+      this.testing.set(false);
+    }
   }
 
   protected async save(): Promise<void> {
@@ -218,7 +282,8 @@ export class AlertFormComponent {
       this.scopes.set(alert?.scopes ?? NO_SCOPES);
       // Resetting the module re-runs the settings effect with the loaded settings.
       this.form.reset(createAlertForm(alert).getRawValue());
-      const module = alertModule(this.form.controls.module.value);
+      const module = alertModule(this.form.controls.module.value, this.modules());
+      this.settingsModule = module?.id;
       const settings = module ? createSchemaForm(module.settings, this.loadedSettings) : undefined;
       if (settings && !this.auth.canConfigure()) settings.group.disable();
       this.settingsForm.set(settings);

@@ -95,3 +95,76 @@ describe('alert form', () => {
     expect(inSeverityOrder(['no_data', 'ok', 'critical', 'ok', 'minor'])).toEqual(['critical', 'minor', 'ok', 'no_data']);
   });
 });
+
+describe('alert form: Test and the module schemas of the core', () => {
+  let http: HttpTestingController;
+  beforeEach(() => (http = setUpPage('admin')));
+  afterEach(() => http.verify());
+
+  async function render() {
+    const fixture = TestBed.createComponent(AlertFormComponent);
+    fixture.componentRef.setInput('id', '3');
+    fixture.detectChanges();
+    await answerAll(http, fixture, data);
+    return { fixture, el: fixture.nativeElement as HTMLElement };
+  }
+  const testButton = (el: HTMLElement) => el.querySelector<HTMLButtonElement>('button.test');
+
+  it('tests the settings on screen and shows ok, then the failure reason', async () => {
+    const { fixture, el } = await render();
+    expect(testButton(el)?.textContent?.trim()).toBe('Test');
+    testButton(el)?.click();
+    await settle(fixture);
+    const req = http.expectOne('/api/alerts/test');
+    expect(req.request.method).toBe('POST');
+    expect(req.request.body).toEqual({ module: 'webhook', settings: { url: 'https://ntfy.example.com/ops', format: 'ntfy' } });
+    req.flush({ ok: true });
+    await settle(fixture);
+    expect(el.querySelector('.test-result')?.textContent).toContain('Test alert sent.');
+
+    testButton(el)?.click();
+    await settle(fixture);
+    http.expectOne('/api/alerts/test').flush({ ok: false, error: 'HTTP 404 from https://ntfy.example.com/ops' });
+    await settle(fixture);
+    expect(el.querySelector('.test-result')?.textContent).toContain('Test failed: HTTP 404 from https://ntfy.example.com/ops');
+  });
+
+  it('falls back to testing the saved alert, and hides Test when the core has neither route', async () => {
+    const { fixture, el } = await render();
+    testButton(el)?.click();
+    await settle(fixture);
+    http.expectOne('/api/alerts/test').flush({ code: 'CORE_API_NOT_FOUND', message: 'Not found: POST /api/alerts/test' }, { status: 404, statusText: 'Not Found' });
+    await settle(fixture);
+    http.expectOne('/api/alerts/3/test').flush({ code: 'CORE_API_NOT_FOUND', message: 'Not found: POST /api/alerts/3/test' }, { status: 404, statusText: 'Not Found' });
+    await settle(fixture);
+    expect(testButton(el)).toBeNull();
+  });
+
+  it('draws the settings from the schema of the core once the form is used, keeping what was typed', async () => {
+    const { fixture, el } = await render();
+    el.querySelector('form')?.dispatchEvent(new FocusEvent('focusin', { bubbles: true }));
+    await settle(fixture);
+    http.expectOne('/api/alert-modules').flush([
+      {
+        id: 'webhook',
+        label: 'Webhook (core)',
+        settingsSchema: {
+          type: 'object',
+          required: ['url'],
+          properties: { url: { type: 'string', title: 'Endpoint URL' }, format: { type: 'string', title: 'Format' }, secret: { type: 'string', title: 'Signing secret' } },
+        },
+      },
+    ]);
+    await settle(fixture);
+    const labels = [...el.querySelectorAll('fieldset.settings mat-label')].map((l) => l.textContent?.trim());
+    expect(labels).toContain('Signing secret');
+    expect(labels).toContain('Endpoint URL');
+    expect(el.querySelector('fieldset.settings legend')?.textContent).toContain('Webhook (core)');
+    const url = [...el.querySelectorAll<HTMLInputElement>('fieldset.settings input')].map((i) => i.value);
+    expect(url).toContain('https://ntfy.example.com/ops');
+    // Asked once only.
+    el.querySelector('form')?.dispatchEvent(new FocusEvent('focusin', { bubbles: true }));
+    await settle(fixture);
+    http.expectNone('/api/alert-modules');
+  });
+});

@@ -7,7 +7,8 @@
 export type AlertModuleId = 'email' | 'webhook' | 'command';
 
 export interface AlertModule {
-  id: AlertModuleId;
+  /** One of {@link AlertModuleId} for the built-in proposals; the core may name others. */
+  id: string;
   label: string;
   help: string;
   /** JSON Schema object of `settings`. */
@@ -85,6 +86,33 @@ export const WEBHOOK_PRESETS: readonly WebhookPreset[] = [
 ];
 
 /** The module definition for an id; undefined for a module the console does not know. */
-export function alertModule(id: string): AlertModule | undefined {
-  return ALERT_MODULES.find((m) => m.id === id);
+export function alertModule(id: string, modules: readonly AlertModule[] = ALERT_MODULES): AlertModule | undefined {
+  return modules.find((m) => m.id === id);
+}
+
+/**
+ * The modules as the core describes them (`GET /api/alert-modules`, protocol's
+ * `AlertModuleInfo[]`): the core's settings schema wins, the console's help text stays. An entry
+ * without an object schema keeps the console's proposal; an answer that is not a list changes
+ * nothing.
+ */
+export function mergeAlertModules(answer: unknown, fallback: readonly AlertModule[] = ALERT_MODULES): readonly AlertModule[] {
+  const list = Array.isArray(answer) ? answer : isRecord(answer) && Array.isArray(answer['items']) ? (answer['items'] as unknown[]) : undefined;
+  if (!list || list.length === 0) return fallback;
+  const out: AlertModule[] = [];
+  for (const entry of list) {
+    if (!isRecord(entry) || typeof entry['id'] !== 'string') continue;
+    const id = entry['id'];
+    const known = fallback.find((m) => m.id === id);
+    const schema = entry['settingsSchema'];
+    const settings = isRecord(schema) && (schema['type'] === 'object' || isRecord(schema['properties'])) ? schema : known?.settings;
+    if (!settings) continue;
+    const label = typeof entry['label'] === 'string' && entry['label'] ? entry['label'] : (known?.label ?? id);
+    out.push({ id, label, help: known?.help ?? '', settings });
+  }
+  return out.length > 0 ? out : fallback;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -11,10 +11,12 @@ import { toApiError } from '../../core/api-error';
 import { ApiService } from '../../core/api.service';
 import { AuthService } from '../../core/auth.service';
 import { EventsService } from '../../core/events.service';
-import type { ApiEvent, HostReport, Plugin } from '../../core/protocol';
+import type { ApiEvent, Host, HostReport, Plugin, RunNowRequest, RunNowResponse } from '../../core/protocol';
 import { ChartComponent } from '../../shared/ui/chart.component';
 import { loadAll } from '../../shared/ui/load-all';
 import { SeverityBadgeComponent } from '../../shared/ui/severity-badge.component';
+import { EnrolmentPanelComponent } from './enrolment-panel.component';
+import { isMissingRoute } from './missing-route';
 import { concernsHost, hostTransition, toPluginViews, type HostTransition } from './host-detail';
 import { agentStatus } from './host-status';
 import { choiceFromQuery, choiceToQuery, resolutionLabel, resolveRange, type RangeChoice } from './range';
@@ -34,7 +36,7 @@ const RELOAD_AFTER_MS = 2000;
 @Component({
   selector: 'p-host-detail',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [DatePipe, MatButtonModule, MatCardModule, MatProgressBarModule, RouterLink, ChartComponent, RangePickerComponent, SeverityBadgeComponent],
+  imports: [DatePipe, MatButtonModule, MatCardModule, MatProgressBarModule, RouterLink, ChartComponent, RangePickerComponent, SeverityBadgeComponent, EnrolmentPanelComponent],
   templateUrl: './host-detail.component.html',
   styleUrl: './host-detail.component.scss',
 })
@@ -84,6 +86,12 @@ export class HostDetailComponent {
     initialValue: 240,
   });
 
+  /** Operators and administrators may run a plugin now; hidden once the core answers 404 (no such route). */
+  protected readonly canRun = computed(() => this.runAvailable() && ['admin', 'operator'].includes(this.auth.user()?.role ?? ''));
+  private readonly runAvailable = signal(true);
+  /** Per plugin id: what the last "Run now" answered. */
+  protected readonly runs = signal<ReadonlyMap<string, { requestId?: string; error?: string; busy: boolean }>>(new Map());
+
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;
   private eventCount = 0;
   private loadSeq = 0;
@@ -120,6 +128,25 @@ export class HostDetailComponent {
 
   protected reload(): void {
     void this.load(this.id(), this.choice());
+  }
+
+  protected async runNow(pluginId: string): Promise<void> {
+    const set = (state: { requestId?: string; error?: string; busy: boolean }) => this.runs.update((m) => new Map(m).set(pluginId, state));
+    set({ busy: true });
+    try {
+      const body: RunNowRequest = { pluginId };
+      const answer = await this.api.post<RunNowResponse>(`hosts/${encodeURIComponent(this.id())}/run`, body);
+      set({ busy: false, requestId: answer.requestId });
+    } catch (err) {
+      const e = toApiError(err);
+      if (isMissingRoute(e)) this.runAvailable.set(false);
+      set({ busy: false, error: e.message });
+    }
+  }
+
+  /** After a revocation the agent's status changes at once; the rest follows on the next reload. */
+  protected hostChanged(host: Host): void {
+    this.report.update((r) => (r ? { ...r, host } : r));
   }
 
   private async load(id: string, choice: RangeChoice): Promise<void> {

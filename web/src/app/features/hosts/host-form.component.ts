@@ -14,6 +14,7 @@ import type { Host } from '../../core/protocol';
 import { ConfirmService } from '../../shared/ui/confirm-dialog.component';
 import { applyApiError, fieldMessage } from '../../shared/ui/form-errors';
 import { createHostForm, hostInput } from './host-form';
+import { EnrolmentPanelComponent } from './enrolment-panel.component';
 import { agentStatus } from './host-status';
 
 /**
@@ -23,7 +24,7 @@ import { agentStatus } from './host-status';
 @Component({
   selector: 'p-host-form',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [DatePipe, ReactiveFormsModule, MatButtonModule, MatCardModule, MatFormFieldModule, MatInputModule, MatProgressBarModule, RouterLink],
+  imports: [DatePipe, ReactiveFormsModule, MatButtonModule, MatCardModule, MatFormFieldModule, MatInputModule, MatProgressBarModule, RouterLink, EnrolmentPanelComponent],
   templateUrl: './host-form.component.html',
   styles: `
     .agent { margin: 0 0 24px; max-width: 640px; }
@@ -41,6 +42,11 @@ export class HostFormComponent {
 
   /** Route parameter; absent on `/hosts/new`. */
   readonly id = input<string>();
+  /**
+   * Right after the host was added (navigation state `{ enrol: true }`, so the URL stays
+   * `/hosts/:id` and a reload does not issue another token) the enrolment commands show at once.
+   */
+  protected readonly autoEnrol = this.router.currentNavigation()?.extras.state?.['enrol'] === true;
 
   protected readonly form = createHostForm();
   protected readonly host = signal<Host | undefined>(undefined);
@@ -71,8 +77,8 @@ export class HostFormComponent {
       const id = this.id();
       if (id === undefined) {
         const created = await this.api.post<Host>('hosts', hostInput(this.form));
-        // Stay on the new host: its page shows the agent's status and enrolment.
-        await this.router.navigate(['/hosts', created.id]);
+        // Stay on the new host: its page shows the agent's status and the enrolment commands.
+        await this.router.navigate(['/hosts', created.id], { state: { enrol: true } });
       } else {
         this.host.set(await this.api.put<Host>(`hosts/${encodeURIComponent(id)}`, hostInput(this.form)));
         this.form.markAsPristine();

@@ -1,0 +1,42 @@
+/**
+ * Capabilities in words (DESIGN.md §5, protocol/src/manifest.ts), for the administrator who
+ * installs a plugin. The same table as features/plugins/capabilities.ts, which a feature may not
+ * import (candidate for shared/ui). An unknown kind is shown as such, never as harmless.
+ */
+
+export interface CapabilityView {
+  text: string;
+  kind: string;
+  target: string;
+  explanation: string;
+  /** Kinds that reach beyond the host's own state (running programs, the network). */
+  risky: boolean;
+}
+
+const EXPLAIN: Readonly<Record<string, { risky: boolean; say: (target: string) => string }>> = {
+  'fs.read': { risky: false, say: (t) => `Read the file ${t}${t.includes('*') ? ' (and files matching it)' : ''} on the host. It cannot write anything.` },
+  exec: { risky: true, say: (t) => `Run the program ${t} on the host, with arguments, a time limit and capped output, as the agent's user.` },
+  'net.connect': {
+    risky: true,
+    say: (t) => {
+      const i = t.lastIndexOf(':');
+      const host = t.slice(0, i);
+      const port = t.slice(i + 1);
+      return `Open TCP connections to ${host === '*' ? 'any host' : host} on ${port === '*' ? 'any port' : `port ${port}`} from the host.`;
+    },
+  },
+  'http.request': { risky: true, say: (t) => (t === '*' ? 'Make HTTP(S) requests to any address from the host.' : `Make HTTP(S) requests to addresses starting with ${t}.`) },
+  'os.info': { risky: false, say: () => 'Read system figures: load, memory, CPUs, uptime, host name, mounts and process names.' },
+  'agent.info': { risky: false, say: () => "Read the agent's own version, outbox depth and last error." },
+};
+
+/** Splits `kind:target` and explains it. */
+export function describeCapability(text: string): CapabilityView {
+  const colon = text.indexOf(':');
+  const kind = colon === -1 ? text : text.slice(0, colon);
+  const target = colon === -1 ? '' : text.slice(colon + 1);
+  const known = EXPLAIN[kind];
+  return known
+    ? { text, kind, target, explanation: known.say(target), risky: known.risky }
+    : { text, kind, target, explanation: 'A capability this console does not know. The agent refuses unknown capabilities.', risky: true };
+}
