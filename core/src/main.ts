@@ -153,6 +153,7 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
       agentTarball: createAgentTarball({ dataDir: config.dataDir }, { logger }),
       plugins: { repository: plugins, trust, systemLog },
       marketplace: { db, repository: plugins, trust, systemLog, logger, localRegistryUrl: () => market.url },
+      classification,
       runNow: pipeline.dispatcher,
       plans: pipeline.dispatcher,
       enrolment: {

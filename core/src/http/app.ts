@@ -13,6 +13,7 @@ import { registerConsole } from './static.js';
 import { downloadRoutes } from './downloads.js';
 import { pluginRoutes } from '../plugins/routes.js';
 import { marketplaceRoutes } from '../marketplace/routes.js';
+import { classifierRoutes } from '../classification/routes.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Routes under `/api` that serve the interactive reference; public like the console itself. */
@@ -140,6 +141,7 @@ export async function createApp(config: ApiConfig, deps: ApiDeps): Promise<Fasti
   await app.register(async (api) => registerRoutes(api, config, deps), { prefix: '/api' });
   if (deps.plugins) await app.register(pluginRoutes(deps.plugins), { prefix: '/api' });
   if (deps.marketplace) await app.register(marketplaceRoutes(deps.marketplace), { prefix: '/api' });
+  if (deps.classification) await app.register(classifierRoutes({ db: deps.db, engine: deps.classification }), { prefix: '/api' });
   if (deps.agentTarball) await downloadRoutes(app, deps.agentTarball);
   await registerConsole(app, config, log);
   return app;

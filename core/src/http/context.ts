@@ -1,3 +1,4 @@
+import type { ClassificationEngine } from '../classification/index.js';
 import type { MarketplaceRouteDeps } from '../marketplace/routes.js';
 import type { PluginRouteDeps } from '../plugins/routes.js';
 import type { AgentTarball } from '../downloads/agent-tarball.js';
@@ -46,6 +47,8 @@ export interface ApiDeps {
   plugins?: PluginRouteDeps;
   /** The marketplace routes (browse registries, install); absent in tests that do not need them. */
   marketplace?: MarketplaceRouteDeps;
+  /** The Lua engine, for the classifier routes (try over history, overrides); absent in tests that do not need them. */
+  classification?: ClassificationEngine;
   /** "Run now"; without it `POST /api/hosts/:id/run` answers 503 `CORE_API_UNAVAILABLE`. */
   runNow?: RunNow;
   /** Enrolment from the console; without it the enrolment routes answer 503. */
