@@ -123,6 +123,21 @@ function pgRaw(transaction: Transaction): Raw {
   };
 }
 
+/**
+ * Runs one PostgreSQL statement (`$n` placeholders) on a pooled connection driven directly, outside
+ * any transaction (a single statement is atomic on its own). For the hot path, where Sequelize's
+ * query layer costs more than the statement. Errors are the driver's (`code` is the SQLSTATE).
+ */
+export async function pgQuery<T>(db: Database, sql: string, params: unknown[]): Promise<T[]> {
+  const manager = db.sequelize.connectionManager as unknown as { getConnection(o: object): Promise<PgClient>; releaseConnection(c: PgClient): Promise<void> };
+  const c = await manager.getConnection({ type: 'write' });
+  try {
+    return (await c.query(sql, params)).rows as T[];
+  } finally {
+    await manager.releaseConnection(c);
+  }
+}
+
 /** `?` placeholders (never inside literals in this file) → PostgreSQL's `$1, $2 …`. */
 function toPg(sql: string): string {
   let n = 0;
@@ -166,82 +181,43 @@ export function aggregate(rows: readonly ResultRow[], bucketMs: number): Aggrega
 export function createResultStore(db: Database, deps: { logger: Logger }): ResultStore {
   const logger = deps.logger.child({ component: 'results-store' });
   const sqlite = db.dialect === 'sqlite';
-  const least = sqlite ? 'min' : 'LEAST';
-  const greatest = sqlite ? 'max' : 'GREATEST';
 
+  /** SQLite: multi-row INSERTs of up to SQLITE_RESULT_CHUNK rows; returns the ids that were new. */
   async function insertResults(raw: Raw, rows: readonly ResultRow[]): Promise<Set<string>> {
     const inserted = new Set<string>();
-    if (sqlite) {
-      for (let i = 0; i < rows.length; i += SQLITE_RESULT_CHUNK) {
-        const chunk = rows.slice(i, i + SQLITE_RESULT_CHUNK);
-        const params: unknown[] = [];
-        for (const r of chunk) {
-          params.push(r.resultId, r.hostId, r.pluginId, r.checkId, r.slotAt, r.measuredAt, r.receivedAt, r.value, r.message, r.resultType, r.severity, r.late ? 1 : 0);
-        }
-        const values = chunk.map(() => '(?,?,?,?,?,?,?,?,?,?,?,?)').join(',');
-        const returned = await raw.all<{ result_id: string }>(
-          `INSERT INTO results (${RESULT_COLUMNS}) VALUES ${values} ON CONFLICT (result_id) DO NOTHING RETURNING result_id`,
-          params,
-        );
-        for (const r of returned) inserted.add(r.result_id);
+    for (let i = 0; i < rows.length; i += SQLITE_RESULT_CHUNK) {
+      const chunk = rows.slice(i, i + SQLITE_RESULT_CHUNK);
+      const params: unknown[] = [];
+      for (const r of chunk) {
+        params.push(r.resultId, r.hostId, r.pluginId, r.checkId, r.slotAt, r.measuredAt, r.receivedAt, r.value, r.message, r.resultType, r.severity, r.late ? 1 : 0);
       }
-      return inserted;
+      const values = chunk.map(() => '(?,?,?,?,?,?,?,?,?,?,?,?)').join(',');
+      const returned = await raw.all<{ result_id: string }>(
+        `INSERT INTO results (${RESULT_COLUMNS}) VALUES ${values} ON CONFLICT (result_id) DO NOTHING RETURNING result_id`,
+        params,
+      );
+      for (const r of returned) inserted.add(r.result_id);
     }
-    // One statement with one array parameter per column, whatever the batch size.
-    const returned = await raw.all<{ result_id: string }>(
-      `INSERT INTO results (${RESULT_COLUMNS})
-       SELECT * FROM unnest(?::text[], ?::int[], ?::int[], ?::int[], ?::bigint[], ?::bigint[], ?::bigint[],
-                            ?::float8[], ?::text[], ?::text[], ?::text[], ?::boolean[])
-       ON CONFLICT (result_id) DO NOTHING RETURNING result_id`,
-      [
-        rows.map((r) => r.resultId),
-        rows.map((r) => r.hostId),
-        rows.map((r) => r.pluginId),
-        rows.map((r) => r.checkId),
-        rows.map((r) => r.slotAt),
-        rows.map((r) => r.measuredAt),
-        rows.map((r) => r.receivedAt),
-        rows.map((r) => r.value),
-        rows.map((r) => r.message),
-        rows.map((r) => r.resultType),
-        rows.map((r) => r.severity),
-        rows.map((r) => r.late),
-      ],
-    );
-    for (const r of returned) inserted.add(r.result_id);
     return inserted;
   }
 
+  /** SQLite: one upsert per chunk of aggregates (PostgreSQL does this inside {@link insertBatchPg}). */
   async function upsertRollups(raw: Raw, table: 'rollups_minute' | 'rollups_hour', aggregates: readonly Aggregate[]): Promise<void> {
-    if (aggregates.length === 0) return;
-    const onConflict = `ON CONFLICT (host_id, plugin_id, bucket_start) DO UPDATE SET
-        value_min = ${least}(${table}.value_min, excluded.value_min),
-        value_max = ${greatest}(${table}.value_max, excluded.value_max),
-        value_sum = ${table}.value_sum + excluded.value_sum,
-        value_count = ${table}.value_count + excluded.value_count`;
     const columns = 'host_id, plugin_id, bucket_start, value_min, value_max, value_sum, value_count';
-    if (sqlite) {
-      for (let i = 0; i < aggregates.length; i += SQLITE_ROLLUP_CHUNK) {
-        const chunk = aggregates.slice(i, i + SQLITE_ROLLUP_CHUNK);
-        const params: unknown[] = [];
-        for (const a of chunk) params.push(a.hostId, a.pluginId, a.bucketStart, a.min, a.max, a.sum, a.count);
-        await raw.run(`INSERT INTO ${table} (${columns}) VALUES ${chunk.map(() => '(?,?,?,?,?,?,?)').join(',')} ${onConflict}`, params);
-      }
-      return;
+    for (let i = 0; i < aggregates.length; i += SQLITE_ROLLUP_CHUNK) {
+      const chunk = aggregates.slice(i, i + SQLITE_ROLLUP_CHUNK);
+      const params: unknown[] = [];
+      for (const a of chunk) params.push(a.hostId, a.pluginId, a.bucketStart, a.min, a.max, a.sum, a.count);
+      await raw.run(
+        `INSERT INTO ${table} (${columns}) VALUES ${chunk.map(() => '(?,?,?,?,?,?,?)').join(',')}
+         ON CONFLICT (host_id, plugin_id, bucket_start) DO UPDATE SET
+           value_min = min(${table}.value_min, excluded.value_min),
+           value_max = max(${table}.value_max, excluded.value_max),
+           value_sum = ${table}.value_sum + excluded.value_sum,
+           value_count = ${table}.value_count + excluded.value_count`,
+        params,
+      );
     }
-    await raw.run(
-      `INSERT INTO ${table} (${columns})
-       SELECT * FROM unnest(?::int[], ?::int[], ?::bigint[], ?::float8[], ?::float8[], ?::float8[], ?::int[]) ${onConflict}`,
-      [
-        aggregates.map((a) => a.hostId),
-        aggregates.map((a) => a.pluginId),
-        aggregates.map((a) => a.bucketStart),
-        aggregates.map((a) => a.min),
-        aggregates.map((a) => a.max),
-        aggregates.map((a) => a.sum),
-        aggregates.map((a) => a.count),
-      ],
-    );
   }
 
   async function select<T extends object>(sql: string, replacements: unknown[]): Promise<T[]> {
@@ -270,10 +246,57 @@ export function createResultStore(db: Database, deps: { logger: Logger }): Resul
     }
   }
 
+  /**
+   * PostgreSQL: the whole batch — results and both rollups — is ONE statement. Data-modifying
+   * CTEs run in one snapshot and the statement is atomic on its own, so no BEGIN/COMMIT round
+   * trips are needed; the rollups aggregate exactly the rows the insert returned (new ones), in
+   * SQL, sorted so concurrent batches lock rollup rows in the same order.
+   */
+  async function insertBatchPg(rows: readonly ResultRow[]): Promise<number> {
+    const rollup = (table: string, bucketMs: number) => `${table} AS (
+         INSERT INTO ${table} (host_id, plugin_id, bucket_start, value_min, value_max, value_sum, value_count)
+         SELECT host_id, plugin_id, (measured_at / ${bucketMs}) * ${bucketMs}, min(value), max(value), sum(value), count(*)
+         FROM ins WHERE value IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+         ON CONFLICT (host_id, plugin_id, bucket_start) DO UPDATE SET
+           value_min = LEAST(${table}.value_min, excluded.value_min),
+           value_max = GREATEST(${table}.value_max, excluded.value_max),
+           value_sum = ${table}.value_sum + excluded.value_sum,
+           value_count = ${table}.value_count + excluded.value_count)`;
+    const sql = `WITH ins AS (
+         INSERT INTO results (${RESULT_COLUMNS})
+         SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[],
+                              $8::float8[], $9::text[], $10::text[], $11::text[], $12::boolean[])
+         ON CONFLICT (result_id) DO NOTHING RETURNING host_id, plugin_id, measured_at, value),
+       ${rollup('rollups_minute', MINUTE_MS)},
+       ${rollup('rollups_hour', HOUR_MS)}
+       SELECT count(*)::int AS n FROM ins`;
+    const params = [
+      rows.map((r) => r.resultId),
+      rows.map((r) => r.hostId),
+      rows.map((r) => r.pluginId),
+      rows.map((r) => r.checkId),
+      rows.map((r) => r.slotAt),
+      rows.map((r) => r.measuredAt),
+      rows.map((r) => r.receivedAt),
+      rows.map((r) => (r.value !== null && Number.isFinite(r.value) ? r.value : null)),
+      rows.map((r) => r.message),
+      rows.map((r) => r.resultType),
+      rows.map((r) => r.severity),
+      rows.map((r) => r.late),
+    ];
+    const out = await pgQuery<{ n: number }>(db, sql, params);
+    return out[0]?.n ?? 0;
+  }
+
   async function insertBatchNow(rows: readonly ResultRow[]): Promise<number> {
     if (rows.length === 0) return 0;
     const seen = new Set<string>();
     const unique = rows.filter((r) => !seen.has(r.resultId) && seen.add(r.resultId));
+    if (!sqlite) {
+      const n = await insertBatchPg(unique);
+      if (n < rows.length) logger.debug({ received: rows.length, stored: n }, 'duplicate result ids ignored');
+      return n;
+    }
     return withWrite(async (raw) => {
       const inserted = await insertResults(raw, unique);
       const fresh = inserted.size === unique.length ? unique : unique.filter((r) => inserted.has(r.resultId));

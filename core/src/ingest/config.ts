@@ -12,6 +12,11 @@ export const PipelineConfigSchema = Type.Object(
     batchMaxRows: Type.Integer({ minimum: 1, maximum: 20_000 }),
     /** … or when its first row has waited this long. */
     batchMaxMs: Type.Integer({ minimum: 0, maximum: 10_000 }),
+    /**
+     * Batches whose INSERT may run at the same time (PostgreSQL's pool). The pipeline uses 1 on
+     * SQLite, which has a single writer: there the next INSERT also waits for the states.
+     */
+    writeConcurrency: Type.Integer({ minimum: 1, maximum: 8 }),
     /** Result ids remembered in memory to drop duplicates without asking the database. */
     recentIds: Type.Integer({ minimum: 1_000, maximum: 10_000_000 }),
     /** Series (host × plugin) whose classification window is kept in memory; least recently used go first. */
@@ -33,7 +38,8 @@ export const PIPELINE_DEFAULTS: PipelineConfig = {
   recomputeMs: 5_000, // 5 s: a missed change signal still reaches agents within seconds
   recomputeDebounceMs: 250, // 0.25 s after the last configuration change
   batchMaxRows: 1_000, // rows per multi-row INSERT
-  batchMaxMs: 50, // 50 ms: bounds the latency a result adds waiting for its batch
+  batchMaxMs: 50, // 50 ms: bounds the latency a result adds waiting for its batch (while a stage is free)
+  writeConcurrency: 2, // INSERTs of two batches overlap on PostgreSQL
   recentIds: 200_000, // ≈ 10 s of results at 20,000/s
   maxSeries: 200_000, // 10,000 hosts × 20 plugins
   noDataSweepMs: 15_000, // 15 s

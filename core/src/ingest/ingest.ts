@@ -68,7 +68,21 @@ export interface Ingest {
   /** Writes what is pending now. */
   flush(): Promise<void>;
   /** Counters for diagnostics and tests. */
-  stats(): { stored: number; duplicates: number; refused: number; batches: number };
+  stats(): { stored: number; duplicates: number; refused: number; batches: number; timings: IngestTimings };
+}
+
+/** Milliseconds spent per stage since start, summed over batches (diagnostics, the ingest benchmark). */
+export interface IngestTimings {
+  /** Asking the table for ids the memory cannot vouch for. */
+  lookupMs: number;
+  /** Reading classification windows of series not in memory. */
+  windowsMs: number;
+  /** Waiting for the classification workers. */
+  classifyMs: number;
+  /** The result store's insertBatch (results and rollups, one transaction). */
+  insertMs: number;
+  /** Deleting no_data rows replaced by late results, and writing states and transitions. */
+  statesMs: number;
 }
 
 interface Item {
@@ -98,6 +112,8 @@ interface Batch {
   resolve(): void;
   reject(err: unknown): void;
   timer?: NodeJS.Timeout | undefined;
+  /** Its first row has waited batchMaxMs: it closes as soon as a stage is free. */
+  due?: boolean;
 }
 
 interface Series {
@@ -109,6 +125,9 @@ interface Series {
  * exact (see `prepare`); beyond it a resend may reach classification once (never the table).
  */
 const CLOCK_SKEW_MS = 10 * 60_000;
+
+/** Stages a closed batch goes through (prepare, insert, finish); each is kept busy with one batch. */
+const STAGES = 3;
 
 /** At most this many system-log entries per agent and minute for refused results (pino keeps all). */
 const REFUSALS_LOGGED_PER_MINUTE = 10;
@@ -144,12 +163,19 @@ export function createIngest(config: PipelineConfig, deps: IngestDeps): Ingest {
   let open: Batch | undefined;
   let preparing: Promise<unknown> = Promise.resolve();
   let writing: Promise<void> = Promise.resolve();
+  /** The latest INSERTs (at most `writeConcurrency`): a new one starts once the oldest of them ended. */
+  const writes: Promise<unknown>[] = [];
+  const writeConcurrency = config.writeConcurrency;
+  /** Batches closed and not yet finished (being prepared, waiting to be stored, or being stored). */
+  let inPipeline = 0;
   let phase: 'new' | 'running' | 'stopped' = 'new';
   let startedAt = 0;
   let markStarted: () => void = () => {};
   // Messages that arrive between the transport's start and ours wait instead of being refused.
   const started = new Promise<void>((resolve) => (markStarted = resolve));
   const counters = { stored: 0, duplicates: 0, refused: 0, batches: 0 };
+  const timings: IngestTimings = { lookupMs: 0, windowsMs: 0, classifyMs: 0, insertMs: 0, statesMs: 0 };
+  const since = (t0: number) => performance.now() - t0;
 
   function refuse(agentId: string, reason: string, context: Record<string, unknown>): void {
     counters.refused++;
@@ -165,22 +191,64 @@ export function createIngest(config: PipelineConfig, deps: IngestDeps): Ingest {
 
   function newBatch(): Batch {
     const batch: Batch = { items: [], ...deferred() };
-    batch.timer = setTimeout(() => void closeAndWrite(batch), config.batchMaxMs);
+    batch.timer = setTimeout(() => {
+      batch.due = true;
+      // Group commit: while every stage is busy, the batch keeps filling (up to batchMaxRows)
+      // and is closed as soon as one finishes. Closing it on time regardless would queue many
+      // small batches behind a busy database, each paying the fixed cost of a batch, and the
+      // wait would grow without bound at a rate the stages could carry in bigger batches.
+      if (inPipeline < STAGES) void closeAndWrite(batch);
+    }, config.batchMaxMs);
     batch.timer.unref?.();
     return batch;
   }
 
-  /** Closes `batch` (if still open) and queues its write behind the previous one. */
+  /**
+   * Closes `batch` (if still open) and sends it down the stages: its duplicate look-up starts at
+   * once; preparing (windows, classification) runs one batch at a time in order; the INSERT may
+   * overlap the previous batch's (`writeConcurrency`, PostgreSQL) and its states; finishing
+   * (states, transitions, acknowledgement) runs one batch at a time in order.
+   */
   function closeAndWrite(batch: Batch): Promise<void> {
     if (open === batch) open = undefined;
     if (batch.timer) {
       clearTimeout(batch.timer);
       batch.timer = undefined;
-      const prepared = preparing.then(() => prepare(batch));
+      inPipeline++;
+      const looked = lookup(batch);
+      const prepared = preparing.then(() => prepare(batch, looked));
       preparing = prepared;
-      writing = Promise.all([writing, prepared]).then(([, p]) => (p ? store(batch, p) : undefined));
+      const writeAfter = writes.length >= writeConcurrency ? writes[writes.length - writeConcurrency]! : Promise.resolve();
+      const inserted = Promise.all([writeAfter, prepared]).then(([, p]) => (p ? insert(batch, p) : undefined));
+      writes.push(inserted.then(() => undefined));
+      if (writes.length > writeConcurrency) writes.shift();
+      writing = Promise.all([writing, inserted])
+        .then(([, i]) => (i ? finish(batch, i) : undefined))
+        .finally(() => {
+          inPipeline--;
+          if (open?.due) void closeAndWrite(open);
+        });
+      // SQLite has one writer: the next INSERT waits for this batch's states too.
+      if (writeConcurrency === 1) writes[writes.length - 1] = writing;
     }
     return batch.done;
+  }
+
+  /**
+   * Duplicates the memory does not know of (a resend after a core restart, or of an id the
+   * memory forgot): ask the table. A result measured after everything the memory still covers
+   * cannot have been stored without being remembered, so fresh results skip the query. The
+   * floor only rises, so reading it at close (after every item was checked against the memory)
+   * is as safe as reading it later.
+   */
+  function lookup(batch: Batch): Promise<Set<string>> {
+    const floor = Math.max(startedAt, recent.floor()) + CLOCK_SKEW_MS;
+    const unknown = batch.items.filter((i) => !i.noData && i.measuredAt < floor).map((i) => i.resultId);
+    if (unknown.length === 0) return Promise.resolve(new Set());
+    const t0 = performance.now();
+    const found = deps.store.existingIds(unknown).finally(() => (timings.lookupMs += since(t0)));
+    found.catch(() => {}); // awaited (and its failure handled) by prepare
+    return found;
   }
 
   function enqueue(items: Item[]): Promise<void>[] {
@@ -266,16 +334,12 @@ export function createIngest(config: PipelineConfig, deps: IngestDeps): Ingest {
    * Stage 1, one batch at a time: duplicates, windows, classification. Runs while the previous
    * batch is being inserted, so the Lua workers and the database work at the same time.
    */
-  async function prepare(batch: Batch): Promise<Prepared | undefined> {
+  async function prepare(batch: Batch, looked: Promise<Set<string>>): Promise<Prepared | undefined> {
     const touched = new Set<string>();
     try {
       let items = batch.items;
-      // Duplicates the memory does not know of (a resend after a core restart, or of an id the
-      // memory forgot): ask the table. A result measured after everything the memory still
-      // covers cannot have been stored without being remembered, so fresh results skip the query.
-      const floor = Math.max(startedAt, recent.floor()) + CLOCK_SKEW_MS;
-      const unknown = items.filter((i) => !i.noData && i.measuredAt < floor).map((i) => i.resultId);
-      const existing = unknown.length > 0 ? await deps.store.existingIds(unknown) : new Set<string>();
+      const existing = await looked;
+      let t0: number;
       if (existing.size > 0) {
         counters.duplicates += existing.size;
         items = items.filter((i) => !existing.has(i.resultId));
@@ -290,7 +354,9 @@ export function createIngest(config: PipelineConfig, deps: IngestDeps): Ingest {
         const known = needed.get(k);
         if (!known || known.n < i.historyCount) needed.set(k, { hostId: i.hostId, pluginRowId: i.pluginRowId, n: i.historyCount });
       }
+      t0 = performance.now();
       await warm(needed);
+      timings.windowsMs += since(t0);
 
       const requests: ClassifyRequest[] = [];
       const classifiers: (ResolvedClassifier | undefined)[] = [];
@@ -320,7 +386,9 @@ export function createIngest(config: PipelineConfig, deps: IngestDeps): Ingest {
           params: i.params as ClassifyRequest['params'],
         });
       }
+      t0 = performance.now();
       const outcomes = requests.length > 0 ? await deps.classifier.classify(requests) : [];
+      timings.classifyMs += since(t0);
 
       const rows: ResultRow[] = [];
       const severities: Severity[] = [];
@@ -356,13 +424,26 @@ export function createIngest(config: PipelineConfig, deps: IngestDeps): Ingest {
     }
   }
 
-  /** Stage 2, one batch at a time and in order: insert, replace no_data rows, states; then acknowledge. */
-  async function store(batch: Batch, prepared: Prepared): Promise<void> {
-    const { items, rows, severities, touched } = prepared;
+  /** Stage 2: the batch's INSERT (results and rollups, one transaction). */
+  async function insert(batch: Batch, prepared: Prepared): Promise<Prepared | undefined> {
     try {
-      const stored = rows.length > 0 ? await deps.sink.insertBatch(rows) : 0;
+      const t0 = performance.now();
+      const stored = prepared.rows.length > 0 ? await deps.sink.insertBatch(prepared.rows) : 0;
+      timings.insertMs += since(t0);
       counters.stored += stored;
       counters.batches++;
+      return prepared;
+    } catch (err) {
+      fail(batch, prepared.touched, err);
+      return undefined;
+    }
+  }
+
+  /** Stage 3, one batch at a time and in order: replace no_data rows, states; then acknowledge. */
+  async function finish(batch: Batch, prepared: Prepared): Promise<void> {
+    const { items, severities, touched } = prepared;
+    try {
+      const t0 = performance.now();
 
       // A late real result replaces the no_data row of its slot (a separate statement after the
       // commit: if the core dies in between, both rows exist and the next sweep does not care).
@@ -382,6 +463,7 @@ export function createIngest(config: PipelineConfig, deps: IngestDeps): Ingest {
       } catch (err) {
         log.error({ err }, 'writing current states failed; will retry with the next batch');
       }
+      timings.statesMs += since(t0);
 
       const storedAt = now();
       for (const i of batch.items) recent.add(i.resultId, storedAt);
@@ -550,6 +632,6 @@ export function createIngest(config: PipelineConfig, deps: IngestDeps): Ingest {
       await writing;
     },
 
-    stats: () => ({ ...counters }),
+    stats: () => ({ ...counters, timings: { ...timings } }),
   };
 }

@@ -63,7 +63,8 @@ export function createPipeline(config: PipelineConfig, deps: PipelineDeps): Pipe
     now,
   });
   const states = createStateTracker({ store, logger: deps.logger });
-  const ingest = createIngest(config, {
+  // SQLite has one writer: overlapping INSERTs (and states) would only wait on its lock.
+  const ingest = createIngest(deps.db.dialect === 'sqlite' ? { ...config, writeConcurrency: 1 } : config, {
     sink: deps.sink,
     store,
     states,

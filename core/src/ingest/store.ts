@@ -1,6 +1,7 @@
 import type { Severity } from '@prophasis/protocol';
 import { ForeignKeyConstraintError, QueryTypes, type Transaction } from 'sequelize';
 import type { Database } from '../db/index.js';
+import { pgQuery } from '../db/results-store.js';
 
 /** Prefix of the result ids of synthetic `no_data` rows: `nodata:<hostId>:<pluginRowId>:<checkId>:<slot>`. */
 export const NO_DATA_PREFIX = 'nodata:';
@@ -54,11 +55,23 @@ export interface PipelineStore {
 }
 
 const CHUNK = 500;
+/** SQLSTATE of a foreign-key violation (PostgreSQL). */
+const PG_FOREIGN_KEY_VIOLATION = '23503';
 
 function ignoreForeignKey(err: unknown): void {
   if (!(err instanceof ForeignKeyConstraintError)) throw err;
 }
 const SERIES_CHUNK = 100;
+// Ids per look-up statement on SQLite (bound parameters; SQLite allows 32,766).
+const SQLITE_ID_CHUNK = 5_000;
+
+/** `(($1,$2),($3,$4)…)`-style VALUES rows for Sequelize's `bind`: each `?` becomes the next `$n`. */
+function rowsOf(count: number, row: readonly string[]): string {
+  let n = 0;
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) out.push(`(${row.map((c) => (c === '?' ? `$${++n}` : c)).join(',')})`);
+  return out.join(',');
+}
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -70,18 +83,52 @@ export function sequelizePipelineStore(db: Database): PipelineStore {
   const { sequelize } = db;
   const select = <T extends object>(sql: string, replacements: unknown[]) => sequelize.query<T>(sql, { type: QueryTypes.SELECT, replacements });
 
+  const postgres = db.dialect === 'postgres';
+
+  /**
+   * PostgreSQL: states and transitions in ONE statement (atomic on its own, one round trip), one
+   * array parameter per column. A transition's `pluginRowId` is null for the host's own severity.
+   */
+  async function pgStates(states: readonly StateRow[], transitions: readonly TransitionRow[]): Promise<void> {
+    await pgQuery(
+      db,
+      `WITH s AS (
+         INSERT INTO current_states (host_id, plugin_id, severity, since, last_result_id)
+         SELECT * FROM unnest($1::int[], $2::int[], $3::text[], $4::bigint[], $5::text[])
+         ON CONFLICT (host_id, plugin_id) DO UPDATE SET severity = excluded.severity, since = excluded.since, last_result_id = excluded.last_result_id),
+       t AS (
+         INSERT INTO state_transitions (host_id, plugin_id, service_id, from_state, to_state, at, late)
+         SELECT h, p, NULL, f, t, a, l FROM unnest($6::int[], $7::int[], $8::text[], $9::text[], $10::bigint[], $11::boolean[]) AS u(h, p, f, t, a, l))
+       SELECT 1`,
+      [
+        states.map((s) => s.hostId),
+        states.map((s) => s.pluginRowId),
+        states.map((s) => s.severity),
+        states.map((s) => s.since),
+        states.map((s) => s.lastResultId),
+        transitions.map((t) => t.hostId),
+        transitions.map((t) => t.pluginRowId),
+        transitions.map((t) => t.from),
+        transitions.map((t) => t.to),
+        transitions.map((t) => t.at),
+        transitions.map((t) => t.late),
+      ],
+    );
+  }
+
+  /** SQLite: multi-row statements with bound parameters, inside the caller's transaction. */
   async function writeStates(states: readonly StateRow[], transitions: readonly TransitionRow[], transaction: Transaction): Promise<void> {
     for (const part of chunks(states, CHUNK)) {
       await sequelize.query(
-        `INSERT INTO current_states (host_id, plugin_id, severity, since, last_result_id) VALUES ${part.map(() => '(?,?,?,?,?)').join(',')}
+        `INSERT INTO current_states (host_id, plugin_id, severity, since, last_result_id) VALUES ${rowsOf(part.length, ['?', '?', '?', '?', '?'])}
          ON CONFLICT (host_id, plugin_id) DO UPDATE SET severity = excluded.severity, since = excluded.since, last_result_id = excluded.last_result_id`,
-        { replacements: part.flatMap((s) => [s.hostId, s.pluginRowId, s.severity, s.since, s.lastResultId]), transaction },
+        { bind: part.flatMap((s) => [s.hostId, s.pluginRowId, s.severity, s.since, s.lastResultId]), transaction },
       );
     }
-    if (transitions.length > 0) {
-      await db.models.StateTransition.bulkCreate(
-        transitions.map((t) => ({ hostId: t.hostId, pluginId: t.pluginRowId, serviceId: null, fromState: t.from, toState: t.to, at: t.at, late: t.late })),
-        { transaction },
+    for (const part of chunks(transitions, CHUNK)) {
+      await sequelize.query(
+        `INSERT INTO state_transitions (host_id, plugin_id, service_id, from_state, to_state, at, late) VALUES ${rowsOf(part.length, ['?', '?', 'NULL', '?', '?', '?', '?'])}`,
+        { bind: part.flatMap((t) => [t.hostId, t.pluginRowId, t.from, t.to, t.at, t.late ? 1 : 0]), transaction },
       );
     }
   }
@@ -89,8 +136,17 @@ export function sequelizePipelineStore(db: Database): PipelineStore {
   return {
     async existingIds(ids) {
       const found = new Set<string>();
-      for (const part of chunks(ids, CHUNK)) {
-        const rows = await select<{ result_id: string }>(`SELECT result_id FROM results WHERE result_id IN (${part.map(() => '?').join(',')})`, part);
+      if (ids.length === 0) return found;
+      if (postgres) {
+        // One array parameter, one index probe per id: no statement text that grows with the batch.
+        for (const r of await pgQuery<{ result_id: string }>(db, 'SELECT result_id FROM results WHERE result_id = ANY($1::text[])', [ids])) found.add(r.result_id);
+        return found;
+      }
+      for (const part of chunks(ids, SQLITE_ID_CHUNK)) {
+        const rows = await sequelize.query<{ result_id: string }>(`SELECT result_id FROM results WHERE result_id IN ${rowsOf(1, part.map(() => '?'))}`, {
+          type: QueryTypes.SELECT,
+          bind: part,
+        });
         for (const r of rows) found.add(r.result_id);
       }
       return found;
@@ -122,9 +178,15 @@ export function sequelizePipelineStore(db: Database): PipelineStore {
 
     async deleteResults(ids) {
       let total = 0;
-      for (const part of chunks(ids, CHUNK)) {
-        const [, meta] = await sequelize.query(`DELETE FROM results WHERE result_id IN (${part.map(() => '?').join(',')})`, { replacements: part });
-        total += typeof meta === 'number' ? meta : ((meta as { rowCount?: number; changes?: number } | undefined)?.rowCount ?? (meta as { changes?: number } | undefined)?.changes ?? 0);
+      const count = (meta: unknown) =>
+        typeof meta === 'number' ? meta : ((meta as { rowCount?: number; changes?: number } | undefined)?.rowCount ?? (meta as { changes?: number } | undefined)?.changes ?? 0);
+      if (postgres) {
+        const rows = await pgQuery<{ n: number }>(db, 'WITH d AS (DELETE FROM results WHERE result_id = ANY($1::text[]) RETURNING 1) SELECT count(*)::int AS n FROM d', [ids]);
+        return rows[0]?.n ?? 0;
+      }
+      for (const part of chunks(ids, SQLITE_ID_CHUNK)) {
+        const [, meta] = await sequelize.query(`DELETE FROM results WHERE result_id IN ${rowsOf(1, part.map(() => '?'))}`, { bind: part });
+        total += count(meta);
       }
       return total;
     },
@@ -139,6 +201,19 @@ export function sequelizePipelineStore(db: Database): PipelineStore {
 
     async persistStates(states, transitions) {
       if (states.length === 0 && transitions.length === 0) return;
+      if (postgres) {
+        try {
+          await pgStates(states, transitions);
+        } catch (err) {
+          if ((err as { code?: string }).code !== PG_FOREIGN_KEY_VIOLATION) throw err;
+          const ignore = (e: unknown) => {
+            if ((e as { code?: string }).code !== PG_FOREIGN_KEY_VIOLATION) throw e;
+          };
+          for (const s of states) await pgStates([s], []).catch(ignore);
+          for (const t of transitions) await pgStates([], [t]).catch(ignore);
+        }
+        return;
+      }
       try {
         await sequelize.transaction((transaction) => writeStates(states, transitions, transaction));
       } catch (err) {

@@ -17,6 +17,7 @@ import { UserListComponent } from './users/user-list.component';
 const stamp = { createdAt: 0, updatedAt: 0 };
 const version = { version: '1.0.0', sha256: '0'.repeat(64), publisher: 'P', requestedCapabilities: ['os.info'], approvedCapabilities: null, approvedAt: null, historyCount: 5, createdAt: 0 };
 const DATA = {
+  'classifier-overrides': { items: [] },
   hosts: [{ id: 1, name: 'web-1', description: '' }],
   groups: [{ id: 2, name: 'web', description: '', hostIds: [1], groupIds: [] }],
   plugins: [{ id: 1, pluginId: 'io.prophasis.disk', name: 'Disk', description: '', version: '1.0.0', versions: [{ ...version, manifest: { parameters: { type: 'object', properties: { mount: { type: 'string' } } } } }], ...stamp }],

@@ -9,8 +9,8 @@ import { ApiService } from '../../core/api.service';
 import { AuthService } from '../../core/auth.service';
 import type { Plugin } from '../../core/protocol';
 import { ConfirmService } from '../../shared/ui/confirm-dialog.component';
-import { LuaEditorComponent } from '../../shared/ui/lua-editor.component';
 import { approvalState, describeCapability } from './capabilities';
+import { ClassifierEditorComponent } from './classifier-editor.component';
 
 type Version = Plugin['versions'][number];
 
@@ -30,12 +30,12 @@ export function defaultClassifier(version: Version | undefined): string | undefi
 /**
  * One plugin (`/plugins/:id`): its versions, each with the capabilities it asks for explained
  * and whether an administrator approved them (and, for administrators, Approve), and the
- * default classifier.
+ * classifier editor (test against history, overrides per check, host or group).
  */
 @Component({
   selector: 'p-plugin-detail',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [DatePipe, MatButtonModule, MatCardModule, MatProgressBarModule, RouterLink, LuaEditorComponent],
+  imports: [DatePipe, MatButtonModule, MatCardModule, MatProgressBarModule, RouterLink, ClassifierEditorComponent],
   templateUrl: './plugin-detail.component.html',
   styleUrl: './plugin-detail.component.scss',
 })

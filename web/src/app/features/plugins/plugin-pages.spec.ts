@@ -31,7 +31,7 @@ describe('plugin pages', () => {
     const fixture = TestBed.createComponent(PluginDetailComponent);
     fixture.componentRef.setInput('id', '7');
     fixture.detectChanges();
-    await answerAll(http, fixture, { 'plugins/7': plugin });
+    await answerAll(http, fixture, { 'plugins/7': plugin, hosts: [], groups: [], checks: [], 'classifier-overrides': { items: [] } });
     const el = fixture.nativeElement as HTMLElement;
     expect(el.textContent).toContain('Run the program /bin/df on the host');
     // Only the pending version offers Approve.
