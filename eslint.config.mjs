@@ -46,7 +46,7 @@ export default [
   },
   {
     // Command-line entry points, tests and benchmarks may print.
-    files: ['**/bin/**', '**/*.spec.ts', '**/test/**', '**/bench/**', 'scripts/**', '**/cli/**'],
+    files: ['**/bin/**', '**/*.spec.ts', '**/test/**', '**/e2e/**', '**/bench/**', 'scripts/**', '**/cli/**'],
     rules: { 'no-console': 'off' },
   },
 ];

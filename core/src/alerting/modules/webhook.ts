@@ -13,13 +13,13 @@ export const WebhookSettingsSchema = Type.Object(
     /** Where the alert is POSTed; http:// only for receivers on your own network. */
     url: Type.String({ minLength: 8, maxLength: 2000, pattern: '^https?://' }),
     /** Body shape: the Prophasis notice, or a preset for Slack, Microsoft Teams or ntfy. */
-    format: Type.Union(WEBHOOK_FORMATS.map((f) => Type.Literal(f)), { default: 'json' }),
+    format: Type.Optional(Type.Union(WEBHOOK_FORMATS.map((f) => Type.Literal(f)), { default: 'json', title: 'Format' })),
     /** Extra request headers. */
-    headers: Type.Record(Type.String({ minLength: 1, maxLength: 128 }), Type.String({ maxLength: 4000 }), { default: {} }),
+    headers: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 128 }), Type.String({ maxLength: 4000 }), { default: {}, title: 'Extra headers' })),
     /** Sent as `Authorization: Bearer …` when set (ntfy with access control, your own endpoint). */
-    token: Type.String({ maxLength: 1000, default: '' }),
+    token: Type.Optional(Type.String({ maxLength: 1000, default: '', title: 'Bearer token' })),
     /** The request is abandoned (and retried later) after this long. */
-    timeoutSeconds: Type.Integer({ minimum: 1, maximum: 60, default: 10 }),
+    timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 60, default: 10, title: 'Timeout (seconds)' })),
   },
   { additionalProperties: false },
 );
@@ -111,16 +111,16 @@ export function createWebhookModule(deps: { fetch?: typeof fetch } = {}): AlertM
       }
       if (url.username || url.password) invalidField('webhook', 'url', 'must not carry credentials; use token or headers');
       if (s.format === 'ntfy' && ntfyTarget(s.url).topic === '') invalidField('webhook', 'url', 'an ntfy URL must end with the topic, e.g. https://ntfy.sh/your-topic');
-      for (const [name, value] of Object.entries(s.headers)) {
+      for (const [name, value] of Object.entries(s.headers ?? {})) {
         if (!HEADER_NAME.test(name)) invalidField('webhook', `headers.${name}`, 'is not a valid header name');
         if (RESERVED_HEADERS.has(name.toLowerCase())) invalidField('webhook', `headers.${name}`, 'cannot be set');
         if (/[\r\n\0]/.test(value)) invalidField('webhook', `headers.${name}`, 'must be one line');
       }
-      if (/[\r\n\0]/.test(s.token)) invalidField('webhook', 'token', 'must be one line');
+      if (/[\r\n\0]/.test(s.token ?? '')) invalidField('webhook', 'token', 'must be one line');
       return s;
     },
     async send(notice, settings) {
-      const { endpoint, body } = webhookBody(settings.format, notice, settings.url);
+      const { endpoint, body } = webhookBody(settings.format ?? 'json', notice, settings.url);
       const origin = new URL(endpoint).origin;
       const headers: Record<string, string> = { ...settings.headers, 'content-type': 'application/json', 'user-agent': 'Prophasis-Alerting/1' };
       if (settings.token) headers.authorization = `Bearer ${settings.token}`;
@@ -131,10 +131,10 @@ export function createWebhookModule(deps: { fetch?: typeof fetch } = {}): AlertM
           headers,
           body: JSON.stringify(body),
           redirect: 'manual',
-          signal: AbortSignal.timeout(settings.timeoutSeconds * 1000),
+          signal: AbortSignal.timeout((settings.timeoutSeconds ?? 10) * 1000),
         });
       } catch (err) {
-        const reason = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError') ? `no answer within ${settings.timeoutSeconds} s` : causeOf(err);
+        const reason = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError') ? `no answer within ${settings.timeoutSeconds ?? 10} s` : causeOf(err);
         throw AlertErrors.DELIVERY_FAILED(`webhook: POST ${origin}: ${reason}`);
       }
       // Drain the body so the connection is released; its content is not needed.
