@@ -6,4 +6,5 @@
 export * from './severity.js';
 export * from './schema-common.js';
 export * from './schedule.js';
+export * from './semver.js';
 export * from './api.js';

@@ -71,13 +71,13 @@ describe('Prophasis end to end: console, core and simulated agents', function ()
 
   before(async function () {
     if (chromiumMissing()) {
-      // eslint-disable-next-line no-console -- say why nothing ran
+       
       console.warn(`\n  Skipping the end-to-end suite: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH).\n`);
       this.skip();
     }
     this.timeout(360_000);
     if ((await ensureConsoleBuild()) === 'built') {
-      // eslint-disable-next-line no-console -- explains the minute the hook took
+       
       console.log('  (built the console first: web/dist was missing or older than its sources)');
     }
     dataDir = mkdtempSync(join(tmpdir(), 'prophasis-e2e-'));
@@ -102,7 +102,7 @@ describe('Prophasis end to end: console, core and simulated agents', function ()
   after(async function () {
     this.timeout(60_000);
     if (failed && core) {
-      // eslint-disable-next-line no-console -- the core's last words explain most failures
+       
       console.log(`\n--- core output (tail) ---\n${tail(core.process.output(), 4000)}\n--- simulator output (tail) ---\n${tail(simulator?.output() ?? '', 2000)}`);
     }
     await browser?.close().catch(() => undefined);
@@ -111,7 +111,7 @@ describe('Prophasis end to end: console, core and simulated agents', function ()
     await hook?.close();
     if (!dataDir) return;
     if (process.env['PROPHASIS_E2E_KEEP_DATA']) {
-      // eslint-disable-next-line no-console -- where to look
+       
       console.log(`  (kept the run's data directory: ${dataDir})`);
     } else {
       rmSync(dataDir, { recursive: true, force: true });
@@ -305,7 +305,7 @@ describe('Prophasis end to end: console, core and simulated agents', function ()
       // The console's enrolment command when it showed one; else the API, else the CLI.
       let ticket = tickets[key];
       if (!ticket) {
-        // eslint-disable-next-line no-console -- a weaker path than the story asks for; say so
+         
         console.log(`  (the console showed no enrolment command for e2e-${key}: token from the API or the CLI)`);
         ticket = await enrolmentToken(core, hostIds[key], `e2e-${key}`);
       }

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compareSemver } from '../plugins/semver.js';
+import { compareSemver } from '@prophasis/protocol';
 import { MarketplaceErrors } from './errors.js';
 
 /** How the core runs its local marketplace (docs/marketplace.md). */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { compareSemver } from '../plugins/semver.js';
+import { compareSemver } from '@prophasis/protocol';
 import { versionForHost, type PluginRollouts } from './rollout.js';
 
 const ID = 'com.example.raid';

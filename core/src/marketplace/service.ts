@@ -1,7 +1,7 @@
 import { BundleErrors, inspectBundle, parsePublicKey, publicKeyFingerprint, sha256Hex, trustKeys, verifyBundle, type Logger } from '@prophasis/protocol';
 import { Value } from '@sinclair/typebox/value';
 import type { Database } from '../db/index.js';
-import { compareSemver } from '../plugins/semver.js';
+import { compareSemver } from '@prophasis/protocol';
 import type { Actor, PluginRepository, PluginSystemLog, PluginVersionInfo } from '../plugins/repository.js';
 import type { TrustStore } from '../plugins/trust.js';
 import { createRegistryClient, type ClientOptions, type RegistryClient } from './client.js';

@@ -4,7 +4,7 @@
  * plugins built at start, and the REST routes.
  */
 export { PluginErrors } from './errors.js';
-export { compareSemver } from './semver.js';
+export { compareSemver } from '@prophasis/protocol';
 export { loadOrCreateSiteKey, trustDirectory, TRUST_DIR, SITE_KEY_FILE, SITE_PUBLIC_KEY_FILE } from './site-key.js';
 export { createFileTrustStore, PUBLISHERS_FILE, type TrustStore, type TrustedPublisher } from './trust.js';
 export {

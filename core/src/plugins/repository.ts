@@ -11,7 +11,7 @@ import {
 import { UniqueConstraintError, type Transaction } from 'sequelize';
 import type { Database, Plugin as PluginRow, PluginVersion as VersionRow } from '../db/index.js';
 import { PluginErrors } from './errors.js';
-import { compareSemver } from './semver.js';
+import { compareSemver } from '@prophasis/protocol';
 import type { TrustStore } from './trust.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Interval, PlanEntry } from '@prophasis/protocol';
 import { createHash } from 'node:crypto';
-import { compareSemver } from '../plugins/semver.js';
+import { compareSemver } from '@prophasis/protocol';
 
 /**
  * The configuration rows a plan is built from (docs/pipeline.md, "Plans"). Plain data, so the

@@ -12,7 +12,7 @@ import { verify } from 'node:crypto';
 import { UniqueConstraintError, type Transaction } from 'sequelize';
 import { MarketErrors } from '../errors.js';
 import { keyAdditionMessage, type KeyInfo, type PluginPage, type PluginSummary, type PublishResult, type SearchQuery, type VersionInfo } from '../schemas.js';
-import { compareSemver } from '../semver.js';
+import { compareSemver } from '@prophasis/protocol';
 import type { BundleStore } from './bundle-store.js';
 import type { MarketDatabase, PluginRow, Publisher, PublisherKey, VersionRow } from './db.js';
 import { issueToken, parseToken, tokenMatches } from './tokens.js';

@@ -1,5 +1,5 @@
 import type { ApiError } from '../../core/api-error';
-import { describeCapability, type CapabilityView } from './capabilities';
+import { describeCapability, type CapabilityView } from '../../shared/ui/capabilities';
 
 /** What the core asks before trusting a new publisher (409 `CORE_MARKET_PUBLISHER_NOT_TRUSTED`). */
 export interface TrustQuestion {

@@ -9,7 +9,7 @@ import { ApiService } from '../../core/api.service';
 import { AuthService } from '../../core/auth.service';
 import { capabilityRows, groupFingerprint, newCapabilities, trustQuestion, type TrustQuestion } from './install';
 import type { InstallBody, InstallResult, MarketplacePluginPage } from './marketplace-api';
-import { describeCapability } from './capabilities';
+import { describeCapability } from '../../shared/ui/capabilities';
 
 /**
  * A plugin's page in one registry (`/marketplace/:registry/:pluginId`): README (as text, never

@@ -1,5 +1,5 @@
 import { describeUpload, fileToBase64 } from './bundle-upload';
-import { approvalState, describeCapability } from './capabilities';
+import { approvalState, describeCapability } from '../../shared/ui/capabilities';
 
 describe('plugin capabilities in words', () => {
   it('explains every capability kind of the manifest, with its target', () => {

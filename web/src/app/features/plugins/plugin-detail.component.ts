@@ -9,7 +9,7 @@ import { ApiService } from '../../core/api.service';
 import { AuthService } from '../../core/auth.service';
 import type { Plugin } from '../../core/protocol';
 import { ConfirmService } from '../../shared/ui/confirm-dialog.component';
-import { approvalState, describeCapability } from './capabilities';
+import { approvalState, describeCapability } from '../../shared/ui/capabilities';
 import { ClassifierEditorComponent } from './classifier-editor.component';
 
 type Version = Plugin['versions'][number];

@@ -9,7 +9,7 @@ import type { PageOf, Plugin } from '../../core/protocol';
 import { IconComponent } from '../../shared/ui/icon.component';
 import { ListPageComponent, type ListColumn } from '../../shared/ui/list-page.component';
 import { describeUpload, fileToBase64 } from './bundle-upload';
-import { approvalState } from './capabilities';
+import { approvalState } from '../../shared/ui/capabilities';
 
 const APPROVAL = { approved: 'Approved', partial: 'Partly approved', pending: 'Waiting for approval' } as const;
 

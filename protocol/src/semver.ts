@@ -1,6 +1,6 @@
 /**
  * Semantic Versioning 2.0.0 precedence (https://semver.org §11), enough to order the versions
- * of one plugin. The manifest schema has already checked the grammar; build metadata
+ * of one plugin (the core's repository and plan builder, the marketplace). The manifest schema has already checked the grammar; build metadata
  * (`+…`) is ignored for precedence, as the specification says.
  */
 export function compareSemver(a: string, b: string): number {
