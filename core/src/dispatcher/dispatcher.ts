@@ -1,7 +1,7 @@
 import { createMessage, type CmdMessage, type Logger, type ResMessage, type StateMessage } from '@prophasis/protocol';
 import { createHash, randomUUID } from 'node:crypto';
 import type { PipelineConfig } from '../ingest/config.js';
-import { buildPlans, canonicalJson, newestApproved, type HostPlan, type PlannedEntry } from '../scheduler/plan.js';
+import { buildPlans, canonicalJson, newestApproved, plannableVersions, type HostPlan, type PlannedEntry } from '../scheduler/plan.js';
 import type { ConfigRows, HostInfo } from '../scheduler/load.js';
 import type { BundleSource, PublisherKey } from '../scheduler/bundle-source.js';
 import type { PlanRevision, RevisionStore } from '../scheduler/revisions.js';
@@ -224,12 +224,11 @@ export function createDispatcher(config: PipelineConfig, deps: DispatcherDeps): 
 
   async function computePass(): Promise<RecomputeReport> {
     const rows = await deps.loadRows();
-    // Usability is asked once per plugin, for its newest approved version only.
+    // Usability is asked only for the versions the builder may pick: the newest approved one
+    // and, under a staged rollout, the newest approved one below the rolled-out version.
     const usable = new Set<string>();
-    const pluginById = new Map(rows.input.plugins.map((p) => [p.id, p.pluginId]));
-    for (const [rowId, v] of newestApproved(rows.input.versions)) {
-      const pluginId = pluginById.get(rowId);
-      if (pluginId && (await deps.bundles.isUsable(pluginId, v.version))) usable.add(`${pluginId}@${v.version}`);
+    for (const p of plannableVersions(rows.input)) {
+      if (await deps.bundles.isUsable(p.pluginId, p.version)) usable.add(`${p.pluginId}@${p.version}`);
     }
     const built = buildPlans({ ...rows.input, usable: (p, v) => usable.has(`${p}@${v}`) });
     for (const e of built.excluded) {

@@ -1,4 +1,7 @@
+import { Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import type { Database } from '../db/index.js';
+import { ROLLOUTS_SETTING, type PluginRollouts } from '../marketplace/rollout.js';
 import { readSettings } from '../db/index.js';
 import type { ClassifierOverrides } from '../states/classifier.js';
 import type { PlanInput } from './plan.js';
@@ -21,6 +24,9 @@ export interface HostInfo {
   unreachableSince: number | null;
 }
 
+/** The shape the marketplace stores under {@link ROLLOUTS_SETTING}; anything else reads as "no rollouts". */
+const StoredRollouts = Type.Record(Type.String(), Type.Object({ version: Type.String(), groups: Type.Array(Type.Integer()) }));
+
 /**
  * Reads the configuration tables (hosts, groups, checks, schedules, plugins, overrides,
  * settings). About a dozen plain SELECTs whatever the size: the dispatcher runs this every few
@@ -29,7 +35,7 @@ export interface HostInfo {
 export async function loadConfigRows(db: Database): Promise<ConfigRows> {
   const m = db.models;
   const raw = { raw: true } as const;
-  const [hosts, groupHosts, groupGroups, checkHosts, checkGroups, checkPlugins, plugins, versions, schedules, intervals, scheduleChecks, overrides, settings] =
+  const [hosts, groupHosts, groupGroups, checkHosts, checkGroups, checkPlugins, plugins, versions, schedules, intervals, scheduleChecks, overrides, settings, rolloutRow] =
     await Promise.all([
       m.Host.findAll({ attributes: ['id', 'agentId', 'enrolmentState', 'bundles', 'connectedSince', 'unreachableSince'] }),
       m.HostGroupHost.findAll({ ...raw, attributes: ['groupId', 'hostId'] }),
@@ -44,7 +50,11 @@ export async function loadConfigRows(db: Database): Promise<ConfigRows> {
       m.ScheduleCheck.findAll({ ...raw, attributes: ['scheduleId', 'checkId'] }),
       m.ClassifierOverride.findAll({ attributes: ['pluginId', 'scopeKind', 'checkId', 'groupId', 'hostId', 'code'] }),
       readSettings(db),
+      m.Setting.findByPk(ROLLOUTS_SETTING),
     ]);
+  // A malformed value must not stop planning: the marketplace API only writes valid ones.
+  const storedRollouts: unknown = rolloutRow?.value;
+  const rollouts: PluginRollouts = Value.Check(StoredRollouts, storedRollouts) ? storedRollouts : {};
 
   const byCheck = new Map<string, string>();
   const byHost = new Map<string, string>();
@@ -95,6 +105,7 @@ export async function loadConfigRows(db: Database): Promise<ConfigRows> {
       intervals: intervals.map((i) => ({ scheduleId: i.scheduleId, start: Number(i.startAt), everyMs: Number(i.everyMs) })),
       scheduleChecks,
       maxLatenessMs: settings.maxLatenessMs,
+      rollouts,
     },
     overrides: { byCheck, byHost, byGroup },
     hosts: hostInfo,

@@ -1,6 +1,7 @@
 import type { Interval, PlanEntry } from '@prophasis/protocol';
 import { createHash } from 'node:crypto';
 import { compareSemver } from '@prophasis/protocol';
+import { versionForHost, type PluginRollouts } from '../marketplace/rollout.js';
 
 /**
  * The configuration rows a plan is built from (docs/pipeline.md, "Plans"). Plain data, so the
@@ -22,8 +23,13 @@ export interface PlanInput {
   scheduleChecks: readonly { scheduleId: number; checkId: number }[];
   maxLatenessMs: number;
   /**
+   * Staged rollouts (settings key `pluginRollouts`, docs/marketplace.md). Absent or empty: every
+   * host gets the newest approved version of each plugin.
+   */
+  rollouts?: PluginRollouts;
+  /**
    * Whether a plugin version may be delivered (approved for every capability it requests,
-   * publisher key trusted). Only asked for the newest approved version of each plugin.
+   * publisher key trusted). Only asked for the versions {@link plannableVersions} lists.
    */
   usable(pluginId: string, version: string): boolean;
 }
@@ -161,28 +167,81 @@ export function newestApproved(versions: readonly PluginVersionRow[]): Map<numbe
   return newest;
 }
 
+function approvedByPlugin(versions: readonly PluginVersionRow[]): Map<number, Map<string, PluginVersionRow>> {
+  const out = new Map<number, Map<string, PluginVersionRow>>();
+  for (const v of versions) {
+    if (v.approvedCapabilities === null) continue;
+    let byVersion = out.get(v.pluginRowId);
+    if (!byVersion) out.set(v.pluginRowId, (byVersion = new Map()));
+    byVersion.set(v.version, v);
+  }
+  return out;
+}
+
+/**
+ * The versions {@link buildPlans} may pick, so a caller can ask usability (an async question)
+ * for exactly these beforehand: the newest approved version of each plugin and, for a plugin
+ * under a staged rollout, the newest approved version below the rolled-out one (what hosts
+ * outside the rollout's groups run).
+ */
+export function plannableVersions(input: Pick<PlanInput, 'plugins' | 'versions' | 'rollouts'>): { pluginRowId: number; pluginId: string; version: string }[] {
+  const out: { pluginRowId: number; pluginId: string; version: string }[] = [];
+  const approved = approvedByPlugin(input.versions);
+  for (const plugin of input.plugins) {
+    const versions = [...(approved.get(plugin.id)?.keys() ?? [])];
+    const picks = new Set<string>();
+    const inside = versionForHost(plugin.pluginId, [], {}, versions, compareSemver);
+    const outside = versionForHost(plugin.pluginId, [], input.rollouts ?? {}, versions, compareSemver);
+    for (const v of [inside, outside]) if (v !== undefined) picks.add(v);
+    for (const version of picks) out.push({ pluginRowId: plugin.id, pluginId: plugin.pluginId, version });
+  }
+  return out;
+}
+
 /**
  * Builds one plan per host from configuration rows: every enabled schedule × its checks × the
- * check's hosts (direct and through nested groups, deduplicated) × the check's plugins at their
- * newest approved version. The entry key is `${checkId}:${pluginId}`; a check reached by several
- * schedules gets one entry carrying the union of their intervals. A plugin whose newest approved
- * version is not usable is left out (and reported in `excluded`); a plugin with no approved
- * version is silently absent (nothing to deliver yet). Pure: same input, same output.
+ * check's hosts (direct and through nested groups, deduplicated) × the check's plugins at the
+ * version {@link versionForHost} picks for that host among the approved ones: the newest, or
+ * under a staged rollout the newest below the rolled-out one for hosts outside its groups
+ * (nesting included). The entry key is `${checkId}:${pluginId}`; a check reached by several
+ * schedules gets one entry carrying the union of their intervals. A picked version that is not
+ * usable is left out (older versions are not tried instead) and reported in `excluded`; a plugin
+ * with no version to pick is silently absent (nothing to deliver yet). Pure: same input, same output.
  */
 export function buildPlans(input: PlanInput): PlanBuild {
   const { hostsOfGroup, groupsOfHost } = expandGroups(input.groupHosts, input.groupGroups);
   const hostIds = new Set(input.hosts.map((h) => h.id));
 
   const pluginById = new Map(input.plugins.map((p) => [p.id, p]));
-  const newest = newestApproved(input.versions);
+  const approved = approvedByPlugin(input.versions);
+  const rollouts = input.rollouts ?? {};
+  // Usability is asked once per version a host may get, in the order plugins are listed.
   const excluded: ExcludedPlugin[] = [];
-  const deliverable = new Map<number, PluginVersionRow>();
-  for (const [rowId, v] of newest) {
-    const plugin = pluginById.get(rowId);
-    if (!plugin) continue;
-    if (input.usable(plugin.pluginId, v.version)) deliverable.set(rowId, v);
-    else excluded.push({ pluginId: plugin.pluginId, version: v.version, reason: 'the newest approved version is not usable (approval incomplete or publisher key no longer trusted)' });
+  const unusable = new Set<string>();
+  for (const p of plannableVersions(input)) {
+    if (input.usable(p.pluginId, p.version)) continue;
+    unusable.add(`${p.pluginRowId}@${p.version}`);
+    const newest = versionForHost(p.pluginId, [], {}, [...(approved.get(p.pluginRowId)?.keys() ?? [])], compareSemver) === p.version;
+    excluded.push({
+      pluginId: p.pluginId,
+      version: p.version,
+      reason: `the ${newest ? 'newest approved version' : 'version planned outside the staged rollout'} is not usable (approval incomplete or publisher key no longer trusted)`,
+    });
   }
+  // The version a host gets of a plugin; undefined when there is none or it is not usable.
+  const pickCache = new Map<string, PluginVersionRow | undefined>();
+  const versionFor = (pluginRowId: number, hostId: number): PluginVersionRow | undefined => {
+    const plugin = pluginById.get(pluginRowId);
+    const byVersion = approved.get(pluginRowId);
+    if (!plugin || !byVersion) return undefined;
+    const groups = [...(groupsOfHost.get(hostId)?.keys() ?? [])];
+    const cacheKey = `${pluginRowId}|${Object.hasOwn(rollouts, plugin.pluginId) ? hostId : ''}`;
+    if (pickCache.has(cacheKey)) return pickCache.get(cacheKey);
+    const picked = versionForHost(plugin.pluginId, groups, rollouts, [...byVersion.keys()], compareSemver);
+    const row = picked === undefined || unusable.has(`${pluginRowId}@${picked}`) ? undefined : byVersion.get(picked);
+    pickCache.set(cacheKey, row);
+    return row;
+  };
 
   // Intervals per check: union over the enabled schedules that contain it.
   const enabled = new Set(input.schedules.filter((s) => s.enabled).map((s) => s.id));
@@ -207,23 +266,30 @@ export function buildPlans(input: PlanInput): PlanBuild {
   const entriesOf = new Map<number, PlannedEntry[]>();
   for (const cp of input.checkPlugins) {
     const intervals = checkIntervals.get(cp.checkId);
-    const version = deliverable.get(cp.pluginRowId);
     const plugin = pluginById.get(cp.pluginRowId);
-    if (!intervals || !version || !plugin) continue;
+    if (!intervals || !plugin) continue;
     const checkId = String(cp.checkId);
-    const entry: PlanEntry = {
-      key: `${checkId}:${plugin.pluginId}`,
-      checkId,
-      pluginId: plugin.pluginId,
-      version: version.version,
-      sha256: version.sha256,
-      params: cp.params ?? {},
-      intervals,
-      capabilities: [...(version.approvedCapabilities ?? [])].sort(),
-      ...(version.timeoutMs !== undefined ? { timeoutMs: version.timeoutMs } : {}),
-    };
+    // One entry object per version, shared by the hosts that run it.
+    const entryOf = new Map<PluginVersionRow, PlanEntry>();
     for (const hostId of checkHostSets.get(cp.checkId) ?? []) {
       if (!hostIds.has(hostId)) continue;
+      const version = versionFor(cp.pluginRowId, hostId);
+      if (!version) continue;
+      let entry = entryOf.get(version);
+      if (!entry) {
+        entry = {
+          key: `${checkId}:${plugin.pluginId}`,
+          checkId,
+          pluginId: plugin.pluginId,
+          version: version.version,
+          sha256: version.sha256,
+          params: cp.params ?? {},
+          intervals,
+          capabilities: [...(version.approvedCapabilities ?? [])].sort(),
+          ...(version.timeoutMs !== undefined ? { timeoutMs: version.timeoutMs } : {}),
+        };
+        entryOf.set(version, entry);
+      }
       let list = entriesOf.get(hostId);
       if (!list) entriesOf.set(hostId, (list = []));
       list.push({ entry, checkRowId: cp.checkId, pluginRowId: cp.pluginRowId, historyCount: version.historyCount, defaultClassifier: version.defaultClassifier });
