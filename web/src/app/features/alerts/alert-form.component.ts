@@ -281,7 +281,9 @@ export class AlertFormComponent {
       this.alert.set(alert);
       this.scopes.set(alert?.scopes ?? NO_SCOPES);
       // Resetting the module re-runs the settings effect with the loaded settings.
-      this.form.reset(createAlertForm(alert).getRawValue());
+      // A new object: keep what the user typed while the lists were loading (the e2e suite found
+      // that the late reset wiped it); an existing one is loaded into the form as it is.
+      if (alert !== undefined || !this.form.dirty) this.form.reset(createAlertForm(alert).getRawValue());
       const module = alertModule(this.form.controls.module.value, this.modules());
       this.settingsModule = module?.id;
       const settings = module ? createSchemaForm(module.settings, this.loadedSettings) : undefined;

@@ -259,7 +259,9 @@ export class CheckFormComponent {
       this.groups.set(groups);
       this.plugins.set(plugins);
       this.check.set(check);
-      this.form.reset(createCheckForm(check).getRawValue());
+      // A new object: keep what the user typed while the lists were loading (the e2e suite found
+      // that the late reset wiped it); an existing one is loaded into the form as it is.
+      if (check !== undefined || !this.form.dirty) this.form.reset(createCheckForm(check).getRawValue());
     } catch (err) {
       this.error.set(toApiError(err).message);
     } finally {

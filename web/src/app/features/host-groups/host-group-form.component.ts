@@ -174,7 +174,9 @@ export class HostGroupFormComponent {
       this.hosts.set(hosts);
       this.groups.set(groups);
       this.group.set(group);
-      this.form.reset(createHostGroupForm(group).getRawValue());
+      // A new object: keep what the user typed while the lists were loading (the e2e suite found
+      // that the late reset wiped it); an existing one is loaded into the form as it is.
+      if (group !== undefined || !this.form.dirty) this.form.reset(createHostGroupForm(group).getRawValue());
     } catch (err) {
       this.error.set(toApiError(err).message);
     } finally {

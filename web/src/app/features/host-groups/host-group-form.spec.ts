@@ -2,6 +2,7 @@ import type { HttpTestingController } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { answerAll, settle, setUpPage } from '../../shared/ui/page-testing';
 import { HostGroupFormComponent } from './host-group-form.component';
+import type { createHostGroupForm } from './host-group-form';
 
 const stamp = { createdAt: 0, updatedAt: 0 };
 const data = {
@@ -38,6 +39,16 @@ describe('host group form', () => {
     const cb = [...box.querySelectorAll('mat-checkbox')].find((c) => c.textContent?.includes(name));
     cb?.querySelector('input')?.click();
   };
+
+  it('keeps what was typed into a new group while its lists were still loading', async () => {
+    const fixture = TestBed.createComponent(HostGroupFormComponent);
+    fixture.detectChanges(); // add mode: no id; the lists are requested now
+    const form = (fixture.componentInstance as unknown as { form: ReturnType<typeof createHostGroupForm> }).form;
+    form.controls.name.setValue('typed early');
+    form.controls.name.markAsDirty();
+    await answerAll(http, fixture, data);
+    expect(form.controls.name.value).toBe('typed early');
+  });
 
   it('offers every host and every other group, and sends the ticked ones', async () => {
     const { fixture, el } = await render();

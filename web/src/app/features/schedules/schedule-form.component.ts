@@ -294,11 +294,15 @@ export class ScheduleFormComponent {
       ]);
       this.checks.set(checks);
       this.schedule.set(schedule);
-      const fresh = createScheduleForm(schedule);
-      const rows = this.form.controls.intervals;
-      rows.clear({ emitEvent: false });
-      for (const row of fresh.controls.intervals.controls) rows.push(row, { emitEvent: false });
-      this.form.reset(fresh.getRawValue());
+      // A new object: keep what the user typed while the lists were loading (the e2e suite found
+      // that the late reset wiped it); an existing one is loaded into the form as it is.
+      if (schedule !== undefined || !this.form.dirty) {
+        const fresh = createScheduleForm(schedule);
+        const rows = this.form.controls.intervals;
+        rows.clear({ emitEvent: false });
+        for (const row of fresh.controls.intervals.controls) rows.push(row, { emitEvent: false });
+        this.form.reset(fresh.getRawValue());
+      }
       if (!this.auth.canConfigure()) this.form.disable();
     } catch (err) {
       this.error.set(toApiError(err).message);

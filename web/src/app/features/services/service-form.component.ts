@@ -201,7 +201,9 @@ export class ServiceFormComponent {
       this.hosts.set(hosts);
       this.groups.set(groups);
       this.service.set(service);
-      this.form.reset({ name: service?.name ?? '', description: service?.description ?? '' });
+      // A new object: keep what the user typed while the lists were loading (the e2e suite found
+      // that the late reset wiped it); an existing one is loaded into the form as it is.
+      if (service !== undefined || !this.form.dirty) this.form.reset({ name: service?.name ?? '', description: service?.description ?? '' });
       this.dependencies.set(service?.dependencies ?? []);
       this.redundancy.set(service?.redundancyGroups.map((g) => ({ name: g.name, members: [...g.members] })) ?? []);
     } catch (err) {
