@@ -51,3 +51,29 @@ export async function assertNameFree(model: AnyModel, name: string, tx: Transact
   const other = (await model.findOne({ where: { name }, attributes: ['id'], transaction: tx })) as Model | null;
   if (other && other.get('id') !== exceptId) throw ApiErrors.NAME_TAKEN(JSON.stringify(name), { field: 'name' });
 }
+
+/**
+ * `create` and `update` of a named configuration object (check, host group, service): the name
+ * must be free, `name` and `description` go to the object's own row, and `writeRelations`
+ * replaces its membership rows in the same transaction.
+ */
+export function namedObjectWrites<I extends { name: string; description?: string | undefined }>(
+  model: AnyModel,
+  writeRelations: (id: number, input: I, tx: Transaction) => Promise<void>,
+): { create(input: I, tx: Transaction): Promise<number>; update(id: number, input: I, tx: Transaction): Promise<void> } {
+  const own = (input: I) => ({ name: input.name, description: input.description ?? '' });
+  return {
+    async create(input, tx) {
+      await assertNameFree(model, input.name, tx);
+      const row = (await model.create(own(input), { transaction: tx })) as Model;
+      const id = row.get('id') as number;
+      await writeRelations(id, input, tx);
+      return id;
+    },
+    async update(id, input, tx) {
+      await assertNameFree(model, input.name, tx, id);
+      await model.update(own(input), { where: { id }, transaction: tx, individualHooks: true });
+      await writeRelations(id, input, tx);
+    },
+  };
+}

@@ -3,7 +3,7 @@ import type { Transaction } from 'sequelize';
 import type { Check as CheckRow, CheckPlugin as CheckPluginRow, Database, Schedule as ScheduleRow, ScheduleInterval as IntervalRow } from '../../db/index.js';
 import type { Resource } from '../crud.js';
 import { ApiErrors } from '../errors.js';
-import { assertExist, assertNameFree, linksOf, replaceLinks } from '../relations.js';
+import { assertExist, assertNameFree, linksOf, namedObjectWrites, replaceLinks } from '../relations.js';
 
 /**
  * Checks: hosts/groups × plugins with parameter values. Plugins are named by their reverse-DNS
@@ -65,17 +65,7 @@ export function checksResource(db: Database): Resource<CheckApi, CheckInput> {
         updatedAt: c.updatedAt,
       }));
     },
-    async create(input, tx) {
-      await assertNameFree(CheckModel, input.name, tx);
-      const row = await CheckModel.create({ name: input.name, description: input.description ?? '' }, { transaction: tx });
-      await write(row.id, input, tx);
-      return row.id;
-    },
-    async update(id, input, tx) {
-      await assertNameFree(CheckModel, input.name, tx, id);
-      await CheckModel.update({ name: input.name, description: input.description ?? '' }, { where: { id }, transaction: tx, individualHooks: true });
-      await write(id, input, tx);
-    },
+    ...namedObjectWrites(CheckModel, write),
   };
 }
 

@@ -4,7 +4,7 @@ import type { Database } from '../../db/index.js';
 import type { Host as HostRow, HostGroup as HostGroupRow } from '../../db/index.js';
 import { addGroupToGroup } from '../../db/groups.js';
 import type { Resource } from '../crud.js';
-import { assertExist, assertNameFree, linksOf, replaceLinks } from '../relations.js';
+import { assertExist, assertNameFree, linksOf, namedObjectWrites, replaceLinks } from '../relations.js';
 
 /** A host row as the API shows it: never the secret hash. */
 export function presentHost(h: HostRow): HostApi {
@@ -96,16 +96,6 @@ export function groupsResource(db: Database): Resource<HostGroupApi, HostGroupIn
         updatedAt: g.updatedAt,
       }));
     },
-    async create(input, tx) {
-      await assertNameFree(GroupModel, input.name, tx);
-      const row = await GroupModel.create({ name: input.name, description: input.description ?? '' }, { transaction: tx });
-      await writeMembers(row.id, input, tx);
-      return row.id;
-    },
-    async update(id, input, tx) {
-      await assertNameFree(GroupModel, input.name, tx, id);
-      await GroupModel.update({ name: input.name, description: input.description ?? '' }, { where: { id }, transaction: tx, individualHooks: true });
-      await writeMembers(id, input, tx);
-    },
+    ...namedObjectWrites(GroupModel, writeMembers),
   };
 }

@@ -4,7 +4,7 @@ import type { Alert as AlertRow, AlertScope as AlertScopeRow, Database, Redundan
 import type { AlertingApi } from '../context.js';
 import type { Resource } from '../crud.js';
 import { ApiErrors } from '../errors.js';
-import { assertExist, assertNameFree, linksOf, replaceLinks } from '../relations.js';
+import { assertExist, assertNameFree, linksOf, namedObjectWrites, replaceLinks } from '../relations.js';
 import { validateAlertSettings } from './alert-actions.js';
 
 const memberOf = (row: Model): Member =>
@@ -62,17 +62,7 @@ export function servicesResource(db: Database): Resource<ServiceApi, ServiceInpu
         updatedAt: s.updatedAt,
       }));
     },
-    async create(input, tx) {
-      await assertNameFree(ServiceModel, input.name, tx);
-      const row = await ServiceModel.create({ name: input.name, description: input.description ?? '' }, { transaction: tx });
-      await write(row.id, input, tx);
-      return row.id;
-    },
-    async update(id, input, tx) {
-      await assertNameFree(ServiceModel, input.name, tx, id);
-      await ServiceModel.update({ name: input.name, description: input.description ?? '' }, { where: { id }, transaction: tx, individualHooks: true });
-      await write(id, input, tx);
-    },
+    ...namedObjectWrites(ServiceModel, write),
   };
 }
 
