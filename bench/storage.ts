@@ -116,7 +116,10 @@ async function run(dialect: 'sqlite' | 'postgres'): Promise<Record<string, numbe
           });
         }
         const t0 = performance.now();
-        rows += await store.insertBatch(batch);
+        // Not `rows += await …`: that reads `rows` before the await, and with concurrent
+        // writers each would overwrite the others' increments (the count came out ~1/concurrency).
+        const stored = await store.insertBatch(batch);
+        rows += stored;
         latencies.push(performance.now() - t0);
       }
     };
@@ -124,6 +127,9 @@ async function run(dialect: 'sqlite' | 'postgres'): Promise<Record<string, numbe
     const elapsed = (performance.now() - started) / 1000;
     latencies.sort((a, b) => a - b);
     console.log(`${dialect}: ${rows} rows in ${round(elapsed, 2)} s = ${Math.round(rows / elapsed)} rows/s`);
+    // The figure must be what the database holds, not what the writers think they wrote.
+    const [inTable] = (await db.sequelize.query('SELECT count(*) AS n FROM results'))[0] as { n: number }[];
+    if (Number(inTable?.n) !== rows) throw new Error(`counted ${rows} new rows but results holds ${Number(inTable?.n)}`);
 
     // Seed 30 days of hour rollups for every host, set-based on the server.
     const seedStart = Math.floor((now - 30 * DAY) / HOUR) * HOUR;
