@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { isProphasisError } from '@prophasis/protocol';
 import { DataTypes, type ModelStatic, type Model } from 'sequelize';
 import { DbErrors, MIGRATIONS, type Migration } from '../../src/db/index.js';
+import { ROLLUP_FILLFACTOR } from '../../src/db/migrations/index.js';
 import { dialects, tableNames } from './helpers.js';
 
 const EXPECTED_TABLES = [
@@ -59,6 +60,34 @@ for (const dialect of dialects()) {
         // Still healthy: the models work.
         const host = await db.models.Host.create({ name: 'after-failure' });
         assert.equal((await db.models.Host.findByPk(host.id))?.name, 'after-failure');
+      } finally {
+        await cleanup();
+      }
+    });
+
+    it('0002 leaves free space in rollup pages on PostgreSQL, and running it again changes nothing', async () => {
+      const { db, cleanup } = await dialect.open();
+      try {
+        await db.migrate();
+        const [names] = await db.sequelize.query('SELECT name FROM schema_migrations ORDER BY name');
+        assert.ok((names as { name: string }[]).some((r) => r.name === '0002-rollup-fillfactor'));
+        const options = async (): Promise<unknown> =>
+          dialect.name === 'postgres'
+            ? (await db.sequelize.query("SELECT relname, reloptions FROM pg_class WHERE relname IN ('rollups_minute', 'rollups_hour', 'results') ORDER BY relname"))[0]
+            : null;
+        if (dialect.name === 'postgres') {
+          assert.deepEqual(await options(), [
+            { relname: 'results', reloptions: null },
+            { relname: 'rollups_hour', reloptions: [`fillfactor=${ROLLUP_FILLFACTOR}`] },
+            { relname: 'rollups_minute', reloptions: [`fillfactor=${ROLLUP_FILLFACTOR}`] },
+          ]);
+        }
+        const before = await options();
+        const migration = MIGRATIONS.find((m) => m.name === '0002-rollup-fillfactor')!;
+        await db.sequelize.transaction(async (transaction) =>
+          migration.up({ sequelize: db.sequelize, queryInterface: db.sequelize.getQueryInterface(), transaction, dialect: dialect.name }),
+        );
+        assert.deepEqual(await options(), before);
       } finally {
         await cleanup();
       }

@@ -1,12 +1,14 @@
 import { initial } from './0001-initial.js';
+import { rollupFillfactor } from './0002-rollup-fillfactor.js';
 import type { Migration } from './types.js';
 
 export type { Migration, MigrationContext } from './types.js';
 export { INITIAL_SETTINGS } from './0001-initial.js';
+export { ROLLUP_FILLFACTOR } from './0002-rollup-fillfactor.js';
 
 /**
  * Every migration, in the order it runs. Listed explicitly rather than globbed so the order is
  * reviewed in one place and nothing depends on how files are found at run time. Append only:
  * a released migration never changes.
  */
-export const MIGRATIONS: readonly Migration[] = [initial];
+export const MIGRATIONS: readonly Migration[] = [initial, rollupFillfactor];
