@@ -8,7 +8,7 @@ export function benchArgs<T extends Record<string, string | number | boolean>>(d
   const options = Object.fromEntries(
     Object.entries(defaults).map(([k, v]) => [k, { type: typeof v === 'boolean' ? ('boolean' as const) : ('string' as const) }]),
   );
-  const { values } = parseArgs({ args: process.argv.slice(2), options, strict: true, allowPositionals: false });
+  const { values } = parseArgs({ args: process.argv.slice(2), options, strict: true, allowPositionals: false, allowNegative: true });
   const out: Record<string, string | number | boolean> = { ...defaults };
   for (const [k, raw] of Object.entries(values)) {
     const def = defaults[k];

@@ -31,7 +31,7 @@ const role = process.env.BENCH_ROLE ?? 'main';
 type ToMain =
   | { type: 'ready'; port: number; startMs: number; processMs: number }
   | { type: 'rss'; rssBytes: number; heapUsedBytes: number; heapTotalBytes: number; clients: number }
-  | { type: 'connected'; count: number; attempts: number; refused: number }
+  | { type: 'connected'; count: number; attempts: number; refused: number; resumed: number }
   | { type: 'loaded' }
   | { type: 'stopped'; stopMs: number };
 type ToChild = { type: 'rss' } | { type: 'stop' } | { type: 'go' };
@@ -50,7 +50,7 @@ async function brokerMain(): Promise<void> {
   const pki = await ensurePki(join(shared.dir, 'pki'), { hostnames: ['localhost'], ips: ['127.0.0.1'], logger });
   const hashes = new Map(Object.entries(JSON.parse(await readFile(join(shared.dir, 'hashes.json'), 'utf8')) as Record<string, string>));
   const hasher = createSecretHasher(Buffer.from(shared.pepperHex, 'hex'));
-  const limits = JSON.parse(process.env.BENCH_LIMITS ?? '{}') as { maxConnectionsPerSecond?: number; connectionBurst?: number; tlsMaxVersion?: 'TLSv1.2' | 'TLSv1.3' };
+  const limits = JSON.parse(process.env.BENCH_LIMITS ?? '{}') as { maxConnectionsPerSecond?: number; connectionBurst?: number; tlsMaxVersion?: 'TLSv1.2' | 'TLSv1.3'; tlsGroups?: string };
   const broker = createBroker(
     { ...brokerDefaults(join(shared.dir, 'sessions')), ...limits, port, host: '127.0.0.1', tls: pki },
     {
@@ -99,23 +99,34 @@ async function workerMain(): Promise<void> {
   // What the agent publishes as its retained state: facts, bundle hashes (about 400 bytes).
   const STATE = JSON.stringify({ status: 'online', version: '0.1.0', platform: 'linux', arch: 'x64', hostname: 'bench-host.example.org', bundles: Array.from({ length: 4 }, (_, i) => ({ name: `bundle-${i}`, sha256: 'a'.repeat(64) })) });
 
-  const { backoffCeiling, createBackoff } = await import('../agent/src/backoff.js');
-  const policy = process.env.BENCH_POLICY ?? 'agent';
-  // agent/src/config.ts defaults: reconnectInitialMs, reconnectMaxMs, reconnectResetAfterMs.
-  const AGENT = { initialMs: 1000, maxMs: 60_000, resetAfterMs: 60_000 };
+  const { createBackoff } = await import('../agent/src/backoff.js');
+  const { pinnedTlsOptions, resumeTlsSessions } = await import('../agent/src/tls.js');
+  const { readAgentConfig } = await import('../agent/src/config.js');
+  // The agent's own defaults (agent/src/config.ts): 1 s → 60 s, capped at 5 s during the
+  // first minute of an outage, reset after a connection that lasted a minute.
+  const defaults = readAgentConfig({}, { dataDir: shared.dir });
+  const policy = {
+    initialMs: defaults.reconnectInitialMs,
+    maxMs: defaults.reconnectMaxMs,
+    ...(process.env.BENCH_POLICY === 'uncapped' ? {} : { earlyMaxMs: defaults.reconnectEarlyMaxMs, earlyWindowMs: defaults.reconnectEarlyWindowMs }),
+  };
+  const resume = process.env.BENCH_RESUME !== '0';
   let attempts = 0;
   let refused = 0;
+  let resumed = 0;
 
   function startAgent(agentId: string, secret: string): void {
     // The agent's own backoff (agent/src/backoff.ts) and reset rule (agent/src/connection.ts
-    // onClose): reset only after a connection that lasted longer than resetAfterMs.
-    const backoff = createBackoff({ initialMs: AGENT.initialMs, maxMs: AGENT.maxMs });
+    // onClose): reset only after a connection that lasted longer than reconnectResetAfterMs.
+    const backoff = createBackoff(policy);
     let connectedAt: number | undefined;
-    let outageSince: number | undefined;
     attempts++;
-    const client = mqtt.connect(`mqtts://127.0.0.1:${port}`, {
-      ca,
-      rejectUnauthorized: true,
+    const client = mqtt.connect({
+      protocol: 'mqtts',
+      host: '127.0.0.1',
+      port,
+      // The agent's TLS options: one secure context for the pinned CA, no host name check.
+      ...pinnedTlsOptions(ca, '127.0.0.1'),
       clientId: agentId,
       username: agentId,
       password: secret,
@@ -124,13 +135,16 @@ async function workerMain(): Promise<void> {
       protocolVersion: 4,
       reconnectPeriod: 0, // the agent's own backoff below, as in the real agent
       resubscribe: false,
-      connectTimeout: 30_000,
+      connectTimeout: defaults.connectTimeoutMs,
       will: { topic: stateTopic(agentId), payload: Buffer.from('{"status":"offline"}'), qos: 1, retain: true },
+      manualConnect: true,
     });
+    if (resume) resumeTlsSessions(client);
+    client.connect();
     client.on('connect', () => {
       if (connectedAt === undefined) connected++;
+      if ((client.stream as unknown as { isSessionReused?(): boolean }).isSessionReused?.()) resumed++;
       connectedAt = Date.now();
-      outageSince = undefined;
       // The real agent subscribes and publishes its retained state on every connect.
       client.subscribe(cmdTopic(agentId), { qos: 1 });
       client.publish(stateTopic(agentId), STATE, { qos: 1, retain: true });
@@ -141,23 +155,15 @@ async function workerMain(): Promise<void> {
     client.on('close', () => {
       if (connectedAt !== undefined) {
         connected--;
-        if (Date.now() - connectedAt > AGENT.resetAfterMs) backoff.reset();
+        if (Date.now() - connectedAt > defaults.reconnectResetAfterMs) backoff.reset();
       }
       connectedAt = undefined;
-      outageSince ??= Date.now();
       if (stopping) return;
-      const next = backoff.next();
-      let delayMs = next.delayMs;
-      // Proposed change (docs/broker.md): during the first minute of an outage the ceiling
-      // stops at 5 s instead of doubling towards 60 s.
-      if (policy === 'capped' && Date.now() - outageSince < 60_000) {
-        delayMs = Math.floor(Math.random() * Math.min(5000, backoffCeiling(next.attempt - 1, AGENT)));
-      }
       setTimeout(() => {
         if (stopping) return;
         attempts++;
         client.reconnect();
-      }, delayMs).unref();
+      }, backoff.next().delayMs).unref();
     });
   }
 
@@ -166,7 +172,7 @@ async function workerMain(): Promise<void> {
   let next = 0;
   let opener: NodeJS.Timeout | undefined;
   const perTick = Math.max(1, Math.round(rate / 50));
-  const reporter = setInterval(() => process.send!({ type: 'connected', count: connected, attempts, refused } satisfies ToMain), 100);
+  const reporter = setInterval(() => process.send!({ type: 'connected', count: connected, attempts, refused, resumed } satisfies ToMain), 100);
   process.send!({ type: 'loaded' } satisfies ToMain);
   process.on('message', (m: ToChild) => {
     if (m.type === 'go') {
@@ -224,9 +230,12 @@ async function main(): Promise<void> {
     'semi-space-mib': 8, // V8 --max-semi-space-size of the broker process; 0: V8's default
     'tls-max': '1.3', // the broker's tlsMaxVersion
     'down-extra-s': 0, // keep the broker down this much longer than a restart takes
+    resume: true, // agents resume their TLS session (the agent's default); --no-resume: full handshakes
+    'tls-groups': '', // the broker's tlsGroups; empty: its default
+    'cpu-prof-dir': '', // write V8 CPU profiles of the broker processes here
   });
   if (args['tls-max'] !== '1.3' && args['tls-max'] !== '1.2') throw new Error('--tls-max is 1.3 or 1.2');
-  if (args.policy !== 'agent' && args.policy !== 'capped') throw new Error('--policy is agent or capped');
+  if (args.policy !== 'agent' && args.policy !== 'uncapped') throw new Error('--policy is agent or uncapped');
   const deadline = Date.now() + args.seconds * 1000;
   const dir = await mkdtemp(join(tmpdir(), 'prophasis-bench-connections-'));
   const shared: Shared = { dir, pepperHex: randomBytes(32).toString('hex') };
@@ -241,9 +250,13 @@ async function main(): Promise<void> {
       ...(args['broker-rate'] > 0 ? { maxConnectionsPerSecond: args['broker-rate'] } : {}),
       ...(args['broker-burst'] > 0 ? { connectionBurst: args['broker-burst'] } : {}),
       tlsMaxVersion: args['tls-max'] === '1.2' ? ('TLSv1.2' as const) : ('TLSv1.3' as const),
+      ...(args['tls-groups'] ? { tlsGroups: args['tls-groups'] } : {}),
     };
-    const sharedEnv = { BENCH_SHARED: JSON.stringify(shared), BENCH_LIMITS: JSON.stringify(limits), BENCH_POLICY: args.policy };
-    const brokerFlags = args['semi-space-mib'] > 0 ? [`--max-semi-space-size=${args['semi-space-mib']}`] : [];
+    const sharedEnv = { BENCH_SHARED: JSON.stringify(shared), BENCH_LIMITS: JSON.stringify(limits), BENCH_POLICY: args.policy, BENCH_RESUME: args.resume ? '1' : '0' };
+    const brokerFlags = [
+      ...(args['semi-space-mib'] > 0 ? [`--max-semi-space-size=${args['semi-space-mib']}`] : []),
+      ...(args['cpu-prof-dir'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof-dir']}`] : []),
+    ];
 
     let broker = spawnRole('broker', sharedEnv, brokerFlags);
     children.push(broker);
@@ -262,10 +275,10 @@ async function main(): Promise<void> {
       children.push(worker);
       workers.push(worker);
       loaded.push(nextMessage(worker, 'loaded', 60_000));
-      counts.set(worker, { type: 'connected', count: 0, attempts: 0, refused: 0 });
+      counts.set(worker, { type: 'connected', count: 0, attempts: 0, refused: 0, resumed: 0 });
       worker.on('message', (m: ToMain) => m.type === 'connected' && counts.set(worker, m));
     }
-    const sum = (k: 'count' | 'attempts' | 'refused') => [...counts.values()].reduce((a, b) => a + b[k], 0);
+    const sum = (k: 'count' | 'attempts' | 'refused' | 'resumed') => [...counts.values()].reduce((a, b) => a + b[k], 0);
     // Peak RSS of the current broker process, sampled every 250 ms.
     let peakRss = 0;
     let sampling = false;
@@ -277,9 +290,14 @@ async function main(): Promise<void> {
         () => undefined,
       ).finally(() => (sampling = false));
     }, 250);
+    /** Agents connected at each whole second of the last waitAll(). */
+    let timeline: number[] = [];
     const waitAll = async (label: string): Promise<number> => {
       const t0 = performance.now();
+      timeline = [];
       while (sum('count') < args.agents) {
+        const second = Math.floor((performance.now() - t0) / 1000);
+        while (timeline.length <= second) timeline.push(sum('count'));
         if (Date.now() > deadline) throw new Error(`--seconds bound reached while ${label}: ${sum('count')} of ${args.agents} connected`);
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -309,6 +327,7 @@ async function main(): Promise<void> {
       // Restart: stop the broker (sessions stay on disk), start a new one on the same port.
       const loadRestart = load();
       const attemptsBefore = sum('attempts');
+      const resumedBefore = sum('resumed');
       const refusedBefore = sum('refused');
       const tStop = performance.now();
       const stopped = nextMessage(broker, 'stopped', 60_000);
@@ -321,6 +340,7 @@ async function main(): Promise<void> {
       const second = await nextMessage(broker, 'ready', 60_000);
       const tReady = performance.now();
       const reconnectS = await waitAll('reconnecting');
+      console.log(`connected agents at each second after the new broker listened: ${timeline.join(' ')}`);
       const downS = (tReady - tStop) / 1000;
       const loadReconnected = load();
       const afterRestart = await askRss(broker);
@@ -334,6 +354,8 @@ async function main(): Promise<void> {
         agents: args.agents,
         workers: args.workers,
         policy: args.policy,
+        tls_resume: args.resume,
+        tls_groups: args['tls-groups'] || 'default',
         semi_space_mib: args['semi-space-mib'],
         tls_max: args['tls-max'],
         ...(args['broker-rate'] > 0 ? { broker_rate_per_s: args['broker-rate'] } : {}),
@@ -357,6 +379,7 @@ async function main(): Promise<void> {
         all_reconnected_after_stop_s: Number((downS + reconnectS).toFixed(2)),
         reconnect_attempts: sum('attempts') - attemptsBefore,
         reconnect_refused: sum('refused') - refusedBefore,
+        reconnect_tls_resumed: sum('resumed') - resumedBefore,
         broker_rss_after_restart_mib: mib(afterRestart.rssBytes),
         broker_rss_restart_peak_mib: mib(Math.max(peakRss, afterRestart.rssBytes)),
         load_avg_start: loadStart,

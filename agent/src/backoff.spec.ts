@@ -29,6 +29,35 @@ describe('backoff', () => {
     assert.deepEqual(b.next(), { delayMs: 250, attempt: 1 });
   });
 
+  it('keeps the ceiling at earlyMaxMs during the early window of an outage, then doubles on', () => {
+    const early = { ...policy, earlyMaxMs: 5_000, earlyWindowMs: 60_000 };
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 5, 9].map((n) => backoffCeiling(n, early, 30_000)),
+      [1_000, 2_000, 4_000, 5_000, 5_000, 5_000, 5_000],
+    );
+    assert.equal(backoffCeiling(9, early, 60_000), 60_000, 'the window has passed');
+    assert.equal(backoffCeiling(4, early), 16_000, 'no outage age given: past the window');
+    assert.equal(backoffCeiling(4, policy, 0), 16_000, 'no early cap configured');
+  });
+
+  it('measures the outage from the first attempt after a reset, not from each attempt', () => {
+    let t = 0;
+    const early = { ...policy, earlyMaxMs: 5_000, earlyWindowMs: 60_000 };
+    const b = createBackoff(early, () => 0.999999, () => t);
+    const delays: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const { delayMs } = b.next();
+      delays.push(delayMs);
+      t += delayMs;
+    }
+    // 0.999 s, 1.999 s, 3.999 s, then 4.999 s each while under a minute; past it, doubling resumes.
+    assert.deepEqual(delays.slice(0, 5), [999, 1_999, 3_999, 4_999, 4_999]);
+    while (t < 60_000) t += b.next().delayMs;
+    assert.ok(b.next().delayMs > 5_000, 'after the window the ceiling is the doubled one again');
+    b.reset();
+    assert.equal(b.next().delayMs, 999, 'a reset starts a new outage');
+  });
+
   it('spreads 10,000 agents over the whole window instead of a single instant', () => {
     // A seeded generator (mulberry32) keeps the test deterministic.
     let seed = 42;

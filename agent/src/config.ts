@@ -14,6 +14,9 @@ export const AgentConfigSchema = Type.Object(
     reconnectInitialMs: Type.Integer({ minimum: 1, maximum: 3_600_000 }),
     reconnectMaxMs: Type.Integer({ minimum: 1, maximum: 3_600_000 }),
     reconnectResetAfterMs: Type.Integer({ minimum: 0, maximum: 86_400_000 }),
+    /** Ceiling of the reconnect delay during the first `reconnectEarlyWindowMs` of an outage. */
+    reconnectEarlyMaxMs: Type.Integer({ minimum: 1, maximum: 3_600_000 }),
+    reconnectEarlyWindowMs: Type.Integer({ minimum: 0, maximum: 86_400_000 }),
     /** Outbox size cap, results (docs/outbox.md). The core's `config.set` may change it (≥ 1,000 there). */
     outboxMaxResults: Type.Integer({ minimum: 10, maximum: 100_000_000 }),
     /** Outbox age cap, ms. */
@@ -50,6 +53,8 @@ export function readAgentConfig(environment: NodeJS.ProcessEnv = process.env, ov
       reconnectInitialMs: 1_000, // 1 s: first reconnect delay bound (full jitter: uniform in [0, bound])
       reconnectMaxMs: 60_000, // 1 min: the bound stops doubling here
       reconnectResetAfterMs: 60_000, // 1 min: a connection that lasted longer resets the backoff
+      reconnectEarlyMaxMs: 5_000, // 5 s: the bound during an outage's first minute (a core restart)
+      reconnectEarlyWindowMs: 60_000, // 1 min: then the bound doubles on towards reconnectMaxMs
       // 100 checks a minute for a week: 100 × 60 × 24 × 7 = 1,008,000 results, about 1 million
       // (≈ 300 bytes each on disk: ~300 MiB at the cap).
       outboxMaxResults: 1_000_000,

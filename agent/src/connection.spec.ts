@@ -80,11 +80,11 @@ function fakeTimers() {
 const credentials = { server: '127.0.0.1:18883', agentId: 'agent-7', secret: 's'.repeat(43), caPem: 'PEM' };
 const config = { keepaliveSeconds: 30, connectTimeoutMs: 10_000, reconnectInitialMs: 1_000, reconnectMaxMs: 60_000, reconnectResetAfterMs: 60_000 };
 
-function setup() {
+function setup(overrides: Partial<typeof config & { reconnectEarlyMaxMs: number; reconnectEarlyWindowMs: number }> = {}) {
   const clock = fakeTimers();
   const { logger, lines } = captureLogger();
   let client: FakeClient | undefined;
-  const connection = createConnection(config, {
+  const connection = createConnection({ ...config, ...overrides }, {
     logger,
     credentials,
     timers: clock.timers,
@@ -118,7 +118,9 @@ describe('createConnection (fake MQTT client, fake clock)', () => {
     assert.equal(o.keepalive, 30);
     assert.equal(o.reconnectPeriod, 0);
     assert.equal(o.rejectUnauthorized, true);
-    assert.equal(o.ca, 'PEM');
+    const tls = o as IClientOptions & { secureContext?: unknown; ca?: unknown };
+    assert.ok(tls.secureContext, 'one shared secure context for the pinned CA');
+    assert.equal(tls.ca, undefined, 'no per-connection CA parsing');
     assert.equal(o.will?.topic, stateTopic('agent-7'));
     assert.equal(o.will?.qos, 1);
     assert.equal(o.will?.retain, true);
@@ -166,6 +168,19 @@ describe('createConnection (fake MQTT client, fake clock)', () => {
     assert.ok(stores.outgoingStore, 'the outgoing store is kept across reconnects');
     assert.equal(client().reconnects[1], stores);
     assert.ok(lines.some((l) => l.msg === 'reconnecting after backoff' && l.attempt === 9 && l.delayMs === 30_000));
+  });
+
+  it('keeps the delay bound at the early cap during the first minute of an outage', async () => {
+    const { connection, client, clock } = setup({ reconnectEarlyMaxMs: 5_000, reconnectEarlyWindowMs: 60_000 });
+    await connection.start();
+    const delays: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      client().down();
+      delays.push(clock.pending[0]!.ms);
+      clock.advance(clock.pending[0]!.ms);
+    }
+    // random() = 0.5 → half of 1, 2, 4 s, then half of the 5 s cap.
+    assert.deepEqual(delays, [500, 1_000, 2_000, 2_500, 2_500, 2_500, 2_500, 2_500]);
   });
 
   it('a double close schedules one reconnect only', async () => {

@@ -16,7 +16,7 @@ import type { AgentConfig } from './config.js';
 import type { Credentials } from './credentials.js';
 import { AgentErrors } from './errors.js';
 import { hostFacts, type HostFacts } from './facts.js';
-import { parseServer, pinnedTlsOptions } from './tls.js';
+import { parseServer, pinnedTlsOptions, resumeTlsSessions } from './tls.js';
 
 /** Handles one validated command. Resolving (or throwing) lets MQTT.js send the PUBACK. */
 export type CommandHandler = (message: CmdMessage) => Promise<void> | void;
@@ -72,7 +72,8 @@ export interface ConnectionDeps {
   connect?: (options: IClientOptions) => MqttClient;
 }
 
-type ConnectionConfig = Pick<AgentConfig, 'keepaliveSeconds' | 'connectTimeoutMs' | 'reconnectInitialMs' | 'reconnectMaxMs' | 'reconnectResetAfterMs'>;
+type ConnectionConfig = Pick<AgentConfig, 'keepaliveSeconds' | 'connectTimeoutMs' | 'reconnectInitialMs' | 'reconnectMaxMs' | 'reconnectResetAfterMs'> &
+  Partial<Pick<AgentConfig, 'reconnectEarlyMaxMs' | 'reconnectEarlyWindowMs'>>;
 
 const realTimers: Timers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
@@ -99,7 +100,15 @@ export function createConnection(config: ConnectionConfig, deps: ConnectionDeps)
     bundles: deps.presence?.bundles ?? (() => []),
     planRevision: deps.presence?.planRevision ?? (() => undefined),
   };
-  const backoff = createBackoff({ initialMs: config.reconnectInitialMs, maxMs: config.reconnectMaxMs }, deps.random ?? Math.random);
+  const backoff = createBackoff(
+    {
+      initialMs: config.reconnectInitialMs,
+      maxMs: config.reconnectMaxMs,
+      ...(config.reconnectEarlyMaxMs === undefined ? {} : { earlyMaxMs: config.reconnectEarlyMaxMs, earlyWindowMs: config.reconnectEarlyWindowMs ?? 0 }),
+    },
+    deps.random ?? Math.random,
+    () => timers.now(),
+  );
   const topics = { cmd: cmdTopic(agentId), res: resTopic(agentId), state: stateTopic(agentId) };
   const address = parseServer(credentials.server);
   // Kept across reconnects so that unacknowledged QoS 1 packets survive a dropped connection
@@ -246,6 +255,7 @@ export function createConnection(config: ConnectionConfig, deps: ConnectionDeps)
       };
       const c = (deps.connect ?? mqtt.connect)(options);
       client = c;
+      resumeTlsSessions(c);
       // Documented MQTT.js hook: the PUBACK of a command goes out only after its handler
       // finished, and packets are handled one at a time, so commands run in order.
       c.handleMessage = (packet, done) => {

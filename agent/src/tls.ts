@@ -1,5 +1,6 @@
 import { createHash, X509Certificate } from 'node:crypto';
-import { connect as tlsConnect, type DetailedPeerCertificate, type PeerCertificate } from 'node:tls';
+import { connect as tlsConnect, createSecureContext, type DetailedPeerCertificate, type PeerCertificate, type SecureContext } from 'node:tls';
+import type { MqttClient } from 'mqtt';
 import { AgentErrors } from './errors.js';
 
 /** A `HOST:PORT` pair; IPv6 literals in brackets (`[::1]:8883`). */
@@ -110,11 +111,14 @@ function isIpLiteral(host: string): boolean {
 
 /** The TLS part of an MQTT.js connection pinned to the core's CA. */
 export interface PinnedTlsOptions {
-  ca: string;
+  /** One context per pinned CA, shared by every connection (see {@link pinnedTlsOptions}). */
+  secureContext: SecureContext;
   rejectUnauthorized: true;
   checkServerIdentity: () => undefined;
   servername?: string;
 }
+
+const contexts = new Map<string, SecureContext>();
 
 /**
  * TLS options for every connection after the fingerprint check: only a server whose
@@ -123,12 +127,49 @@ export interface PinnedTlsOptions {
  * server certificates, so "chains to the pinned CA" already identifies the server, and agents
  * keep working when the core is reached by an address missing from its SANs (NAT, a renamed
  * host). See docs/agent.md, "Certificate pinning".
+ *
+ * The secure context (the parsed CA, OpenSSL's trust store) is built once per CA and reused:
+ * `tls.connect({ ca })` would build a new one for every connection, which measured as about a
+ * third of a client's CPU per handshake (docs/broker.md, "Reconnect storms").
  */
 export function pinnedTlsOptions(caPem: string, host: string): PinnedTlsOptions {
+  let secureContext = contexts.get(caPem);
+  if (!secureContext) {
+    secureContext = createSecureContext({ ca: caPem });
+    contexts.set(caPem, secureContext);
+  }
   return {
-    ca: caPem,
+    secureContext,
     rejectUnauthorized: true,
     checkServerIdentity: () => undefined,
     ...(isIpLiteral(host) ? {} : { servername: host }),
+  };
+}
+
+/**
+ * Lets an MQTT.js client resume its TLS session on reconnect: the newest session ticket the
+ * server sent is kept in the client's options, which MQTT.js hands to `tls.connect` on every
+ * (re)connect. A resumed handshake signs and verifies no certificate; the broker keeps its
+ * ticket keys across restarts, so after a restart of the core the fleet comes back with
+ * resumed sessions (docs/broker.md, "Reconnect storms"). A ticket the server no longer
+ * accepts simply yields a full handshake, still verified against the pinned CA.
+ */
+export function resumeTlsSessions(client: MqttClient): void {
+  const options = client.options as { session?: Buffer };
+  // MQTT.js builds each connection's stream with this (TypeScript-private) field; wrapping
+  // it sees every stream, also those of deferred reconnects, before any byte is read.
+  const internal = client as unknown as { streamBuilder: (c: MqttClient) => NodeJS.EventEmitter; stream?: NodeJS.EventEmitter };
+  const build = internal.streamBuilder;
+  if (typeof build !== 'function') return;
+  const keep = (stream: NodeJS.EventEmitter | undefined): void => {
+    stream?.on('session', (session: Buffer) => {
+      options.session = session;
+    });
+  };
+  keep(internal.stream); // a client that already started connecting (no `manualConnect`)
+  internal.streamBuilder = (c) => {
+    const stream = build(c);
+    keep(stream);
+    return stream;
   };
 }

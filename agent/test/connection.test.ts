@@ -94,6 +94,8 @@ describe('agent connection over TLS (test broker fixture)', function () {
     assert.equal(agent.connection.connected, true);
     assert.deepEqual(statuses, ['connected', 'disconnected', 'connected']);
     assert.equal(log.lines.filter((l) => l.msg === 'connected').length, 2);
+    // The second connection resumed the first one's TLS session (the broker kept its ticket keys).
+    assert.equal(broker.resumedHandshakes, 1);
   });
 
   it('logs and ignores invalid cmd payloads, and keeps serving the next valid config.set', async () => {

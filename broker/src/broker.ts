@@ -5,6 +5,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { canPublish, canSubscribe, describeIdentity, enrolClientIdProblem, type ClientIdentity } from './acl.js';
 import type { BrokerConfig } from './config.js';
+import type { TicketKeys } from './pki.js';
 import { BrokerErrors } from './errors.js';
 import { GuardedConnection } from './packet-guard.js';
 import { openSessionStore, sortableBrokerId, type SessionStore } from './persistence.js';
@@ -49,6 +50,12 @@ export interface Broker {
   subscribe(filter: string, handler: InProcessHandler): Promise<() => Promise<void>>;
   on(event: BrokerClientEvent, listener: BrokerClientListener): void;
   clientCount(): number;
+  /**
+   * Closes the connection of the client with this id, if it has one (its Last Will is
+   * published, as for any connection that ends without DISCONNECT). For a revoked agent: the
+   * revocation refuses its next CONNECT, this ends the current one. False when not connected.
+   */
+  disconnect(clientId: string): Promise<boolean>;
 }
 
 const TLS_CIPHERS = [
@@ -59,6 +66,9 @@ const TLS_CIPHERS = [
   'ECDHE-ECDSA-AES256-GCM-SHA384',
   'ECDHE-ECDSA-CHACHA20-POLY1305',
 ].join(':');
+
+/** How often a running broker asks whether its session ticket keys are due for replacement. */
+const TICKET_KEY_CHECK_MS = 60 * 60 * 1000;
 
 // [MQTT-3.2.2.3] CONNACK return codes
 const CONNACK = {
@@ -72,18 +82,28 @@ function authError(returnCode: number, message: string): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
 }
 
-/** A token bucket: `rate` tokens per second, at most `burst` saved up. */
-function createTokenBucket(rate: number, burst: number): { take(): boolean } {
+/**
+ * A token bucket: `rate` tokens per second, at most `burst` saved up. A caller that finds it
+ * empty reserves the next free token and waits for it, unless that wait would exceed
+ * `maxWaitMs`: a storm of CONNECTs is spread over time instead of refused, because a refused
+ * agent backs off and comes back later, after the storm, with a handshake already paid for.
+ */
+export function createTokenBucket(rate: number, burst: number, maxWaitMs: number, now: () => number = () => performance.now()): { acquire(): Promise<boolean> } {
   let tokens = burst;
-  let last = performance.now();
+  let last = now();
   return {
-    take() {
-      const now = performance.now();
-      tokens = Math.min(burst, tokens + ((now - last) / 1000) * rate);
-      last = now;
-      if (tokens < 1) return false;
+    acquire() {
+      const t = now();
+      tokens = Math.min(burst, tokens + ((t - last) / 1000) * rate);
+      last = t;
       tokens -= 1;
-      return true;
+      if (tokens >= 0) return Promise.resolve(true);
+      const waitMs = (-tokens / rate) * 1000;
+      if (waitMs > maxWaitMs) {
+        tokens += 1;
+        return Promise.resolve(false);
+      }
+      return new Promise((resolve) => setTimeout(() => resolve(true), waitMs));
     },
   };
 }
@@ -104,7 +124,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps): Broker {
   const dropped = new WeakSet<object>();
   const handlers = new Set<{ filter: string; handler: InProcessHandler }>();
   const sockets = new Set<Socket>();
-  const bucket = createTokenBucket(config.maxConnectionsPerSecond, config.connectionBurst);
+  const bucket = createTokenBucket(config.maxConnectionsPerSecond, config.connectionBurst, config.connectionWaitMs);
   let rateLimited = { count: 0, since: 0 };
 
   let aedes: Aedes | undefined;
@@ -113,6 +133,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps): Broker {
   let plainServer: NetServer | undefined;
   let stopping = false;
   let starting = false;
+  let ticketTimer: NodeJS.Timeout | undefined;
   /** Settles when the current start() has finished, so that stop() can wait for it. */
   let startDone: Promise<unknown> = Promise.resolve();
   /** TLS sockets accepted while start() was still loading the session store. */
@@ -151,7 +172,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps): Broker {
     rateLimited.count++;
     // One log line per second during a storm instead of one per refused client.
     if (now - rateLimited.since >= 1000) {
-      security({ kind: 'connection_rate_limited', ...eventBase(client), reason: `${rateLimited.count} connection(s) over ${config.maxConnectionsPerSecond}/s refused with CONNACK 3 (server unavailable)` });
+      security({ kind: 'connection_rate_limited', ...eventBase(client), reason: `${rateLimited.count} connection(s) over ${config.maxConnectionsPerSecond}/s (after waiting up to ${config.connectionWaitMs} ms) refused with CONNACK 3 (server unavailable)` });
       rateLimited = { count: 0, since: now };
     }
   }
@@ -167,7 +188,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps): Broker {
       security({ kind, clientId, ...(username && !username.startsWith('$') ? { agentId: username } : {}), reason });
       throw authError(code, reason);
     };
-    if (!bucket.take()) {
+    if (!(await bucket.acquire())) {
       rateLimitedConnect(client);
       throw authError(CONNACK.server_unavailable, 'connection rate limit reached');
     }
@@ -263,7 +284,9 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps): Broker {
   function listenOn(server: NetServer, port: number, host: string): Promise<number> {
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, host, () => {
+      // The kernel's accept queue must hold a reconnect storm: when it is full, connection
+      // attempts are dropped and the agents' TCP stacks retry only after 1, 3, 7, 15 s.
+      server.listen({ port, host, backlog: config.listenBacklog }, () => {
         server.off('error', reject);
         const address = server.address();
         resolve(typeof address === 'object' && address ? address.port : port);
@@ -291,6 +314,22 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps): Broker {
     instance.handle(conn);
   }
 
+  /** Replaces the listener's ticket keys when they are due, while running (not only at start). */
+  function scheduleTicketKeyCheck(server: { setTicketKeys(keys: Buffer): void }, source: TicketKeys, initial: Buffer): void {
+    let current = initial;
+    ticketTimer = setInterval(() => {
+      source.current().then(
+        (keys) => {
+          if (current.equals(keys)) return;
+          current = keys;
+          server.setTicketKeys(keys);
+        },
+        (err: unknown) => log.error({ err }, 'replacing the TLS session ticket keys failed'),
+      );
+    }, TICKET_KEY_CHECK_MS);
+    ticketTimer.unref();
+  }
+
   function closeServer(server: NetServer | undefined): Promise<void> {
     return new Promise((resolve) => (server ? server.close(() => resolve()) : resolve()));
   }
@@ -302,19 +341,33 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps): Broker {
       starting = true;
       let finished!: () => void;
       startDone = new Promise<void>((resolve) => (finished = resolve));
-      const tls = createTlsServer(
-        {
-          cert: `${config.tls.serverCertPem.trimEnd()}\n${config.tls.caCertPem.trimEnd()}\n`, // chain: agents pin the CA it ends with
-          key: config.tls.serverKeyPem,
-          minVersion: 'TLSv1.2',
-          maxVersion: config.tlsMaxVersion,
-          // TLS 1.3 suites, and for TLS 1.2 only forward-secret AEAD suites (the certificate is
-          // ECDSA, so only ECDHE-ECDSA suites can be negotiated at all).
-          ciphers: TLS_CIPHERS,
-          handshakeTimeout: config.connectTimeoutMs,
-        },
-        (socket: TLSSocket) => accept(socket),
-      );
+      let tls: ReturnType<typeof createTlsServer>;
+      try {
+        const ticketKeys = await config.tls.ticketKeys?.current();
+        tls = createTlsServer(
+          {
+            ...(ticketKeys ? { ticketKeys } : {}),
+            ecdhCurve: config.tlsGroups,
+            cert: `${config.tls.serverCertPem.trimEnd()}\n${config.tls.caCertPem.trimEnd()}\n`, // chain: agents pin the CA it ends with
+            key: config.tls.serverKeyPem,
+            minVersion: 'TLSv1.2',
+            maxVersion: config.tlsMaxVersion,
+            // TLS 1.3 suites, and for TLS 1.2 only forward-secret AEAD suites (the certificate is
+            // ECDSA, so only ECDHE-ECDSA suites can be negotiated at all).
+            ciphers: TLS_CIPHERS,
+            handshakeTimeout: config.connectTimeoutMs,
+          },
+          (socket: TLSSocket) => accept(socket),
+        );
+        if (ticketKeys) scheduleTicketKeyCheck(tls, config.tls.ticketKeys!, ticketKeys);
+      } catch (err) {
+        starting = false;
+        finished();
+        // OpenSSL's own words for a group name it does not know ("Failed to set ECDH curve").
+        throw (err as { code?: string }).code?.startsWith('BROKER_')
+          ? err
+          : BrokerErrors.TLS_SETTINGS_INVALID(`${(err as Error).message} (tlsGroups ${JSON.stringify(config.tlsGroups)})`);
+      }
       tls.on('tlsClientError', (err, socket) => {
         log.debug({ err: err.message, remoteAddress: socket.remoteAddress }, 'TLS handshake failed');
         socket.destroy();
@@ -403,6 +456,8 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps): Broker {
       if (starting) await startDone;
       if (!aedes) return;
       stopping = true;
+      clearInterval(ticketTimer);
+      ticketTimer = undefined;
       const instance = aedes;
       const closing = Promise.all([closeServer(tlsServer), closeServer(plainServer)]);
       await new Promise<void>((resolve) => instance.close(() => resolve()));
@@ -442,6 +497,14 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps): Broker {
 
     clientCount() {
       return aedes?.connectedClients ?? 0;
+    },
+
+    async disconnect(clientId) {
+      const client = (aedes as unknown as { clients: Record<string, Client | undefined> } | undefined)?.clients[clientId];
+      if (!client) return false;
+      log.info({ clientId }, 'disconnecting a client on request');
+      await new Promise<void>((resolve) => client.close(() => resolve()));
+      return true;
     },
   };
 }

@@ -9,4 +9,5 @@ export const BrokerErrors = defineErrors('BROKER', {
   PUBLISH_FAILED: { status: 500, message: 'Publishing failed' },
   SUBSCRIBE_FAILED: { status: 500, message: 'Subscribing failed' },
   INVALID_FILTER: { status: 400, message: 'Invalid topic filter' },
+  TLS_SETTINGS_INVALID: { status: 500, message: 'The TLS settings are not usable' },
 });

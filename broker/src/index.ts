@@ -3,7 +3,7 @@
  * ACLs and on-disk sessions (docs/broker.md). The core starts it; `prophasis-broker` runs it
  * standalone.
  */
-export { ensurePki, certificateFingerprint, defaultSans, type Pki, type PkiOptions } from './pki.js';
+export { ensurePki, certificateFingerprint, defaultSans, openTicketKeys, TICKET_KEY_LIFETIME_MS, type Pki, type PkiOptions, type TicketKeys } from './pki.js';
 export { createSecretHasher, generateSecret, type SecretHasher } from './credentials.js';
 export { canPublish, canSubscribe, describeIdentity, ENROL_CLIENT_PREFIX, type AclDecision, type ClientIdentity } from './acl.js';
 export { brokerDefaults, readBrokerSettings, BrokerSettingsSchema, type BrokerConfig, type BrokerSettings, type BrokerTls } from './config.js';

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import AsyncLevelPersistence from 'aedes-persistence-level/asyncPersistence.js';
 import { openSessionStore, type SessionStore } from './persistence.js';
 
 /** The persistence calls aedes makes, as far as these tests use them. */
@@ -17,6 +18,8 @@ interface Persistence {
   streamWill(brokers?: Record<string, unknown>): AsyncIterable<{ clientId: string }>;
   outgoingEnqueue(sub: { clientId: string }, packet: object): Promise<void>;
   outgoingStream(client: { id: string }): AsyncIterable<{ payload: Buffer }>;
+  storeRetained(packet: { topic: string; payload: Buffer; qos: number; retain: boolean; cmd: 'publish' }): Promise<void>;
+  createRetainedStream(pattern: string): AsyncIterable<{ topic: string; payload: Buffer }>;
 }
 
 async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
@@ -90,5 +93,33 @@ describe('session store indexes', () => {
     assert.deepEqual(await all(p.outgoingStream({ id: 'agent-c' })), []);
     await p.outgoingEnqueue({ clientId: 'agent-c' }, { cmd: 'publish', topic: 'prophasis/v1/agents/agent-c/cmd', payload: Buffer.from('late'), qos: 1, brokerId: 'b1', brokerCounter: 7 });
     assert.deepEqual((await all(p.outgoingStream({ id: 'agent-c' }))).map((m) => m.payload.toString()), ['late']);
+  });
+
+  it('writes a retained message only when it differs from the stored one, and keeps the newest across a reopen', async () => {
+    const base = AsyncLevelPersistence.prototype as unknown as { storeRetained(this: unknown, packet: unknown): Promise<void> };
+    const original = base.storeRetained;
+    let writes = 0;
+    base.storeRetained = function (packet) {
+      writes++;
+      return original.call(this, packet);
+    };
+    try {
+      const topic = 'prophasis/v1/agents/agent-a/state';
+      const retained = (payload: string, qos = 1) => ({ cmd: 'publish' as const, topic, payload: Buffer.from(payload), qos, retain: true });
+      let p = await open('b1');
+      await p.storeRetained(retained('online'));
+      await p.storeRetained(retained('online')); // the same state again after a reconnect
+      assert.equal(writes, 1);
+      await p.storeRetained(retained('online', 0)); // another QoS is another message
+      await p.storeRetained(retained('offline'));
+      assert.equal(writes, 3);
+      await store!.close();
+      p = await open('b2');
+      assert.deepEqual((await all(p.createRetainedStream(topic))).map((r) => r.payload.toString()), ['offline']);
+      await p.storeRetained(retained('offline'));
+      assert.equal(writes, 3, 'the reopened store knows what is stored');
+    } finally {
+      base.storeRetained = original;
+    }
   });
 });

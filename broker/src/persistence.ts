@@ -209,7 +209,11 @@ class CappedLevelPersistence extends AsyncLevelPersistence {
     return Readable.from(wills);
   }
 
-  override async storeRetained(packet: RetainedPacket): Promise<void> {
+  override async storeRetained(packet: RetainedPacket & { qos?: number }): Promise<void> {
+    // Every agent publishes its retained state on every connect, usually the same bytes as the
+    // stored one (a restart publishes no Wills): a write per reconnect that changes nothing.
+    const stored = this.retained.get(packet.topic) as (RetainedPacket & { qos?: number }) | undefined;
+    if (stored && packet.payload.length > 0 && stored.qos === packet.qos && Buffer.from(stored.payload).equals(Buffer.from(packet.payload))) return;
     await super.storeRetained(packet);
     if (packet.payload.length === 0) this.retained.delete(packet.topic);
     else this.retained.set(packet.topic, { ...packet });

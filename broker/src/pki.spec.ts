@@ -1,10 +1,10 @@
 import { silentLogger } from '@prophasis/protocol';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { certificateFingerprint, ensurePki } from './pki.js';
+import { certificateFingerprint, ensurePki, openTicketKeys } from './pki.js';
 
 describe('ensurePki', () => {
   let dir: string;
@@ -39,9 +39,10 @@ describe('ensurePki', () => {
 
   it('loads the same material on the next call', async () => {
     const opts = { hostnames: ['localhost'], ips: ['127.0.0.1'], logger };
-    const a = await ensurePki(dir, opts);
-    const b = await ensurePki(dir, opts);
+    const { ticketKeys: ka, ...a } = await ensurePki(dir, opts);
+    const { ticketKeys: kb, ...b } = await ensurePki(dir, opts);
     assert.deepEqual(b, a);
+    assert.ok((await kb.current()).equals(await ka.current()));
   });
 
   it('re-issues only the server certificate when the names change', async () => {
@@ -62,5 +63,26 @@ describe('ensurePki', () => {
 
   it('refuses an IP that is not one', async () => {
     await assert.rejects(ensurePki(dir, { hostnames: [], ips: ['not-an-ip'], logger }), /BROKER_PKI_INVALID|not an IP/);
+  });
+
+  it('keeps TLS ticket keys in a 0600 file, the same across loads until their lifetime ends', async () => {
+    let now = Date.now();
+    const keys = openTicketKeys(dir, { logger, lifetimeMs: 60_000, now: () => now });
+    const first = await keys.current();
+    assert.equal(first.length, 48);
+    assert.equal((await stat(join(dir, 'ticket-keys.bin'))).mode & 0o777, 0o600);
+    assert.ok(first.equals(await openTicketKeys(dir, { logger, lifetimeMs: 60_000, now: () => now }).current()), 'a restart loads the same keys');
+    now += 61_000;
+    const second = await keys.current();
+    assert.equal(second.length, 48);
+    assert.ok(!second.equals(first), 'expired keys are replaced');
+    assert.ok(second.equals(await keys.current()));
+  });
+
+  it('replaces a ticket key file of the wrong size', async () => {
+    await writeFile(join(dir, 'ticket-keys.bin'), Buffer.alloc(12, 1));
+    const keys = await openTicketKeys(dir, { logger }).current();
+    assert.equal(keys.length, 48);
+    assert.ok(!keys.subarray(0, 12).equals(Buffer.alloc(12, 1)));
   });
 });

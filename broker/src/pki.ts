@@ -19,6 +19,20 @@ export interface Pki {
   serverKeyPem: string;
   /** SHA-256 of the CA certificate's DER encoding, lowercase hex without separators. */
   caFingerprint: string;
+  /** The TLS session ticket keys, kept beside the keys (see {@link openTicketKeys}). */
+  ticketKeys: TicketKeys;
+}
+
+/**
+ * The listener's TLS session ticket keys (Node's 48-byte `ticketKeys`). They are kept in a
+ * file (mode 0600) so that a restarted broker still accepts the tickets it issued before:
+ * agents then resume their session with an abbreviated handshake, no certificate signed or
+ * verified, which is what lets a whole fleet come back quickly after a restart. `current()`
+ * replaces the keys once they are older than their lifetime, so a stolen key file opens
+ * at most that much recorded traffic (docs/broker.md, "Reconnect storms").
+ */
+export interface TicketKeys {
+  current(): Promise<Buffer>;
 }
 
 export interface PkiOptions {
@@ -40,7 +54,12 @@ const FILES = {
   caKey: 'ca.key',
   serverCert: 'server.crt',
   serverKey: 'server.key',
+  ticketKeys: 'ticket-keys.bin',
 } as const;
+
+/** Lifetime of the session ticket keys; tickets issued under older keys no longer resume. */
+export const TICKET_KEY_LIFETIME_MS = 24 * 60 * 60 * 1000;
+const TICKET_KEY_BYTES = 48;
 
 // ECDSA P-256: the handshake signature is far cheaper than RSA-2048's, which matters when
 // 10,000 agents reconnect at once after a restart.
@@ -95,6 +114,39 @@ export async function ensurePki(dir: string, opts: PkiOptions): Promise<Pki> {
     serverCertPem: server!.certPem,
     serverKeyPem: server!.keyPem,
     caFingerprint: certificateFingerprint(ca.certPem),
+    ticketKeys: openTicketKeys(dir, { logger: opts.logger }),
+  };
+}
+
+/**
+ * The ticket keys kept in `dir` ({@link TicketKeys}): created on first use, replaced by new
+ * random ones when they are older than `lifetimeMs` (or dated in the future), or when the file
+ * has the wrong size or cannot be read.
+ */
+export function openTicketKeys(dir: string, opts: { logger: Logger; lifetimeMs?: number; now?: () => number }): TicketKeys {
+  const log = opts.logger.child({ component: 'pki' });
+  const path = join(dir, FILES.ticketKeys);
+  const lifetimeMs = opts.lifetimeMs ?? TICKET_KEY_LIFETIME_MS;
+  const now = opts.now ?? Date.now;
+  return {
+    async current() {
+      // The file: the creation time (ms, 8 bytes big-endian), then the 48 key bytes.
+      try {
+        const file = await readFile(path);
+        if (file.length === 8 + TICKET_KEY_BYTES) {
+          const age = now() - Number(file.readBigUInt64BE(0));
+          if (age >= 0 && age < lifetimeMs) return file.subarray(8);
+        }
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') log.warn({ err, path }, 'unreadable TLS ticket key file: replacing it');
+      }
+      const file = Buffer.alloc(8 + TICKET_KEY_BYTES);
+      file.writeBigUInt64BE(BigInt(Math.floor(now())), 0);
+      randomBytes(TICKET_KEY_BYTES).copy(file, 8);
+      await writeFileAtomic(path, file, 0o600);
+      log.info({ path }, 'new TLS session ticket keys');
+      return file.subarray(8);
+    },
   };
 }
 
@@ -120,7 +172,7 @@ async function loadPair(dir: string, certFile: string, keyFile: string): Promise
 }
 
 /** Writes through a temporary file and a rename so a crash never leaves half a key behind. */
-async function writeFileAtomic(path: string, data: string, mode: number): Promise<void> {
+async function writeFileAtomic(path: string, data: string | Buffer, mode: number): Promise<void> {
   const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(tmp, data, { mode });
   await chmod(tmp, mode); // the umask may have narrowed or the file may have existed

@@ -97,12 +97,22 @@ describe('broker authentication (TLS, MQTT.js)', () => {
 
   it('refuses connections over the rate limit with CONNACK 3 and logs them once per second', async () => {
     await tb.stop();
-    tb = await startTestBroker({ maxConnectionsPerSecond: 1, connectionBurst: 2 });
+    tb = await startTestBroker({ maxConnectionsPerSecond: 1, connectionBurst: 2, connectionWaitMs: 0 });
     const a = await connectAgent(tb, 'rate-a');
     const b = await connectAgent(tb, 'rate-b');
     const secret = tb.auth.addAgent('rate-c');
     assert.equal(await refusedCode(tb, { clientId: 'rate-c', username: 'rate-c', password: secret }), 3);
     assert.ok(tb.events.some((e) => e.kind === 'connection_rate_limited'));
     await endAll(a, b);
+  });
+
+  it('lets a CONNECT over the rate wait for its turn (up to connectionWaitMs) instead of refusing it', async () => {
+    await tb.stop();
+    tb = await startTestBroker({ maxConnectionsPerSecond: 5, connectionBurst: 1, connectionWaitMs: 2_000 });
+    // Four at once: one from the burst, three served 200, 400 and 600 ms later; none refused.
+    const clients = await Promise.all(['wait-a', 'wait-b', 'wait-c', 'wait-d'].map((id) => connectAgent(tb, id)));
+    assert.equal(tb.broker.clientCount(), 4);
+    assert.ok(!tb.events.some((e) => e.kind === 'connection_rate_limited'));
+    await endAll(...clients);
   });
 });

@@ -89,8 +89,12 @@ export interface TestBroker {
 }
 
 /** Starts a broker on an ephemeral port with a fresh session directory. */
-export async function startTestBroker(settings: Partial<BrokerSettings> = {}, reuse?: { persistenceDir: string; auth: ReturnType<typeof memoryAuthenticator> }): Promise<TestBroker> {
-  const pki = await testPki();
+export async function startTestBroker(
+  settings: Partial<BrokerSettings> = {},
+  reuse?: { persistenceDir: string; auth: ReturnType<typeof memoryAuthenticator> },
+  tlsOverrides: Partial<Pki> = {},
+): Promise<TestBroker> {
+  const pki = { ...(await testPki()), ...tlsOverrides };
   const persistenceDir = reuse?.persistenceDir ?? (await mkdtemp(join(tmpdir(), 'prophasis-broker-sessions-')));
   const auth = reuse?.auth ?? memoryAuthenticator();
   const events: SecurityEvent[] = [];
@@ -128,7 +132,7 @@ export async function startTestBroker(settings: Partial<BrokerSettings> = {}, re
 }
 
 /** MQTT.js over TLS to the test broker, pinned to its CA; no automatic reconnects. */
-export function connectClient(tb: Pick<TestBroker, 'port' | 'pki'>, options: IClientOptions): Promise<MqttClient> {
+export function connectClient(tb: { port: number; pki: Pick<Pki, 'caCertPem'> }, options: IClientOptions): Promise<MqttClient> {
   return mqtt.connectAsync(
     `mqtts://127.0.0.1:${tb.port}`,
     {
@@ -151,7 +155,7 @@ export async function connectAgent(tb: TestBroker, agentId: string, options: ICl
 }
 
 /** The CONNACK return code of a refused connection attempt. */
-export async function refusedCode(tb: Pick<TestBroker, 'port' | 'pki'>, options: IClientOptions): Promise<number> {
+export async function refusedCode(tb: { port: number; pki: Pick<Pki, 'caCertPem'> }, options: IClientOptions): Promise<number> {
   try {
     const client = await connectClient(tb, options);
     await client.endAsync();

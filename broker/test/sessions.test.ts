@@ -88,6 +88,25 @@ describe('broker sessions, wills and in-process subscribers (TLS, MQTT.js)', () 
     assert.deepEqual(wills, ['online', 'offline']);
   });
 
+  it('disconnect() ends one client\'s connection on request (its Will is published) and leaves the others', async () => {
+    tb = await startTestBroker();
+    const wills: string[] = [];
+    await tb.broker.subscribe(stateTopic('agent-x'), async (_t, p) => void wills.push(p.toString()));
+    const secret = tb.auth.addAgent('agent-x');
+    const c = await agent('agent-x', secret, { will: { topic: stateTopic('agent-x'), payload: Buffer.from('offline'), qos: 1, retain: true } });
+    const other = await agent('agent-y', tb.auth.addAgent('agent-y'));
+    const closed = new Promise<void>((resolve) => c.once('close', () => resolve()));
+    assert.equal(await tb.broker.disconnect('agent-x'), true);
+    await closed;
+    await waitFor(() => wills.length === 1, 'the will');
+    assert.deepEqual(wills, ['offline']);
+    assert.equal(await tb.broker.disconnect('agent-x'), false, 'no longer connected');
+    assert.equal(await tb.broker.disconnect('nobody'), false);
+    assert.equal(other.connected, true);
+    assert.equal(tb.broker.clientCount(), 1);
+    await other.endAsync();
+  });
+
   it('acknowledges a QoS 1 publish only after the in-process handler resolved', async () => {
     tb = await startTestBroker();
     const order: string[] = [];

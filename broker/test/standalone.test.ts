@@ -29,7 +29,7 @@ describe('standalone broker (prophasis-broker start, real process)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function startProcess(): Promise<{ port: number; pki: Pki }> {
+  async function startProcess(): Promise<{ port: number; pki: Pick<Pki, 'caCertPem'> }> {
     child = spawn(process.execPath, [BIN, 'start'], {
       env: { ...process.env, PROPHASIS_DATA_DIR: dir, PROPHASIS_MQTT_PORT: '0', PROPHASIS_MQTT_HOST: '127.0.0.1', PROPHASIS_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -40,7 +40,7 @@ describe('standalone broker (prophasis-broker start, real process)', () => {
     const port = Number(/running on port (\d+)/.exec(output)?.[1]);
     assert.ok(port > 0, output);
     const caCertPem = await readFile(join(dir, 'pki', 'ca.crt'), 'utf8');
-    return { port, pki: { caCertPem, serverCertPem: '', serverKeyPem: '', caFingerprint: '' } };
+    return { port, pki: { caCertPem } };
   }
 
   it('serves agents and the service from credentials.json, reloads it, refuses the rest, stops on SIGTERM', async () => {

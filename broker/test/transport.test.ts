@@ -6,7 +6,7 @@ import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { join } from 'node:path';
-import { brokerDefaults, createBroker, ensurePki } from '../src/index.js';
+import { brokerDefaults, createBroker, ensurePki, openTicketKeys } from '../src/index.js';
 import { MqttFrameScanner } from '../src/packet-guard.js';
 import { closed, connectAgent, connectClient, endAll, memoryAuthenticator, startTestBroker, subscribeGranted, testPki, type TestBroker } from './helpers.js';
 
@@ -129,6 +129,68 @@ describe('broker transport (TLS)', () => {
     const cbc = await handshake({ ciphers: 'ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA', maxVersion: 'TLSv1.2' });
     assert.ok(cbc instanceof Error, 'a client offering only CBC suites gets no connection');
     await assertServing();
+  });
+
+  it('uses classical X25519 by default and refuses unknown key exchange groups with a clear error', async () => {
+    tb = await startTestBroker();
+    const info = await new Promise<{ name?: string }>((resolve, reject) => {
+      // The client offers Node's defaults (the post-quantum hybrid first); the broker picks X25519.
+      const socket = tlsConnect({ host: '127.0.0.1', port: tb.port, ca: tb.pki.caCertPem, servername: 'localhost' }, () => {
+        resolve(socket.getEphemeralKeyInfo() as { name?: string });
+        socket.destroy();
+      });
+      socket.once('error', reject);
+    });
+    assert.equal(info.name, 'X25519');
+    const port = tb.port;
+    await tb.stop();
+    await assert.rejects(startTestBroker({ port, tlsGroups: 'X25519:NoSuchGroup' }), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'BROKER_TLS_SETTINGS_INVALID');
+      assert.match(err.message, /NoSuchGroup/);
+      return true;
+    });
+    // The refused start left nothing behind: the same port serves with good settings.
+    tb = await startTestBroker({ port });
+    await assertServing();
+  });
+
+  it('resumes TLS sessions across a broker restart (ticket keys kept with the PKI), and not with another broker\'s keys', async () => {
+    const connectTls = (session?: Buffer): Promise<{ reused: boolean; session?: Buffer }> =>
+      new Promise((resolve, reject) => {
+        let latest: Buffer | undefined;
+        const socket = tlsConnect({ host: '127.0.0.1', port: tb.port, ca: tb.pki.caCertPem, servername: 'localhost', ...(session ? { session } : {}) });
+        socket.on('session', (s: Buffer) => (latest = s));
+        socket.once('secureConnect', () => {
+          const reused = socket.isSessionReused();
+          // TLS 1.3 tickets arrive just after the handshake.
+          setTimeout(() => {
+            socket.destroy();
+            resolve({ reused, ...(latest ? { session: latest } : {}) });
+          }, 100);
+        });
+        socket.once('error', reject);
+      });
+    tb = await startTestBroker();
+    const first = await connectTls();
+    assert.equal(first.reused, false);
+    assert.ok(first.session, 'the broker issued a session ticket');
+    tb = await tb.restart();
+    const resumed = await connectTls(first.session);
+    assert.equal(resumed.reused, true, 'the restarted broker accepted the ticket it issued before');
+    await assertServing();
+    // A broker with other ticket keys does a full, verified handshake instead.
+    const port = tb.port;
+    await tb.stop();
+    const other = await mkdtemp(join(tmpdir(), 'prophasis-broker-pki-other-'));
+    try {
+      const foreignKeys = openTicketKeys(other, { logger: silentLogger() });
+      tb = await startTestBroker({ port }, undefined, { ticketKeys: foreignKeys });
+      const full = await connectTls(first.session);
+      assert.equal(full.reused, false);
+      await assertServing();
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
   });
 
   it('offers a plaintext listener only when configured, with a warning', async () => {

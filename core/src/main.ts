@@ -86,6 +86,8 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
     authenticator: registry,
     enrolment: createEnrolmentResponder({ registry, logger, systemLog }),
   });
+  // A revocation refuses the agent's next CONNECT; this ends the connection it has now.
+  registry.onRevoked((agentId) => transport.disconnectAgent(agentId));
   const presence = createPresence(
     { ...PRESENCE_DEFAULTS, unreachableGraceMs: transportConfig.unreachableGraceMs },
     {

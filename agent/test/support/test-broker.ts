@@ -28,6 +28,8 @@ export interface TestBroker {
   readonly connects: { clientId: string; username: string | undefined; password: string | undefined }[];
   /** TLS handshakes completed (a fingerprint probe counts; it sends no CONNECT). */
   readonly handshakes: number;
+  /** Of those, the ones that resumed an earlier session (abbreviated handshakes). */
+  readonly resumedHandshakes: number;
   /** agentId → secret of every agent enrolled through this fixture (or added). */
   readonly agents: Map<string, string>;
   /** Makes `token` valid for one enrolment. */
@@ -57,6 +59,9 @@ export async function startTestBroker(options: { port?: number; pki?: TestPki } 
   const tokens = new Map<string, 'unused' | 'used'>();
   const servicePassword = randomBytes(16).toString('hex');
   let handshakes = 0;
+  let resumedHandshakes = 0;
+  // Kept across restart(), like the core keeps its ticket keys with its PKI.
+  const ticketKeys = randomBytes(48);
   let port = options.port ?? 0;
   let aedes: Aedes | undefined;
   let server: Server | undefined;
@@ -115,14 +120,15 @@ export async function startTestBroker(options: { port?: number; pki?: TestPki } 
     await broker.listen();
     aedes = broker;
     // The server sends its chain (server certificate + CA), as the real broker does.
-    server = createServer({ cert: pki.serverCertPem + pki.caCertPem, key: pki.serverKeyPem, minVersion: 'TLSv1.2' }, (socket) => {
+    server = createServer({ cert: pki.serverCertPem + pki.caCertPem, key: pki.serverKeyPem, minVersion: 'TLSv1.2', ticketKeys }, (socket) => {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
       socket.on('error', () => undefined);
       broker.handle(socket);
     });
-    server.on('secureConnection', () => {
+    server.on('secureConnection', (socket: TLSSocket) => {
       handshakes += 1;
+      if (socket.isSessionReused()) resumedHandshakes += 1;
     });
     server.on('tlsClientError', () => undefined);
     server.listen(port, '127.0.0.1');
@@ -179,6 +185,9 @@ export async function startTestBroker(options: { port?: number; pki?: TestPki } 
     connects,
     get handshakes() {
       return handshakes;
+    },
+    get resumedHandshakes() {
+      return resumedHandshakes;
     },
     agents,
     servicePassword,

@@ -41,6 +41,8 @@ export interface AgentRegistry extends ClientAuthenticator {
   consumeToken(token: string, facts: AgentFacts): Promise<ConsumeResult>;
   /** Revokes the agent's credentials; its next CONNECT is refused. False for an unknown agent. */
   revoke(agentId: string): Promise<boolean>;
+  /** Called after each successful revocation (the core ends the agent's open connection). */
+  onRevoked(listener: (agentId: string) => void | Promise<unknown>): void;
   /** Loads every agent's credentials into the cache (before 10,000 agents reconnect at once). */
   warm(): Promise<number>;
 }
@@ -157,6 +159,7 @@ export function createAgentRegistry(deps: RegistryDeps): AgentRegistry {
   const log = deps.logger.child({ component: 'enrolment' });
   const now = deps.now ?? Date.now;
   const cache = new Map<string, StoredAgent>();
+  const revokedListeners: ((agentId: string) => void | Promise<unknown>)[] = [];
   const unknown = new Map<string, number>(); // agent id → remembered until (epoch ms)
   const inflight = new Map<string, Promise<StoredAgent | undefined>>();
 
@@ -259,8 +262,21 @@ export function createAgentRegistry(deps: RegistryDeps): AgentRegistry {
       const revoked = await store.revokeAgent(agentId, new Date(now()));
       // Invalidate whatever the store said: the next CONNECT reads the revocation back.
       cache.delete(agentId);
-      if (revoked) systemLog.write('warn', 'enrolment', 'agent revoked', { agentId });
+      if (revoked) {
+        systemLog.write('warn', 'enrolment', 'agent revoked', { agentId });
+        for (const listener of revokedListeners) {
+          try {
+            await listener(agentId);
+          } catch (err) {
+            log.error({ err, agentId }, 'a revocation listener failed');
+          }
+        }
+      }
       return revoked;
+    },
+
+    onRevoked(listener) {
+      revokedListeners.push(listener);
     },
 
     async warm() {

@@ -11,6 +11,8 @@ export interface Bus {
   publish(topic: string, payload: Buffer, opts: { qos: 0 | 1; retain: boolean }): Promise<void>;
   /** One dispatcher for every subscribed topic; a rejection withholds the PUBACK. */
   subscribe(filters: string[], dispatch: (topic: string, payload: Buffer) => Promise<void>): Promise<void>;
+  /** Ends a client's connection; only the embedded broker can. */
+  disconnect?(clientId: string): Promise<boolean>;
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;

@@ -40,6 +40,11 @@ export interface Transport {
   onResult(handler: ResultHandler): void;
   /** Registers a consumer of `state` messages (presence). */
   onState(handler: StateHandler): void;
+  /**
+   * Ends an agent's current connection (embedded broker only; an external broker's sessions
+   * are that broker's business, docs/external-broker.md). False when it was not connected.
+   */
+  disconnectAgent(agentId: string): Promise<boolean>;
   /** SHA-256 hex of the CA agents pin (embedded mode, or the external CA file); '' when unknown. Set by start(). */
   readonly caFingerprint: string;
   /** The port agents connect to; set by start(). */
@@ -143,7 +148,7 @@ export function createTransport(config: TransportConfig, deps: TransportDeps): T
       ...(config.broker as Partial<BrokerSettings>),
     };
     const broker: Broker = createBroker(
-      { ...settings, tls: { serverCertPem: pki.serverCertPem, serverKeyPem: pki.serverKeyPem, caCertPem: pki.caCertPem } },
+      { ...settings, tls: { serverCertPem: pki.serverCertPem, serverKeyPem: pki.serverKeyPem, caCertPem: pki.caCertPem, ticketKeys: pki.ticketKeys } },
       {
         logger: deps.logger,
         authenticator: deps.authenticator,
@@ -165,6 +170,7 @@ export function createTransport(config: TransportConfig, deps: TransportDeps): T
       async subscribe(filters, handler) {
         for (const filter of filters) unsubscribers.push(await broker.subscribe(filter, handler));
       },
+      disconnect: (clientId) => broker.disconnect(clientId),
     };
   }
 
@@ -207,6 +213,14 @@ export function createTransport(config: TransportConfig, deps: TransportDeps): T
 
     onState(handler) {
       stateHandlers.push(handler);
+    },
+
+    async disconnectAgent(agentId) {
+      if (!bus?.disconnect) {
+        if (bus) log.warn({ agentId }, 'cannot end the connection of an agent on an external broker; its next CONNECT is refused');
+        return false;
+      }
+      return bus.disconnect(agentId);
     },
 
     get caFingerprint() {

@@ -78,9 +78,11 @@ describe('core transport, embedded broker over TLS', function () {
     await assert.rejects(agentClient(agentId!, secret!.slice(0, -2) + 'AA'), (err: Error & { code?: number }) => err.code === 4); // bad user name or password
     assert.ok(core.systemLog.entries.some((e) => e.message === 'connection refused: wrong secret' && e.context.agentId === agentId));
     const again = await agentClient(agentId!, secret!);
-    await again.endAsync();
+    const cut = new Promise<void>((resolve) => again.once('close', () => resolve()));
 
+    // Revoking ends the open connection too, not only the next CONNECT.
     assert.equal(await core.registry.revoke(agentId!), true);
+    await within('the revoked agent to be disconnected', cut);
     await assert.rejects(agentClient(agentId!, secret!), (err: Error & { code?: number }) => err.code === 5);
     assert.ok(core.systemLog.entries.some((e) => e.message === 'connection refused: agent revoked'));
   });

@@ -82,6 +82,7 @@ export async function startEmbeddedCore(options: { store?: RegistryStore & Retur
     authenticator: registry,
     enrolment: createEnrolmentResponder({ registry, logger, systemLog }),
   });
+  registry.onRevoked((agentId) => transport.disconnectAgent(agentId));
   const results = inbox<{ agentId: string; message: ResMessage }>();
   const states = inbox<{ agentId: string; message: StateMessage }>();
   transport.onResult(async (agentId, message) => results.push({ agentId, message }));
