@@ -394,7 +394,9 @@ async function main(): Promise<void> {
     for (const child of children) {
       if (child.exitCode === null && child.connected) child.send({ type: 'stop' } satisfies ToChild);
     }
-    await new Promise((r) => setTimeout(r, 500));
+    // A broker writing its CPU profile needs a few seconds to exit.
+    const exitBy = Date.now() + (args['cpu-prof-dir'] ? 15_000 : 500);
+    while (Date.now() < exitBy && children.some((c) => c.exitCode === null)) await new Promise((r) => setTimeout(r, 100));
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
     await rm(dir, { recursive: true, force: true });
   }

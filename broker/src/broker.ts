@@ -7,7 +7,7 @@ import { canPublish, canSubscribe, describeIdentity, enrolClientIdProblem, type 
 import type { BrokerConfig } from './config.js';
 import type { TicketKeys } from './pki.js';
 import { BrokerErrors } from './errors.js';
-import { GuardedConnection } from './packet-guard.js';
+import { guardReads } from './packet-guard.js';
 import { openSessionStore, sortableBrokerId, type SessionStore } from './persistence.js';
 import { topicFilterProblem, topicMatches } from './topic-filter.js';
 
@@ -308,10 +308,11 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps): Broker {
     socket.once('close', () => sockets.delete(socket));
     socket.setNoDelay(true);
     const remoteAddress = socket.remoteAddress;
-    const conn = new GuardedConnection(socket, config.maxPacketBytes, (size) => {
-      security({ kind: 'packet_too_large', ...(conn.client?.id ? { clientId: conn.client.id } : {}), reason: `packet of ${size} bytes exceeds ${config.maxPacketBytes} from ${remoteAddress}` });
-    }) as GuardedConnection & { client?: Client };
-    instance.handle(conn);
+    guardReads(socket, config.maxPacketBytes, (size) => {
+      const clientId = (socket as Socket & { client?: Client }).client?.id;
+      security({ kind: 'packet_too_large', ...(clientId ? { clientId } : {}), reason: `packet of ${size} bytes exceeds ${config.maxPacketBytes} from ${remoteAddress}` });
+    });
+    instance.handle(socket);
   }
 
   /** Replaces the listener's ticket keys when they are due, while running (not only at start). */
