@@ -141,12 +141,13 @@ async function workerMain(): Promise<void> {
     });
     if (resume) resumeTlsSessions(client);
     client.connect();
-    client.on('connect', () => {
+    client.on('connect', (connack) => {
       if (connectedAt === undefined) connected++;
       if ((client.stream as unknown as { isSessionReused?(): boolean }).isSessionReused?.()) resumed++;
       connectedAt = Date.now();
-      // The real agent subscribes and publishes its retained state on every connect.
-      client.subscribe(cmdTopic(agentId), { qos: 1 });
+      // As the agent (agent/src/connection.ts onConnect): subscribe unless the broker kept the
+      // session, and publish the retained state on every connect.
+      if (!connack.sessionPresent) client.subscribe(cmdTopic(agentId), { qos: 1 });
       client.publish(stateTopic(agentId), STATE, { qos: 1, retain: true });
     });
     client.on('error', (err: Error & { code?: unknown }) => {

@@ -37,9 +37,9 @@ class FakeClient extends EventEmitter {
     this.emit('close');
   }
   // Test helpers.
-  up() {
+  up(sessionPresent = false) {
     this.connected = true;
-    this.emit('connect');
+    this.emit('connect', { cmd: 'connack', returnCode: 0, sessionPresent });
   }
   down() {
     this.connected = false;
@@ -149,6 +149,16 @@ describe('createConnection (fake MQTT client, fake clock)', () => {
     assert.equal(body.planRevision, 3);
     assert.equal(body.nodeVersion, process.versions.node);
     assert.deepEqual(statuses, ['connected', 'disconnected', 'connected']);
+  });
+
+  it('does not subscribe again when the broker kept the session (CONNACK session present), but still publishes its state', async () => {
+    const { connection, client } = setup();
+    await connection.start();
+    client().up(false);
+    client().down();
+    client().up(true);
+    assert.deepEqual(client().subscriptions, [{ topic: cmdTopic('agent-7'), qos: 1 }]);
+    assert.equal(client().published.length, 2, 'state online after each connect');
   });
 
   it('reconnects on its own timer with doubling, jittered delays up to the cap', async () => {

@@ -191,13 +191,19 @@ export function createConnection(config: ConnectionConfig, deps: ConnectionDeps)
     }, delayMs);
   }
 
-  function onConnect(c: MqttClient): void {
+  function onConnect(c: MqttClient, connack?: { sessionPresent?: boolean }): void {
     connectedAt = timers.now();
-    logger.info({ server: credentials.server }, 'connected');
-    c.subscribe(topics.cmd, { qos: 1 }, (err, granted) => {
-      if (err) logger.error({ err }, 'subscribing to the cmd topic failed');
-      else if (!granted || granted.some((g) => g.qos === 128)) logger.error({ topic: topics.cmd }, 'the broker refused the cmd subscription');
-    });
+    const sessionPresent = connack?.sessionPresent === true;
+    logger.info({ server: credentials.server, sessionPresent }, 'connected');
+    // With clean: false the broker keeps our subscription in the session; "session present"
+    // means it has it (the only subscription an agent may hold). Subscribing again would cost
+    // both sides a round trip on every reconnect, e.g. 10,000 of them after a core restart.
+    if (!sessionPresent) {
+      c.subscribe(topics.cmd, { qos: 1 }, (err, granted) => {
+        if (err) logger.error({ err }, 'subscribing to the cmd topic failed');
+        else if (!granted || granted.some((g) => g.qos === 128)) logger.error({ topic: topics.cmd }, 'the broker refused the cmd subscription');
+      });
+    }
     // Retained, so the core learns our facts whenever it (re)subscribes.
     c.publishAsync(topics.state, encodeMessage(online()), { qos: 1, retain: true }).catch((err: unknown) =>
       logger.warn({ err }, 'publishing state online failed'),
@@ -267,7 +273,7 @@ export function createConnection(config: ConnectionConfig, deps: ConnectionDeps)
           },
         );
       };
-      c.on('connect', () => onConnect(c));
+      c.on('connect', (connack?: { sessionPresent?: boolean }) => onConnect(c, connack));
       c.on('close', onClose);
       c.on('error', onError);
       c.connect();
