@@ -27,7 +27,7 @@ import { createEnrolmentResponder, createSequelizeRegistryStore, openAgentRegist
 import { createPresence, PRESENCE_DEFAULTS } from './presence/index.js';
 import { createSystemLog, SYSTEM_LOG_DEFAULTS, type PersistentSystemLog } from './system-log/index.js';
 import { createTransport, readTransportConfig, type Transport } from './transport/index.js';
-import { createAlerting, eventBusFeed, readAlertingConfig, type Alerting } from './alerting/index.js';
+import { createAlerting, eventBusFeed, readAlertingConfig, sequelizeDeliveryStore, type Alerting } from './alerting/index.js';
 import { createServiceMonitor, readServicesConfig, type ServiceMonitor } from './services/index.js';
 import { createPipeline, readPipelineConfig, type Pipeline } from './ingest/index.js';
 import { createResultStore } from './db/index.js';
@@ -108,7 +108,7 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
   // Host and service transitions reach service health and alerting through one feed off the event bus.
   const transitionFeed = eventBusFeed(events, { logger });
   const services: ServiceMonitor = createServiceMonitor(readServicesConfig(), { db, logger, events, systemLog });
-  const alerting: Alerting = createAlerting(readAlertingConfig(), { db, logger, systemLog, feed: transitionFeed });
+  const alerting: Alerting = createAlerting(readAlertingConfig(), { db, logger, systemLog, feed: transitionFeed, store: sequelizeDeliveryStore(db, { logger, systemLog }) });
   transitionFeed.onTransitions((batch) => services.handleTransitions(batch));
   const siteKey = loadOrCreateSiteKey(config.dataDir, { logger });
   const trust = createFileTrustStore({ dir: trustDirectory(config.dataDir), siteKey: siteKey.privateKey }, { logger });

@@ -20,7 +20,7 @@ export interface AlertingDeps {
   feed?: TransitionFeed;
   /** Default: the built-in `email`, `webhook`, `command` (SMTP from the settings table). */
   modules?: AlertModuleRegistry;
-  /** Default: in memory (pending deliveries are lost on restart, which is logged). */
+  /** Default: in memory (pending deliveries are lost on restart, which is logged); the core passes `sequelizeDeliveryStore(db)`. */
   store?: DeliveryStore;
   clock?: Clock;
 }

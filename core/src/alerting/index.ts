@@ -22,4 +22,5 @@ export { lateText, noticeJson, renderSubject, renderText, testNotice } from './m
 export * from './modules/index.js';
 export { createDeliveryQueue, memoryDeliveryStore, systemClock, type Clock, type Delivery, type DeliveryQueue, type DeliveryStore } from './queue.js';
 export { loadAlertRules, type AlertRule } from './rules.js';
+export { sequelizeDeliveryStore } from './sequelize-store.js';
 export type { AlertModule, AlertNotice, AnyAlertModule } from './types.js';

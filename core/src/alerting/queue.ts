@@ -6,7 +6,7 @@ import { renderSubject } from './message.js';
 import type { AlertModuleRegistry } from './modules/index.js';
 import type { AlertNotice } from './types.js';
 
-/** One notice waiting to be delivered by one module (a row of the proposed `alert_deliveries`). */
+/** One notice waiting to be delivered by one module (a row of `alert_deliveries` in the durable store). */
 export interface Delivery {
   id: string;
   alertId: number;
@@ -24,7 +24,8 @@ export interface Delivery {
 
 /**
  * Where pending deliveries are kept (declared here). The memory store loses them on restart
- * (and says so); a table-backed one (`alert_deliveries`, docs/alerts.md) would survive it.
+ * (and says so); the table-backed one (`sequelizeDeliveryStore`, `alert_deliveries`,
+ * docs/alerts.md) survives it and is what the core uses.
  */
 export interface DeliveryStore {
   readonly durable: boolean;

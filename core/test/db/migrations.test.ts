@@ -6,7 +6,7 @@ import { ROLLUP_FILLFACTOR } from '../../src/db/migrations/index.js';
 import { dialects, tableNames } from './helpers.js';
 
 const EXPECTED_TABLES = [
-  'alert_scopes', 'alerts', 'audit_log', 'check_groups', 'check_hosts', 'check_plugins', 'checks',
+  'alert_deliveries', 'alert_scopes', 'alerts', 'audit_log', 'check_groups', 'check_hosts', 'check_plugins', 'checks',
   'classifier_overrides', 'current_states', 'enrolment_tokens', 'host_group_groups', 'host_group_hosts',
   'host_groups', 'hosts', 'plugin_versions', 'plugins', 'redundancy_group_members', 'redundancy_groups',
   'results', 'rollups_hour', 'rollups_minute', 'schedule_checks', 'schedule_intervals', 'schedules',
@@ -88,6 +88,52 @@ for (const dialect of dialects()) {
           migration.up({ sequelize: db.sequelize, queryInterface: db.sequelize.getQueryInterface(), transaction, dialect: dialect.name }),
         );
         assert.deepEqual(await options(), before);
+      } finally {
+        await cleanup();
+      }
+    });
+
+    it('0003 creates alert_deliveries with its next_at index, from empty and when run again', async () => {
+      const { db, cleanup } = await dialect.open();
+      try {
+        await db.migrate();
+        const qi = db.sequelize.getQueryInterface();
+        const shape = async () => {
+          const columns = await qi.describeTable('alert_deliveries');
+          const indexes = (await qi.showIndex('alert_deliveries')) as { name: string; fields: { attribute: string }[] }[];
+          return {
+            columns: Object.fromEntries(Object.entries(columns).map(([name, c]) => [name, { nullable: c.allowNull, primaryKey: c.primaryKey }])),
+            index: indexes.filter((i) => i.name === 'alert_deliveries_next_at_idx').map((i) => i.fields.map((f) => f.attribute)),
+          };
+        };
+        const before = await shape();
+        const notNull = { nullable: false, primaryKey: false };
+        assert.deepEqual(before.columns, {
+          id: { nullable: false, primaryKey: true },
+          alert_id: notNull,
+          module: notNull,
+          settings: notNull,
+          notice: notNull,
+          attempts: notNull,
+          next_at: notNull,
+          created_at: notNull,
+          last_error: { nullable: true, primaryKey: false },
+        });
+        assert.deepEqual(before.index, [['next_at']]);
+        // No foreign key to alerts: a pending delivery outlives its alert (docs/alerts.md).
+        const alert = await db.models.Alert.create({ name: 'a', fromStates: ['ok'], toStates: ['major'], module: 'webhook', settings: {}, enabled: true });
+        await db.sequelize.query(
+          `INSERT INTO alert_deliveries (id, alert_id, module, settings, notice, attempts, next_at, created_at, last_error) VALUES ('d', ${alert.id}, 'webhook', '{}', '{}', 0, 1, 1, NULL)`,
+        );
+        await alert.destroy();
+        const [rows] = await db.sequelize.query('SELECT id FROM alert_deliveries');
+        assert.deepEqual(rows, [{ id: 'd' }]);
+
+        const migration = MIGRATIONS.find((m) => m.name === '0003-alert-deliveries')!;
+        await db.sequelize.transaction(async (transaction) => migration.up({ sequelize: db.sequelize, queryInterface: qi, transaction, dialect: dialect.name }));
+        assert.deepEqual(await shape(), before);
+        const [still] = await db.sequelize.query('SELECT id FROM alert_deliveries');
+        assert.deepEqual(still, [{ id: 'd' }], 'running it again keeps the rows');
       } finally {
         await cleanup();
       }

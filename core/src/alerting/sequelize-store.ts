@@ -1,0 +1,112 @@
+import type { Logger } from '@prophasis/protocol';
+import { QueryTypes } from 'sequelize';
+import type { Database } from '../db/index.js';
+import type { SystemLog } from '../transport/system-log.js';
+import type { Delivery, DeliveryStore } from './queue.js';
+import type { AlertNotice } from './types.js';
+
+/*
+ * Pending deliveries in the `alert_deliveries` table (core/src/db/migrations/0003-alert-deliveries.ts),
+ * so a restart resumes them. Plain SQL, the same on SQLite and PostgreSQL; `settings` and `notice`
+ * are JSON text, times are epoch ms in BIGINT columns.
+ */
+
+interface DeliveryRow {
+  id: string;
+  alert_id: number | string;
+  module: string;
+  settings: string;
+  notice: string;
+  attempts: number | string;
+  next_at: number | string;
+  created_at: number | string;
+  last_error: string | null;
+}
+
+/** A row as a delivery; throws when its JSON does not parse or the notice is not one. */
+function fromRow(row: DeliveryRow): Delivery {
+  const settings: unknown = JSON.parse(row.settings);
+  const notice = JSON.parse(row.notice) as AlertNotice;
+  if (typeof notice !== 'object' || notice === null || typeof notice.alert !== 'object' || notice.alert === null) {
+    throw new Error('notice is not an alert notice');
+  }
+  return {
+    id: row.id,
+    alertId: Number(row.alert_id),
+    module: row.module,
+    settings,
+    notice,
+    attempts: Number(row.attempts),
+    nextAt: Number(row.next_at),
+    createdAt: Number(row.created_at),
+    lastError: row.last_error,
+  };
+}
+
+/**
+ * A durable {@link DeliveryStore} over an open, migrated core database. A row that cannot be read
+ * back (JSON that does not parse, a notice without its alert) is skipped by `loadPending` with an
+ * error in the log and the system log; it stays in the table for inspection.
+ */
+export function sequelizeDeliveryStore(db: Pick<Database, 'sequelize'>, deps: { logger: Logger; systemLog?: SystemLog }): DeliveryStore {
+  const { sequelize } = db;
+  const log = deps.logger.child({ component: 'alerting' });
+  const values = (d: Delivery) => ({
+    id: d.id,
+    alertId: d.alertId,
+    module: d.module,
+    settings: JSON.stringify(d.settings ?? null),
+    notice: JSON.stringify(d.notice),
+    attempts: d.attempts,
+    nextAt: d.nextAt,
+    createdAt: d.createdAt,
+    lastError: d.lastError,
+  });
+
+  return {
+    durable: true,
+
+    async add(d) {
+      await sequelize.query(
+        `INSERT INTO alert_deliveries (id, alert_id, module, settings, notice, attempts, next_at, created_at, last_error)
+         VALUES (:id, :alertId, :module, :settings, :notice, :attempts, :nextAt, :createdAt, :lastError)`,
+        { replacements: values(d) },
+      );
+    },
+
+    async update(d) {
+      await sequelize.query(
+        `UPDATE alert_deliveries SET alert_id = :alertId, module = :module, settings = :settings, notice = :notice,
+           attempts = :attempts, next_at = :nextAt, created_at = :createdAt, last_error = :lastError WHERE id = :id`,
+        { replacements: values(d) },
+      );
+    },
+
+    async remove(id) {
+      await sequelize.query('DELETE FROM alert_deliveries WHERE id = :id', { replacements: { id } });
+    },
+
+    async loadPending() {
+      const rows = await sequelize.query<DeliveryRow>(
+        'SELECT id, alert_id, module, settings, notice, attempts, next_at, created_at, last_error FROM alert_deliveries ORDER BY next_at, created_at, id',
+        { type: QueryTypes.SELECT },
+      );
+      const out: Delivery[] = [];
+      for (const row of rows) {
+        try {
+          out.push(fromRow(row));
+        } catch (err) {
+          const reason = err instanceof Error ? err.message : String(err);
+          log.error({ err, deliveryId: row.id, alertId: Number(row.alert_id), module: row.module }, 'a stored alert delivery cannot be read; skipped');
+          deps.systemLog?.write('error', 'alerting', `a stored alert delivery cannot be read and is skipped: ${reason}`, {
+            deliveryId: row.id,
+            alertId: Number(row.alert_id),
+            module: row.module,
+            reason,
+          });
+        }
+      }
+      return out;
+    },
+  };
+}
