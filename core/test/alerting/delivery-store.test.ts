@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { silentLogger } from '@prophasis/protocol';
-import { Type } from '@sinclair/typebox';
 import { QueryTypes } from 'sequelize';
 import {
   ALERTING_DEFAULTS,
@@ -15,25 +14,13 @@ import {
 import type { Database } from '../../src/db/index.js';
 import { memorySystemLog } from '../../src/transport/system-log.js';
 import { seed, testDialects } from './db.js';
-import { fakeClock, messages, notice } from './support.js';
+import { fakeClock, messages, notice, recordingModule } from './support.js';
 
 /** A module that fails while `fail` is set, recording every call. */
 function switchable(id: string) {
   const state = { fail: true, calls: [] as { notice: AlertNotice; settings: unknown }[] };
-  const module: AlertModule<{ to: string }> = {
-    id,
-    label: id,
-    settingsSchema: Type.Object({ to: Type.String() }),
-    validate(settings) {
-      if (!settings || typeof (settings as { to?: unknown }).to !== 'string') throw new Error('settings.to: required');
-      return settings as { to: string };
-    },
-    async send(n, settings) {
-      state.calls.push({ notice: n, settings });
-      if (state.fail) throw new Error('connection refused');
-    },
-    test: async () => {},
-  };
+  const { module, calls } = recordingModule(id, () => state.fail);
+  state.calls = calls;
   const registry: AlertModuleRegistry = new Map([[id, module as AlertModule<unknown>]]);
   return { state, registry };
 }

@@ -1,29 +1,13 @@
 import assert from 'node:assert/strict';
 import { silentLogger } from '@prophasis/protocol';
-import { Type } from '@sinclair/typebox';
-import { ALERTING_DEFAULTS, backoffMs, createDeliveryQueue, memoryDeliveryStore, type AlertModule, type AlertNotice } from '../../src/alerting/index.js';
+import { ALERTING_DEFAULTS, backoffMs, createDeliveryQueue, memoryDeliveryStore, type AlertModule } from '../../src/alerting/index.js';
 import { memorySystemLog } from '../../src/transport/system-log.js';
-import { fakeClock, messages, notice } from './support.js';
+import { fakeClock, messages, notice, recordingModule } from './support.js';
 
 /** A module that fails the first `failures` sends, recording every call. */
 function flaky(id: string, failures: number) {
-  const calls: { notice: AlertNotice; settings: unknown }[] = [];
   let left = failures;
-  const module: AlertModule<{ to: string }> = {
-    id,
-    label: id,
-    settingsSchema: Type.Object({ to: Type.String() }),
-    validate(settings) {
-      if (!settings || typeof (settings as { to?: unknown }).to !== 'string') throw new Error('settings.to: required');
-      return settings as { to: string };
-    },
-    async send(n, settings) {
-      calls.push({ notice: n, settings });
-      if (left-- > 0) throw new Error('connection refused');
-    },
-    test: async () => {},
-  };
-  return { module, calls };
+  return recordingModule(id, () => left-- > 0);
 }
 
 describe('alerting: delivery queue', () => {

@@ -1,5 +1,5 @@
-import type { Clock } from '../../src/alerting/index.js';
-import type { AlertNotice } from '../../src/alerting/index.js';
+import { Type } from '@sinclair/typebox';
+import type { AlertModule, AlertNotice, Clock } from '../../src/alerting/index.js';
 import type { SystemLogEntry } from '../../src/transport/system-log.js';
 
 /** A clock whose timers fire only when the test advances it. */
@@ -86,4 +86,24 @@ export function parseMail(data: string): { headers: Map<string, string>; body: s
   } else if (encoding === 'base64') body = Buffer.from(raw.replace(/\s+/g, ''), 'base64').toString('utf8');
   else body = raw;
   return { headers, body: body.replace(/\r\n/g, '\n') };
+}
+
+/** A module whose sends fail while `fails()` says so, recording every call (settings need `to`). */
+export function recordingModule(id: string, fails: () => boolean): { module: AlertModule<{ to: string }>; calls: { notice: AlertNotice; settings: unknown }[] } {
+  const calls: { notice: AlertNotice; settings: unknown }[] = [];
+  const module: AlertModule<{ to: string }> = {
+    id,
+    label: id,
+    settingsSchema: Type.Object({ to: Type.String() }),
+    validate(settings) {
+      if (!settings || typeof (settings as { to?: unknown }).to !== 'string') throw new Error('settings.to: required');
+      return settings as { to: string };
+    },
+    async send(n, settings) {
+      calls.push({ notice: n, settings });
+      if (fails()) throw new Error('connection refused');
+    },
+    test: async () => {},
+  };
+  return { module, calls };
 }
