@@ -20,7 +20,7 @@ import { createLogger, type Logger } from '@prophasis/protocol';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchArgs, printFigures } from './_args.js';
@@ -30,8 +30,8 @@ const role = process.env.BENCH_ROLE ?? 'main';
 
 type ToMain =
   | { type: 'ready'; port: number; startMs: number; processMs: number }
-  | { type: 'rss'; rssBytes: number; heapUsedBytes: number; heapTotalBytes: number; clients: number }
-  | { type: 'connected'; count: number; attempts: number; refused: number; resumed: number }
+  | { type: 'rss'; rssBytes: number; heapUsedBytes: number; heapTotalBytes: number; clients: number; cpuMs: number }
+  | { type: 'connected'; count: number; attempts: number; refused: number; resumed: number; cpuMs: number }
   | { type: 'loaded' }
   | { type: 'stopped'; stopMs: number };
 type ToChild = { type: 'rss' } | { type: 'stop' } | { type: 'go' };
@@ -71,7 +71,7 @@ async function brokerMain(): Promise<void> {
   process.on('message', (m: ToChild) => {
     if (m.type === 'rss') {
       const mem = process.memoryUsage();
-      send({ type: 'rss', rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, heapTotalBytes: mem.heapTotal, clients: broker.clientCount() });
+      send({ type: 'rss', rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, heapTotalBytes: mem.heapTotal, clients: broker.clientCount(), cpuMs: cpuMs() });
     }
     if (m.type === 'stop') {
       const t1 = performance.now();
@@ -173,7 +173,7 @@ async function workerMain(): Promise<void> {
   let next = 0;
   let opener: NodeJS.Timeout | undefined;
   const perTick = Math.max(1, Math.round(rate / 50));
-  const reporter = setInterval(() => process.send!({ type: 'connected', count: connected, attempts, refused, resumed } satisfies ToMain), 100);
+  const reporter = setInterval(() => process.send!({ type: 'connected', count: connected, attempts, refused, resumed, cpuMs: cpuMs() } satisfies ToMain), 100);
   process.send!({ type: 'loaded' } satisfies ToMain);
   process.on('message', (m: ToChild) => {
     if (m.type === 'go') {
@@ -192,6 +192,12 @@ async function workerMain(): Promise<void> {
 }
 
 // ---------------------------------------------------------------- orchestrator
+/** CPU time (user + system) this process has used so far, in milliseconds. */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 function spawnRole(r: 'broker' | 'worker', env: Record<string, string>, nodeFlags: string[] = []): ChildProcess {
   return fork(SELF, [], { env: { ...process.env, ...env, BENCH_ROLE: r }, execArgv: ['--import', 'tsx', ...nodeFlags], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
@@ -276,10 +282,10 @@ async function main(): Promise<void> {
       children.push(worker);
       workers.push(worker);
       loaded.push(nextMessage(worker, 'loaded', 60_000));
-      counts.set(worker, { type: 'connected', count: 0, attempts: 0, refused: 0, resumed: 0 });
+      counts.set(worker, { type: 'connected', count: 0, attempts: 0, refused: 0, resumed: 0, cpuMs: 0 });
       worker.on('message', (m: ToMain) => m.type === 'connected' && counts.set(worker, m));
     }
-    const sum = (k: 'count' | 'attempts' | 'refused' | 'resumed') => [...counts.values()].reduce((a, b) => a + b[k], 0);
+    const sum = (k: 'count' | 'attempts' | 'refused' | 'resumed' | 'cpuMs') => [...counts.values()].reduce((a, b) => a + b[k], 0);
     // Peak RSS of the current broker process, sampled every 250 ms.
     let peakRss = 0;
     let sampling = false;
@@ -340,7 +346,13 @@ async function main(): Promise<void> {
       peakRss = 0;
       const second = await nextMessage(broker, 'ready', 60_000);
       const tReady = performance.now();
+      // CPU time spent from the new broker's readiness until all agents are back, by the broker
+      // and by the simulated agents: both share this machine's cores, which a fleet does not.
+      const agentsCpuAtReady = sum('cpuMs');
+      const brokerCpuAtReady = (await askRss(broker)).cpuMs;
       const reconnectS = await waitAll('reconnecting');
+      const brokerCpuReconnect = (await askRss(broker)).cpuMs - brokerCpuAtReady;
+      const agentsCpuReconnect = sum('cpuMs') - agentsCpuAtReady;
       console.log(`connected agents at each second after the new broker listened: ${timeline.join(' ')}`);
       const downS = (tReady - tStop) / 1000;
       const loadReconnected = load();
@@ -348,6 +360,7 @@ async function main(): Promise<void> {
       console.log(
         `broker down for ${downS.toFixed(2)} s (stop ${(stopMs / 1000).toFixed(2)} s, process start to listening ${(second.processMs / 1000).toFixed(2)} s, of which broker.start() ${(second.startMs / 1000).toFixed(2)} s); ` +
           `all back ${reconnectS.toFixed(2)} s after the new broker listened (${sum('attempts') - attemptsBefore} attempts, ${sum('refused') - refusedBefore} refused); ` +
+          `meanwhile CPU: broker ${(brokerCpuReconnect / 1000).toFixed(1)} s, simulated agents ${(agentsCpuReconnect / 1000).toFixed(1)} s (${availableParallelism()} cores); ` +
           `RSS ${mib(afterRestart.rssBytes)} MiB (peak ${mib(Math.max(peakRss, afterRestart.rssBytes))}), load ${loadReconnected}`,
       );
       printFigures({
@@ -381,6 +394,11 @@ async function main(): Promise<void> {
         reconnect_attempts: sum('attempts') - attemptsBefore,
         reconnect_refused: sum('refused') - refusedBefore,
         reconnect_tls_resumed: sum('resumed') - resumedBefore,
+        reconnect_broker_cpu_s: Number((brokerCpuReconnect / 1000).toFixed(2)),
+        reconnect_agents_cpu_s: Number((agentsCpuReconnect / 1000).toFixed(2)),
+        reconnect_broker_cpu_ms_per_agent: Number((brokerCpuReconnect / args.agents).toFixed(3)),
+        reconnect_agents_cpu_ms_per_agent: Number((agentsCpuReconnect / args.agents).toFixed(3)),
+        reconnect_cpu_busy_pct: Number(((100 * (brokerCpuReconnect + agentsCpuReconnect)) / (reconnectS * 1000 * availableParallelism())).toFixed(1)),
         broker_rss_after_restart_mib: mib(afterRestart.rssBytes),
         broker_rss_restart_peak_mib: mib(Math.max(peakRss, afterRestart.rssBytes)),
         load_avg_start: loadStart,
