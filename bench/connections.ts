@@ -24,6 +24,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchArgs, printFigures } from './_args.js';
+import { nextMessage as nextMessageOf } from './_ipc.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const role = process.env.BENCH_ROLE ?? 'main';
@@ -202,18 +203,7 @@ function spawnRole(r: 'broker' | 'worker', env: Record<string, string>, nodeFlag
   return fork(SELF, [], { env: { ...process.env, ...env, BENCH_ROLE: r }, execArgv: ['--import', 'tsx', ...nodeFlags], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
-function nextMessage<T extends ToMain['type']>(child: ChildProcess, type: T, timeoutMs: number): Promise<Extract<ToMain, { type: T }>> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${type} from child within ${timeoutMs} ms`)), timeoutMs);
-    const onMessage = (m: ToMain) => {
-      if (m.type !== type) return;
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      resolve(m as Extract<ToMain, { type: T }>);
-    };
-    child.on('message', onMessage);
-  });
-}
+const nextMessage = <T extends ToMain['type']>(child: ChildProcess, type: T, timeoutMs: number) => nextMessageOf<ToMain, T>(child, type, timeoutMs);
 
 function askRss(broker: ChildProcess): Promise<Extract<ToMain, { type: 'rss' }>> {
   const p = nextMessage(broker, 'rss', 10_000);

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { connect as tlsConnect, createServer, type TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { benchArgs, printFigures } from './_args.js';
+import { nextMessage } from './_ipc.js';
 
 interface ServerSettings {
   certChainPem: string;
@@ -62,18 +63,7 @@ async function serverMain(): Promise<void> {
   });
 }
 
-function next<T extends ToMain['type']>(child: ChildProcess, type: T, timeoutMs: number): Promise<Extract<ToMain, { type: T }>> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${type} from the server within ${timeoutMs} ms`)), timeoutMs);
-    const onMessage = (m: ToMain) => {
-      if (m.type !== type) return;
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      resolve(m as Extract<ToMain, { type: T }>);
-    };
-    child.on('message', onMessage);
-  });
-}
+const next = <T extends ToMain['type']>(child: ChildProcess, type: T, timeoutMs: number) => nextMessage<ToMain, T>(child, type, timeoutMs);
 
 async function main(): Promise<void> {
   const args = benchArgs({ connections: 10_000, seconds: 120, 'tls-max': '1.3', groups: '', 'semi-space-mib': 8, settle: 5 });
