@@ -8,7 +8,8 @@
  * (rows/s, batch latency), then seeds 30 days of HOUR rollups for every host directly in SQL
  * (raw seeding of 30 days × 1,000 hosts would take far longer than the bench may run; the
  * 30-day graph reads only hour rollups, see docs/storage.md) and times 30-day graph queries
- * for random hosts. PostgreSQL runs in its own throwaway database `prophasis_test_db_<random>`
+ * for random hosts. It also reports the disk used per stored result (table, indexes and the
+ * rollups it fed). PostgreSQL runs in its own throwaway database `prophasis_test_db_<random>`
  * (from PROPHASIS_TEST_POSTGRES_URL or --pg-url), dropped at the end; SQLite in a temp dir.
  * Prints one JSON object on its last line.
  */
@@ -71,6 +72,27 @@ async function open(dialect: 'sqlite' | 'postgres'): Promise<Opened> {
   }
 }
 
+/**
+ * Bytes the database uses for results and their rollups: on PostgreSQL the three tables with
+ * their indexes and TOAST; on SQLite the used pages of the whole file (its other tables hold
+ * the bench's 1,000 hosts and one plugin, a few pages).
+ */
+async function storageBytes(db: Database, dialect: 'sqlite' | 'postgres'): Promise<number> {
+  if (dialect === 'postgres') {
+    const [row] = (
+      await db.sequelize.query(
+        "SELECT pg_total_relation_size('results') + pg_total_relation_size('rollups_minute') + pg_total_relation_size('rollups_hour') AS bytes",
+      )
+    )[0] as { bytes: string }[];
+    return Number(row?.bytes);
+  }
+  const pragma = async (name: string): Promise<number> => {
+    const [row] = (await db.sequelize.query(`PRAGMA ${name}`))[0] as Record<string, number>[];
+    return Number(Object.values(row ?? {})[0]);
+  };
+  return ((await pragma('page_count')) - (await pragma('freelist_count'))) * (await pragma('page_size'));
+}
+
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
@@ -130,6 +152,10 @@ async function run(dialect: 'sqlite' | 'postgres'): Promise<Record<string, numbe
     // The figure must be what the database holds, not what the writers think they wrote.
     const [inTable] = (await db.sequelize.query('SELECT count(*) AS n FROM results'))[0] as { n: number }[];
     if (Number(inTable?.n) !== rows) throw new Error(`counted ${rows} new rows but results holds ${Number(inTable?.n)}`);
+    // Disk per stored result, for sizing: the results table with its indexes and the minute
+    // and hour rollups it fed (one result per host every 10 s here), before the seeding below.
+    const storedBytes = await storageBytes(db, dialect);
+    console.log(`${dialect}: ${Math.round(storedBytes / 1048576)} MiB on disk for ${rows} results = ${Math.round(storedBytes / rows)} bytes per result`);
 
     // Seed 30 days of hour rollups for every host, set-based on the server.
     const seedStart = Math.floor((now - 30 * DAY) / HOUR) * HOUR;
@@ -166,6 +192,7 @@ async function run(dialect: 'sqlite' | 'postgres'): Promise<Record<string, numbe
 
     return {
       [`${dialect}_rows_per_s`]: Math.round(rows / elapsed),
+      [`${dialect}_disk_bytes_per_result`]: Math.round(storedBytes / rows),
       [`${dialect}_batch_p99_ms`]: round(percentile(latencies, 0.99)),
       [`${dialect}_query_30d_p50_ms`]: round(percentile(queryMs, 0.5), 2),
       [`${dialect}_query_30d_p99_ms`]: round(percentile(queryMs, 0.99), 2),
