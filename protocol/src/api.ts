@@ -211,6 +211,51 @@ export const Plugin = Type.Object({
 });
 export type Plugin = Static<typeof Plugin>;
 
+/** What a plugin version asks for (the manifest's `capabilities`) or was approved for. */
+export const CapabilityList = Type.Array(Type.String({ maxLength: 512 }), { maxItems: 64 });
+
+/**
+ * One stored version as the plugin repository reports it (`GET /api/plugins/:id/versions`,
+ * the approval, a marketplace install).
+ */
+export const PluginVersionInfo = Type.Object({
+  /** Row id of the plugin (`/api/plugins/:id`). */
+  id: ObjectId,
+  pluginId: PluginId,
+  name: Type.String(),
+  version: SemVer,
+  /** The bundle hash: its identity for delivery. */
+  sha256: Sha256,
+  publisher: Type.String(),
+  publisherKeyId: Sha256,
+  /** False once the signing key is no longer trusted; such a version is not usable. */
+  publisherTrusted: Type.Boolean(),
+  requestedCapabilities: CapabilityList,
+  approvedCapabilities: Nullable(CapabilityList),
+  /**
+   * Requested capabilities the previous approved version did not have (the highest approved
+   * lower version signed by the same key); every requested capability when there is none.
+   */
+  addedCapabilities: CapabilityList,
+  /** The version whose approval `addedCapabilities` is measured against, if any. */
+  previousApprovedVersion: Nullable(SemVer),
+  /**
+   * `pending` (not yet), `approved` (by an administrator), `inherited` (asks for nothing the
+   * previous approved version did not have), `site` (a first-party plugin, built and signed by
+   * this core).
+   */
+  approval: Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('inherited'), Type.Literal('site')]),
+  approvedBy: Nullable(Type.String()),
+  approvedAt: Nullable(Timestamp),
+  /** Approved, approval covers every requested capability, publisher key still trusted. */
+  usable: Type.Boolean(),
+  historyCount: Type.Integer(),
+  createdAt: Timestamp,
+});
+export type PluginVersionInfo = Static<typeof PluginVersionInfo>;
+/** How a version came to be approved (see `PluginVersionInfo.approval`). */
+export type ApprovalState = PluginVersionInfo['approval'];
+
 // ---- checks and schedules --------------------------------------------------------------------
 
 export const CheckPlugin = Type.Object({ pluginId: PluginId, params: Type.Optional(Params) }, { additionalProperties: false });

@@ -8,3 +8,4 @@ export * from './schema-common.js';
 export * from './schedule.js';
 export * from './semver.js';
 export * from './api.js';
+export * from './api-marketplace.js';

@@ -17,5 +17,6 @@ export * from './data-dir.js';
 export * from './node-version.js';
 export * from './plugin-sdk.js';
 export * from './api.js';
+export * from './api-marketplace.js';
 export * from './bundle/index.js';
 export * from './plugin-testing.js';

@@ -1,16 +1,14 @@
-import { DEFAULT_BUNDLE_LIMITS } from '@prophasis/protocol';
+import { DEFAULT_BUNDLE_LIMITS, RegistryPluginPage, RegistrySearchResponse, type RegistryPluginSummary, type RegistrySearchQuery } from '@prophasis/protocol';
 import type { TSchema, Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { MarketplaceErrors } from './errors.js';
-import { RegistryPluginPage, RegistryPluginSummary, type RegistryPluginPage as Page, type RegistryPluginSummary as Summary } from './schemas.js';
-import { Type } from '@sinclair/typebox';
 
 /** What the core asks of one registry (the marketplace's read-only `/api/v1`). */
 export interface RegistryClient {
   readonly name: string;
   readonly url: string;
-  search(query: { q?: string; tag?: string; platform?: string }): Promise<Summary[]>;
-  page(pluginId: string): Promise<Page>;
+  search(query: RegistrySearchQuery): Promise<RegistryPluginSummary[]>;
+  page(pluginId: string): Promise<RegistryPluginPage>;
   /** The bytes the registry serves for a hash; NOT checked here (the installer does). */
   bundle(sha256: string): Promise<Buffer>;
 }
@@ -23,8 +21,6 @@ export interface ClientOptions {
   maxBundleBytes?: number;
   fetch?: typeof fetch;
 }
-
-const SearchResponse = Type.Object({ items: Type.Array(RegistryPluginSummary, { maxItems: 10_000 }) });
 
 /**
  * An HTTP client for one registry. Nothing a registry says is believed without a check:
@@ -75,7 +71,7 @@ export function createRegistryClient(registry: { name: string; url: string }, op
       const params = new URLSearchParams();
       for (const [k, v] of Object.entries(query)) if (v) params.set(k, v);
       const qs = params.toString();
-      const result = await json(`/api/v1/plugins${qs ? `?${qs}` : ''}`, SearchResponse, () => MarketplaceErrors.REGISTRY_ERROR(`${registry.name} has no plugin index`));
+      const result = await json(`/api/v1/plugins${qs ? `?${qs}` : ''}`, RegistrySearchResponse, () => MarketplaceErrors.REGISTRY_ERROR(`${registry.name} has no plugin index`));
       return result.items;
     },
     page(pluginId) {

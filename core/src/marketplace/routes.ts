@@ -1,29 +1,29 @@
-import { ApiErrorBody } from '@prophasis/protocol';
-import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { Actor } from '../plugins/repository.js';
 import {
+  ApiErrorBody,
   BrowseQuery,
   BrowseResponse,
   InstallBody,
   InstallResult,
   MarketplacePluginPage,
+  MarketplacePluginParams,
   RegistriesInput,
   RegistriesResponse,
   RolloutInput,
+  RolloutParams,
   RolloutsResponse,
   UpdatesResponse,
-} from './schemas.js';
+} from '@prophasis/protocol';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { Actor } from '../plugins/repository.js';
 import { createMarketplaceService, type MarketplaceServiceDeps } from './service.js';
 
 export type MarketplaceRouteDeps = MarketplaceServiceDeps;
 
 const errors = { 400: ApiErrorBody, 401: ApiErrorBody, 403: ApiErrorBody, 404: ApiErrorBody, 409: ApiErrorBody, 502: ApiErrorBody };
-const PageParams = Type.Object({ registry: Type.String({ maxLength: 50 }), pluginId: Type.String({ maxLength: 200 }) });
-const PluginIdParams = Type.Object({ pluginId: Type.String({ maxLength: 200 }) });
 
 /**
- * The core's marketplace routes (docs/marketplace.md), to register under `/api`:
+ * The core's marketplace routes (docs/marketplace.md), to register under `/api`; their shapes are
+ * in protocol/src/api-marketplace.ts:
  *
  * - `GET /api/marketplace/registries` (viewer), `PUT /api/marketplace/registries` (admin)
  * - `GET /api/marketplace/plugins?q=&tag=&platform=&registry=` (viewer): search every registry
@@ -57,9 +57,9 @@ export function marketplaceRoutes(deps: MarketplaceRouteDeps): FastifyPluginAsyn
       async (request) => service.browse(request.query),
     );
 
-    api.get<{ Params: { registry: string; pluginId: string } }>(
+    api.get<{ Params: MarketplacePluginParams }>(
       '/marketplace/registries/:registry/plugins/:pluginId',
-      { config: { access: 'viewer' }, schema: { tags: ['marketplace'], params: PageParams, response: { 200: MarketplacePluginPage, ...errors } } },
+      { config: { access: 'viewer' }, schema: { tags: ['marketplace'], params: MarketplacePluginParams, response: { 200: MarketplacePluginPage, ...errors } } },
       async (request) => service.page(request.params.registry, request.params.pluginId),
     );
 
@@ -91,9 +91,9 @@ export function marketplaceRoutes(deps: MarketplaceRouteDeps): FastifyPluginAsyn
     const listRollouts = async () => ({ items: Object.entries(await service.rollouts()).map(([pluginId, r]) => ({ pluginId, ...r })) });
     api.get('/marketplace/rollouts', { config: { access: 'viewer' }, schema: { tags: ['marketplace'], response: { 200: RolloutsResponse, ...errors } } }, listRollouts);
 
-    api.put<{ Params: { pluginId: string }; Body: RolloutInput }>(
+    api.put<{ Params: RolloutParams; Body: RolloutInput }>(
       '/marketplace/rollouts/:pluginId',
-      { config: { access: 'admin' }, schema: { tags: ['marketplace'], params: PluginIdParams, body: RolloutInput, response: { 200: RolloutsResponse, ...errors } } },
+      { config: { access: 'admin' }, schema: { tags: ['marketplace'], params: RolloutParams, body: RolloutInput, response: { 200: RolloutsResponse, ...errors } } },
       async (request) => {
         await service.setRollout(request.params.pluginId, request.body);
         request.auditNote = { action: 'marketplace.rollout', targetKind: 'plugin', targetId: request.params.pluginId, summary: request.body };
@@ -101,9 +101,9 @@ export function marketplaceRoutes(deps: MarketplaceRouteDeps): FastifyPluginAsyn
       },
     );
 
-    api.delete<{ Params: { pluginId: string } }>(
+    api.delete<{ Params: RolloutParams }>(
       '/marketplace/rollouts/:pluginId',
-      { config: { access: 'admin' }, schema: { tags: ['marketplace'], params: PluginIdParams, response: { 200: RolloutsResponse, ...errors } } },
+      { config: { access: 'admin' }, schema: { tags: ['marketplace'], params: RolloutParams, response: { 200: RolloutsResponse, ...errors } } },
       async (request) => {
         const ended = await service.promote(request.params.pluginId);
         request.auditNote = { action: 'marketplace.promote', targetKind: 'plugin', targetId: request.params.pluginId, summary: { ended } };

@@ -1,13 +1,32 @@
-import { BundleErrors, inspectBundle, parsePublicKey, publicKeyFingerprint, sha256Hex, trustKeys, verifyBundle, type Logger } from '@prophasis/protocol';
+import {
+  BundleErrors,
+  compareSemver,
+  inspectBundle,
+  parsePublicKey,
+  publicKeyFingerprint,
+  RegistryConfig,
+  sha256Hex,
+  trustKeys,
+  verifyBundle,
+  type BrowseQuery,
+  type BrowseResponse,
+  type InstallBody,
+  type InstallResult,
+  type Logger,
+  type MarketplaceListing,
+  type MarketplacePluginPage,
+  type PluginVersionInfo,
+  type RegistryFailure,
+  type RegistryListed,
+  type UpdatesResponse,
+} from '@prophasis/protocol';
 import { Value } from '@sinclair/typebox/value';
 import type { Database } from '../db/index.js';
-import { compareSemver } from '@prophasis/protocol';
-import type { Actor, PluginRepository, PluginSystemLog, PluginVersionInfo } from '../plugins/repository.js';
+import type { Actor, PluginRepository, PluginSystemLog } from '../plugins/repository.js';
 import type { TrustStore } from '../plugins/trust.js';
 import { createRegistryClient, type ClientOptions, type RegistryClient } from './client.js';
 import { MarketplaceErrors } from './errors.js';
 import { ROLLOUTS_SETTING, type PluginRollouts } from './rollout.js';
-import { RegistryConfig, type BrowseQuery, type InstallBody, type InstallResult, type RegistryPluginPage, type RegistryPluginSummary } from './schemas.js';
 import { Type } from '@sinclair/typebox';
 
 /** Settings key of the configured registries (besides the local one). */
@@ -29,14 +48,6 @@ export interface MarketplaceServiceDeps {
   client?: ClientOptions;
 }
 
-export interface RegistryFailure {
-  registry: string;
-  code: string;
-  message: string;
-}
-
-type Listing = RegistryPluginSummary & { registry: string; installedVersion: string | null; updateAvailable: boolean };
-
 /**
  * The core's side of the marketplace (docs/marketplace.md): the configured registries, browsing
  * them, and installing a version into the plugin repository after checking it completely.
@@ -57,7 +68,7 @@ export function createMarketplaceService(deps: MarketplaceServiceDeps) {
     return Value.Check(StoredRegistries, value) ? value : [];
   }
 
-  async function registries(): Promise<{ name: string; url: string; local: boolean }[]> {
+  async function registries(): Promise<RegistryListed[]> {
     const local = deps.localRegistryUrl?.();
     return [...(local ? [{ name: LOCAL_REGISTRY, url: local, local: true }] : []), ...(await storedRegistries()).map((r) => ({ ...r, local: false }))];
   }
@@ -129,10 +140,10 @@ export function createMarketplaceService(deps: MarketplaceServiceDeps) {
     },
 
     /** Search across registries (or one), with what this site has installed. */
-    async browse(query: BrowseQuery): Promise<{ items: Listing[]; errors: RegistryFailure[] }> {
+    async browse(query: BrowseQuery): Promise<BrowseResponse> {
       const { registry, ...search } = query;
       const [{ results, errors }, installed] = await Promise.all([acrossRegistries(registry, (c) => c.search(search)), installedVersions()]);
-      const items: Listing[] = [];
+      const items: MarketplaceListing[] = [];
       for (const { registry: name, value } of results) {
         for (const p of value) {
           const have = installed.get(p.id) ?? null;
@@ -143,7 +154,7 @@ export function createMarketplaceService(deps: MarketplaceServiceDeps) {
     },
 
     /** A plugin's page in one registry, with the versions this site has and which of the publisher's keys it trusts. */
-    async page(registry: string, pluginId: string): Promise<RegistryPluginPage & { registry: string; trustedKeyIds: string[]; installed: PluginVersionInfo[] }> {
+    async page(registry: string, pluginId: string): Promise<MarketplacePluginPage> {
       const page = await (await client(registry)).page(pluginId);
       let installed: PluginVersionInfo[] = [];
       try {
@@ -212,7 +223,7 @@ export function createMarketplaceService(deps: MarketplaceServiceDeps) {
     },
 
     /** Installed plugins for which some registry offers a greater (not yanked) version. */
-    async updates(): Promise<{ items: { pluginId: string; installedVersion: string; latestVersion: string; registry: string }[]; errors: RegistryFailure[] }> {
+    async updates(): Promise<UpdatesResponse> {
       const [{ results, errors }, installed] = await Promise.all([acrossRegistries(undefined, (c) => c.search({})), installedVersions()]);
       const best = new Map<string, { latestVersion: string; registry: string }>();
       for (const { registry, value } of results) {

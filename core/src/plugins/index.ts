@@ -12,11 +12,9 @@ export {
   SITE_APPROVER,
   INHERITED_PREFIX,
   type Actor,
-  type ApprovalState,
   type PluginRepository,
   type PluginRepositoryDeps,
   type PluginSystemLog,
-  type PluginVersionInfo,
   type UploadResult,
 } from './repository.js';
 export {

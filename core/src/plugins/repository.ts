@@ -4,8 +4,10 @@ import {
   ProphasisError,
   sha256Hex,
   verifyBundle,
+  type ApprovalState,
   type BundleLimits,
   type Logger,
+  type PluginVersionInfo,
   type VerifiedBundle,
 } from '@prophasis/protocol';
 import { UniqueConstraintError, type Transaction } from 'sequelize';
@@ -27,44 +29,6 @@ export interface PluginSystemLog {
 export interface Actor {
   id?: number;
   name: string;
-}
-
-/**
- * How a version came to be approved: `pending` (not yet), `approved` (by an administrator),
- * `inherited` (asks for nothing the previous approved version did not have), `site` (a
- * first-party plugin, built and signed by this core).
- */
-export type ApprovalState = 'pending' | 'approved' | 'inherited' | 'site';
-
-/** One stored version as the API shows it. */
-export interface PluginVersionInfo {
-  /** Row id of the plugin (`/api/plugins/:id`). */
-  id: number;
-  pluginId: string;
-  name: string;
-  version: string;
-  /** The bundle hash: its identity for delivery. */
-  sha256: string;
-  publisher: string;
-  publisherKeyId: string;
-  /** False once the signing key is no longer trusted; such a version is not usable. */
-  publisherTrusted: boolean;
-  requestedCapabilities: string[];
-  approvedCapabilities: string[] | null;
-  /**
-   * Requested capabilities the previous approved version did not have (the highest approved
-   * lower version signed by the same key); every requested capability when there is none.
-   */
-  addedCapabilities: string[];
-  /** The version whose approval {@link addedCapabilities} is measured against, if any. */
-  previousApprovedVersion: string | null;
-  approval: ApprovalState;
-  approvedBy: string | null;
-  approvedAt: number | null;
-  /** Approved, approval covers every requested capability, publisher key still trusted. */
-  usable: boolean;
-  historyCount: number;
-  createdAt: number;
 }
 
 /** What an upload did; `created: false` when the same bundle was already stored. */

@@ -1,4 +1,4 @@
-import { ApiErrorBody, DEFAULT_BUNDLE_LIMITS, type BundleLimits } from '@prophasis/protocol';
+import { ApiErrorBody, DEFAULT_BUNDLE_LIMITS, PluginVersionInfo, type BundleLimits } from '@prophasis/protocol';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ApiErrors } from '../http/errors.js';
@@ -8,7 +8,6 @@ import {
   ApproveBody,
   KeyIdParams,
   PluginParams,
-  PluginVersionInfoSchema,
   PublisherInput,
   PublisherSchema,
   UploadBody,
@@ -86,13 +85,13 @@ export function pluginRoutes(deps: PluginRouteDeps): FastifyPluginAsync {
 
     api.get<{ Params: PluginParams }>(
       '/plugins/:id/versions',
-      { config: { access: 'viewer' }, schema: { tags: ['plugins'], params: PluginParams, response: { 200: Type.Object({ items: Type.Array(PluginVersionInfoSchema) }), ...errors } } },
+      { config: { access: 'viewer' }, schema: { tags: ['plugins'], params: PluginParams, response: { 200: Type.Object({ items: Type.Array(PluginVersionInfo) }), ...errors } } },
       async (request) => ({ items: await repository.listVersions(request.params.id) }),
     );
 
     api.post<{ Params: VersionParams; Body: ApproveBody }>(
       '/plugins/:id/versions/:version/approve',
-      { config: { access: 'admin' }, schema: { tags: ['plugins'], params: VersionParams, body: ApproveBody, response: { 200: PluginVersionInfoSchema, ...errors } } },
+      { config: { access: 'admin' }, schema: { tags: ['plugins'], params: VersionParams, body: ApproveBody, response: { 200: PluginVersionInfo, ...errors } } },
       async (request) => {
         const { id, version } = request.params;
         const result = await repository.approve(id, version, request.body.capabilities, actor(request));

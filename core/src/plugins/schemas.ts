@@ -1,44 +1,21 @@
-import { ObjectId, PluginId, SemVer, Sha256, Timestamp } from '@prophasis/protocol';
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { CapabilityList, PluginVersionInfo, SemVer, Sha256, Timestamp } from '@prophasis/protocol';
+import { Type, type Static } from '@sinclair/typebox';
 
 /*
  * Request and response shapes of the plugin repository's routes. They belong with the other
  * API shapes in protocol/src/api.ts (the console imports those); until they move there they
- * live here, beside the only code that produces them.
+ * live here, beside the only code that produces them. The version shape they compose,
+ * `PluginVersionInfo`, is already there (the marketplace's install answer carries it).
  */
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
-const Capabilities = Type.Array(Type.String({ maxLength: 512 }), { maxItems: 64 });
-
-export const PluginVersionInfoSchema = Type.Object({
-  id: ObjectId,
-  pluginId: PluginId,
-  name: Type.String(),
-  version: SemVer,
-  sha256: Sha256,
-  publisher: Type.String(),
-  publisherKeyId: Sha256,
-  publisherTrusted: Type.Boolean(),
-  requestedCapabilities: Capabilities,
-  approvedCapabilities: Nullable(Capabilities),
-  addedCapabilities: Capabilities,
-  previousApprovedVersion: Nullable(SemVer),
-  approval: Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('inherited'), Type.Literal('site')]),
-  approvedBy: Nullable(Type.String()),
-  approvedAt: Nullable(Timestamp),
-  usable: Type.Boolean(),
-  historyCount: Type.Integer(),
-  createdAt: Timestamp,
-});
-
-export const UploadResultSchema = Type.Composite([PluginVersionInfoSchema, Type.Object({ created: Type.Boolean() })]);
+export const UploadResultSchema = Type.Composite([PluginVersionInfo, Type.Object({ created: Type.Boolean() })]);
 
 /** `POST /api/plugins/upload`: the bundle file, base64 (the API accepts only JSON bodies, docs/api.md). */
 export const UploadBody = Type.Object({ bundle: Type.String({ minLength: 1, description: 'the bundle (zip), base64' }) }, { additionalProperties: false });
 export type UploadBody = Static<typeof UploadBody>;
 
 /** `POST /api/plugins/:id/versions/:version/approve`: exactly the capabilities the version requests. */
-export const ApproveBody = Type.Object({ capabilities: Capabilities }, { additionalProperties: false });
+export const ApproveBody = Type.Object({ capabilities: CapabilityList }, { additionalProperties: false });
 export type ApproveBody = Static<typeof ApproveBody>;
 
 /** `:id` is the plugin's row id or its reverse-DNS id. */

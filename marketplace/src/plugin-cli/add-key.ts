@@ -1,8 +1,8 @@
-import { loadPrivateKey, loadPublicKey, publicKeyFingerprint } from '@prophasis/protocol';
+import { loadPrivateKey, loadPublicKey, publicKeyFingerprint, type RegistryKey } from '@prophasis/protocol';
 import { sign } from 'node:crypto';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { keyAdditionMessage, type KeyInfo } from '../schemas.js';
+import { keyAdditionMessage } from '../schemas.js';
 import { EXIT, UsageError, type Command } from './io.js';
 import { registryOptions, registryRequest } from './registry-client.js';
 
@@ -24,7 +24,7 @@ export const addKey: Command = {
       signedBy: publicKeyFingerprint(signer),
       signature: sign(null, keyAdditionMessage(me.body.name, publicKeyFingerprint(fresh)), signer).toString('base64'),
     });
-    const added = await registryRequest<KeyInfo>(registry, '/api/v1/publishers/me/keys', { method: 'POST', token, body, contentType: 'application/json' });
+    const added = await registryRequest<RegistryKey>(registry, '/api/v1/publishers/me/keys', { method: 'POST', token, body, contentType: 'application/json' });
     io.out(`registered key ${added.body.keyId} for ${me.body.name}`);
     return EXIT.OK;
   },

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { VersionInfo } from '../schemas.js';
+import type { RegistryVersion } from '@prophasis/protocol';
 import { EXIT, UsageError, type Command } from './io.js';
 import { registryOptions, registryRequest } from './registry-client.js';
 
@@ -14,7 +14,7 @@ export const yank: Command = {
     const { registry, token } = registryOptions({ ...values, token: values.token ?? process.env.PROPHASIS_MARKETPLACE_TOKEN }, 'yank');
     const [id, version] = positionals as [string, string];
     const path = `/api/v1/plugins/${encodeURIComponent(id)}/versions/${encodeURIComponent(version)}/yank`;
-    const { body } = await registryRequest<VersionInfo>(registry, path, { method: 'POST', token });
+    const { body } = await registryRequest<RegistryVersion>(registry, path, { method: 'POST', token });
     io.out(`yanked ${id} ${body.version} (bundle ${body.sha256} stays downloadable by hash)`);
     return EXIT.OK;
   },

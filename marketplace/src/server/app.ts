@@ -1,26 +1,24 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { DEFAULT_BUNDLE_LIMITS, isProphasisError, type Logger, type ProphasisError } from '@prophasis/protocol';
+import {
+  ApiErrorBody,
+  DEFAULT_BUNDLE_LIMITS,
+  isProphasisError,
+  RegistryKey,
+  RegistryPluginPage,
+  RegistrySearchQuery,
+  RegistrySearchResponse,
+  RegistryVersion,
+  type Logger,
+  type ProphasisError,
+} from '@prophasis/protocol';
 import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { MarketErrors } from '../errors.js';
-import {
-  AddKeyBody,
-  ErrorBody,
-  HashParams,
-  KeyInfo,
-  KeyParams,
-  PluginPage,
-  PluginParams,
-  PluginSummary,
-  PublishResult,
-  SearchQuery,
-  VersionInfo,
-  VersionParams,
-} from '../schemas.js';
+import { AddKeyBody, HashParams, KeyParams, PluginParams, PublishResult, VersionParams } from '../schemas.js';
 import type { Registry } from './registry.js';
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 410: ErrorBody, 413: ErrorBody, 415: ErrorBody };
+const errors = { 400: ApiErrorBody, 401: ApiErrorBody, 403: ApiErrorBody, 404: ApiErrorBody, 409: ApiErrorBody, 410: ApiErrorBody, 413: ApiErrorBody, 415: ApiErrorBody };
 const bearer = [{ token: [] }];
 const ZIP = { 200: { type: 'string', format: 'binary', description: 'the bundle (application/zip)' } };
 
@@ -83,37 +81,37 @@ export async function createMarketApp(deps: { registry: Registry; logger: Logger
 
   app.post<{ Params: { id: string; version: string } }>(
     '/api/v1/plugins/:id/versions/:version/yank',
-    { schema: { tags: ['publishing'], summary: 'Yank a version: no longer offered, still downloadable by hash', security: bearer, params: VersionParams, response: { 200: VersionInfo, ...errors } } },
+    { schema: { tags: ['publishing'], summary: 'Yank a version: no longer offered, still downloadable by hash', security: bearer, params: VersionParams, response: { 200: RegistryVersion, ...errors } } },
     async (request) => registry.yank(await publisherOf(request), request.params.id, request.params.version),
   );
 
   app.get(
     '/api/v1/publishers/me',
-    { schema: { tags: ['publishing'], summary: 'Your account and keys', security: bearer, response: { 200: Type.Object({ name: Type.String(), keys: Type.Array(KeyInfo) }), ...errors } } },
+    { schema: { tags: ['publishing'], summary: 'Your account and keys', security: bearer, response: { 200: Type.Object({ name: Type.String(), keys: Type.Array(RegistryKey) }), ...errors } } },
     async (request) => registry.publisherInfo(await publisherOf(request)),
   );
 
   app.post<{ Body: AddKeyBody }>(
     '/api/v1/publishers/me/keys',
-    { schema: { tags: ['publishing'], summary: 'Add a key, signed by one of your active keys (rotation)', security: bearer, body: AddKeyBody, response: { 201: KeyInfo, ...errors } } },
+    { schema: { tags: ['publishing'], summary: 'Add a key, signed by one of your active keys (rotation)', security: bearer, body: AddKeyBody, response: { 201: RegistryKey, ...errors } } },
     async (request, reply) => reply.status(201).send(await registry.addKey(await publisherOf(request), request.body)),
   );
 
   app.delete<{ Params: { keyId: string } }>(
     '/api/v1/publishers/me/keys/:keyId',
-    { schema: { tags: ['publishing'], summary: 'Revoke one of your keys (not the last one)', security: bearer, params: KeyParams, response: { 200: KeyInfo, ...errors } } },
+    { schema: { tags: ['publishing'], summary: 'Revoke one of your keys (not the last one)', security: bearer, params: KeyParams, response: { 200: RegistryKey, ...errors } } },
     async (request) => registry.revokeKey(await publisherOf(request), request.params.keyId),
   );
 
-  app.get<{ Querystring: SearchQuery }>(
+  app.get<{ Querystring: RegistrySearchQuery }>(
     '/api/v1/plugins',
-    { schema: { tags: ['index'], summary: 'Search plugins by text, tag and platform', querystring: SearchQuery, response: { 200: Type.Object({ items: Type.Array(PluginSummary) }), ...errors } } },
+    { schema: { tags: ['index'], summary: 'Search plugins by text, tag and platform', querystring: RegistrySearchQuery, response: { 200: RegistrySearchResponse, ...errors } } },
     async (request) => ({ items: await registry.search(request.query) }),
   );
 
   app.get<{ Params: { id: string } }>(
     '/api/v1/plugins/:id',
-    { schema: { tags: ['index'], summary: 'A plugin page: README, versions, capabilities, publisher keys, downloads', params: PluginParams, response: { 200: PluginPage, ...errors } } },
+    { schema: { tags: ['index'], summary: 'A plugin page: README, versions, capabilities, publisher keys, downloads', params: PluginParams, response: { 200: RegistryPluginPage, ...errors } } },
     async (request) => registry.page(request.params.id),
   );
 

@@ -6,12 +6,17 @@ import {
   trustKeys,
   verifyBundle,
   type Logger,
+  type RegistryKey,
+  type RegistryPluginPage,
+  type RegistryPluginSummary,
+  type RegistrySearchQuery,
+  type RegistryVersion,
   type VerifiedBundle,
 } from '@prophasis/protocol';
 import { verify } from 'node:crypto';
 import { UniqueConstraintError, type Transaction } from 'sequelize';
 import { MarketErrors } from '../errors.js';
-import { keyAdditionMessage, type KeyInfo, type PluginPage, type PluginSummary, type PublishResult, type SearchQuery, type VersionInfo } from '../schemas.js';
+import { keyAdditionMessage, type PublishResult } from '../schemas.js';
 import { compareSemver } from '@prophasis/protocol';
 import type { BundleStore } from './bundle-store.js';
 import type { MarketDatabase, PluginRow, Publisher, PublisherKey, VersionRow } from './db.js';
@@ -25,13 +30,13 @@ export interface Registry {
   renewToken(name: string): Promise<{ publisher: string; token: string }>;
   /** The publisher a bearer token belongs to; `MKT_UNAUTHENTICATED` otherwise. */
   authenticate(authorization: string | undefined): Promise<Publisher>;
-  publisherInfo(publisher: Publisher): Promise<{ name: string; keys: KeyInfo[] }>;
-  addKey(publisher: Publisher, input: { publicKeyPem: string; signedBy: string; signature: string }): Promise<KeyInfo>;
-  revokeKey(publisher: Publisher, keyId: string): Promise<KeyInfo>;
+  publisherInfo(publisher: Publisher): Promise<{ name: string; keys: RegistryKey[] }>;
+  addKey(publisher: Publisher, input: { publicKeyPem: string; signedBy: string; signature: string }): Promise<RegistryKey>;
+  revokeKey(publisher: Publisher, keyId: string): Promise<RegistryKey>;
   publish(publisher: Publisher, zip: Buffer): Promise<PublishResult>;
-  yank(publisher: Publisher, pluginId: string, version: string): Promise<VersionInfo>;
-  search(query: SearchQuery): Promise<PluginSummary[]>;
-  page(pluginId: string): Promise<PluginPage>;
+  yank(publisher: Publisher, pluginId: string, version: string): Promise<RegistryVersion>;
+  search(query: RegistrySearchQuery): Promise<RegistryPluginSummary[]>;
+  page(pluginId: string): Promise<RegistryPluginPage>;
   /** A version's bundle by id and version (refused when yanked), counted as a download. */
   downloadVersion(pluginId: string, version: string): Promise<{ sha256: string; zip: Buffer }>;
   /** A bundle by hash, yanked or not, counted as a download. */
@@ -47,8 +52,8 @@ export function createRegistry(deps: { db: MarketDatabase; store: BundleStore; l
   const logger = deps.logger.child({ component: 'registry' });
   const now = deps.now ?? Date.now;
 
-  const keyInfo = (k: PublisherKey): KeyInfo => ({ keyId: k.keyId, publicKeyPem: k.publicKeyPem, addedAt: k.addedAt, revokedAt: k.revokedAt });
-  const versionInfo = (v: VersionRow): VersionInfo => ({
+  const keyInfo = (k: PublisherKey): RegistryKey => ({ keyId: k.keyId, publicKeyPem: k.publicKeyPem, addedAt: k.addedAt, revokedAt: k.revokedAt });
+  const versionInfo = (v: VersionRow): RegistryVersion => ({
     version: v.version,
     sha256: v.sha256,
     size: v.size,
@@ -241,7 +246,7 @@ export function createRegistry(deps: { db: MarketDatabase; store: BundleStore; l
       const q = query.q?.trim().toLowerCase();
       const tag = query.tag?.toLowerCase();
       const platform = query.platform?.toLowerCase();
-      const out: PluginSummary[] = [];
+      const out: RegistryPluginSummary[] = [];
       for (const p of plugins) {
         const v = latest.get(p.id);
         if (!v) continue; // every version yanked: no longer offered

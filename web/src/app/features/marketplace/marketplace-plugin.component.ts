@@ -8,7 +8,7 @@ import { toApiError } from '../../core/api-error';
 import { ApiService } from '../../core/api.service';
 import { AuthService } from '../../core/auth.service';
 import { capabilityRows, groupFingerprint, newCapabilities, trustQuestion, type TrustQuestion } from './install';
-import type { InstallBody, InstallResult, MarketplacePluginPage } from './marketplace-api';
+import type { InstallBody, InstallResult, MarketplacePluginPage } from '../../core/protocol';
 import { describeCapability } from '../../shared/ui/capabilities';
 
 /**

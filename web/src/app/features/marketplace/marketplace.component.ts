@@ -10,7 +10,7 @@ import { RouterLink } from '@angular/router';
 import { toApiError } from '../../core/api-error';
 import { ApiService } from '../../core/api.service';
 import { AuthService } from '../../core/auth.service';
-import type { BrowseResponse, MarketplaceListing, RegistryFailure, RegistryListed, UpdatesResponse } from './marketplace-api';
+import type { BrowseResponse, MarketplaceListing, RegistriesInput, RegistriesResponse, RegistryConfig, RegistryFailure, RegistryListed, UpdatesResponse } from '../../core/protocol';
 
 /** Typing pauses this long before the registries are asked, ms. */
 const SEARCH_DELAY_MS = 300;
@@ -39,7 +39,7 @@ export class MarketplaceComponent {
   protected readonly loading = signal(false);
   protected readonly error = signal<string | undefined>(undefined);
   /** Rows being edited (administrators), without the local registry. */
-  protected readonly draft = signal<{ name: string; url: string }[] | undefined>(undefined);
+  protected readonly draft = signal<RegistryConfig[] | undefined>(undefined);
   protected readonly registryError = signal<string | undefined>(undefined);
   protected readonly saving = signal(false);
 
@@ -103,7 +103,7 @@ export class MarketplaceComponent {
     this.registryError.set(undefined);
     try {
       const registries = rows.map((r) => ({ name: r.name.trim(), url: r.url.trim() }));
-      const answer = await this.api.put<{ items: RegistryListed[] }>('marketplace/registries', { registries });
+      const answer = await this.api.put<RegistriesResponse>('marketplace/registries', { registries } satisfies RegistriesInput);
       this.registries.set(answer.items);
       this.draft.set(undefined);
       void this.search();
@@ -125,7 +125,7 @@ export class MarketplaceComponent {
 
   private async loadRegistries(): Promise<void> {
     try {
-      this.registries.set((await this.api.get<{ items: RegistryListed[] }>('marketplace/registries')).items);
+      this.registries.set((await this.api.get<RegistriesResponse>('marketplace/registries')).items);
     } catch (err) {
       this.registryError.set(toApiError(err).message);
     }

@@ -3,7 +3,7 @@ import type { HttpTestingController } from '@angular/common/http/testing';
 import { ApiError } from '../../core/api-error';
 import { buttonTexts, setUpPage, settle } from '../../shared/ui/page-testing';
 import { capabilityRows, groupFingerprint, newCapabilities, trustQuestion } from './install';
-import type { InstallResult, MarketplacePluginPage } from './marketplace-api';
+import type { InstallResult, MarketplacePluginPage } from '../../core/protocol';
 import { MarketplacePluginComponent } from './marketplace-plugin.component';
 import { MarketplaceComponent } from './marketplace.component';
 
@@ -45,7 +45,11 @@ const installResult: InstallResult = {
     addedCapabilities: ['exec:/sbin/mdadm'],
     previousApprovedVersion: '1.0.0',
     approval: 'pending',
+    approvedBy: null,
+    approvedAt: null,
     usable: false,
+    historyCount: 1,
+    createdAt: 0,
   },
   created: true,
   requestedCapabilities: ['fs.read:/proc/mdstat', 'exec:/sbin/mdadm'],
