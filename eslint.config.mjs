@@ -45,6 +45,18 @@ export default [
     },
   },
   {
+    // Test support stays out of production code paths: only specs, tests and other test
+    // support may import the protocol's test-only entry.
+    files: ['**/*.ts', '**/*.mts', '**/*.js', '**/*.mjs'],
+    ignores: ['**/*.spec.ts', '**/*.testing.ts', '**/test/**', '**/e2e/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: '@prophasis/protocol/testing', message: 'Test support: import it from specs and tests only.' }] },
+      ],
+    },
+  },
+  {
     // Command-line entry points, tests and benchmarks may print.
     files: ['**/bin/**', '**/*.spec.ts', '**/test/**', '**/e2e/**', '**/bench/**', 'scripts/**', '**/cli/**'],
     rules: { 'no-console': 'off' },

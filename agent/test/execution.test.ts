@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cmdTopic, createMessage, encodeMessage, resTopic, sha256Hex, stateTopic, verifyBundle, trustKeys, type Result } from '@prophasis/protocol';
+import { cmdTopic, createMessage, encodeMessage, resTopic, sha256Hex, stateTopic, type Result } from '@prophasis/protocol';
+import { tamperBundle } from '@prophasis/protocol/testing';
 import { createAgent, type Agent } from '../src/agent.js';
-import { generatePublisherKeys, makeSignedBundle, rawZip, trustOnDisk, type TestBundle } from './support/bundles.js';
+import { generatePublisherKeys, makeSignedBundle, trustOnDisk, type TestBundle } from './support/bundles.js';
 import { createFakeClock } from './support/fake-clock.js';
 import { enrolledAgent, observedOfType, observedResults, recordingRunner, testConfig, type RecordingRunner } from './support/harness.js';
 import { captureLogger, type CapturedLog } from './support/log-capture.js';
@@ -107,14 +108,9 @@ describe('agent execution: bundles, plan and check.run over TLS (test broker fix
   });
 
   it('refuses a tampered bundle, an unknown publisher and a zip-slip bundle with their reasons, writes nothing, and stays healthy', async () => {
-    const files = verifyBundle(good.zip, { trustedKeys: trustKeys([keys.publicKey]) });
-    const entries = [...files.files].map(([name, data]) => ({ name, data }));
-    const manifestAndSig = [
-      { name: 'manifest.json', data: files.manifestBytes },
-      { name: 'manifest.sig', data: Buffer.from(JSON.stringify(files.signature)) },
-    ];
-    const tamperedZip = rawZip([...manifestAndSig, ...entries.map((e) => (e.name === 'plugin.js' ? { name: e.name, data: Buffer.from('export async function measure() { return { value: 666 }; }\n') } : e))]);
-    const slipZip = rawZip([...manifestAndSig, ...entries, { name: '../../escaped.js', data: Buffer.from('pwned') }]);
+    // The good bundle, its signature kept: one with a file that lies, one with a `../` entry.
+    const tamperedZip = tamperBundle(good.zip, { replace: { 'plugin.js': Buffer.from('export async function measure() { return { value: 666 }; }\n') } });
+    const slipZip = tamperBundle(good.zip, { extra: [{ name: '../../escaped.js', data: Buffer.from('pwned') }] });
     const stranger = await makeSignedBundle(generatePublisherKeys(), { version: '2.0.0' });
     const cases: [string, Buffer, string, RegExp][] = [
       ['tampered', tamperedZip, sha256Hex(tamperedZip), /^BUNDLE_HASH_MISMATCH: .*plugin\.js/],

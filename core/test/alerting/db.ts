@@ -1,73 +1,15 @@
-import { silentLogger } from '@prophasis/protocol';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Sequelize } from 'sequelize';
-import { createDatabase, type Database } from '../../src/db/index.js';
-
-const PG_URL = process.env.PROPHASIS_TEST_POSTGRES_URL ?? '';
+import type { Database } from '../../src/db/index.js';
+import { DIALECTS, openTestDatabase, type TestDatabase } from '../db/helpers.js';
 
 export interface TestDialect {
   name: 'sqlite' | 'postgres';
   /** A fresh, migrated database; `cleanup()` closes and deletes it. */
-  open(): Promise<{ db: Database; cleanup(): Promise<void> }>;
+  open(): Promise<TestDatabase>;
 }
 
 /** SQLite always; PostgreSQL (`prophasis_test_al_<random>`, dropped) when PROPHASIS_TEST_POSTGRES_URL is set. */
 export function testDialects(): TestDialect[] {
-  const list: TestDialect[] = [
-    {
-      name: 'sqlite',
-      async open() {
-        const dir = await mkdtemp(join(tmpdir(), 'prophasis-al-'));
-        const db = await createDatabase({ url: '', sqlitePath: join(dir, 'test.sqlite') }, { logger: silentLogger() });
-        await db.migrate();
-        return {
-          db,
-          async cleanup() {
-            await db.close();
-            await rm(dir, { recursive: true, force: true });
-          },
-        };
-      },
-    },
-  ];
-  if (PG_URL) {
-    list.push({
-      name: 'postgres',
-      async open() {
-        const name = `prophasis_test_al_${randomBytes(6).toString('hex')}`;
-        const admin = new Sequelize(PG_URL, { logging: false, dialect: 'postgres' });
-        await admin.query(`CREATE DATABASE ${name}`);
-        const drop = async () => {
-          try {
-            await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-          } finally {
-            await admin.close();
-          }
-        };
-        const url = new URL(PG_URL);
-        url.pathname = `/${name}`;
-        let db: Database;
-        try {
-          db = await createDatabase({ url: url.toString(), sqlitePath: '' }, { logger: silentLogger() });
-          await db.migrate();
-        } catch (err) {
-          await drop();
-          throw err;
-        }
-        return {
-          db,
-          async cleanup() {
-            await db.close();
-            await drop();
-          },
-        };
-      },
-    });
-  }
-  return list;
+  return DIALECTS.map((name) => ({ name, open: () => openTestDatabase(name, { prefix: 'prophasis_test_al' }) }));
 }
 
 /** Creates hosts, groups (with nesting) and plugins by name; returns their ids. */

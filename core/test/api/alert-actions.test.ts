@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { ALERTING_DEFAULTS } from '../../src/alerting/config.js';
 import { createAlerting, type Alerting } from '../../src/alerting/alerting.js';
 import { memorySystemLog } from '../../src/transport/system-log.js';
-import { call, createTestApi, DIALECTS, type TestApi } from './helpers.js';
+import { DIALECTS } from '../db/helpers.js';
+import { call, createTestApi, type TestApi } from './helpers.js';
 
 /** A webhook receiver on 127.0.0.1 (port 0) that answers with `status` and keeps what it got. */
 async function startReceiver(): Promise<{ server: Server; url: string; received: { path: string; body: unknown }[]; status: number }> {

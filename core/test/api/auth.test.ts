@@ -2,7 +2,8 @@ import { silentLogger, type ApiEvent } from '@prophasis/protocol';
 import assert from 'node:assert/strict';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { createApp, listRoutes } from '../../src/http/app.js';
-import { call, createTestApi, DIALECTS, login, PASSWORD, sessionCookie, type TestApi } from './helpers.js';
+import { DIALECTS } from '../db/helpers.js';
+import { call, createTestApi, login, PASSWORD, sessionCookie, type TestApi } from './helpers.js';
 
 const PUBLIC = new Set(['POST /api/auth/login', 'GET /api/setup', 'POST /api/setup', 'GET /api/health', 'HEAD /api/health', 'HEAD /api/setup']);
 

@@ -1,26 +1,19 @@
 import { silentLogger } from '@prophasis/protocol';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { mkdtempSync, rmSync } from 'node:fs';
+import type { FastifyInstance, FastifyPluginAsync, LightMyRequestResponse } from 'fastify';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { Sequelize } from 'sequelize';
 import { createAuditTrail } from '../../src/audit/audit.js';
 import { databaseAuditStore } from '../../src/audit/store.js';
 import { createAuth, type Auth, type AuthConfig } from '../../src/auth/auth.js';
 import { hashPassword } from '../../src/auth/password.js';
 import type { Role } from '../../src/auth/roles.js';
 import { databaseAuthStore } from '../../src/auth/store.js';
-import { createDatabase, type Database } from '../../src/db/index.js';
+import type { Database } from '../../src/db/index.js';
 import { createApp } from '../../src/http/app.js';
 import type { ApiDeps } from '../../src/http/context.js';
 import type { AgentTarball } from '../../src/downloads/agent-tarball.js';
 import { createEventBus, type EventBus } from '../../src/http/events.js';
-
-export const POSTGRES_URL = process.env.PROPHASIS_TEST_POSTGRES_URL;
-
-/** The dialects to run against: SQLite always, PostgreSQL when PROPHASIS_TEST_POSTGRES_URL is set. */
-export const DIALECTS: readonly ('sqlite' | 'postgres')[] = POSTGRES_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+import { openTestDatabase, type TestDatabase } from '../db/helpers.js';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -34,41 +27,17 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-/** An empty, migrated database of the given dialect; PostgreSQL gets its own database, dropped on close. */
-export async function openTestDatabase(dialect: 'sqlite' | 'postgres', prefix = 'prophasis_test_api'): Promise<{ db: Database; close(): Promise<void> }> {
-  if (dialect === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'prophasis-api-'));
-    const db = await createDatabase({ url: '', sqlitePath: join(dir, 'test.sqlite') }, { logger: silentLogger() });
-    await db.migrate();
-    return {
-      db,
-      async close() {
-        await db.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
-  const admin = new Sequelize(POSTGRES_URL!, { logging: false, dialect: 'postgres' });
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(POSTGRES_URL!);
-  url.pathname = `/${name}`;
-  const db = await createDatabase({ url: url.toString(), sqlitePath: '' }, { logger: silentLogger() });
-  await db.migrate();
-  return {
-    db,
-    async close() {
-      await db.close();
-      try {
-        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await admin.close();
-      }
-    },
-  };
-}
-
 export const AUTH_CONFIG: AuthConfig = { sessionTtlMs: 3_600_000, setupTokenTtlMs: 3_600_000, loginAttempts: 5, loginWindowMs: 60_000 };
+
+export interface TestApiOptions {
+  withUsers?: boolean;
+  auth?: Partial<AuthConfig>;
+  agentTarball?: AgentTarball;
+  /** Optional subsystems (runNow, enrolment, alerting, services, plans); may read the database. */
+  deps?: (db: Database) => Partial<ApiDeps> | Promise<Partial<ApiDeps>>;
+  /** Subsystems' routes, registered under `/api` after the app's own, as the composition root does. */
+  routes?: readonly FastifyPluginAsync[];
+}
 
 /**
  * A migrated database, the app on it (not listening: use `inject()`), and one signed-in user per role.
@@ -76,17 +45,20 @@ export const AUTH_CONFIG: AuthConfig = { sessionTtlMs: 3_600_000, setupTokenTtlM
  */
 export async function createTestApi(
   dialect: 'sqlite' | 'postgres',
-  options: {
-    withUsers?: boolean;
-    auth?: Partial<AuthConfig>;
-    agentTarball?: AgentTarball;
-    /** Optional subsystems (runNow, enrolment, alerting, services, plans); may read the database. */
-    deps?: (db: Database) => Partial<ApiDeps> | Promise<Partial<ApiDeps>>;
+  options: TestApiOptions & {
     /** Prefix of the PostgreSQL database's name. */
     dbPrefix?: string;
   } = {},
 ): Promise<TestApi> {
-  const { db, close } = await openTestDatabase(dialect, options.dbPrefix);
+  return createTestApiOn(await openTestDatabase(dialect, { prefix: options.dbPrefix ?? 'prophasis_test_api' }), options);
+}
+
+/**
+ * {@link createTestApi} on a database the caller opened (to build subsystems on it first);
+ * `close()` cleans the database up too.
+ */
+export async function createTestApiOn(database: TestDatabase, options: TestApiOptions = {}): Promise<TestApi> {
+  const { db } = database;
   const logger = silentLogger();
   const events = createEventBus();
   const auth = createAuth({ ...AUTH_CONFIG, ...options.auth }, { store: databaseAuthStore(db), logger });
@@ -100,6 +72,7 @@ export async function createTestApi(
     ...(options.agentTarball ? { agentTarball: options.agentTarball } : {}),
     ...(options.deps ? await options.deps(db) : {}),
   });
+  for (const routes of options.routes ?? []) await app.register(routes, { prefix: '/api' });
   const cookies = {} as Record<Role, string>;
   if (options.withUsers !== false) {
     const passwordHash = await hashPassword(PASSWORD);
@@ -116,7 +89,7 @@ export async function createTestApi(
     cookies,
     async close() {
       await app.close();
-      await close();
+      await database.cleanup();
     },
   };
 }

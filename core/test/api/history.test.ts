@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { call, createTestApi, DIALECTS, type TestApi } from './helpers.js';
+import { DIALECTS } from '../db/helpers.js';
+import { call, createTestApi, type TestApi } from './helpers.js';
 
 /** Counts the SQL statements `work` causes (sequelize reads `options.logging` per query). */
 async function countQueries<T>(api: TestApi, work: () => Promise<T>): Promise<{ result: T; queries: number }> {

@@ -7,7 +7,8 @@ import { DispatchErrors } from '../../src/dispatcher/errors.js';
 import { createAgentRegistry, type AgentRegistry } from '../../src/enrolment/registry.js';
 import { createSequelizeRegistryStore } from '../../src/enrolment/sequelize-store.js';
 import { memorySystemLog } from '../../src/transport/system-log.js';
-import { call, createTestApi, DIALECTS, type TestApi } from './helpers.js';
+import { DIALECTS } from '../db/helpers.js';
+import { call, createTestApi, type TestApi } from './helpers.js';
 
 const FINGERPRINT = 'ab'.repeat(32);
 const FACTS = { hostname: 'web-1.internal', platform: 'linux', arch: 'x64', agentVersion: '1.0.0', nodeVersion: '24.0.0' };

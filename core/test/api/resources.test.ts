@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { call, createTestApi, DIALECTS, type TestApi } from './helpers.js';
+import { DIALECTS } from '../db/helpers.js';
+import { call, createTestApi, type TestApi } from './helpers.js';
 
 interface Case {
   path: string;

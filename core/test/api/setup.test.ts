@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readCoreConfig } from '../../src/config.js';
 import { startCore, type Core } from '../../src/main.js';
-import { createTestApi, DIALECTS, sessionCookie, type TestApi } from './helpers.js';
+import { DIALECTS } from '../db/helpers.js';
+import { createTestApi, sessionCookie, type TestApi } from './helpers.js';
 
 for (const dialect of DIALECTS) {
   describe(`first-run setup (${dialect})`, function () {

@@ -4,7 +4,7 @@ import { CLASSIFICATION_DEFAULTS } from '../../src/classification/config.js';
 import { createClassificationEngine, type ClassificationEngine } from '../../src/classification/index.js';
 import { runClassifierHistory } from '../../src/classification/history.js';
 import type { Database } from '../../src/db/index.js';
-import { DIALECTS, openTestDatabase } from '../api/helpers.js';
+import { DIALECTS, openTestDatabase } from '../db/helpers.js';
 import { seeder } from '../pipeline/helpers.js';
 
 export const CPU = `
@@ -70,7 +70,7 @@ describe('classifier history run', function () {
       let close: () => Promise<void>;
       let ids: Awaited<ReturnType<typeof seedHistory>>;
       before(async () => {
-        ({ db, close } = await openTestDatabase(dialect, 'prophasis_test_ch'));
+        ({ db, cleanup: close } = await openTestDatabase(dialect, { prefix: 'prophasis_test_ch' }));
         ids = await seedHistory(db);
       });
       after(() => close());

@@ -1,48 +1,18 @@
 import assert from 'node:assert/strict';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { silentLogger } from '@prophasis/protocol';
-import { createAuditTrail } from '../../src/audit/audit.js';
-import { databaseAuditStore } from '../../src/audit/store.js';
-import { createAuth } from '../../src/auth/auth.js';
-import { hashPassword } from '../../src/auth/password.js';
-import { databaseAuthStore } from '../../src/auth/store.js';
 import type { Role } from '../../src/auth/roles.js';
 import { CLASSIFICATION_DEFAULTS } from '../../src/classification/config.js';
 import { createClassificationEngine, type ClassificationEngine } from '../../src/classification/index.js';
 import { classifierRoutes } from '../../src/classification/routes.js';
-import { createApp } from '../../src/http/app.js';
-import { createEventBus } from '../../src/http/events.js';
-import { AUTH_CONFIG, call, DIALECTS, login, openTestDatabase, PASSWORD, type TestApi } from '../api/helpers.js';
+import { call, createTestApiOn, type TestApi } from '../api/helpers.js';
+import { DIALECTS, openTestDatabase } from '../db/helpers.js';
 import { seeder } from '../pipeline/helpers.js';
 import { CPU, EXPECTED, RANGE, seedHistory } from './history.test.js';
 
 /** The app as core/test/api/helpers.ts builds it, plus the classifier routes the lead registers under `/api`. */
 async function createClassifierApi(dialect: 'sqlite' | 'postgres', engine: ClassificationEngine): Promise<TestApi> {
-  const { db, close } = await openTestDatabase(dialect, 'prophasis_test_ch');
-  const logger = silentLogger();
-  const events = createEventBus();
-  const auth = createAuth(AUTH_CONFIG, { store: databaseAuthStore(db), logger });
-  const audit = createAuditTrail({ store: databaseAuditStore(db) });
-  const app = await createApp({ trustProxy: false, cookieSecure: 'auto', webRoot: join(tmpdir(), 'prophasis-no-console') }, { logger, db, auth, audit, events });
-  await app.register(classifierRoutes({ db, engine }), { prefix: '/api' });
-  const cookies = {} as Record<Role, string>;
-  const passwordHash = await hashPassword(PASSWORD);
-  for (const role of ['viewer', 'operator', 'admin'] as const) {
-    await db.models.User.create({ name: role, role, passwordHash });
-    cookies[role] = await login(app, role, PASSWORD);
-  }
-  return {
-    app,
-    db,
-    auth,
-    events,
-    cookies,
-    async close() {
-      await app.close();
-      await close();
-    },
-  };
+  const database = await openTestDatabase(dialect, { prefix: 'prophasis_test_ch' });
+  return createTestApiOn(database, { routes: [classifierRoutes({ db: database.db, engine })] });
 }
 
 describe('classifier API', function () {

@@ -16,30 +16,56 @@ export interface Dialect {
 const PG_URL = process.env.PROPHASIS_TEST_POSTGRES_URL ?? '';
 
 /** SQLite always; PostgreSQL when `PROPHASIS_TEST_POSTGRES_URL` is set (skipped otherwise, by design). */
+export const DIALECTS: readonly ('sqlite' | 'postgres')[] = PG_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+
+/** The dialects as the database tests take them, each opening an empty, unmigrated database. */
 export function dialects(): Dialect[] {
-  const list: Dialect[] = [{ name: 'sqlite', open: openSqlite }];
-  if (PG_URL) list.push({ name: 'postgres', open: openPostgres });
-  return list;
+  return DIALECTS.map((name) => ({ name, open: (migrations) => openTestDatabase(name, { migrate: false, ...(migrations ? { migrations } : {}) }) }));
 }
 
-async function openSqlite(migrations?: readonly Migration[]) {
-  const dir = await mkdtemp(join(tmpdir(), 'prophasis-db-test-'));
-  const db = await createDatabase(
-    { url: '', sqlitePath: join(dir, 'test.sqlite') },
-    { logger: silentLogger(), ...(migrations ? { migrations } : {}) },
-  );
+/** A database of its own for a test; `cleanup()` closes it and deletes it. */
+export interface TestDatabase {
+  db: Database;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * A fresh database: a file in a new temporary folder on SQLite, `<prefix>_<random>` next to
+ * `PROPHASIS_TEST_POSTGRES_URL`'s database on PostgreSQL. Migrated unless `migrate: false`.
+ */
+export async function openTestDatabase(
+  dialect: 'sqlite' | 'postgres',
+  options: { prefix?: string; migrate?: boolean; migrations?: readonly Migration[] } = {},
+): Promise<TestDatabase> {
+  const deps = { logger: silentLogger(), ...(options.migrations ? { migrations: options.migrations } : {}) };
+  let target: { url: string; sqlitePath: string; drop(): Promise<void> };
+  if (dialect === 'sqlite') {
+    const dir = await mkdtemp(join(tmpdir(), 'prophasis-db-test-'));
+    target = { url: '', sqlitePath: join(dir, 'test.sqlite'), drop: () => rm(dir, { recursive: true, force: true }) };
+  } else {
+    const pg = await createPgDatabase(PG_URL, options.prefix);
+    target = { url: pg.url, sqlitePath: '', drop: () => pg.drop() };
+  }
+  let db: Database;
+  try {
+    db = await createDatabase({ url: target.url, sqlitePath: target.sqlitePath }, deps);
+    if (options.migrate !== false) await db.migrate();
+  } catch (err) {
+    await target.drop();
+    throw err;
+  }
   return {
     db,
     async cleanup() {
       await db.close();
-      await rm(dir, { recursive: true, force: true });
+      await target.drop();
     },
   };
 }
 
-/** Creates `prophasis_test_db_<random>` next to the URL's database; returns its URL and a dropper. */
-export async function createPgDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `prophasis_test_db_${randomBytes(6).toString('hex')}`;
+/** Creates `<prefix>_<random>` next to the URL's database; returns its URL and a dropper. */
+export async function createPgDatabase(adminUrl: string, prefix = 'prophasis_test_db'): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const admin = new Sequelize(adminUrl, { logging: false, dialect: 'postgres' });
   await admin.query(`CREATE DATABASE ${name}`);
   const url = new URL(adminUrl);
@@ -52,24 +78,6 @@ export async function createPgDatabase(adminUrl: string): Promise<{ url: string;
       } finally {
         await admin.close();
       }
-    },
-  };
-}
-
-async function openPostgres(migrations?: readonly Migration[]) {
-  const pg = await createPgDatabase(PG_URL);
-  let db: Database;
-  try {
-    db = await createDatabase({ url: pg.url, sqlitePath: '' }, { logger: silentLogger(), ...(migrations ? { migrations } : {}) });
-  } catch (err) {
-    await pg.drop();
-    throw err;
-  }
-  return {
-    db,
-    async cleanup() {
-      await db.close();
-      await pg.drop();
     },
   };
 }

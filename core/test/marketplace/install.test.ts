@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { firstPartyOutDir, trustDirectory, SITE_PUBLIC_KEY_FILE } from '../../src/plugins/index.js';
 import { createLocalMarketplace, localMarketplaceConfig, type LocalMarketplace } from '../../src/marketplace/index.js';
 import { signedBundle } from '../plugins/helpers.js';
-import { call, createMarketFixture, type MarketFixture } from './helpers.js';
+import { call } from '../api/helpers.js';
+import { createMarketFixture, type MarketFixture } from './helpers.js';
 
 describe('marketplace: publish → browse → install through the core', function () {
   this.timeout(120_000);

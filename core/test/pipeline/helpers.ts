@@ -1,16 +1,13 @@
 import { silentLogger, type CmdMessage, type Severity } from '@prophasis/protocol';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { Sequelize } from 'sequelize';
 import type { ClassifyOutcome, ClassifyRequest } from '../../src/classification/types.js';
-import { createDatabase, createResultStore, type Database, type ResultRow } from '../../src/db/index.js';
+import { createResultStore, type Database, type ResultRow } from '../../src/db/index.js';
 import { PIPELINE_DEFAULTS, type PipelineConfig } from '../../src/ingest/config.js';
 import type { ResultSink } from '../../src/ingest/ingest.js';
-
-const PG_URL = process.env.PROPHASIS_TEST_POSTGRES_URL ?? '';
+import { loadConfigRows } from '../../src/scheduler/load.js';
+import { buildPlans } from '../../src/scheduler/plan.js';
+import { DIALECTS, openTestDatabase } from '../db/helpers.js';
 
 export interface TestDb {
   db: Database;
@@ -22,50 +19,28 @@ export interface TestDb {
 
 /** SQLite always; PostgreSQL when `PROPHASIS_TEST_POSTGRES_URL` is set (skipped otherwise, by design). */
 export function dialects(): ('sqlite' | 'postgres')[] {
-  return PG_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+  return [...DIALECTS];
 }
 
-/** A fresh, migrated database: a temporary SQLite file, or `prophasis_test_pl_<random>` on PostgreSQL. */
+/** A fresh, migrated database (a temporary SQLite file, or `prophasis_test_pl_<random>` on PostgreSQL) and its result store. */
 export async function openDb(dialect: 'sqlite' | 'postgres'): Promise<TestDb> {
-  const logger = silentLogger();
-  if (dialect === 'sqlite') {
-    const dir = await mkdtemp(join(tmpdir(), 'prophasis-pl-'));
-    const db = await createDatabase({ url: '', sqlitePath: join(dir, 'test.sqlite') }, { logger });
-    await db.migrate();
-    const resultStore = createResultStore(db, { logger });
-    return {
-      db,
-      dialect,
-      resultStore,
-      async cleanup() {
-        await resultStore.close();
-        await db.close();
-        await rm(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const name = `prophasis_test_pl_${randomBytes(6).toString('hex')}`;
-  const admin = new Sequelize(PG_URL, { logging: false, dialect: 'postgres' });
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(PG_URL);
-  url.pathname = `/${name}`;
-  const db = await createDatabase({ url: url.toString(), sqlitePath: '' }, { logger });
-  await db.migrate();
-  const resultStore = createResultStore(db, { logger });
+  const { db, cleanup } = await openTestDatabase(dialect, { prefix: 'prophasis_test_pl' });
+  const resultStore = createResultStore(db, { logger: silentLogger() });
   return {
     db,
     dialect,
     resultStore,
     async cleanup() {
       await resultStore.close();
-      await db.close();
-      try {
-        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await admin.close();
-      }
+      await cleanup();
     },
   };
+}
+
+/** The configuration tables read back into plans the way the scheduler does it, every plugin version usable. */
+export async function loadPlans(db: Database) {
+  const rows = await loadConfigRows(db);
+  return { rows, ...buildPlans({ ...rows.input, usable: () => true }) };
 }
 
 export const config = (overrides: Partial<PipelineConfig> = {}): PipelineConfig => ({ ...PIPELINE_DEFAULTS, ...overrides });

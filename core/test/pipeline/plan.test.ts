@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { buildPlans, expandGroups, type PlanInput } from '../../src/scheduler/plan.js';
-import { loadConfigRows } from '../../src/scheduler/load.js';
 import { resolveClassifier, type ClassifierOverrides } from '../../src/states/classifier.js';
-import { dialects, openDb, seeder, type TestDb } from './helpers.js';
+import { dialects, loadPlans, openDb, seeder, type TestDb } from './helpers.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -154,8 +153,7 @@ for (const dialect of dialects()) {
       await s.schedule('every minute', [c.id], [{ start: T0, everyMs: 60_000 }]);
       await t.db.models.ClassifierOverride.create({ pluginId: plugin.id, scopeKind: 'group', groupId: inner.id, code: 'return "minor"' });
 
-      const rows = await loadConfigRows(t.db);
-      const { plans, hostGroups } = buildPlans({ ...rows.input, usable: () => true });
+      const { rows, plans, hostGroups } = await loadPlans(t.db);
       assert.deepEqual(plans.get(h1.id)!.entries.map((e) => [e.entry.key, e.entry.version, e.historyCount]), [[`${c.id}:io.prophasis.load`, '1.0.0', 4]]);
       assert.equal(plans.get(h2.id)!.entries.length, 1);
       assert.equal(plans.get(h3.id)!.entries.length, 0);

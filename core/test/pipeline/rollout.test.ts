@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { buildPlans, plannableVersions, type PlanInput } from '../../src/scheduler/plan.js';
 import { loadConfigRows } from '../../src/scheduler/load.js';
 import { ROLLOUTS_SETTING, type PluginRollouts } from '../../src/marketplace/rollout.js';
-import { dialects, openDb, seeder, type TestDb } from './helpers.js';
+import { dialects, loadPlans, openDb, seeder, type TestDb } from './helpers.js';
 
 const T0 = 1_700_000_000_000;
 const DISK = 'io.prophasis.disk';
@@ -123,8 +123,7 @@ for (const dialect of dialects()) {
       const c = await s.check('r-disk', { hosts: [inG.id, nested.id, out.id], plugins: [{ id: plugin.id }] });
       await s.schedule('r-every minute', [c.id], [{ start: T0, everyMs: 60_000 }]);
       const plan = async () => {
-        const rows = await loadConfigRows(t.db);
-        const { plans } = buildPlans({ ...rows.input, usable: () => true });
+        const { plans } = await loadPlans(t.db);
         return [inG, nested, out].map((h) => plans.get(h.id)!.entries.map((e) => e.entry.version));
       };
       // Written the way the marketplace service writes it.

@@ -4,7 +4,8 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, sta
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { buildFirstPartyPlugins, defaultPluginsDir, firstPartyOutDir, type FirstPartyReport } from '../../src/plugins/index.js';
-import { createFixture, databaseSystemLog, DIALECTS, manifestFor, writeFirstPartyFolder, type Fixture } from './helpers.js';
+import { DIALECTS } from '../db/helpers.js';
+import { createFixture, databaseSystemLog, manifestFor, writeFirstPartyFolder, type Fixture } from './helpers.js';
 
 function build(f: Fixture, pluginsDir: string): Promise<FirstPartyReport> {
   return buildFirstPartyPlugins(

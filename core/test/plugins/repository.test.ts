@@ -1,6 +1,8 @@
 import { verifyBundle, trustKeys, type PublisherKeyPair } from '@prophasis/protocol';
 import assert from 'node:assert/strict';
-import { call, createFixture, DIALECTS, handcraftedBundle, newPublisher, signedBundle, upload, type Fixture } from './helpers.js';
+import { call } from '../api/helpers.js';
+import { DIALECTS } from '../db/helpers.js';
+import { createFixture, handcraftedBundle, newPublisher, signedBundle, upload, type Fixture } from './helpers.js';
 
 /** The system-log rows the repository wrote with the given error code. */
 async function refusalsLogged(f: Fixture, code: string): Promise<number> {

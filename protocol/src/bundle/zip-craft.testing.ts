@@ -1,10 +1,12 @@
-// Test helper (not exported from the package): writes zips byte by byte so the specs can
-// build hostile archives that no well-behaved zip library would produce — lying sizes,
-// traversal names, symlink modes, local names that differ from central ones.
+// Test support, exported only through `@prophasis/protocol/testing` (src/testing.ts): writes
+// zips byte by byte so tests can build hostile archives that no well-behaved zip library would
+// produce — lying sizes, traversal names, symlink modes, local names that differ from central ones.
 import { sign, type KeyObject } from 'node:crypto';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { publicKeyFingerprint } from './keys.js';
 import { sha256Hex } from './bundle.js';
+import { bundleLimits } from './limits.js';
+import { readZip } from './zip-reader.js';
 
 export interface CraftEntry {
   name: string | Buffer;
@@ -128,4 +130,24 @@ export function craftBundle(options: CraftBundleOptions = {}): Buffer {
   }
   for (const [name, data] of Object.entries(files)) entries.push({ name, data });
   return craftZip([...entries, ...(options.extra ?? [])]);
+}
+
+/** What {@link tamperBundle} changes in a bundle. */
+export interface BundleTampering {
+  /** New content by entry name; the manifest keeps the old hash, so the file now lies (added when absent). */
+  replace?: Record<string, Buffer>;
+  /** Entries appended after the bundle's own (a `../` name for zip-slip); stored unless they say otherwise. */
+  extra?: CraftEntry[];
+}
+
+/**
+ * A copy of a packed bundle, rewritten entry by entry (stored, no compression) with its
+ * `manifest.json` and `manifest.sig` untouched: still signed correctly over its manifest, so
+ * what a verifier refuses it for is the change made here and nothing else.
+ */
+export function tamperBundle(zip: Buffer, changes: BundleTampering): Buffer {
+  const replace = changes.replace ?? {};
+  const entries: CraftEntry[] = readZip(zip, bundleLimits()).map(({ name, data }) => ({ name, data: Object.hasOwn(replace, name) ? replace[name]! : data, method: 0 }));
+  const added = Object.entries(replace).filter(([name]) => !entries.some((e) => e.name === name));
+  return craftZip([...entries, ...added.map(([name, data]) => ({ name, data, method: 0 })), ...(changes.extra ?? []).map((e) => ({ method: 0, ...e }))]);
 }
