@@ -4,16 +4,16 @@ import { ReactiveFormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
-import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSelectModule } from '@angular/material/select';
 import { MatSlideToggleModule } from '@angular/material/slide-toggle';
-import { Router, RouterLink } from '@angular/router';
 import { toApiError } from '../../core/api-error';
 import { ApiService } from '../../core/api.service';
 import { AuthService } from '../../core/auth.service';
-import type { Alert, AlertTestRequest, AlertTestResult, Check, Host, HostGroup, Plugin, Service } from '../../core/protocol';
-import { ConfirmService } from '../../shared/ui/confirm-dialog.component';
+import type { Alert, AlertInput, AlertTestRequest, AlertTestResult, Check, Host, HostGroup, Plugin, Service } from '../../core/protocol';
 import { applyApiError, fieldMessage } from '../../shared/ui/form-errors';
+import { FormActionsComponent } from '../../shared/ui/form-actions.component';
+import { FormHeaderComponent } from '../../shared/ui/form-header.component';
+import { createFormStore } from '../../shared/ui/form-store';
 import { IconComponent } from '../../shared/ui/icon.component';
 import { loadAll } from '../../shared/ui/load-all';
 import type { Option } from '../../shared/ui/options';
@@ -54,10 +54,10 @@ const SCOPE_KINDS: readonly ScopeKind[] = [
     MatButtonModule,
     MatFormFieldModule,
     MatInputModule,
-    MatProgressBarModule,
     MatSelectModule,
     MatSlideToggleModule,
-    RouterLink,
+    FormActionsComponent,
+    FormHeaderComponent,
     IconComponent,
     SchemaFormComponent,
     SeverityChipsComponent,
@@ -67,8 +67,6 @@ const SCOPE_KINDS: readonly ScopeKind[] = [
 })
 export class AlertFormComponent {
   private readonly api = inject(ApiService);
-  private readonly router = inject(Router);
-  private readonly confirm = inject(ConfirmService);
   private readonly picker = inject(PickerService);
   protected readonly auth = inject(AuthService);
 
@@ -76,15 +74,10 @@ export class AlertFormComponent {
   readonly id = input<string>();
 
   protected readonly form = createAlertForm();
-  protected readonly alert = signal<Alert | undefined>(undefined);
   protected readonly scopes = signal<AlertScopes>(NO_SCOPES);
   protected readonly settingsForm = signal<SchemaForm | undefined>(undefined);
   protected readonly example = signal<WebhookPreset | undefined>(undefined);
-  protected readonly loading = signal(false);
-  protected readonly busy = signal(false);
-  protected readonly error = signal<string | undefined>(undefined);
   protected readonly scopeError = signal<string | undefined>(undefined);
-  protected readonly editing = computed(() => this.id() !== undefined);
   protected readonly message = fieldMessage;
   /** The console's proposal until the core describes its modules (see {@link loadModules}). */
   protected readonly modules = signal<readonly AlertModule[]>(ALERT_MODULES);
@@ -106,26 +99,66 @@ export class AlertFormComponent {
   /** The module the current settings form was built for. */
   private settingsModule: string | undefined;
 
-  constructor() {
-    effect(() => {
-      const id = this.id();
-      untracked(() => void this.load(id));
-    });
-    effect(() => {
-      const canConfigure = this.auth.canConfigure();
-      untracked(() => {
-        for (const group of [this.form, this.settingsForm()?.group]) {
-          if (!group) continue;
-          if (canConfigure) group.enable();
-          else group.disable();
-        }
+  protected readonly store = createFormStore<Alert, AlertInput, [Host[], HostGroup[], Service[], Plugin[], Check[]]>({
+    id: this.id,
+    form: this.form,
+    resource: 'alerts',
+    back: '/alerts',
+    noun: 'alert',
+    lists: (api) =>
+      Promise.all([
+        loadAll<Host>(api, 'hosts'),
+        loadAll<HostGroup>(api, 'groups'),
+        loadAll<Service>(api, 'services'),
+        loadAll<Plugin>(api, 'plugins'),
+        loadAll<Check>(api, 'checks'),
+      ]),
+    // Resetting the module re-runs the settings effect with the loaded settings.
+    reset: (alert) => this.form.reset(createAlertForm(alert).getRawValue()),
+    loaded: (alert, [hosts, groups, services, plugins, checks]) => {
+      const named = (list: readonly { id: number; name: string }[]) => list.map((x) => ({ id: x.id, label: x.name }));
+      this.options.set({
+        hostIds: named(hosts),
+        groupIds: named(groups),
+        serviceIds: named(services),
+        pluginIds: plugins.map((p) => ({ id: p.pluginId, label: p.name, hint: p.pluginId })),
+        checkIds: named(checks),
       });
-    });
+      this.loadedSettings = alert?.settings ?? {};
+      this.scopes.set(alert?.scopes ?? NO_SCOPES);
+      const module = alertModule(this.form.controls.module.value, this.modules());
+      this.settingsModule = module?.id;
+      this.settingsForm.set(module ? createSchemaForm(module.settings, this.loadedSettings) : undefined);
+    },
+    subforms: () => [this.settingsForm()?.group],
+    blocked: () => {
+      const settings = this.settingsForm();
+      settings?.group.markAllAsTouched();
+      return settings?.group.invalid ?? false;
+    },
+    body: () => {
+      if (this.scopeCount() === 0) {
+        this.scopeError.set('Choose at least one scope: an alert without scopes matches nothing.');
+        return undefined;
+      }
+      const settings = this.settingsForm();
+      return alertInput(this.form, this.scopes(), settings ? schemaFormValue(settings) : this.loadedSettings);
+    },
+    refused: (e) => {
+      const field = String((e.details as { field?: unknown } | undefined)?.field ?? '');
+      if (!field.startsWith('scopes')) return applyApiError(this.form, e);
+      this.scopeError.set(e.message);
+      return undefined;
+    },
+    deleteMessage: (alert) => `“${alert.name}” will no longer send anything. This cannot be undone.`,
+  });
+
+  constructor() {
     // A new module gets a fresh settings form; the loaded module starts from the loaded settings.
     effect(() => {
       const module = this.module();
       untracked(() => {
-        const loaded = this.alert();
+        const loaded = this.store.item();
         const previous = this.settingsForm();
         // The same module with a newer schema (the core's) keeps what was typed.
         const values =
@@ -214,85 +247,6 @@ export class AlertFormComponent {
       }
     } finally {
       this.testing.set(false);
-    }
-  }
-
-  protected async save(): Promise<void> {
-    this.form.markAllAsTouched();
-    const settings = this.settingsForm();
-    settings?.group.markAllAsTouched();
-    if (this.form.invalid || settings?.group.invalid || this.busy()) return;
-    if (this.scopeCount() === 0) {
-      this.scopeError.set('Choose at least one scope: an alert without scopes matches nothing.');
-      return;
-    }
-    this.busy.set(true);
-    this.error.set(undefined);
-    try {
-      const body = alertInput(this.form, this.scopes(), settings ? schemaFormValue(settings) : this.loadedSettings);
-      const id = this.id();
-      if (id === undefined) await this.api.post<Alert>('alerts', body);
-      else await this.api.put<Alert>(`alerts/${encodeURIComponent(id)}`, body);
-      await this.router.navigate(['/alerts']);
-    } catch (err) {
-      const e = toApiError(err);
-      const field = String((e.details as { field?: unknown } | undefined)?.field ?? '');
-      if (field.startsWith('scopes')) this.scopeError.set(e.message);
-      else this.error.set(applyApiError(this.form, e));
-    } finally {
-      this.busy.set(false);
-    }
-  }
-
-  protected async remove(): Promise<void> {
-    const alert = this.alert();
-    if (!alert) return;
-    const ok = await this.confirm.confirm({ title: 'Delete alert?', message: `“${alert.name}” will no longer send anything. This cannot be undone.`, confirmLabel: 'Delete' });
-    if (!ok) return;
-    try {
-      await this.api.delete(`alerts/${alert.id}`);
-      await this.router.navigate(['/alerts']);
-    } catch (err) {
-      this.error.set(toApiError(err).message);
-    }
-  }
-
-  private async load(id: string | undefined): Promise<void> {
-    this.error.set(undefined);
-    this.loading.set(true);
-    try {
-      const [hosts, groups, services, plugins, checks, alert] = await Promise.all([
-        loadAll<Host>(this.api, 'hosts'),
-        loadAll<HostGroup>(this.api, 'groups'),
-        loadAll<Service>(this.api, 'services'),
-        loadAll<Plugin>(this.api, 'plugins'),
-        loadAll<Check>(this.api, 'checks'),
-        id === undefined ? Promise.resolve(undefined) : this.api.get<Alert>(`alerts/${encodeURIComponent(id)}`),
-      ]);
-      const named = (list: readonly { id: number; name: string }[]) => list.map((x) => ({ id: x.id, label: x.name }));
-      this.options.set({
-        hostIds: named(hosts),
-        groupIds: named(groups),
-        serviceIds: named(services),
-        pluginIds: plugins.map((p) => ({ id: p.pluginId, label: p.name, hint: p.pluginId })),
-        checkIds: named(checks),
-      });
-      this.loadedSettings = alert?.settings ?? {};
-      this.alert.set(alert);
-      this.scopes.set(alert?.scopes ?? NO_SCOPES);
-      // Resetting the module re-runs the settings effect with the loaded settings.
-      // A new object: keep what the user typed while the lists were loading (the e2e suite found
-      // that the late reset wiped it); an existing one is loaded into the form as it is.
-      if (alert !== undefined || !this.form.dirty) this.form.reset(createAlertForm(alert).getRawValue());
-      const module = alertModule(this.form.controls.module.value, this.modules());
-      this.settingsModule = module?.id;
-      const settings = module ? createSchemaForm(module.settings, this.loadedSettings) : undefined;
-      if (settings && !this.auth.canConfigure()) settings.group.disable();
-      this.settingsForm.set(settings);
-    } catch (err) {
-      this.error.set(toApiError(err).message);
-    } finally {
-      this.loading.set(false);
     }
   }
 }

@@ -1,25 +1,23 @@
 import { DatePipe } from '@angular/common';
-import { ChangeDetectionStrategy, Component, DestroyRef, computed, effect, inject, input, signal, untracked } from '@angular/core';
+import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, input, signal } from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
 import { ReactiveFormsModule, type AbstractControl } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
-import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSelectModule } from '@angular/material/select';
 import { MatSlideToggleModule } from '@angular/material/slide-toggle';
-import { Router, RouterLink } from '@angular/router';
 import { map, startWith } from 'rxjs';
-import { toApiError } from '../../core/api-error';
-import { ApiService } from '../../core/api.service';
 import { AuthService } from '../../core/auth.service';
-import { MAX_EVERY_MS, type Check, type Schedule } from '../../core/protocol';
+import { MAX_EVERY_MS, type Check, type Schedule, type ScheduleInput } from '../../core/protocol';
 import { CheckboxListComponent } from '../../shared/ui/checkbox-list.component';
-import { ConfirmService } from '../../shared/ui/confirm-dialog.component';
 import { applyApiError, fieldMessage } from '../../shared/ui/form-errors';
+import { FormActionsComponent } from '../../shared/ui/form-actions.component';
+import { FormHeaderComponent } from '../../shared/ui/form-header.component';
+import { createFormStore } from '../../shared/ui/form-store';
 import { IconComponent } from '../../shared/ui/icon.component';
 import { loadAll } from '../../shared/ui/load-all';
-import type { Option } from '../../shared/ui/options';
+import { describedOptions } from '../../shared/ui/options';
 import { createIntervalGroup, EVERY_UNITS, nextRuns, type IntervalGroup } from './intervals';
 import { createScheduleForm, defaultIntervalStart, formIntervals, scheduleInput } from './schedule-form';
 
@@ -37,24 +35,17 @@ import { createScheduleForm, defaultIntervalStart, formIntervals, scheduleInput 
     MatButtonModule,
     MatFormFieldModule,
     MatInputModule,
-    MatProgressBarModule,
     MatSelectModule,
     MatSlideToggleModule,
-    RouterLink,
     CheckboxListComponent,
+    FormActionsComponent,
+    FormHeaderComponent,
     IconComponent,
   ],
   template: `
     <section class="p-page">
-      <p><a routerLink="/schedules">← Schedules</a></p>
-      <h1 class="p-page-title">{{ editing() ? (schedule()?.name ?? 'Schedule') : 'Add schedule' }}</h1>
-      @if (loading()) {
-        <mat-progress-bar mode="indeterminate" />
-      }
-      @if (error(); as text) {
-        <p class="p-error-banner" role="alert">{{ text }}</p>
-      }
-      <form class="p-form" [formGroup]="form" (ngSubmit)="save()" novalidate>
+      <p-form-header [store]="store" />
+      <form class="p-form" [formGroup]="form" (ngSubmit)="store.save()" novalidate>
         <mat-form-field>
           <mat-label>Name</mat-label>
           <input matInput formControlName="name" required autocomplete="off" />
@@ -146,17 +137,7 @@ import { createScheduleForm, defaultIntervalStart, formIntervals, scheduleInput 
           }
         </div>
 
-        @if (auth.canConfigure()) {
-          <div class="p-form-actions">
-            <button mat-flat-button type="submit" [disabled]="busy()">{{ editing() ? 'Save' : 'Add schedule' }}</button>
-            <a mat-button routerLink="/schedules">Cancel</a>
-            @if (schedule()) {
-              <button mat-button type="button" class="danger" (click)="remove()">Delete schedule</button>
-            }
-          </div>
-        } @else {
-          <p class="p-muted">Your role can view schedules but not change them.</p>
-        }
+        <p-form-actions [store]="store" />
       </form>
     </section>
   `,
@@ -171,7 +152,6 @@ import { createScheduleForm, defaultIntervalStart, formIntervals, scheduleInput 
     .row-error { grid-column: 1 / -1; margin: 0; color: var(--mat-sys-error); font: var(--mat-sys-body-small); }
     .next h2 { font: var(--mat-sys-title-small); margin: 8px 0 4px; }
     .next ol { margin: 0 0 8px; padding-left: 24px; font-variant-numeric: tabular-nums; }
-    .danger { margin-left: auto; --mat-button-text-label-text-color: var(--mat-sys-error); }
     @media (max-width: 599px) {
       .row { grid-template-columns: 1fr 1fr 40px; }
       .row .start { grid-column: 1 / -1; }
@@ -179,25 +159,44 @@ import { createScheduleForm, defaultIntervalStart, formIntervals, scheduleInput 
   `,
 })
 export class ScheduleFormComponent {
-  private readonly api = inject(ApiService);
-  private readonly router = inject(Router);
-  private readonly confirm = inject(ConfirmService);
   protected readonly auth = inject(AuthService);
 
   /** Route parameter; absent on `/schedules/new`. */
   readonly id = input<string>();
 
   protected readonly form = createScheduleForm();
-  protected readonly schedule = signal<Schedule | undefined>(undefined);
   protected readonly checks = signal<readonly Check[]>([]);
-  protected readonly loading = signal(false);
-  protected readonly busy = signal(false);
-  protected readonly error = signal<string | undefined>(undefined);
   protected readonly intervalsError = signal<string | undefined>(undefined);
-  protected readonly editing = computed(() => this.id() !== undefined);
   protected readonly message = fieldMessage;
   protected readonly zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   protected readonly maxDays = MAX_EVERY_MS / 86_400_000;
+
+  protected readonly store = createFormStore<Schedule, ScheduleInput, Check[]>({
+    id: this.id,
+    form: this.form,
+    resource: 'schedules',
+    back: '/schedules',
+    noun: 'schedule',
+    lists: (api) => loadAll<Check>(api, 'checks'),
+    reset: (schedule) => {
+      // The interval rows are controls of their own: replace them, then the values.
+      const fresh = createScheduleForm(schedule);
+      const rows = this.form.controls.intervals;
+      rows.clear({ emitEvent: false });
+      for (const row of fresh.controls.intervals.controls) rows.push(row, { emitEvent: false });
+      this.form.reset(fresh.getRawValue());
+    },
+    loaded: (_, checks) => this.checks.set(checks),
+    body: () => scheduleInput(this.form),
+    saving: () => this.intervalsError.set(undefined),
+    refused: (e) => {
+      // `intervals.0.everyMs` and the like belong to the rows, not to one control.
+      if (!Object.keys(e.fieldErrors()).some((f) => f.startsWith('intervals'))) return applyApiError(this.form, e);
+      this.intervalsError.set(e.message);
+      return undefined;
+    },
+    deleteMessage: (schedule) => `“${schedule.name}” and its intervals will be deleted; its checks stay but stop running on it. This cannot be undone.`,
+  });
 
   private readonly value = toSignal(this.form.valueChanges.pipe(startWith(null), map(() => this.form.getRawValue())), { requireSync: true });
   protected readonly rows = computed(() => {
@@ -210,17 +209,9 @@ export class ScheduleFormComponent {
     this.value();
     return nextRuns(formIntervals(this.form), this.now());
   });
-  protected readonly checkOptions = computed<Option<number>[]>(() => this.checks().map((c) => ({ id: c.id, label: c.name, hint: c.description || undefined })));
+  protected readonly checkOptions = computed(() => describedOptions(this.checks()));
 
   constructor() {
-    effect(() => {
-      const id = this.id();
-      untracked(() => void this.load(id));
-    });
-    effect(() => {
-      if (this.auth.canConfigure()) this.form.enable();
-      else this.form.disable();
-    });
     const clock = setInterval(() => this.now.set(Date.now()), 15_000);
     inject(DestroyRef).onDestroy(() => clearInterval(clock));
   }
@@ -243,71 +234,5 @@ export class ScheduleFormComponent {
 
   protected removeRow(index: number): void {
     if (this.form.controls.intervals.length > 1) this.form.controls.intervals.removeAt(index);
-  }
-
-  protected async save(): Promise<void> {
-    this.form.markAllAsTouched();
-    if (this.form.invalid || this.busy()) return;
-    this.busy.set(true);
-    this.error.set(undefined);
-    this.intervalsError.set(undefined);
-    try {
-      const id = this.id();
-      if (id === undefined) await this.api.post<Schedule>('schedules', scheduleInput(this.form));
-      else await this.api.put<Schedule>(`schedules/${encodeURIComponent(id)}`, scheduleInput(this.form));
-      this.form.markAsPristine();
-      await this.router.navigate(['/schedules']);
-    } catch (err) {
-      const e = toApiError(err);
-      // `intervals.0.everyMs` and the like belong to the rows, not to one control.
-      if (Object.keys(e.fieldErrors()).some((f) => f.startsWith('intervals'))) this.intervalsError.set(e.message);
-      else this.error.set(applyApiError(this.form, e));
-    } finally {
-      this.busy.set(false);
-    }
-  }
-
-  protected async remove(): Promise<void> {
-    const schedule = this.schedule();
-    if (!schedule) return;
-    const ok = await this.confirm.confirm({
-      title: 'Delete schedule?',
-      message: `“${schedule.name}” and its intervals will be deleted; its checks stay but stop running on it. This cannot be undone.`,
-      confirmLabel: 'Delete',
-    });
-    if (!ok) return;
-    try {
-      await this.api.delete(`schedules/${schedule.id}`);
-      await this.router.navigate(['/schedules']);
-    } catch (err) {
-      this.error.set(toApiError(err).message);
-    }
-  }
-
-  private async load(id: string | undefined): Promise<void> {
-    this.error.set(undefined);
-    this.loading.set(true);
-    try {
-      const [checks, schedule] = await Promise.all([
-        loadAll<Check>(this.api, 'checks'),
-        id === undefined ? Promise.resolve(undefined) : this.api.get<Schedule>(`schedules/${encodeURIComponent(id)}`),
-      ]);
-      this.checks.set(checks);
-      this.schedule.set(schedule);
-      // A new object: keep what the user typed while the lists were loading (the e2e suite found
-      // that the late reset wiped it); an existing one is loaded into the form as it is.
-      if (schedule !== undefined || !this.form.dirty) {
-        const fresh = createScheduleForm(schedule);
-        const rows = this.form.controls.intervals;
-        rows.clear({ emitEvent: false });
-        for (const row of fresh.controls.intervals.controls) rows.push(row, { emitEvent: false });
-        this.form.reset(fresh.getRawValue());
-      }
-      if (!this.auth.canConfigure()) this.form.disable();
-    } catch (err) {
-      this.error.set(toApiError(err).message);
-    } finally {
-      this.loading.set(false);
-    }
   }
 }

@@ -1,16 +1,15 @@
-import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal, untracked } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, inject, input, signal } from '@angular/core';
 import { FormControl, FormGroup, ReactiveFormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
-import { MatProgressBarModule } from '@angular/material/progress-bar';
-import { Router, RouterLink } from '@angular/router';
-import { toApiError } from '../../core/api-error';
-import { ApiService } from '../../core/api.service';
 import { AuthService } from '../../core/auth.service';
 import { RedundancyGroup, ServiceInput, type Host, type HostGroup, type Member, type Service } from '../../core/protocol';
 import { ConfirmService } from '../../shared/ui/confirm-dialog.component';
 import { applyApiError, fieldMessage, schemaValidators } from '../../shared/ui/form-errors';
+import { FormActionsComponent } from '../../shared/ui/form-actions.component';
+import { FormHeaderComponent } from '../../shared/ui/form-header.component';
+import { createFormStore } from '../../shared/ui/form-store';
 import { IconComponent } from '../../shared/ui/icon.component';
 import { loadAll } from '../../shared/ui/load-all';
 import type { Option } from '../../shared/ui/options';
@@ -37,13 +36,11 @@ const GROUP_NAME_MAX = RedundancyGroup.properties.name.maxLength ?? 128;
 @Component({
   selector: 'p-service-form',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [ReactiveFormsModule, MatButtonModule, MatFormFieldModule, MatInputModule, MatProgressBarModule, RouterLink, IconComponent],
+  imports: [ReactiveFormsModule, MatButtonModule, MatFormFieldModule, MatInputModule, FormActionsComponent, FormHeaderComponent, IconComponent],
   templateUrl: './service-form.component.html',
   styleUrl: './service-form.component.scss',
 })
 export class ServiceFormComponent {
-  private readonly api = inject(ApiService);
-  private readonly router = inject(Router);
   private readonly confirm = inject(ConfirmService);
   private readonly picker = inject(PickerService);
   protected readonly auth = inject(AuthService);
@@ -55,20 +52,54 @@ export class ServiceFormComponent {
     name: new FormControl('', { nonNullable: true, validators: schemaValidators(ServiceInput.properties.name, { required: true }) }),
     description: new FormControl('', { nonNullable: true, validators: schemaValidators(ServiceInput.properties.description) }),
   });
-  protected readonly service = signal<Service | undefined>(undefined);
   protected readonly hosts = signal<readonly Host[]>([]);
   protected readonly groups = signal<readonly HostGroup[]>([]);
   protected readonly dependencies = signal<readonly Member[]>([]);
   protected readonly redundancy = signal<readonly EditableGroup[]>([]);
-  protected readonly loading = signal(false);
-  protected readonly busy = signal(false);
   protected readonly submitted = signal(false);
-  protected readonly error = signal<string | undefined>(undefined);
   protected readonly structureError = signal<string | undefined>(undefined);
-  protected readonly editing = computed(() => this.id() !== undefined);
   protected readonly message = fieldMessage;
   protected readonly nameMax = GROUP_NAME_MAX;
   protected readonly problems = computed(() => groupProblems(this.redundancy(), GROUP_NAME_MAX));
+
+  protected readonly store = createFormStore<Service, ServiceInput, [Host[], HostGroup[]]>({
+    id: this.id,
+    form: this.form,
+    resource: 'services',
+    back: '/services',
+    noun: 'service',
+    lists: (api) => Promise.all([loadAll<Host>(api, 'hosts'), loadAll<HostGroup>(api, 'groups')]),
+    reset: (service) => this.form.reset({ name: service?.name ?? '', description: service?.description ?? '' }),
+    loaded: (service, [hosts, groups]) => {
+      this.submitted.set(false);
+      this.hosts.set(hosts);
+      this.groups.set(groups);
+      this.dependencies.set(service?.dependencies ?? []);
+      this.redundancy.set(service?.redundancyGroups.map((g) => ({ name: g.name, members: [...g.members] })) ?? []);
+    },
+    blocked: () => {
+      this.submitted.set(true);
+      return this.problems().size > 0;
+    },
+    body: () => {
+      const v = this.form.getRawValue();
+      return {
+        name: v.name.trim(),
+        description: v.description.trim(),
+        dependencies: [...this.dependencies()],
+        redundancyGroups: this.redundancy().map((g) => ({ name: g.name.trim(), members: g.members })),
+      };
+    },
+    saving: () => this.structureError.set(undefined),
+    refused: (e) => {
+      const field = String((e.details as { field?: unknown } | undefined)?.field ?? '');
+      if (!/^(members|dependencies|redundancyGroups)/.test(field)) return applyApiError(this.form, e);
+      this.structureError.set(e.message);
+      return undefined;
+    },
+    deleteMessage: (service) =>
+      `“${service.name}”, its dependencies, redundancy groups and alert scopes will be deleted. The hosts and groups stay. This cannot be undone.`,
+  });
 
   private readonly hostNames = computed(() => new Map(this.hosts().map((h) => [h.id, h.name])));
   private readonly groupNames = computed(() => new Map(this.groups().map((g) => [g.id, g.name])));
@@ -76,17 +107,6 @@ export class ServiceFormComponent {
     ...this.hosts().map((h) => ({ id: memberKey({ kind: 'host', id: h.id }), label: h.name, hint: 'host' })),
     ...this.groups().map((g) => ({ id: memberKey({ kind: 'group', id: g.id }), label: g.name, hint: 'group' })),
   ]);
-
-  constructor() {
-    effect(() => {
-      const id = this.id();
-      untracked(() => void this.load(id));
-    });
-    effect(() => {
-      if (this.auth.canConfigure()) this.form.enable();
-      else this.form.disable();
-    });
-  }
 
   protected label(member: Member): string {
     const name = (member.kind === 'host' ? this.hostNames() : this.groupNames()).get(member.id);
@@ -137,79 +157,8 @@ export class ServiceFormComponent {
     this.redundancy.update((groups) => removeGroup(groups, index));
   }
 
-  protected async save(): Promise<void> {
-    this.form.markAllAsTouched();
-    this.submitted.set(true);
-    if (this.form.invalid || this.problems().size > 0 || this.busy()) return;
-    this.busy.set(true);
-    this.error.set(undefined);
-    this.structureError.set(undefined);
-    const v = this.form.getRawValue();
-    const body: ServiceInput = {
-      name: v.name.trim(),
-      description: v.description.trim(),
-      dependencies: [...this.dependencies()],
-      redundancyGroups: this.redundancy().map((g) => ({ name: g.name.trim(), members: g.members })),
-    };
-    try {
-      const id = this.id();
-      if (id === undefined) await this.api.post<Service>('services', body);
-      else await this.api.put<Service>(`services/${encodeURIComponent(id)}`, body);
-      await this.router.navigate(['/services']);
-    } catch (err) {
-      const e = toApiError(err);
-      const field = String((e.details as { field?: unknown } | undefined)?.field ?? '');
-      if (/^(members|dependencies|redundancyGroups)/.test(field)) this.structureError.set(e.message);
-      else this.error.set(applyApiError(this.form, e));
-    } finally {
-      this.busy.set(false);
-    }
-  }
-
-  protected async remove(): Promise<void> {
-    const service = this.service();
-    if (!service) return;
-    const ok = await this.confirm.confirm({
-      title: 'Delete service?',
-      message: `“${service.name}”, its dependencies, redundancy groups and alert scopes will be deleted. The hosts and groups stay. This cannot be undone.`,
-      confirmLabel: 'Delete',
-    });
-    if (!ok) return;
-    try {
-      await this.api.delete(`services/${service.id}`);
-      await this.router.navigate(['/services']);
-    } catch (err) {
-      this.error.set(toApiError(err).message);
-    }
-  }
-
   private async pick(title: string, help: string, existing: readonly Member[]): Promise<Member[]> {
     const keys = await this.picker.pick<string>({ title, help, options: this.options(), exclude: existing.map(memberKey) });
     return keys.flatMap((k) => parseMemberKey(k) ?? []);
-  }
-
-  private async load(id: string | undefined): Promise<void> {
-    this.error.set(undefined);
-    this.submitted.set(false);
-    this.loading.set(true);
-    try {
-      const [hosts, groups, service] = await Promise.all([
-        loadAll<Host>(this.api, 'hosts'),
-        loadAll<HostGroup>(this.api, 'groups'),
-        id === undefined ? Promise.resolve(undefined) : this.api.get<Service>(`services/${encodeURIComponent(id)}`),
-      ]);
-      this.hosts.set(hosts);
-      this.groups.set(groups);
-      this.service.set(service);
-      // A new object: keep what the user typed while the lists were loading (the e2e suite found
-      // that the late reset wiped it); an existing one is loaded into the form as it is.
-      if (service !== undefined || !this.form.dirty) this.form.reset({ name: service?.name ?? '', description: service?.description ?? '' });
-      this.dependencies.set(service?.dependencies ?? []);
-      this.redundancy.set(service?.redundancyGroups.map((g) => ({ name: g.name, members: [...g.members] })) ?? []);
-    } catch (err) {
-      this.error.set(toApiError(err).message);
-    } finally {
-      this.loading.set(false);
-    }
   }
 }

@@ -6,6 +6,11 @@ export interface Option<K extends string | number = string | number> {
   hint?: string;
 }
 
+/** Options for named objects (hosts, groups, checks), each with its description, if any, as the hint. */
+export function describedOptions<K extends string | number>(items: readonly { id: K; name: string; description?: string }[]): Option<K>[] {
+  return items.map((item) => ({ id: item.id, label: item.name, hint: item.description || undefined }));
+}
+
 /** Options whose label or hint contains `query` (case-insensitive); all of them for an empty query. */
 export function filterOptions<O extends Option>(options: readonly O[], query: string): O[] {
   const q = query.trim().toLowerCase();
