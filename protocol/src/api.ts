@@ -216,7 +216,8 @@ export const CapabilityList = Type.Array(Type.String({ maxLength: 512 }), { maxI
 
 /**
  * One stored version as the plugin repository reports it (`GET /api/plugins/:id/versions`,
- * the approval, a marketplace install).
+ * the approval, a marketplace install). The repository's request and response shapes that
+ * compose it are in api-plugin-repository.ts.
  */
 export const PluginVersionInfo = Type.Object({
   /** Row id of the plugin (`/api/plugins/:id`). */

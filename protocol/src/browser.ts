@@ -8,4 +8,5 @@ export * from './schema-common.js';
 export * from './schedule.js';
 export * from './semver.js';
 export * from './api.js';
+export * from './api-plugin-repository.js';
 export * from './api-marketplace.js';

@@ -17,6 +17,7 @@ export * from './data-dir.js';
 export * from './node-version.js';
 export * from './plugin-sdk.js';
 export * from './api.js';
+export * from './api-plugin-repository.js';
 export * from './api-marketplace.js';
 export * from './bundle/index.js';
 export * from './plugin-testing.js';

@@ -1,11 +1,11 @@
-import { checkBundlePath, isProphasisError, packBundle, signBundle, type Logger, type PublisherKeyPair } from '@prophasis/protocol';
+import { checkBundlePath, isProphasisError, packBundle, signBundle, type Logger, type PublisherKeyPair, type UploadResult } from '@prophasis/protocol';
 import { build, version as esbuildVersion } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PluginErrors } from './errors.js';
-import type { PluginRepository, PluginSystemLog, UploadResult } from './repository.js';
+import type { PluginRepository, PluginSystemLog } from './repository.js';
 
 /**
  * Bumped whenever the build below changes what it produces, so every first-party plugin is

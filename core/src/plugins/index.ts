@@ -15,7 +15,6 @@ export {
   type PluginRepository,
   type PluginRepositoryDeps,
   type PluginSystemLog,
-  type UploadResult,
 } from './repository.js';
 export {
   buildFirstPartyPlugins,

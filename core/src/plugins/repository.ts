@@ -8,6 +8,7 @@ import {
   type BundleLimits,
   type Logger,
   type PluginVersionInfo,
+  type UploadResult,
   type VerifiedBundle,
 } from '@prophasis/protocol';
 import { UniqueConstraintError, type Transaction } from 'sequelize';
@@ -29,11 +30,6 @@ export interface PluginSystemLog {
 export interface Actor {
   id?: number;
   name: string;
-}
-
-/** What an upload did; `created: false` when the same bundle was already stored. */
-export interface UploadResult extends PluginVersionInfo {
-  created: boolean;
 }
 
 export interface PluginRepository {

@@ -1,19 +1,22 @@
-import { ApiErrorBody, DEFAULT_BUNDLE_LIMITS, PluginVersionInfo, type BundleLimits } from '@prophasis/protocol';
+import {
+  ApiErrorBody,
+  ApproveBody,
+  DEFAULT_BUNDLE_LIMITS,
+  KeyIdParams,
+  PluginParams,
+  PluginVersionInfo,
+  Publisher,
+  PublisherInput,
+  UploadBody,
+  UploadResult,
+  VersionParams,
+  type BundleLimits,
+} from '@prophasis/protocol';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ApiErrors } from '../http/errors.js';
 import { PluginErrors } from './errors.js';
 import type { Actor, PluginRepository, PluginSystemLog } from './repository.js';
-import {
-  ApproveBody,
-  KeyIdParams,
-  PluginParams,
-  PublisherInput,
-  PublisherSchema,
-  UploadBody,
-  UploadResultSchema,
-  VersionParams,
-} from './schemas.js';
 import type { TrustStore } from './trust.js';
 
 export interface PluginRouteDeps {
@@ -36,8 +39,10 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
  * - `POST /api/plugins/:id/versions/:version/approve` (admin): `{ capabilities }`
  * - `GET /api/publishers` (viewer), `POST /api/publishers` (admin), `DELETE /api/publishers/:keyId` (admin)
  *
- * Authentication, the JSON-only rule, the audit trail and the error body come from the app
- * (core/src/http/app.ts); routes only declare `config.access` and set `request.auditNote`.
+ * Request and response shapes are protocol's (protocol/src/api-plugin-repository.ts), which the
+ * console imports too. Authentication, the JSON-only rule, the audit trail and the error body
+ * come from the app (core/src/http/app.ts); routes only declare `config.access` and set
+ * `request.auditNote`.
  */
 export function pluginRoutes(deps: PluginRouteDeps): FastifyPluginAsync {
   const { repository, trust } = deps;
@@ -53,7 +58,7 @@ export function pluginRoutes(deps: PluginRouteDeps): FastifyPluginAsync {
       {
         bodyLimit,
         config: { access: 'admin' },
-        schema: { tags: ['plugins'], body: UploadBody, response: { 200: UploadResultSchema, 201: UploadResultSchema, ...errors } },
+        schema: { tags: ['plugins'], body: UploadBody, response: { 200: UploadResult, 201: UploadResult, ...errors } },
         // The body limit is enforced before the handler runs; record that refusal as well.
         onError: async (request, _reply, error) => {
           if ((error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
@@ -102,13 +107,13 @@ export function pluginRoutes(deps: PluginRouteDeps): FastifyPluginAsync {
 
     api.get(
       '/publishers',
-      { config: { access: 'viewer' }, schema: { tags: ['plugins'], response: { 200: Type.Object({ items: Type.Array(PublisherSchema) }), ...errors } } },
+      { config: { access: 'viewer' }, schema: { tags: ['plugins'], response: { 200: Type.Object({ items: Type.Array(Publisher) }), ...errors } } },
       async () => ({ items: trust.list() }),
     );
 
     api.post<{ Body: PublisherInput }>(
       '/publishers',
-      { config: { access: 'admin' }, schema: { tags: ['plugins'], body: PublisherInput, response: { 201: PublisherSchema, ...errors } } },
+      { config: { access: 'admin' }, schema: { tags: ['plugins'], body: PublisherInput, response: { 201: Publisher, ...errors } } },
       async (request, reply) => {
         const added = await trust.add(request.body, request.user?.name ?? '(unknown)');
         await safeWrite(deps.systemLog, request, `publisher key trusted: ${added.name}`, { keyId: added.keyId, user: request.user?.name }, 'info');

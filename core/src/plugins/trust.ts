@@ -1,23 +1,14 @@
-import { parsePublicKey, publicKeyFingerprint, type Logger, type TrustedKeys } from '@prophasis/protocol';
+import { parsePublicKey, publicKeyFingerprint, type Logger, type Publisher, type TrustedKeys } from '@prophasis/protocol';
 import { createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PluginErrors } from './errors.js';
 
-/** One publisher key the site trusts to sign plugin bundles. */
-export interface TrustedPublisher {
-  /** Fingerprint of the key: SHA-256 (hex) of the raw Ed25519 public key (docs/bundles.md). */
-  keyId: string;
-  /** Who the key belongs to, as the administrator who added it called it. */
-  name: string;
-  /** SPKI PEM of the public key. */
-  publicKeyPem: string;
-  addedBy: string;
-  /** Epoch ms. */
-  addedAt: number;
-  /** True for the site's own key (site-key.ts), which signs the first-party plugins and cannot be removed. */
-  site: boolean;
-}
+/**
+ * One publisher key the site trusts to sign plugin bundles: the API's `Publisher`, which
+ * `GET /api/publishers` lists as the store holds it. `site` marks the site's own key (site-key.ts).
+ */
+export type TrustedPublisher = Publisher;
 
 /**
  * The trusted publisher keys. The repository asks it synchronously while verifying a bundle

@@ -16,6 +16,7 @@ import { FormHeaderComponent } from '../../shared/ui/form-header.component';
 import { createFormStore } from '../../shared/ui/form-store';
 import { IconComponent } from '../../shared/ui/icon.component';
 import { loadAll } from '../../shared/ui/load-all';
+import { isMissingRoute } from '../../shared/ui/missing-route';
 import type { Option } from '../../shared/ui/options';
 import { PickerService } from '../../shared/ui/picker-dialog.component';
 import { createSchemaForm, schemaFormValue, type SchemaForm } from '../../shared/ui/schema-form';
@@ -23,7 +24,6 @@ import { SchemaFormComponent } from '../../shared/ui/schema-form.component';
 import { SeverityChipsComponent } from '../../shared/ui/severity-chips.component';
 import { alertInput, createAlertForm, NO_SCOPES, type AlertScopes } from './alert-form';
 import { ALERT_MODULES, alertModule, mergeAlertModules, WEBHOOK_PRESETS, type AlertModule, type WebhookPreset } from './alert-modules';
-import { isMissingRoute } from './missing-route';
 
 type ScopeKey = keyof AlertScopes;
 

@@ -7,8 +7,8 @@ import { ApiService } from '../../core/api.service';
 import { AuthService } from '../../core/auth.service';
 import type { EnrolmentRequest, EnrolmentTicket, Host } from '../../core/protocol';
 import { ConfirmService } from '../../shared/ui/confirm-dialog.component';
+import { isMissingRoute } from '../../shared/ui/missing-route';
 import { CommandBoxComponent } from './command-box.component';
-import { isMissingRoute } from './missing-route';
 
 /** Lifetime of the tokens the console asks for, minutes (the API's default). */
 const TTL_MINUTES = 60;

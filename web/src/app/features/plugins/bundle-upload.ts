@@ -1,3 +1,5 @@
+import type { ApprovalState, UploadResult } from '../../core/protocol';
+
 /** The bytes of a file as base64, the form `POST /api/plugins/upload` takes (the API accepts JSON only). */
 export async function fileToBase64(file: Blob): Promise<string> {
   const bytes = new Uint8Array(
@@ -14,22 +16,16 @@ export async function fileToBase64(file: Blob): Promise<string> {
   return btoa(binary);
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Every approval state an upload can answer with, so a new one in protocol does not go unsaid. */
+const APPROVAL_TEXT: Readonly<Record<ApprovalState, string>> = {
+  pending: 'It waits for an administrator to approve its capabilities.',
+  inherited: 'It asks for nothing the previous approved version did not have, so it is approved.',
+  approved: 'It is approved.',
+  site: 'It is approved.',
+};
 
-/**
- * What the upload answered, narrowed from `unknown`: the shape lives in
- * core/src/plugins/schemas.ts, not (yet) in protocol/src/api.ts where the console could import it.
- */
-export function describeUpload(result: unknown): { pluginId: string; version: string; text: string } | undefined {
-  if (!isRecord(result) || typeof result['pluginId'] !== 'string' || typeof result['version'] !== 'string') return undefined;
-  const { pluginId, version } = result as { pluginId: string; version: string };
-  const approval = result['approval'];
-  const state =
-    approval === 'pending'
-      ? 'It waits for an administrator to approve its capabilities.'
-      : approval === 'inherited'
-        ? 'It asks for nothing the previous approved version did not have, so it is approved.'
-        : 'It is approved.';
-  const verb = result['created'] === false ? 'was already stored' : 'was added';
-  return { pluginId, version, text: `${pluginId} ${version} ${verb}. ${state}` };
+/** What the upload did, in a sentence for the notice under the list. */
+export function describeUpload(result: UploadResult): string {
+  const verb = result.created ? 'was added' : 'was already stored';
+  return `${result.pluginId} ${result.version} ${verb}. ${APPROVAL_TEXT[result.approval]}`;
 }

@@ -1,4 +1,3 @@
-import { describeUpload, fileToBase64 } from './bundle-upload';
 import { approvalState, describeCapability } from '../../shared/ui/capabilities';
 
 describe('plugin capabilities in words', () => {
@@ -26,17 +25,5 @@ describe('plugin capabilities in words', () => {
     expect(approvalState({ requestedCapabilities: ['os.info', 'exec:/bin/df'], approvedCapabilities: ['os.info'] })).toBe('partial');
     expect(approvalState({ requestedCapabilities: ['os.info'], approvedCapabilities: ['os.info'] })).toBe('approved');
     expect(approvalState({ requestedCapabilities: [], approvedCapabilities: [] })).toBe('approved');
-  });
-
-  it('encodes a bundle as base64 and reads the upload answer defensively', async () => {
-    const bytes = new Uint8Array(70_000).map((_, i) => i % 256);
-    const text = await fileToBase64(new Blob([bytes]));
-    expect(Uint8Array.from(atob(text), (c) => c.charCodeAt(0))).toEqual(bytes);
-    expect(describeUpload({ pluginId: 'io.x.y', version: '1.0.0', approval: 'pending', created: true })?.text).toBe(
-      'io.x.y 1.0.0 was added. It waits for an administrator to approve its capabilities.',
-    );
-    expect(describeUpload({ pluginId: 'io.x.y', version: '1.0.0', approval: 'inherited', created: false })?.text).toContain('was already stored');
-    expect(describeUpload(null)).toBeUndefined();
-    expect(describeUpload({ pluginId: 1 })).toBeUndefined();
   });
 });

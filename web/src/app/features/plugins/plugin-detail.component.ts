@@ -7,7 +7,7 @@ import { Router, RouterLink } from '@angular/router';
 import { toApiError } from '../../core/api-error';
 import { ApiService } from '../../core/api.service';
 import { AuthService } from '../../core/auth.service';
-import type { Plugin } from '../../core/protocol';
+import type { ApproveBody, Plugin, PluginVersionInfo } from '../../core/protocol';
 import { ConfirmService } from '../../shared/ui/confirm-dialog.component';
 import { approvalState, describeCapability } from '../../shared/ui/capabilities';
 import { ClassifierEditorComponent } from './classifier-editor.component';
@@ -86,9 +86,10 @@ export class PluginDetailComponent {
     this.approving.set(version.version);
     this.error.set(undefined);
     try {
-      await this.api.post<unknown>(`plugins/${plugin.id}/versions/${encodeURIComponent(version.version)}/approve`, {
-        capabilities: version.requestedCapabilities,
-      });
+      const body: ApproveBody = { capabilities: version.requestedCapabilities };
+      await this.api.post<PluginVersionInfo>(`plugins/${plugin.id}/versions/${encodeURIComponent(version.version)}/approve`, body);
+      // The answer is one version as the repository reports it; the page shows the plugin's
+      // versions (`Plugin.versions`, another shape), so it reloads the plugin.
       await this.load(String(plugin.id));
     } catch (err) {
       this.error.set(toApiError(err).message);

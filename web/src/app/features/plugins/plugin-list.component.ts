@@ -5,7 +5,7 @@ import { Router } from '@angular/router';
 import { toApiError } from '../../core/api-error';
 import { ApiService } from '../../core/api.service';
 import { AuthService } from '../../core/auth.service';
-import type { PageOf, Plugin } from '../../core/protocol';
+import type { Plugin, UploadBody, UploadResult } from '../../core/protocol';
 import { IconComponent } from '../../shared/ui/icon.component';
 import { ListPageComponent, type ListColumn } from '../../shared/ui/list-page.component';
 import { describeUpload, fileToBase64 } from './bundle-upload';
@@ -82,15 +82,12 @@ export class PluginListComponent {
     this.error.set(undefined);
     this.notice.set(undefined);
     try {
-      const result = describeUpload(await this.api.post<unknown>('plugins/upload', { bundle: await fileToBase64(file) }));
-      this.notice.set(result?.text ?? 'The bundle was uploaded.');
+      const body: UploadBody = { bundle: await fileToBase64(file) };
+      const result = await this.api.post<UploadResult>('plugins/upload', body);
+      this.notice.set(describeUpload(result));
       this.list()?.reload();
-      if (result) {
-        // Open the plugin so its capabilities can be reviewed (and approved) right away.
-        const found = await this.api.get<PageOf<Plugin>>('plugins', { q: result.pluginId, limit: 10 });
-        const plugin = found.items.find((p) => p.pluginId === result.pluginId);
-        if (plugin) await this.router.navigate(['/plugins', plugin.id]);
-      }
+      // Open the plugin (`id` is its row id) so its capabilities can be reviewed and approved right away.
+      await this.router.navigate(['/plugins', result.id]);
     } catch (err) {
       this.error.set(toApiError(err).message);
     } finally {

@@ -1,9 +1,10 @@
 import type { HttpTestingController } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { Router } from '@angular/router';
-import type { Plugin } from '../../core/protocol';
+import type { Plugin, UploadResult } from '../../core/protocol';
 import { ConfirmService } from '../../shared/ui/confirm-dialog.component';
 import { answerAll, buttonTexts, page, settle, setUpPage } from '../../shared/ui/page-testing';
+import { describeUpload, fileToBase64 } from './bundle-upload';
 import { PluginDetailComponent } from './plugin-detail.component';
 import { PluginListComponent } from './plugin-list.component';
 
@@ -19,6 +20,28 @@ const plugin: Plugin = {
   ],
   createdAt: 0,
   updatedAt: 0,
+};
+
+const uploaded: UploadResult = {
+  id: 7,
+  pluginId: 'io.prophasis.disk',
+  name: 'Disk',
+  version: '1.1.0',
+  sha256: '0'.repeat(64),
+  publisher: 'P',
+  publisherKeyId: 'a'.repeat(64),
+  publisherTrusted: true,
+  requestedCapabilities: ['os.info', 'exec:/bin/df'],
+  approvedCapabilities: null,
+  addedCapabilities: ['exec:/bin/df'],
+  previousApprovedVersion: '1.0.0',
+  approval: 'pending',
+  approvedBy: null,
+  approvedAt: null,
+  usable: false,
+  historyCount: 5,
+  createdAt: 2,
+  created: true,
 };
 
 describe('plugin pages', () => {
@@ -64,10 +87,10 @@ describe('plugin pages', () => {
     await settle(fixture);
     const req = http.expectOne('/api/plugins/upload');
     expect(req.request.body).toEqual({ bundle: btoa('PK\x03\x04') });
-    req.flush({ pluginId: 'io.prophasis.disk', version: '1.1.0', approval: 'pending', created: true }, { status: 201, statusText: 'Created' });
+    req.flush(uploaded, { status: 201, statusText: 'Created' });
     await settle(fixture);
-    http.expectOne((r) => r.url === '/api/plugins' && r.params.get('q') === null).flush(page([plugin]));
-    http.expectOne((r) => r.url === '/api/plugins' && r.params.get('q') === 'io.prophasis.disk').flush(page([plugin]));
+    // The list reloads; the plugin opens by the row id of the answer, without a search.
+    http.expectOne((r) => r.url === '/api/plugins').flush(page([plugin]));
     await settle(fixture);
     expect(el.textContent).toContain('io.prophasis.disk 1.1.0 was added. It waits for an administrator');
     expect(navigate).toHaveBeenCalledWith(['/plugins', 7]);
@@ -80,5 +103,22 @@ describe('plugin pages', () => {
     await answerAll(http, list, { plugins: [plugin] });
     expect(buttonTexts(list.nativeElement)).not.toContain('Upload bundle');
     expect((list.nativeElement as HTMLElement).querySelector('input[type="file"]')).toBeNull();
+  });
+});
+
+describe('bundle upload', () => {
+  it('encodes a bundle as base64', async () => {
+    const bytes = new Uint8Array(70_000).map((_, i) => i % 256);
+    const text = await fileToBase64(new Blob([bytes]));
+    expect(Uint8Array.from(atob(text), (c) => c.charCodeAt(0))).toEqual(bytes);
+  });
+
+  it('says what the upload did, for every approval state', () => {
+    expect(describeUpload(uploaded)).toBe('io.prophasis.disk 1.1.0 was added. It waits for an administrator to approve its capabilities.');
+    expect(describeUpload({ ...uploaded, approval: 'inherited', created: false })).toBe(
+      'io.prophasis.disk 1.1.0 was already stored. It asks for nothing the previous approved version did not have, so it is approved.',
+    );
+    expect(describeUpload({ ...uploaded, approval: 'approved' })).toBe('io.prophasis.disk 1.1.0 was added. It is approved.');
+    expect(describeUpload({ ...uploaded, approval: 'site' })).toBe('io.prophasis.disk 1.1.0 was added. It is approved.');
   });
 });
