@@ -21,6 +21,7 @@ export const MarketErrors = defineErrors('MKT', {
   LAST_KEY: { status: 409, message: 'The last active key of a publisher cannot be revoked' },
   PUBLISHER_EXISTS: { status: 409, message: 'A publisher with this name exists' },
   BAD_PUBLISHER_NAME: { status: 400, message: 'Invalid publisher name' },
+  LISTING_TOO_LARGE: { status: 413, message: 'This would break a limit of the registry API that cores enforce; nothing was stored' },
   BODY_TOO_LARGE: { status: 413, message: 'Request body too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the bundle as Content-Type: application/zip' },
   STORAGE: { status: 500, message: 'The bundle store cannot be read or written' },

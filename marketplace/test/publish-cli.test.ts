@@ -1,7 +1,7 @@
 // The authors' `prophasis-plugin publish` and `yank` against a real registry: the marketplace
 // runs as its own process (`prophasis-marketplace start`, port 0 on 127.0.0.1), the publisher
 // account comes from `prophasis-marketplace publisher add`, as an operator would do it.
-import { generatePublisherKeys, sha256Hex, writePublisherKeys } from '@prophasis/protocol';
+import { generatePublisherKeys, RegistryPluginPage, sha256Hex, writePublisherKeys } from '@prophasis/protocol';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -113,6 +113,16 @@ describe('prophasis-plugin publish / yank against a running marketplace', functi
     const missing = await run(PLUGIN_BIN, ['yank', 'com.example.raid', '9.9.9', '--registry', url, '--token', token]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /\(MKT_NOT_FOUND\)/);
+
+    // A listing the core could not read: the field, its limit (from the protocol) and its size.
+    const limit = RegistryPluginPage.properties.readme.maxLength!;
+    const big = join(dir, 'big-readme.zip');
+    writeFileSync(big, bundle(keys, { id: 'com.example.bigreadme', readme: 'x'.repeat(limit + 1) }));
+    const tooLarge = await run(PLUGIN_BIN, ['publish', big, '--registry', url, '--token', token]);
+    assert.equal(tooLarge.code, 1);
+    assert.equal(tooLarge.stdout, '');
+    assert.match(tooLarge.stderr, new RegExp(`^error: registry refused \\(HTTP 413\\): .*com\\.example\\.bigreadme 1\\.0\\.0: readme has ${limit + 1} characters, the limit is ${limit} \\(MKT_LISTING_TOO_LARGE\\)$`, 'm'));
+    assert.equal((await fetch(`${url}/api/v1/plugins/com.example.bigreadme`)).status, 404);
 
     const usage = await run(PLUGIN_BIN, ['publish', lower, '--registry', url]);
     assert.equal(usage.code, 2);

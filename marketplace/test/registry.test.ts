@@ -1,28 +1,22 @@
 // The registry server through its HTTP API (fastify inject on the real app, SQLite always and
 // PostgreSQL when PROPHASIS_TEST_POSTGRES_URL is set): publish, browse, download, yank, keys,
 // and every publishing refusal with its reason, each followed by proof the server still works.
-import { generatePublisherKeys, sha256Hex, silentLogger, type PublisherKeyPair } from '@prophasis/protocol';
+import { generatePublisherKeys, sha256Hex, type PublisherKeyPair } from '@prophasis/protocol';
 import assert from 'node:assert/strict';
 import { randomBytes, sign } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import AdmZip from 'adm-zip';
 import { Sequelize } from 'sequelize';
-import { readMarketplaceConfig } from '../src/config.js';
 import { keyAdditionMessage } from '../src/schemas.js';
-import { createMarketplace } from '../src/server/marketplace.js';
 import { bundle, pem } from './support/bundles.js';
-
-const POSTGRES_URL = process.env.PROPHASIS_TEST_POSTGRES_URL;
-const DIALECTS = POSTGRES_URL ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const);
+import { DIALECTS, openTestMarket, type TestMarket } from './support/market.js';
 
 for (const dialect of DIALECTS) {
   describe(`marketplace registry API (${dialect})`, function () {
     this.timeout(60_000);
-    let dir: string;
-    let market: ReturnType<typeof createMarketplace>;
-    let dropDatabase: (() => Promise<void>) | undefined;
+    let t: TestMarket;
+    let market: TestMarket['market'];
     let databaseUrl = '';
     let acme: PublisherKeyPair;
     let other: PublisherKeyPair;
@@ -30,35 +24,14 @@ for (const dialect of DIALECTS) {
     let otherToken: string;
 
     before(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'prophasis-mk-'));
-      if (dialect === 'postgres') {
-        const name = `prophasis_test_mk_${randomBytes(6).toString('hex')}`;
-        const admin = new Sequelize(POSTGRES_URL!, { logging: false, dialect: 'postgres' });
-        await admin.query(`CREATE DATABASE ${name}`);
-        const url = new URL(POSTGRES_URL!);
-        url.pathname = `/${name}`;
-        databaseUrl = url.toString();
-        dropDatabase = async () => {
-          try {
-            await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-          } finally {
-            await admin.close();
-          }
-        };
-      }
-      const config = readMarketplaceConfig({}, { dataDir: join(dir, 'data'), databaseUrl, port: 0, host: '127.0.0.1', logLevel: 'silent' });
-      market = createMarketplace(config, { logger: silentLogger() });
-      await market.open();
+      t = await openTestMarket(dialect);
+      ({ market, databaseUrl } = t);
       acme = generatePublisherKeys();
       other = generatePublisherKeys();
       acmeToken = (await market.registry.addPublisher('Acme', pem(acme))).token;
       otherToken = (await market.registry.addPublisher('Other Corp', pem(other))).token;
     });
-    after(async () => {
-      await market?.stop();
-      await dropDatabase?.();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    after(() => t?.close());
 
     const publish = (zip: Buffer, token = acmeToken, contentType = 'application/zip') =>
       market.app.inject({ method: 'POST', url: '/api/v1/plugins', headers: { authorization: `Bearer ${token}`, 'content-type': contentType }, payload: zip });
@@ -88,7 +61,7 @@ for (const dialect of DIALECTS) {
       assert.equal(published.sha256, sha256Hex(zip));
       assert.equal(published.keyId, acme.keyId);
       assert.deepEqual(published.capabilities, ['fs.read:/proc/mdstat']);
-      assert.deepEqual(readFileSync(join(dir, 'data', 'bundles', `${published.sha256}.zip`)), zip);
+      assert.deepEqual(readFileSync(join(t.dataDir, 'bundles', `${published.sha256}.zip`)), zip);
 
       // The same bundle again is a harmless no-op.
       const again = await publish(zip);
@@ -237,7 +210,7 @@ for (const dialect of DIALECTS) {
     it('keeps tokens only hashed, and documents the API with OpenAPI', async () => {
       const rows = await market.registry.publisherInfo(await market.registry.authenticate(`Bearer ${acmeToken}`));
       assert.equal(rows.name, 'Acme');
-      const reader = databaseUrl ? new Sequelize(databaseUrl, { logging: false }) : new Sequelize({ dialect: 'sqlite', storage: join(dir, 'data', 'marketplace.sqlite'), logging: false });
+      const reader = databaseUrl ? new Sequelize(databaseUrl, { logging: false }) : new Sequelize({ dialect: 'sqlite', storage: join(t.dataDir, 'marketplace.sqlite'), logging: false });
       try {
         const [hashes] = (await reader.query("SELECT token_hash FROM publishers WHERE name = 'Acme'")) as [{ token_hash: string }[], unknown];
         assert.match(hashes[0]!.token_hash, /^hmac-sha256\$[a-f0-9]{32}\$[a-f0-9]{64}$/);
@@ -251,7 +224,7 @@ for (const dialect of DIALECTS) {
       const doc = await get('/api/docs/json');
       assert.equal(doc.statusCode, 200);
       assert.ok(doc.json().paths['/api/v1/plugins/{id}/versions/{version}/yank']);
-      assert.ok(existsSync(join(dir, 'data', 'bundles')));
+      assert.ok(existsSync(join(t.dataDir, 'bundles')));
     });
   });
 }

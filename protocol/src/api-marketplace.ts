@@ -107,7 +107,7 @@ export type RegistriesResponse = Static<typeof RegistriesResponse>;
 export const RegistriesInput = Type.Object({ registries: Type.Array(RegistryConfig, { maxItems: 20 }) }, { additionalProperties: false });
 export type RegistriesInput = Static<typeof RegistriesInput>;
 
-/** A registry that did not answer a search: reported beside the other registries' results, not fatal. */
+/** A registry that did not answer a search, or one hit of its answer the core left out: reported beside the other results, not fatal. */
 export const RegistryFailure = Type.Object({ registry: Type.String(), code: Type.String(), message: Type.String() });
 export type RegistryFailure = Static<typeof RegistryFailure>;
 

@@ -1,13 +1,33 @@
-import { DEFAULT_BUNDLE_LIMITS, RegistryPluginPage, RegistrySearchResponse, type RegistryPluginSummary, type RegistrySearchQuery } from '@prophasis/protocol';
-import type { TSchema, Static } from '@sinclair/typebox';
+import {
+  DEFAULT_BUNDLE_LIMITS,
+  RegistryPluginPage,
+  RegistryPluginSummary,
+  RegistrySearchResponse,
+  type ProphasisError,
+  type RegistrySearchQuery,
+} from '@prophasis/protocol';
+import { Type, type TSchema, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { MarketplaceErrors } from './errors.js';
+
+/** A registry's search answer: the hits that match their schema, and why each other one was left out. */
+export interface RegistrySearchAnswer {
+  items: RegistryPluginSummary[];
+  /** `CORE_MARKET_LISTING_INVALID`, one per hit left out, naming the plugin and the reason. */
+  rejected: ProphasisError[];
+}
+
+/**
+ * The search answer's envelope ({@link RegistrySearchResponse} with its hits not checked yet):
+ * one plugin in a shape the core refuses must not hide the others, so each hit is checked alone.
+ */
+const SearchEnvelope = Type.Object({ items: Type.Array(Type.Unknown(), { maxItems: RegistrySearchResponse.properties.items.maxItems }) });
 
 /** What the core asks of one registry (the marketplace's read-only `/api/v1`). */
 export interface RegistryClient {
   readonly name: string;
   readonly url: string;
-  search(query: RegistrySearchQuery): Promise<RegistryPluginSummary[]>;
+  search(query: RegistrySearchQuery): Promise<RegistrySearchAnswer>;
   page(pluginId: string): Promise<RegistryPluginPage>;
   /** The bytes the registry serves for a hash; NOT checked here (the installer does). */
   bundle(sha256: string): Promise<Buffer>;
@@ -71,8 +91,22 @@ export function createRegistryClient(registry: { name: string; url: string }, op
       const params = new URLSearchParams();
       for (const [k, v] of Object.entries(query)) if (v) params.set(k, v);
       const qs = params.toString();
-      const result = await json(`/api/v1/plugins${qs ? `?${qs}` : ''}`, RegistrySearchResponse, () => MarketplaceErrors.REGISTRY_ERROR(`${registry.name} has no plugin index`));
-      return result.items;
+      const result = await json(`/api/v1/plugins${qs ? `?${qs}` : ''}`, SearchEnvelope, () => MarketplaceErrors.REGISTRY_ERROR(`${registry.name} has no plugin index`));
+      const answer: RegistrySearchAnswer = { items: [], rejected: [] };
+      result.items.forEach((item, index) => {
+        if (Value.Check(RegistryPluginSummary, item)) {
+          answer.items.push(item);
+          return;
+        }
+        const first = [...Value.Errors(RegistryPluginSummary, item)][0];
+        const id = (item as { id?: unknown } | null)?.id;
+        const pluginId = typeof id === 'string' ? id.slice(0, 200) : undefined;
+        const which = pluginId === undefined ? `hit #${index}` : JSON.stringify(pluginId);
+        answer.rejected.push(
+          MarketplaceErrors.LISTING_INVALID(`${registry.name} lists ${which} with an unexpected shape (${first?.path ?? ''}: ${first?.message ?? ''})`, { registry: registry.name, pluginId: pluginId ?? null }),
+        );
+      });
+      return answer;
     },
     page(pluginId) {
       return json(`/api/v1/plugins/${encodeURIComponent(pluginId)}`, RegistryPluginPage, () => MarketplaceErrors.PLUGIN_NOT_FOUND(`${pluginId} in ${registry.name}`));

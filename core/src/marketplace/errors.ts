@@ -10,6 +10,7 @@ export const MarketplaceErrors = defineErrors('CORE_MARKET', {
   INVALID_REGISTRIES: { status: 400, message: 'Invalid registry list' },
   REGISTRY_UNREACHABLE: { status: 502, message: 'The registry cannot be reached' },
   REGISTRY_ERROR: { status: 502, message: 'The registry answered with an error' },
+  LISTING_INVALID: { status: 502, message: 'A plugin the registry lists is not in the expected shape; it is left out, the others are shown' },
   PLUGIN_NOT_FOUND: { status: 404, message: 'The registry has no such plugin' },
   VERSION_NOT_OFFERED: { status: 404, message: 'The registry does not offer this version' },
   HASH_MISMATCH: { status: 502, message: 'The downloaded bundle does not have the hash the registry lists; it was altered and is refused' },

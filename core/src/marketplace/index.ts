@@ -5,7 +5,7 @@
 export { MarketplaceErrors } from './errors.js';
 export { marketplaceRoutes, type MarketplaceRouteDeps } from './routes.js';
 export { createMarketplaceService, LOCAL_REGISTRY, REGISTRIES_SETTING, type MarketplaceService, type MarketplaceServiceDeps } from './service.js';
-export { createRegistryClient, type RegistryClient } from './client.js';
+export { createRegistryClient, type RegistryClient, type RegistrySearchAnswer } from './client.js';
 export {
   createLocalMarketplace,
   localMarketplaceConfig,

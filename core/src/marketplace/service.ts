@@ -16,6 +16,7 @@ import {
   type MarketplaceListing,
   type MarketplacePluginPage,
   type PluginVersionInfo,
+  type ProphasisError,
   type RegistryFailure,
   type RegistryListed,
   type UpdatesResponse,
@@ -120,6 +121,14 @@ export function createMarketplaceService(deps: MarketplaceServiceDeps) {
     return { results, errors };
   }
 
+  /** Search hits a registry lists in a shape the core refuses: logged, and reported beside the others' results. */
+  function leftOut(registry: string, rejected: ProphasisError[]): RegistryFailure[] {
+    return rejected.map((err) => {
+      logger.warn({ registry, code: err.code, details: err.details }, err.message);
+      return { registry, code: err.code, message: err.message };
+    });
+  }
+
   return {
     registries,
 
@@ -145,7 +154,8 @@ export function createMarketplaceService(deps: MarketplaceServiceDeps) {
       const [{ results, errors }, installed] = await Promise.all([acrossRegistries(registry, (c) => c.search(search)), installedVersions()]);
       const items: MarketplaceListing[] = [];
       for (const { registry: name, value } of results) {
-        for (const p of value) {
+        errors.push(...leftOut(name, value.rejected));
+        for (const p of value.items) {
           const have = installed.get(p.id) ?? null;
           items.push({ ...p, registry: name, installedVersion: have, updateAvailable: have !== null && compareSemver(p.latestVersion, have) > 0 });
         }
@@ -227,7 +237,8 @@ export function createMarketplaceService(deps: MarketplaceServiceDeps) {
       const [{ results, errors }, installed] = await Promise.all([acrossRegistries(undefined, (c) => c.search({})), installedVersions()]);
       const best = new Map<string, { latestVersion: string; registry: string }>();
       for (const { registry, value } of results) {
-        for (const p of value) {
+        errors.push(...leftOut(registry, value.rejected));
+        for (const p of value.items) {
           const have = installed.get(p.id);
           if (have === undefined || compareSemver(p.latestVersion, have) <= 0) continue;
           const current = best.get(p.id);

@@ -20,6 +20,7 @@ import { keyAdditionMessage, type PublishResult } from '../schemas.js';
 import { compareSemver } from '@prophasis/protocol';
 import type { BundleStore } from './bundle-store.js';
 import type { MarketDatabase, PluginRow, Publisher, PublisherKey, VersionRow } from './db.js';
+import { assertServable, keyInfo, pageOf, SEARCH_MAX_ITEMS, summaryOf, versionInfo, type VersionFields } from './listing.js';
 import { issueToken, parseToken, tokenMatches } from './tokens.js';
 
 /** The registry's rules, independent of HTTP: accounts, keys, publishing, yanking, the index, downloads. */
@@ -52,20 +53,8 @@ export function createRegistry(deps: { db: MarketDatabase; store: BundleStore; l
   const logger = deps.logger.child({ component: 'registry' });
   const now = deps.now ?? Date.now;
 
-  const keyInfo = (k: PublisherKey): RegistryKey => ({ keyId: k.keyId, publicKeyPem: k.publicKeyPem, addedAt: k.addedAt, revokedAt: k.revokedAt });
-  const versionInfo = (v: VersionRow): RegistryVersion => ({
-    version: v.version,
-    sha256: v.sha256,
-    size: v.size,
-    keyId: v.keyId,
-    capabilities: v.capabilities,
-    changelog: v.changelog,
-    publishedAt: v.publishedAt,
-    yanked: v.yankedAt !== null,
-    yankedAt: v.yankedAt,
-    downloads: v.downloads,
-  });
-  const newestFirst = (rows: VersionRow[]) => [...rows].sort((a, b) => compareSemver(b.version, a.version));
+  const newestFirst = <V extends VersionFields>(rows: V[]) => [...rows].sort((a, b) => compareSemver(b.version, a.version));
+  const allKeys = (publisherId: number, transaction?: Transaction) => PublisherKey.findAll({ where: { publisherId }, order: [['addedAt', 'ASC']], transaction });
 
   async function activeKeys(publisherId: number, transaction?: Transaction): Promise<PublisherKey[]> {
     return PublisherKey.findAll({ where: { publisherId, revokedAt: null }, transaction });
@@ -84,7 +73,8 @@ export function createRegistry(deps: { db: MarketDatabase; store: BundleStore; l
     const capabilities = [...new Set(m.capabilities)].sort();
     const result: PublishResult = { created: true, pluginId: m.id, version: m.version, sha256: bundle.sha256, size: zip.length, keyId: bundle.keyId, capabilities };
     return db.sequelize.transaction(async (transaction) => {
-      let plugin = await Plugin.findOne({ where: { pluginId: m.id }, transaction });
+      // Locked (PostgreSQL) so two publications of one plugin apply the version rules one after the other.
+      let plugin = await Plugin.findOne({ where: { pluginId: m.id }, transaction, lock: transaction.LOCK.UPDATE });
       if (plugin && plugin.publisherId !== publisher.id) throw MarketErrors.PLUGIN_OWNED(`${m.id} is published by another account`);
       const versions = plugin ? await Version.findAll({ where: { pluginRowId: plugin.id }, transaction }) : [];
       const same = versions.find((v) => v.version === m.version);
@@ -97,27 +87,21 @@ export function createRegistry(deps: { db: MarketDatabase; store: BundleStore; l
       if (highest && compareSemver(m.version, highest.version) <= 0) {
         throw MarketErrors.VERSION_NOT_GREATER(`${m.id} ${m.version} is not greater than ${highest.version}${highest.yankedAt !== null ? ' (yanked)' : ''}`, { highest: highest.version });
       }
-      if (!store.has(bundle.sha256)) store.put(bundle.sha256, zip);
       const readme = m.readme ? (bundle.files.get(m.readme)?.toString('utf8') ?? '') : '';
       const meta = { name: m.name, description: m.description, tags: m.tags ?? [], platforms: m.platforms ?? [], readme };
+      const version = { version: m.version, sha256: bundle.sha256, size: zip.length, keyId: bundle.keyId, capabilities, changelog: m.changelog ?? '', yankedAt: null, publishedAt: now(), downloads: 0 };
+      // What search and the plugin page would serve afterwards, checked against the protocol's
+      // limits before anything is written: a listing every core refuses is never created.
+      const listed = { pluginId: m.id, downloadCount: plugin?.downloadCount ?? 0, ...meta };
+      const keys = (await allKeys(publisher.id, transaction)).map(keyInfo);
+      assertServable(`${m.id} ${m.version}`, {
+        'search hit': summaryOf(listed, version, publisher.name),
+        'plugin page': pageOf(listed, [version, ...newestFirst(versions)], { name: publisher.name, keys }),
+      });
+      if (!store.has(bundle.sha256)) store.put(bundle.sha256, zip);
       if (plugin) await plugin.update(meta, { transaction });
       else plugin = await Plugin.create({ pluginId: m.id, publisherId: publisher.id, downloadCount: 0, ...meta }, { transaction });
-      await Version.create(
-        {
-          pluginRowId: plugin.id,
-          version: m.version,
-          sha256: bundle.sha256,
-          size: zip.length,
-          keyId: bundle.keyId,
-          manifest: m,
-          capabilities,
-          changelog: m.changelog ?? '',
-          yankedAt: null,
-          publishedAt: now(),
-          downloads: 0,
-        },
-        { transaction },
-      );
+      await Version.create({ pluginRowId: plugin.id, manifest: m, ...version }, { transaction });
       return result;
     });
   }
@@ -127,7 +111,8 @@ export function createRegistry(deps: { db: MarketDatabase; store: BundleStore; l
       if (!PUBLISHER_NAME.test(name)) throw MarketErrors.BAD_PUBLISHER_NAME('1 to 100 characters: letters, digits, space, . _ -, starting with a letter or digit');
       const key = parsePublicKey(publicKeyPem);
       const keyId = publicKeyFingerprint(key);
-      const pem = key.export({ format: 'pem', type: 'spki' }).toString();
+      const first = { keyId, publicKeyPem: key.export({ format: 'pem', type: 'spki' }).toString(), addedAt: now(), revokedAt: null };
+      assertServable(`publisher ${name}`, { publisher: { name, keys: [keyInfo(first)] } });
       return db.sequelize.transaction(async (transaction) => {
         if (await Publisher.findOne({ where: { name }, transaction })) throw MarketErrors.PUBLISHER_EXISTS(name);
         if (await PublisherKey.findByPk(keyId, { transaction })) throw MarketErrors.KEY_EXISTS(keyId);
@@ -135,7 +120,7 @@ export function createRegistry(deps: { db: MarketDatabase; store: BundleStore; l
         const row = await Publisher.create({ name, tokenHash: 'pending', created: now() }, { transaction });
         const { token, hash } = issueToken(row.id);
         await row.update({ tokenHash: hash }, { transaction });
-        await PublisherKey.create({ keyId, publisherId: row.id, publicKeyPem: pem, addedAt: now(), revokedAt: null }, { transaction });
+        await PublisherKey.create({ ...first, publisherId: row.id }, { transaction });
         logger.info({ publisher: name, keyId }, 'publisher added');
         return { publisher: name, keyId, token };
       });
@@ -160,8 +145,7 @@ export function createRegistry(deps: { db: MarketDatabase; store: BundleStore; l
     },
 
     async publisherInfo(publisher) {
-      const keys = await PublisherKey.findAll({ where: { publisherId: publisher.id }, order: [['addedAt', 'ASC']] });
-      return { name: publisher.name, keys: keys.map(keyInfo) };
+      return { name: publisher.name, keys: (await allKeys(publisher.id)).map(keyInfo) };
     },
 
     async addKey(publisher, input) {
@@ -176,10 +160,18 @@ export function createRegistry(deps: { db: MarketDatabase; store: BundleStore; l
         ok = false;
       }
       if (!ok) throw MarketErrors.BAD_KEY_SIGNATURE(`the signature by ${input.signedBy} does not cover key ${keyId} for ${publisher.name}`);
-      if (await PublisherKey.findByPk(keyId)) throw MarketErrors.KEY_EXISTS(keyId);
-      const row = await PublisherKey.create({ keyId, publisherId: publisher.id, publicKeyPem: key.export({ format: 'pem', type: 'spki' }).toString(), addedAt: now(), revokedAt: null });
-      logger.info({ publisher: publisher.name, keyId, signedBy: input.signedBy }, 'publisher key added');
-      return keyInfo(row);
+      const added = { keyId, publicKeyPem: key.export({ format: 'pem', type: 'spki' }).toString(), addedAt: now(), revokedAt: null };
+      return db.sequelize.transaction(async (transaction) => {
+        // Locked (PostgreSQL) so two key additions at once cannot both pass the limit on keys.
+        await Publisher.findByPk(publisher.id, { transaction, lock: transaction.LOCK.UPDATE });
+        if (await PublisherKey.findByPk(keyId, { transaction })) throw MarketErrors.KEY_EXISTS(keyId);
+        // Every plugin page lists all of the publisher's keys, revoked ones included.
+        const keys = (await allKeys(publisher.id, transaction)).map(keyInfo);
+        assertServable(`key ${keyId}`, { publisher: { name: publisher.name, keys: [...keys, keyInfo(added)] } });
+        const row = await PublisherKey.create({ ...added, publisherId: publisher.id }, { transaction });
+        logger.info({ publisher: publisher.name, keyId, signedBy: input.signedBy }, 'publisher key added');
+        return keyInfo(row);
+      });
     },
 
     async revokeKey(publisher, keyId) {
@@ -254,21 +246,10 @@ export function createRegistry(deps: { db: MarketDatabase; store: BundleStore; l
         // A plugin that names no platforms runs on all of them.
         if (platform && p.platforms.length > 0 && !p.platforms.some((x) => x.toLowerCase() === platform)) continue;
         if (q && ![p.pluginId, p.name, p.description, ...p.tags].some((s) => s.toLowerCase().includes(q))) continue;
-        out.push({
-          id: p.pluginId,
-          name: p.name,
-          description: p.description,
-          publisher: names.get(p.publisherId) ?? '',
-          tags: p.tags,
-          platforms: p.platforms,
-          latestVersion: v.version,
-          latestSha256: v.sha256,
-          capabilities: v.capabilities,
-          downloads: p.downloadCount,
-          updatedAt: v.publishedAt,
-        });
+        out.push(summaryOf(p, v, names.get(p.publisherId) ?? ''));
       }
-      return out.sort((a, b) => b.downloads - a.downloads || a.id.localeCompare(b.id));
+      // The core refuses an answer with more hits than the protocol allows: the most downloaded ones.
+      return out.sort((a, b) => b.downloads - a.downloads || a.id.localeCompare(b.id)).slice(0, SEARCH_MAX_ITEMS);
     },
 
     async page(pluginId) {
@@ -277,21 +258,9 @@ export function createRegistry(deps: { db: MarketDatabase; store: BundleStore; l
       const [versions, publisher, keys] = await Promise.all([
         Version.findAll({ where: { pluginRowId: plugin.id }, attributes: { exclude: ['manifest'] } }),
         Publisher.findByPk(plugin.publisherId, { attributes: ['id', 'name'] }),
-        PublisherKey.findAll({ where: { publisherId: plugin.publisherId }, order: [['addedAt', 'ASC']] }),
+        allKeys(plugin.publisherId),
       ]);
-      const sorted = newestFirst(versions);
-      return {
-        id: plugin.pluginId,
-        name: plugin.name,
-        description: plugin.description,
-        readme: plugin.readme,
-        tags: plugin.tags,
-        platforms: plugin.platforms,
-        downloads: plugin.downloadCount,
-        latestVersion: sorted.find((v) => v.yankedAt === null)?.version ?? null,
-        publisher: { name: publisher?.name ?? '', keys: keys.map(keyInfo) },
-        versions: sorted.map(versionInfo),
-      };
+      return pageOf(plugin, newestFirst(versions), { name: publisher?.name ?? '', keys: keys.map(keyInfo) });
     },
 
     async downloadVersion(pluginId, version) {

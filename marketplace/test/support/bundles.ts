@@ -11,6 +11,8 @@ export interface Spec {
   name?: string;
   description?: string;
   code?: string;
+  /** README.md's text; a short one naming the plugin and version by default. */
+  readme?: string;
 }
 
 /** Packs and signs a small plugin built from `spec`. */
@@ -34,7 +36,7 @@ export function bundle(key: PublisherKeyPair, spec: Spec = {}): Buffer {
   return signedTestBundle(key, manifest, {
     'plugin.js': spec.code ?? 'export default async function run() { return { value: 1 }; }\n',
     'classifier.lua': 'return "ok"\n',
-    'README.md': `# ${name}\n\nVersion ${version}.\n`,
+    'README.md': spec.readme ?? `# ${name}\n\nVersion ${version}.\n`,
   });
 }
 
