@@ -11,6 +11,11 @@ export const AlertingConfigSchema = Type.Object(
     backoffFactor: Type.Number({ minimum: 1, maximum: 10 }),
     /** No wait is longer than this. */
     maxBackoffMs: Type.Integer({ minimum: 1, maximum: 86_400_000 }),
+    /**
+     * Each wait is shortened by a random fraction of itself up to this, so that deliveries
+     * that failed together (one webhook endpoint down for 50 alerts) do not retry together.
+     */
+    backoffJitter: Type.Number({ minimum: 0, maximum: 0.9 }),
     /** Deliveries attempted at the same time. */
     concurrency: Type.Integer({ minimum: 1, maximum: 64 }),
     /** Alerts and their scopes are re-read at most this often (and at once after `invalidate()`). */
@@ -27,6 +32,7 @@ export const ALERTING_DEFAULTS: AlertingConfig = {
   initialBackoffMs: 40_000, // … waiting 40 s, 80 s, 160 s, 320 s between them: 10 minutes in all
   backoffFactor: 2,
   maxBackoffMs: 600_000, // 10 minutes
+  backoffJitter: 0.2, // each wait 80–100 % of the above, so at most 10 minutes in all
   concurrency: 4,
   rulesCacheMs: 5_000, // 5 s
   emailTimeoutMs: 30_000, // 30 s
@@ -46,7 +52,15 @@ export function readAlertingConfig(environment: NodeJS.ProcessEnv = process.env,
   });
 }
 
-/** Wait before attempt `attempt + 1` after `attempt` failed attempts (1-based). */
-export function backoffMs(config: Pick<AlertingConfig, 'initialBackoffMs' | 'backoffFactor' | 'maxBackoffMs'>, attempt: number): number {
-  return Math.min(config.maxBackoffMs, Math.round(config.initialBackoffMs * config.backoffFactor ** (attempt - 1)));
+/**
+ * Wait before attempt `attempt + 1` after `attempt` failed attempts (1-based). `random` in
+ * [0, 1) shortens it by up to `backoffJitter` of itself; 0 gives the full exponential wait.
+ */
+export function backoffMs(
+  config: Pick<AlertingConfig, 'initialBackoffMs' | 'backoffFactor' | 'maxBackoffMs'> & { backoffJitter?: number },
+  attempt: number,
+  random = 0,
+): number {
+  const full = Math.min(config.maxBackoffMs, config.initialBackoffMs * config.backoffFactor ** (attempt - 1));
+  return Math.round(full * (1 - (config.backoffJitter ?? 0) * random));
 }

@@ -48,15 +48,21 @@ export function memoryDeliveryStore(): DeliveryStore & { rows: Map<string, Deliv
   };
 }
 
-/** Time and timers, injectable so tests drive backoff with a fake clock. */
+/**
+ * Time, timers and the randomness of the retry jitter: what decides when a delivery is tried
+ * again, injectable so that tests drive the backoff with a fake clock and fixed jitter.
+ */
 export interface Clock {
   now(): number;
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+  /** A number in [0, 1) for the backoff's jitter. */
+  random(): number;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  random: () => Math.random(),
   setTimeout: (fn, ms) => {
     const t = setTimeout(fn, ms);
     t.unref();
@@ -171,7 +177,7 @@ export function createDeliveryQueue(
       deps.systemLog.write('error', 'alerting', `alert delivery by ${d.module} abandoned ${why}: ${reason}`, { ...context(d), reason });
       return;
     }
-    const wait = backoffMs(config, d.attempts);
+    const wait = backoffMs(config, d.attempts, clock.random());
     d.nextAt = clock.now() + wait;
     await deps.store.update(d).catch((err: unknown) => log.error({ err, deliveryId: d.id }, 'updating a queued alert failed'));
     deps.systemLog.write('warn', 'alerting', `alert delivery by ${d.module} failed (attempt ${d.attempts} of ${config.maxAttempts}), retrying in ${Math.round(wait / 1000)} s: ${reason}`, {

@@ -11,11 +11,38 @@ function flaky(id: string, failures: number) {
 }
 
 describe('alerting: delivery queue', () => {
-  it('uses 5 attempts over about 10 minutes by default', () => {
+  it('uses 5 attempts over at most 10 minutes by default, each wait shortened by up to 20 % at random', () => {
     const waits = [1, 2, 3, 4].map((a) => backoffMs(ALERTING_DEFAULTS, a));
     assert.deepEqual(waits, [40_000, 80_000, 160_000, 320_000]);
     assert.equal(waits.reduce((a, b) => a + b, 0), 600_000);
     assert.equal(ALERTING_DEFAULTS.maxAttempts, 5);
+    const shortest = [1, 2, 3, 4].map((a) => backoffMs(ALERTING_DEFAULTS, a, 0.999_999));
+    assert.deepEqual(shortest, [32_000, 64_000, 128_000, 256_000]);
+    assert.equal(backoffMs(ALERTING_DEFAULTS, 1, 0.5), 36_000);
+    assert.equal(backoffMs({ ...ALERTING_DEFAULTS, backoffJitter: 0 }, 1, 0.9), 40_000, 'no jitter when it is 0');
+    assert.equal(backoffMs({ ...ALERTING_DEFAULTS, maxBackoffMs: 50_000 }, 4, 0.5), 45_000, 'the jitter applies below the cap too');
+  });
+
+  it('spreads the retries of deliveries that failed together (jitter)', async () => {
+    const draws = [0, 0.5, 0.999_999];
+    const clock = fakeClock(1_700_000_000_000, () => draws.shift() ?? 0);
+    const systemLog = memorySystemLog();
+    const bad = flaky('bad', 100);
+    const queue = createDeliveryQueue(ALERTING_DEFAULTS, { modules: new Map([['bad', bad.module as AlertModule<unknown>]]), store: memoryDeliveryStore(), systemLog, logger: silentLogger(), clock });
+    await queue.start();
+    for (const alertId of [1, 2, 3]) await queue.enqueue({ alertId, module: 'bad', settings: { to: 'x' }, notice: notice({ alert: { id: alertId, name: `Alert ${alertId}` } }) });
+    await queue.idle();
+    assert.equal(bad.calls.length, 3);
+    const waits = queue
+      .pending()
+      .map((d) => d.nextAt - clock.now())
+      .sort((a, b) => a - b);
+    assert.deepEqual(waits, [32_000, 36_000, 40_000]);
+    assert.deepEqual(messages(systemLog.entries, 'warn').map((m) => /retrying in (\d+) s/.exec(m)?.[1]).sort(), ['32', '36', '40']);
+    clock.advance(32_000);
+    await queue.idle();
+    assert.equal(bad.calls.length, 4, 'only the delivery whose wait ended is tried again');
+    await queue.stop();
   });
 
   it('retries a failing module with exponential backoff, logs each failure, and delivers other alerts meanwhile', async () => {

@@ -3,12 +3,17 @@ import type { AlertModule, AlertNotice, Clock } from '../../src/alerting/index.j
 import type { SystemLogEntry } from '../../src/transport/system-log.js';
 
 /** A clock whose timers fire only when the test advances it. */
-export function fakeClock(start = 1_700_000_000_000): Clock & { advance(ms: number): void; timers(): number } {
+/**
+ * A clock that moves only when told. Its `random` is 0 unless given (the backoff's full wait,
+ * no jitter), so timings in tests are exact.
+ */
+export function fakeClock(start = 1_700_000_000_000, random: () => number = () => 0): Clock & { advance(ms: number): void; timers(): number } {
   let now = start;
   let seq = 0;
   const timers = new Map<number, { at: number; fn: () => void }>();
   return {
     now: () => now,
+    random,
     setTimeout(fn, ms) {
       const id = ++seq;
       timers.set(id, { at: now + ms, fn });
