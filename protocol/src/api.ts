@@ -191,6 +191,8 @@ export const PluginVersion = Type.Object({
   createdAt: Timestamp,
   /** The manifest's `parameters` (JSON Schema of what a check passes), for the check form. */
   parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  /** The bundle's own Lua classifier; overrides per check, host or group are separate objects. */
+  defaultClassifier: Type.String(),
 });
 
 /** How the console charts a plugin's values (the manifest's `chart`: unit, kind, min, max, label). */

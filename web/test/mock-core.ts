@@ -90,8 +90,7 @@ const version = (v: string, caps: string[], approved: boolean, parameters: unkno
   approvedAt: approved ? now - 5 * day : null,
   historyCount: 5,
   createdAt: now - (approved ? 20 : 1) * day,
-  // Not (yet) in protocol's PluginVersion: the console narrows these from unknown.
-  manifest: { parameters },
+  parameters,
   defaultClassifier: CLASSIFIER,
 });
 const plugins = [

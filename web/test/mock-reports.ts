@@ -73,6 +73,7 @@ const version = (v: string, chart: Record<string, unknown>) => ({
   approvedAt: now - 5 * DAY,
   historyCount: 5,
   createdAt: now - 20 * DAY,
+  defaultClassifier: 'return "ok"',
   // Not (yet) in protocol's PluginVersion: the console reads the chart hints from unknown.
   manifest: { chart },
 });

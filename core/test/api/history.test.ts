@@ -207,7 +207,7 @@ for (const dialect of DIALECTS) {
     });
 
     describe('plugin chart hints', () => {
-      it("carry the newest version's manifest chart and each version's parameters", async () => {
+      it("carry the newest version's manifest chart and each version's parameters and default classifier", async () => {
         const base = { bundleSha256: 'a'.repeat(64), publisher: 'test', publisherKeyFingerprint: 'f'.repeat(64), requestedCapabilities: ['os.info'], defaultClassifier: 'return "ok"' };
         const parameters = { type: 'object', properties: { warn: { type: 'number' } } };
         await api.db.models.PluginVersion.create({ ...base, pluginId: cpu, version: '1.0.0', manifest: { chart: { unit: 'ms' } }, createdAt: T0 });
@@ -216,6 +216,7 @@ for (const dialect of DIALECTS) {
           pluginId: cpu,
           version: '1.1.0',
           manifest: { parameters, chart: { unit: '%', kind: 'area', min: 0, max: 100, label: 'Load', colour: 'red' } },
+          defaultClassifier: 'if values[1] > 90 then return "major" end return "ok"',
           createdAt: T0 + 1,
         });
         const res = await call(api, 'viewer', 'GET', `/api/plugins/${cpu}`);
@@ -225,6 +226,10 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(plugin.chart, { unit: '%', kind: 'area', min: 0, max: 100, label: 'Load' });
         assert.deepEqual(plugin.versions[0].parameters, parameters);
         assert.equal(plugin.versions[1].parameters, undefined);
+        assert.deepEqual(
+          plugin.versions.map((v: { defaultClassifier: string }) => v.defaultClassifier),
+          ['if values[1] > 90 then return "major" end return "ok"', 'return "ok"'],
+        );
         // A plugin whose manifest declares no chart has none; the list carries the same.
         const list = (await call(api, 'viewer', 'GET', '/api/plugins?sort=pluginId')).json();
         assert.deepEqual(list.items.map((p: { chart?: unknown }) => p.chart), [{ unit: '%', kind: 'area', min: 0, max: 100, label: 'Load' }, undefined]);

@@ -94,7 +94,8 @@ function parametersOf(manifest: unknown): { parameters?: Record<string, unknown>
  * Plugins, read and delete (installing arrives with bundle upload, issue 5). Deleting a plugin
  * that a check still uses is refused with `CORE_API_IN_USE` (409, RESTRICT): remove it from
  * the checks first. Otherwise its versions, results, states and alert scopes go with it.
- * Each plugin carries the newest version's chart hints, each version its parameters schema.
+ * Each plugin carries the newest version's chart hints, each version its parameters schema and
+ * its default classifier.
  */
 export function pluginsResource(db: Database): Resource<PluginApi, never> {
   const { Plugin: PluginModel, PluginVersion, CheckPlugin } = db.models;
@@ -136,6 +137,7 @@ export function pluginsResource(db: Database): Resource<PluginApi, never> {
             historyCount: v.historyCount,
             createdAt: v.createdAt,
             ...parametersOf(v.manifest),
+            defaultClassifier: v.defaultClassifier,
           })),
           ...(chart ? { chart } : {}),
           createdAt: p.createdAt,

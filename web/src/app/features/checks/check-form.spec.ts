@@ -22,14 +22,15 @@ const version = (v: string, approved: boolean, params: unknown) => ({
   approvedAt: null,
   historyCount: 1,
   createdAt: 0,
-  manifest: { parameters: params },
+  ...(params === undefined ? {} : { parameters: params as Record<string, unknown> }),
+  defaultClassifier: 'return "ok"',
 });
 const data = {
   hosts: [{ id: 1, name: 'db', description: '' }],
   groups: [],
   plugins: [
     { id: 1, pluginId: 'io.prophasis.disk', name: 'Disk', description: '', version: '2.0.0', versions: [version('2.0.0', false, {}), version('1.0.0', true, parameters)], ...stamp },
-    { id: 2, pluginId: 'io.prophasis.load', name: 'Load', description: '', version: '1.0.0', versions: [{ ...version('1.0.0', true, {}), manifest: undefined }], ...stamp },
+    { id: 2, pluginId: 'io.prophasis.load', name: 'Load', description: '', version: '1.0.0', versions: [version('1.0.0', true, undefined)], ...stamp },
   ],
   'checks/1': { id: 1, name: 'disk', description: '', hostIds: [1], groupIds: [], plugins: [{ pluginId: 'io.prophasis.load', params: { keep: 1 } }], ...stamp },
 };

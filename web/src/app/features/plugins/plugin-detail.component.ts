@@ -14,17 +14,9 @@ import { ClassifierEditorComponent } from './classifier-editor.component';
 
 type Version = Plugin['versions'][number];
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/**
- * The default Lua classifier of a version. protocol's `PluginVersion` does not carry it yet,
- * so the version is read as `unknown`: `defaultClassifier`, or `classifier` as text.
- */
+/** The default Lua classifier of a version, as the bundle brought it. */
 export function defaultClassifier(version: Version | undefined): string | undefined {
-  const v: unknown = version;
-  if (!isRecord(v)) return undefined;
-  for (const key of ['defaultClassifier', 'classifier']) if (typeof v[key] === 'string') return v[key];
-  return undefined;
+  return version?.defaultClassifier;
 }
 
 /**

@@ -1,10 +1,12 @@
 import type { HttpTestingController } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
+import { By } from '@angular/platform-browser';
 import { Router } from '@angular/router';
 import type { Plugin, UploadResult } from '../../core/protocol';
 import { ConfirmService } from '../../shared/ui/confirm-dialog.component';
 import { answerAll, buttonTexts, page, settle, setUpPage } from '../../shared/ui/page-testing';
 import { describeUpload, fileToBase64 } from './bundle-upload';
+import { ClassifierEditorComponent } from './classifier-editor.component';
 import { PluginDetailComponent } from './plugin-detail.component';
 import { PluginListComponent } from './plugin-list.component';
 
@@ -15,8 +17,8 @@ const plugin: Plugin = {
   description: '',
   version: '1.1.0',
   versions: [
-    { version: '1.1.0', sha256: '0'.repeat(64), publisher: 'P', requestedCapabilities: ['os.info', 'exec:/bin/df'], approvedCapabilities: null, approvedAt: null, historyCount: 5, createdAt: 2 },
-    { version: '1.0.0', sha256: '1'.repeat(64), publisher: 'P', requestedCapabilities: ['os.info'], approvedCapabilities: ['os.info'], approvedAt: 1, historyCount: 5, createdAt: 1 },
+    { version: '1.1.0', sha256: '0'.repeat(64), publisher: 'P', requestedCapabilities: ['os.info', 'exec:/bin/df'], approvedCapabilities: null, approvedAt: null, historyCount: 5, createdAt: 2, defaultClassifier: 'return "minor"' },
+    { version: '1.0.0', sha256: '1'.repeat(64), publisher: 'P', requestedCapabilities: ['os.info'], approvedCapabilities: ['os.info'], approvedAt: 1, historyCount: 5, createdAt: 1, defaultClassifier: 'return "ok"' },
   ],
   createdAt: 0,
   updatedAt: 0,
@@ -57,6 +59,9 @@ describe('plugin pages', () => {
     await answerAll(http, fixture, { 'plugins/7': plugin, hosts: [], groups: [], checks: [], 'classifier-overrides': { items: [] } });
     const el = fixture.nativeElement as HTMLElement;
     expect(el.textContent).toContain('Run the program /bin/df on the host');
+    // The classifier editor starts from the approved version's default classifier.
+    const editor = fixture.debugElement.query(By.directive(ClassifierEditorComponent)).componentInstance as ClassifierEditorComponent;
+    expect(editor.defaultCode()).toBe('return "ok"');
     // Only the pending version offers Approve.
     expect(buttonTexts(el).filter((t) => t === 'Approve capabilities')).toHaveLength(1);
     [...el.querySelectorAll('button')].find((b) => b.textContent?.includes('Approve capabilities'))?.click();
