@@ -49,13 +49,13 @@ describe('config loader', () => {
 
 describe('errors', () => {
   it('builds errors with stable codes, status and detail', () => {
-    const E = defineErrors('TEST', { NOPE: { status: 409, message: 'Not allowed' } });
+    const E = defineErrors('SPEC_CONFIG', { NOPE: { status: 409, message: 'Not allowed' } });
     const err = E.NOPE('because', { id: 1 });
-    assert.equal(err.code, 'TEST_NOPE');
-    assert.equal(E.NOPE.code, 'TEST_NOPE');
+    assert.equal(err.code, 'SPEC_CONFIG_NOPE');
+    assert.equal(E.NOPE.code, 'SPEC_CONFIG_NOPE');
     assert.equal(err.status, 409);
     assert.equal(err.message, 'Not allowed: because');
-    assert.deepEqual(err.toJSON(), { code: 'TEST_NOPE', message: 'Not allowed: because', details: { id: 1 } });
+    assert.deepEqual(err.toJSON(), { code: 'SPEC_CONFIG_NOPE', message: 'Not allowed: because', details: { id: 1 } });
     assert.ok(isProphasisError(err, E.NOPE));
     assert.ok(!isProphasisError(err, ProtocolErrors.INVALID_TOPIC));
     assert.ok(!isProphasisError(new Error('x')));

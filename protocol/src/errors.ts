@@ -30,18 +30,58 @@ export interface ErrorSpec {
 /** Builds a `ProphasisError`; `detail` is appended to the catalogue message after a colon. */
 export type ErrorFactory = ((detail?: string, details?: unknown) => ProphasisError) & { readonly code: string };
 
+/** Where each code and each prefix was first declared, for the duplicate check of {@link defineErrors}. */
+const definedCodes = new Map<string, string>();
+const definedPrefixes = new Map<string, string>();
+
+/**
+ * The place (file:line:column, as the stack shows it) of the code that called `defineErrors`,
+ * so that a duplicate names both catalogues. Browser-safe: only the standard `Error.stack`.
+ */
+function callerPlace(): string {
+  const frames = (new Error().stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  // frames[0] is callerPlace, frames[1] defineErrors, frames[2] the catalogue's module.
+  const frame = frames[2]?.trim().replace(/^at\s+/, '');
+  if (frame === undefined) return 'an unknown place';
+  const inParens = /\((.*)\)$/.exec(frame);
+  return (inParens ? inParens[1] : frame).replace(/^file:\/\//, '');
+}
+
 /**
  * Declares a catalogue of errors whose codes are `${prefix}_${KEY}`.
+ *
+ * Codes are unique across the whole process: a prefix that another catalogue already uses, or
+ * a code another catalogue already defines (`CORE` + `API_X` against `CORE_API` + `X`), throws
+ * at start, naming both places, and declares nothing. A catalogue is a module-level constant,
+ * evaluated once; specs that declare ad-hoc catalogues use a prefix no other spec uses.
  *
  * @example
  * const E = defineErrors('PROTO', { INVALID_TOPIC: { status: 400, message: 'Invalid topic' } });
  * throw E.INVALID_TOPIC('prophasis/v1/x');
  */
 export function defineErrors<K extends string>(prefix: string, specs: Record<K, ErrorSpec>): Record<K, ErrorFactory> {
+  const place = callerPlace();
+  const keys = Object.keys(specs) as K[];
+  const samePrefix = definedPrefixes.get(prefix);
+  if (samePrefix !== undefined) {
+    throw new Error(
+      `defineErrors: prefix ${prefix} is already used by the catalogue at ${samePrefix}; declared again at ${place}` +
+        (samePrefix === place ? ' (the same module evaluated twice?)' : ' (merge the two catalogues or pick another prefix)'),
+    );
+  }
+  for (const key of keys) {
+    const code = `${prefix}_${key}`;
+    const first = definedCodes.get(code);
+    if (first !== undefined) {
+      throw new Error(`defineErrors: code ${code} is already defined by the catalogue at ${first}; defined again at ${place}`);
+    }
+  }
+  definedPrefixes.set(prefix, place);
   const out = {} as Record<K, ErrorFactory>;
-  for (const key of Object.keys(specs) as K[]) {
+  for (const key of keys) {
     const spec = specs[key];
     const code = `${prefix}_${key}`;
+    definedCodes.set(code, place);
     const factory = (detail?: string, details?: unknown) =>
       new ProphasisError(code, detail ? `${spec.message}: ${detail}` : spec.message, spec.status, details);
     out[key] = Object.assign(factory, { code });
