@@ -51,6 +51,9 @@ export function canPublish(identity: ClientIdentity, topic: string): AclDecision
   }
 }
 
+/** Username of the core when it connects to a standalone broker over MQTT. */
+export const SERVICE_USERNAME = '$service';
+
 /** Client ids of enrolment connections start with this (contract 3). */
 export const ENROL_CLIENT_PREFIX = 'enrol-';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createTokenBucket } from './broker.js';
+import { createTokenBucket } from './token-bucket.js';
 
 describe('connection token bucket', () => {
   it('serves the burst at once, then reserves later tokens in order up to maxWaitMs, then refuses', async () => {
