@@ -4,7 +4,7 @@
  * isolated-vm isolate inside a dedicated sandbox process.
  */
 export * from './capabilities.js';
-export * from './host-functions.js';
+export * from './host/index.js';
 export * from './output.js';
 export { createPluginRunner, effectiveLimits, SANDBOX_DEFAULTS, SandboxConfigSchema, KILL_GRACE_MS } from './runner.js';
 export type { PluginJob, PluginRunner, PluginRunnerDeps, SandboxConfig } from './runner.js';

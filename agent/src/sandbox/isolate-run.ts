@@ -1,6 +1,6 @@
 import { CAPABILITY_DENIED } from '@prophasis/protocol';
 import ivm from 'isolated-vm';
-import { HOST_FUNCTION_CAPABILITIES, type HostFunctions } from './host-functions.js';
+import { HOST_FUNCTION_CAPABILITIES, type HostFunctions } from './host/index.js';
 import { failure, validateOutput, type RunOutcome } from './output.js';
 
 /**

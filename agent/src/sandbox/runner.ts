@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { AgentInfo, Logger, Manifest } from '@prophasis/protocol';
 import type { ChildProcess } from 'node:child_process';
 import { grantedCapabilities } from './capabilities.js';
-import { HOST_FUNCTION_CAPABILITIES } from './host-functions.js';
+import { HOST_FUNCTION_CAPABILITIES } from './host/index.js';
 import { failure, type RunOutcome } from './output.js';
 import type { FromSandbox, ToSandbox } from './sandbox-process.js';
 import { spawnSandboxProcess } from './spawn.js';

@@ -1,6 +1,6 @@
 import type { AgentInfo } from '@prophasis/protocol';
 import { createCapabilitySet } from './capabilities.js';
-import { createHostFunctions } from './host-functions.js';
+import { createHostFunctions } from './host/index.js';
 import { runInIsolate, type IsolateJob, type IsolateResult } from './isolate-run.js';
 import { failure } from './output.js';
 import { SANDBOX_FLAG } from './spawn.js';

@@ -7,7 +7,7 @@
  */
 import { silentLogger } from '@prophasis/protocol';
 import { createCapabilitySet } from '../../src/sandbox/capabilities.js';
-import { createHostFunctions } from '../../src/sandbox/host-functions.js';
+import { createHostFunctions } from '../../src/sandbox/host/index.js';
 import { runInIsolate } from '../../src/sandbox/isolate-run.js';
 import { createPluginRunner } from '../../src/sandbox/runner.js';
 
