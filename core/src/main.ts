@@ -4,10 +4,11 @@ import { databaseAuditStore } from './audit/store.js';
 import { createSetupAnnouncer } from './auth/announcer.js';
 import { createAuth } from './auth/auth.js';
 import { databaseAuthStore } from './auth/store.js';
-import { sqlitePath, type CoreConfig } from './config.js';
+import { sqlitePath, type CoreConfig } from './kernel/config.js';
 import { createDatabase, type Database } from './db/index.js';
-import { createEventBus, type EventBus } from './http/events.js';
-import { createHttpServer } from './http/server.js';
+import { createEventBus, type EventBus } from './kernel/index.js';
+import { createApiApp } from './api.js';
+import { createHttpServer } from './http/index.js';
 import { createAgentTarball } from './downloads/agent-tarball.js';
 import {
   buildFirstPartyPlugins,
@@ -93,17 +94,18 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
     {
       store: registryStore,
       events: {
-        publish: (e) => {
-          events.publish({ type: 'host.presence', ts: e.at, data: { ...e } });
-          void services.handlePresence(e);
-          void pipeline.presence(e);
-        },
+        publish: (change) => events.publish({ type: 'presence.changed', ts: change.at, change }),
       },
       logger,
       systemLog,
     },
   );
   transport.onState((agentId, message) => presence.handleState(agentId, message));
+  // A host's reachability moves service health and the host's worst-of state (docs/pipeline.md).
+  events.on('presence.changed', ({ change }) => {
+    void services.handlePresence(change);
+    void pipeline.presence(change);
+  });
   const classification = createClassificationEngine(readClassificationConfig(), { logger });
   // Host and service transitions reach service health and alerting through one feed off the event bus.
   const transitionFeed = eventBusFeed(events, { logger });
@@ -144,9 +146,9 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
     { store: databaseAuthStore(db), logger },
   );
   const audit = createAuditTrail({ store: databaseAuditStore(db) });
-  const http = createHttpServer(
-    { port: config.httpPort, host: config.httpHost, trustProxy: config.trustProxy, cookieSecure: config.cookieSecure, webRoot: config.webRoot },
-    {
+  const httpConfig = { port: config.httpPort, host: config.httpHost, trustProxy: config.trustProxy, cookieSecure: config.cookieSecure, webRoot: config.webRoot };
+  const http = createHttpServer(httpConfig, () =>
+    createApiApp(httpConfig, {
       logger,
       db,
       auth,
@@ -167,7 +169,7 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
       },
       alerting,
       services,
-    },
+    }),
   );
   let httpPort = config.httpPort;
   const baseUrl = () => (config.publicUrl || `http://localhost:${httpPort}`).replace(/\/+$/, '');

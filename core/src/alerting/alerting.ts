@@ -1,14 +1,15 @@
 import { isProphasisError, type Logger } from '@prophasis/protocol';
 import { QueryTypes } from 'sequelize';
 import type { Database } from '../db/index.js';
-import type { SystemLog } from '../transport/system-log.js';
+import type { SystemLog } from '../kernel/system-log.js';
 import type { AlertingConfig } from './config.js';
 import { AlertErrors } from './errors.js';
 import type { Transition, TransitionFeed } from './feed.js';
 import { matchTransitions } from './matcher.js';
 import { testNotice } from './message.js';
 import { builtInAlertModules, databaseSmtpSource, type AlertModuleRegistry } from './modules/index.js';
-import { createDeliveryQueue, memoryDeliveryStore, type Clock, type Delivery, type DeliveryStore } from './queue.js';
+import type { Clock } from '../kernel/index.js';
+import { createDeliveryQueue, memoryDeliveryStore, type Delivery, type DeliveryStore } from './queue.js';
 import { loadAlertRules, type AlertRule } from './rules.js';
 import type { AlertNotice } from './types.js';
 

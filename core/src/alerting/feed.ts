@@ -1,45 +1,14 @@
-import { isSeverity, type ApiEvent, type Logger, type Severity } from '@prophasis/protocol';
+import { isSeverity, type Logger, type Severity } from '@prophasis/protocol';
+import type { EventBus, Transition } from '../kernel/index.js';
 import { QueryTypes } from 'sequelize';
 import type { Database } from '../db/index.js';
 
-/**
- * One change of severity, of a host (optionally one plugin on it) or of a service: a row of
- * `state_transitions` (docs/alerts.md). `pluginId` is the plugin's row id (`plugins.id`); null
- * on a host transition means the host's own worst-of severity changed.
- */
-export interface Transition {
-  /** `state_transitions.id` when the transition was read from the table. */
-  id?: number;
-  hostId: number | null;
-  serviceId: number | null;
-  pluginId: number | null;
-  from: Severity;
-  to: Severity;
-  /** When it happened (epoch ms); for a late transition, the measurement time. */
-  at: number;
-  /** Caused by a result delivered after the agent reconnected. */
-  late: boolean;
-}
+export type { Transition };
 
 /** Where alerting and service health get transitions from; declared here, by the consumers. */
 export interface TransitionFeed {
   /** Calls `handler` with every batch of new transitions; returns the unsubscribe function. */
   onTransitions(handler: (batch: readonly Transition[]) => void | Promise<void>): () => void;
-}
-
-/** The pipeline's transition shape (`ingest/store.ts` TransitionRow), structurally. */
-export interface PipelineTransition {
-  hostId: number;
-  pluginRowId: number | null;
-  from: Severity;
-  to: Severity;
-  at: number;
-  late: boolean;
-}
-
-/** Converts the pipeline's rows to {@link Transition}s. */
-export function fromPipelineTransitions(rows: readonly PipelineTransition[]): Transition[] {
-  return rows.map((t) => ({ hostId: t.hostId, serviceId: null, pluginId: t.pluginRowId, from: t.from, to: t.to, at: t.at, late: t.late }));
 }
 
 /** An in-process feed a producer publishes to directly (tests, or wiring without the event bus). */
@@ -65,26 +34,14 @@ export function createTransitionHub(deps: { logger?: Logger } = {}): TransitionF
   };
 }
 
-/** Reads a `Transition` out of a `state.changed` event; undefined when it is not one. */
-export function transitionFromEvent(event: ApiEvent): Transition | undefined {
-  if (event.type !== 'state.changed') return undefined;
-  const d = event.data;
-  const id = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) ? v : null);
-  if (!isSeverity(d.from) || !isSeverity(d.to) || typeof d.at !== 'number') return undefined;
-  const hostId = id(d.hostId);
-  const serviceId = id(d.serviceId);
-  if ((hostId === null) === (serviceId === null)) return undefined;
-  return { hostId, serviceId, pluginId: id(d.pluginId), from: d.from, to: d.to, at: d.at, late: d.late === true };
-}
-
 /**
- * A feed over the API's event bus: every `state.changed` event (the ingest publishes one per
- * host/plugin transition, the service monitor one per service transition) becomes a
+ * A feed over the core's event bus: every `state.changed` event (the pipeline publishes one per
+ * host/plugin transition, the service monitor one per service transition) carries its
  * transition; the events published within one synchronous run (one batch of the ingest) are
  * delivered together, one microtask later. Best effort, like the bus: what happens while the
  * core is down is not replayed (the polling feed is the durable alternative).
  */
-export function eventBusFeed(bus: { subscribe(listener: (event: ApiEvent) => void): () => void }, deps: { logger?: Logger } = {}): TransitionFeed {
+export function eventBusFeed(bus: Pick<EventBus, 'on'>, deps: { logger?: Logger } = {}): TransitionFeed {
   const hub = createTransitionHub(deps);
   let pending: Transition[] = [];
   let unsubscribe: (() => void) | undefined;
@@ -93,10 +50,8 @@ export function eventBusFeed(bus: { subscribe(listener: (event: ApiEvent) => voi
     onTransitions(handler) {
       const off = hub.onTransitions(handler);
       subscribers++;
-      unsubscribe ??= bus.subscribe((event) => {
-        const t = transitionFromEvent(event);
-        if (!t) return;
-        pending.push(t);
+      unsubscribe ??= bus.on('state.changed', (event) => {
+        pending.push(event.transition);
         if (pending.length === 1) {
           queueMicrotask(() => {
             const batch = pending;

@@ -9,10 +9,7 @@ export {
   createPollingFeed,
   createTransitionHub,
   eventBusFeed,
-  fromPipelineTransitions,
-  transitionFromEvent,
   POLLING_FEED_DEFAULTS,
-  type PipelineTransition,
   type PollingFeedConfig,
   type Transition,
   type TransitionFeed,
@@ -20,7 +17,7 @@ export {
 export { alertMatches, matchTransitions, scopesMatch } from './matcher.js';
 export { lateText, noticeJson, renderSubject, renderText, testNotice } from './message.js';
 export * from './modules/index.js';
-export { createDeliveryQueue, memoryDeliveryStore, systemClock, type Clock, type Delivery, type DeliveryQueue, type DeliveryStore } from './queue.js';
+export { createDeliveryQueue, memoryDeliveryStore, type Delivery, type DeliveryQueue, type DeliveryStore } from './queue.js';
 export { loadAlertRules, type AlertRule } from './rules.js';
 export { sequelizeDeliveryStore } from './sequelize-store.js';
 export type { AlertModule, AlertNotice, AnyAlertModule } from './types.js';

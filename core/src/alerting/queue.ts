@@ -1,6 +1,7 @@
 import type { Logger } from '@prophasis/protocol';
 import { randomUUID } from 'node:crypto';
-import type { SystemLog } from '../transport/system-log.js';
+import { systemClock, type Clock } from '../kernel/index.js';
+import type { SystemLog } from '../kernel/system-log.js';
 import { backoffMs, type AlertingConfig } from './config.js';
 import { renderSubject } from './message.js';
 import type { AlertModuleRegistry } from './modules/index.js';
@@ -47,29 +48,6 @@ export function memoryDeliveryStore(): DeliveryStore & { rows: Map<string, Deliv
     loadPending: async () => [...rows.values()].map((d) => structuredClone(d)),
   };
 }
-
-/**
- * Time, timers and the randomness of the retry jitter: what decides when a delivery is tried
- * again, injectable so that tests drive the backoff with a fake clock and fixed jitter.
- */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-  /** A number in [0, 1) for the backoff's jitter. */
-  random(): number;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  random: () => Math.random(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
 
 export interface DeliveryQueue {
   start(): Promise<void>;

@@ -1,7 +1,7 @@
 import { isSeverity, type Severity } from '@prophasis/protocol';
 import { QueryTypes } from 'sequelize';
 import type { Database } from '../db/index.js';
-import { loadGroupHosts } from '../services/store.js';
+import { loadGroupHosts } from '../inventory/index.js';
 
 /**
  * An enabled alert with its scopes resolved to plain id sets (docs/alerts.md, "Scopes"): group

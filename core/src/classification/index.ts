@@ -5,5 +5,5 @@
 export { createClassificationEngine, type ClassificationEngine, type ClassificationDeps } from './engine.js';
 export { readClassificationConfig, CLASSIFICATION_DEFAULTS, ClassificationConfigSchema, type ClassificationConfig } from './config.js';
 export { ClassificationErrors } from './errors.js';
-export { CLASSIFIER_TEST_USAGE, runClassifierTestCommand, type CommandResult } from './test-command.js';
+export { CLASSIFIER_TEST_USAGE, runClassifierTestCommand, type CommandResult } from './cli/test-command.js';
 export { CLASSIFIER_SEVERITIES, type ClassifyRequest, type ClassifyOutcome, type ClassifierErrorKind, type ClassifierParam } from './types.js';

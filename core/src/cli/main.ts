@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
-import { readCoreConfig } from '../config.js';
+import { readCoreConfig } from '../kernel/config.js';
 import { startCore } from '../main.js';
-import { USER_USAGE, userCommand } from './user.js';
-import { HOST_USAGE, hostCommand } from './host.js';
-import { CLASSIFIER_USAGE, classifierCommand } from './classifier.js';
+import { USER_USAGE, userCommand } from '../auth/cli/user.js';
+import { HOST_USAGE, hostCommand } from '../enrolment/cli/host.js';
+import { CLASSIFIER_USAGE, classifierCommand } from '../classification/cli/classifier.js';
 
 const USAGE = `Usage: prophasis <command>
 

@@ -23,16 +23,6 @@ export const DbErrors = defineErrors('CORE_DB', {
 });
 
 /**
- * Errors about the configuration graph whose codes other parts of the core (API, console) name
- * without the `DB` infix; they are raised here because the repository functions that protect
- * the graph live in the database layer.
- */
-export const ModelErrors = defineErrors('CORE', {
-  /** Adding a group to a group would make a group contain itself; the message names the path. */
-  GROUP_CYCLE: { status: 409, message: 'Host group cycle refused' },
-});
-
-/**
  * Maps Sequelize's constraint errors to the catalogue so the API can answer with a stable code:
  * unique → `CORE_DB_DUPLICATE` (409), foreign key → `CORE_DB_IN_USE` (409) when deleting or
  * `CORE_DB_NOT_FOUND` (404) when referencing a missing row, validation → `CORE_DB_INVALID` (400).

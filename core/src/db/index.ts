@@ -4,10 +4,9 @@
  * and maintains rollups; repository functions guard invariants the schema cannot express.
  */
 export { createDatabase, type Database, type DatabaseConfig, type DatabaseDeps } from './database.js';
-export { DbErrors, ModelErrors, translateDbError } from './errors.js';
+export { DbErrors, translateDbError } from './errors.js';
 export { MIGRATIONS, INITIAL_SETTINGS, type Migration, type MigrationContext } from './migrations/index.js';
 export { runMigrations, MIGRATIONS_TABLE } from './migrator.js';
-export { addGroupToGroup, hostsOfGroups } from './groups.js';
 export { deletePlugin } from './deletes.js';
 export { readSettings, writeSettings, DEFAULT_SETTINGS, SettingsSchema, type Settings, type SettingKey } from './settings.js';
 export {

@@ -5,8 +5,8 @@ import { buildPlans, canonicalJson, newestApproved, plannableVersions, type Host
 import type { ConfigRows, HostInfo } from '../scheduler/load.js';
 import type { BundleSource, PublisherKey } from '../scheduler/bundle-source.js';
 import type { PlanRevision, RevisionStore } from '../scheduler/revisions.js';
-import { NO_OVERRIDES, resolveClassifier, type ClassifierOverrides, type ResolvedClassifier } from '../states/classifier.js';
-import type { SystemLog } from '../transport/system-log.js';
+import { NO_OVERRIDES, resolveClassifier, type ClassifierOverrides, type ResolvedClassifier } from '../classification/overrides.js';
+import type { SystemLog } from '../kernel/system-log.js';
 import { DispatchErrors } from './errors.js';
 
 /** What the dispatcher needs from the transport (declared by its consumer). */

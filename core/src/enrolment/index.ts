@@ -5,4 +5,4 @@ export { createSequelizeRegistryStore } from './sequelize-store.js';
 export { loadOrCreatePepper, PEPPER_FILE } from './pepper.js';
 export { createEnrolmentResponder, type EnrolmentResponder } from './responder.js';
 export { hostAdd, type HostAddDeps, type HostAddInput, type HostAddResult } from './host-add.js';
-export { openAgentRegistry, hostAddCommand, HOST_ADD_USAGE } from './command.js';
+export { openAgentRegistry, hostAddCommand, HOST_ADD_USAGE } from './cli/host-add.js';

@@ -1,5 +1,5 @@
 import { createMessage, type Envelope, type Logger } from '@prophasis/protocol';
-import type { SystemLog } from '../transport/system-log.js';
+import type { SystemLog } from '../kernel/system-log.js';
 import type { AgentRegistry } from './registry.js';
 
 export interface EnrolmentResponder {

@@ -3,17 +3,13 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { isProphasisError, ProphasisError } from '@prophasis/protocol';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
-import { roleAllows } from '../auth/roles.js';
-import type { ApiConfig, ApiDeps } from './context.js';
-import { notifyConfigChanged } from './changes.js';
+import { ApiErrors, CoreErrors, roleAllows } from '../kernel/index.js';
+import { DbErrors, translateDbError } from '../db/index.js';
+import type { ApiConfig, ShellDeps } from './context.js';
+import { configChangeOf } from './changes.js';
 import { SESSION_COOKIE } from './cookies.js';
-import { ApiErrors, CoreErrors } from './errors.js';
-import { registerRoutes } from './routes/index.js';
+import { eventRoutes } from './event-stream.js';
 import { registerConsole } from './static.js';
-import { downloadRoutes } from './downloads.js';
-import { pluginRoutes } from '../plugins/routes.js';
-import { marketplaceRoutes } from '../marketplace/routes.js';
-import { classifierRoutes } from '../classification/routes.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Routes under `/api` that serve the interactive reference; public like the console itself. */
@@ -39,7 +35,7 @@ export function listRoutes(app: FastifyInstance): readonly RouteInfo[] {
  * interactive reference at `/api/docs`, and the console at `/`. Not listening yet: the HTTP
  * server (./server.ts) listens, tests call `inject()`.
  */
-export async function createApp(config: ApiConfig, deps: ApiDeps): Promise<FastifyInstance> {
+export async function createApp(config: ApiConfig, deps: ShellDeps): Promise<FastifyInstance> {
   const log = deps.logger.child({ component: 'http' });
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -125,7 +121,8 @@ export async function createApp(config: ApiConfig, deps: ApiDeps): Promise<Fasti
     } catch (err) {
       request.log.error({ err, action: note.action }, 'writing the audit trail failed');
     }
-    if (request.routeOptions.config.configChange !== false) notifyConfigChanged(deps, request.routeOptions.url ?? request.url, request.log);
+    const resource = request.routeOptions.config.configChange === false ? undefined : configChangeOf(request.routeOptions.url ?? request.url);
+    if (resource !== undefined) deps.events.publish({ type: 'config.changed', ts: Date.now(), resource });
     return payload;
   });
 
@@ -138,11 +135,9 @@ export async function createApp(config: ApiConfig, deps: ApiDeps): Promise<Fasti
     return reply.status(err.status).send(err.toJSON());
   });
 
-  await app.register(async (api) => registerRoutes(api, config, deps), { prefix: '/api' });
-  if (deps.plugins) await app.register(pluginRoutes(deps.plugins), { prefix: '/api' });
-  if (deps.marketplace) await app.register(marketplaceRoutes(deps.marketplace), { prefix: '/api' });
-  if (deps.classification) await app.register(classifierRoutes({ db: deps.db, engine: deps.classification }), { prefix: '/api' });
-  if (deps.agentTarball) await downloadRoutes(app, deps.agentTarball);
+  await app.register(async (api) => eventRoutes(api, deps.events), { prefix: '/api' });
+  for (const routes of deps.routes) await app.register(routes, { prefix: '/api' });
+  for (const routes of deps.rootRoutes ?? []) await app.register(routes);
   await registerConsole(app, config, log);
   return app;
 }
@@ -163,12 +158,14 @@ export function toProphasisError(error: unknown, request?: FastifyRequest): Prop
     const field = path || (e.validationContext ?? 'body');
     return CoreErrors.VALIDATION(`${field}: ${first?.message ?? e.message}`, { field, in: e.validationContext, reason: first?.message });
   }
-  // Constraint errors the database raises when two requests race past the handlers' own checks.
-  if (e.name === 'SequelizeUniqueConstraintError') {
-    const fields = Object.keys((e.fields as Record<string, unknown> | undefined) ?? {});
+  // Constraint errors the database raises when two requests race past the handlers' own checks,
+  // through the database layer's one translator, answered with the API's codes.
+  const db = translateDbError(error);
+  if (isProphasisError(db, DbErrors.DUPLICATE)) {
+    const fields = (db.details as { fields?: string[] } | undefined)?.fields ?? [];
     return ApiErrors.NAME_TAKEN(fields.join(', ') || undefined, { field: fields[0] });
   }
-  if (e.name === 'SequelizeForeignKeyConstraintError') {
+  if (isProphasisError(db, DbErrors.IN_USE) || isProphasisError(db, DbErrors.NOT_FOUND)) {
     return request?.method === 'DELETE' ? ApiErrors.IN_USE('other objects still reference it') : ApiErrors.REFERENCE_NOT_FOUND();
   }
   if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return ApiErrors.BODY_TOO_LARGE();

@@ -1,8 +1,5 @@
-import type { FastifyBaseLogger } from 'fastify';
-import type { ApiDeps } from './context.js';
-
 /** Who must hear about a change of one kind of configuration. */
-interface Effects {
+export interface ConfigEffects {
   /** Alerting caches its rules (alerts with their scopes, resolved through groups and checks). */
   alerts?: true;
   /** Service health depends on the services' structure and on hosts and groups. */
@@ -12,7 +9,7 @@ interface Effects {
 }
 
 /** By the first path segment after `/api`. Users, sessions and setup change nothing downstream. */
-const EFFECTS: Readonly<Record<string, Effects>> = {
+const EFFECTS: Readonly<Record<string, ConfigEffects>> = {
   hosts: { alerts: true, services: true, plans: true },
   groups: { alerts: true, services: true, plans: true },
   services: { alerts: true, services: true },
@@ -30,19 +27,17 @@ export function resourceOf(routeUrl: string): string | undefined {
   return /^\/api\/([^/]+)/.exec(routeUrl)?.[1];
 }
 
+/** Who must hear that configuration of this resource changed; undefined: nobody (users, sessions). */
+export function configEffects(resource: string): ConfigEffects | undefined {
+  return Object.hasOwn(EFFECTS, resource) ? EFFECTS[resource] : undefined;
+}
+
 /**
- * Tells the subsystems that cache or derive from the configuration that it changed, after a
- * successful change through the API. Nothing is awaited: the response does not wait for a
- * service recompute, and a failure there is logged, not turned into a failed request (the
- * change itself is committed; the services' periodic resync catches up).
+ * The `config.changed` event a successful change through this route publishes, or undefined
+ * when the route changes nothing downstream. The composition root subscribes the subsystems
+ * that cache or derive from the configuration (alerting, service health, plans).
  */
-export function notifyConfigChanged(deps: Pick<ApiDeps, 'alerting' | 'services' | 'plans'>, routeUrl: string, log: FastifyBaseLogger): void {
+export function configChangeOf(routeUrl: string): string | undefined {
   const resource = resourceOf(routeUrl);
-  const effects = resource === undefined ? undefined : EFFECTS[resource];
-  if (!effects) return;
-  if (effects.alerts) deps.alerting?.invalidate();
-  if (effects.plans) deps.plans?.notifyConfigChanged();
-  if (effects.services && deps.services) {
-    deps.services.recomputeAll().catch((err: unknown) => log.error({ err, resource }, 'recomputing service health after a change failed'));
-  }
+  return resource !== undefined && configEffects(resource) ? resource : undefined;
 }

@@ -1,64 +1,38 @@
-import type { ClassificationEngine } from '../classification/index.js';
-import type { MarketplaceRouteDeps } from '../marketplace/routes.js';
-import type { PluginRouteDeps } from '../plugins/routes.js';
-import type { AgentTarball } from '../downloads/agent-tarball.js';
 import type { Logger } from '@prophasis/protocol';
-import type { Alerting } from '../alerting/alerting.js';
-import type { AuditTrail } from '../audit/audit.js';
-import type { Auth, AuthUser } from '../auth/auth.js';
-import type { Access } from '../auth/roles.js';
-import type { Database } from '../db/index.js';
-import type { AgentRegistry } from '../enrolment/registry.js';
-import type { EventBus } from './events.js';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Access, EventBus, Role } from '../kernel/index.js';
 
-/**
- * "Run now" (the dispatcher's `runNow`, docs/pipeline.md): publishes `check.run` to the host's
- * agent and resolves with the request id the result will carry (as a string or `{ requestId }`).
- */
-export interface RunNow {
-  runNow(hostId: number, checkId: number | null, pluginId: string): Promise<string | { requestId: string }>;
+/** The signed-in user as the server shell sees it (the auth feature's `AuthUser`, structurally). */
+export interface SessionUser {
+  id: number;
+  name: string;
+  role: Role;
 }
 
-/** What issuing and revoking agent credentials from the console needs (docs/enrolment.md). */
-export interface EnrolmentApiDeps {
-  /** The agent registry (core/src/enrolment): tokens stored hashed, revocation refuses the next CONNECT. */
-  registry: Pick<AgentRegistry, 'createEnrolmentToken' | 'revoke'>;
-  /** The MQTT side agents pin and connect to; read when a token is issued (both are set once it started). */
-  transport: { readonly caFingerprint: string; readonly mqttPort: number };
-  /** Port of the console (serves the agent package); read when a token is issued. */
-  httpPort(): number;
-  /** The core's address as hosts reach it, when configured; else the request's host name is used. */
-  defaultServer?: string | undefined;
+/** Turns a session cookie into its user; the auth feature implements it. */
+export interface SessionAuthenticator {
+  authenticate(token: string | undefined): Promise<SessionUser | undefined>;
 }
 
-/** Alerting as the API uses it (core/src/alerting): module list, settings validation, Test, cache invalidation. */
-export type AlertingApi = Pick<Alerting, 'modules' | 'validate' | 'test' | 'invalidate'>;
+/** Where successful changes are recorded; the audit feature implements it. */
+export interface AuditRecorder {
+  record(entry: { user: SessionUser | undefined; action: string; targetKind: string; targetId: string | null; summary: unknown }): Promise<void>;
+}
 
-/** What the REST API needs from the rest of the core. */
-export interface ApiDeps {
+/** A feature's routes, handed to the shell by the composition root. */
+export type RouteModule = FastifyPluginAsync;
+
+/** What the server shell needs: the rest comes from the features through their routes. */
+export interface ShellDeps {
   logger: Logger;
-  db: Database;
-  auth: Auth;
-  audit: AuditTrail;
+  auth: SessionAuthenticator;
+  audit: AuditRecorder;
+  /** The event stream subscribes to it; successful configuration changes are published on it (`config.changed`). */
   events: EventBus;
-  /** The agent package served at `/downloads/prophasis-agent.tgz`; absent in tests that do not need it. */
-  agentTarball?: AgentTarball;
-  /** The plugin repository's routes (upload, versions, approval, publishers); absent in tests that do not need them. */
-  plugins?: PluginRouteDeps;
-  /** The marketplace routes (browse registries, install); absent in tests that do not need them. */
-  marketplace?: MarketplaceRouteDeps;
-  /** The Lua engine, for the classifier routes (try over history, overrides); absent in tests that do not need them. */
-  classification?: ClassificationEngine;
-  /** "Run now"; without it `POST /api/hosts/:id/run` answers 503 `CORE_API_UNAVAILABLE`. */
-  runNow?: RunNow;
-  /** Enrolment from the console; without it the enrolment routes answer 503. */
-  enrolment?: EnrolmentApiDeps;
-  /** Alert modules, settings validation and Test; without it alerts are stored unvalidated and Test answers 503. */
-  alerting?: AlertingApi;
-  /** Service health: recomputed after hosts, groups or services changed. */
-  services?: { recomputeAll(): Promise<void> };
-  /** The dispatcher: told after every configuration change so plans follow within its debounce. */
-  plans?: { notifyConfigChanged(): void };
+  /** Mounted under `/api`, in this order. */
+  routes: readonly RouteModule[];
+  /** Mounted at the root (the agent package download). */
+  rootRoutes?: readonly RouteModule[];
 }
 
 /** The API's own options (a slice of the core's configuration). */
@@ -91,7 +65,7 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     /** The signed-in user, set by the authentication hook. */
-    user: AuthUser | undefined;
+    user: SessionUser | undefined;
     /** Set by a mutating handler; written to the audit trail when the response succeeds. */
     auditNote: AuditNote | undefined;
   }

@@ -2,9 +2,9 @@ import { ApiErrorBody, IdParams, ListQuery, Page, type PageOf } from '@prophasis
 import type { TSchema } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { Op, type Model, type ModelStatic, type Transaction, type WhereOptions } from 'sequelize';
-import type { Role } from '../auth/roles.js';
+import type { Role } from '../kernel/roles.js';
 import type { Database } from '../db/index.js';
-import { ApiErrors } from './errors.js';
+import { ApiErrors } from '../kernel/index.js';
 
 /**
  * One configuration resource exposed as `GET/POST /api/<path>` and `GET/PUT/DELETE

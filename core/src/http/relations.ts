@@ -1,5 +1,5 @@
 import { Op, type Model, type ModelStatic, type Transaction } from 'sequelize';
-import { ApiErrors } from './errors.js';
+import { ApiErrors } from '../kernel/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any model class of the schema
 type AnyModel = ModelStatic<any>;

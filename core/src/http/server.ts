@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { createApp } from './app.js';
-import type { ApiConfig, ApiDeps } from './context.js';
+import type { ApiConfig } from './context.js';
 
 export interface HttpConfig extends ApiConfig {
   port: number;
@@ -14,15 +13,18 @@ export interface HttpServer {
   stop(): Promise<void>;
 }
 
-/** The core's HTTP server: REST API under `/api`, the console at `/` (./app.ts), listening on one port. */
-export function createHttpServer(config: HttpConfig, deps: ApiDeps): HttpServer {
+/**
+ * The core's HTTP server: the app `build` makes (REST API under `/api`, the console at `/`:
+ * ./app.ts with the features' routes), listening on one port.
+ */
+export function createHttpServer(config: HttpConfig, build: () => Promise<FastifyInstance>): HttpServer {
   let app: FastifyInstance | undefined;
   return {
     get app() {
       return app;
     },
     async start() {
-      app = await createApp(config, deps);
+      app = await build();
       await app.listen({ port: config.port, host: config.host });
       const address = app.server.address();
       return { port: typeof address === 'object' && address ? address.port : config.port };

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@prophasis/protocol';
 import type { ApiConfig } from './context.js';
-import { ApiErrors } from './errors.js';
+import { ApiErrors } from '../kernel/index.js';
 
 /** The console's build output in this checkout (`npx nx run @prophasis/web:build`). */
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../../web/dist/web/browser', import.meta.url));

@@ -1,10 +1,10 @@
-import type { ApiEvent, Logger, ResMessage, Result, ResultType, Severity } from '@prophasis/protocol';
+import type { Logger, ResMessage, Result, ResultType, Severity } from '@prophasis/protocol';
 import type { ClassifyOutcome, ClassifyRequest } from '../classification/types.js';
 import type { ResultRow } from '../db/results-store.js';
 import type { PlannedEntry } from '../scheduler/plan.js';
-import type { ResolvedClassifier } from '../states/classifier.js';
+import type { ResolvedClassifier } from '../classification/overrides.js';
 import type { StateTracker } from '../states/states.js';
-import type { SystemLog } from '../transport/system-log.js';
+import type { EventPublisher, StoredResult, SystemLog } from '../kernel/index.js';
 import type { PipelineConfig } from './config.js';
 import { createRecentIds } from './recent-ids.js';
 import { NO_DATA_PREFIX, noDataResultId, type PipelineStore, type TransitionRow, type WindowItem } from './store.js';
@@ -28,11 +28,6 @@ export interface PlanView {
   classifierFor(hostId: number, checkRowId: number | null, pluginRowId: number, pluginKey: string, defaultClassifier: string): ResolvedClassifier;
 }
 
-/** Live events (the API's event bus). */
-export interface EventSink {
-  publish(event: ApiEvent): void;
-}
-
 export interface IngestDeps {
   sink: ResultSink;
   store: PipelineStore;
@@ -41,7 +36,7 @@ export interface IngestDeps {
   plans: PlanView;
   systemLog: SystemLog;
   logger: Logger;
-  events?: EventSink;
+  events?: EventPublisher;
   /** Told every stored slot (the no_data sweep's bookkeeping). */
   slots?: { observe(hostId: number, pluginRowId: number, checkRowId: number, slot: number): void };
   /** Presence's `seen(agentId)`: results count as signs of life. */
@@ -480,16 +475,16 @@ export function createIngest(config: PipelineConfig, deps: IngestDeps): Ingest {
     if (!deps.events) return;
     const ts = now();
     for (const t of transitions) {
-      deps.events.publish({ type: 'state.changed', ts, data: { hostId: t.hostId, pluginId: t.pluginRowId, from: t.from, to: t.to, at: t.at, late: t.late } });
+      deps.events.publish({ type: 'state.changed', ts, transition: { hostId: t.hostId, serviceId: null, pluginId: t.pluginRowId, from: t.from, to: t.to, at: t.at, late: t.late } });
     }
     if (items.length === 0) return;
     // One event per batch with the newest result per series: the console refreshes, the SSE
     // stream does not carry 20,000 events a second.
-    const latest = new Map<string, Record<string, unknown>>();
+    const latest = new Map<string, StoredResult>();
     items.forEach((i, index) => {
       latest.set(`${i.hostId}:${i.pluginRowId}`, { hostId: i.hostId, pluginId: i.pluginRowId, checkId: i.checkRowId, severity: severities[index], value: i.value, measuredAt: i.measuredAt });
     });
-    deps.events.publish({ type: 'result.stored', ts, data: { count: items.length, latest: [...latest.values()].slice(0, 1000) } });
+    deps.events.publish({ type: 'result.stored', ts, count: items.length, latest: [...latest.values()].slice(0, 1000) });
   }
 
   function toItem(agentId: string, hostId: number, r: Result, receivedAt: number, maxLatenessMs: number): Item | undefined {

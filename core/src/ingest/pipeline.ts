@@ -6,9 +6,9 @@ import { loadConfigRows } from '../scheduler/load.js';
 import { settingsRevisionStore, type RevisionStore } from '../scheduler/revisions.js';
 import { createNoDataSweep, type NoDataSweep } from '../states/no-data.js';
 import { createStateTracker, type StateTracker } from '../states/states.js';
-import type { SystemLog } from '../transport/system-log.js';
+import type { EventPublisher, SystemLog } from '../kernel/index.js';
 import type { PipelineConfig } from './config.js';
-import { createIngest, type Classifier, type EventSink, type Ingest, type ResultSink } from './ingest.js';
+import { createIngest, type Classifier, type Ingest, type ResultSink } from './ingest.js';
 import { sequelizePipelineStore, type PipelineStore } from './store.js';
 
 export interface PipelineDeps {
@@ -21,7 +21,7 @@ export interface PipelineDeps {
   logger: Logger;
   /** The plugin repository; default: plugin_versions read directly, no trusted publishers. */
   bundles?: BundleSource;
-  events?: EventSink;
+  events?: EventPublisher;
   seen?: (agentId: string) => void | Promise<void>;
   revisions?: RevisionStore;
   store?: PipelineStore;
@@ -94,7 +94,7 @@ export function createPipeline(config: PipelineConfig, deps: PipelineDeps): Pipe
     async presence(event) {
       const transitions = states.setReachable(Number(event.hostId), event.type === 'host.reachable', event.at);
       for (const t of transitions) {
-        deps.events?.publish({ type: 'state.changed', ts: event.at, data: { hostId: t.hostId, pluginId: null, from: t.from, to: t.to, at: t.at, late: false } });
+        deps.events?.publish({ type: 'state.changed', ts: event.at, transition: { hostId: t.hostId, serviceId: null, pluginId: null, from: t.from, to: t.to, at: t.at, late: false } });
       }
       await states.persist().catch((err: unknown) => deps.logger.error({ err, component: 'states' }, 'writing a reachability transition failed; will retry'));
     },

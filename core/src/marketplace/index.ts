@@ -3,7 +3,7 @@
  * installing through `/api/marketplace`, the local marketplace child process, staged rollouts.
  */
 export { MarketplaceErrors } from './errors.js';
-export { marketplaceRoutes, type MarketplaceRouteDeps } from './routes.js';
+export { marketplaceRoutes, type MarketplaceRouteDeps } from './routes/marketplace.js';
 export { createMarketplaceService, LOCAL_REGISTRY, REGISTRIES_SETTING, type MarketplaceService, type MarketplaceServiceDeps } from './service.js';
 export { createRegistryClient, type RegistryClient, type RegistrySearchAnswer } from './client.js';
 export {

@@ -26,4 +26,4 @@ export {
   type FirstPartyPlugin,
   type FirstPartyReport,
 } from './first-party.js';
-export { pluginRoutes, type PluginRouteDeps } from './routes.js';
+export { pluginRoutes, type PluginRouteDeps } from './routes/repository.js';

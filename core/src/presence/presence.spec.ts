@@ -2,7 +2,7 @@ import { createMessage, silentLogger, type StateMessage } from '@prophasis/proto
 import assert from 'node:assert/strict';
 import { mock } from 'node:test';
 import { createMemoryRegistryStore } from '../enrolment/memory-store.js';
-import { memorySystemLog } from '../transport/system-log.js';
+import { memorySystemLog } from '../kernel/system-log.js';
 import { createPresence, type HostPresenceEvent } from './presence.js';
 
 const GRACE = 90_000;

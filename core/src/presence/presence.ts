@@ -1,5 +1,5 @@
 import type { Logger, StateMessage } from '@prophasis/protocol';
-import type { SystemLog } from '../transport/system-log.js';
+import type { PresenceChange, SystemLog } from '../kernel/index.js';
 import type { PresenceStore } from './store.js';
 
 export interface PresenceConfig {
@@ -14,16 +14,8 @@ export const PRESENCE_DEFAULTS: PresenceConfig = {
   lastSeenWriteMs: 60_000, // 1 minute
 };
 
-/** A host's reachability changed; alert rules match on `type`. */
-export interface HostPresenceEvent {
-  type: 'host.unreachable' | 'host.reachable';
-  hostId: string;
-  agentId: string;
-  /** When the change was recorded (epoch ms). */
-  at: number;
-  /** With `host.reachable`: since when the host had been unreachable (epoch ms). */
-  unreachableSince?: number;
-}
+/** A host's reachability changed; alert rules match on `type` (the kernel's presence change). */
+export type HostPresenceEvent = PresenceChange;
 
 /** Where presence events go (the alerting subsystem, live updates); declared by its consumer. */
 export interface EventSink {

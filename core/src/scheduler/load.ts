@@ -3,7 +3,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { Database } from '../db/index.js';
 import { ROLLOUTS_SETTING, type PluginRollouts } from '../marketplace/rollout.js';
 import { readSettings } from '../db/index.js';
-import type { ClassifierOverrides } from '../states/classifier.js';
+import type { ClassifierOverrides } from '../classification/overrides.js';
 import type { PlanInput } from './plan.js';
 
 /** Everything the pipeline reads from the configuration tables in one pass. */

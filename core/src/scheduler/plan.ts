@@ -1,6 +1,7 @@
 import type { Interval, PlanEntry } from '@prophasis/protocol';
 import { createHash } from 'node:crypto';
 import { compareSemver } from '@prophasis/protocol';
+import { expandGroups } from '../inventory/index.js';
 import { versionForHost, type PluginRollouts } from '../marketplace/rollout.js';
 
 /**
@@ -87,48 +88,6 @@ function multiMap<K, V>(pairs: Iterable<[K, V]>): Map<K, V[]> {
     else out.set(k, [v]);
   }
   return out;
-}
-
-/**
- * Expands groups: for every host, each group that contains it directly or through nested
- * groups, with the shortest distance. Breadth-first from each group, so a cycle (which the API
- * refuses, but rows are not trusted here) terminates.
- */
-export function expandGroups(
-  groupHosts: PlanInput['groupHosts'],
-  groupGroups: PlanInput['groupGroups'],
-): { hostsOfGroup: Map<number, Set<number>>; groupsOfHost: Map<number, Map<number, number>> } {
-  const directHosts = multiMap(groupHosts.map((r) => [r.groupId, r.hostId] as [number, number]));
-  const children = multiMap(groupGroups.map((r) => [r.parentId, r.childId] as [number, number]));
-  const groupIds = new Set<number>([...directHosts.keys(), ...children.keys(), ...groupGroups.map((r) => r.childId)]);
-  const hostsOfGroup = new Map<number, Set<number>>();
-  const groupsOfHost = new Map<number, Map<number, number>>();
-  for (const root of groupIds) {
-    const hosts = new Set<number>();
-    const seen = new Set<number>([root]);
-    let frontier = [root];
-    for (let depth = 1; frontier.length > 0; depth++) {
-      const next: number[] = [];
-      for (const g of frontier) {
-        for (const h of directHosts.get(g) ?? []) {
-          hosts.add(h);
-          let groups = groupsOfHost.get(h);
-          if (!groups) groupsOfHost.set(h, (groups = new Map()));
-          const known = groups.get(root);
-          if (known === undefined || depth < known) groups.set(root, depth);
-        }
-        for (const c of children.get(g) ?? []) {
-          if (!seen.has(c)) {
-            seen.add(c);
-            next.push(c);
-          }
-        }
-      }
-      frontier = next;
-    }
-    hostsOfGroup.set(root, hosts);
-  }
-  return { hostsOfGroup, groupsOfHost };
 }
 
 /** Deterministic JSON: object keys sorted, so equal content always hashes equally. */

@@ -4,6 +4,6 @@
  */
 export { UNREACHABLE_SEVERITY, hostHealth, hostCondition, dependencySeverity, redundancySeverity, evaluateService } from './health.js';
 export type { HostCondition, ServiceDefinition, ServicePart, ServiceEvaluation } from './health.js';
-export { loadGroupHosts, loadServiceDefinitions, loadHostHealths, loadLastServiceStates } from './store.js';
-export { createServiceMonitor, type ServiceMonitor, type ServiceHealthReport, type ServiceEventSink } from './services.js';
+export { loadServiceDefinitions, loadHostHealths, loadLastServiceStates } from './store.js';
+export { createServiceMonitor, type ServiceMonitor, type ServiceHealthReport } from './services.js';
 export { readServicesConfig, SERVICES_DEFAULTS, ServicesConfigSchema, type ServicesConfig } from './config.js';

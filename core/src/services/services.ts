@@ -1,15 +1,11 @@
-import { compareSeverity, type ApiEvent, type Logger, type Severity } from '@prophasis/protocol';
-import type { Transition } from '../alerting/feed.js';
+import { compareSeverity, type Logger, type Severity } from '@prophasis/protocol';
+import type { EventPublisher, Transition } from '../kernel/index.js';
 import type { Database } from '../db/index.js';
-import type { SystemLog } from '../transport/system-log.js';
+import type { SystemLog } from '../kernel/system-log.js';
 import type { ServicesConfig } from './config.js';
 import { evaluateService, type ServiceDefinition, type ServicePart } from './health.js';
 import { loadHostHealths, loadLastServiceStates, loadServiceDefinitions } from './store.js';
 
-/** Live events (the API's event bus); declared by this consumer. */
-export interface ServiceEventSink {
-  publish(event: ApiEvent): void;
-}
 
 /** One service's health now, with what each part contributed. */
 export interface ServiceHealthReport {
@@ -47,7 +43,7 @@ export interface ServiceMonitor {
  */
 export function createServiceMonitor(
   config: ServicesConfig,
-  deps: { db: Database; logger: Logger; events?: ServiceEventSink; systemLog?: SystemLog; now?: () => number },
+  deps: { db: Database; logger: Logger; events?: EventPublisher; systemLog?: SystemLog; now?: () => number },
 ): ServiceMonitor {
   const { db } = deps;
   const log = deps.logger.child({ component: 'services' });
@@ -115,7 +111,7 @@ export function createServiceMonitor(
     for (const c of changes) {
       last.set(c.serviceId, c.to);
       log.info({ serviceId: c.serviceId, service: c.name, from: c.from, to: c.to, late: c.late }, 'service state changed');
-      deps.events?.publish({ type: 'state.changed', ts: now(), data: { serviceId: c.serviceId, hostId: null, pluginId: null, from: c.from, to: c.to, at: c.at, late: c.late } });
+      deps.events?.publish({ type: 'state.changed', ts: now(), transition: { serviceId: c.serviceId, hostId: null, pluginId: null, from: c.from, to: c.to, at: c.at, late: c.late } });
     }
   }
 

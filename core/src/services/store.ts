@@ -1,5 +1,6 @@
 import { isSeverity, type Severity } from '@prophasis/protocol';
 import { QueryTypes, type Transaction } from 'sequelize';
+import { loadGroupHosts } from '../inventory/index.js';
 import type { Database } from '../db/index.js';
 import { hostHealth, type ServiceDefinition } from './health.js';
 
@@ -17,54 +18,6 @@ const selector =
   <T extends object>(sql: string, replacements: unknown[] = []) =>
     db.sequelize.query<T>(sql, { type: QueryTypes.SELECT, replacements, ...(transaction ? { transaction } : {}) });
 
-/**
- * Every host of every group, nested groups included, from two queries (the group edges and the
- * direct memberships) whatever the depth. The returned function answers for any set of groups.
- */
-export async function loadGroupHosts(db: Database, options: { transaction?: Transaction } = {}): Promise<(groupIds: Iterable<number>) => Set<number>> {
-  const select = selector(db, options.transaction);
-  const edges = await select<{ parent_id: number; child_id: number }>('SELECT parent_id, child_id FROM host_group_groups');
-  const direct = await select<{ group_id: number; host_id: number }>('SELECT group_id, host_id FROM host_group_hosts');
-  const children = new Map<number, number[]>();
-  for (const e of edges) {
-    const list = children.get(Number(e.parent_id));
-    if (list) list.push(Number(e.child_id));
-    else children.set(Number(e.parent_id), [Number(e.child_id)]);
-  }
-  const hostsOf = new Map<number, number[]>();
-  for (const m of direct) {
-    const list = hostsOf.get(Number(m.group_id));
-    if (list) list.push(Number(m.host_id));
-    else hostsOf.set(Number(m.group_id), [Number(m.host_id)]);
-  }
-  const memo = new Map<number, Set<number>>();
-  const expandOne = (root: number): Set<number> => {
-    const cached = memo.get(root);
-    if (cached) return cached;
-    // Breadth first with a seen set: cycles cannot exist (addGroupToGroup refuses them) but a
-    // hand-edited table must not hang the core.
-    const hosts = new Set<number>();
-    const seen = new Set([root]);
-    const queue = [root];
-    while (queue.length > 0) {
-      const g = queue.shift() as number;
-      for (const h of hostsOf.get(g) ?? []) hosts.add(h);
-      for (const c of children.get(g) ?? []) {
-        if (!seen.has(c)) {
-          seen.add(c);
-          queue.push(c);
-        }
-      }
-    }
-    memo.set(root, hosts);
-    return hosts;
-  };
-  return (groupIds) => {
-    const out = new Set<number>();
-    for (const g of groupIds) for (const h of expandOne(g)) out.add(h);
-    return out;
-  };
-}
 
 /**
  * Every service with its dependencies and redundancy groups expanded to host ids (docs/services.md):

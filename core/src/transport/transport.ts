@@ -22,7 +22,7 @@ import type { EnrolmentResponder } from '../enrolment/responder.js';
 import type { TransportConfig } from './config.js';
 import { TransportErrors } from './errors.js';
 import { createExternalBus, readCa, type Bus } from './external.js';
-import type { SystemLog } from './system-log.js';
+import type { SystemLog } from '../kernel/system-log.js';
 
 export type ResultHandler = (agentId: string, message: ResMessage) => Promise<void>;
 export type StateHandler = (agentId: string, message: StateMessage) => Promise<void>;

@@ -13,8 +13,8 @@ import {
   type Transition,
 } from '../../src/alerting/index.js';
 import type { AlertScopeKind, Database } from '../../src/db/index.js';
-import { createEventBus } from '../../src/http/events.js';
-import { memorySystemLog } from '../../src/transport/system-log.js';
+import { createEventBus } from '../../src/kernel/index.js';
+import { memorySystemLog } from '../../src/kernel/system-log.js';
 import { seed, testDialects } from './db.js';
 import { startReceiver } from './http-server.js';
 import { startFakeSmtp } from './smtp-server.js';
@@ -207,11 +207,13 @@ for (const dialect of testDialects()) {
       const bus = createEventBus();
       alerting = createAlerting(ALERTING_DEFAULTS, { db, logger: silentLogger(), systemLog, feed: eventBusFeed(bus) });
       await alerting.start();
-      // The shape the ingest publishes, and a malformed event that is ignored.
-      bus.publish({ type: 'state.changed', ts: 1, data: { hostId: ids.host.router, pluginId: null, from: 'ok', to: 'major', at: 10, late: false } });
-      bus.publish({ type: 'state.changed', ts: 1, data: { hostId: 'x', from: 'ok', to: 'bogus' } });
+      // The event the pipeline publishes, and an event of another type that is ignored.
+      bus.publish({ type: 'state.changed', ts: 1, transition: { hostId: ids.host.router!, serviceId: null, pluginId: null, from: 'ok', to: 'major', at: 10, late: false } });
+      bus.publish({ type: 'config.changed', ts: 1, resource: 'hosts' });
       await until(() => rx.requests.length === 1, 5000, 'the bus delivery');
       assert.equal(bodyAt('/bus').to, 'major');
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(rx.requests.length, 1, 'the other event delivered nothing');
       await alerting.stop();
       alerting = undefined;
       assert.equal(bus.size(), 0, 'stopping unsubscribes from the bus');

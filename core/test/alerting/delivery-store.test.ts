@@ -12,7 +12,7 @@ import {
   type Transition,
 } from '../../src/alerting/index.js';
 import type { Database } from '../../src/db/index.js';
-import { memorySystemLog } from '../../src/transport/system-log.js';
+import { memorySystemLog } from '../../src/kernel/system-log.js';
 import { seed, testDialects } from './db.js';
 import { fakeClock, messages, notice, recordingModule } from './support.js';
 

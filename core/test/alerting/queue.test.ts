@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { silentLogger } from '@prophasis/protocol';
 import { ALERTING_DEFAULTS, backoffMs, createDeliveryQueue, memoryDeliveryStore, type AlertModule } from '../../src/alerting/index.js';
-import { memorySystemLog } from '../../src/transport/system-log.js';
+import { memorySystemLog } from '../../src/kernel/system-log.js';
 import { fakeClock, messages, notice, recordingModule } from './support.js';
 
 /** A module that fails the first `failures` sends, recording every call. */

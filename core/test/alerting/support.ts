@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import type { AlertModule, AlertNotice, Clock } from '../../src/alerting/index.js';
-import type { SystemLogEntry } from '../../src/transport/system-log.js';
+import type { AlertModule, AlertNotice } from '../../src/alerting/index.js';
+import type { Clock } from '../../src/kernel/index.js';
+import type { SystemLogEntry } from '../../src/kernel/system-log.js';
 
 /** A clock whose timers fire only when the test advances it. */
 /**

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ALERTING_DEFAULTS } from '../../src/alerting/config.js';
 import { createAlerting, type Alerting } from '../../src/alerting/alerting.js';
-import { memorySystemLog } from '../../src/transport/system-log.js';
+import { memorySystemLog } from '../../src/kernel/system-log.js';
 import { DIALECTS } from '../db/helpers.js';
 import { call, createTestApi, type TestApi } from './helpers.js';
 

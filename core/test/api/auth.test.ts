@@ -1,7 +1,9 @@
+import type { CoreEvent } from '../../src/kernel/index.js';
 import { silentLogger, type ApiEvent } from '@prophasis/protocol';
 import assert from 'node:assert/strict';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { createApp, listRoutes } from '../../src/http/app.js';
+import { createApiApp } from '../../src/api.js';
+import { listRoutes } from '../../src/http/index.js';
 import { DIALECTS } from '../db/helpers.js';
 import { call, createTestApi, login, PASSWORD, sessionCookie, type TestApi } from './helpers.js';
 
@@ -87,7 +89,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('sets the Secure flag when the request came over TLS via a trusted proxy', async () => {
-      const app = await createApp({ trustProxy: true, cookieSecure: 'auto', webRoot: '/nonexistent' }, { logger: silentLogger(), db: api.db, auth: api.auth, audit: { record: async () => {}, list: async () => ({ items: [], total: 0, limit: 1, offset: 0 }) }, events: api.events });
+      const app = await createApiApp({ trustProxy: true, cookieSecure: 'auto', webRoot: '/nonexistent' }, { logger: silentLogger(), db: api.db, auth: api.auth, audit: { record: async () => {}, list: async () => ({ items: [], total: 0, limit: 1, offset: 0 }) }, events: api.events });
       const res = await app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'x-forwarded-proto': 'https' }, payload: { name: 'viewer', password: PASSWORD } });
       assert.equal(res.cookies.find((c) => c.name === 'prophasis_session')?.secure, true);
       await app.close();
@@ -195,10 +197,12 @@ for (const dialect of DIALECTS) {
         });
       });
       let published = false;
-      const event: ApiEvent = { type: 'state.changed', ts: 1, data: { hostId: 1, pluginId: 'io.prophasis.cpu', from: 'ok', to: 'major' } };
+      const event: CoreEvent = { type: 'state.changed', ts: 1, transition: { hostId: 1, serviceId: null, pluginId: 4, from: 'ok', to: 'major', at: 2, late: false } };
       const text = await received;
       const data = /event: state\.changed\ndata: (.*)\n\n/.exec(text)?.[1];
-      assert.deepEqual(JSON.parse(data!), event);
+      // The browser's shape (ApiEvent), mapped from the core's event.
+      const expected: ApiEvent = { type: 'state.changed', ts: 1, data: { hostId: 1, pluginId: 4, from: 'ok', to: 'major', at: 2, late: false } };
+      assert.deepEqual(JSON.parse(data!), expected);
       res.destroy();
     });
   });

@@ -6,13 +6,12 @@ import { createAuditTrail } from '../../src/audit/audit.js';
 import { databaseAuditStore } from '../../src/audit/store.js';
 import { createAuth, type Auth, type AuthConfig } from '../../src/auth/auth.js';
 import { hashPassword } from '../../src/auth/password.js';
-import type { Role } from '../../src/auth/roles.js';
+import type { Role } from '../../src/kernel/roles.js';
 import { databaseAuthStore } from '../../src/auth/store.js';
 import type { Database } from '../../src/db/index.js';
-import { createApp } from '../../src/http/app.js';
-import type { ApiDeps } from '../../src/http/context.js';
+import { createApiApp, type ApiDeps } from '../../src/api.js';
 import type { AgentTarball } from '../../src/downloads/agent-tarball.js';
-import { createEventBus, type EventBus } from '../../src/http/events.js';
+import { createEventBus, type EventBus } from '../../src/kernel/index.js';
 import { openTestDatabase, type TestDatabase } from '../db/helpers.js';
 
 export const PASSWORD = 'correct horse battery staple';
@@ -63,7 +62,7 @@ export async function createTestApiOn(database: TestDatabase, options: TestApiOp
   const events = createEventBus();
   const auth = createAuth({ ...AUTH_CONFIG, ...options.auth }, { store: databaseAuthStore(db), logger });
   const audit = createAuditTrail({ store: databaseAuditStore(db) });
-  const app = await createApp({ trustProxy: false, cookieSecure: 'auto', webRoot: join(tmpdir(), 'prophasis-no-console') }, {
+  const app = await createApiApp({ trustProxy: false, cookieSecure: 'auto', webRoot: join(tmpdir(), 'prophasis-no-console') }, {
     logger,
     db,
     auth,

@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { DispatchErrors } from '../../src/dispatcher/errors.js';
 import { createAgentRegistry, type AgentRegistry } from '../../src/enrolment/registry.js';
 import { createSequelizeRegistryStore } from '../../src/enrolment/sequelize-store.js';
-import { memorySystemLog } from '../../src/transport/system-log.js';
+import { memorySystemLog } from '../../src/kernel/system-log.js';
 import { DIALECTS } from '../db/helpers.js';
 import { call, createTestApi, type TestApi } from './helpers.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readCoreConfig } from '../../src/config.js';
+import { readCoreConfig } from '../../src/kernel/config.js';
 import { startCore, type Core } from '../../src/main.js';
 import { DIALECTS } from '../db/helpers.js';
 import { createTestApi, sessionCookie, type TestApi } from './helpers.js';

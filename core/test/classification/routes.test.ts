@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { silentLogger } from '@prophasis/protocol';
-import type { Role } from '../../src/auth/roles.js';
+import type { Role } from '../../src/kernel/roles.js';
 import { CLASSIFICATION_DEFAULTS } from '../../src/classification/config.js';
 import { createClassificationEngine, type ClassificationEngine } from '../../src/classification/index.js';
-import { classifierRoutes } from '../../src/classification/routes.js';
+import { classifierRoutes } from '../../src/classification/routes/classifiers.js';
 import { call, createTestApiOn, type TestApi } from '../api/helpers.js';
 import { DIALECTS, openTestDatabase } from '../db/helpers.js';
 import { seeder } from '../pipeline/helpers.js';

@@ -4,7 +4,7 @@ import { createDispatcher, type Dispatcher } from '../../src/dispatcher/dispatch
 import { databaseBundleSource } from '../../src/scheduler/bundle-source.js';
 import { loadConfigRows } from '../../src/scheduler/load.js';
 import { settingsRevisionStore } from '../../src/scheduler/revisions.js';
-import { memorySystemLog } from '../../src/transport/system-log.js';
+import { memorySystemLog } from '../../src/kernel/system-log.js';
 import { config, dialects, openDb, recordingTransport, seeder, within, type TestDb } from './helpers.js';
 
 const T0 = 1_700_000_000_000;

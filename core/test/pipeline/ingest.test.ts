@@ -7,7 +7,7 @@ import { databaseBundleSource } from '../../src/scheduler/bundle-source.js';
 import { loadConfigRows } from '../../src/scheduler/load.js';
 import { memoryRevisionStore } from '../../src/scheduler/revisions.js';
 import { createStateTracker, type StateTracker } from '../../src/states/states.js';
-import { memorySystemLog } from '../../src/transport/system-log.js';
+import { memorySystemLog } from '../../src/kernel/system-log.js';
 import { config, countingSink, dialects, fakeClassifier, openDb, recordingTransport, seeder, type TestDb } from './helpers.js';
 
 const T0 = 1_700_000_000_000;

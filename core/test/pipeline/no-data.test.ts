@@ -1,9 +1,10 @@
-import { createMessage, silentLogger, type ApiEvent, type ResMessage, type Result } from '@prophasis/protocol';
+import type { CoreEvent } from '../../src/kernel/index.js';
+import { createMessage, silentLogger, type ResMessage, type Result } from '@prophasis/protocol';
 import assert from 'node:assert/strict';
 import { Op } from 'sequelize';
 import { createPipeline, type Pipeline } from '../../src/ingest/pipeline.js';
 import { NO_DATA_PREFIX } from '../../src/ingest/store.js';
-import { memorySystemLog } from '../../src/transport/system-log.js';
+import { memorySystemLog } from '../../src/kernel/system-log.js';
 import { config, countingSink, dialects, fakeClassifier, openDb, recordingTransport, seeder, type TestDb } from './helpers.js';
 
 const T0 = 1_700_000_000_000;
@@ -16,7 +17,7 @@ for (const dialect of dialects()) {
     let p: Pipeline;
     const ids = { host: 0, check: 0, plugin: 0 };
     let seq = 0;
-    const events: ApiEvent[] = [];
+    const events: CoreEvent[] = [];
 
     const result = (slot: number, value = 10): Result => ({
       id: `nd-${dialect}-${++seq}`,
@@ -113,7 +114,7 @@ for (const dialect of dialects()) {
       await p.presence({ type: 'host.reachable', hostId: String(ids.host), at: clock + 1 });
       const hostLevel = await t.db.models.StateTransition.findAll({ where: { hostId: ids.host, pluginId: null }, order: [['id', 'ASC']] });
       assert.deepEqual(hostLevel.slice(-2).map((x) => `${x.fromState}→${x.toState}`), ['no_data→major', 'major→no_data']);
-      assert.deepEqual(events.map((e) => [e.type, e.data.to]), [['state.changed', 'major'], ['state.changed', 'no_data']]);
+      assert.deepEqual(events.map((e) => [e.type, e.type === 'state.changed' ? e.transition.to : undefined]), [['state.changed', 'major'], ['state.changed', 'no_data']]);
     });
   });
 }

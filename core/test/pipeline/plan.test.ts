@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { buildPlans, expandGroups, type PlanInput } from '../../src/scheduler/plan.js';
-import { resolveClassifier, type ClassifierOverrides } from '../../src/states/classifier.js';
+import { expandGroups } from '../../src/inventory/index.js';
+import { buildPlans, type PlanInput } from '../../src/scheduler/plan.js';
+import { resolveClassifier, type ClassifierOverrides } from '../../src/classification/overrides.js';
 import { dialects, loadPlans, openDb, seeder, type TestDb } from './helpers.js';
 
 const T0 = 1_700_000_000_000;

@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Role } from '../../src/auth/roles.js';
+import type { Role } from '../../src/kernel/roles.js';
 import type { Database } from '../../src/db/index.js';
 import {
   createFileTrustStore,

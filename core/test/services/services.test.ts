@@ -1,5 +1,6 @@
+import type { CoreEvent } from '../../src/kernel/index.js';
 import assert from 'node:assert/strict';
-import { silentLogger, type ApiEvent, type Severity } from '@prophasis/protocol';
+import { silentLogger, type Severity } from '@prophasis/protocol';
 import { createServiceMonitor, loadHostHealths, loadServiceDefinitions, SERVICES_DEFAULTS, type ServiceMonitor } from '../../src/services/index.js';
 import type { Database } from '../../src/db/index.js';
 import { seed, testDialects } from '../alerting/db.js';
@@ -9,7 +10,7 @@ for (const dialect of testDialects()) {
     let db: Database;
     let cleanup: () => Promise<void>;
     let ids: Awaited<ReturnType<typeof seed>>;
-    let events: ApiEvent[];
+    let events: CoreEvent[];
     let monitor: ServiceMonitor;
     let websiteId: number;
 
@@ -91,7 +92,7 @@ for (const dialect of testDialects()) {
         ['ok', 'critical', false],
         ['critical', 'degraded', true],
       ]);
-      const changes = events.filter((e) => e.type === 'state.changed').map((e) => [e.data.serviceId, e.data.from, e.data.to, e.data.at]);
+      const changes = events.flatMap((e) => (e.type === 'state.changed' ? [[e.transition.serviceId, e.transition.from, e.transition.to, e.transition.at]] : []));
       assert.deepEqual(changes, [
         [websiteId, 'no_data', 'ok', changes[0]![3]],
         [websiteId, 'ok', 'critical', 1000],

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Op } from 'sequelize';
-import { readCoreConfig } from '../../src/config.js';
+import { readCoreConfig } from '../../src/kernel/config.js';
 import { hostAdd } from '../../src/enrolment/host-add.js';
 import { startCore, type Core } from '../../src/main.js';
 import { createFileTrustStore, loadOrCreateSiteKey, trustDirectory } from '../../src/plugins/index.js';

@@ -8,7 +8,7 @@ import { createAgentRegistry } from '../../src/enrolment/registry.js';
 import { createEnrolmentResponder } from '../../src/enrolment/responder.js';
 import { createSecretHasher } from '@prophasis/broker';
 import { TRANSPORT_DEFAULTS } from '../../src/transport/config.js';
-import { memorySystemLog } from '../../src/transport/system-log.js';
+import { memorySystemLog } from '../../src/kernel/system-log.js';
 import { createTransport, type Transport } from '../../src/transport/transport.js';
 import { connectClient, inbox, randomId, within } from './helpers.js';
 

@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect, type DetailedPeerCertificate } from 'node:tls';
 import { createMemoryRegistryStore } from '../../src/enrolment/memory-store.js';
-import { openAgentRegistry } from '../../src/enrolment/command.js';
+import { openAgentRegistry } from '../../src/enrolment/cli/host-add.js';
 import { createEnrolmentResponder } from '../../src/enrolment/responder.js';
 import type { RegistryStore } from '../../src/enrolment/registry.js';
 import { TRANSPORT_DEFAULTS, type TransportConfig } from '../../src/transport/config.js';
-import { memorySystemLog } from '../../src/transport/system-log.js';
+import { memorySystemLog } from '../../src/kernel/system-log.js';
 import { createTransport, type Transport } from '../../src/transport/transport.js';
 
 export const FACTS = { hostname: 'web-1', platform: 'linux', arch: 'x64', agentVersion: '0.1.0', nodeVersion: '24.11.0' };

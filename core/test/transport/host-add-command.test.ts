@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readCoreConfig } from '../../src/config.js';
+import { readCoreConfig } from '../../src/kernel/config.js';
 import { createDatabase } from '../../src/db/index.js';
-import { hostAddCommand } from '../../src/enrolment/command.js';
+import { hostAddCommand } from '../../src/enrolment/cli/host-add.js';
 import { hashToken } from '../../src/enrolment/registry.js';
 
 describe('prophasis host add (command function)', function () {

@@ -9,7 +9,7 @@ import { Sequelize } from 'sequelize';
 import { createDatabase, type Database } from '../../src/db/index.js';
 import { createAgentRegistry, hashToken, type AgentRegistry } from '../../src/enrolment/registry.js';
 import { createSequelizeRegistryStore } from '../../src/enrolment/sequelize-store.js';
-import { memorySystemLog } from '../../src/transport/system-log.js';
+import { memorySystemLog } from '../../src/kernel/system-log.js';
 import { FACTS } from './helpers.js';
 
 const PG_URL = process.env.PROPHASIS_TEST_POSTGRES_URL;

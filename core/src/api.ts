@@ -1,0 +1,112 @@
+import type { Logger } from '@prophasis/protocol';
+import type { FastifyInstance } from 'fastify';
+import { alertActionRoutes, type AlertingApi } from './alerting/routes/alert-actions.js';
+import { alertsResource } from './alerting/routes/alerts.js';
+import type { AuditTrail } from './audit/audit.js';
+import { auditRoutes } from './audit/routes/audit.js';
+import type { Auth } from './auth/auth.js';
+import { authRoutes } from './auth/routes/auth.js';
+import { usersResource } from './auth/routes/users.js';
+import type { ClassificationEngine } from './classification/index.js';
+import { classifierRoutes } from './classification/routes/classifiers.js';
+import type { Database } from './db/index.js';
+import type { AgentTarball } from './downloads/agent-tarball.js';
+import { downloadRoutes } from './downloads/routes.js';
+import { hostActionRoutes, type EnrolmentApiDeps, type RunNow } from './enrolment/routes/host-actions.js';
+import { createApp, configEffects, registerResource, type ApiConfig, type RouteModule } from './http/index.js';
+import { checksResource } from './inventory/routes/checks.js';
+import { groupsResource } from './inventory/routes/groups.js';
+import { hostsResource } from './inventory/routes/hosts.js';
+import { schedulesResource } from './inventory/routes/schedules.js';
+import type { EventBus } from './kernel/index.js';
+import { marketplaceRoutes, type MarketplaceRouteDeps } from './marketplace/routes/marketplace.js';
+import { pluginsResource } from './plugins/routes/plugins.js';
+import { pluginRoutes, type PluginRouteDeps } from './plugins/routes/repository.js';
+import { reportRoutes } from './reports/routes/reports.js';
+import { servicesResource } from './services/routes/services.js';
+import { settingsRoutes } from './settings/routes/settings.js';
+import { logRoutes } from './system-log/routes/logs.js';
+
+/** What the REST API needs from the rest of the core: the features whose routes it serves. */
+export interface ApiDeps {
+  logger: Logger;
+  db: Database;
+  auth: Auth;
+  audit: AuditTrail;
+  events: EventBus;
+  /** The agent package served at `/downloads/prophasis-agent.tgz`; absent in tests that do not need it. */
+  agentTarball?: AgentTarball;
+  /** The plugin repository's routes (upload, versions, approval, publishers); absent in tests that do not need them. */
+  plugins?: PluginRouteDeps;
+  /** The marketplace routes (browse registries, install); absent in tests that do not need them. */
+  marketplace?: MarketplaceRouteDeps;
+  /** The Lua engine, for the classifier routes (try over history, overrides); absent in tests that do not need them. */
+  classification?: ClassificationEngine;
+  /** "Run now"; without it `POST /api/hosts/:id/run` answers 503 `CORE_API_UNAVAILABLE`. */
+  runNow?: RunNow;
+  /** Enrolment from the console; without it the enrolment routes answer 503. */
+  enrolment?: EnrolmentApiDeps;
+  /** Alert modules, settings validation and Test; without it alerts are stored unvalidated and Test answers 503. */
+  alerting?: AlertingApi;
+  /** Service health: recomputed after hosts, groups or services changed. */
+  services?: { recomputeAll(): Promise<void> };
+  /** The dispatcher: told after every configuration change so plans follow within its debounce. */
+  plans?: { notifyConfigChanged(): void };
+}
+
+/** Every feature's `/api` routes, in the order they are registered, and the root routes. */
+export function apiRoutes(config: ApiConfig, deps: ApiDeps): { routes: RouteModule[]; rootRoutes: RouteModule[] } {
+  const { db } = deps;
+  const routes: RouteModule[] = [
+    async (api) => {
+      await authRoutes(api, config, deps.auth);
+      registerResource(api, db, hostsResource(db));
+      registerResource(api, db, groupsResource(db));
+      registerResource(api, db, pluginsResource(db));
+      registerResource(api, db, checksResource(db));
+      registerResource(api, db, schedulesResource(db));
+      registerResource(api, db, servicesResource(db));
+      registerResource(api, db, alertsResource(db, deps.alerting));
+      registerResource(api, db, usersResource(db, deps.auth));
+      await settingsRoutes(api, db);
+      await reportRoutes(api, db);
+      await logRoutes(api, db);
+      await auditRoutes(api, deps.audit);
+      await hostActionRoutes(api, deps);
+      await alertActionRoutes(api, db, deps.alerting);
+    },
+  ];
+  if (deps.plugins) routes.push(pluginRoutes(deps.plugins));
+  if (deps.marketplace) routes.push(marketplaceRoutes(deps.marketplace));
+  if (deps.classification) routes.push(classifierRoutes({ db, engine: deps.classification }));
+  const tarball = deps.agentTarball;
+  const rootRoutes: RouteModule[] = tarball ? [async (app: FastifyInstance) => downloadRoutes(app, tarball)] : [];
+  return { routes, rootRoutes };
+}
+
+/**
+ * Tells the subsystems that cache or derive from the configuration that it changed (the
+ * `config.changed` events the server shell publishes after a successful change). Nothing is
+ * awaited: the response does not wait for a service recompute, and a failure there is logged,
+ * not turned into a failed request (the change itself is committed; the services' periodic
+ * resync catches up). Returns the unsubscribe function.
+ */
+export function followConfigChanges(deps: Pick<ApiDeps, 'events' | 'logger' | 'alerting' | 'services' | 'plans'>): () => void {
+  return deps.events.on('config.changed', ({ resource }) => {
+    const effects = configEffects(resource);
+    if (!effects) return;
+    if (effects.alerts) deps.alerting?.invalidate();
+    if (effects.plans) deps.plans?.notifyConfigChanged();
+    if (effects.services && deps.services) {
+      deps.services.recomputeAll().catch((err: unknown) => deps.logger.error({ err, resource, component: 'http' }, 'recomputing service health after a change failed'));
+    }
+  });
+}
+
+/** The core's fastify app with every feature's routes, following configuration changes until it closes. */
+export async function createApiApp(config: ApiConfig, deps: ApiDeps): Promise<FastifyInstance> {
+  const app = await createApp(config, { logger: deps.logger, auth: deps.auth, audit: deps.audit, events: deps.events, ...apiRoutes(config, deps) });
+  const unfollow = followConfigChanges(deps);
+  app.addHook('onClose', async () => unfollow());
+  return app;
+}

@@ -1,0 +1,83 @@
+import { createSecretHasher, ensurePki } from '@prophasis/broker';
+import type { Logger } from '@prophasis/protocol';
+import { createHash, X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { sqlitePath, type CoreConfig } from '../../kernel/config.js';
+import { createDatabase } from '../../db/index.js';
+import { readTransportConfig } from '../../transport/config.js';
+import { externalPort } from '../../transport/external.js';
+import { loggerSystemLog, type SystemLog } from '../../kernel/system-log.js';
+import { EnrolmentErrors } from '../errors.js';
+import { hostAdd, type HostAddResult } from '../host-add.js';
+import { loadOrCreatePepper } from '../pepper.js';
+import { createAgentRegistry, type AgentRegistry, type RegistryStore } from '../registry.js';
+import { createSequelizeRegistryStore } from '../sequelize-store.js';
+
+/**
+ * The registry with its secret hasher: loads (or creates) the pepper in `<dataDir>/pki/pepper`.
+ * The composition root calls this once and hands the registry to the transport as its
+ * authenticator.
+ */
+export async function openAgentRegistry(
+  config: { dataDir: string },
+  deps: { store: RegistryStore; logger: Logger; systemLog: SystemLog; now?: () => number },
+): Promise<AgentRegistry> {
+  const pepper = await loadOrCreatePepper(join(config.dataDir, 'pki'));
+  return createAgentRegistry({ ...deps, hasher: createSecretHasher(pepper) });
+}
+
+export const HOST_ADD_USAGE = `Usage: prophasis host add NAME [--server HOST] [--ttl MINUTES]
+
+Creates the host NAME (or reuses it while no agent is enrolled) and prints the commands that
+install and enrol its agent. The token works once and expires after --ttl minutes (default 60).
+--server is the core's address as the new host reaches it (default: this machine's hostname).`;
+
+/**
+ * `prophasis host add NAME`: opens the database, issues the token and returns what to print.
+ * `args` are the words after `host add`. Runs in its own process next to a running core (same
+ * data directory and database), so it reads the CA fingerprint from `<dataDir>/pki`.
+ */
+export async function hostAddCommand(args: string[], ctx: { config: CoreConfig; logger: Logger; environment?: NodeJS.ProcessEnv }): Promise<HostAddResult> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: { server: { type: 'string' }, ttl: { type: 'string' } },
+  });
+  const [name, ...extra] = positionals;
+  if (!name || extra.length > 0) throw EnrolmentErrors.INVALID_HOST_NAME(`expected exactly one NAME\n\n${HOST_ADD_USAGE}`);
+  const ttlMinutes = values.ttl === undefined ? 60 : Number(values.ttl);
+  if (!Number.isFinite(ttlMinutes)) throw EnrolmentErrors.INVALID_TTL(String(values.ttl));
+
+  const { config, logger } = ctx;
+  const transport = readTransportConfig(config, ctx.environment ?? process.env);
+  let server = values.server ?? transport.pkiHostnames[0] ?? hostname();
+  let mqttPort = config.mqttPort;
+  let caFingerprint: string;
+  if (transport.mqttUrl) {
+    // External broker: agents enrol through it, so print its address and its CA.
+    mqttPort = externalPort(transport.mqttUrl);
+    server = values.server ?? new URL(transport.mqttUrl).hostname;
+    caFingerprint = transport.mqttCaFile
+      ? createHash('sha256').update(new X509Certificate(await readFile(transport.mqttCaFile)).raw).digest('hex')
+      : 'NONE-configure-PROPHASIS_MQTT_CA_FILE';
+  } else {
+    const pki = await ensurePki(join(config.dataDir, 'pki'), { hostnames: transport.pkiHostnames, ips: transport.pkiIps, logger });
+    caFingerprint = pki.caFingerprint;
+  }
+
+  const db = await createDatabase({ url: config.databaseUrl, sqlitePath: sqlitePath(config) }, { logger });
+  try {
+    await db.migrate();
+    const registry = await openAgentRegistry(config, { store: createSequelizeRegistryStore(db), logger, systemLog: loggerSystemLog(logger) });
+    return await hostAdd(
+      { registry, caFingerprint, httpPort: config.httpPort, mqttPort },
+      { name, server, ttlMs: Math.round(ttlMinutes * 60_000), createdBy: 'cli' },
+    );
+  } finally {
+    await db.close();
+  }
+}

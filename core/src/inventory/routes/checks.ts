@@ -1,0 +1,69 @@
+import { Check, CheckInput, type Check as CheckApi } from '@prophasis/protocol';
+import type { Transaction } from 'sequelize';
+import type { Check as CheckRow, CheckPlugin as CheckPluginRow, Database } from '../../db/index.js';
+import type { Resource } from '../../http/crud.js';
+import { ApiErrors } from '../../kernel/index.js';
+import { assertExist, linksOf, namedObjectWrites, replaceLinks } from '../../http/relations.js';
+/**
+ * Checks: hosts/groups × plugins with parameter values. Plugins are named by their reverse-DNS
+ * id. A plugin a check uses cannot be deleted (RESTRICT); deleting a host or group drops it
+ * from the check; deleting a check removes it from its schedules and alert scopes.
+ */
+export function checksResource(db: Database): Resource<CheckApi, CheckInput> {
+  const { Check: CheckModel, CheckHost, CheckGroup, CheckPlugin, Host, HostGroup, Plugin } = db.models;
+
+  async function pluginRowIds(pluginIds: string[], tx: Transaction): Promise<Map<string, number>> {
+    const rows = pluginIds.length ? await Plugin.findAll({ where: { pluginId: pluginIds }, attributes: ['id', 'pluginId'], transaction: tx }) : [];
+    const map = new Map(rows.map((p) => [p.pluginId, p.id]));
+    const missing = pluginIds.filter((p) => !map.has(p));
+    if (missing.length) throw ApiErrors.REFERENCE_NOT_FOUND(`plugins: ${missing.join(', ')}`, { field: 'plugins', missing });
+    return map;
+  }
+
+  async function write(id: number, input: CheckInput, tx: Transaction) {
+    const seen = new Set<string>();
+    for (const p of input.plugins) {
+      if (seen.has(p.pluginId)) throw ApiErrors.BAD_REQUEST(`plugins: ${p.pluginId} is listed twice`, { field: 'plugins' });
+      seen.add(p.pluginId);
+    }
+    await assertExist(Host, input.hostIds, 'hostIds', tx);
+    await assertExist(HostGroup, input.groupIds, 'groupIds', tx);
+    const rowIds = await pluginRowIds([...seen], tx);
+    await replaceLinks(CheckHost, 'checkId', id, input.hostIds.map((hostId) => ({ hostId })), tx);
+    await replaceLinks(CheckGroup, 'checkId', id, input.groupIds.map((groupId) => ({ groupId })), tx);
+    await replaceLinks(CheckPlugin, 'checkId', id, input.plugins.map((p) => ({ pluginId: rowIds.get(p.pluginId)!, params: p.params ?? {} })), tx);
+  }
+
+  return {
+    path: 'checks',
+    kind: 'check',
+    tag: 'checks',
+    schema: Check,
+    inputSchema: CheckInput,
+    model: CheckModel,
+    searchable: ['name', 'description'],
+    sortable: ['name', 'createdAt', 'updatedAt', 'id'],
+    read: 'viewer',
+    write: 'admin',
+    async present(rows, tx) {
+      const ids = rows.map((r) => r.get('id') as number);
+      // One after the other: inside a transaction they share one connection (pg refuses concurrent queries on a client from v9).
+      const hosts = await linksOf(CheckHost, 'checkId', ids, tx);
+      const groups = await linksOf(CheckGroup, 'checkId', ids, tx);
+      const plugins = await linksOf(CheckPlugin, 'checkId', ids, tx);
+      const pluginRowIds = [...new Set([...plugins.values()].flat().map((p) => p.get('pluginId') as number))];
+      const names = new Map((pluginRowIds.length ? await Plugin.findAll({ where: { id: pluginRowIds }, transaction: tx }) : []).map((p) => [p.id, p.pluginId]));
+      return (rows as CheckRow[]).map((c) => ({
+        id: c.id,
+        name: c.name,
+        description: c.description,
+        hostIds: (hosts.get(c.id) ?? []).map((l) => l.get('hostId') as number),
+        groupIds: (groups.get(c.id) ?? []).map((l) => l.get('groupId') as number),
+        plugins: ((plugins.get(c.id) ?? []) as CheckPluginRow[]).map((p) => ({ pluginId: names.get(p.pluginId) ?? '', params: p.params ?? {} })),
+        createdAt: c.createdAt,
+        updatedAt: c.updatedAt,
+      }));
+    },
+    ...namedObjectWrites(CheckModel, write),
+  };
+}

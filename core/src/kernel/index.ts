@@ -1,0 +1,20 @@
+/**
+ * The core's kernel: what every subsystem may import. It imports nothing else of the core
+ * (scripts/core-graph.mjs refuses it): the system-log interface, the typed event bus, the
+ * catalogues of errors every feature raises, roles, and the clock.
+ */
+export { type SystemLog, type SystemLogLevel, type SystemLogEntry, loggerSystemLog, memorySystemLog } from './system-log.js';
+export {
+  createEventBus,
+  type EventBus,
+  type EventPublisher,
+  type CoreEvent,
+  type CoreEventType,
+  type CoreEventOf,
+  type Transition,
+  type StoredResult,
+  type PresenceChange,
+} from './events.js';
+export { ApiErrors, CoreErrors } from './errors.js';
+export { ROLES, roleAllows, isRole, type Role, type Access } from './roles.js';
+export { systemClock, type Clock } from './clock.js';

@@ -1,0 +1,243 @@
+import {
+  ApiErrorBody,
+  compareSeverity,
+  HostHealth,
+  HostMessage,
+  HostReport,
+  IdParams,
+  isSeverity,
+  MessageQuery,
+  Page,
+  RangeQuery,
+  ServiceHealth,
+  StateTransition,
+  TransitionQuery,
+  worstSeverity,
+  type HostHealth as HostHealthApi,
+  type HostMessage as HostMessageApi,
+  type HostReport as HostReportApi,
+  type MessageQuery as MessageQueryType,
+  type PageOf,
+  type ServiceHealth as ServiceHealthApi,
+  type Severity,
+  type StateTransition as StateTransitionApi,
+  type TransitionQuery as TransitionQueryType,
+} from '@prophasis/protocol';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { Op, type Model, type ModelStatic, type WhereOptions } from 'sequelize';
+import type { Database } from '../../db/index.js';
+import { evaluateService, loadHostHealths, loadServiceDefinitions } from '../../services/index.js';
+import { ApiErrors } from '../../kernel/index.js';
+import { presentHost } from '../../inventory/routes/hosts.js';
+import { querySeriesPoints } from '../series.js';
+
+const errors = { 400: ApiErrorBody, 401: ApiErrorBody, 403: ApiErrorBody, 404: ApiErrorBody };
+const DAY_MS = 86_400_000;
+
+/** Worst current severity per host (`no_data` for a host with no state yet). */
+async function hostSeverities(db: Database, hostIds?: number[]): Promise<Map<number, { severity: Severity; plugins: number }>> {
+  const states = await db.models.CurrentState.findAll({ where: hostIds ? { hostId: hostIds } : {}, attributes: ['hostId', 'severity'] });
+  const out = new Map<number, { severity: Severity; plugins: number }>();
+  for (const s of states) {
+    const severity: Severity = isSeverity(s.severity) ? s.severity : 'unknown';
+    const cur = out.get(s.hostId);
+    out.set(s.hostId, { severity: cur ? worstSeverity([cur.severity, severity]) : severity, plugins: (cur?.plugins ?? 0) + 1 });
+  }
+  return out;
+}
+
+/**
+ * Service health by the rules of docs/services.md (core/src/services): the same evaluation the
+ * service monitor records transitions with, computed from the current host states.
+ */
+export async function serviceHealth(db: Database): Promise<ServiceHealthApi[]> {
+  const [definitions, hostHealths] = await Promise.all([loadServiceDefinitions(db), loadHostHealths(db)]);
+  return definitions
+    .map((service) => ({ id: service.id, name: service.name, ...evaluateService(service, (id) => hostHealths.get(id) ?? 'no_data') }))
+    .sort((a, b) => compareSeverity(a.severity, b.severity) || a.name.localeCompare(b.name));
+}
+
+const severityOf = (s: string): Severity => (isSeverity(s) ? s : 'unknown');
+
+/** `[from, to)` on one time column; refuses an empty range naming `from`. */
+function timeRange(column: string, from?: number, to?: number): WhereOptions[] {
+  if (from !== undefined && to !== undefined && from >= to) throw ApiErrors.BAD_REQUEST('from must be before to', { field: 'from' });
+  const out: WhereOptions[] = [];
+  if (from !== undefined) out.push({ [column]: { [Op.gte]: from } });
+  if (to !== undefined) out.push({ [column]: { [Op.lt]: to } });
+  return out;
+}
+
+/** Names (and reverse-DNS ids of plugins) by row id: one query per table whatever the page size. */
+async function namesById(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any model class with an integer id and a name
+  model: ModelStatic<any>,
+  ids: readonly (number | null | undefined)[],
+  withPluginId = false,
+): Promise<Map<number, { name: string; pluginId: string }>> {
+  const unique = [...new Set(ids.filter((id): id is number => id != null))];
+  if (unique.length === 0) return new Map();
+  const rows = (await model.findAll({ where: { id: unique }, attributes: ['id', 'name', ...(withPluginId ? ['pluginId'] : [])] })) as Model[];
+  return new Map(rows.map((r) => [Number(r.get('id')), { name: String(r.get('name') ?? ''), pluginId: String(r.get('pluginId') ?? '') }]));
+}
+
+/**
+ * State transitions newest first, filtered, one page with the total; host, service and plugin
+ * names are resolved with one query per kind for the whole page.
+ */
+async function transitionsPage(db: Database, q: TransitionQueryType): Promise<PageOf<StateTransitionApi>> {
+  const { StateTransition: TransitionModel, Host: HostModel, Service: ServiceModel, Plugin: PluginModel } = db.models;
+  const page = { limit: q.limit, offset: q.offset };
+  const where: WhereOptions[] = timeRange('at', q.from, q.to);
+  if (q.hostId !== undefined) where.push({ hostId: q.hostId });
+  if (q.serviceId !== undefined) where.push({ serviceId: q.serviceId });
+  if (q.pluginId !== undefined) {
+    const plugin = await PluginModel.findOne({ where: { pluginId: q.pluginId }, attributes: ['id'] });
+    // A filter that names no plugin matches nothing (it is not an error: the plugin may have been deleted).
+    if (!plugin) return { items: [], total: 0, ...page };
+    where.push({ pluginId: plugin.id });
+  }
+  const { rows, count } = await TransitionModel.findAndCountAll({
+    where: where.length ? { [Op.and]: where } : {},
+    order: [['at', 'DESC'], ['id', 'DESC']],
+    ...page,
+  });
+  const [hosts, services, plugins] = await Promise.all([
+    namesById(HostModel, rows.map((r) => r.hostId)),
+    namesById(ServiceModel, rows.map((r) => r.serviceId)),
+    namesById(PluginModel, rows.map((r) => r.pluginId), true),
+  ]);
+  return {
+    items: rows.map((r) => {
+      const plugin = r.pluginId != null ? plugins.get(r.pluginId) : undefined;
+      return {
+        id: Number(r.id),
+        at: Number(r.at),
+        hostId: r.hostId ?? null,
+        hostName: (r.hostId != null && hosts.get(r.hostId)?.name) || null,
+        serviceId: r.serviceId ?? null,
+        serviceName: (r.serviceId != null && services.get(r.serviceId)?.name) || null,
+        pluginId: plugin?.pluginId ?? null,
+        pluginName: plugin ? plugin.name || plugin.pluginId : null,
+        from: severityOf(r.fromState),
+        to: severityOf(r.toState),
+        late: Boolean(r.late),
+      };
+    }),
+    total: count,
+    ...page,
+  };
+}
+
+/** Results of one host that carried a message, newest first (by measured time). */
+async function hostMessages(db: Database, hostId: number, q: MessageQueryType): Promise<HostMessageApi[]> {
+  const { Result: ResultModel, Plugin: PluginModel } = db.models;
+  const where: WhereOptions[] = [{ hostId }, { message: { [Op.not]: null } }, { message: { [Op.ne]: '' } }, ...timeRange('measuredAt', q.from, q.to)];
+  if (q.pluginId !== undefined) {
+    const plugin = await PluginModel.findOne({ where: { pluginId: q.pluginId }, attributes: ['id'] });
+    if (!plugin) return [];
+    where.push({ pluginId: plugin.id });
+  }
+  const rows = await ResultModel.findAll({ where: { [Op.and]: where }, order: [['measuredAt', 'DESC'], ['id', 'DESC']], limit: q.limit });
+  const plugins = await namesById(PluginModel, rows.map((r) => r.pluginId), true);
+  return rows.map((r) => {
+    const plugin = plugins.get(r.pluginId);
+    return {
+      resultId: r.resultId,
+      pluginId: plugin?.pluginId ?? String(r.pluginId),
+      pluginName: plugin ? plugin.name || plugin.pluginId : String(r.pluginId),
+      checkId: r.checkId ?? null,
+      measuredAt: Number(r.measuredAt),
+      severity: severityOf(r.severity),
+      resultType: r.resultType,
+      value: r.value ?? null,
+      message: r.message ?? '',
+      late: Boolean(r.late),
+    };
+  });
+}
+
+/** Report endpoints: host health, host detail with series, message history, service health, transitions (docs/api.md). */
+export async function reportRoutes(api: FastifyInstance, db: Database): Promise<void> {
+  api.get(
+    '/reports/hosts',
+    { config: { access: 'viewer' }, schema: { tags: ['reports'], response: { 200: Type.Array(HostHealth), ...errors } } },
+    async (): Promise<HostHealthApi[]> => {
+      const hosts = await db.models.Host.findAll();
+      const severities = await hostSeverities(db);
+      // Health counts an unreachable host as failed (docs/services.md), not just its plugins' states.
+      const health = await loadHostHealths(db);
+      return hosts
+        .map((h) => ({
+          id: h.id,
+          name: h.name,
+          severity: health.get(h.id) ?? severities.get(h.id)?.severity ?? 'no_data',
+          enrolmentState: h.enrolmentState,
+          online: h.connectedSince != null,
+          lastSeen: h.lastSeen ?? null,
+          plugins: severities.get(h.id)?.plugins ?? 0,
+        }))
+        .sort((a, b) => compareSeverity(a.severity, b.severity) || a.name.localeCompare(b.name));
+    },
+  );
+
+  api.get<{ Params: IdParams; Querystring: { from?: number; to?: number } }>(
+    '/reports/hosts/:id',
+    { config: { access: 'viewer' }, schema: { tags: ['reports'], params: IdParams, querystring: RangeQuery, response: { 200: HostReport, ...errors } } },
+    async (request): Promise<HostReportApi> => {
+      const host = await db.models.Host.findByPk(request.params.id);
+      if (!host) throw ApiErrors.NOT_FOUND(`host ${request.params.id}`);
+      const to = request.query.to ?? Date.now();
+      const from = request.query.from ?? to - DAY_MS;
+      if (from >= to) throw ApiErrors.BAD_REQUEST('from must be before to', { field: 'from' });
+      const states = await db.models.CurrentState.findAll({ where: { hostId: host.id } });
+      const pluginIds = states.map((s) => s.pluginId);
+      const plugins = new Map((pluginIds.length ? await db.models.Plugin.findAll({ where: { id: pluginIds } }) : []).map((p) => [p.id, p]));
+      const lastIds = states.map((s) => s.lastResultId).filter((x): x is string => !!x);
+      const last = new Map((lastIds.length ? await db.models.Result.findAll({ where: { resultId: { [Op.in]: lastIds } } }) : []).map((r) => [r.resultId, r]));
+      let resolutionMs = 0;
+      const rows = [];
+      for (const state of states) {
+        const r = state.lastResultId ? last.get(state.lastResultId) : undefined;
+        const series = await querySeriesPoints(db, { hostId: host.id, pluginId: state.pluginId, from, to });
+        resolutionMs = Math.max(resolutionMs, series.resolutionMs);
+        rows.push({
+          pluginId: plugins.get(state.pluginId)?.pluginId ?? String(state.pluginId),
+          checkId: r?.checkId ?? null,
+          severity: isSeverity(state.severity) ? state.severity : 'unknown',
+          value: r?.value ?? null,
+          message: r?.message ?? null,
+          resultType: r?.resultType ?? null,
+          measuredAt: r?.measuredAt ?? null,
+          changedAt: state.since,
+          series: series.points,
+        });
+      }
+      rows.sort((a, b) => compareSeverity(a.severity, b.severity) || a.pluginId.localeCompare(b.pluginId));
+      return { host: presentHost(host), severity: worstSeverity(rows.map((r) => r.severity)), from, to, resolutionMs, plugins: rows };
+    },
+  );
+
+  api.get<{ Querystring: TransitionQueryType }>(
+    '/reports/transitions',
+    { config: { access: 'viewer' }, schema: { tags: ['reports'], querystring: TransitionQuery, response: { 200: Page(StateTransition), ...errors } } },
+    async (request): Promise<PageOf<StateTransitionApi>> => transitionsPage(db, request.query),
+  );
+
+  api.get<{ Params: IdParams; Querystring: MessageQueryType }>(
+    '/reports/hosts/:id/messages',
+    { config: { access: 'viewer' }, schema: { tags: ['reports'], params: IdParams, querystring: MessageQuery, response: { 200: Type.Array(HostMessage), ...errors } } },
+    async (request): Promise<HostMessageApi[]> => {
+      const host = await db.models.Host.findByPk(request.params.id, { attributes: ['id'] });
+      if (!host) throw ApiErrors.NOT_FOUND(`host ${request.params.id}`);
+      return hostMessages(db, host.id, request.query);
+    },
+  );
+
+  api.get(
+    '/reports/services',
+    { config: { access: 'viewer' }, schema: { tags: ['reports'], response: { 200: Type.Array(ServiceHealth), ...errors } } },
+    async () => serviceHealth(db),
+  );
+}
