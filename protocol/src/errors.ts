@@ -44,7 +44,7 @@ function callerPlace(): string {
   const frame = frames[2]?.trim().replace(/^at\s+/, '');
   if (frame === undefined) return 'an unknown place';
   const inParens = /\((.*)\)$/.exec(frame);
-  return (inParens ? inParens[1] : frame).replace(/^file:\/\//, '');
+  return (inParens?.[1] ?? frame).replace(/^file:\/\//, '');
 }
 
 /**
