@@ -30,7 +30,7 @@ import { createSystemLog, SYSTEM_LOG_DEFAULTS, type PersistentSystemLog } from '
 import { createTransport, readTransportConfig, type Transport } from './transport/index.js';
 import { createAlerting, eventBusFeed, readAlertingConfig, sequelizeDeliveryStore, type Alerting } from './alerting/index.js';
 import { createServiceMonitor, readServicesConfig, type ServiceMonitor } from './services/index.js';
-import { createPipeline, readPipelineConfig, type Pipeline } from './ingest/index.js';
+import { createPipeline, readPipelineConfig, type Pipeline } from './pipeline/index.js';
 import { createResultStore } from './db/index.js';
 
 /** A running core, as the composition root assembled it. */

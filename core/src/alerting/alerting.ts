@@ -1,7 +1,7 @@
 import { isProphasisError, type Logger } from '@prophasis/protocol';
 import { QueryTypes } from 'sequelize';
 import type { Database } from '../db/index.js';
-import type { SystemLog } from '../kernel/system-log.js';
+import type { SystemLog } from '../kernel/index.js';
 import type { AlertingConfig } from './config.js';
 import { AlertErrors } from './errors.js';
 import type { Transition, TransitionFeed } from './feed.js';

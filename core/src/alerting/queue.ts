@@ -1,7 +1,7 @@
 import type { Logger } from '@prophasis/protocol';
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../kernel/index.js';
-import type { SystemLog } from '../kernel/system-log.js';
+import type { SystemLog } from '../kernel/index.js';
 import { backoffMs, type AlertingConfig } from './config.js';
 import { renderSubject } from './message.js';
 import type { AlertModuleRegistry } from './modules/index.js';

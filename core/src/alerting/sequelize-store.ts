@@ -1,7 +1,7 @@
 import type { Logger } from '@prophasis/protocol';
 import { QueryTypes } from 'sequelize';
 import type { Database } from '../db/index.js';
-import type { SystemLog } from '../kernel/system-log.js';
+import type { SystemLog } from '../kernel/index.js';
 import type { Delivery, DeliveryStore } from './queue.js';
 import type { AlertNotice } from './types.js';
 

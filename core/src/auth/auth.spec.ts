@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createAuth, type AuthStore, type AuthUser } from './auth.js';
 import { createAttemptLimiter } from './limiter.js';
 import { hashPassword, passwordProblem, verifyPassword } from './password.js';
-import { roleAllows } from '../kernel/roles.js';
+import { roleAllows } from '../kernel/index.js';
 import { createSetupTokens } from './setup-token.js';
 
 describe('passwords', () => {

@@ -2,7 +2,7 @@ import type { Logger } from '@prophasis/protocol';
 import { ApiErrors } from '../kernel/index.js';
 import { createAttemptLimiter, type AttemptLimiter } from './limiter.js';
 import { hashPassword, passwordProblem, verifyPassword } from './password.js';
-import type { Role } from '../kernel/roles.js';
+import type { Role } from '../kernel/index.js';
 import { createSetupTokens, type SetupTokens } from './setup-token.js';
 import { generateToken, hashToken } from './tokens.js';
 

@@ -1,7 +1,7 @@
 import { Op } from 'sequelize';
 import type { Database } from '../db/index.js';
 import type { AuthStore, AuthUser } from './auth.js';
-import type { Role } from '../kernel/roles.js';
+import type { Role } from '../kernel/index.js';
 
 /** The auth store on the core's database: tables `users` and `sessions` (session id = token hash). */
 export function databaseAuthStore(db: Database): AuthStore {

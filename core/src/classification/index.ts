@@ -7,3 +7,14 @@ export { readClassificationConfig, CLASSIFICATION_DEFAULTS, ClassificationConfig
 export { ClassificationErrors } from './errors.js';
 export { CLASSIFIER_TEST_USAGE, runClassifierTestCommand, type CommandResult } from './cli/test-command.js';
 export { CLASSIFIER_SEVERITIES, type ClassifyRequest, type ClassifyOutcome, type ClassifierErrorKind, type ClassifierParam } from './types.js';
+export {
+  resolveClassifier,
+  overridesFromRows,
+  loadClassifierOverrides,
+  NO_OVERRIDES,
+  type ClassifierOverrides,
+  type ClassifierContext,
+  type ClassifierSource,
+  type ResolvedClassifier,
+  type OverrideRow,
+} from './overrides.js';

@@ -1,3 +1,5 @@
+import type { Database } from '../db/index.js';
+
 /**
  * Classifier overrides (docs/pipeline.md, "Classification"). A plugin's default classifier can
  * be replaced per check, per host and per host group; the most specific wins:
@@ -60,4 +62,42 @@ export function resolveClassifier(ctx: ClassifierContext, overrides: ClassifierO
     if (best) return { code: best.code, source: 'group', key: `group:${best.groupId}` };
   }
   return { code: ctx.defaultClassifier, source: 'plugin', key: `plugin:${ctx.pluginKey}` };
+}
+
+/** A row of `classifier_overrides`, as read. */
+export interface OverrideRow {
+  pluginId: number;
+  scopeKind: string;
+  checkId?: number | null;
+  groupId?: number | null;
+  hostId?: number | null;
+  code: string;
+}
+
+/** Indexes override rows and the checks' own classifier column (`check_plugins.classifier_override`). */
+export function overridesFromRows(
+  overrides: readonly OverrideRow[],
+  checkPlugins: readonly { checkId: number; pluginId: number; classifierOverride?: string | null }[],
+): ClassifierOverrides {
+  const byCheck = new Map<string, string>();
+  const byHost = new Map<string, string>();
+  const byGroup = new Map<string, string>();
+  for (const o of overrides) {
+    if (o.scopeKind === 'check' && o.checkId != null) byCheck.set(`${o.checkId}:${o.pluginId}`, o.code);
+    else if (o.scopeKind === 'host' && o.hostId != null) byHost.set(`${o.hostId}:${o.pluginId}`, o.code);
+    else if (o.scopeKind === 'group' && o.groupId != null) byGroup.set(`${o.groupId}:${o.pluginId}`, o.code);
+  }
+  // The check's own column is the same scope as a check override and wins over it: it is what
+  // the check editor writes.
+  for (const cp of checkPlugins) if (cp.classifierOverride) byCheck.set(`${cp.checkId}:${cp.pluginId}`, cp.classifierOverride);
+  return { byCheck, byHost, byGroup };
+}
+
+/** Every override, read from the database now (two queries). */
+export async function loadClassifierOverrides(db: Database): Promise<ClassifierOverrides> {
+  const [overrides, checkPlugins] = await Promise.all([
+    db.models.ClassifierOverride.findAll({ attributes: ['pluginId', 'scopeKind', 'checkId', 'groupId', 'hostId', 'code'] }),
+    db.models.CheckPlugin.findAll({ attributes: ['checkId', 'pluginId', 'classifierOverride'] }),
+  ]);
+  return overridesFromRows(overrides, checkPlugins);
 }

@@ -1,4 +1,4 @@
-import type { PresenceFacts, PresenceStore } from '../presence/store.js';
+import type { PresenceFacts, PresenceStore } from '../presence/index.js';
 import { EnrolmentErrors } from './errors.js';
 import type { AgentFacts, EnrolmentState, HostRef, RegistryStore, StoredAgent, StoredToken } from './registry.js';
 

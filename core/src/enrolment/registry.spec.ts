@@ -2,7 +2,7 @@ import { createSecretHasher } from '@prophasis/broker';
 import { isValidAgentId, silentLogger } from '@prophasis/protocol';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { memorySystemLog } from '../kernel/system-log.js';
+import { memorySystemLog } from '../kernel/index.js';
 import { hostAdd } from './host-add.js';
 import { createMemoryRegistryStore } from './memory-store.js';
 import { base32, createAgentRegistry, generateAgentId, hashToken } from './registry.js';

@@ -1,7 +1,7 @@
 import { generateSecret, type ClientAuthenticator, type SecretHasher } from '@prophasis/broker';
 import { ENROL_USERNAME, isValidAgentId, type Logger } from '@prophasis/protocol';
 import { createHash, randomBytes } from 'node:crypto';
-import type { SystemLog } from '../kernel/system-log.js';
+import type { SystemLog } from '../kernel/index.js';
 import { EnrolmentErrors } from './errors.js';
 
 /** What an agent tells about its machine when it enrols (the `enrol.request` body minus the token). */

@@ -1,15 +1,7 @@
-import { createMessage, type Envelope, type Logger } from '@prophasis/protocol';
-import type { SystemLog } from '../kernel/system-log.js';
+import { createMessage, type Logger } from '@prophasis/protocol';
+import type { SystemLog } from '../kernel/index.js';
+import type { EnrolmentResponder } from '../transport/index.js';
 import type { AgentRegistry } from './registry.js';
-
-export interface EnrolmentResponder {
-  /**
-   * Redeems one validated `enrol.request` from the enrolling client `clientId` and returns the
-   * `enrol.response` for the transport to publish on that client's response topic; `undefined`
-   * when the request could not be processed (logged). Never throws.
-   */
-  handle(clientId: string, request: Envelope<'enrol.request'>): Promise<Envelope<'enrol.response'> | undefined>;
-}
 
 /**
  * Redeems enrolment requests: consumes the token (once, atomically) and answers

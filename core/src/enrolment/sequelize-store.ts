@@ -1,5 +1,5 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import type { PresenceStore } from '../presence/store.js';
+import type { PresenceStore } from '../presence/index.js';
 import { EnrolmentErrors } from './errors.js';
 import type { EnrolmentState, HostRef, RegistryStore, StoreConsumeResult, StoredAgent } from './registry.js';
 

@@ -2,7 +2,7 @@ import { ApiErrorBody, IdParams, ListQuery, Page, type PageOf } from '@prophasis
 import type { TSchema } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { Op, type Model, type ModelStatic, type Transaction, type WhereOptions } from 'sequelize';
-import type { Role } from '../kernel/roles.js';
+import type { Role } from '../kernel/index.js';
 import type { Database } from '../db/index.js';
 import { ApiErrors } from '../kernel/index.js';
 

@@ -18,3 +18,4 @@ export {
 export { ApiErrors, CoreErrors } from './errors.js';
 export { ROLES, roleAllows, isRole, type Role, type Access } from './roles.js';
 export { systemClock, type Clock } from './clock.js';
+export { CoreConfigSchema, readCoreConfig, sqlitePath, type CoreConfig } from './config.js';

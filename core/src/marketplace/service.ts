@@ -23,8 +23,8 @@ import {
 } from '@prophasis/protocol';
 import { Value } from '@sinclair/typebox/value';
 import type { Database } from '../db/index.js';
-import type { Actor, PluginRepository, PluginSystemLog } from '../plugins/repository.js';
-import type { TrustStore } from '../plugins/trust.js';
+import type { Actor, PluginRepository, PluginSystemLog } from '../plugins/index.js';
+import type { TrustStore } from '../plugins/index.js';
 import { createRegistryClient, type ClientOptions, type RegistryClient } from './client.js';
 import { MarketplaceErrors } from './errors.js';
 import { ROLLOUTS_SETTING, type PluginRollouts } from './rollout.js';

@@ -27,3 +27,4 @@ export {
   type FirstPartyReport,
 } from './first-party.js';
 export { pluginRoutes, type PluginRouteDeps } from './routes/repository.js';
+export { newestApproved, type PluginVersionRow } from './versions.js';

@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Database } from '../db/index.js';
-import { ROLLOUTS_SETTING, type PluginRollouts } from '../marketplace/rollout.js';
+import { ROLLOUTS_SETTING, type PluginRollouts } from '../marketplace/index.js';
 import { readSettings } from '../db/index.js';
-import type { ClassifierOverrides } from '../classification/overrides.js';
+import { overridesFromRows, type ClassifierOverrides } from '../classification/index.js';
 import type { PlanInput } from './plan.js';
 
 /** Everything the pipeline reads from the configuration tables in one pass. */
@@ -56,18 +56,6 @@ export async function loadConfigRows(db: Database): Promise<ConfigRows> {
   const storedRollouts: unknown = rolloutRow?.value;
   const rollouts: PluginRollouts = Value.Check(StoredRollouts, storedRollouts) ? storedRollouts : {};
 
-  const byCheck = new Map<string, string>();
-  const byHost = new Map<string, string>();
-  const byGroup = new Map<string, string>();
-  for (const o of overrides) {
-    if (o.scopeKind === 'check' && o.checkId != null) byCheck.set(`${o.checkId}:${o.pluginId}`, o.code);
-    else if (o.scopeKind === 'host' && o.hostId != null) byHost.set(`${o.hostId}:${o.pluginId}`, o.code);
-    else if (o.scopeKind === 'group' && o.groupId != null) byGroup.set(`${o.groupId}:${o.pluginId}`, o.code);
-  }
-  // The check's own column is the same scope as a check override and wins over it: it is what
-  // the check editor writes.
-  for (const cp of checkPlugins) if (cp.classifierOverride) byCheck.set(`${cp.checkId}:${cp.pluginId}`, cp.classifierOverride);
-
   const hostInfo = new Map<number, HostInfo>();
   for (const h of hosts) {
     hostInfo.set(h.id, {
@@ -107,7 +95,7 @@ export async function loadConfigRows(db: Database): Promise<ConfigRows> {
       maxLatenessMs: settings.maxLatenessMs,
       rollouts,
     },
-    overrides: { byCheck, byHost, byGroup },
+    overrides: overridesFromRows(overrides, checkPlugins),
     hosts: hostInfo,
   };
 }

@@ -2,7 +2,8 @@ import type { Interval, PlanEntry } from '@prophasis/protocol';
 import { createHash } from 'node:crypto';
 import { compareSemver } from '@prophasis/protocol';
 import { expandGroups } from '../inventory/index.js';
-import { versionForHost, type PluginRollouts } from '../marketplace/rollout.js';
+import type { PluginVersionRow } from '../plugins/index.js';
+import { versionForHost, type PluginRollouts } from '../marketplace/index.js';
 
 /**
  * The configuration rows a plan is built from (docs/pipeline.md, "Plans"). Plain data, so the
@@ -35,16 +36,6 @@ export interface PlanInput {
   usable(pluginId: string, version: string): boolean;
 }
 
-export interface PluginVersionRow {
-  pluginRowId: number;
-  version: string;
-  sha256: string;
-  /** Null while not approved. */
-  approvedCapabilities: readonly string[] | null;
-  historyCount: number;
-  defaultClassifier: string;
-  timeoutMs?: number;
-}
 
 /** A plan entry plus what the core needs about it but the agent does not. */
 export interface PlannedEntry {
@@ -115,16 +106,6 @@ function mergeIntervals(a: readonly Interval[], b: readonly Interval[]): Interva
   return [...map.values()].sort((x, y) => x.start - y.start || x.everyMs - y.everyMs);
 }
 
-/** The newest approved version of each plugin (by row id), by semantic-version precedence. */
-export function newestApproved(versions: readonly PluginVersionRow[]): Map<number, PluginVersionRow> {
-  const newest = new Map<number, PluginVersionRow>();
-  for (const v of versions) {
-    if (v.approvedCapabilities === null) continue;
-    const best = newest.get(v.pluginRowId);
-    if (!best || compareSemver(v.version, best.version) > 0) newest.set(v.pluginRowId, v);
-  }
-  return newest;
-}
 
 function approvedByPlugin(versions: readonly PluginVersionRow[]): Map<number, Map<string, PluginVersionRow>> {
   const out = new Map<number, Map<string, PluginVersionRow>>();

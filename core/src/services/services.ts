@@ -1,7 +1,7 @@
 import { compareSeverity, type Logger, type Severity } from '@prophasis/protocol';
 import type { EventPublisher, Transition } from '../kernel/index.js';
 import type { Database } from '../db/index.js';
-import type { SystemLog } from '../kernel/system-log.js';
+import type { SystemLog } from '../kernel/index.js';
 import type { ServicesConfig } from './config.js';
 import { evaluateService, type ServiceDefinition, type ServicePart } from './health.js';
 import { loadHostHealths, loadLastServiceStates, loadServiceDefinitions } from './store.js';

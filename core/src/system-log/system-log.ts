@@ -1,6 +1,6 @@
 import type { Logger } from '@prophasis/protocol';
 import type { Database } from '../db/index.js';
-import type { SystemLog, SystemLogLevel } from '../kernel/system-log.js';
+import type { SystemLog, SystemLogLevel } from '../kernel/index.js';
 
 /** Settings of the persistent system log. */
 export interface SystemLogConfig {

@@ -1,5 +1,6 @@
 import { brokerDefaults, createBroker, ensurePki, type Broker, type BrokerSettings, type ClientAuthenticator, type ClientIdentity, type SecurityEvent } from '@prophasis/broker';
 import {
+  type Envelope,
   ALL_ENROL_REQUEST_TOPIC,
   ALL_RES_TOPIC,
   ALL_STATE_TOPIC,
@@ -18,16 +19,25 @@ import {
 } from '@prophasis/protocol';
 import { createHash, X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
-import type { EnrolmentResponder } from '../enrolment/responder.js';
 import type { TransportConfig } from './config.js';
 import { TransportErrors } from './errors.js';
 import { createExternalBus, readCa, type Bus } from './external.js';
-import type { SystemLog } from '../kernel/system-log.js';
+import type { SystemLog } from '../kernel/index.js';
 
 export type ResultHandler = (agentId: string, message: ResMessage) => Promise<void>;
 export type StateHandler = (agentId: string, message: StateMessage) => Promise<void>;
 
 /** The core's side of MQTT: commands out, validated results and states in. */
+/** Answers enrolment requests (the enrolment feature implements it); declared here, by its consumer. */
+export interface EnrolmentResponder {
+  /**
+   * Redeems one validated `enrol.request` from the enrolling client `clientId` and returns the
+   * `enrol.response` for the transport to publish on that client's response topic; `undefined`
+   * when the request could not be processed (logged). Never throws.
+   */
+  handle(clientId: string, request: Envelope<'enrol.request'>): Promise<Envelope<'enrol.response'> | undefined>;
+}
+
 export interface Transport {
   start(): Promise<void>;
   stop(): Promise<void>;

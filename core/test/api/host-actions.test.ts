@@ -3,7 +3,7 @@ import { silentLogger } from '@prophasis/protocol';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { DispatchErrors } from '../../src/dispatcher/errors.js';
+import { DispatchErrors } from '../../src/scheduler/errors.js';
 import { createAgentRegistry, type AgentRegistry } from '../../src/enrolment/registry.js';
 import { createSequelizeRegistryStore } from '../../src/enrolment/sequelize-store.js';
 import { memorySystemLog } from '../../src/kernel/system-log.js';

@@ -1,6 +1,6 @@
 import { createMessage, silentLogger, type StateMessage } from '@prophasis/protocol';
 import assert from 'node:assert/strict';
-import { createDispatcher, type Dispatcher } from '../../src/dispatcher/dispatcher.js';
+import { createDispatcher, type Dispatcher } from '../../src/scheduler/dispatcher.js';
 import { databaseBundleSource } from '../../src/scheduler/bundle-source.js';
 import { loadConfigRows } from '../../src/scheduler/load.js';
 import { settingsRevisionStore } from '../../src/scheduler/revisions.js';

@@ -9,7 +9,7 @@ import { hostAdd } from '../../src/enrolment/host-add.js';
 import { createClassificationEngine, readClassificationConfig, type ClassificationEngine } from '../../src/classification/index.js';
 import { createEnrolmentResponder } from '../../src/enrolment/responder.js';
 import { createSequelizeRegistryStore } from '../../src/enrolment/sequelize-store.js';
-import { createPipeline, type Pipeline } from '../../src/ingest/pipeline.js';
+import { createPipeline, type Pipeline } from '../../src/pipeline/pipeline.js';
 import { TRANSPORT_DEFAULTS } from '../../src/transport/config.js';
 import { memorySystemLog } from '../../src/kernel/system-log.js';
 import { createTransport, type Transport } from '../../src/transport/transport.js';

@@ -1,12 +1,12 @@
 import { createMessage, silentLogger, type ResMessage, type Result } from '@prophasis/protocol';
 import assert from 'node:assert/strict';
-import { createDispatcher, type Dispatcher } from '../../src/dispatcher/dispatcher.js';
-import { createIngest, type Ingest } from '../../src/ingest/ingest.js';
-import { sequelizePipelineStore } from '../../src/ingest/store.js';
+import { createDispatcher, type Dispatcher } from '../../src/scheduler/dispatcher.js';
+import { createIngest, type Ingest } from '../../src/pipeline/ingest.js';
+import { sequelizePipelineStore } from '../../src/pipeline/store.js';
 import { databaseBundleSource } from '../../src/scheduler/bundle-source.js';
 import { loadConfigRows } from '../../src/scheduler/load.js';
 import { memoryRevisionStore } from '../../src/scheduler/revisions.js';
-import { createStateTracker, type StateTracker } from '../../src/states/states.js';
+import { createStateTracker, type StateTracker } from '../../src/pipeline/states.js';
 import { memorySystemLog } from '../../src/kernel/system-log.js';
 import { config, countingSink, dialects, fakeClassifier, openDb, recordingTransport, seeder, type TestDb } from './helpers.js';
 

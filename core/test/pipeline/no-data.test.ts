@@ -2,8 +2,8 @@ import type { CoreEvent } from '../../src/kernel/index.js';
 import { createMessage, silentLogger, type ResMessage, type Result } from '@prophasis/protocol';
 import assert from 'node:assert/strict';
 import { Op } from 'sequelize';
-import { createPipeline, type Pipeline } from '../../src/ingest/pipeline.js';
-import { NO_DATA_PREFIX } from '../../src/ingest/store.js';
+import { createPipeline, type Pipeline } from '../../src/pipeline/pipeline.js';
+import { NO_DATA_PREFIX } from '../../src/pipeline/store.js';
 import { memorySystemLog } from '../../src/kernel/system-log.js';
 import { config, countingSink, dialects, fakeClassifier, openDb, recordingTransport, seeder, type TestDb } from './helpers.js';
 

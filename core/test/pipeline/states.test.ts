@@ -1,7 +1,7 @@
 import { silentLogger } from '@prophasis/protocol';
 import assert from 'node:assert/strict';
-import { sequelizePipelineStore, type PipelineStore, type StateRow, type TransitionRow } from '../../src/ingest/store.js';
-import { createStateTracker } from '../../src/states/states.js';
+import { sequelizePipelineStore, type PipelineStore, type StateRow, type TransitionRow } from '../../src/pipeline/store.js';
+import { createStateTracker } from '../../src/pipeline/states.js';
 import { dialects, openDb, seeder } from './helpers.js';
 
 function memoryStore(initial: StateRow[] = []) {

@@ -1,9 +1,9 @@
 import { Alert, AlertInput, type Alert as AlertApi } from '@prophasis/protocol';
 import type { Transaction } from 'sequelize';
 import type { Alert as AlertRow, AlertScope as AlertScopeRow, Database } from '../../db/index.js';
-import type { Resource } from '../../http/crud.js';
+import type { Resource } from '../../http/index.js';
 import { ApiErrors } from '../../kernel/index.js';
-import { assertExist, assertNameFree, linksOf, replaceLinks } from '../../http/relations.js';
+import { assertExist, assertNameFree, linksOf, replaceLinks } from '../../http/index.js';
 import { validateAlertSettings, type AlertingApi } from './alert-actions.js';
 
 const SCOPE_FIELDS = [

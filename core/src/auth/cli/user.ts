@@ -1,8 +1,8 @@
 import { createLogger } from '@prophasis/protocol';
 import { parseArgs } from 'node:util';
 import { hashPassword, passwordProblem } from '../password.js';
-import { isRole, ROLES } from '../../kernel/roles.js';
-import { readCoreConfig, sqlitePath } from '../../kernel/config.js';
+import { isRole, ROLES } from '../../kernel/index.js';
+import { readCoreConfig, sqlitePath } from '../../kernel/index.js';
 import { createDatabase } from '../../db/index.js';
 import { readPassword } from './password-input.js';
 

@@ -2,9 +2,9 @@ import { User, UserInput, type User as UserApi } from '@prophasis/protocol';
 import { Op, type Transaction } from 'sequelize';
 import type { Auth } from '../auth.js';
 import type { Database, User as UserRow } from '../../db/index.js';
-import type { Resource } from '../../http/crud.js';
+import type { Resource } from '../../http/index.js';
 import { ApiErrors, CoreErrors } from '../../kernel/index.js';
-import { assertNameFree } from '../../http/relations.js';
+import { assertNameFree } from '../../http/index.js';
 /**
  * Users (administrators only). Passwords are write-only and checked for strength; changing a
  * password signs that user out everywhere. The last administrator can be neither deleted nor

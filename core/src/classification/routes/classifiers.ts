@@ -18,9 +18,9 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Database } from '../../db/index.js';
 import type { ClassifierOverride as OverrideRow, ClassifierScopeKind } from '../../db/models/checks.js';
 import { ApiErrors } from '../../kernel/index.js';
-import { expandGroups } from '../../inventory/index.js';
-import { loadConfigRows, newestApproved, type PluginVersionRow } from '../../scheduler/index.js';
-import { resolveClassifier } from '../../states/index.js';
+import { expandGroups, loadGroupRows } from '../../inventory/index.js';
+import { newestApproved, type PluginVersionRow } from '../../plugins/index.js';
+import { loadClassifierOverrides, resolveClassifier } from '../overrides.js';
 import type { ClassificationEngine } from '../engine.js';
 import { runClassifierHistory } from '../history.js';
 import type { ClassifierParam, ClassifyOutcome } from '../types.js';
@@ -193,9 +193,9 @@ export function classifierRoutes(deps: ClassifierRouteDeps): FastifyPluginAsync 
         const { hostId, pluginId, checkId } = request.query;
         if (!(await m.Host.findByPk(hostId, { attributes: ['id'] }))) throw ApiErrors.NOT_FOUND(`no host ${hostId}`, { field: 'hostId' });
         const { rowId, version } = await pluginAndVersion(pluginId);
-        // The same rows and the same resolver as the ingest (through the dispatcher's snapshot).
-        const rows = await loadConfigRows(db);
-        const { groupsOfHost } = expandGroups(rows.input.groupHosts, rows.input.groupGroups);
+        // The same rows, expansion and resolver as the ingest (through the dispatcher's snapshot).
+        const [groups, overrides] = await Promise.all([loadGroupRows(db), loadClassifierOverrides(db)]);
+        const { groupsOfHost } = expandGroups(groups.groupHosts, groups.groupGroups);
         const resolved = resolveClassifier(
           {
             pluginRowId: rowId,
@@ -205,7 +205,7 @@ export function classifierRoutes(deps: ClassifierRouteDeps): FastifyPluginAsync 
             hostGroups: groupsOfHost.get(hostId),
             defaultClassifier: version.defaultClassifier,
           },
-          rows.overrides,
+          overrides,
         );
         if (resolved.source === 'plugin') return { source: 'default', version: version.version, code: resolved.code };
         return { source: resolved.source, scopeId: Number(resolved.key.slice(resolved.key.indexOf(':') + 1)), code: resolved.code };

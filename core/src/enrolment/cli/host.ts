@@ -1,5 +1,5 @@
 import { createLogger } from '@prophasis/protocol';
-import { readCoreConfig } from '../../kernel/config.js';
+import { readCoreConfig } from '../../kernel/index.js';
 import { HOST_ADD_USAGE, hostAddCommand } from '../index.js';
 
 export const HOST_USAGE = HOST_ADD_USAGE;

@@ -18,7 +18,7 @@ import { EnrolmentErrors } from '../errors.js';
 import { hostAdd } from '../host-add.js';
 import type { AgentRegistry } from '../registry.js';
 import { ApiErrors } from '../../kernel/index.js';
-import { presentHost } from '../../inventory/routes/hosts.js';
+import { presentHost } from '../../inventory/index.js';
 
 /**
  * "Run now" (the dispatcher's `runNow`, docs/pipeline.md): publishes `check.run` to the host's

@@ -1,9 +1,9 @@
 import { Check, CheckInput, type Check as CheckApi } from '@prophasis/protocol';
 import type { Transaction } from 'sequelize';
 import type { Check as CheckRow, CheckPlugin as CheckPluginRow, Database } from '../../db/index.js';
-import type { Resource } from '../../http/crud.js';
+import type { Resource } from '../../http/index.js';
 import { ApiErrors } from '../../kernel/index.js';
-import { assertExist, linksOf, namedObjectWrites, replaceLinks } from '../../http/relations.js';
+import { assertExist, linksOf, namedObjectWrites, replaceLinks } from '../../http/index.js';
 /**
  * Checks: hosts/groups × plugins with parameter values. Plugins are named by their reverse-DNS
  * id. A plugin a check uses cannot be deleted (RESTRICT); deleting a host or group drops it

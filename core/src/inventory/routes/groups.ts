@@ -3,8 +3,8 @@ import type { Model } from 'sequelize';
 import type { Database } from '../../db/index.js';
 import type { HostGroup as HostGroupRow } from '../../db/index.js';
 import { addGroupToGroup } from '../groups.js';
-import type { Resource } from '../../http/crud.js';
-import { assertExist, linksOf, namedObjectWrites, replaceLinks } from '../../http/relations.js';
+import type { Resource } from '../../http/index.js';
+import { assertExist, linksOf, namedObjectWrites, replaceLinks } from '../../http/index.js';
 /**
  * Host groups with their direct members. Nested groups go through the database layer's
  * `addGroupToGroup`, which refuses a cycle with `CORE_GROUP_CYCLE` (409) naming the path.

@@ -1,8 +1,8 @@
 import { Host, HostInput, type Host as HostApi } from '@prophasis/protocol';
 import type { Database } from '../../db/index.js';
 import type { Host as HostRow } from '../../db/index.js';
-import type { Resource } from '../../http/crud.js';
-import { assertNameFree } from '../../http/relations.js';
+import type { Resource } from '../../http/index.js';
+import { assertNameFree } from '../../http/index.js';
 /** A host row as the API shows it: never the secret hash. */
 export function presentHost(h: HostRow): HostApi {
   return {

@@ -1,8 +1,8 @@
 import { Schedule, ScheduleInput, type Schedule as ScheduleApi } from '@prophasis/protocol';
 import type { Transaction } from 'sequelize';
 import type { Database, Schedule as ScheduleRow, ScheduleInterval as IntervalRow } from '../../db/index.js';
-import type { Resource } from '../../http/crud.js';
-import { assertExist, assertNameFree, linksOf, replaceLinks } from '../../http/relations.js';
+import type { Resource } from '../../http/index.js';
+import { assertExist, assertNameFree, linksOf, replaceLinks } from '../../http/index.js';
 /** Schedules: checks on one or more intervals (`start` + `everyMs`). Deleting one deletes its intervals. */
 export function schedulesResource(db: Database): Resource<ScheduleApi, ScheduleInput> {
   const { Schedule: ScheduleModel, ScheduleCheck, ScheduleInterval, Check: CheckModel } = db.models;

@@ -14,7 +14,7 @@ import {
   UpdatesResponse,
 } from '@prophasis/protocol';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { Actor } from '../../plugins/repository.js';
+import type { Actor } from '../../plugins/index.js';
 import { createMarketplaceService, type MarketplaceServiceDeps } from '../service.js';
 
 export type MarketplaceRouteDeps = MarketplaceServiceDeps;

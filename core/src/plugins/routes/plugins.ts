@@ -1,8 +1,8 @@
 import { Plugin, type Plugin as PluginApi, type PluginChartHints } from '@prophasis/protocol';
 import type { Database, Plugin as PluginRow, PluginVersion as VersionRow } from '../../db/index.js';
-import type { Resource } from '../../http/crud.js';
+import type { Resource } from '../../http/index.js';
 import { ApiErrors } from '../../kernel/index.js';
-import { groupBy } from '../../http/relations.js';
+import { groupBy } from '../../http/index.js';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** A manifest as stored: the JSON column comes back parsed, or as text from an older driver. */

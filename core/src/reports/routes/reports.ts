@@ -29,7 +29,7 @@ import { Op, type Model, type ModelStatic, type WhereOptions } from 'sequelize';
 import type { Database } from '../../db/index.js';
 import { evaluateService, loadHostHealths, loadServiceDefinitions } from '../../services/index.js';
 import { ApiErrors } from '../../kernel/index.js';
-import { presentHost } from '../../inventory/routes/hosts.js';
+import { presentHost } from '../../inventory/index.js';
 import { querySeriesPoints } from '../series.js';
 
 const errors = { 400: ApiErrorBody, 401: ApiErrorBody, 403: ApiErrorBody, 404: ApiErrorBody };

@@ -1,9 +1,9 @@
 import { Service, ServiceInput, type Member, type Service as ServiceApi } from '@prophasis/protocol';
 import type { Model, Transaction } from 'sequelize';
 import type { Database, RedundancyGroup as RedundancyRow, Service as ServiceRow } from '../../db/index.js';
-import type { Resource } from '../../http/crud.js';
+import type { Resource } from '../../http/index.js';
 import { ApiErrors } from '../../kernel/index.js';
-import { assertExist, linksOf, namedObjectWrites, replaceLinks } from '../../http/relations.js';
+import { assertExist, linksOf, namedObjectWrites, replaceLinks } from '../../http/index.js';
 const memberOf = (row: Model): Member =>
   row.get('hostId') != null ? { kind: 'host', id: row.get('hostId') as number } : { kind: 'group', id: row.get('groupId') as number };
 const memberRow = (m: Member) => (m.kind === 'host' ? { hostId: m.id, groupId: null } : { hostId: null, groupId: m.id });

@@ -1,8 +1,8 @@
 import { countSlots, slotsBetween, type Logger } from '@prophasis/protocol';
-import type { NoDataSlot } from '../ingest/ingest.js';
-import type { PipelineConfig } from '../ingest/config.js';
-import type { HostInfo } from '../scheduler/load.js';
-import type { HostPlan } from '../scheduler/plan.js';
+import type { NoDataSlot } from './ingest.js';
+import type { PipelineConfig } from './config.js';
+import type { HostInfo } from '../scheduler/index.js';
+import type { HostPlan } from '../scheduler/index.js';
 
 /** What the sweep reads from the dispatcher's snapshot (declared by its consumer). */
 export interface NoDataPlans {

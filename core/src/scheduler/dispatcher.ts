@@ -1,12 +1,12 @@
 import { createMessage, type CmdMessage, type Logger, type ResMessage, type StateMessage } from '@prophasis/protocol';
 import { createHash, randomUUID } from 'node:crypto';
-import type { PipelineConfig } from '../ingest/config.js';
-import { buildPlans, canonicalJson, newestApproved, plannableVersions, type HostPlan, type PlannedEntry } from '../scheduler/plan.js';
-import type { ConfigRows, HostInfo } from '../scheduler/load.js';
-import type { BundleSource, PublisherKey } from '../scheduler/bundle-source.js';
-import type { PlanRevision, RevisionStore } from '../scheduler/revisions.js';
-import { NO_OVERRIDES, resolveClassifier, type ClassifierOverrides, type ResolvedClassifier } from '../classification/overrides.js';
-import type { SystemLog } from '../kernel/system-log.js';
+import { newestApproved } from '../plugins/index.js';
+import { buildPlans, canonicalJson, plannableVersions, type HostPlan, type PlannedEntry } from './plan.js';
+import type { ConfigRows, HostInfo } from './load.js';
+import type { BundleSource, PublisherKey } from './bundle-source.js';
+import type { PlanRevision, RevisionStore } from './revisions.js';
+import { NO_OVERRIDES, resolveClassifier, type ClassifierOverrides, type ResolvedClassifier } from '../classification/index.js';
+import type { SystemLog } from '../kernel/index.js';
 import { DispatchErrors } from './errors.js';
 
 /** What the dispatcher needs from the transport (declared by its consumer). */
@@ -96,6 +96,16 @@ export interface Dispatcher {
 
 const MAX_RUN_REQUESTS = 10_000;
 
+/** The dispatcher's settings (a slice of the pipeline's, docs/configuration.md). */
+export interface DispatcherConfig {
+  /** Plans are recomputed at least this often. */
+  recomputeMs: number;
+  /** A `notifyConfigChanged()` recomputes after this quiet time. */
+  recomputeDebounceMs: number;
+  /** "Run now" requests are remembered this long for their results to be accepted. */
+  runNowTtlMs: number;
+}
+
 /**
  * Creates the dispatcher (docs/pipeline.md, "Dispatch"): recomputes plans on a change signal and
  * periodically, and publishes to affected agents only, in the order config.set (when the
@@ -103,7 +113,7 @@ const MAX_RUN_REQUESTS = 10_000;
  * the agent's one cmd topic, so the agent sees a bundle before the plan that needs it. Every
  * publication runs in one serial queue, so two passes never interleave their commands.
  */
-export function createDispatcher(config: PipelineConfig, deps: DispatcherDeps): Dispatcher {
+export function createDispatcher(config: DispatcherConfig, deps: DispatcherDeps): Dispatcher {
   const log = deps.logger.child({ component: 'dispatcher' });
   const now = deps.now ?? Date.now;
   let revisions = new Map<number, PlanRevision>();

@@ -1,5 +1,5 @@
 import { worstSeverity, type Logger, type Severity } from '@prophasis/protocol';
-import type { PipelineStore, StateRow, TransitionRow } from '../ingest/store.js';
+import type { PipelineStore, StateRow, TransitionRow } from './store.js';
 
 /** The severity a host has while its agent is unreachable (docs/pipeline.md, "States"). */
 export const UNREACHABLE_SEVERITY: Severity = 'major';

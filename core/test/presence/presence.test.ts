@@ -1,9 +1,9 @@
 import { createMessage, silentLogger, type StateMessage } from '@prophasis/protocol';
 import assert from 'node:assert/strict';
 import { mock } from 'node:test';
-import { createMemoryRegistryStore } from '../enrolment/memory-store.js';
-import { memorySystemLog } from '../kernel/system-log.js';
-import { createPresence, type HostPresenceEvent } from './presence.js';
+import { createMemoryRegistryStore } from '../../src/enrolment/memory-store.js';
+import { memorySystemLog } from '../../src/kernel/system-log.js';
+import { createPresence, type HostPresenceEvent } from '../../src/presence/presence.js';
 
 const GRACE = 90_000;
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -1,11 +1,11 @@
 import type { Logger } from '@prophasis/protocol';
 import type { Database } from '../db/index.js';
-import { createDispatcher, type CommandPublisher, type Dispatcher } from '../dispatcher/dispatcher.js';
-import { databaseBundleSource, type BundleSource } from '../scheduler/bundle-source.js';
-import { loadConfigRows } from '../scheduler/load.js';
-import { settingsRevisionStore, type RevisionStore } from '../scheduler/revisions.js';
-import { createNoDataSweep, type NoDataSweep } from '../states/no-data.js';
-import { createStateTracker, type StateTracker } from '../states/states.js';
+import { createDispatcher, type CommandPublisher, type Dispatcher } from '../scheduler/index.js';
+import { databaseBundleSource, type BundleSource } from '../scheduler/index.js';
+import { loadConfigRows } from '../scheduler/index.js';
+import { settingsRevisionStore, type RevisionStore } from '../scheduler/index.js';
+import { createNoDataSweep, type NoDataSweep } from './no-data.js';
+import { createStateTracker, type StateTracker } from './states.js';
 import type { EventPublisher, SystemLog } from '../kernel/index.js';
 import type { PipelineConfig } from './config.js';
 import { createIngest, type Classifier, type Ingest, type ResultSink } from './ingest.js';
