@@ -21,7 +21,7 @@ import { parseServer, pinnedTlsOptions, resumeTlsSessions } from './tls.js';
 /** Handles one validated command. Resolving (or throwing) lets MQTT.js send the PUBACK. */
 export type CommandHandler = (message: CmdMessage) => Promise<void> | void;
 
-/** Channels an agent may publish on (its own `res` and `state`, DESIGN.md §3). */
+/** Channels an agent may publish on (its own `res` and `state`, docs/protocol.md, "Topics"). */
 export type PublishChannel = 'res' | 'state';
 
 export type ConnectionStatus = 'connected' | 'disconnected';

@@ -1,7 +1,7 @@
 import { parseCapability, type Capability, type CapabilityKind } from '@prophasis/protocol';
 
 /**
- * Capability matching for the plugin sandbox (DESIGN.md §5, protocol/src/manifest.ts). Pure
+ * Capability matching for the plugin sandbox (docs/plugins.md, "The host object and capabilities"; protocol/src/manifest.ts). Pure
  * functions, no I/O: the host functions resolve symlinks first (realpath) and then ask these
  * matchers about the real path, so a link cannot lead outside what was declared.
  *

@@ -1,5 +1,5 @@
 /**
- * The plugin sandbox (DESIGN.md §5, docs/plugins.md): capability matching, the host functions
+ * The plugin sandbox (docs/plugins.md): capability matching, the host functions
  * behind a plugin's `host` object, and the runner that executes a plugin in a fresh
  * isolated-vm isolate inside a dedicated sandbox process.
  */

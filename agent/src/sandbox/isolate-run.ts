@@ -4,7 +4,7 @@ import { HOST_FUNCTION_CAPABILITIES, type HostFunctions } from './host/index.js'
 import { failure, validateOutput, type RunOutcome } from './output.js';
 
 /**
- * One plugin run in one fresh isolated-vm isolate (DESIGN.md §5). Runs inside the sandbox
+ * One plugin run in one fresh isolated-vm isolate (docs/plugins.md, "What the code runs in"). Runs inside the sandbox
  * process (sandbox-process.ts), never in the agent's own process: isolated-vm's limits are
  * not airtight (issues laverdet/isolated-vm#107, #186: some allocations escape the memory
  * limit and keep the isolate's thread running after disposal), so the caller recycles the

@@ -1,6 +1,6 @@
 import { isResultType, type ResultType } from '@prophasis/protocol';
 
-/** What one plugin run produced, ready to become a result message (DESIGN.md §1, §4). */
+/** What one plugin run produced, ready to become a result message (docs/protocol.md, "Message bodies"). */
 export interface RunOutcome {
   resultType: ResultType;
   value: number | null;

@@ -74,7 +74,7 @@ export function effectiveLimits(config: SandboxConfig, limits: PluginJob['manife
 }
 
 /**
- * Creates the plugin runner (DESIGN.md §5): each run gets a fresh isolated-vm isolate inside
+ * Creates the plugin runner (docs/plugins.md, "What the code runs in"): each run gets a fresh isolated-vm isolate inside
  * a dedicated sandbox process, with host functions only for the capabilities that are both
  * declared and approved. Runs are serialised (the agent runs one plugin at a time). A run cut
  * off by its timeout or memory limit, or a sandbox process that dies, costs one process

@@ -19,7 +19,7 @@ export interface AgentTarball {
 
 /**
  * The npm-installable agent the core serves at `/downloads/prophasis-agent.tgz`. The core may
- * not import the agent package (DESIGN.md §2), so it runs the agent's own pack script as a child
+ * not import the agent package (docs/architecture.md, "Packages and the import rules"), so it runs the agent's own pack script as a child
  * process — on the same Node 24, through tsx — into `<dataDir>/downloads`, once per core process
  * so an upgraded checkout serves the upgraded agent.
  */

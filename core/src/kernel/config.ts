@@ -59,7 +59,7 @@ export function readCoreConfig(environment: NodeJS.ProcessEnv = process.env, ove
       loginAttempts: 5, // sign-in attempts per IP address and per user name …
       loginWindowMs: 60_000, // … per minute
       localMarketplace: true, // a working market on a fresh install (docs/marketplace.md)
-      marketplacePort: 8090, // TCP port, DESIGN.md §9
+      marketplacePort: 8090, // TCP port (docs/marketplace.md)
     },
     env: {
       httpPort: 'PROPHASIS_HTTP_PORT',

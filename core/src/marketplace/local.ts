@@ -28,7 +28,7 @@ export interface LocalMarketplaceConfig {
 export function localMarketplaceConfig(core: { dataDir: string; marketplacePort?: number }, environment: NodeJS.ProcessEnv = process.env): LocalMarketplaceConfig {
   return {
     enabled: !/^(0|false|no|off)$/i.test(environment.PROPHASIS_LOCAL_MARKETPLACE ?? ''),
-    port: core.marketplacePort ?? 8090, // DESIGN.md §9
+    port: core.marketplacePort ?? 8090, // docs/marketplace.md, "The local marketplace"
     host: '127.0.0.1',
     dataDir: core.dataDir,
     logLevel: 'warn',

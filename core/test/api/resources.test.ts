@@ -267,6 +267,21 @@ for (const dialect of DIALECTS) {
       assert.equal(JSON.stringify(audit).includes('hunter2'), false, 'no secret in the audit trail');
     });
 
+    it('publishes config.changed on the event bus after a configuration change (the console reloads on it), not after other requests', async () => {
+      const seen: string[] = [];
+      const off = api.events.subscribe((e) => seen.push(e.type === 'config.changed' ? `config.changed:${e.resource}` : e.type));
+      try {
+        assert.equal((await call(api, 'admin', 'POST', '/api/hosts', { name: 'bus-1' })).statusCode, 201);
+        assert.equal((await call(api, 'admin', 'POST', '/api/groups', { name: 'bus-group' })).statusCode, 201);
+        assert.equal((await call(api, 'admin', 'POST', '/api/hosts', { name: '' })).statusCode, 400);
+        assert.equal((await call(api, 'admin', 'POST', '/api/users', { name: 'bus-user', role: 'viewer', password: 'correct horse battery staple' })).statusCode, 201);
+        assert.equal((await call(api, 'viewer', 'GET', '/api/hosts')).statusCode, 200);
+        assert.deepEqual(seen, ['config.changed:hosts', 'config.changed:groups'], 'refused changes, users and reads publish nothing');
+      } finally {
+        off();
+      }
+    });
+
     it('users: weak passwords refused, the last admin cannot be demoted or deleted', async () => {
       const weak = await call(api, 'admin', 'POST', '/api/users', { name: 'erin', role: 'viewer', password: 'short' });
       assert.equal(weak.statusCode, 400);
