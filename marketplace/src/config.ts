@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { join } from 'node:path';
 
 /** The marketplace's configuration (docs/marketplace.md). */
-export const MarketplaceConfigSchema = Type.Object(
+const MarketplaceConfigSchema = Type.Object(
   {
     port: Type.Integer({ minimum: 0, maximum: 65535 }),
     host: Type.String({ minLength: 1 }),

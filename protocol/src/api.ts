@@ -12,19 +12,19 @@ import { Interval, Params, PluginId, SemVer, Sha256, Timestamp } from './schema-
 
 // ---- building blocks ----------------------------------------------------------------------
 
-export const SeverityName = Type.Union(SEVERITIES.map((s) => Type.Literal(s)));
-export const ResultTypeName = Type.Union(RESULT_TYPES.map((t) => Type.Literal(t)));
+const SeverityName = Type.Union(SEVERITIES.map((s) => Type.Literal(s)));
+const ResultTypeName = Type.Union(RESULT_TYPES.map((t) => Type.Literal(t)));
 
 /** Numeric id of a configuration object (database row). */
-export const ObjectId = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
+const ObjectId = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
 export const IdParams = Type.Object({ id: ObjectId }, { additionalProperties: false });
 export type IdParams = Static<typeof IdParams>;
 
 export const ROLE_NAMES = ['viewer', 'operator', 'admin'] as const;
-export const RoleName = Type.Union(ROLE_NAMES.map((r) => Type.Literal(r)));
+const RoleName = Type.Union(ROLE_NAMES.map((r) => Type.Literal(r)));
 
-export const Name = Type.String({ minLength: 1, maxLength: 128, pattern: '\\S' });
-export const Description = Type.String({ maxLength: 2000 });
+const Name = Type.String({ minLength: 1, maxLength: 128, pattern: '\\S' });
+const Description = Type.String({ maxLength: 2000 });
 
 /** Query of every list endpoint: `q` searches names (and descriptions), `sort` is `field` or `-field`. */
 export const ListQuery = Type.Object(
@@ -96,7 +96,7 @@ export type Me = Static<typeof Me>;
 
 // ---- hosts and groups ----------------------------------------------------------------------
 
-export const ENROLMENT_STATES = ['pending', 'enrolled', 'revoked'] as const;
+const ENROLMENT_STATES = ['pending', 'enrolled', 'revoked'] as const;
 
 export const Host = Type.Object({
   id: ObjectId,
@@ -179,7 +179,7 @@ export type EnrolmentTicket = Static<typeof EnrolmentTicket>;
 
 // ---- plugins ---------------------------------------------------------------------------------
 
-export const PluginVersion = Type.Object({
+const PluginVersion = Type.Object({
   version: SemVer,
   sha256: Sha256,
   publisher: Type.String(),
@@ -261,7 +261,7 @@ export type ApprovalState = PluginVersionInfo['approval'];
 
 // ---- checks and schedules --------------------------------------------------------------------
 
-export const CheckPlugin = Type.Object({ pluginId: PluginId, params: Type.Optional(Params) }, { additionalProperties: false });
+const CheckPlugin = Type.Object({ pluginId: PluginId, params: Type.Optional(Params) }, { additionalProperties: false });
 
 export const Check = Type.Object({
   id: ObjectId,
@@ -348,7 +348,7 @@ export type ServiceInput = Static<typeof ServiceInput>;
 
 // ---- alerts ----------------------------------------------------------------------------------
 
-export const AlertScopes = Type.Object(
+const AlertScopes = Type.Object(
   {
     hostIds: Ids(),
     groupIds: Ids(1000),
@@ -465,7 +465,7 @@ export const HostHealth = Type.Object({
 });
 export type HostHealth = Static<typeof HostHealth>;
 
-export const SeriesPoint = Type.Object({
+const SeriesPoint = Type.Object({
   t: Timestamp,
   value: Nullable(Type.Number()),
   min: Type.Optional(Nullable(Type.Number())),
@@ -625,8 +625,7 @@ export const AuditQuery = Type.Object(
 
 // ---- live events (`GET /api/events`, server-sent events) -------------------------------------
 
-export const API_EVENT_TYPES = ['state.changed', 'host.presence', 'result.stored', 'config.changed'] as const;
-export type ApiEventType = (typeof API_EVENT_TYPES)[number];
+export type ApiEventType = 'state.changed' | 'host.presence' | 'result.stored' | 'config.changed';
 
 /** One server-sent event: the SSE `event:` field is `type`, `data:` is this object as JSON. */
 export interface ApiEvent {
@@ -639,11 +638,11 @@ export interface ApiEvent {
 // ---- classifier overrides and "try before you save" (docs/classifiers.md) --------------------
 
 /** Lua source of a classifier (text; the sandbox refuses more than 64 KiB). */
-export const ClassifierCode = Type.String({ minLength: 1, maxLength: 65_536 });
-export const CLASSIFIER_SCOPES = ['check', 'group', 'host'] as const;
-export const ClassifierScope = Type.Union(CLASSIFIER_SCOPES.map((s) => Type.Literal(s)));
+const ClassifierCode = Type.String({ minLength: 1, maxLength: 65_536 });
+const CLASSIFIER_SCOPES = ['check', 'group', 'host'] as const;
+const ClassifierScope = Type.Union(CLASSIFIER_SCOPES.map((s) => Type.Literal(s)));
 /** Why a classification gave `unknown` instead of the classifier's answer. */
-export const ClassifierError = Type.Object({
+const ClassifierError = Type.Object({
   kind: Type.Union(['compile', 'runtime', 'timeout', 'memory', 'invalid_return'].map((k) => Type.Literal(k))),
   message: Type.String(),
 });
@@ -663,7 +662,7 @@ export const ClassifierHistoryRequest = Type.Object(
 );
 export type ClassifierHistoryRequest = Static<typeof ClassifierHistoryRequest>;
 
-export const ClassifierHistoryPoint = Type.Object({
+const ClassifierHistoryPoint = Type.Object({
   /** Measured time of the result. */
   at: Timestamp,
   value: Nullable(Type.Number()),

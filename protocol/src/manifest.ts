@@ -16,7 +16,7 @@ import { PluginId, SemVer, Sha256 } from './schema-common.js';
  * | `os.info` | — | load, memory, CPUs, uptime, hostname, mounts, process names |
  * | `agent.info` | — | the agent's own version, outbox depth and last error |
  */
-export const CAPABILITY_KINDS = ['fs.read', 'exec', 'net.connect', 'http.request', 'os.info', 'agent.info'] as const;
+const CAPABILITY_KINDS = ['fs.read', 'exec', 'net.connect', 'http.request', 'os.info', 'agent.info'] as const;
 export type CapabilityKind = (typeof CAPABILITY_KINDS)[number];
 
 export interface Capability {
@@ -58,16 +58,6 @@ export function parseCapability(text: string): Capability {
       break;
   }
   return { kind, target };
-}
-
-/** `true` when `text` is a well-formed capability. */
-export function isCapability(text: string): boolean {
-  try {
-    parseCapability(text);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const JsonSchemaObject = Type.Object(

@@ -12,10 +12,10 @@ import type { Channel } from './topics.js';
  * TypeScript type (`Static`), the runtime validator (compiled below) and the JSON Schema
  * (TypeBox schemas are JSON Schema) that the REST API's OpenAPI document reuses.
  */
-export const PROTOCOL_VERSION = 1;
+const PROTOCOL_VERSION = 1;
 
 /** Largest payload accepted on `cmd` (a bundle of 5 MiB packed travels as base64). */
-export const MAX_CMD_BYTES = 8 * 1024 * 1024;
+const MAX_CMD_BYTES = 8 * 1024 * 1024;
 /** Largest payload accepted on `res` and `state`. */
 export const MAX_RES_BYTES = 1024 * 1024;
 
@@ -24,7 +24,7 @@ const Reason = Type.String({ maxLength: 2048 });
 
 // ---- core → agent (`cmd`) -------------------------------------------------------------
 
-export const BundleInstallBody = Type.Object(
+const BundleInstallBody = Type.Object(
   {
     pluginId: PluginId,
     version: SemVer,
@@ -35,7 +35,7 @@ export const BundleInstallBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const BundleRemoveBody = Type.Object(
+const BundleRemoveBody = Type.Object(
   { pluginId: PluginId, version: SemVer, sha256: Sha256 },
   { additionalProperties: false },
 );
@@ -60,7 +60,7 @@ export const PlanEntry = Type.Object(
   { additionalProperties: false },
 );
 
-export const PlanSetBody = Type.Object(
+const PlanSetBody = Type.Object(
   {
     /** Increases with every plan the core publishes for this agent. */
     revision: Type.Integer({ minimum: 0 }),
@@ -70,7 +70,7 @@ export const PlanSetBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const CheckRunBody = Type.Object(
+const CheckRunBody = Type.Object(
   {
     requestId: Id,
     checkId: Type.Union([Id, Type.Null()]),
@@ -86,7 +86,7 @@ export const CheckRunBody = Type.Object(
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 
-export const ConfigSetBody = Type.Object(
+const ConfigSetBody = Type.Object(
   {
     logLevel: Type.Optional(Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)))),
     outboxMaxResults: Type.Optional(Type.Integer({ minimum: 1_000, maximum: 100_000_000 })),
@@ -136,13 +136,13 @@ export const Result = Type.Object(
 );
 
 /** Results travel in batches: one MQTT message carries up to 500 of them. */
-export const MAX_RESULTS_PER_MESSAGE = 500;
-export const ResultBody = Type.Object(
+const MAX_RESULTS_PER_MESSAGE = 500;
+const ResultBody = Type.Object(
   { results: Type.Array(Result, { minItems: 1, maxItems: MAX_RESULTS_PER_MESSAGE }) },
   { additionalProperties: false },
 );
 
-export const BundleStatusBody = Type.Object(
+const BundleStatusBody = Type.Object(
   {
     pluginId: PluginId,
     version: SemVer,
@@ -153,7 +153,7 @@ export const BundleStatusBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const AgentReportBody = Type.Object(
+const AgentReportBody = Type.Object(
   {
     /** Slots skipped since the last report because they could only start past maxLateness. */
     missedSlots: Type.Integer({ minimum: 0 }),
@@ -167,7 +167,7 @@ export const AgentReportBody = Type.Object(
 
 // ---- agent → core (`state`, retained) ----------------------------------------------------
 
-export const StateBody = Type.Object(
+const StateBody = Type.Object(
   {
     status: Type.Union([Type.Literal('online'), Type.Literal('offline')]),
     agentVersion: Type.Optional(Type.String({ maxLength: 64 })),
@@ -183,7 +183,7 @@ export const StateBody = Type.Object(
 
 // ---- enrolment (`prophasis/v1/enrol/{clientId}/req|resp`) --------------------------------
 
-export const EnrolRequestBody = Type.Object(
+const EnrolRequestBody = Type.Object(
   {
     token: Type.String({ minLength: 16, maxLength: 256 }),
     hostname: Type.String({ minLength: 1, maxLength: 255 }),
@@ -195,7 +195,7 @@ export const EnrolRequestBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const EnrolResponseBody = Type.Object(
+const EnrolResponseBody = Type.Object(
   {
     status: Type.Union([Type.Literal('accepted'), Type.Literal('refused')]),
     /** With `accepted`: the agent's id (= MQTT client id = username) and its secret, sent once. */
@@ -244,7 +244,6 @@ export type Message = { [T in MessageType]: Envelope<T> }[MessageType];
 export type CmdMessage = Extract<Message, { type: 'bundle.install' | 'bundle.remove' | 'plan.set' | 'check.run' | 'config.set' }>;
 export type ResMessage = Extract<Message, { type: 'result' | 'bundle.status' | 'agent.report' }>;
 export type StateMessage = Envelope<'state'>;
-export type EnrolMessage = Extract<Message, { type: 'enrol.request' | 'enrol.response' }>;
 
 export type PlanEntry = Static<typeof PlanEntry>;
 export type Result = Static<typeof Result>;

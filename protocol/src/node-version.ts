@@ -1,5 +1,5 @@
 /** The Node.js major every Prophasis process runs on (docs/decisions/0001-node-24.md). */
-export const REQUIRED_NODE_MAJOR = 24;
+const REQUIRED_NODE_MAJOR = 24;
 
 /** Why this runtime cannot run Prophasis, or `undefined` when it can. */
 export function nodeVersionProblem(version: string = process.versions.node): string | undefined {

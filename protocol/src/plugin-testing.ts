@@ -47,7 +47,7 @@ export function fakeSequence<T>(...items: (T | Error)[]): FakeSequence<T> {
  * `Error` (rejected), a {@link FakeSequence}, or a function computing the answer from the call's
  * arguments.
  */
-export type FakeReply<T, A extends unknown[] = []> = T | Error | FakeSequence<T> | ((...args: A) => T | Promise<T>);
+type FakeReply<T, A extends unknown[] = []> = T | Error | FakeSequence<T> | ((...args: A) => T | Promise<T>);
 
 /** An `Error` with a `code`, as the agent's host functions reject with (`ENOENT`, `ECONNREFUSED`, `ETIMEDOUT`...). */
 export function hostError(code: string, message = code): Error & { code: string } {
@@ -85,7 +85,7 @@ export interface FakeHostSpec {
 }
 
 /** One call a plugin made: the function's name (`readFile`, `os.mounts`, ...) and its arguments. */
-export interface FakeCall {
+interface FakeCall {
   fn: string;
   args: unknown[];
 }

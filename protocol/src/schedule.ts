@@ -9,7 +9,7 @@ import type { Interval } from './schema-common.js';
  */
 
 /** Refuses intervals the arithmetic cannot honour. */
-export function assertIntervals(intervals: readonly Interval[]): void {
+function assertIntervals(intervals: readonly Interval[]): void {
   if (intervals.length === 0) throw ProtocolErrors.INVALID_SCHEDULE('at least one interval is required');
   for (const { start, everyMs } of intervals) {
     if (!Number.isSafeInteger(start) || start < 0) throw ProtocolErrors.INVALID_SCHEDULE(`start ${start} is not a valid time`);
@@ -51,7 +51,7 @@ export function previousSlot(intervals: readonly Interval[], t: number): number 
 }
 
 /** Guard against accidental enormous ranges (a year of one-second slots). */
-export const DEFAULT_MAX_SLOTS = 100_000;
+const DEFAULT_MAX_SLOTS = 100_000;
 
 /**
  * All distinct slots in `[from, to)`, ascending. Two intervals that share a slot yield it once.

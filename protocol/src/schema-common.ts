@@ -12,11 +12,11 @@ export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0
 export const Sha256 = Type.String({ pattern: '^[a-f0-9]{64}$', description: 'SHA-256, lower-case hex' });
 
 /** Reverse-DNS plugin id, e.g. `io.prophasis.cpu-load`. */
-export const PLUGIN_ID_PATTERN = '^[a-z][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)+$';
+const PLUGIN_ID_PATTERN = '^[a-z][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)+$';
 export const PluginId = Type.String({ minLength: 3, maxLength: 128, pattern: PLUGIN_ID_PATTERN });
 
 /** Semantic version 2.0.0 (https://semver.org, the grammar's core and pre-release parts). */
-export const SEMVER_PATTERN =
+const SEMVER_PATTERN =
   '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*)?(\\+[0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*)?$';
 export const SemVer = Type.String({ maxLength: 64, pattern: SEMVER_PATTERN });
 

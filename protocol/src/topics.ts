@@ -4,11 +4,11 @@ import { ProtocolErrors } from './errors.js';
 export const TOPIC_ROOT = 'prophasis/v1/agents';
 
 /** The three channels of one agent's topic tree (DESIGN.md §3). */
-export const CHANNELS = ['cmd', 'res', 'state'] as const;
+const CHANNELS = ['cmd', 'res', 'state'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 /** Agent ids are at most this long; they double as MQTT client id and username. */
-export const AGENT_ID_MAX_LENGTH = 64;
+const AGENT_ID_MAX_LENGTH = 64;
 const AGENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
@@ -36,7 +36,7 @@ export function isValidAgentId(id: unknown): id is string {
 }
 
 /** Throws `PROTO_INVALID_AGENT_ID` unless `id` is valid. */
-export function assertAgentId(id: unknown): asserts id is string {
+function assertAgentId(id: unknown): asserts id is string {
   const problem = agentIdProblem(id);
   if (problem) throw ProtocolErrors.INVALID_AGENT_ID(`${JSON.stringify(id)} ${problem}`);
 }

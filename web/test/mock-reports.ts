@@ -36,7 +36,7 @@ const HOSTS = [
   ['fileserver', 'ok', true],
 ] as const;
 
-export const hostHealth: HostHealth[] = HOSTS.map(([name, severity, online], i) => ({
+const hostHealth: HostHealth[] = HOSTS.map(([name, severity, online], i) => ({
   id: i + 1,
   name,
   severity,

@@ -184,7 +184,7 @@ interface Migration {
 }
 
 /** The schema, one step at a time; a released migration is never edited, only followed by a new one. */
-export const MIGRATIONS: readonly Migration[] = [
+const MIGRATIONS: readonly Migration[] = [
   {
     name: '0001-initial',
     async up(q, transaction) {

@@ -11,7 +11,7 @@ import { readZip } from './zip-reader.js';
 import { writeZip } from './zip-writer.js';
 
 /** Contents of `manifest.sig`: an Ed25519 signature over the exact bytes of `manifest.json`. */
-export interface BundleSignature {
+interface BundleSignature {
   alg: 'ed25519';
   /** Fingerprint of the signing public key (SHA-256 of the raw key, hex). */
   keyId: string;
@@ -230,7 +230,7 @@ function checkFiles(manifest: Manifest, entries: Map<string, Buffer>): Map<strin
 const SIGNATURE_KEYS = ['alg', 'keyId', 'sig'];
 
 /** Parses `manifest.sig` strictly: exactly `{alg, keyId, sig}`, a 64-byte canonical base64 signature. */
-export function parseSignature(bytes: Buffer): BundleSignature {
+function parseSignature(bytes: Buffer): BundleSignature {
   let value: unknown;
   try {
     if (bytes.length > 4096) throw new Error(`${bytes.length} bytes`);

@@ -4,18 +4,14 @@
  * refuse exactly the same bundles.
  */
 export { BundleErrors } from './errors.js';
-export { DEFAULT_BUNDLE_LIMITS, bundleLimits, type BundleLimits } from './limits.js';
-export { MANIFEST_FILE, SIGNATURE_FILE, checkBundlePath } from './paths.js';
+export { DEFAULT_BUNDLE_LIMITS, type BundleLimits } from './limits.js';
+export { MANIFEST_FILE, checkBundlePath } from './paths.js';
 export {
-  PRIVATE_KEY_FILE,
-  PUBLIC_KEY_FILE,
   generatePublisherKeys,
   loadPrivateKey,
   loadPublicKey,
-  parsePrivateKey,
   parsePublicKey,
   publicKeyFingerprint,
-  rawPublicKey,
   trustKeys,
   writePublisherKeys,
   type PublisherKeyPair,
@@ -24,13 +20,10 @@ export {
 export {
   inspectBundle,
   packBundle,
-  parseSignature,
   sha256Hex,
   signBundle,
   verifyBundle,
-  type BundleSignature,
   type InspectedBundle,
   type VerifiedBundle,
-  type VerifyOptions,
 } from './bundle.js';
 export { extractVerified } from './extract.js';

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { BundleErrors } from './errors.js';
 
 /** File names `keygen` writes and the docs refer to. */
-export const PRIVATE_KEY_FILE = 'publisher.key';
-export const PUBLIC_KEY_FILE = 'publisher.pub';
+const PRIVATE_KEY_FILE = 'publisher.key';
+const PUBLIC_KEY_FILE = 'publisher.pub';
 
 /** Looks up a trusted publisher key by its fingerprint; `undefined` when the key is not trusted. */
 export type TrustedKeys = (keyId: string) => KeyObject | undefined;
@@ -55,7 +55,7 @@ export function parsePublicKey(pem: string | Buffer): KeyObject {
 }
 
 /** Parses a PEM (PKCS#8) Ed25519 private key. Throws `BUNDLE_BAD_KEY`. */
-export function parsePrivateKey(pem: string | Buffer): KeyObject {
+function parsePrivateKey(pem: string | Buffer): KeyObject {
   let key: KeyObject;
   try {
     key = createPrivateKey(pem);

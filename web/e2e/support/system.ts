@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { run, start, tail, type Started } from './processes.js';
 
 export const WEB_DIR = fileURLToPath(new URL('../../', import.meta.url));
-export const REPO_DIR = join(WEB_DIR, '..');
+const REPO_DIR = join(WEB_DIR, '..');
 /** The production build the core serves by default (core config `webRoot`). */
-export const BUILD_INDEX = join(WEB_DIR, 'dist/web/browser/index.html');
+const BUILD_INDEX = join(WEB_DIR, 'dist/web/browser/index.html');
 
 /** The newest modification time of any file below `path` (a file or a folder), specs left out. */
 function newest(path: string): number {
@@ -44,7 +44,7 @@ function cleanEnv(): NodeJS.ProcessEnv {
 }
 
 /** The environment of every Prophasis process of one run: its data directory, SQLite, no marketplace. */
-export function coreEnv(dataDir: string): NodeJS.ProcessEnv {
+function coreEnv(dataDir: string): NodeJS.ProcessEnv {
   return {
     ...cleanEnv(),
     PROPHASIS_DATA_DIR: dataDir,

@@ -4,10 +4,8 @@
  * these schemas are the console's proposal until the core's alerting publishes its own.
  */
 
-export type AlertModuleId = 'email' | 'webhook' | 'command';
-
 export interface AlertModule {
-  /** One of {@link AlertModuleId} for the built-in proposals; the core may name others. */
+  /** `email`, `webhook` or `command` for the built-in proposals; the core may name others. */
   id: string;
   label: string;
   help: string;

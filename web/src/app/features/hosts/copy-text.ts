@@ -19,7 +19,7 @@ export async function copyText(text: string, fallback?: HTMLElement | null): Pro
 }
 
 /** Selects everything inside `el`, as a triple click would. */
-export function selectContents(el: HTMLElement): void {
+function selectContents(el: HTMLElement): void {
   const selection = globalThis.getSelection?.();
   if (!selection) return;
   const range = document.createRange();

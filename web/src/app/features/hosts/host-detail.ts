@@ -48,7 +48,7 @@ export interface PluginView {
 }
 
 /** `connection_timeout` → `Connection timeout`. */
-export function resultTypeLabel(type: string): string {
+function resultTypeLabel(type: string): string {
   const words = type.replaceAll('_', ' ');
   return words.charAt(0).toUpperCase() + words.slice(1);
 }

@@ -36,6 +36,6 @@ export function filterHostHealth(hosts: readonly HostHealth[], q: string, proble
 const FINE: ReadonlySet<Severity> = new Set(['ok']);
 
 /** Not OK, or its agent cannot be reached. */
-export function needsAttention(h: Pick<HostHealth, 'severity' | 'enrolmentState' | 'online'>): boolean {
+function needsAttention(h: Pick<HostHealth, 'severity' | 'enrolmentState' | 'online'>): boolean {
   return !FINE.has(h.severity) || isUnreachable(h);
 }

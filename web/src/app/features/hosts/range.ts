@@ -30,7 +30,7 @@ export interface TimeRange {
   to: number;
 }
 
-export const DEFAULT_RANGE: RangeChoice = { preset: 'day' };
+const DEFAULT_RANGE: RangeChoice = { preset: 'day' };
 
 /**
  * The `[from, to)` the API is asked for. Presets end now; a custom range is taken as given and

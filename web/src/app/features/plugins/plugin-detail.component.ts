@@ -15,7 +15,7 @@ import { ClassifierEditorComponent } from './classifier-editor.component';
 type Version = Plugin['versions'][number];
 
 /** The default Lua classifier of a version, as the bundle brought it. */
-export function defaultClassifier(version: Version | undefined): string | undefined {
+function defaultClassifier(version: Version | undefined): string | undefined {
   return version?.defaultClassifier;
 }
 

@@ -32,7 +32,7 @@ export function hostsOfGroup(index: HealthIndex, groupId: number): number[] {
   return [...hosts];
 }
 
-export interface HostCell {
+interface HostCell {
   id: number;
   name: string;
   severity: Severity;

@@ -12,9 +12,9 @@ export { fromLocalInput, toLocalInput };
 
 export const EVERY_UNITS = ['minutes', 'hours', 'days'] as const;
 /** `seconds` appears only for an interval the API holds that is not a whole number of minutes. */
-export type EveryUnit = (typeof EVERY_UNITS)[number] | 'seconds';
+type EveryUnit = (typeof EVERY_UNITS)[number] | 'seconds';
 
-export const UNIT_MS: Readonly<Record<EveryUnit, number>> = { seconds: 1_000, minutes: 60_000, hours: 3_600_000, days: 86_400_000 };
+const UNIT_MS: Readonly<Record<EveryUnit, number>> = { seconds: 1_000, minutes: 60_000, hours: 3_600_000, days: 86_400_000 };
 
 export interface IntervalRow {
   /** `YYYY-MM-DDTHH:mm` (or with `:ss`), local time. */

@@ -33,7 +33,7 @@ export function removeMember(list: readonly Member[], member: Member): Member[] 
 }
 
 /** A name like the API's default (`group N`) that no group has yet. */
-export function freeGroupName(groups: readonly EditableGroup[]): string {
+function freeGroupName(groups: readonly EditableGroup[]): string {
   const taken = new Set(groups.map((g) => g.name));
   let n = groups.length + 1;
   while (taken.has(`group ${n}`)) n++;

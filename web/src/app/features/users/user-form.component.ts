@@ -12,7 +12,7 @@ import { createFormStore } from '../../shared/ui/form-store';
 import { createUserForm, MIN_PASSWORD_LENGTH, passwordValidators, userInput } from './user-form';
 
 /** What each role may do, as the role select explains it. */
-export const ROLE_HELP: Readonly<Record<User['role'], string>> = {
+const ROLE_HELP: Readonly<Record<User['role'], string>> = {
   viewer: 'Viewer: sees everything, changes nothing.',
   operator: 'Operator: also runs checks now and acknowledges.',
   admin: 'Administrator: also changes the configuration and manages users.',

@@ -7,7 +7,7 @@ import { LineChartModule, ScaleType, type Color, type MultiSeries } from '@swiml
  */
 
 /** One measurement; `value: null` marks a slot with no data (drawn as a gap). */
-export interface ChartPoint {
+interface ChartPoint {
   /** Epoch milliseconds. */
   t: number;
   value: number | null;

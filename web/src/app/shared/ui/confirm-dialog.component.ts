@@ -34,7 +34,7 @@ export interface ConfirmOptions {
     .destructive { --mat-button-filled-container-color: var(--mat-sys-error); --mat-button-filled-label-text-color: var(--mat-sys-on-error); }
   `,
 })
-export class ConfirmDialogComponent {
+class ConfirmDialogComponent {
   protected readonly data = inject<ConfirmOptions>(MAT_DIALOG_DATA);
 }
 

@@ -2,7 +2,7 @@ import { Validators, type AbstractControl, type FormGroup, type ValidationErrors
 import { toApiError } from '../../core/api-error';
 
 /** The API refuses names of only spaces (`pattern: '\S'`); say so before it does. */
-export function notBlank(control: AbstractControl<string>): ValidationErrors | null {
+function notBlank(control: AbstractControl<string>): ValidationErrors | null {
   return control.value && !/\S/.test(control.value) ? { blank: true } : null;
 }
 

@@ -39,7 +39,7 @@ export interface ListPageData<T extends ListRow> {
     </section>
   `,
 })
-export class ListRouteComponent {
+class ListRouteComponent {
   readonly title = input.required<string>();
   readonly resource = input.required<string>();
   readonly columns = input.required<readonly ListColumn<ListRow>[]>();

@@ -66,7 +66,7 @@ export interface PickerOptions<K extends string | number> {
     .hint { margin-left: 6px; font: var(--mat-sys-body-small); }
   `,
 })
-export class PickerDialogComponent<K extends string | number> {
+class PickerDialogComponent<K extends string | number> {
   protected readonly data = inject<PickerOptions<K>>(MAT_DIALOG_DATA);
   protected readonly excluded = new Set<K>(this.data.exclude ?? []);
   protected readonly query = signal('');

@@ -10,7 +10,7 @@ import { fieldMessage } from './form-errors';
  * unchanged, so saving never loses what the form cannot show.
  */
 
-export type SchemaFieldType = 'string' | 'number' | 'integer' | 'boolean' | 'enum';
+type SchemaFieldType = 'string' | 'number' | 'integer' | 'boolean' | 'enum';
 
 export interface SchemaField {
   key: string;
@@ -140,7 +140,7 @@ function emptyValue(field: SchemaField): unknown {
 }
 
 /** Validators enforcing one field's schema. */
-export function fieldValidators(field: SchemaField): ValidatorFn[] {
+function fieldValidators(field: SchemaField): ValidatorFn[] {
   const out: ValidatorFn[] = [];
   if (field.required && field.type !== 'boolean') out.push(Validators.required);
   if (field.type === 'number' || field.type === 'integer') {
