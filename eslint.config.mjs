@@ -1,6 +1,6 @@
 // One lint configuration for every package. The module-boundary rule enforces the import
-// graph of the design brief (DESIGN.md §2): a package may import only the packages its tag
-// allows, and never another package's files by a relative path.
+// graph of docs/architecture.md ("Packages and the import rules"): a package may import only
+// the packages its tag allows, and never another package's files by a relative path.
 import js from '@eslint/js';
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';

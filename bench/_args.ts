@@ -23,7 +23,7 @@ export function benchArgs<T extends Record<string, string | number | boolean>>(d
   return out as T;
 }
 
-/** Prints the benchmark's figures as one JSON object on the last line (DESIGN.md §8). */
+/** Prints the benchmark's figures as one JSON object on the last line (docs/performance.md). */
 export function printFigures(figures: Record<string, string | number | boolean>): void {
   console.log(JSON.stringify(figures));
 }

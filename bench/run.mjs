@@ -1,6 +1,6 @@
 // `npm run bench -- NAME [options]` runs bench/NAME.ts with tsx on the project's Node 24
-// (DESIGN.md §8). Each benchmark takes a --seconds bound, cleans up what it started and prints
-// its figures as one JSON object on its last line.
+// (docs/performance.md). Each benchmark takes a --seconds bound, cleans up what it started and
+// prints its figures as one JSON object on its last line.
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * Storage benchmark (issue 4, DESIGN.md §8):
+ * Storage benchmark (issue 4, docs/performance.md):
  *
  *   npm run bench -- storage [--db sqlite|postgres|both] [--seconds N] [--hosts 1000] [--batch 1000]
  *                            [--concurrency 4] [--queries 50] [--pg-url URL]

@@ -1,6 +1,7 @@
-// Proves that the module-boundary rule is alive: lints in-memory files that make imports the
-// design brief forbids (DESIGN.md §2) and fails unless every one of them is refused, and lints
-// allowed imports and fails if any of them is refused. Runs as part of `npm test`.
+// Proves that the module-boundary rule is alive: lints in-memory files that make imports
+// docs/architecture.md forbids ("Packages and the import rules") and fails unless every one of
+// them is refused, and lints allowed imports and fails if any of them is refused. Runs as part
+// of `npm test`.
 import { ESLint } from 'eslint';
 
 const forbidden = [

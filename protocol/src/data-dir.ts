@@ -2,7 +2,7 @@ import envPaths from 'env-paths';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-/** The processes of DESIGN.md §9; each keeps its own data directory. */
+/** The processes of docs/architecture.md ("Processes"); each keeps its own data directory. */
 export type ProcessName = 'core' | 'agent' | 'broker' | 'marketplace';
 
 /**

@@ -4,8 +4,9 @@ import { ProtocolErrors } from './errors.js';
 import { PluginId, SemVer, Sha256 } from './schema-common.js';
 
 /**
- * Capabilities a plugin may declare (DESIGN.md §5). The agent gives a plugin a host function
- * only for a capability its manifest declares and the administrator approved.
+ * Capabilities a plugin may declare (docs/plugins.md, "The host object and capabilities"). The
+ * agent gives a plugin a host function only for a capability its manifest declares and the
+ * administrator approved.
  *
  * | capability | target | allows |
  * | --- | --- | --- |
@@ -102,7 +103,7 @@ export const Manifest = Type.Object(
     classifier: RelativePath,
     readme: Type.Optional(RelativePath),
     parameters: JsonSchemaObject,
-    /** How many historical results the classifier wants (the *n* of DESIGN.md §6). */
+    /** How many historical results the classifier wants (*n* in docs/classifiers.md, "The contract"). */
     history: Type.Integer({ minimum: 1, maximum: 1000 }),
     capabilities: Type.Array(Type.String({ maxLength: 512 }), { maxItems: 64 }),
     limits: Type.Optional(

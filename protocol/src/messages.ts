@@ -7,10 +7,10 @@ import { Id, Interval, Params, PluginId, SemVer, Sha256, Timestamp } from './sch
 import type { Channel } from './topics.js';
 
 /**
- * Every MQTT payload is one JSON envelope `{ v, type, id, ts, body }` (DESIGN.md §3). Each
- * message type is defined here exactly once, as a TypeBox schema: the same object is the
- * TypeScript type (`Static`), the runtime validator (compiled below) and the JSON Schema
- * (TypeBox schemas are JSON Schema) that the REST API's OpenAPI document reuses.
+ * Every MQTT payload is one JSON envelope `{ v, type, id, ts, body }` (docs/protocol.md,
+ * "Envelope"). Each message type is defined here exactly once, as a TypeBox schema: the same
+ * object is the TypeScript type (`Static`), the runtime validator (compiled below) and the JSON
+ * Schema (TypeBox schemas are JSON Schema) that the REST API's OpenAPI document reuses.
  */
 const PROTOCOL_VERSION = 1;
 

@@ -2,7 +2,7 @@ import type { ResultType } from './severity.js';
 
 /**
  * The plugin SDK: what a plugin's code sees inside the agent's isolated-vm sandbox, and what it
- * returns (DESIGN.md §5, docs/plugins.md). A plugin's `main` file is an ES module with no
+ * returns (docs/plugins.md). A plugin's `main` file is an ES module with no
  * imports that exports
  *
  * ```js

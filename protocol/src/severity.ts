@@ -1,6 +1,7 @@
 /**
- * Severities, most to least severe (DESIGN.md §1). This array is the single source of the
- * order: every sort in the core and the console goes through {@link compareSeverity}.
+ * Severities, most to least severe (docs/protocol.md, "Severities and result types"). This
+ * array is the single source of the order: every sort in the core and the console goes through
+ * {@link compareSeverity}.
  * `critical` is reserved for services; hosts and plugins stop at `major`.
  */
 export const SEVERITIES = ['critical', 'major', 'minor', 'degraded', 'unknown', 'ok', 'no_data'] as const;

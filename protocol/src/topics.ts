@@ -3,7 +3,7 @@ import { ProtocolErrors } from './errors.js';
 /** Root of every Prophasis topic; the version segment changes only with an incompatible protocol. */
 export const TOPIC_ROOT = 'prophasis/v1/agents';
 
-/** The three channels of one agent's topic tree (DESIGN.md §3). */
+/** The three channels of one agent's topic tree (docs/protocol.md, "Topics"). */
 const CHANNELS = ['cmd', 'res', 'state'] as const;
 export type Channel = (typeof CHANNELS)[number];
 

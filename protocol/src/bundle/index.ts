@@ -1,5 +1,5 @@
 /**
- * Signed plugin bundles (DESIGN.md §5, docs/bundles.md): pack, sign, verify, inspect and
+ * Signed plugin bundles (docs/bundles.md): pack, sign, verify, inspect and
  * extract, shared by the core, the agent and the marketplace so that all three accept and
  * refuse exactly the same bundles.
  */

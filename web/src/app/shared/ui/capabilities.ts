@@ -1,7 +1,7 @@
 /**
- * Capabilities in words, for the administrator who approves them (DESIGN.md §5,
- * protocol/src/manifest.ts). The kinds mirror protocol's `CAPABILITY_KINDS`, which the
- * browser entry of protocol does not export yet; an unknown kind is shown as such, never
+ * Capabilities in words, for the administrator who approves them (docs/plugins.md, "The host
+ * object and capabilities"; protocol/src/manifest.ts). The kinds mirror protocol's
+ * `CAPABILITY_KINDS`, which protocol does not export; an unknown kind is shown as such, never
  * as harmless.
  */
 
