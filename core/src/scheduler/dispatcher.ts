@@ -1,57 +1,19 @@
 import { createMessage, type CmdMessage, type Logger, type ResMessage, type StateMessage } from '@prophasis/protocol';
-import { createHash, randomUUID } from 'node:crypto';
-import { newestApproved } from '../plugins/index.js';
-import { buildPlans, canonicalJson, plannableVersions, type HostPlan, type PlannedEntry } from './plan.js';
-import type { ConfigRows, HostInfo } from './load.js';
-import type { BundleSource, PublisherKey } from './bundle-source.js';
-import type { PlanRevision, RevisionStore } from './revisions.js';
-import { NO_OVERRIDES, resolveClassifier, type ClassifierOverrides, type ResolvedClassifier } from '../classification/index.js';
+import { randomUUID } from 'node:crypto';
+import { NO_OVERRIDES, resolveClassifier, type ResolvedClassifier } from '../classification/index.js';
 import type { SystemLog } from '../kernel/index.js';
+import { createAgentCommands, type CommandPublisher } from './agent-commands.js';
+import type { BundleSource } from './bundle-source.js';
 import { DispatchErrors } from './errors.js';
+import type { ConfigRows } from './load.js';
+import { buildPlans, plannableVersions, type HostPlan } from './plan.js';
+import type { PlanRevision, RevisionStore } from './revisions.js';
+import { createRunRequests, type RunRequest } from './run-requests.js';
+import { snapshotOf, type PipelineSnapshot } from './snapshot.js';
 
-/** What the dispatcher needs from the transport (declared by its consumer). */
-export interface CommandPublisher {
-  publishCommand(agentId: string, message: CmdMessage): Promise<void>;
-}
-
-/** A usable plugin version outside any plan, for "Run now" of a plugin no check schedules. */
-export interface DeliverableVersion {
-  pluginRowId: number;
-  pluginId: string;
-  version: string;
-  sha256: string;
-  capabilities: string[];
-  historyCount: number;
-  defaultClassifier: string;
-  timeoutMs?: number;
-}
-
-/** What a `check.run` asked for; its result is accepted by the ingest while remembered. */
-export interface RunRequest {
-  requestId: string;
-  hostId: number;
-  checkRowId: number | null;
-  pluginRowId: number;
-  pluginId: string;
-  historyCount: number;
-  defaultClassifier: string;
-  at: number;
-}
-
-/** One consistent view of the plans and what the pipeline derives from the configuration. */
-export interface PipelineSnapshot {
-  plans: ReadonlyMap<number, HostPlan>;
-  hosts: ReadonlyMap<number, HostInfo>;
-  hostByAgent: ReadonlyMap<string, number>;
-  /** Entries by host, then by key `${checkId}:${pluginId}`. */
-  entries: ReadonlyMap<number, ReadonlyMap<string, PlannedEntry>>;
-  hostGroups: ReadonlyMap<number, ReadonlyMap<number, number>>;
-  overrides: ClassifierOverrides;
-  deliverable: ReadonlyMap<string, DeliverableVersion>;
-  maxLatenessMs: number;
-  /** When the snapshot was computed (epoch ms). */
-  at: number;
-}
+export type { CommandPublisher } from './agent-commands.js';
+export type { RunRequest } from './run-requests.js';
+export type { DeliverableVersion, PipelineSnapshot } from './snapshot.js';
 
 export interface DispatcherDeps {
   /** Reads the configuration (scheduler/load.ts `loadConfigRows(db)` in the core). */
@@ -94,8 +56,6 @@ export interface Dispatcher {
   classifierFor(hostId: number, checkRowId: number | null, pluginRowId: number, pluginKey: string, defaultClassifier: string): ResolvedClassifier;
 }
 
-const MAX_RUN_REQUESTS = 10_000;
-
 /** The dispatcher's settings (a slice of the pipeline's, docs/configuration.md). */
 export interface DispatcherConfig {
   /** Plans are recomputed at least this often. */
@@ -118,15 +78,10 @@ export function createDispatcher(config: DispatcherConfig, deps: DispatcherDeps)
   const now = deps.now ?? Date.now;
   let revisions = new Map<number, PlanRevision>();
   let current: PipelineSnapshot | undefined;
-  /** Bundles each agent reported (state) or confirmed (bundle.status installed). */
-  const reported = new Map<string, Set<string>>();
-  /** Bundles sent since the agent's last report. */
-  const sent = new Map<string, Set<string>>();
-  /** Hash of the trusted-publisher list each agent was sent in this process. */
-  const configSent = new Map<string, string>();
+  const commands = createAgentCommands(deps);
   /** Agents whose last publication failed; retried on the next pass. */
   const retry = new Set<string>();
-  const runRequests = new Map<string, RunRequest>();
+  const runRequests = createRunRequests({ ttlMs: config.runNowTtlMs }, now);
   const excludedReported = new Set<string>();
   let queue: Promise<unknown> = Promise.resolve();
   let pass: Promise<RecomputeReport> | undefined;
@@ -144,50 +99,9 @@ export function createDispatcher(config: DispatcherConfig, deps: DispatcherDeps)
     return next;
   }
 
-  function trusted(): { list: PublisherKey[]; hash: string } {
-    const list = deps.bundles.trustedPublishers().map((k) => ({ keyId: k.keyId, publicKeyPem: k.publicKeyPem, ...(k.name ? { name: k.name.slice(0, 100) } : {}) }));
-    return { list, hash: createHash('sha256').update(canonicalJson(list)).digest('hex') };
-  }
-
-  function has(agentId: string, sha256: string): boolean {
-    return !!reported.get(agentId)?.has(sha256) || !!sent.get(agentId)?.has(sha256);
-  }
-
-  async function sendBundle(agentId: string, pluginId: string, version: string, sha256: string): Promise<void> {
-    if (has(agentId, sha256)) return;
-    const zip = await deps.bundles.getBundle(sha256);
-    if (!zip) throw DispatchErrors.BUNDLE_MISSING(`${pluginId}@${version} (${sha256})`);
-    await deps.transport.publishCommand(agentId, createMessage('bundle.install', { pluginId, version, sha256, bundle: zip.toString('base64') }) as CmdMessage);
-    let set = sent.get(agentId);
-    if (!set) sent.set(agentId, (set = new Set()));
-    set.add(sha256);
-  }
-
-  async function sendConfig(agentId: string, force: boolean): Promise<void> {
-    const t = trusted();
-    if (!force && configSent.get(agentId) === t.hash) return;
-    await deps.transport.publishCommand(agentId, createMessage('config.set', { trustedPublishers: t.list }) as CmdMessage);
-    configSent.set(agentId, t.hash);
-  }
-
-  /** config.set if needed → bundles the plan needs that the agent lacks → plan.set. */
-  async function publishPlan(agentId: string, plan: HostPlan, revision: number): Promise<void> {
-    await sendConfig(agentId, false);
-    const seen = new Set<string>();
-    for (const { entry } of plan.entries) {
-      if (seen.has(entry.sha256)) continue;
-      seen.add(entry.sha256);
-      await sendBundle(agentId, entry.pluginId, entry.version, entry.sha256);
-    }
-    await deps.transport.publishCommand(
-      agentId,
-      createMessage('plan.set', { revision, maxLatenessMs: plan.maxLatenessMs, entries: plan.entries.map((e) => e.entry) }) as CmdMessage,
-    );
-  }
-
   async function safePublish(agentId: string, plan: HostPlan, revision: number): Promise<boolean> {
     try {
-      await publishPlan(agentId, plan, revision);
+      await commands.publishPlan(agentId, plan, revision);
       retry.delete(agentId);
       return true;
     } catch (err) {
@@ -195,41 +109,6 @@ export function createDispatcher(config: DispatcherConfig, deps: DispatcherDeps)
       log.error({ err, agentId, hostId: plan.hostId, revision }, 'publishing the plan failed; will retry');
       return false;
     }
-  }
-
-  function snapshotOf(rows: ConfigRows, built: ReturnType<typeof buildPlans>): PipelineSnapshot {
-    const hostByAgent = new Map<string, number>();
-    for (const h of rows.hosts.values()) if (h.agentId && h.enrolled) hostByAgent.set(h.agentId, h.id);
-    const entries = new Map<number, Map<string, PlannedEntry>>();
-    for (const [hostId, plan] of built.plans) entries.set(hostId, new Map(plan.entries.map((e) => [e.entry.key, e])));
-    const deliverable = new Map<string, DeliverableVersion>();
-    const pluginById = new Map(rows.input.plugins.map((p) => [p.id, p.pluginId]));
-    const excluded = new Set(built.excluded.map((e) => e.pluginId));
-    for (const [rowId, v] of newestApproved(rows.input.versions)) {
-      const pluginId = pluginById.get(rowId);
-      if (!pluginId || excluded.has(pluginId)) continue;
-      deliverable.set(pluginId, {
-        pluginRowId: rowId,
-        pluginId,
-        version: v.version,
-        sha256: v.sha256,
-        capabilities: [...(v.approvedCapabilities ?? [])].sort(),
-        historyCount: v.historyCount,
-        defaultClassifier: v.defaultClassifier,
-        ...(v.timeoutMs !== undefined ? { timeoutMs: v.timeoutMs } : {}),
-      });
-    }
-    return {
-      plans: built.plans,
-      hosts: rows.hosts,
-      hostByAgent,
-      entries,
-      hostGroups: built.hostGroups,
-      overrides: rows.overrides,
-      deliverable,
-      maxLatenessMs: rows.input.maxLatenessMs,
-      at: now(),
-    };
   }
 
   async function computePass(): Promise<RecomputeReport> {
@@ -247,7 +126,7 @@ export function createDispatcher(config: DispatcherConfig, deps: DispatcherDeps)
       excludedReported.add(key);
       deps.systemLog.write('warn', 'dispatcher', 'plugin left out of plans', { pluginId: e.pluginId, version: e.version, reason: e.reason });
     }
-    const snapshot = snapshotOf(rows, built);
+    const snapshot = snapshotOf(rows, built, now());
     const changes = new Map<number, PlanRevision>();
     for (const [hostId, plan] of built.plans) {
       const previous = revisions.get(hostId);
@@ -263,7 +142,7 @@ export function createDispatcher(config: DispatcherConfig, deps: DispatcherDeps)
     current = snapshot;
     readyResolve();
 
-    const trustHash = trusted().hash;
+    const trustHash = commands.trustHash();
     const published: string[] = [];
     await serial(async () => {
       for (const [hostId, plan] of built.plans) {
@@ -272,9 +151,9 @@ export function createDispatcher(config: DispatcherConfig, deps: DispatcherDeps)
         const agentId = host.agentId;
         if (changes.has(hostId) || retry.has(agentId)) {
           if (await safePublish(agentId, plan, revisions.get(hostId)!.revision)) published.push(agentId);
-        } else if (configSent.has(agentId) && configSent.get(agentId) !== trustHash) {
+        } else if (commands.configSentTo(agentId) !== undefined && commands.configSentTo(agentId) !== trustHash) {
           // Only the trusted publishers changed: config.set alone.
-          await sendConfig(agentId, false).catch((err: unknown) => log.error({ err, agentId }, 'publishing config.set failed'));
+          await commands.sendConfig(agentId, false).catch((err: unknown) => log.error({ err, agentId }, 'publishing config.set failed'));
         }
       }
     });
@@ -314,14 +193,6 @@ export function createDispatcher(config: DispatcherConfig, deps: DispatcherDeps)
     timer.unref?.();
   }
 
-  function pruneRunRequests(): void {
-    const cutoff = now() - config.runNowTtlMs;
-    for (const [id, r] of runRequests) {
-      if (r.at >= cutoff && runRequests.size <= MAX_RUN_REQUESTS) break;
-      runRequests.delete(id);
-    }
-  }
-
   return {
     async start() {
       running = true;
@@ -352,8 +223,7 @@ export function createDispatcher(config: DispatcherConfig, deps: DispatcherDeps)
 
     async handleState(agentId, message) {
       if (message.body.status !== 'online') return;
-      reported.set(agentId, new Set(message.body.bundles ?? []));
-      sent.delete(agentId);
+      commands.online(agentId, message.body.bundles ?? []);
       let snap = current;
       if (!snap?.hostByAgent.has(agentId)) {
         // A freshly enrolled agent: its host may not be in the snapshot yet.
@@ -368,9 +238,9 @@ export function createDispatcher(config: DispatcherConfig, deps: DispatcherDeps)
       await serial(async () => {
         try {
           // Whatever was sent while it was away may have been lost with its session: config first, always.
-          await sendConfig(agentId, true);
-          if (message.body.planRevision !== revision) await publishPlan(agentId, plan, revision);
-          else for (const { entry } of plan.entries) await sendBundle(agentId, entry.pluginId, entry.version, entry.sha256);
+          await commands.sendConfig(agentId, true);
+          if (message.body.planRevision !== revision) await commands.publishPlan(agentId, plan, revision);
+          else for (const { entry } of plan.entries) await commands.sendBundle(agentId, entry.pluginId, entry.version, entry.sha256);
           retry.delete(agentId);
         } catch (err) {
           retry.add(agentId);
@@ -382,14 +252,7 @@ export function createDispatcher(config: DispatcherConfig, deps: DispatcherDeps)
     async handleRes(agentId, message) {
       if (message.type !== 'bundle.status') return;
       const { sha256, status } = message.body;
-      if (status === 'installed') {
-        let set = reported.get(agentId);
-        if (!set) reported.set(agentId, (set = new Set()));
-        set.add(sha256);
-      } else {
-        reported.get(agentId)?.delete(sha256);
-        sent.get(agentId)?.delete(sha256);
-      }
+      commands.bundleStatus(agentId, sha256, status === 'installed');
     },
 
     async runNow(hostId, checkId, pluginId) {
@@ -409,7 +272,7 @@ export function createDispatcher(config: DispatcherConfig, deps: DispatcherDeps)
         if (!v) throw DispatchErrors.PLUGIN_NOT_USABLE(pluginId);
         run = { ...v, params: {} };
       }
-      runRequests.set(requestId, {
+      runRequests.remember({
         requestId,
         hostId,
         checkRowId: checkId,
@@ -419,10 +282,9 @@ export function createDispatcher(config: DispatcherConfig, deps: DispatcherDeps)
         defaultClassifier: run.defaultClassifier,
         at: now(),
       });
-      pruneRunRequests();
       await serial(async () => {
-        await sendConfig(agentId, false);
-        await sendBundle(agentId, pluginId, run.version, run.sha256);
+        await commands.sendConfig(agentId, false);
+        await commands.sendBundle(agentId, pluginId, run.version, run.sha256);
         await deps.transport.publishCommand(
           agentId,
           createMessage('check.run', {
