@@ -29,7 +29,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { Sequelize } from 'sequelize';
-import { readCoreConfig } from '../core/src/config.js';
+import { readCoreConfig } from '../core/src/kernel/config.js';
 import { startCore, type Core } from '../core/src/main.js';
 import { benchArgs, printFigures, rssMiB } from './_args.js';
 
