@@ -3,7 +3,7 @@ import { dataDir, LOG_LEVELS, loadConfig } from '@prophasis/protocol';
 import { SANDBOX_DEFAULTS, SandboxConfigSchema, type SandboxConfig } from './sandbox/runner.js';
 
 /** The agent's configuration (docs/agent.md). Everything has a safe default; most hosts set nothing. */
-export const AgentConfigSchema = Type.Object(
+const AgentConfigSchema = Type.Object(
   {
     /** Where credentials.json (and later the bundles and the outbox) live. */
     dataDir: Type.String({ minLength: 1 }),

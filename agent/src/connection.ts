@@ -19,12 +19,12 @@ import { hostFacts, type HostFacts } from './facts.js';
 import { parseServer, pinnedTlsOptions, resumeTlsSessions } from './tls.js';
 
 /** Handles one validated command. Resolving (or throwing) lets MQTT.js send the PUBACK. */
-export type CommandHandler = (message: CmdMessage) => Promise<void> | void;
+type CommandHandler = (message: CmdMessage) => Promise<void> | void;
 
 /** Channels an agent may publish on (its own `res` and `state`, docs/protocol.md, "Topics"). */
-export type PublishChannel = 'res' | 'state';
+type PublishChannel = 'res' | 'state';
 
-export type ConnectionStatus = 'connected' | 'disconnected';
+type ConnectionStatus = 'connected' | 'disconnected';
 
 export interface Connection {
   /** Starts connecting; resolves at once (the first connection may take a while to succeed). */
@@ -46,7 +46,7 @@ export interface Connection {
 }
 
 /** What `state` online carries beyond the machine facts; providers so they are read on every connect. */
-export interface PresenceProviders {
+interface PresenceProviders {
   /** SHA-256 of every installed bundle (empty until bundles arrive with the plugins issue). */
   bundles(): string[];
   /** Revision of the plan in force, if any (issue 6). */

@@ -11,7 +11,7 @@ import { AgentErrors } from './errors.js';
  * its secret and the pinned CA. Anyone who can read this file can impersonate the host, so
  * it is owner-only and the agent refuses to start when it is not.
  */
-export const CredentialsSchema = Type.Object(
+const CredentialsSchema = Type.Object(
   {
     /** `HOST:PORT` of the core's MQTT/TLS listener. */
     server: Type.String({ minLength: 3, maxLength: 300 }),
@@ -25,7 +25,7 @@ export const CredentialsSchema = Type.Object(
 export type Credentials = Static<typeof CredentialsSchema>;
 const check = TypeCompiler.Compile(CredentialsSchema);
 
-export const CREDENTIALS_FILE = 'credentials.json';
+const CREDENTIALS_FILE = 'credentials.json';
 
 /** Path of the credentials file in a data directory. */
 export const credentialsPath = (dataDir: string): string => join(dataDir, CREDENTIALS_FILE);

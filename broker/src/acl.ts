@@ -55,7 +55,7 @@ export function canPublish(identity: ClientIdentity, topic: string): AclDecision
 export const SERVICE_USERNAME = '$service';
 
 /** Client ids of enrolment connections start with this (contract 3). */
-export const ENROL_CLIENT_PREFIX = 'enrol-';
+const ENROL_CLIENT_PREFIX = 'enrol-';
 
 /** Why an enrolment client id is unusable, or `undefined`. It becomes a topic level. */
 export function enrolClientIdProblem(clientId: string): string | undefined {

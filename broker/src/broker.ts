@@ -22,7 +22,7 @@ import { topicFilterProblem, topicMatches } from './topic-filter.js';
 export { SERVICE_USERNAME } from './acl.js';
 
 /** Why an authenticator refused a client; mapped to CONNACK return codes. */
-export type AuthFailureReason = 'bad_credentials' | 'not_authorized' | 'identifier_rejected';
+type AuthFailureReason = 'bad_credentials' | 'not_authorized' | 'identifier_rejected';
 
 export type AuthResult = { ok: true; identity: ClientIdentity } | { ok: false; reason: AuthFailureReason; message: string };
 
@@ -46,9 +46,9 @@ export interface BrokerDeps {
   onSecurityEvent?(e: SecurityEvent): void;
 }
 
-export type BrokerClientEvent = 'clientConnected' | 'clientDisconnected';
-export type BrokerClientListener = (c: { clientId: string; identity: ClientIdentity }) => void;
-export type InProcessHandler = (topic: string, payload: Buffer) => Promise<void>;
+type BrokerClientEvent = 'clientConnected' | 'clientDisconnected';
+type BrokerClientListener = (c: { clientId: string; identity: ClientIdentity }) => void;
+type InProcessHandler = (topic: string, payload: Buffer) => Promise<void>;
 
 export interface Broker {
   start(): Promise<{ port: number; plaintextPort?: number }>;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { TicketKeys } from './pki.js';
 
 /** The broker's settings (docs/broker.md, "Limits"); everything but the TLS material. */
-export const BrokerSettingsSchema = Type.Object(
+const BrokerSettingsSchema = Type.Object(
   {
     port: Type.Integer({ minimum: 0, maximum: 65535 }),
     host: Type.String({ minLength: 1 }),
@@ -42,7 +42,7 @@ export const BrokerSettingsSchema = Type.Object(
 export type BrokerSettings = Static<typeof BrokerSettingsSchema>;
 
 /** PEM material of the TLS listener, as {@link ensurePki} returns it. */
-export interface BrokerTls {
+interface BrokerTls {
   serverCertPem: string;
   serverKeyPem: string;
   caCertPem: string;

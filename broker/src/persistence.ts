@@ -29,7 +29,7 @@ interface WillPacket {
 }
 
 /** Reported when a client's queue was full and its oldest messages were dropped. */
-export interface QueueOverflow {
+interface QueueOverflow {
   clientId: string;
   dropped: number;
   queued: number;

@@ -58,7 +58,7 @@ const FILES = {
 } as const;
 
 /** Lifetime of the session ticket keys; tickets issued under older keys no longer resume. */
-export const TICKET_KEY_LIFETIME_MS = 24 * 60 * 60 * 1000;
+const TICKET_KEY_LIFETIME_MS = 24 * 60 * 60 * 1000;
 const TICKET_KEY_BYTES = 48;
 
 // ECDSA P-256: the handshake signature is far cheaper than RSA-2048's, which matters when
@@ -69,7 +69,7 @@ const SIGNING_ALGORITHM: webcrypto.EcdsaParams = { name: 'ECDSA', hash: 'SHA-256
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 /** The default names of the server certificate: the machine's hostname, localhost and 127.0.0.1. */
-export function defaultSans(): { hostnames: string[]; ips: string[] } {
+function defaultSans(): { hostnames: string[]; ips: string[] } {
   return { hostnames: [...new Set([hostname(), 'localhost'])], ips: ['127.0.0.1'] };
 }
 

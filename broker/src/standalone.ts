@@ -9,12 +9,12 @@ import { createFileAuthenticator, readCredentialsFile, writeCredentialsFile } fr
 import { ensurePki, type Pki } from './pki.js';
 
 /** Files of the standalone broker inside its data directory. */
-export function standalonePaths(dir: string): { pki: string; pepper: string; credentials: string; sessions: string } {
+function standalonePaths(dir: string): { pki: string; pepper: string; credentials: string; sessions: string } {
   return { pki: join(dir, 'pki'), pepper: join(dir, 'pepper'), credentials: join(dir, 'credentials.json'), sessions: join(dir, 'sessions') };
 }
 
 /** The key of the keyed hashes; created once (32 random bytes, mode 0600) and kept. */
-export async function loadPepper(path: string): Promise<Buffer> {
+async function loadPepper(path: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (err) {

@@ -70,7 +70,7 @@ export function memoryAuthenticator(): ClientAuthenticator & {
 }
 
 /** Log lines the broker wrote, parsed. */
-export type LogLine = Record<string, unknown> & { msg: string; level: number };
+type LogLine = Record<string, unknown> & { msg: string; level: number };
 
 export interface TestBroker {
   broker: Broker;

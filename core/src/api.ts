@@ -55,7 +55,7 @@ export interface ApiDeps {
 }
 
 /** Every feature's `/api` routes, in the order they are registered, and the root routes. */
-export function apiRoutes(config: ApiConfig, deps: ApiDeps): { routes: RouteModule[]; rootRoutes: RouteModule[] } {
+function apiRoutes(config: ApiConfig, deps: ApiDeps): { routes: RouteModule[]; rootRoutes: RouteModule[] } {
   const { db } = deps;
   const routes: RouteModule[] = [
     async (api) => {
@@ -91,7 +91,7 @@ export function apiRoutes(config: ApiConfig, deps: ApiDeps): { routes: RouteModu
  * not turned into a failed request (the change itself is committed; the services' periodic
  * resync catches up). Returns the unsubscribe function.
  */
-export function followConfigChanges(deps: Pick<ApiDeps, 'events' | 'logger' | 'alerting' | 'services' | 'plans'>): () => void {
+function followConfigChanges(deps: Pick<ApiDeps, 'events' | 'logger' | 'alerting' | 'services' | 'plans'>): () => void {
   return deps.events.on('config.changed', ({ resource }) => {
     const effects = configEffects(resource);
     if (!effects) return;

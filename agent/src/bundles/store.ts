@@ -51,13 +51,13 @@ export interface BundleStore {
   hashes(): string[];
 }
 
-export const BUNDLES_DIR = 'bundles';
+const BUNDLES_DIR = 'bundles';
 const TMP_DIR = '.tmp';
 const INSTALLED_DIR = /^(.+)-([a-f0-9]{64})$/;
 const MAX_REASON = 2_000;
 
 /** Folder of one installed bundle: `<dataDir>/bundles/<pluginId>/<version>-<sha256>`. */
-export function bundleDir(dataDir: string, pluginId: string, version: string, sha256: string): string {
+function bundleDir(dataDir: string, pluginId: string, version: string, sha256: string): string {
   return join(dataDir, BUNDLES_DIR, pluginId, `${version}-${sha256}`);
 }
 

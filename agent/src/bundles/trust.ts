@@ -4,9 +4,9 @@ import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Folder where an operator may put publisher public keys (`*.pub`, SPKI PEM) by hand. */
-export const TRUSTED_KEYS_DIR = 'trusted-keys';
+const TRUSTED_KEYS_DIR = 'trusted-keys';
 /** The publisher keys the core sent with `config.set` (`trustedPublishers`), as JSON. */
-export const TRUSTED_PUBLISHERS_FILE = 'trusted-publishers.json';
+const TRUSTED_PUBLISHERS_FILE = 'trusted-publishers.json';
 
 export interface TrustedPublisher {
   keyId: string;

@@ -6,7 +6,7 @@ import { configSet } from './config-set.js';
 import { planSet } from './plan-set.js';
 import type { CommandContext, CommandHandlerFor, CommandHandlers, CommandServices } from './types.js';
 
-export type { CommandContext, CommandHandlers, CommandHandlerFor, CommandOf, CommandServices } from './types.js';
+export type { CommandContext, CommandHandlers, CommandServices } from './types.js';
 
 /** The registry: one handler per command type, each given the services it acts on. */
 export function createCommandHandlers(services: CommandServices): CommandHandlers {

@@ -6,7 +6,7 @@ import type { CheckRun } from '../plan/runner.js';
 import type { Plan } from '../plan/plan-state.js';
 
 /** A command of one type, narrowed from the `cmd` union. */
-export type CommandOf<T extends CmdMessage['type']> = Extract<CmdMessage, { type: T }>;
+type CommandOf<T extends CmdMessage['type']> = Extract<CmdMessage, { type: T }>;
 
 /** What every handler may touch. Small on purpose; the services below go to the handlers that need them. */
 export interface CommandContext {

@@ -3,7 +3,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { transaction } from '../store/database.js';
 
 /** One result waiting in the outbox. */
-export interface OutboxEntry {
+interface OutboxEntry {
   /** Insertion number; what {@link Outbox.ack} takes. */
   seq: number;
   /** `slot` for scheduled results, `measuredAt` for "Run now": the order results leave in. */
@@ -63,7 +63,7 @@ export interface OutboxDeps {
  * JSON of one result; what `peekBatch` measures. The envelope around up to 500 of these stays
  * under the protocol's 1 MiB message limit when their sum stays under this.
  */
-export const MAX_BATCH_JSON_BYTES = 900 * 1024;
+const MAX_BATCH_JSON_BYTES = 900 * 1024;
 
 /** Creates the outbox tables in `deps.db` if needed and opens the outbox. */
 export function createOutbox(config: OutboxCaps, deps: OutboxDeps): Outbox {

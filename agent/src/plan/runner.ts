@@ -23,7 +23,7 @@ export interface BundleSource {
 }
 
 /** Where results go: the outbox (`alsoInTransaction` commits the slot with the result). */
-export interface ResultSink {
+interface ResultSink {
   append(results: readonly Result[], alsoInTransaction?: () => void): number;
 }
 

@@ -6,7 +6,5 @@
 export * from './capabilities.js';
 export * from './host/index.js';
 export * from './output.js';
-export { createPluginRunner, effectiveLimits, SANDBOX_DEFAULTS, SandboxConfigSchema, KILL_GRACE_MS } from './runner.js';
-export type { PluginJob, PluginRunner, PluginRunnerDeps, SandboxConfig } from './runner.js';
-export { serveSandbox } from './sandbox-process.js';
-export { SANDBOX_BUNDLE_FILE, SANDBOX_FLAG, sandboxEntry, spawnSandboxProcess } from './spawn.js';
+export { createPluginRunner } from './runner.js';
+export type { PluginJob, PluginRunner } from './runner.js';

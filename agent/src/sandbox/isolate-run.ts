@@ -38,9 +38,9 @@ export interface IsolateResult {
 }
 
 /** At most this many host calls in flight at once: a plugin cannot fan out without bound. */
-export const MAX_CONCURRENT_CALLS = 16;
+const MAX_CONCURRENT_CALLS = 16;
 /** At most this many `host.log` lines per run reach the agent's log. */
-export const MAX_LOG_LINES = 100;
+const MAX_LOG_LINES = 100;
 
 // Runs inside the isolate before the plugin's module, as a closure: it receives the two
 // References and keeps them in its scope only, so plugin code can never reach them

@@ -10,14 +10,14 @@ export interface RunOutcome {
 }
 
 /** The longest `message` a plugin may return (protocol/src/plugin-sdk.ts). */
-export const MAX_MESSAGE_LENGTH = 4096;
+const MAX_MESSAGE_LENGTH = 4096;
 
 /**
  * What the isolate hands back after `measure` resolved: the output's three fields read once
  * and reduced to primitives inside the isolate, so nothing plugin-controlled but bounded
  * primitives crosses into the agent. `bad*` name the JavaScript type of a field of the wrong type.
  */
-export interface RawOutput {
+interface RawOutput {
   notAnObject?: string;
   value?: number | null;
   badValue?: string;

@@ -7,7 +7,6 @@ import { failure, type RunOutcome } from './output.js';
 import type { FromSandbox, ToSandbox } from './sandbox-process.js';
 import { spawnSandboxProcess } from './spawn.js';
 
-export type { RunOutcome } from './output.js';
 
 /**
  * The operator's caps for every plugin run (docs/plugins.md, "Limits"). A manifest's
@@ -60,9 +59,9 @@ export interface PluginRunnerDeps {
 }
 
 /** Time the sandbox process gets beyond a run's timeout before it is killed from outside. */
-export const KILL_GRACE_MS = 2_000;
+const KILL_GRACE_MS = 2_000;
 /** How long a new sandbox process may take to say it is ready. */
-export const START_TIMEOUT_MS = 15_000;
+const START_TIMEOUT_MS = 15_000;
 
 /**
  * The limits a run gets: the manifest's, capped by the operator's; a job's own `timeoutMs`

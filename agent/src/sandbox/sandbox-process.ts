@@ -23,14 +23,14 @@ export type FromSandbox =
   | { type: 'agentInfo'; callId: number };
 
 /** Extra resident memory over the process's idle size, beyond which the whole process is given up. */
-export function rssCeilingBytes(memoryMiB: number): number {
+function rssCeilingBytes(memoryMiB: number): number {
   // isolated-vm: "a determined attacker could use 2-3 times this limit"; 4× plus slack for
   // the host functions' buffers, before the escape hatch fires.
   return (memoryMiB * 4 + 128) * 1024 * 1024;
 }
 
 /** Runs the IPC loop; called when this file is the process's entry point. */
-export function serveSandbox(): void {
+function serveSandbox(): void {
   const send = (m: FromSandbox) => {
     if (process.connected) process.send?.(m);
   };

@@ -2,7 +2,7 @@ import type { RunOutcome } from './output.js';
 import type { PluginJob, PluginRunner } from './runner.js';
 
 /** The value the self-test plugin computes inside the isolate. */
-export const SELF_TEST_VALUE = 42;
+const SELF_TEST_VALUE = 42;
 
 /**
  * A built-in plugin that proves a run really happened in an isolate: it computes its value

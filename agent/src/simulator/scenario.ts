@@ -16,7 +16,7 @@ const Answer = Type.Object(
 );
 
 /** The scenario file (docs/simulator.md). */
-export const ScenarioSchema = Type.Object(
+const ScenarioSchema = Type.Object(
   {
     /** host name, agent id or `*` → plugin id or `*` → what the plugin "returns". */
     hosts: Type.Record(Type.String(), Type.Record(Type.String(), Answer)),
@@ -26,11 +26,11 @@ export const ScenarioSchema = Type.Object(
   { additionalProperties: false },
 );
 export type Scenario = Static<typeof ScenarioSchema>;
-export type ScenarioAnswer = Static<typeof Answer>;
+type ScenarioAnswer = Static<typeof Answer>;
 const check = TypeCompiler.Compile(ScenarioSchema);
 
 /** Parses and validates a scenario; throws with the first problems. */
-export function parseScenario(text: string): Scenario {
+function parseScenario(text: string): Scenario {
   const value: unknown = JSON.parse(text);
   if (!check.Check(value)) {
     throw new Error(`invalid scenario: ${[...check.Errors(value)].slice(0, 3).map((e) => `${e.path || '/'}: ${e.message}`).join('; ')}`);
@@ -39,7 +39,7 @@ export function parseScenario(text: string): Scenario {
 }
 
 /** The answer for one host and plugin: agent id, then host name, then `*`; within it plugin id, then `*`. */
-export function pickAnswer(scenario: Scenario, host: { agentId: string; hostName?: string | undefined }, pluginId: string): ScenarioAnswer | undefined {
+function pickAnswer(scenario: Scenario, host: { agentId: string; hostName?: string | undefined }, pluginId: string): ScenarioAnswer | undefined {
   for (const key of [host.agentId, host.hostName, '*']) {
     if (key === undefined) continue;
     const plugins = scenario.hosts[key];

@@ -13,7 +13,7 @@ import { certificateFingerprint, formatServer, parseServer } from '../tls.js';
 import { createScenarioSource, scenarioRunner, type Scenario, type ScenarioSource } from './scenario.js';
 
 /** One simulated agent: existing credentials, or a token to enrol with. */
-export type SimulatedAgentSpec = { agentId: string; secret: string; hostName?: string } | { token?: string; hostName?: string };
+type SimulatedAgentSpec = { agentId: string; secret: string; hostName?: string } | { token?: string; hostName?: string };
 
 export interface SimulatorOptions {
   agents: SimulatedAgentSpec[];
@@ -32,7 +32,7 @@ export interface SimulatorOptions {
   config?: Partial<AgentConfig>;
 }
 
-export interface SimulatedAgent {
+interface SimulatedAgent {
   readonly agentId: string;
   readonly hostName: string;
   readonly agent: Agent;

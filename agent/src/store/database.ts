@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
 /** File name of the agent's local state (outbox, plan, counters) in its data directory. */
-export const AGENT_DB_FILE = 'agent.db';
+const AGENT_DB_FILE = 'agent.db';
 
 /** Path of the agent's database in `dataDir`. */
 export const agentDatabasePath = (dataDir: string): string => join(dataDir, AGENT_DB_FILE);

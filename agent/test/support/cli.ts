@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The real entry point, as installed: bin → Node version check → tsx → src/cli.ts. */
-export const BIN = fileURLToPath(new URL('../../bin/prophasis-agent.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/prophasis-agent.mjs', import.meta.url));
 
 export interface CliResult {
   code: number | null;

@@ -2,7 +2,7 @@ import { createLogger, type Logger } from '@prophasis/protocol';
 import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
 
-export interface LogLine {
+interface LogLine {
   level: number;
   msg: string;
   [key: string]: unknown;

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { loadConfig } from '@prophasis/protocol';
 
 /** Settings of alert delivery (docs/alerts.md, "Delivery and retries"). */
-export const AlertingConfigSchema = Type.Object(
+const AlertingConfigSchema = Type.Object(
   {
     /** Attempts per delivery, the first included, before it is abandoned. */
     maxAttempts: Type.Integer({ minimum: 1, maximum: 100 }),

@@ -12,7 +12,7 @@ export interface TransitionFeed {
 }
 
 /** An in-process feed a producer publishes to directly (tests, or wiring without the event bus). */
-export function createTransitionHub(deps: { logger?: Logger } = {}): TransitionFeed & { publish(batch: readonly Transition[]): Promise<void> } {
+function createTransitionHub(deps: { logger?: Logger } = {}): TransitionFeed & { publish(batch: readonly Transition[]): Promise<void> } {
   const handlers = new Set<(batch: readonly Transition[]) => void | Promise<void>>();
   return {
     onTransitions(handler) {

@@ -2,11 +2,6 @@ import type { AlertNotice } from './types.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** "web1 (host)" / "Website (service)". */
-export function targetLabel(n: AlertNotice): string {
-  return `${n.target.name} (${n.target.kind})`;
-}
-
 /** One line: `[TEST] LATE web1 cpu-load: ok → major`. */
 export function renderSubject(n: AlertNotice): string {
   const plugin = n.plugin ? ` ${n.plugin.name}` : '';
@@ -14,7 +9,7 @@ export function renderSubject(n: AlertNotice): string {
 }
 
 /** The sentence every module carries for a late transition (docs/alerts.md, "Late transitions"). */
-export function lateText(n: AlertNotice): string {
+function lateText(n: AlertNotice): string {
   return `LATE: this change happened at ${iso(n.at)} and was delivered after the agent reconnected.`;
 }
 

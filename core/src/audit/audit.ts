@@ -1,7 +1,7 @@
 import type { AuditEntry, PageOf } from '@prophasis/protocol';
 
 /** One change to record: who did what to which object, with a summary free of secrets. */
-export interface AuditRecord {
+interface AuditRecord {
   user: { id: number; name: string } | undefined;
   action: string;
   targetKind: string;

@@ -5,7 +5,7 @@ import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOpti
  * parameters, `scrypt$N$r$p$salt$hash` (salt and hash base64url), so the cost can be raised
  * later without invalidating existing passwords.
  */
-export const SCRYPT_DEFAULTS = {
+const SCRYPT_DEFAULTS = {
   N: 2 ** 15, // CPU/memory cost: 32 MiB of memory per hash with r = 8, about 50–100 ms
   r: 8,
   p: 1,
@@ -14,9 +14,9 @@ export const SCRYPT_DEFAULTS = {
 } as const;
 
 /** Shortest password a user may choose (NIST SP 800-63B asks for at least 8; we ask for 12). */
-export const MIN_PASSWORD_LENGTH = 12;
+const MIN_PASSWORD_LENGTH = 12;
 /** Longest password accepted, so a megabyte of "password" cannot be used to burn CPU. */
-export const MAX_PASSWORD_LENGTH = 1024;
+const MAX_PASSWORD_LENGTH = 1024;
 
 function scrypt(password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {

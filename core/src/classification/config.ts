@@ -3,7 +3,7 @@ import { loadConfig } from '@prophasis/protocol';
 import { availableParallelism } from 'node:os';
 
 /** Settings of the classification engine (docs/classifiers.md, "The sandbox and its limits"). */
-export const ClassificationConfigSchema = Type.Object(
+const ClassificationConfigSchema = Type.Object(
   {
     /** Worker threads, each with its own Lua state. */
     workers: Type.Integer({ minimum: 1, maximum: 256 }),

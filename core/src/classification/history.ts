@@ -5,7 +5,7 @@ import type { ClassificationEngine } from './engine.js';
 import type { ClassifierParam, ClassifyOutcome, ClassifyRequest } from './types.js';
 
 /** At most this many results are classified per run; a longer range is cut (and says so). */
-export const HISTORY_LIMIT = 10_000;
+const HISTORY_LIMIT = 10_000;
 /** Requests per engine call: the engine splits a batch over its workers anyway. */
 const BATCH = 1000;
 

@@ -14,7 +14,7 @@ import type { Database } from '../db/index.js';
  */
 
 /** Where a resolved classifier came from. */
-export type ClassifierSource = 'check' | 'host' | 'group' | 'plugin';
+type ClassifierSource = 'check' | 'host' | 'group' | 'plugin';
 
 /** Override code indexed by scope; keys are `${scopeId}:${pluginRowId}`. */
 export interface ClassifierOverrides {

@@ -7,7 +7,7 @@ const HISTORY_TABLES = ['results', 'rollups_minute', 'rollups_hour'] as const;
  * Deletes the stored history of hosts or plugins: what ON DELETE CASCADE would do if the hot
  * tables had foreign keys. Runs in the caller's transaction so the delete stays atomic.
  */
-export async function purgeHistory(
+async function purgeHistory(
   sequelize: Sequelize,
   column: 'host_id' | 'plugin_id',
   ids: readonly number[],

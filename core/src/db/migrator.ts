@@ -5,7 +5,7 @@ import { DbErrors } from './errors.js';
 import type { Migration } from './migrations/index.js';
 
 /** Name of the table that records applied migrations. */
-export const MIGRATIONS_TABLE = 'schema_migrations';
+const MIGRATIONS_TABLE = 'schema_migrations';
 
 // Arbitrary constant: serialises concurrent migrators (two cores starting at once) on PostgreSQL.
 const PG_MIGRATION_LOCK = 4_227_117;

@@ -21,7 +21,7 @@ export interface ResultRow {
 }
 
 /** One point of a series: a raw value (count 1) or an aggregate of a bucket starting at `t`. */
-export interface SeriesPoint {
+interface SeriesPoint {
   t: number;
   avg: number;
   min: number;
@@ -29,9 +29,9 @@ export interface SeriesPoint {
   count: number;
 }
 
-export type Resolution = 'raw' | 'minute' | 'hour';
+type Resolution = 'raw' | 'minute' | 'hour';
 
-export interface Series {
+interface Series {
   /** The table the points came from. */
   resolution: Resolution;
   /** Width of a point's bucket in ms; 0 for raw values. A multiple of the source's bucket. */
@@ -39,7 +39,7 @@ export interface Series {
   points: SeriesPoint[];
 }
 
-export interface RetentionReport {
+interface RetentionReport {
   results: number;
   rollupsMinute: number;
   rollupsHour: number;
@@ -155,7 +155,7 @@ interface Aggregate {
 }
 
 /** Aggregates the values of `rows` per host × plugin × bucket, sorted so concurrent upserts lock rows in one order. */
-export function aggregate(rows: readonly ResultRow[], bucketMs: number): Aggregate[] {
+function aggregate(rows: readonly ResultRow[], bucketMs: number): Aggregate[] {
   const map = new Map<string, Aggregate>();
   for (const r of rows) {
     if (r.value == null || !Number.isFinite(r.value)) continue;

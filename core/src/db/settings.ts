@@ -7,7 +7,7 @@ import { DbErrors } from './errors.js';
 const PositiveDays = Type.Integer({ minimum: 1, maximum: 36_500 });
 
 /** System-wide settings stored in the `settings` table, one row per key. */
-export const SettingsSchema = Type.Object(
+const SettingsSchema = Type.Object(
   {
     /** How late a scheduled run may still start or report before its slot becomes `no_data`. */
     maxLatenessMs: Type.Integer({ minimum: 0, maximum: 86_400_000 }),
@@ -23,7 +23,6 @@ export const SettingsSchema = Type.Object(
   { additionalProperties: false },
 );
 export type Settings = Static<typeof SettingsSchema>;
-export type SettingKey = keyof Settings;
 
 /** Defaults, also inserted by the first migration. */
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({

@@ -3,7 +3,7 @@ import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EnrolmentErrors } from './errors.js';
 
-export const PEPPER_FILE = 'pepper';
+const PEPPER_FILE = 'pepper';
 const PEPPER_BYTES = 32;
 
 /**

@@ -22,9 +22,9 @@ export interface HostRef {
 }
 
 /** Why a token was refused; the reason travels to the agent in `enrol.response`. */
-export type TokenRefusal = 'unknown_token' | 'token_used' | 'token_expired' | 'host_enrolled';
+type TokenRefusal = 'unknown_token' | 'token_used' | 'token_expired' | 'host_enrolled';
 
-export type ConsumeResult =
+type ConsumeResult =
   | { ok: true; agentId: string; secret: string; hostId: string; hostName: string }
   | { ok: false; reason: TokenRefusal; message: string };
 
@@ -95,7 +95,7 @@ export interface RegistryDeps {
 }
 
 /** Default token lifetime: one hour. */
-export const DEFAULT_TOKEN_TTL_MS = 60 * 60 * 1000;
+const DEFAULT_TOKEN_TTL_MS = 60 * 60 * 1000;
 /** Bounds of a token's lifetime: a minute to a week. */
 const MIN_TTL_MS = 60 * 1000;
 const MAX_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -112,7 +112,7 @@ export function hashToken(token: string): string {
 }
 
 /** A new enrolment token: 32 random bytes, base64url (43 characters). */
-export function generateToken(): string {
+function generateToken(): string {
   return randomBytes(32).toString('base64url');
 }
 

@@ -148,7 +148,7 @@ function isJson(request: FastifyRequest): boolean {
 }
 
 /** One mapping of everything a handler or fastify can throw onto `{ code, message, details }`. */
-export function toProphasisError(error: unknown, request?: FastifyRequest): ProphasisError {
+function toProphasisError(error: unknown, request?: FastifyRequest): ProphasisError {
   if (isProphasisError(error)) return error;
   const e = error as FastifyError & { name?: string; fields?: unknown; errors?: { path?: string }[] };
   if (e.validation) {

@@ -23,7 +23,7 @@ const EFFECTS: Readonly<Record<string, ConfigEffects>> = {
 };
 
 /** The resource a route URL belongs to: `/api/hosts/:id/enrolment` → `hosts`. */
-export function resourceOf(routeUrl: string): string | undefined {
+function resourceOf(routeUrl: string): string | undefined {
   return /^\/api\/([^/]+)/.exec(routeUrl)?.[1];
 }
 

@@ -3,19 +3,19 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Access, EventBus, Role } from '../kernel/index.js';
 
 /** The signed-in user as the server shell sees it (the auth feature's `AuthUser`, structurally). */
-export interface SessionUser {
+interface SessionUser {
   id: number;
   name: string;
   role: Role;
 }
 
 /** Turns a session cookie into its user; the auth feature implements it. */
-export interface SessionAuthenticator {
+interface SessionAuthenticator {
   authenticate(token: string | undefined): Promise<SessionUser | undefined>;
 }
 
 /** Where successful changes are recorded; the audit feature implements it. */
-export interface AuditRecorder {
+interface AuditRecorder {
   record(entry: { user: SessionUser | undefined; action: string; targetKind: string; targetId: string | null; summary: unknown }): Promise<void>;
 }
 
@@ -46,7 +46,7 @@ export interface ApiConfig {
 }
 
 /** What a route handler says about its change, for the audit trail. */
-export interface AuditNote {
+interface AuditNote {
   action: string;
   targetKind: string;
   targetId?: string | number | null;

@@ -42,7 +42,7 @@ export interface Resource<Api, Input> {
 const errors = { 400: ApiErrorBody, 401: ApiErrorBody, 403: ApiErrorBody, 404: ApiErrorBody, 409: ApiErrorBody };
 
 /** `q`, `sort`, `limit`, `offset` → one page of rows and the total count. */
-export async function listRows(
+async function listRows(
   db: Database,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any model class
   model: ModelStatic<any>,

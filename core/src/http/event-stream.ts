@@ -12,7 +12,7 @@ const KEEPALIVE_MS = 25_000;
  * The browser's view of a core event (the `ApiEvent` shapes of docs/api.md, "Live events"):
  * the event stream is one subscriber of the core's bus, and this is the one place that maps.
  */
-export function toApiEvent(event: CoreEvent): ApiEvent {
+function toApiEvent(event: CoreEvent): ApiEvent {
   switch (event.type) {
     case 'state.changed': {
       const { hostId, serviceId, pluginId, from, to, at, late } = event.transition;

@@ -4,11 +4,10 @@
  * hand to it (through the composition root) and gives them a small toolkit: the resource
  * helper, relation helpers and session cookies.
  */
-export { createApp, listRoutes, toProphasisError, type RouteInfo } from './app.js';
-export { createHttpServer, type HttpConfig, type HttpServer } from './server.js';
-export { configEffects, configChangeOf, resourceOf, type ConfigEffects } from './changes.js';
-export { toApiEvent } from './event-stream.js';
-export { registerResource, listRows, type Resource } from './crud.js';
+export { createApp, listRoutes } from './app.js';
+export { createHttpServer } from './server.js';
+export { configEffects } from './changes.js';
+export { registerResource, type Resource } from './crud.js';
 export { assertExist, assertNameFree, groupBy, linksOf, namedObjectWrites, replaceLinks } from './relations.js';
 export { SESSION_COOKIE, setSessionCookie, clearSessionCookie } from './cookies.js';
-export type { ApiConfig, AuditNote, AuditRecorder, RouteModule, SessionAuthenticator, SessionUser, ShellDeps } from './context.js';
+export type { ApiConfig, RouteModule } from './context.js';

@@ -8,10 +8,10 @@ import type { ApiConfig } from './context.js';
 import { ApiErrors } from '../kernel/index.js';
 
 /** The console's build output in this checkout (`npx nx run @prophasis/web:build`). */
-export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../../web/dist/web/browser', import.meta.url));
+const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../../web/dist/web/browser', import.meta.url));
 
 /** Served at every console path while the console is not built; it can still run first-run setup. */
-export const PLACEHOLDER_HTML = `<!doctype html>
+const PLACEHOLDER_HTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Prophasis</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}code{background:#eee;padding:0 .3em}

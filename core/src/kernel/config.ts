@@ -3,7 +3,7 @@ import { dataDir, loadConfig } from '@prophasis/protocol';
 import { join } from 'node:path';
 
 /** The core's configuration (docs/configuration.md). */
-export const CoreConfigSchema = Type.Object(
+const CoreConfigSchema = Type.Object(
   {
     httpPort: Type.Integer({ minimum: 0, maximum: 65535 }),
     httpHost: Type.String({ minLength: 1 }),

@@ -55,8 +55,8 @@ export type CoreEvent =
   /** The configuration of one kind of object changed through the API (`hosts`, `checks` …). */
   | { type: 'config.changed'; ts: number; resource: string };
 
-export type CoreEventType = CoreEvent['type'];
-export type CoreEventOf<T extends CoreEventType> = Extract<CoreEvent, { type: T }>;
+type CoreEventType = CoreEvent['type'];
+type CoreEventOf<T extends CoreEventType> = Extract<CoreEvent, { type: T }>;
 
 /** Publishes core events; what producers are handed. */
 export interface EventPublisher {

@@ -3,14 +3,12 @@
  * (scripts/core-graph.mjs refuses it): the system-log interface, the typed event bus, the
  * catalogues of errors every feature raises, roles, and the clock.
  */
-export { type SystemLog, type SystemLogLevel, type SystemLogEntry, loggerSystemLog, memorySystemLog } from './system-log.js';
+export { type SystemLog, type SystemLogLevel, loggerSystemLog, memorySystemLog } from './system-log.js';
 export {
   createEventBus,
   type EventBus,
   type EventPublisher,
   type CoreEvent,
-  type CoreEventType,
-  type CoreEventOf,
   type Transition,
   type StoredResult,
   type PresenceChange,
@@ -18,4 +16,4 @@ export {
 export { ApiErrors, CoreErrors } from './errors.js';
 export { ROLES, roleAllows, isRole, type Role, type Access } from './roles.js';
 export { systemClock, type Clock } from './clock.js';
-export { CoreConfigSchema, readCoreConfig, sqlitePath, type CoreConfig } from './config.js';
+export { readCoreConfig, sqlitePath, type CoreConfig } from './config.js';

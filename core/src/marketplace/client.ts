@@ -11,7 +11,7 @@ import { Value } from '@sinclair/typebox/value';
 import { MarketplaceErrors } from './errors.js';
 
 /** A registry's search answer: the hits that match their schema, and why each other one was left out. */
-export interface RegistrySearchAnswer {
+interface RegistrySearchAnswer {
   items: RegistryPluginSummary[];
   /** `CORE_MARKET_LISTING_INVALID`, one per hit left out, naming the plugin and the reason. */
   rejected: ProphasisError[];

@@ -61,9 +61,9 @@ export interface LocalMarketplace {
 }
 
 /** Name of the local publisher account that owns the first-party plugins. */
-export const LOCAL_PUBLISHER = 'prophasis-site';
+const LOCAL_PUBLISHER = 'prophasis-site';
 /** File in the core's data directory holding that account's token (mode 0600). */
-export const LOCAL_TOKEN_FILE = 'marketplace-local-token';
+const LOCAL_TOKEN_FILE = 'marketplace-local-token';
 
 /**
  * The marketplace `npm start` runs next to the core: a child process (`prophasis-marketplace

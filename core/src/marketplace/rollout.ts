@@ -3,7 +3,7 @@
  * some host groups, and to everyone once promoted. Stored in the settings table under
  * {@link ROLLOUTS_SETTING}; the plan builder asks {@link versionForHost} which version a host runs.
  */
-export interface PluginRollout {
+interface PluginRollout {
   /** The version being rolled out. */
   version: string;
   /** Host-group ids whose hosts get it (and anything newer) before everyone else. */

@@ -31,9 +31,9 @@ import { ROLLOUTS_SETTING, type PluginRollouts } from './rollout.js';
 import { Type } from '@sinclair/typebox';
 
 /** Settings key of the configured registries (besides the local one). */
-export const REGISTRIES_SETTING = 'marketplaceRegistries';
+const REGISTRIES_SETTING = 'marketplaceRegistries';
 /** Name of the marketplace the core runs itself (local.ts). */
-export const LOCAL_REGISTRY = 'local';
+const LOCAL_REGISTRY = 'local';
 
 const StoredRegistries = Type.Array(RegistryConfig);
 const StoredRollouts = Type.Record(Type.String(), Type.Object({ version: Type.String(), groups: Type.Array(Type.Integer()) }));
@@ -279,5 +279,3 @@ export function createMarketplaceService(deps: MarketplaceServiceDeps) {
     },
   };
 }
-
-export type MarketplaceService = ReturnType<typeof createMarketplaceService>;

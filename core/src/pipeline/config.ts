@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { loadConfig } from '@prophasis/protocol';
 
 /** Settings of the result pipeline: dispatcher, ingest and the no_data sweep (docs/pipeline.md). */
-export const PipelineConfigSchema = Type.Object(
+const PipelineConfigSchema = Type.Object(
   {
     /** Plans are recomputed at least this often (cheap: unchanged plans hash equal and are not sent). */
     recomputeMs: Type.Integer({ minimum: 100, maximum: 3_600_000 }),

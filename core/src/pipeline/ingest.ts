@@ -9,7 +9,7 @@ import type { StateTracker } from './states.js';
 import type { PipelineStore } from './store.js';
 import { since, type Classifier, type IngestCounters, type IngestTimings, type Item, type NoDataSlot, type PlanView, type Prepared, type ResultSink } from './types.js';
 
-export type { Classifier, IngestTimings, NoDataSlot, PlanView, ResultSink } from './types.js';
+export type { Classifier, NoDataSlot, ResultSink } from './types.js';
 
 export interface IngestDeps {
   sink: ResultSink;

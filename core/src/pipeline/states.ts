@@ -2,10 +2,10 @@ import { worstSeverity, type Logger, type Severity } from '@prophasis/protocol';
 import type { PipelineStore, StateRow, TransitionRow } from './store.js';
 
 /** The severity a host has while its agent is unreachable (docs/pipeline.md, "States"). */
-export const UNREACHABLE_SEVERITY: Severity = 'major';
+const UNREACHABLE_SEVERITY: Severity = 'major';
 
 /** One classified result, applied to the state of its series in slot order. */
-export interface Observation {
+interface Observation {
   hostId: number;
   pluginRowId: number;
   severity: Severity;

@@ -13,9 +13,9 @@ import type { PluginRepository, PluginSystemLog } from './repository.js';
  */
 const BUILDER_VERSION = 1;
 /** Entry point of a first-party plugin's code, relative to its folder. */
-export const FIRST_PARTY_ENTRY = 'src/plugin.ts';
+const FIRST_PARTY_ENTRY = 'src/plugin.ts';
 /** What {@link buildFirstPartyPlugins} remembers between starts, in `outDir`. */
-export const FIRST_PARTY_STATE_FILE = 'state.json';
+const FIRST_PARTY_STATE_FILE = 'state.json';
 
 /** `plugins/` of this checkout. */
 export function defaultPluginsDir(): string {
@@ -42,7 +42,7 @@ export interface FirstPartyDeps {
   systemLog: PluginSystemLog;
 }
 
-export interface FirstPartyPlugin {
+interface FirstPartyPlugin {
   /** Sub-folder of `pluginsDir`. */
   folder: string;
   pluginId: string;

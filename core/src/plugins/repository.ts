@@ -66,9 +66,9 @@ export interface PluginRepositoryDeps {
 }
 
 /** `approved_by` of first-party versions. */
-export const SITE_APPROVER = 'site';
+const SITE_APPROVER = 'site';
 /** `approved_by` of versions that inherited their approval: `inherited:<previous version>`. */
-export const INHERITED_PREFIX = 'inherited:';
+const INHERITED_PREFIX = 'inherited:';
 
 const COMPONENT = 'plugins';
 /** Every column but the bundle bytes, which only `getBundle` reads. */

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { PluginErrors } from './errors.js';
 
 /** Folder under the core's data directory that holds the site key and the trusted publishers. */
-export const TRUST_DIR = 'trust';
+const TRUST_DIR = 'trust';
 /** The site's private publisher key (PKCS#8 PEM, mode 0600). */
-export const SITE_KEY_FILE = 'site-publisher.key';
+const SITE_KEY_FILE = 'site-publisher.key';
 /** Its public half (SPKI PEM), for operators who want other cores or agents to trust it. */
 export const SITE_PUBLIC_KEY_FILE = 'site-publisher.pub';
 

@@ -8,7 +8,7 @@ import { PluginErrors } from './errors.js';
  * One publisher key the site trusts to sign plugin bundles: the API's `Publisher`, which
  * `GET /api/publishers` lists as the store holds it. `site` marks the site's own key (site-key.ts).
  */
-export type TrustedPublisher = Publisher;
+type TrustedPublisher = Publisher;
 
 /**
  * The trusted publisher keys. The repository asks it synchronously while verifying a bundle

@@ -12,8 +12,6 @@ import { createRunRequests, type RunRequest } from './run-requests.js';
 import { snapshotOf, type PipelineSnapshot } from './snapshot.js';
 
 export type { CommandPublisher } from './agent-commands.js';
-export type { RunRequest } from './run-requests.js';
-export type { DeliverableVersion, PipelineSnapshot } from './snapshot.js';
 
 export interface DispatcherDeps {
   /** Reads the configuration (scheduler/load.ts `loadConfigRows(db)` in the core). */
@@ -26,7 +24,7 @@ export interface DispatcherDeps {
   now?: () => number;
 }
 
-export interface RecomputeReport {
+interface RecomputeReport {
   /** Hosts whose plan changed (new revision). */
   changed: number[];
   /** Agents that were sent a new plan. */

@@ -57,7 +57,7 @@ export interface HostPlan {
 }
 
 /** A plugin whose newest approved version cannot be delivered; the plugin is left out of every plan. */
-export interface ExcludedPlugin {
+interface ExcludedPlugin {
   pluginId: string;
   version: string;
   reason: string;
@@ -96,7 +96,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** The hash of what an agent receives: maxLateness and the entries. */
-export function planHash(maxLatenessMs: number, entries: readonly PlanEntry[]): string {
+function planHash(maxLatenessMs: number, entries: readonly PlanEntry[]): string {
   return createHash('sha256').update(canonicalJson({ maxLatenessMs, entries })).digest('hex');
 }
 

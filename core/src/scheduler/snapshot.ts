@@ -4,7 +4,7 @@ import type { ConfigRows, HostInfo } from './load.js';
 import type { buildPlans, HostPlan, PlannedEntry } from './plan.js';
 
 /** A usable plugin version outside any plan, for "Run now" of a plugin no check schedules. */
-export interface DeliverableVersion {
+interface DeliverableVersion {
   pluginRowId: number;
   pluginId: string;
   version: string;

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { loadConfig } from '@prophasis/protocol';
 
 /** Settings of the service-health monitor (docs/services.md). */
-export const ServicesConfigSchema = Type.Object(
+const ServicesConfigSchema = Type.Object(
   {
     /**
      * Every service is recomputed this often even without host transitions, which picks up

@@ -5,7 +5,7 @@ import { worstSeverity, type Severity } from '@prophasis/protocol';
  * the state tracker's `UNREACHABLE_SEVERITY`: an unreachable host is failed, not merely unknown,
  * because nothing it serves can be assumed to work.
  */
-export const UNREACHABLE_SEVERITY: Severity = 'major';
+const UNREACHABLE_SEVERITY: Severity = 'major';
 
 /**
  * A host's health: the worst of its plugins' current severities and of its reachability

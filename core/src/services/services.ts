@@ -8,7 +8,7 @@ import { loadHostHealths, loadLastServiceStates, loadServiceDefinitions } from '
 
 
 /** One service's health now, with what each part contributed. */
-export interface ServiceHealthReport {
+interface ServiceHealthReport {
   id: number;
   name: string;
   severity: Severity;

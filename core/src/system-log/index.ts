@@ -1,1 +1,1 @@
-export { createSystemLog, SYSTEM_LOG_DEFAULTS, type PersistentSystemLog, type SystemLogConfig } from './system-log.js';
+export { createSystemLog, SYSTEM_LOG_DEFAULTS, type PersistentSystemLog } from './system-log.js';

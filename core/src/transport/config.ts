@@ -6,7 +6,7 @@ import { loadConfig } from '@prophasis/protocol';
  * own config supplies `dataDir`, `mqttUrl`, `mqttPort` and `mqttHost`; the rest has defaults
  * and environment variables of its own.
  */
-export const TransportConfigSchema = Type.Object(
+const TransportConfigSchema = Type.Object(
   {
     dataDir: Type.String({ minLength: 1 }),
     /** Empty: the embedded TLS broker. `mqtt://…` / `mqtts://…`: an external broker. */

@@ -24,8 +24,8 @@ import { TransportErrors } from './errors.js';
 import { createExternalBus, readCa, type Bus } from './external.js';
 import type { SystemLog } from '../kernel/index.js';
 
-export type ResultHandler = (agentId: string, message: ResMessage) => Promise<void>;
-export type StateHandler = (agentId: string, message: StateMessage) => Promise<void>;
+type ResultHandler = (agentId: string, message: ResMessage) => Promise<void>;
+type StateHandler = (agentId: string, message: StateMessage) => Promise<void>;
 
 /** The core's side of MQTT: commands out, validated results and states in. */
 /** Answers enrolment requests (the enrolment feature implements it); declared here, by its consumer. */

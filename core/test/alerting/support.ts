@@ -65,7 +65,7 @@ export async function until(predicate: () => boolean, timeoutMs = 5000, what = '
 export const messages = (entries: SystemLogEntry[], level?: string) => entries.filter((e) => !level || e.level === level).map((e) => e.message);
 
 /** Decodes RFC 2047 encoded-words (B and Q) in a header value. */
-export function decodeHeader(value: string): string {
+function decodeHeader(value: string): string {
   return value
     .replace(/\?=\s+=\?/g, '?==?')
     .replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (_m, _charset: string, enc: string, text: string) =>

@@ -26,7 +26,7 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export const AUTH_CONFIG: AuthConfig = { sessionTtlMs: 3_600_000, setupTokenTtlMs: 3_600_000, loginAttempts: 5, loginWindowMs: 60_000 };
+const AUTH_CONFIG: AuthConfig = { sessionTtlMs: 3_600_000, setupTokenTtlMs: 3_600_000, loginAttempts: 5, loginWindowMs: 60_000 };
 
 export interface TestApiOptions {
   withUsers?: boolean;

@@ -64,7 +64,7 @@ export async function openTestDatabase(
 }
 
 /** Creates `<prefix>_<random>` next to the URL's database; returns its URL and a dropper. */
-export async function createPgDatabase(adminUrl: string, prefix = 'prophasis_test_db'): Promise<{ url: string; drop(): Promise<void> }> {
+async function createPgDatabase(adminUrl: string, prefix = 'prophasis_test_db'): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const admin = new Sequelize(adminUrl, { logging: false, dialect: 'postgres' });
   await admin.query(`CREATE DATABASE ${name}`);

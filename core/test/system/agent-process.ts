@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
  * system tests run it as a process; `process.execPath` is the Node 24 that runs the tests (the
  * bin's `#!/usr/bin/env node` could find another).
  */
-export const AGENT_BIN = fileURLToPath(new URL('../../../node_modules/.bin/prophasis-agent', import.meta.url));
+const AGENT_BIN = fileURLToPath(new URL('../../../node_modules/.bin/prophasis-agent', import.meta.url));
 
 /** Process groups started and not yet gone: killed however this process exits (mocha --exit included). */
 const running = new Set<number>();

@@ -18,9 +18,8 @@ import { HOST_FUNCTION_CAPABILITIES, type HostFamily, type HostFunctionKind, typ
  * One file per capability kind of the table (host/table.ts); this file assembles them.
  */
 
-export { HOST_LIMITS, PluginCallError, type HostFunctionDeps, type HostFunctions } from './common.js';
-export { MAX_SLEEP_MS } from './sleep.js';
-export { HOST_FUNCTION_CAPABILITIES, type HostFunctionName } from './table.js';
+export { HOST_LIMITS, type HostFunctionDeps, type HostFunctions } from './common.js';
+export { HOST_FUNCTION_CAPABILITIES } from './table.js';
 
 /** Each capability kind of the table and the family that implements its functions. */
 const FAMILIES: { [K in HostFunctionKind]: HostFamily<K> } = {

@@ -3,7 +3,7 @@ import { invalid, type HostFunctionDeps } from './common.js';
 import type { HostFamilyFunctions } from './table.js';
 
 /** The longest single `host.sleep`; the run's timeout bounds the total anyway. */
-export const MAX_SLEEP_MS = 5_000;
+const MAX_SLEEP_MS = 5_000;
 
 /** `host.sleep`: the table's `always` kind, needing no capability. */
 export function sleepFunctions(_caps: unknown, { signal }: HostFunctionDeps): HostFamilyFunctions<'always'> {

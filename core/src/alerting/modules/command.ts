@@ -6,7 +6,7 @@ import { noticeJson, renderSubject, renderText, testNotice } from '../message.js
 import type { AlertModule, AlertNotice } from '../types.js';
 import { invalidField, validateSettings } from './validate.js';
 
-export const CommandSettingsSchema = Type.Object(
+const CommandSettingsSchema = Type.Object(
   {
     /** Absolute path of the executable; no shell is involved. */
     path: Type.String({ minLength: 2, maxLength: 1000 }),
@@ -22,7 +22,7 @@ export type CommandSettings = Omit<Static<typeof CommandSettingsSchema>, 'args'>
 const STDERR_KEEP = 2048;
 
 /** The notice as `PROPHASIS_ALERT_*` variables (docs/alerts.md, "command"). */
-export function commandEnvironment(notice: AlertNotice): Record<string, string> {
+function commandEnvironment(notice: AlertNotice): Record<string, string> {
   return {
     PROPHASIS_ALERT_ID: String(notice.alert.id),
     PROPHASIS_ALERT_NAME: notice.alert.name,

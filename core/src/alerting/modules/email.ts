@@ -44,7 +44,7 @@ export function databaseSmtpSource(db: Database): SmtpSource {
 
 const ADDRESS = /^[^\s@<>,;"]+@[^\s@<>,;"]+$/;
 
-export const EmailSettingsSchema = Type.Object(
+const EmailSettingsSchema = Type.Object(
   {
     /** Recipients: a list, or one string separated by commas. */
     to: Type.Union([Type.String({ minLength: 3, maxLength: 1000 }), Type.Array(Type.String({ minLength: 3, maxLength: 254 }), { minItems: 1, maxItems: 50 })]),

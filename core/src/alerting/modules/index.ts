@@ -3,10 +3,9 @@ import { createCommandModule } from './command.js';
 import { createEmailModule, type SmtpSource } from './email.js';
 import { createWebhookModule } from './webhook.js';
 
-export { createEmailModule, databaseSmtpSource, EmailSettingsSchema, type EmailSettings, type SmtpSettings, type SmtpSource } from './email.js';
-export { createWebhookModule, webhookBody, WebhookSettingsSchema, WEBHOOK_FORMATS, type WebhookFormat, type WebhookSettings } from './webhook.js';
-export { createCommandModule, commandEnvironment, CommandSettingsSchema, type CommandSettings } from './command.js';
-export { validateSettings } from './validate.js';
+export { createEmailModule, databaseSmtpSource, type SmtpSettings, type SmtpSource } from './email.js';
+export { createWebhookModule } from './webhook.js';
+export { createCommandModule } from './command.js';
 
 /** The registry of alert modules by id; alerting looks modules up here and nowhere else. */
 export type AlertModuleRegistry = ReadonlyMap<string, AnyAlertModule>;

@@ -5,10 +5,10 @@ import { noticeJson, renderSubject, renderText, testNotice } from '../message.js
 import type { AlertModule, AlertNotice } from '../types.js';
 import { invalidField, validateSettings } from './validate.js';
 
-export const WEBHOOK_FORMATS = ['json', 'slack', 'teams', 'ntfy'] as const;
-export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
+const WEBHOOK_FORMATS = ['json', 'slack', 'teams', 'ntfy'] as const;
+type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
 
-export const WebhookSettingsSchema = Type.Object(
+const WebhookSettingsSchema = Type.Object(
   {
     /** Where the alert is POSTed; http:// only for receivers on your own network. */
     url: Type.String({ minLength: 8, maxLength: 2000, pattern: '^https?://' }),
@@ -48,7 +48,7 @@ function ntfyTarget(url: string): { endpoint: string; topic: string } {
 }
 
 /** The request body of each format (docs/alerts.md, "webhook"). */
-export function webhookBody(format: WebhookFormat, notice: AlertNotice, url: string): { endpoint: string; body: unknown } {
+function webhookBody(format: WebhookFormat, notice: AlertNotice, url: string): { endpoint: string; body: unknown } {
   const subject = renderSubject(notice);
   const text = renderText(notice);
   switch (format) {

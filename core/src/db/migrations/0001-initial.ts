@@ -46,7 +46,7 @@ async function index(c: MigrationContext, tableName: string, fields: string[], u
 }
 
 /** Default settings, inserted once; the settings module falls back to the same values. */
-export const INITIAL_SETTINGS: Readonly<Record<string, unknown>> = {
+const INITIAL_SETTINGS: Readonly<Record<string, unknown>> = {
   maxLatenessMs: 300_000,
   retentionRawDays: 30,
   retentionMinuteDays: 90,

@@ -3,8 +3,7 @@ import { rollupFillfactor } from './0002-rollup-fillfactor.js';
 import { alertDeliveries } from './0003-alert-deliveries.js';
 import type { Migration } from './types.js';
 
-export type { Migration, MigrationContext } from './types.js';
-export { INITIAL_SETTINGS } from './0001-initial.js';
+export type { Migration } from './types.js';
 export { ROLLUP_FILLFACTOR } from './0002-rollup-fillfactor.js';
 
 /**

@@ -17,7 +17,7 @@ export class Alert extends Model<InferAttributes<Alert>, InferCreationAttributes
 }
 
 export type AlertScopeKind = 'host' | 'group' | 'service' | 'plugin' | 'check';
-export const ALERT_SCOPE_KINDS: readonly AlertScopeKind[] = ['host', 'group', 'service', 'plugin', 'check'];
+const ALERT_SCOPE_KINDS: readonly AlertScopeKind[] = ['host', 'group', 'service', 'plugin', 'check'];
 
 /**
  * One scope of an alert (table `alert_scopes`): exactly the id column matching `kind` is set.

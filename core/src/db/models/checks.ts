@@ -35,7 +35,7 @@ export class CheckPlugin extends Model<InferAttributes<CheckPlugin>, InferCreati
 }
 
 export type ClassifierScopeKind = 'check' | 'group' | 'host';
-export const CLASSIFIER_SCOPE_KINDS: readonly ClassifierScopeKind[] = ['check', 'group', 'host'];
+const CLASSIFIER_SCOPE_KINDS: readonly ClassifierScopeKind[] = ['check', 'group', 'host'];
 
 /**
  * A Lua classifier replacing a plugin's default for one check, group or host (table

@@ -2,7 +2,7 @@ import { Model, type CreationOptional, type InferAttributes, type InferCreationA
 import { int, json, now, pk, str, text, time, touchHooks } from './common.js';
 
 export type EnrolmentState = 'pending' | 'enrolled' | 'revoked';
-export const ENROLMENT_STATES: readonly EnrolmentState[] = ['pending', 'enrolled', 'revoked'];
+const ENROLMENT_STATES: readonly EnrolmentState[] = ['pending', 'enrolled', 'revoked'];
 
 /** One monitored machine (table `hosts`). Times are epoch ms. */
 export class Host extends Model<InferAttributes<Host>, InferCreationAttributes<Host>> {

@@ -2,7 +2,7 @@ import { Model, type CreationOptional, type InferAttributes, type InferCreationA
 import { bigPk, int, json, now, pk, str, time, touchHooks } from './common.js';
 
 export type Role = 'admin' | 'operator' | 'viewer';
-export const ROLES: readonly Role[] = ['admin', 'operator', 'viewer'];
+const ROLES: readonly Role[] = ['admin', 'operator', 'viewer'];
 
 /** A console user (table `users`). */
 export class User extends Model<InferAttributes<User>, InferCreationAttributes<User>> {

@@ -24,7 +24,7 @@ function parametersOf(manifest: unknown): { parameters?: Record<string, unknown>
 }
 
 /** The manifest's `chart` hints, only the known, well-typed keys (manifests were validated on upload). */
-export function chartHints(manifest: unknown): PluginChartHints | undefined {
+function chartHints(manifest: unknown): PluginChartHints | undefined {
   const chart = manifestOf(manifest)['chart'];
   if (!isRecord(chart)) return undefined;
   const out: PluginChartHints = {};

@@ -51,7 +51,7 @@ async function hostSeverities(db: Database, hostIds?: number[]): Promise<Map<num
  * Service health by the rules of docs/services.md (core/src/services): the same evaluation the
  * service monitor records transitions with, computed from the current host states.
  */
-export async function serviceHealth(db: Database): Promise<ServiceHealthApi[]> {
+async function serviceHealth(db: Database): Promise<ServiceHealthApi[]> {
   const [definitions, hostHealths] = await Promise.all([loadServiceDefinitions(db), loadHostHealths(db)]);
   return definitions
     .map((service) => ({ id: service.id, name: service.name, ...evaluateService(service, (id) => hostHealths.get(id) ?? 'no_data') }))

@@ -6,7 +6,7 @@ import { readSettings as readCoreSettings, writeSettings } from '../../db/settin
 const SMTP_DEFAULTS = { host: '', port: 587, secure: false, user: '', from: '' };
 
 /** Reads the settings rows into the API shape; unknown rows are ignored, missing ones default. */
-export async function readSettings(db: Database): Promise<SettingsApi> {
+async function readSettings(db: Database): Promise<SettingsApi> {
   const rows = await db.models.Setting.findAll({ where: { key: ['smtp', 'smtpPassword'] } });
   const v = new Map(rows.map((r) => [r.key, r.value]));
   return {
