@@ -10,6 +10,7 @@ export * from './schema-common.js';
 export * from './messages.js';
 export * from './manifest.js';
 export * from './schedule.js';
+export * from './result-id.js';
 export * from './semver.js';
 export * from './logger.js';
 export * from './config.js';

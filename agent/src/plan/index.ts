@@ -1,4 +1,3 @@
 export * from './plan-state.js';
 export * from './plugin-runner.js';
-export * from './result-id.js';
 export * from './runner.js';

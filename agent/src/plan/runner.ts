@@ -2,6 +2,7 @@ import {
   bodyProblem,
   fastForward,
   previousSlot,
+  resultId,
   RESULT_TYPES,
   type BodyOf,
   type Logger,
@@ -13,7 +14,6 @@ import {
 import type { Clock } from '../clock.js';
 import type { Plan, PlanState } from './plan-state.js';
 import type { PluginRunner } from './plugin-runner.js';
-import { requestResultId, scheduledResultId } from './result-id.js';
 
 /** What the runner needs of the bundle store. */
 export interface BundleSource {
@@ -170,7 +170,7 @@ export function createPlanRunner(deps: PlanRunnerDeps): PlanRunner {
     const measuredAt = clock.now();
     const output = await runPlugin(job);
     const result: Result = {
-      id: job.kind === 'slot' ? scheduledResultId(agentId, job.key, job.slot as number) : requestResultId(agentId, job.requestId as string),
+      id: resultId(agentId, job.kind === 'slot' ? { entryKey: job.key, slot: job.slot as number } : { requestId: job.requestId as string }),
       checkId: job.checkId,
       pluginId: job.pluginId,
       version: job.version,

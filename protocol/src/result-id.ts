@@ -1,0 +1,24 @@
+import { hash } from 'node:crypto';
+
+/** What a result answers: a slot of a plan entry, or a "Run now" request (`check.run`). */
+export type ResultOrigin = { entryKey: string; slot: number } | { requestId: string };
+
+/**
+ * The id of a result, derived from the publishing agent's id and what the result answers
+ * (docs/decisions/0008-result-ids-verified.md). The agent stamps it; the core recomputes it
+ * from the sender's agent id and refuses a result whose id differs, so one agent can never
+ * publish an id that belongs to another host's results.
+ *
+ * - `s-` + SHA-256(agent id, plan entry key, slot) for a scheduled run: running a slot again
+ *   (a crash between the run and its commit) yields the same id, stored once;
+ * - `q-` + SHA-256(agent id, request id) for a "Run now": a redelivered request gives the same id.
+ *
+ * 160 bits of the digest in the protocol's `Id` alphabet. Changing the formula would make every
+ * result waiting in an agent's outbox unverifiable: it is pinned by known answers in the spec.
+ */
+export function resultId(agentId: string, origin: ResultOrigin): string {
+  return 'requestId' in origin ? `q-${digest(agentId, origin.requestId)}` : `s-${digest(agentId, origin.entryKey, String(origin.slot))}`;
+}
+
+/** One-shot `crypto.hash` (no Hash object per call): the core computes this for every result it receives. */
+const digest = (...parts: string[]): string => hash('sha256', parts.join('\0'), 'hex').slice(0, 40);
