@@ -18,4 +18,4 @@ export {
   type FirstPartyReport,
 } from './first-party.js';
 export { pluginRoutes } from './routes/repository.js';
-export { newestApproved, type PluginVersionRow } from './versions.js';
+export { newestApproved, pluginVersionRow, type PluginVersionRow } from './versions.js';

@@ -1,4 +1,5 @@
 import { compareSemver } from '@prophasis/protocol';
+import type { PluginVersion } from '../db/index.js';
 
 /** A stored plugin version as planning and classification read it. */
 export interface PluginVersionRow {
@@ -21,4 +22,20 @@ export function newestApproved(versions: readonly PluginVersionRow[]): Map<numbe
     if (!best || compareSemver(v.version, best.version) > 0) newest.set(v.pluginRowId, v);
   }
   return newest;
+}
+
+/** A `plugin_versions` row as planning and classification read it (the manifest's timeout when it was read). */
+export function pluginVersionRow(
+  v: Pick<PluginVersion, 'pluginId' | 'version' | 'bundleSha256' | 'approvedCapabilities' | 'historyCount' | 'defaultClassifier'> & { manifest?: unknown },
+): PluginVersionRow {
+  const timeoutMs = (v.manifest as { limits?: { timeoutMs?: number } } | null | undefined)?.limits?.timeoutMs;
+  return {
+    pluginRowId: v.pluginId,
+    version: v.version,
+    sha256: v.bundleSha256,
+    approvedCapabilities: v.approvedCapabilities ?? null,
+    historyCount: v.historyCount ?? 1,
+    defaultClassifier: v.defaultClassifier,
+    ...(typeof timeoutMs === 'number' ? { timeoutMs } : {}),
+  };
 }

@@ -4,6 +4,7 @@ import type { Database } from '../db/index.js';
 import { ROLLOUTS_SETTING, type PluginRollouts } from '../marketplace/index.js';
 import { readSettings } from '../db/index.js';
 import { overridesFromRows, type ClassifierOverrides } from '../classification/index.js';
+import { pluginVersionRow } from '../plugins/index.js';
 import type { PlanInput } from './plan.js';
 
 /** Everything the pipeline reads from the configuration tables in one pass. */
@@ -77,18 +78,7 @@ export async function loadConfigRows(db: Database): Promise<ConfigRows> {
       checkGroups,
       checkPlugins: checkPlugins.map((cp) => ({ checkId: cp.checkId, pluginRowId: cp.pluginId, params: (cp.params ?? {}) as Record<string, unknown> })),
       plugins,
-      versions: versions.map((v) => {
-        const timeoutMs = (v.manifest as { limits?: { timeoutMs?: number } } | null)?.limits?.timeoutMs;
-        return {
-          pluginRowId: v.pluginId,
-          version: v.version,
-          sha256: v.bundleSha256,
-          approvedCapabilities: v.approvedCapabilities ?? null,
-          historyCount: v.historyCount ?? 1,
-          defaultClassifier: v.defaultClassifier,
-          ...(typeof timeoutMs === 'number' ? { timeoutMs } : {}),
-        };
-      }),
+      versions: versions.map(pluginVersionRow),
       schedules: schedules.map((s) => ({ id: s.id, enabled: !!s.enabled })),
       intervals: intervals.map((i) => ({ scheduleId: i.scheduleId, start: Number(i.startAt), everyMs: Number(i.everyMs) })),
       scheduleChecks,

@@ -19,7 +19,7 @@ import type { Database } from '../../db/index.js';
 import type { ClassifierOverride as OverrideRow, ClassifierScopeKind } from '../../db/models/checks.js';
 import { ApiErrors } from '../../kernel/index.js';
 import { expandGroups, loadGroupRows } from '../../inventory/index.js';
-import { newestApproved, type PluginVersionRow } from '../../plugins/index.js';
+import { newestApproved, pluginVersionRow, type PluginVersionRow } from '../../plugins/index.js';
 import { loadClassifierOverrides, resolveClassifier } from '../overrides.js';
 import type { ClassificationEngine } from '../engine.js';
 import { runClassifierHistory } from '../history.js';
@@ -55,14 +55,7 @@ export function classifierRoutes(deps: ClassifierRouteDeps): FastifyPluginAsync 
     const plugin = await m.Plugin.findOne({ where: { pluginId }, attributes: ['id'] });
     if (!plugin) throw ApiErrors.NOT_FOUND(`no plugin ${pluginId}`, { field: 'pluginId' });
     const rows = await m.PluginVersion.findAll({ where: { pluginId: plugin.id }, attributes: ['pluginId', 'version', 'bundleSha256', 'approvedCapabilities', 'historyCount', 'defaultClassifier'] });
-    const versions: PluginVersionRow[] = rows.map((v) => ({
-      pluginRowId: v.pluginId,
-      version: v.version,
-      sha256: v.bundleSha256,
-      approvedCapabilities: v.approvedCapabilities ?? null,
-      historyCount: v.historyCount ?? 1,
-      defaultClassifier: v.defaultClassifier,
-    }));
+    const versions = rows.map(pluginVersionRow);
     const version = newestApproved(versions).get(plugin.id) ?? newestApproved(versions.map((v) => ({ ...v, approvedCapabilities: [] }))).get(plugin.id);
     if (!version) throw ApiErrors.NOT_FOUND(`plugin ${pluginId} has no stored version`, { field: 'pluginId' });
     return { rowId: plugin.id, version };
