@@ -95,6 +95,41 @@ describe('simulator: N agents in one process over TLS (test broker fixture)', fu
     assert.equal(simulator.scenario.current().hosts['*']?.['*']?.resultType, 'connection_error');
   });
 
+  it('runs the plan on the clock it is given: slots and measured times come from that clock, not the system time', async () => {
+    broker.addToken('e'.repeat(32));
+    // A clock ten years ahead (the soak bench passes a compressed one); timers stay real.
+    const AHEAD_MS = 10 * 365 * 86_400_000;
+    simulator = await createSimulator(
+      {
+        agents: [{ token: 'e'.repeat(32) }],
+        server: `127.0.0.1:${broker.port}`,
+        caPem: broker.pki.caCertPem,
+        scenario: { hosts: { '*': { '*': { value: 1 } } } },
+        dataDir: join(root, 'sim'),
+        clock: { now: () => Date.now() + AHEAD_MS, setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
+      },
+      { logger: captureLogger('warn').logger },
+    );
+    await simulator.start();
+    const [agent] = simulator.agents as [(typeof simulator.agents)[0]];
+    watcher = await observe(broker, [resTopic(agent.agentId)]);
+    await watcher.publish(
+      cmdTopic(agent.agentId),
+      encodeMessage(
+        createMessage('plan.set', {
+          revision: 1,
+          maxLatenessMs: 5_000,
+          entries: [{ key: 'k', checkId: 'chk', pluginId: PLUGIN, version: '1.0.0', sha256: SHA, params: {}, intervals: [{ start: 0, everyMs: 1_000 }], capabilities: [] }],
+        }),
+      ),
+    );
+    await watcher.waitFor(() => observedResults(watcher!.messages).length >= 2, 15_000, 'two results');
+    for (const r of observedResults(watcher.messages).slice(0, 2)) {
+      assert.ok(r.slot !== null && r.slot > Date.now() + AHEAD_MS - 60_000, `slot ${r.slot} on the given clock`);
+      assert.ok(r.measuredAt > Date.now() + AHEAD_MS - 60_000, `measuredAt ${r.measuredAt} on the given clock`);
+    }
+  });
+
   it('rate mode publishes batches as fast as the broker acknowledges them and counts them', async () => {
     broker.addToken('d'.repeat(32));
     simulator = await createSimulator(

@@ -23,6 +23,11 @@ export interface Drainer {
   disconnected(): void;
   /** Results acknowledged by the broker since start. */
   readonly published: number;
+  /**
+   * Calls `listener` with the results of every message the broker acknowledged, after their
+   * entries left the outbox (the soak bench compares them with what the core stored).
+   */
+  onAcknowledged(listener: (results: readonly Result[]) => void): void;
   /** Resolves once the outbox is empty and nothing is in flight. */
   drained(): Promise<void>;
 }
@@ -46,6 +51,7 @@ export function createDrainer(config: DrainerConfig, deps: { outbox: Outbox; pub
   let cursor: OutboxCursor | undefined;
   let published = 0;
   let idleWaiters: (() => void)[] = [];
+  const ackListeners: ((results: readonly Result[]) => void)[] = [];
 
   function settleIdle(): void {
     if (inFlight > 0 || outbox.depth() > 0) return;
@@ -86,6 +92,15 @@ export function createDrainer(config: DrainerConfig, deps: { outbox: Outbox; pub
           outbox.ack(seqs);
           published += seqs.length;
           inFlight -= 1;
+          if (message.type === 'result') {
+            for (const listener of ackListeners) {
+              try {
+                listener(message.body.results);
+              } catch (err) {
+                logger.warn({ err }, 'an acknowledgement listener failed');
+              }
+            }
+          }
           pump();
           settleIdle();
         },
@@ -121,6 +136,9 @@ export function createDrainer(config: DrainerConfig, deps: { outbox: Outbox; pub
     },
     get published() {
       return published;
+    },
+    onAcknowledged(listener) {
+      ackListeners.push(listener);
     },
     drained() {
       return new Promise((resolve) => {

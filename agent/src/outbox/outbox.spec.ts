@@ -131,4 +131,37 @@ describe('outbox', () => {
     assert.equal(drainer.published, 1_235);
     db.close();
   });
+
+  it('the drainer tells its acknowledgement listeners the results of each acknowledged message, never of a refused one', async () => {
+    const { outbox, db, log } = open({ maxResults: 10_000, maxAgeMs: 1e12 });
+    outbox.append([result(1), result(2), result(3)]);
+    const answers: ((ok: boolean) => void)[] = [];
+    const drainer = createDrainer(
+      { batchSize: 2, inFlight: 1 },
+      {
+        outbox,
+        logger: log.logger,
+        publisher: { publish: () => new Promise<void>((resolve, reject) => answers.push((ok) => (ok ? resolve() : reject(new Error('connection lost'))))) },
+      },
+    );
+    const acknowledged: string[][] = [];
+    drainer.onAcknowledged((results) => acknowledged.push(results.map((r) => r.id)));
+    drainer.onAcknowledged(() => {
+      throw new Error('a broken listener');
+    });
+    drainer.start();
+    drainer.connected();
+    answers.shift()!(false);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(acknowledged, [], 'a message without PUBACK is not reported');
+    drainer.disconnected();
+    drainer.connected();
+    answers.shift()!(true);
+    await new Promise((r) => setImmediate(r));
+    answers.shift()!(true);
+    await drainer.drained();
+    assert.deepEqual(acknowledged, [['r-1', 'r-2'], ['r-3']], 'each acknowledged message once, in order, despite the listener that throws');
+    assert.equal(log.lines.filter((l) => l.msg === 'an acknowledgement listener failed').length, 2, 'the broken listener is logged each time');
+    db.close();
+  });
 });

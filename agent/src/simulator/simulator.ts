@@ -4,6 +4,7 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { composeAgent, type Agent, type AgentBundles } from '../agent.js';
+import type { Clock } from '../clock.js';
 import { readAgentConfig, type AgentConfig } from '../config.js';
 import { hasCredentials, readCredentials, type Credentials } from '../credentials.js';
 import { enrol } from '../enrol.js';
@@ -30,6 +31,11 @@ export interface SimulatorOptions {
   enrolToken?: (index: number) => Promise<string> | string;
   /** Overrides of the agents' configuration (reconnect timing, report interval...). */
   config?: Partial<AgentConfig>;
+  /**
+   * The agents' schedule clock (plan runner, report timer, outbox ages); the real one by default.
+   * The soak bench passes a compressed one (docs/performance.md, "Soak"); connections keep real timers.
+   */
+  clock?: Clock;
 }
 
 interface SimulatedAgent {
@@ -126,6 +132,7 @@ export async function createSimulator(options: SimulatorOptions, deps: { logger:
           bundles: simulatedBundles(),
           trust: { setPublishers: async (list) => ({ accepted: list.length, refused: [] }) },
           runner: scenarioRunner(scenario, { agentId: credentials.agentId, hostName }),
+          ...(options.clock ? { clock: options.clock } : {}),
         });
         agents.push({ agentId: credentials.agentId, hostName, agent });
       }
