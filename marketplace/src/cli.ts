@@ -23,6 +23,9 @@ const USAGE = [
 
 class UsageError extends Error {}
 
+/** When the parent core is gone, the longest a graceful stop may take before the process exits anyway. */
+const PARENT_GONE_EXIT_MS = 5_000;
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const config = readMarketplaceConfig();
@@ -44,6 +47,16 @@ async function main(argv: string[]): Promise<number> {
     };
     process.on('SIGTERM', () => void stop('SIGTERM'));
     process.on('SIGINT', () => void stop('SIGINT'));
+    if (process.channel) {
+      // Started by a core (core/src/marketplace/local.ts) with an IPC channel: the OS closes it
+      // when the core ends, however it ends (SIGKILL included), so the market ends with it and
+      // frees its port for the next start (docs/marketplace.md, "The local marketplace").
+      process.channel.unref();
+      process.once('disconnect', () => {
+        setTimeout(() => process.exit(1), PARENT_GONE_EXIT_MS).unref();
+        void stop('parent gone');
+      });
+    }
     return new Promise<number>(() => {});
   }
 

@@ -52,7 +52,10 @@ export interface LocalMarketplace {
    * published. Never rejects: a marketplace that cannot start is logged and `url` stays undefined.
    */
   start(): Promise<void>;
-  /** Stops the child (SIGTERM, then SIGKILL after 5 s). */
+  /**
+   * Stops the child (SIGTERM, then SIGKILL after 5 s). A core that ends without calling this
+   * (a crash, SIGKILL) still takes the child with it: it exits when its IPC channel closes.
+   */
   stop(): Promise<void>;
   /** `http://127.0.0.1:<port>` while it runs, else undefined. */
   readonly url: string | undefined;
@@ -70,6 +73,8 @@ const LOCAL_TOKEN_FILE = 'marketplace-local-token';
  * start`, the core may not import the marketplace package) with its own data directory and
  * SQLite database under the core's, listening on loopback. The first-party bundles, signed with
  * the site key, are published to it under a local publisher account whose token the core keeps.
+ * The child lives only as long as the core: it watches an IPC channel the OS closes when the
+ * core ends. The `publisher` commands are one-shot children that end on their own (with a timeout).
  */
 export function createLocalMarketplace(config: LocalMarketplaceConfig, deps: LocalMarketplaceDeps): LocalMarketplace {
   const logger = deps.logger.child({ component: 'local-marketplace' });
@@ -118,7 +123,11 @@ export function createLocalMarketplace(config: LocalMarketplaceConfig, deps: Loc
   }
 
   async function spawnChild(): Promise<string> {
-    const proc = spawn(command[0]!, [...command.slice(1), 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The IPC channel is the child's lifeline: the OS closes it when this process ends, however
+    // it ends (SIGKILL included), and the child then stops (marketplace/src/cli.ts). No messages
+    // travel on it. Without it a killed core left the market holding its port.
+    const proc = spawn(command[0]!, [...command.slice(1), 'start'], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    proc.channel?.unref();
     child = proc;
     const forward = (stream: NodeJS.ReadableStream, level: 'debug' | 'warn') => {
       let rest = '';
