@@ -6,7 +6,8 @@
 // throwaway database (`prophasis_bench_<random>`, from PROPHASIS_TEST_POSTGRES_URL or --pg-url).
 // N simulated agents (createSimulator: real MQTT clients over TLS, enrolled with tokens like real
 // agents) get hosts, and a check over all of them with three first-party plugins is scheduled,
-// so every result they publish is in its host's plan (the ingest refuses anything else). Then:
+// so every result they publish is in its host's plan, and carries the id its agent derives for
+// its slot (protocol `resultId`): the ingest refuses anything else. Then:
 //
 //  (a) throughput: every agent publishes `result` messages of --batch results (a draining
 //      outbox: 4 messages awaiting their PUBACK at once) for --seconds → results stored per second;
@@ -22,7 +23,7 @@
 // Prints one JSON line per database and, last, a summary line. Everything it started is
 // stopped and removed (core, agents, temporary folders, the PostgreSQL database).
 import { composeAgent, openAgentDatabase, readAgentConfig, readCredentials, scenarioRunner, createScenarioSource, createSimulator, type Agent, type AgentBundles } from '@prophasis/agent';
-import { createLogger, createMessage, type Logger, type Manifest, type Result } from '@prophasis/protocol';
+import { createLogger, createMessage, resultId, type Logger, type Manifest, type Result } from '@prophasis/protocol';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -174,19 +175,30 @@ async function runOne(dialect: 'sqlite' | 'postgres'): Promise<Figures> {
     const setupSeconds = (performance.now() - setupStarted) / 1000;
 
     let serial = 0;
-    const result = (agentIndex: number, measuredAt: number): Result => ({
-      id: `r-${agentIndex}-${++serial}`,
-      checkId,
-      pluginId: PLUGINS[serial % PLUGINS.length]!,
-      version: '1.0.0',
-      slot: null,
-      measuredAt,
-      durationMs: 1,
-      // Mostly steady values with a rare spike: states change now and then, as in a real fleet.
-      value: serial % 997 === 0 ? 95 : 20 + (serial % 40),
-      message: null,
-      resultType: 'plugin',
-    });
+    // Each series (agent and plugin) counts its slots up a millisecond at a time from a minute
+    // ago: unique per series, so every result is new, and never later than maxLateness.
+    const slotBase = Date.now() - 60_000;
+    const lastSlot = new Map<string, number>();
+    const result = (agentIndex: number, measuredAt: number): Result => {
+      const pluginId = PLUGINS[++serial % PLUGINS.length]!;
+      const agentId = sim.agents[agentIndex]!.agentId;
+      const series = `${agentId} ${pluginId}`;
+      const slot = (lastSlot.get(series) ?? slotBase) + 1;
+      lastSlot.set(series, slot);
+      return {
+        id: resultId(agentId, { entryKey: `${checkId}:${pluginId}`, slot }),
+        checkId,
+        pluginId,
+        version: '1.0.0',
+        slot,
+        measuredAt,
+        durationMs: 1,
+        // Mostly steady values with a rare spike: states change now and then, as in a real fleet.
+        value: serial % 997 === 0 ? 95 : 20 + (serial % 40),
+        message: null,
+        resultType: 'plugin',
+      };
+    };
     const stored = () => c.pipeline.ingest.stats().stored;
     /** Batches and milliseconds per batch spent in each ingest stage since `before`. */
     const stages = (phase: string, before: ReturnType<typeof c.pipeline.ingest.stats>): Figures => {
@@ -284,7 +296,9 @@ async function runOne(dialect: 'sqlite' | 'postgres'): Promise<Figures> {
       for (const pluginId of PLUGINS) {
         if (filled >= args.backlog) break;
         const slot = firstSlot + k * 10_000;
-        chunk.push({ id: `bl-${filled++}`, checkId, pluginId, version: '1.0.0', slot, measuredAt: slot + 50, durationMs: 50, value: (k * 13) % 100, message: null, resultType: 'plugin' });
+        const id = resultId(backlogAgentId, { entryKey: `${checkId}:${pluginId}`, slot });
+        filled++;
+        chunk.push({ id, checkId, pluginId, version: '1.0.0', slot, measuredAt: slot + 50, durationMs: 50, value: (k * 13) % 100, message: null, resultType: 'plugin' });
         if (chunk.length === 5_000) backlogAgent.outbox.append(chunk.splice(0));
       }
     }

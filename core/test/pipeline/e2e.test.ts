@@ -1,4 +1,4 @@
-import { createMessage, encodeMessage, silentLogger, type Result } from '@prophasis/protocol';
+import { createMessage, encodeMessage, resultId, silentLogger, type Result } from '@prophasis/protocol';
 import type { MqttClient } from 'mqtt';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -76,18 +76,22 @@ for (const dialect of dialects()) {
       await transport.stop();
     }
 
-    const result = (): Result => ({
-      id: `e2e-${dialect}-${++seq}`,
-      checkId: String(checkId),
-      pluginId: 'io.prophasis.cpu',
-      version: '1.0.0',
-      slot: null,
-      measuredAt: Date.now(),
-      durationMs: 1,
-      value: seq,
-      message: null,
-      resultType: 'plugin',
-    });
+    // One minutely slot after another, the id derived as the agent does (the core checks it).
+    const result = (): Result => {
+      const slot = T0 + ++seq * 60_000;
+      return {
+        id: resultId(agentId, { entryKey: `${checkId}:io.prophasis.cpu`, slot }),
+        checkId: String(checkId),
+        pluginId: 'io.prophasis.cpu',
+        version: '1.0.0',
+        slot,
+        measuredAt: Date.now(),
+        durationMs: 1,
+        value: seq,
+        message: null,
+        resultType: 'plugin',
+      };
+    };
     const publish = (...results: Result[]) => agent.publishAsync(`prophasis/v1/agents/${agentId}/res`, encodeMessage(createMessage('result', { results })), { qos: 1 });
 
     before(async () => {

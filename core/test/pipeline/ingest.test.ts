@@ -1,4 +1,4 @@
-import { createMessage, silentLogger, type ResMessage, type Result } from '@prophasis/protocol';
+import { createMessage, resultId, silentLogger, type ResMessage, type Result } from '@prophasis/protocol';
 import assert from 'node:assert/strict';
 import { createDispatcher, type Dispatcher } from '../../src/scheduler/dispatcher.js';
 import { createIngest, type Ingest } from '../../src/pipeline/ingest.js';
@@ -26,10 +26,13 @@ for (const dialect of dialects()) {
     const ids = { h1: 0, h2: 0, check: 0, plugin: 0, group: 0 };
     let seq = 0;
 
-    const result = (over: Partial<Result> = {}): Result => {
-      const slot = over.slot !== undefined ? over.slot : clock - 30_000;
-      return {
-        id: `r-${dialect}-${++seq}`,
+    /**
+     * A result as agent `agentId` sends it: its id derived from the agent id and the plan entry
+     * and slot (or the Run now request), as the core checks; the default slot differs per call.
+     */
+    const result = (over: Partial<Result> = {}, agentId = 'a-i1'): Result => {
+      const slot = over.slot !== undefined ? over.slot : clock - 30_000 + ++seq;
+      const r: Omit<Result, 'id'> = {
         checkId: String(ids.check),
         pluginId: 'io.prophasis.cpu',
         version: '1.0.0',
@@ -41,6 +44,8 @@ for (const dialect of dialects()) {
         resultType: 'plugin',
         ...over,
       };
+      const origin = r.requestId !== undefined ? { requestId: r.requestId } : { entryKey: `${r.checkId}:${r.pluginId}`, slot: r.slot ?? NaN };
+      return { id: over.id ?? resultId(agentId, origin), ...r };
     };
     const msg = (...results: Result[]) => createMessage('result', { results }) as ResMessage;
     const rowsOf = (hostId: number) => t.db.models.Result.findAll({ where: { hostId }, order: [['measuredAt', 'ASC']] });
@@ -114,7 +119,7 @@ for (const dialect of dialects()) {
       const ids1: string[] = [];
       for (let m = 0; m < 5; m++) {
         for (const agent of ['a-i1', 'a-i2']) {
-          const batch = Array.from({ length: 250 }, (_, i) => result({ slot: null, measuredAt: clock - 3_600_000 + m * 1000 + i }));
+          const batch = Array.from({ length: 250 }, (_, i) => result({ slot: clock - 3_600_000 + m * 1000 + i }, agent));
           ids1.push(...batch.map((r) => r.id));
           messages.push(ingest.handle(agent, msg(...batch)));
         }
@@ -155,6 +160,22 @@ for (const dialect of dialects()) {
       const next = result();
       await ingest.handle('a-i1', msg(next));
       assert.equal(await t.db.models.Result.count({ where: { resultId: next.id } }), 1);
+    });
+
+    it("refuses a result carrying another agent's id, so that agent's own result is stored and not dropped as a duplicate", async () => {
+      const before = systemLog.entries.length;
+      const slot = clock - 20_000;
+      const squatted = result({ slot, message: 'squatted' }, 'a-i1'); // a-i1's id, published by a-i2
+      await ingest.handle('a-i2', msg(squatted));
+      assert.deepEqual(
+        systemLog.entries.slice(before).map((e) => [e.message, e.context.agentId]),
+        [[`result refused: result id ${squatted.id} does not belong to this agent (plugin io.prophasis.cpu of check ${ids.check}, slot ${slot})`, 'a-i2']],
+      );
+      const real = result({ slot }, 'a-i1');
+      assert.equal(real.id, squatted.id);
+      await ingest.handle('a-i1', msg(real));
+      const rows = await t.db.models.Result.findAll({ where: { resultId: real.id } });
+      assert.deepEqual(rows.map((r) => [r.hostId, r.message]), [[ids.h1, null]]);
     });
 
     it('accepts the result of a "Run now" it requested', async () => {
@@ -208,17 +229,17 @@ for (const dialect of dialects()) {
       const O = t.db.models.ClassifierOverride;
       await O.create({ pluginId: ids.plugin, scopeKind: 'group', groupId: ids.group, code: 'return "minor"' });
       await dispatcher.recompute();
-      const g = result();
+      const g = result({}, 'a-i2');
       await ingest.handle('a-i2', msg(g));
       const h = result();
       await ingest.handle('a-i1', msg(h));
       await O.create({ pluginId: ids.plugin, scopeKind: 'host', hostId: ids.h2, code: 'return "degraded"' });
       await dispatcher.recompute();
-      const host = result();
+      const host = result({}, 'a-i2');
       await ingest.handle('a-i2', msg(host));
       await O.create({ pluginId: ids.plugin, scopeKind: 'check', checkId: ids.check, code: 'return "ok"' });
       await dispatcher.recompute();
-      const check = result({ value: 99 });
+      const check = result({ value: 99 }, 'a-i2');
       await ingest.handle('a-i2', msg(check));
       const severity = async (id: string) => (await t.db.models.Result.findOne({ where: { resultId: id } }))?.severity;
       assert.equal(await severity(g.id), 'minor', 'group override');
@@ -232,7 +253,7 @@ for (const dialect of dialects()) {
     it('turns a classifier error into unknown with a system-log entry naming plugin, host and reason', async () => {
       await t.db.models.ClassifierOverride.create({ pluginId: ids.plugin, scopeKind: 'host', hostId: ids.h2, code: 'this is not lua' });
       await dispatcher.recompute();
-      const r = result();
+      const r = result({}, 'a-i2');
       await ingest.handle('a-i2', msg(r));
       assert.equal((await t.db.models.Result.findOne({ where: { resultId: r.id } }))?.severity, 'unknown');
       const entry = systemLog.entries.find((e) => e.component === 'classification');
@@ -241,7 +262,7 @@ for (const dialect of dialects()) {
       assert.equal(entry?.context.reason, `cannot compile host:${ids.h2}`);
       await t.db.models.ClassifierOverride.destroy({ where: { pluginId: ids.plugin } });
       await dispatcher.recompute();
-      const next = result();
+      const next = result({}, 'a-i2');
       await ingest.handle('a-i2', msg(next));
       assert.equal((await t.db.models.Result.findOne({ where: { resultId: next.id } }))?.severity, 'ok', 'still classifying');
     });

@@ -1,5 +1,5 @@
 import type { CoreEvent } from '../../src/kernel/index.js';
-import { createMessage, silentLogger, type ResMessage, type Result } from '@prophasis/protocol';
+import { createMessage, resultId, silentLogger, type ResMessage, type Result } from '@prophasis/protocol';
 import assert from 'node:assert/strict';
 import { Op } from 'sequelize';
 import { createPipeline, type Pipeline } from '../../src/pipeline/pipeline.js';
@@ -16,11 +16,10 @@ for (const dialect of dialects()) {
     let clock = T0 + 10 * MIN;
     let p: Pipeline;
     const ids = { host: 0, check: 0, plugin: 0 };
-    let seq = 0;
     const events: CoreEvent[] = [];
 
     const result = (slot: number, value = 10): Result => ({
-      id: `nd-${dialect}-${++seq}`,
+      id: resultId('a-n1', { entryKey: `${ids.check}:io.prophasis.cpu`, slot }),
       checkId: String(ids.check),
       pluginId: 'io.prophasis.cpu',
       version: '1.0.0',

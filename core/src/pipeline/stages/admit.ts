@@ -1,4 +1,4 @@
-import type { Logger, Result } from '@prophasis/protocol';
+import { resultId, type Logger, type Result } from '@prophasis/protocol';
 import type { SystemLog } from '../../kernel/index.js';
 import { NO_DATA_PREFIX, noDataResultId } from '../store.js';
 import type { IngestCounters, Item, NoDataSlot, PlanView } from '../types.js';
@@ -19,8 +19,10 @@ export interface Admission {
 
 /**
  * Admission (docs/pipeline.md, "Ingest"): what the ingest accepts from an agent. A result must
- * belong to a plan entry of the sender's host (or a Run now it requested), and must not use the
- * reserved no_data id prefix; its row ids, parameters and classifier come from the plan.
+ * belong to a plan entry of the sender's host (or a Run now it requested) and carry the id the
+ * sender's agent id derives for it (protocol `resultId`, docs/decisions/0008-result-ids-verified.md),
+ * so no agent can publish ids of another host's results; its row ids, parameters and classifier
+ * come from the plan.
  */
 export function createAdmission(deps: {
   plans: PlanView;
@@ -46,10 +48,29 @@ export function createAdmission(deps: {
     if (entry.count <= REFUSALS_LOGGED_PER_MINUTE) deps.systemLog.write('warn', 'ingest', `result refused: ${reason}`, { agentId, ...context });
   }
 
+  /**
+   * Whether `r.id` is the id the sender's agent id derives for it: from the Run now request id,
+   * else from the plan entry (`entryKey`) and the slot. Refuses and logs a mismatch, and a
+   * scheduled result without a slot (no agent sends one).
+   */
+  function ownsId(agentId: string, hostId: number, r: Result, entryKey?: string): boolean {
+    const context = { hostId, resultId: r.id, pluginId: r.pluginId, checkId: r.checkId, slot: r.slot, requestId: r.requestId };
+    const origin = r.requestId !== undefined ? { requestId: r.requestId } : r.slot !== null && entryKey !== undefined ? { entryKey, slot: r.slot } : undefined;
+    if (!origin) {
+      refuse(agentId, `scheduled result of plugin ${r.pluginId} of check ${r.checkId} has no slot`, context);
+      return false;
+    }
+    if (r.id === resultId(agentId, origin)) return true;
+    const what = 'requestId' in origin ? `Run now ${origin.requestId}` : `plugin ${r.pluginId} of check ${r.checkId}, slot ${origin.slot}`;
+    refuse(agentId, `result id ${r.id} does not belong to this agent (${what})`, context);
+    return false;
+  }
+
   function toItem(agentId: string, hostId: number, r: Result, receivedAt: number, maxLatenessMs: number): Item | undefined {
     const snap = plans.snapshot();
     const run = r.requestId ? plans.runRequest(r.requestId) : undefined;
     if (run && run.hostId === hostId && run.pluginId === r.pluginId) {
+      if (!ownsId(agentId, hostId, r)) return undefined;
       const planned = run.checkRowId === null ? undefined : snap?.entries.get(hostId)?.get(`${run.checkRowId}:${r.pluginId}`);
       return {
         params: planned?.entry.params ?? {},
@@ -72,6 +93,7 @@ export function createAdmission(deps: {
       });
       return undefined;
     }
+    if (!ownsId(agentId, hostId, r, planned.entry.key)) return undefined;
     return {
       ...common(r, receivedAt, maxLatenessMs),
       params: planned.entry.params,
