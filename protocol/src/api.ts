@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ChartHints } from './manifest.js';
 import { RESULT_TYPES, SEVERITIES } from './severity.js';
+import { PRESENCE_STATES } from './presence.js';
 import { Interval, Params, PluginId, SemVer, Sha256, Timestamp } from './schema-common.js';
 
 /**
@@ -451,14 +452,68 @@ export const SettingsInput = Type.Object(
 );
 export type SettingsInput = Static<typeof SettingsInput>;
 
+// ---- housekeeping (docs/storage.md, "Retention and housekeeping") ---------------------------
+
+/** One table that grows, as the settings page shows it. */
+export const HousekeepingTable = Type.Object({
+  table: Type.String(),
+  /** Rows: exact on SQLite, the planner's estimate on PostgreSQL (`rowsEstimated`). */
+  rows: Type.Integer(),
+  rowsEstimated: Type.Boolean(),
+  /** Bytes on disk with indexes; null where the database cannot tell. */
+  bytes: Nullable(Type.Integer()),
+  /** Day partitions (PostgreSQL's results and rollups); null for a table that is not partitioned. */
+  partitions: Nullable(Type.Integer()),
+  /** The setting that says how long rows are kept; null when rows go as soon as they expire (sessions). */
+  retentionSetting: Nullable(Type.String()),
+});
+export type HousekeepingTable = Static<typeof HousekeepingTable>;
+
+/** What one housekeeping run did. */
+export const HousekeepingRun = Type.Object({
+  startedAt: Timestamp,
+  durationMs: Type.Integer({ minimum: 0 }),
+  trigger: Type.Union([Type.Literal('schedule'), Type.Literal('manual')]),
+  /** Per table: rows removed (for a dropped partition, its estimated rows) and partitions dropped. */
+  removed: Type.Array(Type.Object({ table: Type.String(), rows: Type.Integer(), partitionsDropped: Type.Integer() })),
+  partitionsCreated: Type.Integer(),
+  /** Tables whose retention failed this time, with the reason; the others were still done. */
+  errors: Type.Array(Type.Object({ table: Type.String(), message: Type.String() })),
+});
+export type HousekeepingRun = Static<typeof HousekeepingRun>;
+
+export const HousekeepingStatus = Type.Object({
+  dialect: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')]),
+  /** The whole database (file or PostgreSQL database). */
+  databaseBytes: Nullable(Type.Integer()),
+  tables: Type.Array(HousekeepingTable),
+  lastRun: Nullable(HousekeepingRun),
+  running: Type.Boolean(),
+  nextRunAt: Nullable(Timestamp),
+  intervalMs: Type.Integer(),
+});
+export type HousekeepingStatus = Static<typeof HousekeepingStatus>;
+
 // ---- reports ---------------------------------------------------------------------------------
+
+/** Where a host's agent stands (protocol's `hostPresence`, docs/api.md "Reports"). */
+export const HostPresence = Type.Object({
+  state: Type.Union(PRESENCE_STATES.map((s) => Type.Literal(s))),
+  /** Connected since, disconnected since (last heard from; null if it never connected), unreachable since; null when pending or revoked. */
+  since: Nullable(Timestamp),
+  /** When the agent was last heard from. */
+  lastSeen: Nullable(Timestamp),
+});
+export type HostPresence = Static<typeof HostPresence>;
 
 export const HostHealth = Type.Object({
   id: ObjectId,
   name: Type.String(),
-  /** Worst current severity of the host's plugins; `no_data` when it has none. */
+  /** The host's state: the worst of its plugins' current severities and of its reachability (unreachable → `major`); `no_data` when it has neither. */
   severity: SeverityName,
   enrolmentState: Type.String(),
+  presence: HostPresence,
+  /** `presence.state === 'connected'`. */
   online: Type.Boolean(),
   lastSeen: Nullable(Timestamp),
   plugins: Type.Integer(),
@@ -473,6 +528,11 @@ const SeriesPoint = Type.Object({
   count: Type.Optional(Type.Integer()),
 });
 
+/**
+ * One plugin of a host: its current state (`severity`, since `changedAt`) and its newest stored
+ * result (`checkId`, `value`, `message`, `resultType`, `measuredAt`), which may be newer than
+ * the result that last changed the state.
+ */
 export const PluginState = Type.Object({
   pluginId: PluginId,
   checkId: Nullable(ObjectId),
@@ -488,7 +548,9 @@ export type PluginState = Static<typeof PluginState>;
 
 export const HostReport = Type.Object({
   host: Host,
+  /** The same state as the host's entry in `GET /api/reports/hosts`. */
   severity: SeverityName,
+  presence: HostPresence,
   from: Timestamp,
   to: Timestamp,
   /** Width of one series point: 0 for raw results, otherwise the rollup step, ms. */

@@ -4,6 +4,7 @@
  * Node-only helpers (logger, data directory, bundles).
  */
 export * from './severity.js';
+export * from './presence.js';
 export * from './schema-common.js';
 export * from './schedule.js';
 export * from './semver.js';

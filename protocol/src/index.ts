@@ -4,6 +4,7 @@
  * logging, configuration, data directory). Imports no other Prophasis package.
  */
 export * from './severity.js';
+export * from './presence.js';
 export * from './errors.js';
 export * from './topics.js';
 export * from './schema-common.js';

@@ -1,11 +1,32 @@
+import type { Reachability } from '../state/index.js';
 import type { AlertNotice } from './types.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** One line: `[TEST] LATE web1 cpu-load: ok → major`. */
-export function renderSubject(n: AlertNotice): string {
+/** A notice, possibly carrying the reachability that caused a host's own transition (core/src/state `transitionReachability`). */
+type Notice = AlertNotice & { reachability?: Reachability | null | undefined };
+
+/** `10:05 UTC` on the day of `at`, else `2026-01-01 10:05 UTC`: readable in a subject line. */
+function shortTime(ms: number, at: number): string {
+  const text = iso(ms);
+  const sameDay = text.slice(0, 10) === iso(at).slice(0, 10);
+  return `${sameDay ? '' : `${text.slice(0, 10)} `}${text.slice(11, 16)} UTC`;
+}
+
+/** What happened, in words: `web-1 is unreachable (agent not connected since 10:05 UTC)`, or `web1 cpu-load: ok → major`. */
+function headline(n: Notice): string {
+  const r = n.reachability;
+  if (r?.kind === 'unreachable') {
+    return `${n.target.name} is unreachable (agent not connected since ${shortTime(r.lastSeen ?? r.since, n.at)})`;
+  }
+  if (r?.kind === 'reachable') return `${n.target.name} is reachable again (agent connected at ${shortTime(r.since, n.at)})`;
   const plugin = n.plugin ? ` ${n.plugin.name}` : '';
-  return `${n.test ? '[TEST] ' : ''}${n.late ? 'LATE ' : ''}${n.target.name}${plugin}: ${n.from} → ${n.to}`;
+  return `${n.target.name}${plugin}: ${n.from} → ${n.to}`;
+}
+
+/** One line: `[TEST] LATE web1 cpu-load: ok → major`, `web-1 is unreachable (agent not connected since 10:05 UTC)`. */
+export function renderSubject(n: Notice): string {
+  return `${n.test ? '[TEST] ' : ''}${n.late ? 'LATE ' : ''}${headline(n)}`;
 }
 
 /** The sentence every module carries for a late transition (docs/alerts.md, "Late transitions"). */
@@ -14,13 +35,19 @@ function lateText(n: AlertNotice): string {
 }
 
 /** The plain-text body: what changed, where, when, why; shared by e-mail, chat presets and commands. */
-export function renderText(n: AlertNotice): string {
+export function renderText(n: Notice): string {
   const lines: string[] = [];
   if (n.test) lines.push('This is a test message from Prophasis; no state changed.', '');
+  const r = n.reachability;
+  if (r) lines.push(`${headline(n)}.`, '');
   lines.push(`Alert: ${n.alert.name}`);
   lines.push(`${n.target.kind === 'host' ? 'Host' : 'Service'}: ${n.target.name}`);
   if (n.plugin) lines.push(`Plugin: ${n.plugin.name} (${n.plugin.pluginId})`);
-  lines.push(`Change: ${n.from} → ${n.to}`);
+  lines.push(`Change: ${n.from} → ${n.to}${r ? (r.kind === 'unreachable' ? ' (its agent is unreachable)' : ' (its agent is back)') : ''}`);
+  if (r?.kind === 'unreachable') {
+    lines.push(`Agent: last heard from ${r.lastSeen !== null ? iso(r.lastSeen) : 'never'}; unreachable since ${iso(r.since)}, when its grace period ran out`);
+  }
+  if (r?.kind === 'reachable') lines.push(`Agent: connected again at ${iso(r.since)}`);
   lines.push(`Time: ${iso(n.at)}`);
   if (n.causes.length > 0) lines.push(`Caused by: ${n.causes.map((c) => `${c.plugin} ${c.from} → ${c.to}`).join('; ')}`);
   if (n.late) lines.push('', lateText(n));
@@ -28,7 +55,7 @@ export function renderText(n: AlertNotice): string {
 }
 
 /** The notice as the JSON object webhooks (format `json`) and commands (stdin) receive. */
-export function noticeJson(n: AlertNotice): Record<string, unknown> {
+export function noticeJson(n: Notice): Record<string, unknown> {
   return {
     alert: n.alert,
     target: n.target,
@@ -39,6 +66,7 @@ export function noticeJson(n: AlertNotice): Record<string, unknown> {
     atMs: n.at,
     late: n.late,
     causes: n.causes,
+    reachability: n.reachability ?? null,
     test: n.test,
     subject: renderSubject(n),
     text: renderText(n),

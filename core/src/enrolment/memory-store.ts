@@ -91,25 +91,26 @@ export function createMemoryRegistryStore(): RegistryStore & PresenceStore & { h
     async recordOnline(agentId, at, facts) {
       const host = byAgent(agentId);
       if (!host) return undefined;
-      const cleared = host.unreachableSince;
+      const before = { clearedUnreachableSince: host.unreachableSince, wasConnected: host.connectedSince !== null, lastSeenBefore: host.lastSeen };
       host.lastSeen = at;
       host.connectedSince ??= at;
       host.unreachableSince = null;
       host.facts = { ...host.facts, ...facts };
-      return { hostId: host.id, clearedUnreachableSince: cleared };
+      return { hostId: host.id, hostName: host.name, ...before };
     },
     async recordOffline(agentId, at) {
       const host = byAgent(agentId);
       if (!host) return undefined;
+      const wasConnected = host.connectedSince !== null;
       host.connectedSince = null;
       host.lastSeen = at;
-      return { hostId: host.id };
+      return { hostId: host.id, hostName: host.name, wasConnected };
     },
     async markUnreachable(agentId, at) {
       const host = byAgent(agentId);
       if (!host || host.connectedSince !== null || host.unreachableSince !== null) return undefined;
       host.unreachableSince = at;
-      return { hostId: host.id };
+      return { hostId: host.id, hostName: host.name, lastSeen: host.lastSeen };
     },
     async touch(agentId, at) {
       const host = byAgent(agentId);

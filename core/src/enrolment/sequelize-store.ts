@@ -26,6 +26,7 @@ interface AgentRow {
 }
 
 const ms = (v: number | string | null): number | null => (v === null ? null : Number(v));
+const date = (v: number | string | null): Date | null => (v === null ? null : new Date(Number(v)));
 
 class Rollback extends Error {
   constructor(readonly result: StoreConsumeResult) {
@@ -151,8 +152,8 @@ export function createSequelizeRegistryStore(db: { sequelize: Sequelize }): Regi
     },
 
     async recordOnline(agentId, at, facts) {
-      const [before] = await select<{ id: number; unreachable_since: number | string | null }>(
-        'SELECT id, unreachable_since FROM hosts WHERE agent_id = :agentId',
+      const [before] = await select<{ id: number; name: string; unreachable_since: number | string | null; connected_since: number | string | null; last_seen: number | string | null }>(
+        'SELECT id, name, unreachable_since, connected_since, last_seen FROM hosts WHERE agent_id = :agentId',
         { agentId },
       );
       if (!before) return undefined;
@@ -173,25 +174,33 @@ export function createSequelizeRegistryStore(db: { sequelize: Sequelize }): Regi
           },
         },
       );
-      const cleared = ms(before.unreachable_since);
-      return { hostId: String(before.id), clearedUnreachableSince: cleared === null ? null : new Date(cleared) };
+      return {
+        hostId: String(before.id),
+        hostName: before.name,
+        clearedUnreachableSince: date(before.unreachable_since),
+        wasConnected: before.connected_since != null,
+        lastSeenBefore: date(before.last_seen),
+      };
     },
 
     async recordOffline(agentId, at) {
-      const rows = await select<{ id: number }>(
-        'UPDATE hosts SET connected_since = NULL, last_seen = :t, updated_at = :t WHERE agent_id = :agentId RETURNING id',
-        { agentId, t: at.getTime() },
+      // Presence serialises the writes of one agent, so nothing changes the row in between.
+      const [before] = await select<{ id: number; name: string; connected_since: number | string | null }>(
+        'SELECT id, name, connected_since FROM hosts WHERE agent_id = :agentId',
+        { agentId },
       );
-      return rows[0] && { hostId: String(rows[0].id) };
+      if (!before) return undefined;
+      await sequelize.query('UPDATE hosts SET connected_since = NULL, last_seen = :t, updated_at = :t WHERE id = :id', { replacements: { id: before.id, t: at.getTime() } });
+      return { hostId: String(before.id), hostName: before.name, wasConnected: before.connected_since != null };
     },
 
     async markUnreachable(agentId, at) {
-      const rows = await select<{ id: number }>(
+      const rows = await select<{ id: number; name: string; last_seen: number | string | null }>(
         `UPDATE hosts SET unreachable_since = :t, updated_at = :t
-         WHERE agent_id = :agentId AND connected_since IS NULL AND unreachable_since IS NULL RETURNING id`,
+         WHERE agent_id = :agentId AND connected_since IS NULL AND unreachable_since IS NULL RETURNING id, name, last_seen`,
         { agentId, t: at.getTime() },
       );
-      return rows[0] && { hostId: String(rows[0].id) };
+      return rows[0] && { hostId: String(rows[0].id), hostName: rows[0].name, lastSeen: date(rows[0].last_seen) };
     },
 
     async touch(agentId, at) {

@@ -1,8 +1,6 @@
-import { worstSeverity, type Logger, type Severity } from '@prophasis/protocol';
+import type { Logger, Severity } from '@prophasis/protocol';
+import { hostSeverity as hostSeverityOf } from '../state/index.js';
 import type { PipelineStore, StateRow, TransitionRow } from './store.js';
-
-/** The severity a host has while its agent is unreachable (docs/pipeline.md, "States"). */
-const UNREACHABLE_SEVERITY: Severity = 'major';
 
 /** One classified result, applied to the state of its series in slot order. */
 interface Observation {
@@ -38,8 +36,8 @@ interface SeriesState extends StateRow {
 
 /**
  * Current severity per host × plugin and per host, and their transitions (docs/pipeline.md,
- * "States and transitions"). A host's severity is the worst of its plugins' severities and of
- * its reachability ({@link UNREACHABLE_SEVERITY} while unreachable). `current_states` is written
+ * "States and transitions"). A host's severity is the state model's `hostSeverity`: the worst of
+ * its plugins' severities and of its reachability (`major` while unreachable). `current_states` is written
  * only when a severity changes, so a steady stream of `ok` results costs no state writes.
  */
 export function createStateTracker(deps: { store: PipelineStore; logger: Logger }): StateTracker {
@@ -53,12 +51,8 @@ export function createStateTracker(deps: { store: PipelineStore; logger: Logger 
 
   const key = (hostId: number, pluginRowId: number) => `${hostId}:${pluginRowId}`;
 
-  function computeHost(hostId: number): Severity {
-    const plugins = byHost.get(hostId);
-    const all: Severity[] = plugins ? [...plugins.values()] : [];
-    if (unreachable.has(hostId)) all.push(UNREACHABLE_SEVERITY);
-    return worstSeverity(all, 'no_data');
-  }
+  // The state model's rule (core/src/state), which every report reads host states by.
+  const computeHost = (hostId: number): Severity => hostSeverityOf(byHost.get(hostId)?.values() ?? [], unreachable.has(hostId));
 
   function refreshHost(hostId: number, at: number, late: boolean): TransitionRow[] {
     const before = hostSeverity.get(hostId) ?? 'no_data';

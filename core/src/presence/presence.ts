@@ -14,6 +14,18 @@ export const PRESENCE_DEFAULTS: PresenceConfig = {
   lastSeenWriteMs: 60_000, // 1 minute
 };
 
+/** `40 s`, `5 min`, `2 h 5 min`: how long an agent was away, for the system log. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s} s`;
+  const min = Math.round(s / 60);
+  if (min < 120) return `${min} min`;
+  const h = Math.floor(min / 60);
+  return min % 60 === 0 ? `${h} h` : `${h} h ${min % 60} min`;
+}
+
+const iso = (d: Date | null): string => (d ? d.toISOString() : 'never');
+
 /** A host's reachability changed; alert rules match on `type` (the kernel's presence change). */
 export type HostPresenceEvent = PresenceChange;
 
@@ -37,7 +49,10 @@ export interface Presence {
  * Tracks whether agents are connected. `online` records connected-since, last-seen and the
  * agent's facts; `offline` (the agent's clean goodbye or its Last Will) starts the grace
  * period; when it expires the host is marked unreachable and `host.unreachable` is published;
- * the agent's next `online` clears it and publishes `host.reachable`.
+ * the agent's next `online` clears it and publishes `host.reachable`. Every change (connected,
+ * disconnected, unreachable, reachable again) is a line in the system log naming the host, so
+ * a short outage that never made the host unreachable is on record too; repeats (a retained
+ * `online` delivered again, a Last Will after a clean goodbye) are not.
  */
 export function createPresence(config: PresenceConfig, deps: { store: PresenceStore; events: EventSink; logger: Logger; systemLog: SystemLog }): Presence {
   const { store, events, systemLog } = deps;
@@ -81,7 +96,13 @@ export function createPresence(config: PresenceConfig, deps: { store: PresenceSt
         const at = Date.now();
         const changed = await store.markUnreachable(agentId, new Date(at));
         if (!changed) return;
-        systemLog.write('warn', 'presence', 'host unreachable', { agentId, hostId: changed.hostId });
+        systemLog.write('warn', 'presence', `${changed.hostName} is unreachable: its agent has not been connected since ${iso(changed.lastSeen)}`, {
+          agentId,
+          hostId: changed.hostId,
+          host: changed.hostName,
+          lastSeen: changed.lastSeen?.getTime() ?? null,
+          graceMs: config.unreachableGraceMs,
+        });
         await emit({ type: 'host.unreachable', hostId: changed.hostId, agentId, at });
       });
     }, Math.max(0, delayMs));
@@ -118,13 +139,29 @@ export function createPresence(config: PresenceConfig, deps: { store: PresenceSt
             systemLog.write('warn', 'presence', 'state from an agent no host carries', { agentId });
             return;
           }
+          const context = { agentId, hostId: result.hostId, host: result.hostName };
+          const away = result.lastSeenBefore ? ` after ${formatDuration(at - result.lastSeenBefore.getTime())} away` : '';
           if (result.clearedUnreachableSince) {
-            systemLog.write('info', 'presence', 'host reachable again', { agentId, hostId: result.hostId });
+            systemLog.write('info', 'presence', `${result.hostName} is reachable again: its agent connected${away}`, {
+              ...context,
+              unreachableSince: result.clearedUnreachableSince.getTime(),
+              lastSeen: result.lastSeenBefore?.getTime() ?? null,
+            });
             await emit({ type: 'host.reachable', hostId: result.hostId, agentId, at, unreachableSince: result.clearedUnreachableSince.getTime() });
+          } else if (!result.wasConnected) {
+            systemLog.write('info', 'presence', `${result.hostName}: agent connected${away}`, { ...context, lastSeen: result.lastSeenBefore?.getTime() ?? null });
           }
         } else {
           const result = await store.recordOffline(agentId, new Date(at));
           if (!result) return;
+          if (result.wasConnected) {
+            systemLog.write('info', 'presence', `${result.hostName}: agent disconnected; the host becomes unreachable in ${formatDuration(config.unreachableGraceMs)} unless it reconnects`, {
+              agentId,
+              hostId: result.hostId,
+              host: result.hostName,
+              graceMs: config.unreachableGraceMs,
+            });
+          }
           startGrace(agentId, config.unreachableGraceMs);
         }
       });

@@ -1,26 +1,7 @@
 import assert from 'node:assert/strict';
 import { SEVERITIES, type Severity } from '@prophasis/protocol';
-import { dependencySeverity, evaluateService, hostCondition, hostHealth, redundancySeverity, type ServiceDefinition } from './health.js';
-
-describe('services: host health', () => {
-  const table: [Severity[], boolean, Severity][] = [
-    [[], true, 'no_data'],
-    [['ok'], true, 'ok'],
-    [['ok', 'minor'], true, 'minor'],
-    [['ok', 'degraded', 'unknown'], true, 'degraded'],
-    [['ok', 'no_data'], true, 'ok'],
-    [['unknown', 'no_data'], true, 'unknown'],
-    [['major', 'minor'], true, 'major'],
-    [[], false, 'major'],
-    [['ok'], false, 'major'],
-    [['minor', 'ok'], false, 'major'],
-  ];
-  for (const [plugins, reachable, expected] of table) {
-    it(`[${plugins.join(', ')}] ${reachable ? 'reachable' : 'unreachable'} → ${expected}`, () => {
-      assert.equal(hostHealth(plugins, reachable), expected);
-    });
-  }
-});
+import { hostSeverity } from '../state/index.js';
+import { dependencySeverity, evaluateService, hostCondition, redundancySeverity, type ServiceDefinition } from './health.js';
 
 describe('services: what counts as failed', () => {
   const expected: Record<Severity, string> = {
@@ -97,7 +78,7 @@ describe('services: the original design’s "Website" example', () => {
     ]);
   });
   it('router down → critical', () => assert.equal(run({ ...allUp, [router]: 'major' }).severity, 'critical'));
-  it('router unreachable (major by reachability) → critical', () => assert.equal(run({ ...allUp, [router]: hostHealth(['ok'], false) }).severity, 'critical'));
+  it('router unreachable (major by reachability) → critical', () => assert.equal(run({ ...allUp, [router]: hostSeverity(['ok'], true) }).severity, 'critical'));
   it('one web server down → degraded', () => {
     const r = run({ ...allUp, [web2]: 'major' });
     assert.equal(r.severity, 'degraded');

@@ -1,22 +1,5 @@
 import { worstSeverity, type Severity } from '@prophasis/protocol';
 
-/**
- * The severity a host has while its agent is unreachable (docs/services.md). The same value as
- * the state tracker's `UNREACHABLE_SEVERITY`: an unreachable host is failed, not merely unknown,
- * because nothing it serves can be assumed to work.
- */
-const UNREACHABLE_SEVERITY: Severity = 'major';
-
-/**
- * A host's health: the worst of its plugins' current severities and of its reachability
- * (unreachable → {@link UNREACHABLE_SEVERITY}). A reachable host with no plugin state is `no_data`.
- */
-export function hostHealth(pluginSeverities: Iterable<Severity>, reachable: boolean): Severity {
-  const all = [...pluginSeverities];
-  if (!reachable) all.push(UNREACHABLE_SEVERITY);
-  return worstSeverity(all, 'no_data');
-}
-
 /** How a host's severity counts inside a service (docs/services.md, "What counts as failed"). */
 export type HostCondition = 'failed' | 'degraded' | 'unknown' | 'ok';
 
@@ -94,7 +77,8 @@ export function redundancySeverity(hostSeverities: readonly Severity[]): Severit
 /**
  * A service's health (docs/services.md): the worst contribution of its dependencies and
  * redundancy groups in the protocol's severity order (critical > degraded > unknown > ok); a
- * service with neither is `no_data`. `hostSeverity` gives each host's {@link hostHealth}.
+ * service with neither is `no_data`. `hostSeverity` gives each host's state (the state model's
+ * host severity: core/src/state).
  */
 export function evaluateService(service: ServiceDefinition, hostSeverity: (hostId: number) => Severity): ServiceEvaluation {
   const parts: ServicePart[] = [

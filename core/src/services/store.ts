@@ -2,15 +2,8 @@ import { isSeverity, type Severity } from '@prophasis/protocol';
 import { QueryTypes, type Transaction } from 'sequelize';
 import { loadGroupHosts } from '../inventory/index.js';
 import type { Database } from '../db/index.js';
-import { hostHealth, type ServiceDefinition } from './health.js';
-
-const CHUNK = 500;
-
-function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
+import { loadHostStates } from '../state/index.js';
+import type { ServiceDefinition } from './health.js';
 
 type Select = <T extends object>(sql: string, replacements?: unknown[]) => Promise<T[]>;
 const selector =
@@ -61,46 +54,13 @@ export async function loadServiceDefinitions(db: Database, options: { transactio
 }
 
 /**
- * Host health (docs/services.md) of many hosts at once: one pass over `current_states` and one
- * over `hosts.unreachable_since`, in chunks of 500 ids; all hosts when `hostIds` is omitted.
- * Hosts absent from the result have no row at all; callers treat them as `no_data`.
+ * Host health (docs/services.md) of many hosts at once: each host's severity from the state
+ * model (core/src/state, the same read the host reports use), all hosts when `hostIds` is
+ * omitted. Hosts absent from the result do not exist; callers treat them as `no_data`.
  */
 export async function loadHostHealths(db: Database, hostIds?: readonly number[], options: { transaction?: Transaction } = {}): Promise<Map<number, Severity>> {
-  const select = selector(db, options.transaction);
-  const plugins = new Map<number, Severity[]>();
-  const unreachable = new Set<number>();
-  const known = new Set<number>();
-  const collect = (states: { host_id: number; severity: string }[], hosts: { id: number; unreachable_since: unknown }[]) => {
-    for (const s of states) {
-      const id = Number(s.host_id);
-      const list = plugins.get(id);
-      // A value outside the enum cannot come from the pipeline; count it as unknown rather than crash.
-      const severity: Severity = isSeverity(s.severity) ? s.severity : 'unknown';
-      if (list) list.push(severity);
-      else plugins.set(id, [severity]);
-    }
-    for (const h of hosts) {
-      known.add(Number(h.id));
-      if (h.unreachable_since != null) unreachable.add(Number(h.id));
-    }
-  };
-  if (hostIds === undefined) {
-    collect(
-      await select('SELECT host_id, severity FROM current_states'),
-      await select('SELECT id, unreachable_since FROM hosts'),
-    );
-  } else {
-    for (const part of chunks([...new Set(hostIds)])) {
-      const marks = part.map(() => '?').join(',');
-      collect(
-        await select(`SELECT host_id, severity FROM current_states WHERE host_id IN (${marks})`, part),
-        await select(`SELECT id, unreachable_since FROM hosts WHERE id IN (${marks})`, part),
-      );
-    }
-  }
-  const out = new Map<number, Severity>();
-  for (const id of known) out.set(id, hostHealth(plugins.get(id) ?? [], !unreachable.has(id)));
-  return out;
+  const states = await loadHostStates(db, hostIds, options);
+  return new Map([...states].map(([id, s]) => [id, s.severity]));
 }
 
 /** The `to_state` of the newest transition of every service (what it was last recorded as). */

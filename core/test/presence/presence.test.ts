@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mock } from 'node:test';
 import { createMemoryRegistryStore } from '../../src/enrolment/memory-store.js';
 import { memorySystemLog } from '../../src/kernel/system-log.js';
-import { createPresence, type HostPresenceEvent } from '../../src/presence/presence.js';
+import { createPresence, formatDuration, type HostPresenceEvent } from '../../src/presence/presence.js';
 
 const GRACE = 90_000;
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -23,13 +23,14 @@ async function setup() {
   })();
   assert.ok(consumed.ok);
   const events: HostPresenceEvent[] = [];
+  const systemLog = memorySystemLog();
   const presence = createPresence({ unreachableGraceMs: GRACE, lastSeenWriteMs: 60_000 }, {
     store,
     events: { publish: (e) => void events.push(e) },
     logger: silentLogger(),
-    systemLog: memorySystemLog(),
+    systemLog,
   });
-  return { store, presence, events, row: () => store.hosts.get(host.hostId)! };
+  return { store, presence, events, systemLog, row: () => store.hosts.get(host.hostId)! };
 }
 
 describe('presence', () => {
@@ -146,6 +147,40 @@ describe('presence', () => {
     await failing.handleState('a-presence', state('online'));
     assert.equal(s.row().unreachableSince, null);
     await failing.stop();
+  });
+
+  it('writes every change to the system log, naming the host, and no repeats', async () => {
+    const { presence, systemLog } = await setup();
+    const lines = () => systemLog.entries.filter((e) => e.component === 'presence').map((e) => [e.level, e.message]);
+    await presence.start();
+    await presence.handleState('a-presence', state('online'));
+    await presence.handleState('a-presence', state('online')); // a retained online delivered again
+    mock.timers.tick(10_000);
+    await presence.handleState('a-presence', state('offline'));
+    await presence.handleState('a-presence', state('offline')); // the Last Will after a clean goodbye
+    mock.timers.tick(40_000);
+    await presence.handleState('a-presence', state('online')); // a short outage, within the grace period
+    mock.timers.tick(5_000);
+    await presence.handleState('a-presence', state('offline'));
+    mock.timers.tick(GRACE);
+    await flush();
+    mock.timers.tick(5 * 60_000);
+    await presence.handleState('a-presence', state('online'));
+    assert.deepEqual(lines(), [
+      ['info', 'web-1: agent connected'],
+      ['info', 'web-1: agent disconnected; the host becomes unreachable in 90 s unless it reconnects'],
+      ['info', 'web-1: agent connected after 40 s away'],
+      ['info', 'web-1: agent disconnected; the host becomes unreachable in 90 s unless it reconnects'],
+      ['warn', `web-1 is unreachable: its agent has not been connected since ${new Date(1_700_000_055_000).toISOString()}`],
+      ['info', 'web-1 is reachable again: its agent connected after 7 min away'],
+    ]);
+    const unreachable = systemLog.entries.find((e) => e.level === 'warn')!;
+    assert.deepEqual(unreachable.context, { agentId: 'a-presence', hostId: unreachable.context.hostId, host: 'web-1', lastSeen: 1_700_000_055_000, graceMs: GRACE });
+    await presence.stop();
+  });
+
+  it('formats how long an agent was away', () => {
+    assert.deepEqual([0, 40_400, 119_000, 120_000, 3_600_000, 7_140_000, 7_200_000, 7_500_000].map(formatDuration), ['0 s', '40 s', '119 s', '2 min', '60 min', '119 min', '2 h', '2 h 5 min']);
   });
 
   it('throttles last_seen writes for result traffic', async () => {

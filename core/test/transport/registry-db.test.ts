@@ -126,7 +126,8 @@ for (const target of targets) {
       const s = store();
       const id = enrolled.agentId;
       const online = await s.recordOnline(id, new Date(1000), { agentVersion: '2.0.0', bundles: ['b'.repeat(64)] });
-      assert.deepEqual(online, { hostId: host.hostId, clearedUnreachableSince: null });
+      assert.deepEqual(online, { hostId: host.hostId, hostName: 'db-presence', clearedUnreachableSince: null, wasConnected: false, lastSeenBefore: null });
+      assert.equal((await s.recordOnline(id, new Date(1500), {}))?.wasConnected, true, 'the second online finds it connected');
       await s.recordOnline(id, new Date(2000), {});
       const read = async () =>
         (await db.sequelize.query<Record<string, unknown>>('SELECT * FROM hosts WHERE agent_id = :id', { replacements: { id }, type: 'SELECT' as never }))[0]!;
@@ -135,12 +136,15 @@ for (const target of targets) {
       const bundles: unknown = typeof row.bundles === 'string' ? JSON.parse(row.bundles) : row.bundles;
       assert.deepEqual(bundles, ['b'.repeat(64)]);
       assert.equal(await s.markUnreachable(id, new Date(2500)), undefined, 'a connected host is never marked');
-      await s.recordOffline(id, new Date(3000));
+      assert.deepEqual(await s.recordOffline(id, new Date(3000)), { hostId: host.hostId, hostName: 'db-presence', wasConnected: true });
+      assert.equal((await s.recordOffline(id, new Date(3000)))?.wasConnected, false, 'a second goodbye finds it disconnected');
       assert.ok((await s.listAwaitingGrace()).some((w) => w.agentId === id && w.lastSeen?.getTime() === 3000));
-      assert.deepEqual(await s.markUnreachable(id, new Date(4000)), { hostId: host.hostId });
+      assert.deepEqual(await s.markUnreachable(id, new Date(4000)), { hostId: host.hostId, hostName: 'db-presence', lastSeen: new Date(3000) });
       assert.equal(await s.markUnreachable(id, new Date(5000)), undefined, 'only once');
       const back = await s.recordOnline(id, new Date(6000), {});
       assert.equal(back?.clearedUnreachableSince?.getTime(), 4000);
+      assert.equal(back?.lastSeenBefore?.getTime(), 3000);
+      assert.equal(back?.wasConnected, false);
       row = await read();
       assert.deepEqual([row.unreachable_since, Number(row.connected_since)], [null, 6000]);
       assert.equal(await s.recordOnline('a-nobody', new Date(), {}), undefined);

@@ -12,7 +12,6 @@ import {
   ServiceHealth,
   StateTransition,
   TransitionQuery,
-  worstSeverity,
   type HostHealth as HostHealthApi,
   type HostMessage as HostMessageApi,
   type HostReport as HostReportApi,
@@ -27,7 +26,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { Op, type Model, type ModelStatic, type WhereOptions } from 'sequelize';
 import type { Database } from '../../db/index.js';
-import { evaluateService, loadHostHealths, loadServiceDefinitions } from '../../services/index.js';
+import { evaluateService, loadServiceDefinitions } from '../../services/index.js';
+import { loadHostStates, loadLatestResults } from '../../state/index.js';
 import { ApiErrors } from '../../kernel/index.js';
 import { presentHost } from '../../inventory/index.js';
 import { querySeriesPoints } from '../series.js';
@@ -35,26 +35,14 @@ import { querySeriesPoints } from '../series.js';
 const errors = { 400: ApiErrorBody, 401: ApiErrorBody, 403: ApiErrorBody, 404: ApiErrorBody };
 const DAY_MS = 86_400_000;
 
-/** Worst current severity per host (`no_data` for a host with no state yet). */
-async function hostSeverities(db: Database, hostIds?: number[]): Promise<Map<number, { severity: Severity; plugins: number }>> {
-  const states = await db.models.CurrentState.findAll({ where: hostIds ? { hostId: hostIds } : {}, attributes: ['hostId', 'severity'] });
-  const out = new Map<number, { severity: Severity; plugins: number }>();
-  for (const s of states) {
-    const severity: Severity = isSeverity(s.severity) ? s.severity : 'unknown';
-    const cur = out.get(s.hostId);
-    out.set(s.hostId, { severity: cur ? worstSeverity([cur.severity, severity]) : severity, plugins: (cur?.plugins ?? 0) + 1 });
-  }
-  return out;
-}
-
 /**
  * Service health by the rules of docs/services.md (core/src/services): the same evaluation the
- * service monitor records transitions with, computed from the current host states.
+ * service monitor records transitions with, over the host states of the state model.
  */
 async function serviceHealth(db: Database): Promise<ServiceHealthApi[]> {
-  const [definitions, hostHealths] = await Promise.all([loadServiceDefinitions(db), loadHostHealths(db)]);
+  const [definitions, hosts] = await Promise.all([loadServiceDefinitions(db), loadHostStates(db)]);
   return definitions
-    .map((service) => ({ id: service.id, name: service.name, ...evaluateService(service, (id) => hostHealths.get(id) ?? 'no_data') }))
+    .map((service) => ({ id: service.id, name: service.name, ...evaluateService(service, (id) => hosts.get(id)?.severity ?? 'no_data') }))
     .sort((a, b) => compareSeverity(a.severity, b.severity) || a.name.localeCompare(b.name));
 }
 
@@ -164,21 +152,23 @@ export async function reportRoutes(api: FastifyInstance, db: Database): Promise<
     '/reports/hosts',
     { config: { access: 'viewer' }, schema: { tags: ['reports'], response: { 200: Type.Array(HostHealth), ...errors } } },
     async (): Promise<HostHealthApi[]> => {
-      const hosts = await db.models.Host.findAll();
-      const severities = await hostSeverities(db);
-      // Health counts an unreachable host as failed (docs/services.md), not just its plugins' states.
-      const health = await loadHostHealths(db);
-      return hosts
-        .map((h) => ({
+      const [hosts, states] = await Promise.all([db.models.Host.findAll({ attributes: ['id', 'lastSeen'] }), loadHostStates(db)]);
+      const out: HostHealthApi[] = [];
+      for (const h of hosts) {
+        const state = states.get(h.id);
+        if (!state) continue; // deleted between the two reads
+        out.push({
           id: h.id,
-          name: h.name,
-          severity: health.get(h.id) ?? severities.get(h.id)?.severity ?? 'no_data',
-          enrolmentState: h.enrolmentState,
-          online: h.connectedSince != null,
-          lastSeen: h.lastSeen ?? null,
-          plugins: severities.get(h.id)?.plugins ?? 0,
-        }))
-        .sort((a, b) => compareSeverity(a.severity, b.severity) || a.name.localeCompare(b.name));
+          name: state.name,
+          severity: state.severity,
+          enrolmentState: state.enrolmentState,
+          presence: state.presence,
+          online: state.presence.state === 'connected',
+          lastSeen: state.presence.lastSeen,
+          plugins: state.plugins.length,
+        });
+      }
+      return out.sort((a, b) => compareSeverity(a.severity, b.severity) || a.name.localeCompare(b.name));
     },
   );
 
@@ -187,35 +177,35 @@ export async function reportRoutes(api: FastifyInstance, db: Database): Promise<
     { config: { access: 'viewer' }, schema: { tags: ['reports'], params: IdParams, querystring: RangeQuery, response: { 200: HostReport, ...errors } } },
     async (request): Promise<HostReportApi> => {
       const host = await db.models.Host.findByPk(request.params.id);
-      if (!host) throw ApiErrors.NOT_FOUND(`host ${request.params.id}`);
+      const state = host && (await loadHostStates(db, [host.id])).get(host.id);
+      if (!host || !state) throw ApiErrors.NOT_FOUND(`host ${request.params.id}`);
       const to = request.query.to ?? Date.now();
       const from = request.query.from ?? to - DAY_MS;
       if (from >= to) throw ApiErrors.BAD_REQUEST('from must be before to', { field: 'from' });
-      const states = await db.models.CurrentState.findAll({ where: { hostId: host.id } });
-      const pluginIds = states.map((s) => s.pluginId);
-      const plugins = new Map((pluginIds.length ? await db.models.Plugin.findAll({ where: { id: pluginIds } }) : []).map((p) => [p.id, p]));
-      const lastIds = states.map((s) => s.lastResultId).filter((x): x is string => !!x);
-      const last = new Map((lastIds.length ? await db.models.Result.findAll({ where: { resultId: { [Op.in]: lastIds } } }) : []).map((r) => [r.resultId, r]));
+      const pluginRowIds = state.plugins.map((p) => p.pluginRowId);
+      const plugins = new Map((pluginRowIds.length ? await db.models.Plugin.findAll({ where: { id: pluginRowIds } }) : []).map((p) => [p.id, p]));
+      // The newest stored result of each series, not the one that last changed its state.
+      const latest = await loadLatestResults(db, host.id, pluginRowIds);
       let resolutionMs = 0;
       const rows = [];
-      for (const state of states) {
-        const r = state.lastResultId ? last.get(state.lastResultId) : undefined;
-        const series = await querySeriesPoints(db, { hostId: host.id, pluginId: state.pluginId, from, to });
+      for (const p of state.plugins) {
+        const r = latest.get(p.pluginRowId);
+        const series = await querySeriesPoints(db, { hostId: host.id, pluginId: p.pluginRowId, from, to });
         resolutionMs = Math.max(resolutionMs, series.resolutionMs);
         rows.push({
-          pluginId: plugins.get(state.pluginId)?.pluginId ?? String(state.pluginId),
+          pluginId: plugins.get(p.pluginRowId)?.pluginId ?? String(p.pluginRowId),
           checkId: r?.checkId ?? null,
-          severity: isSeverity(state.severity) ? state.severity : 'unknown',
+          severity: p.severity,
           value: r?.value ?? null,
           message: r?.message ?? null,
           resultType: r?.resultType ?? null,
           measuredAt: r?.measuredAt ?? null,
-          changedAt: state.since,
+          changedAt: p.since,
           series: series.points,
         });
       }
       rows.sort((a, b) => compareSeverity(a.severity, b.severity) || a.pluginId.localeCompare(b.pluginId));
-      return { host: presentHost(host), severity: worstSeverity(rows.map((r) => r.severity)), from, to, resolutionMs, plugins: rows };
+      return { host: presentHost(host), severity: state.severity, presence: state.presence, from, to, resolutionMs, plugins: rows };
     },
   );
 

@@ -27,6 +27,7 @@ const report = (from: number, to: number): HostReport => ({
     updatedAt: 0,
   },
   severity: 'minor',
+  presence: { state: 'connected', since: NOW - 2 * HOUR, lastSeen: NOW - 5_000 },
   from,
   to,
   resolutionMs: 0,

@@ -10,6 +10,7 @@ const report: HostReport = {
     agentVersion: '0.3.1', platform: 'linux', hostname: 'db-1', createdAt: 0, updatedAt: 0,
   },
   severity: 'ok',
+  presence: { state: 'connected', since: 1, lastSeen: 2 },
   from: 0,
   to: 1,
   resolutionMs: 0,

@@ -7,9 +7,9 @@ import type { HostHealth, Service, ServiceHealth } from '../../core/protocol';
 import { ServiceDetailComponent } from './service-detail.component';
 
 const hosts: HostHealth[] = [
-  { id: 1, name: 'mail', severity: 'major', enrolmentState: 'enrolled', online: true, lastSeen: 1, plugins: 2 },
-  { id: 2, name: 'web-1', severity: 'ok', enrolmentState: 'enrolled', online: true, lastSeen: 1, plugins: 2 },
-  { id: 3, name: 'db-1', severity: 'minor', enrolmentState: 'enrolled', online: true, lastSeen: 1, plugins: 2 },
+  { id: 1, name: 'mail', severity: 'major', enrolmentState: 'enrolled', presence: { state: 'connected', since: 1, lastSeen: 1 }, online: true, lastSeen: 1, plugins: 2 },
+  { id: 2, name: 'web-1', severity: 'ok', enrolmentState: 'enrolled', presence: { state: 'connected', since: 1, lastSeen: 1 }, online: true, lastSeen: 1, plugins: 2 },
+  { id: 3, name: 'db-1', severity: 'minor', enrolmentState: 'enrolled', presence: { state: 'connected', since: 1, lastSeen: 1 }, online: true, lastSeen: 1, plugins: 2 },
 ];
 const service: Service = {
   id: 4,

@@ -2,7 +2,16 @@ import { SEVERITIES, compareSeverity, type HostGroup, type HostHealth, type Serv
 import { healthIndex, hostsOfGroup, memberView, serviceBoxes, sortServicesWorstFirst } from './service-health';
 
 const service = (id: number, name: string, severity: Severity): ServiceHealth => ({ id, name, severity, parts: [] });
-const host = (id: number, name: string, severity: Severity): HostHealth => ({ id, name, severity, enrolmentState: 'enrolled', online: true, lastSeen: 1, plugins: 1 });
+const host = (id: number, name: string, severity: Severity): HostHealth => ({
+  id,
+  name,
+  severity,
+  enrolmentState: 'enrolled',
+  presence: { state: 'connected', since: 1, lastSeen: 1 },
+  online: true,
+  lastSeen: 1,
+  plugins: 1,
+});
 const group = (id: number, name: string, hostIds: number[], groupIds: number[] = []): HostGroup => ({ id, name, description: '', hostIds, groupIds, createdAt: 0, updatedAt: 0 });
 
 describe('service health: worst first', () => {

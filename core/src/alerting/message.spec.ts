@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { renderSubject, renderText, noticeJson, testNotice } from './message.js';
+import type { AlertNotice } from './types.js';
+
+const AT = Date.UTC(2026, 11, 7, 10, 6, 31);
+const LAST_SEEN = Date.UTC(2026, 11, 7, 10, 5, 1);
+const base: AlertNotice = {
+  alert: { id: 1, name: 'Pager' },
+  target: { kind: 'host', id: 3, name: 'web-1' },
+  plugin: null,
+  from: 'ok',
+  to: 'major',
+  at: AT,
+  late: false,
+  causes: [],
+  test: false,
+};
+
+describe('alert message texts', () => {
+  it('a plugin change: names host, plugin and the change', () => {
+    const n = { ...base, plugin: { id: 5, pluginId: 'io.prophasis.cpu-load', name: 'cpu-load' } };
+    assert.equal(renderSubject(n), 'web-1 cpu-load: ok → major');
+    assert.match(renderText(n), /^Alert: Pager\nHost: web-1\nPlugin: cpu-load \(io\.prophasis\.cpu-load\)\nChange: ok → major\nTime: 2026-12-07T10:06:31\.000Z$/);
+  });
+
+  it('a host made unreachable says so in words, with since when its agent is not connected', () => {
+    const n = { ...base, reachability: { kind: 'unreachable' as const, since: AT, lastSeen: LAST_SEEN } };
+    assert.equal(renderSubject(n), 'web-1 is unreachable (agent not connected since 10:05 UTC)');
+    const text = renderText(n);
+    assert.match(text, /^web-1 is unreachable \(agent not connected since 10:05 UTC\)\.\n/);
+    assert.match(text, /\nChange: ok → major \(its agent is unreachable\)\n/);
+    assert.match(text, /\nAgent: last heard from 2026-12-07T10:05:01\.000Z; unreachable since 2026-12-07T10:06:31\.000Z, when its grace period ran out\n/);
+    assert.deepEqual(noticeJson(n).reachability, { kind: 'unreachable', since: AT, lastSeen: LAST_SEEN });
+    assert.equal(noticeJson(n).subject, 'web-1 is unreachable (agent not connected since 10:05 UTC)');
+  });
+
+  it('an agent last heard from on an earlier day gets the date too; a late or test notice keeps its marks', () => {
+    const n = { ...base, late: true, test: true, reachability: { kind: 'unreachable' as const, since: AT, lastSeen: LAST_SEEN - 86_400_000 } };
+    assert.equal(renderSubject(n), '[TEST] LATE web-1 is unreachable (agent not connected since 2026-12-06 10:05 UTC)');
+  });
+
+  it('a host back from unreachable says so', () => {
+    const n = { ...base, from: 'major' as const, to: 'ok' as const, reachability: { kind: 'reachable' as const, since: AT } };
+    assert.equal(renderSubject(n), 'web-1 is reachable again (agent connected at 10:06 UTC)');
+    assert.match(renderText(n), /\nChange: major → ok \(its agent is back\)\nAgent: connected again at 2026-12-07T10:06:31\.000Z\n/);
+  });
+
+  it('a notice without reachability, and the Test notice, read as before', () => {
+    assert.equal(renderSubject({ ...base, reachability: null }), 'web-1: ok → major');
+    assert.equal(noticeJson(base).reachability, null);
+    assert.equal(renderSubject(testNotice({ id: 1, name: 'Pager' }, AT)), '[TEST] test-host test: ok → major');
+  });
+});
