@@ -1,27 +1,35 @@
 import { isProphasisError, type Logger } from '@prophasis/protocol';
 import { QueryTypes } from 'sequelize';
 import type { Database } from '../db/index.js';
-import type { SystemLog } from '../kernel/index.js';
+import type { EventBus, SystemLog } from '../kernel/index.js';
 import type { AlertingConfig } from './config.js';
 import { AlertErrors } from './errors.js';
-import type { Transition, TransitionFeed } from './feed.js';
+import type { Transition } from './feed.js';
+import { createTransitionIntake, type TransitionIntake } from './intake.js';
 import { matchTransitions } from './matcher.js';
 import { testNotice } from './message.js';
 import { builtInAlertModules, databaseSmtpSource, type AlertModuleRegistry } from './modules/index.js';
 import type { Clock } from '../kernel/index.js';
-import { createDeliveryQueue, memoryDeliveryStore, type Delivery, type DeliveryStore } from './queue.js';
+import { createDeliveryQueue, memoryDeliveryStore, newDelivery, type Delivery, type DeliveryStore } from './queue.js';
 import { loadAlertRules, type AlertRule } from './rules.js';
+import { sequelizeDeliveryStore } from './sequelize-store.js';
 import type { AlertNotice } from './types.js';
 
 export interface AlertingDeps {
   db: Database;
   logger: Logger;
   systemLog: SystemLog;
-  /** Subscribed on start; without it, call `handleTransitions` yourself. */
-  feed?: TransitionFeed;
+  /**
+   * Where transitions come from (docs/alerts.md, "Where transitions come from"). Set (the core
+   * sets it): rows of `state_transitions` are read after a cursor kept in the database and turned
+   * into deliveries exactly once, whenever the core is killed; `wake`'s `state.changed` events
+   * make it read at once instead of at the next poll. Needs the durable store (the default then).
+   * Unset: call `handleTransitions` yourself.
+   */
+  intake?: { wake?: Pick<EventBus, 'on'> };
   /** Default: the built-in `email`, `webhook`, `command` (SMTP from the settings table). */
   modules?: AlertModuleRegistry;
-  /** Default: in memory (pending deliveries are lost on restart, which is logged); the core passes `sequelizeDeliveryStore(db)`. */
+  /** Default: `sequelizeDeliveryStore(db)` with `intake`, else in memory (pending deliveries are lost on restart, which is logged). */
   store?: DeliveryStore;
   clock?: Clock;
 }
@@ -34,6 +42,8 @@ export interface Alerting {
   stop(): Promise<void>;
   /** Matches a batch of transitions against the enabled alerts and queues a delivery per match. Resolves once queued. */
   handleTransitions(batch: readonly Transition[]): Promise<{ matched: number }>;
+  /** With `intake`: reads the transitions committed so far now; resolves with how many it took (0 without `intake`). */
+  poll(): Promise<number>;
   /**
    * The console's Test action, for a stored alert (by id, enabled or not) or for unsaved
    * settings. Refuses an unknown alert/module or invalid settings with their errors; a failed
@@ -60,11 +70,12 @@ export function createAlerting(config: AlertingConfig, deps: AlertingDeps): Aler
   const { db } = deps;
   const log = deps.logger.child({ component: 'alerting' });
   const modules = deps.modules ?? builtInAlertModules({ smtp: databaseSmtpSource(db), emailTimeoutMs: config.emailTimeoutMs });
-  const store = deps.store ?? memoryDeliveryStore();
+  if (deps.intake && deps.store && !deps.store.durable) throw new Error('alerting: the intake writes deliveries to alert_deliveries; it needs the durable store');
+  const store = deps.store ?? (deps.intake ? sequelizeDeliveryStore(db, { logger: deps.logger, systemLog: deps.systemLog }) : memoryDeliveryStore());
   const queue = createDeliveryQueue(config, { modules, store, systemLog: deps.systemLog, logger: deps.logger, ...(deps.clock ? { clock: deps.clock } : {}) });
   const now = () => (deps.clock ?? { now: Date.now }).now();
   let rules: { at: number; list: AlertRule[] } | undefined;
-  let unsubscribe: (() => void) | undefined;
+  let intake: TransitionIntake | undefined;
 
   async function currentRules(): Promise<AlertRule[]> {
     if (!rules || now() - rules.at > config.rulesCacheMs) rules = { at: now(), list: await loadAlertRules(db) };
@@ -86,6 +97,29 @@ export function createAlerting(config: AlertingConfig, deps: AlertingDeps): Aler
     };
   }
 
+  /** The notices a batch matches, one per (alert, transition), names resolved. */
+  async function notices(batch: readonly Transition[]): Promise<{ rule: AlertRule; notice: AlertNotice }[]> {
+    if (batch.length === 0) return [];
+    const pairs = matchTransitions(await currentRules(), batch);
+    if (pairs.length === 0) return [];
+    const n = await names(batch);
+    return pairs.map(({ rule, transition: t }) => {
+      const target: AlertNotice['target'] =
+        t.serviceId !== null
+          ? { kind: 'service', id: t.serviceId, name: n.service.get(t.serviceId) ?? `service ${t.serviceId}` }
+          : { kind: 'host', id: t.hostId!, name: n.host.get(t.hostId!) ?? `host ${t.hostId}` };
+      const plugin = t.pluginId === null ? null : (n.plugin.get(t.pluginId) ?? { id: t.pluginId, pluginId: String(t.pluginId), name: `plugin ${t.pluginId}` });
+      // A host's own change names the plugin changes of the same batch that caused it.
+      const causes =
+        t.serviceId === null && t.pluginId === null
+          ? batch
+              .filter((c) => c.hostId === t.hostId && c.serviceId === null && c.pluginId !== null)
+              .map((c) => ({ plugin: n.plugin.get(c.pluginId!)?.name ?? `plugin ${c.pluginId}`, from: c.from, to: c.to }))
+          : [];
+      return { rule, notice: { alert: { id: rule.id, name: rule.name }, target, plugin, from: t.from, to: t.to, at: t.at, late: t.late, causes, test: false } };
+    });
+  }
+
   function validate(moduleId: string, settings: unknown): unknown {
     const module = modules.get(moduleId);
     if (!module) throw AlertErrors.UNKNOWN_MODULE(`${moduleId} (known: ${[...modules.keys()].join(', ')})`);
@@ -94,48 +128,41 @@ export function createAlerting(config: AlertingConfig, deps: AlertingDeps): Aler
 
   const api: Alerting = {
     async start() {
+      // Deliveries a previous run left are loaded before the intake stores new ones.
       await queue.start();
-      unsubscribe = deps.feed?.onTransitions(async (batch) => {
-        try {
-          await api.handleTransitions(batch);
-        } catch (err) {
-          log.error({ err, transitions: batch.length }, 'matching transitions against alerts failed');
-          deps.systemLog.write('error', 'alerting', 'matching transitions against alerts failed', { reason: err instanceof Error ? err.message : String(err), transitions: batch.length });
-        }
-      });
-      log.info({ modules: [...modules.keys()], durable: store.durable }, 'alerting started');
+      if (deps.intake) {
+        intake = createTransitionIntake(config, {
+          db,
+          logger: deps.logger,
+          systemLog: deps.systemLog,
+          match: async (batch) => {
+            const matched = await notices(batch);
+            if (matched.length > 0) log.debug({ transitions: batch.length, matched: matched.length }, 'alerts matched');
+            return matched.map(({ rule, notice }) => newDelivery({ alertId: rule.id, module: rule.module, settings: rule.settings, notice }, now()));
+          },
+          admit: (deliveries) => queue.admit(deliveries),
+          ...(deps.intake.wake ? { wake: deps.intake.wake } : {}),
+          now,
+        });
+        await intake.start();
+      }
+      log.info({ modules: [...modules.keys()], durable: store.durable, intake: intake !== undefined }, 'alerting started');
     },
 
     async stop() {
-      unsubscribe?.();
-      unsubscribe = undefined;
+      await intake?.stop();
+      intake = undefined;
       await queue.stop();
     },
 
     async handleTransitions(batch) {
-      if (batch.length === 0) return { matched: 0 };
-      const pairs = matchTransitions(await currentRules(), batch);
-      if (pairs.length === 0) return { matched: 0 };
-      const n = await names(batch);
-      for (const { rule, transition: t } of pairs) {
-        const target: AlertNotice['target'] =
-          t.serviceId !== null
-            ? { kind: 'service', id: t.serviceId, name: n.service.get(t.serviceId) ?? `service ${t.serviceId}` }
-            : { kind: 'host', id: t.hostId!, name: n.host.get(t.hostId!) ?? `host ${t.hostId}` };
-        const plugin = t.pluginId === null ? null : (n.plugin.get(t.pluginId) ?? { id: t.pluginId, pluginId: String(t.pluginId), name: `plugin ${t.pluginId}` });
-        // A host's own change names the plugin changes of the same batch that caused it.
-        const causes =
-          t.serviceId === null && t.pluginId === null
-            ? batch
-                .filter((c) => c.hostId === t.hostId && c.serviceId === null && c.pluginId !== null)
-                .map((c) => ({ plugin: n.plugin.get(c.pluginId!)?.name ?? `plugin ${c.pluginId}`, from: c.from, to: c.to }))
-            : [];
-        const notice: AlertNotice = { alert: { id: rule.id, name: rule.name }, target, plugin, from: t.from, to: t.to, at: t.at, late: t.late, causes, test: false };
-        await queue.enqueue({ alertId: rule.id, module: rule.module, settings: rule.settings, notice });
-      }
-      log.debug({ transitions: batch.length, matched: pairs.length }, 'alerts matched');
-      return { matched: pairs.length };
+      const matched = await notices(batch);
+      for (const { rule, notice } of matched) await queue.enqueue({ alertId: rule.id, module: rule.module, settings: rule.settings, notice });
+      if (matched.length > 0) log.debug({ transitions: batch.length, matched: matched.length }, 'alerts matched');
+      return { matched: matched.length };
     },
+
+    poll: () => intake?.poll() ?? Promise.resolve(0),
 
     async test(target) {
       let moduleId: string;

@@ -22,6 +22,12 @@ const AlertingConfigSchema = Type.Object(
     rulesCacheMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
     /** Connection, greeting and socket timeout of the SMTP client. */
     emailTimeoutMs: Type.Integer({ minimum: 1000, maximum: 300_000 }),
+    /** `state_transitions` is read at least this often; a `state.changed` event reads it at once. */
+    pollIntervalMs: Type.Integer({ minimum: 10, maximum: 600_000 }),
+    /** Transitions read and turned into deliveries per database transaction. */
+    intakeBatchSize: Type.Integer({ minimum: 1, maximum: 10_000 }),
+    /** PostgreSQL: warn in the system log when committed transitions have waited this long behind a running transaction. */
+    intakeWaitWarnMs: Type.Integer({ minimum: 1000, maximum: 86_400_000 }),
   },
   { additionalProperties: false },
 );
@@ -36,6 +42,9 @@ export const ALERTING_DEFAULTS: AlertingConfig = {
   concurrency: 4,
   rulesCacheMs: 5_000, // 5 s
   emailTimeoutMs: 30_000, // 30 s
+  pollIntervalMs: 2_000, // 2 s, the fallback: state.changed events read at once
+  intakeBatchSize: 500, // transitions
+  intakeWaitWarnMs: 60_000, // 1 minute
 };
 
 /** Reads alerting's settings from defaults ← environment ← overrides. */
@@ -46,6 +55,7 @@ export function readAlertingConfig(environment: NodeJS.ProcessEnv = process.env,
     env: {
       maxAttempts: 'PROPHASIS_ALERT_MAX_ATTEMPTS',
       initialBackoffMs: 'PROPHASIS_ALERT_BACKOFF_MS',
+      pollIntervalMs: 'PROPHASIS_ALERT_POLL_MS',
     },
     environment,
     overrides,

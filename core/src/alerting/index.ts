@@ -5,12 +5,7 @@
 export { createAlerting, type Alerting } from './alerting.js';
 export { readAlertingConfig, ALERTING_DEFAULTS, backoffMs } from './config.js';
 export { AlertErrors } from './errors.js';
-export {
-  createPollingFeed,
-  eventBusFeed,
-  POLLING_FEED_DEFAULTS,
-  type Transition,
-} from './feed.js';
+export { eventBusFeed, type Transition } from './feed.js';
 export * from './modules/index.js';
 export { createDeliveryQueue, memoryDeliveryStore, type Delivery } from './queue.js';
 export { loadAlertRules } from './rules.js';

@@ -49,11 +49,18 @@ export function memoryDeliveryStore(): DeliveryStore & { rows: Map<string, Deliv
   };
 }
 
+/** A new delivery of one notice, due now; not stored yet. */
+export function newDelivery(input: Pick<Delivery, 'alertId' | 'module' | 'settings' | 'notice'>, now: number): Delivery {
+  return { id: randomUUID(), ...input, attempts: 0, nextAt: now, createdAt: now, lastError: null };
+}
+
 export interface DeliveryQueue {
   start(): Promise<void>;
   /** Stops timers, waits for attempts in flight; pending deliveries stay in the store (lost if it is not durable, which is logged). */
   stop(): Promise<void>;
   enqueue(d: Pick<Delivery, 'alertId' | 'module' | 'settings' | 'notice'>): Promise<Delivery>;
+  /** Takes deliveries the caller has already stored (alerting's intake writes them with its cursor) and attempts them. */
+  admit(deliveries: readonly Delivery[]): void;
   /** Resolves when no attempt is running (tests, shutdown). */
   idle(): Promise<void>;
   pending(): Delivery[];
@@ -187,12 +194,15 @@ export function createDeliveryQueue(
       waiting.clear();
     },
     async enqueue(input) {
-      const now = clock.now();
-      const d: Delivery = { id: randomUUID(), ...input, attempts: 0, nextAt: now, createdAt: now, lastError: null };
+      const d = newDelivery(input, clock.now());
       await deps.store.add(d);
       waiting.set(d.id, d);
       pump();
       return d;
+    },
+    admit(deliveries) {
+      for (const d of deliveries) waiting.set(d.id, d);
+      pump();
     },
     idle() {
       if (inFlight.size === 0) return Promise.resolve();

@@ -1,5 +1,5 @@
 import type { Logger } from '@prophasis/protocol';
-import { QueryTypes } from 'sequelize';
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { Database } from '../db/index.js';
 import type { SystemLog } from '../kernel/index.js';
 import type { Delivery, DeliveryStore } from './queue.js';
@@ -43,6 +43,40 @@ function fromRow(row: DeliveryRow): Delivery {
   };
 }
 
+const values = (d: Delivery) => ({
+  id: d.id,
+  alertId: d.alertId,
+  module: d.module,
+  settings: JSON.stringify(d.settings ?? null),
+  notice: JSON.stringify(d.notice),
+  attempts: d.attempts,
+  nextAt: d.nextAt,
+  createdAt: d.createdAt,
+  lastError: d.lastError,
+});
+
+/** Rows per INSERT (9 parameters each, well under SQLite's 32,766). */
+const INSERT_CHUNK = 200;
+
+/**
+ * Writes deliveries to `alert_deliveries`, inside `transaction` when given (alerting's intake
+ * writes them in the transaction that moves its cursor).
+ */
+export async function insertDeliveries(sequelize: Sequelize, deliveries: readonly Delivery[], transaction?: Transaction): Promise<void> {
+  for (let i = 0; i < deliveries.length; i += INSERT_CHUNK) {
+    const part = deliveries.slice(i, i + INSERT_CHUNK);
+    const replacements: Record<string, unknown> = {};
+    const rows = part.map((d, n) => {
+      for (const [key, value] of Object.entries(values(d))) replacements[`${key}${n}`] = value;
+      return `(:id${n}, :alertId${n}, :module${n}, :settings${n}, :notice${n}, :attempts${n}, :nextAt${n}, :createdAt${n}, :lastError${n})`;
+    });
+    await sequelize.query(`INSERT INTO alert_deliveries (id, alert_id, module, settings, notice, attempts, next_at, created_at, last_error) VALUES ${rows.join(', ')}`, {
+      replacements,
+      ...(transaction ? { transaction } : {}),
+    });
+  }
+}
+
 /**
  * A durable {@link DeliveryStore} over an open, migrated core database. A row that cannot be read
  * back (JSON that does not parse, a notice without its alert) is skipped by `loadPending` with an
@@ -51,27 +85,11 @@ function fromRow(row: DeliveryRow): Delivery {
 export function sequelizeDeliveryStore(db: Pick<Database, 'sequelize'>, deps: { logger: Logger; systemLog?: SystemLog }): DeliveryStore {
   const { sequelize } = db;
   const log = deps.logger.child({ component: 'alerting' });
-  const values = (d: Delivery) => ({
-    id: d.id,
-    alertId: d.alertId,
-    module: d.module,
-    settings: JSON.stringify(d.settings ?? null),
-    notice: JSON.stringify(d.notice),
-    attempts: d.attempts,
-    nextAt: d.nextAt,
-    createdAt: d.createdAt,
-    lastError: d.lastError,
-  });
-
   return {
     durable: true,
 
     async add(d) {
-      await sequelize.query(
-        `INSERT INTO alert_deliveries (id, alert_id, module, settings, notice, attempts, next_at, created_at, last_error)
-         VALUES (:id, :alertId, :module, :settings, :notice, :attempts, :nextAt, :createdAt, :lastError)`,
-        { replacements: values(d) },
-      );
+      await insertDeliveries(sequelize, [d]);
     },
 
     async update(d) {

@@ -5,10 +5,7 @@ import {
   ALERTING_DEFAULTS,
   AlertErrors,
   createAlerting,
-  createPollingFeed,
-  eventBusFeed,
   loadAlertRules,
-  POLLING_FEED_DEFAULTS,
   type Alerting,
   type Transition,
 } from '../../src/alerting/index.js';
@@ -202,41 +199,30 @@ for (const dialect of testDialects()) {
       assert.deepEqual(alerting.modules().map((m) => m.id), ['email', 'webhook', 'command']);
     });
 
-    it('consumes transitions from the event bus (one batch per ingest batch)', async () => {
+    it('with the intake: a committed row is read at once when state.changed says so; the event alone delivers nothing', async () => {
       await alert('bus', [['host', ids.host.router!]]);
+      await alert('poll', [['service', serviceId]]);
+      await db.models.StateTransition.create({ serviceId, fromState: 'ok', toState: 'critical', at: 1 });
       const bus = createEventBus();
-      alerting = createAlerting(ALERTING_DEFAULTS, { db, logger: silentLogger(), systemLog, feed: eventBusFeed(bus) });
+      // The poll interval is far away: only the wake-up can read in time.
+      alerting = createAlerting({ ...ALERTING_DEFAULTS, pollIntervalMs: 600_000 }, { db, logger: silentLogger(), systemLog, intake: { wake: bus } });
       await alerting.start();
-      // The event the pipeline publishes, and an event of another type that is ignored.
+      assert.equal(await alerting.poll(), 0, 'history before the first start is not alerted');
+      // The event the pipeline publishes after its commit; the table is the truth, the event a hint.
+      bus.publish({ type: 'state.changed', ts: 1, transition: { hostId: ids.host.router!, serviceId: null, pluginId: null, from: 'ok', to: 'major', at: 5, late: false } });
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(rx.requests.length, 0, 'an event without a committed row is not an alert');
+      await db.models.StateTransition.create({ hostId: ids.host.router!, fromState: 'ok', toState: 'major', at: 10 });
+      await db.models.StateTransition.create({ serviceId, fromState: 'ok', toState: 'critical', at: 2, late: true });
       bus.publish({ type: 'state.changed', ts: 1, transition: { hostId: ids.host.router!, serviceId: null, pluginId: null, from: 'ok', to: 'major', at: 10, late: false } });
       bus.publish({ type: 'config.changed', ts: 1, resource: 'hosts' });
-      await until(() => rx.requests.length === 1, 5000, 'the bus delivery');
-      assert.equal(bodyAt('/bus').to, 'major');
-      await new Promise((r) => setTimeout(r, 50));
-      assert.equal(rx.requests.length, 1, 'the other event delivered nothing');
+      await until(() => rx.requests.length === 2, 5000, 'the deliveries after the wake-up');
+      assert.deepEqual(paths(), ['/bus', '/poll']);
+      assert.equal(bodyAt('/bus').atMs, 10);
+      assert.equal(bodyAt('/poll').late, true, JSON.stringify(bodyAt('/poll')));
       await alerting.stop();
       alerting = undefined;
       assert.equal(bus.size(), 0, 'stopping unsubscribes from the bus');
-    });
-
-    it('the polling fallback reads new state_transitions rows by id, not the history', async () => {
-      await alert('poll', [['service', serviceId]]);
-      await db.models.StateTransition.create({ serviceId, fromState: 'ok', toState: 'critical', at: 1 });
-      const feed = createPollingFeed(POLLING_FEED_DEFAULTS, { db, logger: silentLogger() });
-      alerting = createAlerting(ALERTING_DEFAULTS, { db, logger: silentLogger(), systemLog, feed });
-      await alerting.start();
-      await feed.start();
-      try {
-        assert.equal(await feed.poll(), 0, 'history before the start is not replayed');
-        await db.models.StateTransition.create({ serviceId, fromState: 'ok', toState: 'critical', at: 2, late: true });
-        assert.equal(await feed.poll(), 1);
-        await alerting.idle();
-        assert.deepEqual(paths(), ['/poll']);
-        assert.equal(bodyAt('/poll').late, true);
-        assert.equal(await feed.poll(), 0);
-      } finally {
-        await feed.stop();
-      }
     });
   });
 }
