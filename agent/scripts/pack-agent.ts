@@ -85,40 +85,50 @@ export function cleanNpmEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 /**
- * Bundles the agent and runs `npm pack`; returns the path of `<outDir>/prophasis-agent.tgz`.
- * Needs esbuild (a root devDependency) and npm, so it runs in a checkout, not on agents.
+ * Bundles the agent into `<dir>/dist` (`prophasis-agent.mjs` and the sandbox's own bundle) and
+ * returns the external packages the bundles import, with their ranges from agent/package.json.
+ * Shared by the npm tarball (below) and the self-contained packages (pack-platforms.ts).
  */
-export async function packAgent(outDir: string): Promise<string> {
+export async function bundleAgent(dir: string): Promise<{ version: string; externals: Record<string, string> }> {
   const agentPackage = JSON.parse(await readFile(join(AGENT_ROOT, 'package.json'), 'utf8')) as {
     version: string;
     dependencies: Record<string, string>;
   };
+  const result = await build({
+    entryPoints: {
+      'prophasis-agent': join(AGENT_ROOT, 'src/cli.ts'),
+      // The sandbox process gets its own, smaller bundle: the only one that loads isolated-vm.
+      [SANDBOX_BUNDLE_FILE.replace(/\.mjs$/, '')]: join(AGENT_ROOT, 'src/sandbox/sandbox-process.ts'),
+    },
+    outdir: join(dir, 'dist'),
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    external: NATIVE_EXTERNALS,
+    banner: { js: BANNER },
+    legalComments: 'eof', // keep the bundled packages' licence notices
+    metafile: true,
+    logLevel: 'error',
+  });
+  const externals: Record<string, string> = {};
+  for (const name of usedExternals(result.metafile)) {
+    const range = agentPackage.dependencies[name];
+    if (!range) throw new Error(`the bundle imports ${name}, which is external but not a dependency of the agent`);
+    externals[name] = range;
+  }
+  return { version: agentPackage.version, externals };
+}
+
+/**
+ * Bundles the agent and runs `npm pack`; returns the path of `<outDir>/prophasis-agent.tgz`.
+ * Needs esbuild (a root devDependency) and npm, so it runs in a checkout, not on agents.
+ */
+export async function packAgent(outDir: string): Promise<string> {
   const staging = await mkdtemp(join(tmpdir(), 'prophasis-agent-pack-'));
   try {
-    const result = await build({
-      entryPoints: {
-        'prophasis-agent': join(AGENT_ROOT, 'src/cli.ts'),
-        // The sandbox process gets its own, smaller bundle: the only one that loads isolated-vm.
-        [SANDBOX_BUNDLE_FILE.replace(/\.mjs$/, '')]: join(AGENT_ROOT, 'src/sandbox/sandbox-process.ts'),
-      },
-      outdir: join(staging, 'dist'),
-      outExtension: { '.js': '.mjs' },
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node24',
-      external: NATIVE_EXTERNALS,
-      banner: { js: BANNER },
-      legalComments: 'eof', // keep the bundled packages' licence notices
-      metafile: true,
-      logLevel: 'error',
-    });
-    const dependencies: Record<string, string> = {};
-    for (const name of usedExternals(result.metafile)) {
-      const range = agentPackage.dependencies[name];
-      if (!range) throw new Error(`the bundle imports ${name}, which is external but not a dependency of the agent`);
-      dependencies[name] = range;
-    }
+    const { version, externals: dependencies } = await bundleAgent(staging);
     await mkdir(join(staging, 'bin'));
     await writeFile(join(staging, 'bin/prophasis-agent.mjs'), BIN, { mode: 0o755 });
     await writeFile(join(staging, 'README.md'), README);
@@ -127,7 +137,7 @@ export async function packAgent(outDir: string): Promise<string> {
       JSON.stringify(
         {
           name: 'prophasis-agent',
-          version: agentPackage.version,
+          version,
           description: 'Prophasis monitoring agent (bundled build)',
           license: 'MIT',
           type: 'module',
