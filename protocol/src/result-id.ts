@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 
 /** What a result answers: a slot of a plan entry, or a "Run now" request (`check.run`). */
-export type ResultOrigin = { entryKey: string; slot: number } | { requestId: string };
+type ResultOrigin = { entryKey: string; slot: number } | { requestId: string };
 
 /**
  * The id of a result, derived from the publishing agent's id and what the result answers
