@@ -13,6 +13,7 @@ import type { Database } from './db/index.js';
 import type { AgentTarball } from './downloads/agent-tarball.js';
 import { downloadRoutes } from './downloads/routes.js';
 import { hostActionRoutes, type EnrolmentApiDeps, type RunNow } from './enrolment/routes/host-actions.js';
+import { housekeepingRoutes, type Housekeeper } from './housekeeping/index.js';
 import { createApp, configEffects, registerResource, type ApiConfig, type RouteModule } from './http/index.js';
 import { checksResource } from './inventory/routes/checks.js';
 import { groupsResource } from './inventory/routes/groups.js';
@@ -52,6 +53,8 @@ export interface ApiDeps {
   services?: { recomputeAll(): Promise<void> };
   /** The dispatcher: told after every configuration change so plans follow within its debounce. */
   plans?: { notifyConfigChanged(): void };
+  /** Table sizes, the last housekeeping run and "Run now"; absent in tests that do not need them. */
+  housekeeping?: Pick<Housekeeper, 'status' | 'run'>;
 }
 
 /** Every feature's `/api` routes, in the order they are registered, and the root routes. */
@@ -79,6 +82,8 @@ function apiRoutes(config: ApiConfig, deps: ApiDeps): { routes: RouteModule[]; r
   if (deps.plugins) routes.push(pluginRoutes(deps.plugins));
   if (deps.marketplace) routes.push(marketplaceRoutes(deps.marketplace));
   if (deps.classification) routes.push(classifierRoutes({ db, engine: deps.classification }));
+  const housekeeping = deps.housekeeping;
+  if (housekeeping) routes.push(async (api) => housekeepingRoutes(api, housekeeping));
   const tarball = deps.agentTarball;
   const rootRoutes: RouteModule[] = tarball ? [async (app: FastifyInstance) => downloadRoutes(app, tarball)] : [];
   return { routes, rootRoutes };

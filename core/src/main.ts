@@ -32,6 +32,7 @@ import { createAlerting, eventBusFeed, readAlertingConfig, sequelizeDeliveryStor
 import { createServiceMonitor, readServicesConfig, type ServiceMonitor } from './services/index.js';
 import { createPipeline, readPipelineConfig, type Pipeline } from './pipeline/index.js';
 import { createResultStore } from './db/index.js';
+import { createHousekeeper, readHousekeepingConfig, type Housekeeper } from './housekeeping/index.js';
 
 /** A running core, as the composition root assembled it. */
 export interface Core {
@@ -47,6 +48,7 @@ export interface Core {
   readonly services: ServiceMonitor;
   readonly alerting: Alerting;
   readonly pipeline: Pipeline;
+  readonly housekeeper: Housekeeper;
   readonly httpPort: number;
   /** Where people reach the console, e.g. `http://localhost:8080`. */
   readonly baseUrl: string;
@@ -107,12 +109,10 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
     void pipeline.presence(change);
   });
   const classification = createClassificationEngine(readClassificationConfig(), { logger });
-  // Host transitions reach service health through a feed off the event bus (in process, as they are committed).
+  // Host and service transitions reach service health and alerting through one feed off the event bus.
   const transitionFeed = eventBusFeed(events, { logger });
   const services: ServiceMonitor = createServiceMonitor(readServicesConfig(), { db, logger, events, systemLog });
-  // Alerting reads state_transitions after a cursor kept in the database, exactly once across
-  // crashes; state.changed only wakes it (docs/alerts.md).
-  const alerting: Alerting = createAlerting(readAlertingConfig(), { db, logger, systemLog, intake: { wake: events }, store: sequelizeDeliveryStore(db, { logger, systemLog }) });
+  const alerting: Alerting = createAlerting(readAlertingConfig(), { db, logger, systemLog, feed: transitionFeed, store: sequelizeDeliveryStore(db, { logger, systemLog }) });
   transitionFeed.onTransitions((batch) => services.handleTransitions(batch));
   const siteKey = loadOrCreateSiteKey(config.dataDir, { logger });
   const trust = createFileTrustStore({ dir: trustDirectory(config.dataDir), siteKey: siteKey.privateKey }, { logger });
@@ -135,6 +135,8 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
       trustedPublishers: () => trust.list().map((k) => ({ keyId: k.keyId, publicKeyPem: k.publicKeyPem, name: k.name })),
     },
   });
+  // Retention of every growing table, PostgreSQL's day partitions (docs/storage.md).
+  const housekeeper = createHousekeeper(readHousekeepingConfig(), { db, store: resultStore, systemLog, logger });
   transport.onResult((agentId, message) => pipeline.ingest.handle(agentId, message));
   transport.onResult((agentId, message) => pipeline.dispatcher.handleRes(agentId, message));
   // After presence's handler, so the dispatcher sees the agent's bundles as just reported.
@@ -171,6 +173,7 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
       },
       alerting,
       services,
+      housekeeping: housekeeper,
     }),
   );
   let httpPort = config.httpPort;
@@ -201,6 +204,9 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
         await resultStore.close();
       },
     },
+    // Stops before the result store it deletes through closes. Results that arrive before it made
+    // today's partition (PostgreSQL) wait in the DEFAULT partition and are moved out at its start.
+    { name: 'housekeeping', start: () => housekeeper.start(), stop: () => housekeeper.stop() },
     { name: 'auth', start: () => auth.start(), stop: () => auth.stop() },
     {
       name: 'http',
@@ -245,6 +251,7 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
     services,
     alerting,
     pipeline,
+    housekeeper,
     get httpPort() {
       return httpPort;
     },

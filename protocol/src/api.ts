@@ -431,6 +431,14 @@ export const Settings = Type.Object({
   retentionHourDays: Type.Integer({ minimum: 1 }),
   /** How long system log entries are kept, days. */
   retentionSystemLogDays: Type.Integer({ minimum: 1 }),
+  /** How long state transitions are kept, days. */
+  retentionTransitionsDays: Type.Integer({ minimum: 1 }),
+  /** How long audit-trail entries are kept, days. */
+  retentionAuditDays: Type.Integer({ minimum: 1 }),
+  /** How long an alert delivery that is neither delivered nor due is kept, days. */
+  retentionAlertDeliveriesDays: Type.Integer({ minimum: 1 }),
+  /** How long an enrolment token is kept after it expired, days. */
+  retentionEnrolmentTokensDays: Type.Integer({ minimum: 1 }),
   smtp: SmtpSettings,
   /** The SMTP password is write-only: responses only say whether one is set. */
   smtpPasswordSet: Type.Boolean(),
@@ -444,6 +452,10 @@ export const SettingsInput = Type.Object(
     retentionMinuteDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
     retentionHourDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 36500 })),
     retentionSystemLogDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+    retentionTransitionsDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 36500 })),
+    retentionAuditDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 36500 })),
+    retentionAlertDeliveriesDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+    retentionEnrolmentTokensDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
     smtp: Type.Optional(Type.Partial(SmtpSettings)),
     /** Empty string clears the stored password. */
     smtpPassword: Type.Optional(Type.String({ maxLength: 1024 })),
@@ -451,6 +463,48 @@ export const SettingsInput = Type.Object(
   { additionalProperties: false },
 );
 export type SettingsInput = Static<typeof SettingsInput>;
+
+// ---- housekeeping (docs/storage.md, "Retention and housekeeping") ---------------------------
+
+/** One table that grows, as the settings page shows it. */
+export const HousekeepingTable = Type.Object({
+  table: Type.String(),
+  /** Rows: exact on SQLite, the planner's estimate on PostgreSQL (`rowsEstimated`). */
+  rows: Type.Integer(),
+  rowsEstimated: Type.Boolean(),
+  /** Bytes on disk with indexes; null where the database cannot tell. */
+  bytes: Nullable(Type.Integer()),
+  /** Day partitions (PostgreSQL's results and rollups); null for a table that is not partitioned. */
+  partitions: Nullable(Type.Integer()),
+  /** The setting that says how long rows are kept; null when rows go as soon as they expire (sessions). */
+  retentionSetting: Nullable(Type.String()),
+});
+export type HousekeepingTable = Static<typeof HousekeepingTable>;
+
+/** What one housekeeping run did. */
+export const HousekeepingRun = Type.Object({
+  startedAt: Timestamp,
+  durationMs: Type.Integer({ minimum: 0 }),
+  trigger: Type.Union([Type.Literal('schedule'), Type.Literal('manual')]),
+  /** Per table: rows removed (for a dropped partition, its estimated rows) and partitions dropped. */
+  removed: Type.Array(Type.Object({ table: Type.String(), rows: Type.Integer(), partitionsDropped: Type.Integer() })),
+  partitionsCreated: Type.Integer(),
+  /** Tables whose retention failed this time, with the reason; the others were still done. */
+  errors: Type.Array(Type.Object({ table: Type.String(), message: Type.String() })),
+});
+export type HousekeepingRun = Static<typeof HousekeepingRun>;
+
+export const HousekeepingStatus = Type.Object({
+  dialect: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')]),
+  /** The whole database (file or PostgreSQL database). */
+  databaseBytes: Nullable(Type.Integer()),
+  tables: Type.Array(HousekeepingTable),
+  lastRun: Nullable(HousekeepingRun),
+  running: Type.Boolean(),
+  nextRunAt: Nullable(Timestamp),
+  intervalMs: Type.Integer(),
+});
+export type HousekeepingStatus = Static<typeof HousekeepingStatus>;
 
 // ---- reports ---------------------------------------------------------------------------------
 

@@ -7,12 +7,27 @@ export { createDatabase, type Database } from './database.js';
 export { DbErrors, translateDbError } from './errors.js';
 export { MIGRATIONS, type Migration } from './migrations/index.js';
 export { deletePlugin } from './deletes.js';
-export { readSettings, writeSettings, DEFAULT_SETTINGS } from './settings.js';
+export { readSettings, writeSettings, DEFAULT_SETTINGS, type Settings } from './settings.js';
 export {
   createResultStore,
   MINUTE_MS,
   HOUR_MS,
   type ResultStore,
   type ResultRow,
+  type ExpiryTarget,
 } from './results-store.js';
+export {
+  createDayPartition,
+  dayStart,
+  defaultPartitionName,
+  isPartitioned,
+  listPartitions,
+  partitionRows,
+  sqlIn,
+  PARTITION_MS,
+  PARTITIONED_TABLES,
+  type PartitionedTable,
+  type DayPartition,
+  type Sql,
+} from './partitions.js';
 export * from './models/index.js';

@@ -1,5 +1,6 @@
 import type { Logger, ResultType, Severity } from '@prophasis/protocol';
 import { createRequire } from 'node:module';
+import { setImmediate } from 'node:timers/promises';
 import { QueryTypes, type Transaction } from 'sequelize';
 import type { Database } from './database.js';
 import { readSettings } from './settings.js';
@@ -39,11 +40,15 @@ interface Series {
   points: SeriesPoint[];
 }
 
-interface RetentionReport {
-  results: number;
-  rollupsMinute: number;
-  rollupsHour: number;
-  systemLog: number;
+/**
+ * Rows that retention removes from one table: those whose `columns` are all below the cutoff.
+ * Names are the caller's constants (the housekeeper's rules), never input.
+ */
+export interface ExpiryTarget {
+  table: string;
+  columns: readonly string[];
+  /** How a chunk names its rows: the `id` column, or the physical row (rowid, ctid) of a table without one. */
+  key: 'id' | 'row';
 }
 
 /** What the ingest, the reports and the housekeeping need from result storage. */
@@ -62,8 +67,13 @@ export interface ResultStore {
    * of a series.
    */
   querySeries(hostId: number, pluginId: number, from: number, to: number, maxPoints?: number): Promise<Series>;
-  /** Deletes what is older than the retention settings allow, in chunks so ingest keeps going. */
-  applyRetention(now: number): Promise<RetentionReport>;
+  /**
+   * Deletes the rows of `target` older than `cutoff` in chunks of at most `chunkRows`, one short
+   * write transaction each (on SQLite queued with the batches on the store's one writer), yielding
+   * to the event loop between chunks so ingest keeps going. Stops between chunks once `signal`
+   * aborts. Resolves with the number of rows deleted.
+   */
+  deleteOlder(target: ExpiryTarget, cutoff: number, options?: { chunkRows?: number; signal?: AbortSignal }): Promise<number>;
   /** Releases the store's own SQLite write connection; call before `db.close()`. */
   close(): Promise<void>;
 }
@@ -224,25 +234,22 @@ export function createResultStore(db: Database, deps: { logger: Logger }): Resul
     return db.sequelize.query<T>(sql, { type: QueryTypes.SELECT, replacements });
   }
 
-  async function deleteOlder(table: string, column: string, cutoff: number): Promise<number> {
+  async function deleteOlder(target: ExpiryTarget, cutoff: number, options: { chunkRows?: number; signal?: AbortSignal } = {}): Promise<number> {
     // Chunks keep each write transaction short: on SQLite one huge DELETE would hold the only
-    // write lock for as long as it takes, and ingest would wait behind it.
-    const key = table.startsWith('rollups_') ? 'rowid' : 'id';
+    // write lock for as long as it takes, and ingest would wait behind it. (On PostgreSQL `ctid`
+    // names a row only within one table: never use 'row' on a partitioned parent.)
+    const chunk = Math.max(1, Math.floor(options.chunkRows ?? RETENTION_CHUNK));
+    const key = target.key === 'id' ? 'id' : sqlite ? 'rowid' : 'ctid';
+    const where = target.columns.map((c) => `${c} < ?`).join(' AND ');
+    const sql = `DELETE FROM ${target.table} WHERE ${key} IN (SELECT ${key} FROM ${target.table} WHERE ${where} LIMIT ${chunk})`;
+    const params = target.columns.map(() => cutoff);
     let total = 0;
     for (;;) {
-      const deleted = await withWrite(async (raw) => {
-        if (key === 'rowid' && !sqlite) {
-          return raw.run(
-            `DELETE FROM ${table} WHERE ctid IN (SELECT ctid FROM ${table} WHERE ${column} < ? LIMIT ${RETENTION_CHUNK})`,
-            [cutoff],
-          );
-        }
-        return raw.run(`DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE ${column} < ? LIMIT ${RETENTION_CHUNK})`, [
-          cutoff,
-        ]);
-      });
+      if (options.signal?.aborted) return total;
+      const deleted = await withWrite((raw) => raw.run(sql, params));
       total += deleted;
-      if (deleted < RETENTION_CHUNK) return total;
+      if (deleted < chunk) return total;
+      await setImmediate();
     }
   }
 
@@ -250,7 +257,9 @@ export function createResultStore(db: Database, deps: { logger: Logger }): Resul
    * PostgreSQL: the whole batch — results and both rollups — is ONE statement. Data-modifying
    * CTEs run in one snapshot and the statement is atomic on its own, so no BEGIN/COMMIT round
    * trips are needed; the rollups aggregate exactly the rows the insert returned (new ones), in
-   * SQL, sorted so concurrent batches lock rollup rows in the same order.
+   * SQL, sorted so concurrent batches lock rollup rows in the same order. The conflict target is
+   * `(result_id, measured_at)`: on the partitioned table a unique index must contain the partition
+   * key (migration 0005), and a resent result carries the measured_at of its first send.
    */
   async function insertBatchPg(rows: readonly ResultRow[]): Promise<number> {
     const rollup = (table: string, bucketMs: number) => `${table} AS (
@@ -266,7 +275,7 @@ export function createResultStore(db: Database, deps: { logger: Logger }): Resul
          INSERT INTO results (${RESULT_COLUMNS})
          SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[],
                               $8::float8[], $9::text[], $10::text[], $11::text[], $12::boolean[])
-         ON CONFLICT (result_id) DO NOTHING RETURNING host_id, plugin_id, measured_at, value),
+         ON CONFLICT (result_id, measured_at) DO NOTHING RETURNING host_id, plugin_id, measured_at, value),
        ${rollup('rollups_minute', MINUTE_MS)},
        ${rollup('rollups_hour', HOUR_MS)}
        SELECT count(*)::int AS n FROM ins`;
@@ -426,16 +435,6 @@ export function createResultStore(db: Database, deps: { logger: Logger }): Resul
       };
     },
 
-    async applyRetention(now) {
-      const s = await readSettings(db);
-      const report: RetentionReport = {
-        results: await deleteOlder('results', 'measured_at', now - s.retentionRawDays * DAY_MS),
-        rollupsMinute: await deleteOlder('rollups_minute', 'bucket_start', now - s.retentionMinuteDays * DAY_MS),
-        rollupsHour: await deleteOlder('rollups_hour', 'bucket_start', now - s.retentionHourDays * DAY_MS),
-        systemLog: await deleteOlder('system_log', 'at', now - s.retentionSystemLogDays * DAY_MS),
-      };
-      logger.info(report, 'retention applied');
-      return report;
-    },
+    deleteOlder,
   };
 }

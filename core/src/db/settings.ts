@@ -19,6 +19,14 @@ const SettingsSchema = Type.Object(
     retentionHourDays: PositiveDays,
     /** System-log entries older than this are deleted. */
     retentionSystemLogDays: PositiveDays,
+    /** State transitions (host, plugin and service history) older than this are deleted. */
+    retentionTransitionsDays: PositiveDays,
+    /** Audit-trail entries older than this are deleted. */
+    retentionAuditDays: PositiveDays,
+    /** Alert deliveries neither delivered nor due for an attempt for this long are deleted. */
+    retentionAlertDeliveriesDays: PositiveDays,
+    /** Enrolment tokens are deleted this long after they expired (used or not). */
+    retentionEnrolmentTokensDays: PositiveDays,
   },
   { additionalProperties: false },
 );
@@ -31,6 +39,10 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   retentionMinuteDays: 90,
   retentionHourDays: 730, // 2 years
   retentionSystemLogDays: 90,
+  retentionTransitionsDays: 730, // 2 years, as long as the hour rollups: reports over a range need both
+  retentionAuditDays: 365,
+  retentionAlertDeliveriesDays: 30,
+  retentionEnrolmentTokensDays: 7, // an agent presenting an expired token is told so for a week
 });
 
 /** All settings; a missing or invalid row falls back to its default, unknown rows are ignored. */

@@ -6,7 +6,7 @@ import { ROLLUP_FILLFACTOR } from '../../src/db/migrations/index.js';
 import { dialects, tableNames } from './helpers.js';
 
 const EXPECTED_TABLES = [
-  'alert_cursor', 'alert_deliveries', 'alert_scopes', 'alerts', 'audit_log', 'check_groups', 'check_hosts', 'check_plugins', 'checks',
+  'alert_deliveries', 'alert_scopes', 'alerts', 'audit_log', 'check_groups', 'check_hosts', 'check_plugins', 'checks',
   'classifier_overrides', 'current_states', 'enrolment_tokens', 'host_group_groups', 'host_group_hosts',
   'host_groups', 'hosts', 'plugin_versions', 'plugins', 'redundancy_group_members', 'redundancy_groups',
   'results', 'rollups_hour', 'rollups_minute', 'schedule_checks', 'schedule_intervals', 'schedules',
@@ -66,7 +66,8 @@ for (const dialect of dialects()) {
     });
 
     it('0002 leaves free space in rollup pages on PostgreSQL, and running it again changes nothing', async () => {
-      const { db, cleanup } = await dialect.open();
+      // Up to 0002: from 0005 on PostgreSQL the rollups are partitioned and their partitions carry the setting.
+      const { db, cleanup } = await dialect.open(MIGRATIONS.slice(0, 2));
       try {
         await db.migrate();
         const [names] = await db.sequelize.query('SELECT name FROM schema_migrations ORDER BY name');

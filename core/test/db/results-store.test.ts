@@ -132,23 +132,29 @@ for (const dialect of dialects()) {
       assert.deepEqual(await store.querySeries(hostId, pluginId, now + DAY, now + 2 * DAY), { resolution: 'raw', bucketMs: 0, points: [] });
     });
 
-    it('applies retention from the settings', async () => {
+    it('deletes rows older than a cutoff in bounded chunks, and stops between chunks once aborted', async () => {
       const now = Date.UTC(2026, 5, 1);
-      await store.insertBatch([row(now - 31 * DAY, 1), row(now - 29 * DAY, 2), row(now - 91 * DAY, 3), row(now - 800 * DAY, 4)]);
       await db.models.SystemLog.bulkCreate([
-        { at: now - 100 * DAY, level: 'info', component: 'test', message: 'old' },
-        { at: now - DAY, level: 'info', component: 'test', message: 'new' },
+        ...Array.from({ length: 25 }, (_, i) => ({ at: now - DAY - i, level: 'info' as const, component: 'test', message: `old ${i}` })),
+        { at: now, level: 'info', component: 'test', message: 'at the cutoff' },
+        { at: now + 1, level: 'info', component: 'test', message: 'new' },
       ]);
-      const report = await store.applyRetention(now);
-      assert.deepEqual(report, { results: 3, rollupsMinute: 2, rollupsHour: 1, systemLog: 1 });
-      assert.deepEqual((await db.models.Result.findAll()).map((r) => r.value), [2]);
-      const minutes = (await db.models.RollupMinute.findAll({ order: [['bucketStart', 'ASC']] })).map((m) => (now - m.bucketStart) / DAY);
-      assert.deepEqual(minutes, [31, 29]);
-      const hours = (await db.models.RollupHour.findAll({ order: [['bucketStart', 'ASC']] })).map((m) => (now - m.bucketStart) / DAY);
-      assert.deepEqual(hours, [91, 31, 29]);
-      assert.deepEqual((await db.models.SystemLog.findAll()).map((l) => l.message), ['new']);
-      // Nothing left to delete: a second run is a no-op.
-      assert.deepEqual(await store.applyRetention(now), { results: 0, rollupsMinute: 0, rollupsHour: 0, systemLog: 0 });
+      const target = { table: 'system_log', columns: ['at'], key: 'id' } as const;
+      // Aborted before it starts: nothing goes.
+      const aborted = new AbortController();
+      aborted.abort();
+      assert.equal(await store.deleteOlder(target, now, { chunkRows: 10, signal: aborted.signal }), 0);
+      assert.equal(await db.models.SystemLog.count(), 27);
+      // 25 old rows in chunks of 10: 10 + 10 + 5; rows at or after the cutoff stay.
+      assert.equal(await store.deleteOlder(target, now, { chunkRows: 10 }), 25);
+      assert.deepEqual((await db.models.SystemLog.findAll({ order: [['at', 'ASC']] })).map((l) => l.message), ['at the cutoff', 'new']);
+      assert.equal(await store.deleteOlder(target, now), 0, 'nothing left: a second run is a no-op');
+
+      // A table without an id column (rollups) is trimmed by physical row, every column below the cutoff.
+      await store.insertBatch([row(now - 2 * DAY, 1), row(now + HOUR_MS, 2)]);
+      const rollups = dialect.name === 'postgres' ? 'rollups_minute_default' : 'rollups_minute';
+      assert.equal(await store.deleteOlder({ table: rollups, columns: ['bucket_start'], key: 'row' }, now, { chunkRows: 1 }), 1);
+      assert.deepEqual((await db.models.RollupMinute.findAll()).map((m) => m.bucketStart), [now + HOUR_MS]);
     });
 
     it('concurrent batches with overlapping ids store every result once and count it once', async () => {

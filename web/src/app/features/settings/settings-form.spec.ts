@@ -8,6 +8,10 @@ const settings: Settings = {
   retentionMinuteDays: 30,
   retentionHourDays: 400,
   retentionSystemLogDays: 30,
+  retentionTransitionsDays: 730,
+  retentionAuditDays: 365,
+  retentionAlertDeliveriesDays: 30,
+  retentionEnrolmentTokensDays: 7,
   smtp: { host: 'smtp.example.com', port: 465, secure: true, user: 'u', from: 'p@example.com' },
   smtpPasswordSet: true,
 };

@@ -1,0 +1,38 @@
+import type { ExpiryTarget, PartitionedTable, Settings } from '../db/index.js';
+
+/** How long one growing table keeps its rows, and how they are found. */
+export interface RetentionRule {
+  /** The table, as the settings page names it. */
+  table: string;
+  /** The setting with the days rows are kept; null: rows go as soon as they expire (sessions). */
+  setting: RetentionSetting | null;
+  /** A row is expired when all of these (epoch-ms) columns are below the cutoff. */
+  columns: readonly string[];
+  key: ExpiryTarget['key'];
+  /** PostgreSQL: expired days are dropped as partitions of this table (migration 0005). */
+  partitioned?: PartitionedTable;
+}
+
+/** The settings that are a number of days to keep rows for. */
+export type RetentionSetting = {
+  [K in keyof Settings]: K extends `retention${string}Days` ? K : never;
+}[keyof Settings];
+
+/**
+ * Every table that grows, in the order a run trims them (docs/storage.md, "Retention and
+ * housekeeping"). A delivery is kept while it was created or is due within the setting, so one
+ * still being retried is never removed; the store removes delivered and abandoned ones itself.
+ * An enrolment token stays for a while after it expired so that an agent presenting it is told
+ * "expired", not "unknown".
+ */
+export const RETENTION_RULES: readonly RetentionRule[] = [
+  { table: 'results', setting: 'retentionRawDays', columns: ['measured_at'], key: 'id', partitioned: 'results' },
+  { table: 'rollups_minute', setting: 'retentionMinuteDays', columns: ['bucket_start'], key: 'row', partitioned: 'rollups_minute' },
+  { table: 'rollups_hour', setting: 'retentionHourDays', columns: ['bucket_start'], key: 'row', partitioned: 'rollups_hour' },
+  { table: 'system_log', setting: 'retentionSystemLogDays', columns: ['at'], key: 'id' },
+  { table: 'state_transitions', setting: 'retentionTransitionsDays', columns: ['at'], key: 'id' },
+  { table: 'audit_log', setting: 'retentionAuditDays', columns: ['at'], key: 'id' },
+  { table: 'alert_deliveries', setting: 'retentionAlertDeliveriesDays', columns: ['created_at', 'next_at'], key: 'id' },
+  { table: 'enrolment_tokens', setting: 'retentionEnrolmentTokensDays', columns: ['expires_at'], key: 'id' },
+  { table: 'sessions', setting: null, columns: ['expires_at'], key: 'id' },
+];
