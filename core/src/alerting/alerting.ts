@@ -109,11 +109,12 @@ export function createAlerting(config: AlertingConfig, deps: AlertingDeps): Aler
           ? { kind: 'service', id: t.serviceId, name: n.service.get(t.serviceId) ?? `service ${t.serviceId}` }
           : { kind: 'host', id: t.hostId!, name: n.host.get(t.hostId!) ?? `host ${t.hostId}` };
       const plugin = t.pluginId === null ? null : (n.plugin.get(t.pluginId) ?? { id: t.pluginId, pluginId: String(t.pluginId), name: `plugin ${t.pluginId}` });
-      // A host's own change names the plugin changes of the same batch that caused it.
+      // A host's own change names the plugin changes that caused it: the state tracker gives them
+      // the same time (a batch read from the table can hold several ingest batches).
       const causes =
         t.serviceId === null && t.pluginId === null
           ? batch
-              .filter((c) => c.hostId === t.hostId && c.serviceId === null && c.pluginId !== null)
+              .filter((c) => c.hostId === t.hostId && c.serviceId === null && c.pluginId !== null && c.at === t.at)
               .map((c) => ({ plugin: n.plugin.get(c.pluginId!)?.name ?? `plugin ${c.pluginId}`, from: c.from, to: c.to }))
           : [];
       return { rule, notice: { alert: { id: rule.id, name: rule.name }, target, plugin, from: t.from, to: t.to, at: t.at, late: t.late, causes, test: false } };

@@ -14,7 +14,7 @@ export interface AlertNotice {
   at: number;
   /** The change happened while the agent was offline and was delivered after it reconnected. */
   late: boolean;
-  /** For a host's own transition: the plugin changes of the same host in the same batch. */
+  /** For a host's own transition: the plugin changes of the same host at the same time (its causes). */
   causes: { plugin: string; from: Severity; to: Severity }[];
   /** Sent by the Test action, not by a real transition. */
   test: boolean;

@@ -164,16 +164,13 @@ for (const dialect of DIALECTS) {
 
       const second = await startChild();
       await eventually(() => rx.requests.length >= 2, 'the alerts of the transitions committed before the kill');
+      // And it alerts what happens while it runs, once.
+      await second.commit([transition(40_000, 'major', 'ok'), transition(50_000)]);
+      await eventually(() => rx.requests.length >= 3, 'the alert of a transition committed while it runs');
       await eventually(async () => (await count(db, 'alert_deliveries')) === 0, 'the deliveries to be done');
+      await new Promise((r) => setTimeout(r, 300)); // a repeat, if any, would come now
       await second.stop();
-      assert.deepEqual(accepted(0), new Map([[10_000, 1], [30_000, 1]]), 'each once; the recovery (major → ok) matches no alert, the history none');
-
-      // And a third start repeats nothing.
-      const third = await startChild();
-      await third.commit([transition(40_000)]);
-      await eventually(() => rx.requests.length >= 3, 'the next alert');
-      await third.stop();
-      assert.deepEqual(accepted(0), new Map([[10_000, 1], [30_000, 1], [40_000, 1]]));
+      assert.deepEqual(accepted(0), new Map([[10_000, 1], [30_000, 1], [50_000, 1]]), 'each once; the recoveries (major → ok) match no alert, the history none');
     });
 
     it('a kill after the deliveries were written (and the next batch committed): nothing is repeated, nothing lost', async () => {

@@ -31,9 +31,9 @@ for (const dialect of testDialects()) {
       running.splice(running.indexOf(alerting), 1);
     }
     /** Commits one transition of web1's own severity (every one matches), told apart by `at`. */
-    const commit = (at: number, options: { from?: string; to?: string; transaction?: Transaction } = {}) =>
-      db.sequelize.query('INSERT INTO state_transitions (host_id, plugin_id, service_id, from_state, to_state, at, late) VALUES (:host, NULL, NULL, :from, :to, :at, :late)', {
-        replacements: { host: ids.host.web1!, from: options.from ?? 'ok', to: options.to ?? 'major', at, late: false },
+    const commit = (at: number, options: { from?: string; to?: string; plugin?: string; transaction?: Transaction } = {}) =>
+      db.sequelize.query('INSERT INTO state_transitions (host_id, plugin_id, service_id, from_state, to_state, at, late) VALUES (:host, :plugin, NULL, :from, :to, :at, :late)', {
+        replacements: { host: ids.host.web1!, plugin: options.plugin ? ids.plugin[options.plugin]! : null, from: options.from ?? 'ok', to: options.to ?? 'major', at, late: false },
         ...(options.transaction ? { transaction: options.transaction } : {}),
       });
     /** How often each transition (by `at`) was sent. */
@@ -55,7 +55,7 @@ for (const dialect of testDialects()) {
       const recording = recordingModule('mod', () => false);
       calls = recording.calls;
       modules = new Map([['mod', recording.module as AlertModule<unknown>]]);
-      ids = await seed(db, { hosts: ['web1'] });
+      ids = await seed(db, { hosts: ['web1'], plugins: ['cpu', 'disk'] });
       const alert = await db.models.Alert.create({ name: 'web1 down', fromStates: ['ok'], toStates: ['major'], module: 'mod', settings: { to: 'oncall' }, enabled: true });
       await db.models.AlertScope.create({ alertId: alert.id, kind: 'host', hostId: ids.host.web1! });
     });
@@ -124,6 +124,26 @@ for (const dialect of testDialects()) {
       assert.equal(warning?.message, '1 transitions with states that are not severities were skipped');
       assert.equal((warning?.context.ids as number[]).length, 1);
       assert.equal(await alerting.poll(), 0, 'and not read again');
+    });
+
+    it('a host alert names the plugin changes at its own time as causes, not others read in the same batch', async () => {
+      const alerting = await start();
+      // Three ingest batches as the state tracker writes them: the plugin change, then the host's.
+      await commit(10, { plugin: 'cpu' });
+      await commit(10);
+      await commit(15, { plugin: 'cpu', from: 'major', to: 'ok' });
+      await commit(15, { from: 'major', to: 'ok' });
+      await commit(20, { plugin: 'disk' });
+      await commit(20);
+      assert.equal(await alerting.poll(), 6, 'read in one batch');
+      await settle(alerting);
+      assert.deepEqual(
+        calls.map((c) => [c.notice.at, c.notice.causes]).sort(),
+        [
+          [10, [{ plugin: 'cpu', from: 'ok', to: 'major' }]],
+          [20, [{ plugin: 'disk', from: 'ok', to: 'major' }]],
+        ],
+      );
     });
 
     it('two cores reading one database take each transition once', async () => {
