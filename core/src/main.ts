@@ -109,10 +109,12 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
     void pipeline.presence(change);
   });
   const classification = createClassificationEngine(readClassificationConfig(), { logger });
-  // Host and service transitions reach service health and alerting through one feed off the event bus.
+  // Host transitions reach service health through a feed off the event bus (in process, as they are committed).
   const transitionFeed = eventBusFeed(events, { logger });
   const services: ServiceMonitor = createServiceMonitor(readServicesConfig(), { db, logger, events, systemLog });
-  const alerting: Alerting = createAlerting(readAlertingConfig(), { db, logger, systemLog, feed: transitionFeed, store: sequelizeDeliveryStore(db, { logger, systemLog }) });
+  // Alerting reads state_transitions after a cursor kept in the database, exactly once across
+  // crashes; state.changed only wakes it (docs/alerts.md).
+  const alerting: Alerting = createAlerting(readAlertingConfig(), { db, logger, systemLog, intake: { wake: events }, store: sequelizeDeliveryStore(db, { logger, systemLog }) });
   transitionFeed.onTransitions((batch) => services.handleTransitions(batch));
   const siteKey = loadOrCreateSiteKey(config.dataDir, { logger });
   const trust = createFileTrustStore({ dir: trustDirectory(config.dataDir), siteKey: siteKey.privateKey }, { logger });

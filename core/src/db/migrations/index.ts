@@ -2,6 +2,7 @@ import { initial } from './0001-initial.js';
 import { rollupFillfactor } from './0002-rollup-fillfactor.js';
 import { alertDeliveries } from './0003-alert-deliveries.js';
 import { partitionHistory } from './0005-partition-history.js';
+import { alertCursor } from './0004-alert-cursor.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
@@ -12,4 +13,4 @@ export { ROLLUP_FILLFACTOR } from './0002-rollup-fillfactor.js';
  * reviewed in one place and nothing depends on how files are found at run time. Append only:
  * a released migration never changes.
  */
-export const MIGRATIONS: readonly Migration[] = [initial, rollupFillfactor, alertDeliveries, partitionHistory];
+export const MIGRATIONS: readonly Migration[] = [initial, rollupFillfactor, alertDeliveries, alertCursor, partitionHistory];
