@@ -73,11 +73,6 @@ export function createTransitionIntake(config: IntakeConfig, deps: IntakeDeps): 
     const from = cursor!;
     const to = page[page.length - 1]!.position;
     const batch = page.flatMap((r) => (r.transition ? [r.transition] : []));
-    const unreadable = page.filter((r) => !r.transition).map((r) => r.position.id);
-    if (unreadable.length > 0) {
-      log.warn({ ids: unreadable }, 'transitions with unknown states skipped');
-      deps.systemLog.write('warn', 'alerting', `${unreadable.length} transitions with states that are not severities were skipped`, { ids: unreadable.slice(0, 100) });
-    }
     const deliveries = batch.length > 0 ? await deps.match(batch) : [];
     try {
       await sequelize.transaction(async (transaction) => {
@@ -89,10 +84,15 @@ export function createTransitionIntake(config: IntakeConfig, deps: IntakeDeps): 
       // Another core reads this database too: it has taken this batch; carry on from where it is.
       cursor = (await transitions.open(now())).cursor;
       log.warn({ from, stored: cursor }, 'the alert cursor was moved by another reader');
-      deps.systemLog.write('warn', 'alerting', 'another core is reading alerts from this database; this one skipped the batch it had already taken', { cursorId: cursor.id });
+      deps.systemLog.write('warn', 'alerting', 'another core reads alerts from this database too; it had already taken the transitions this one read', { cursorId: cursor.id });
       return 0;
     }
     cursor = to;
+    const unreadable = page.filter((r) => !r.transition).map((r) => r.position.id);
+    if (unreadable.length > 0) {
+      log.warn({ ids: unreadable }, 'transitions with unknown states skipped');
+      deps.systemLog.write('warn', 'alerting', `${unreadable.length} transitions with states that are not severities were skipped`, { ids: unreadable.slice(0, 100) });
+    }
     deps.admit(deliveries);
     return batch.length;
   }
@@ -100,7 +100,8 @@ export function createTransitionIntake(config: IntakeConfig, deps: IntakeDeps): 
   async function readAll(): Promise<number> {
     let total = 0;
     for (;;) {
-      if (!cursor) return total;
+      // Not before start, and not after stop (a read queued behind the last one).
+      if (!cursor || stopped) return total;
       const { rows, waiting } = await transitions.readAfter(cursor, config.intakeBatchSize);
       noteWaiting(waiting);
       if (rows.length > 0) total += await take(rows);
