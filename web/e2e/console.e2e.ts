@@ -496,6 +496,43 @@ describe('Prophasis end to end: console, core and simulated agents', function ()
     noPageErrors();
   });
 
+  it('7. agents that go away: Unreachable and Major on the host list and the host detail alike, plugins as last known, the system log says so', async function () {
+    this.timeout(RESULT_WAIT_MS + 60_000);
+    assert.ok(core && simulator);
+    await page.goto(`${core.url}/hosts`);
+    const beta = hostRow(page, 'e2e-beta');
+    await assertVisible(beta.locator('p-severity-badge[data-severity="ok"]'), 'e2e-beta OK while its agent is connected');
+    await simulator.stop();
+    simulator = undefined;
+
+    // After the grace period (5 s in this suite), live, without a reload.
+    await assertVisible(beta.locator('[data-presence="unreachable"]', { hasText: 'Unreachable' }), 'e2e-beta Unreachable on host health', 30_000);
+    await assertVisible(beta.locator('p-severity-badge[data-severity="major"]'), 'e2e-beta Major on host health');
+
+    // The host detail tells the same: no green badge beside an unreachable agent.
+    await page.goto(`${core.url}/hosts/${hostIds.beta}/detail?range=hour`);
+    await assertVisible(page.locator('.head p-severity-badge[data-severity="major"]'), 'e2e-beta Major on its detail page too');
+    await assertVisible(page.locator('dd.presence[data-presence="unreachable"]', { hasText: 'Unreachable' }), 'the agent Unreachable on the detail page');
+    await assertVisible(page.locator('.last-known-note', { hasText: 'counts as Major' }), 'why the host is Major while its plugins show their last state');
+    const card = page.locator(`mat-card[data-plugin="${PLUGIN}"]`);
+    await assertVisible(card.locator('.plugin-state', { hasText: 'last known' }), 'CPU load shown as last known');
+    await assertVisible(card.locator('ngx-charts-line-chart svg').first(), 'the chart of what came before');
+    await page.waitForLoadState('networkidle', { timeout: 5_000 }).catch(() => undefined);
+    // The page scrolls inside the sidenav content, not the document: grow the viewport to it.
+    const tall = await page.evaluate(() => document.querySelector('mat-sidenav-content')?.scrollHeight ?? 0);
+    await page.setViewportSize({ width: DESK.width, height: Math.max(DESK.height, Math.min(tall + 70, 6000)) });
+    const file = join(SCREENSHOTS, 'host-detail-unreachable-desktop.png');
+    await page.screenshot({ path: file, fullPage: true });
+    await page.setViewportSize(DESK);
+    assert.ok(statSync(file).size > 10_000, `${file} looks empty`);
+
+    // The system log has the presence changes, naming the host.
+    await page.goto(`${core.url}/system-log`);
+    await assertVisible(page.getByText(/e2e-beta: agent disconnected/).first(), 'the disconnection in the system log');
+    await assertVisible(page.getByText(/e2e-beta is unreachable: its agent has not been connected since/).first(), 'the unreachable host in the system log');
+    noPageErrors();
+  });
+
   /** The enrolment token of a host: the console's API when the core offers it, else `prophasis host add`. */
   async function enrolmentToken(running: RunningCore, hostId: number, name: string): Promise<{ token: string; caFingerprint: string }> {
     const response = await admin.request.post(`${running.url}/api/hosts/${hostId}/enrolment`, { data: { server: '127.0.0.1', ttlMinutes: 10 } });

@@ -33,8 +33,12 @@ const hosts = [
 const hostHealth = hosts.map(([name, severity, online], i) => ({
   id: i + 1,
   name,
-  severity,
+  // An unreachable host counts as major (the core's state model).
+  severity: online ? severity : 'major',
   enrolmentState: 'enrolled',
+  presence: online
+    ? { state: 'connected', since: now - 86_400_000, lastSeen: now - 5_000 }
+    : { state: 'unreachable', since: now - 3 * 3_600_000 + 90_000, lastSeen: now - 3 * 3_600_000 },
   online,
   lastSeen: now - (online ? 5_000 : 3 * 3_600_000),
   plugins: 4,
@@ -48,7 +52,7 @@ const hostObjects = hosts.map(([name, , online], i) => ({
   enrolmentState: 'enrolled',
   connectedSince: online ? now - 86_400_000 : null,
   lastSeen: now - (online ? 5_000 : 3 * 3_600_000),
-  unreachableSince: online ? null : now - 3 * 3_600_000,
+  unreachableSince: online ? null : now - 3 * 3_600_000 + 90_000,
   agentVersion: '0.1.0',
   platform: 'linux',
   hostname: `${name}.example.lan`,

@@ -36,11 +36,13 @@ const HOSTS = [
   ['fileserver', 'ok', true],
 ] as const;
 
+// An unreachable host counts as major (the core's state model); its plugins keep their last state.
 const hostHealth: HostHealth[] = HOSTS.map(([name, severity, online], i) => ({
   id: i + 1,
   name,
-  severity,
+  severity: online ? severity : 'major',
   enrolmentState: 'enrolled',
+  presence: online ? { state: 'connected', since: now - 2 * DAY, lastSeen: now - 5_000 } : { state: 'unreachable', since: now - 3 * HOUR + 90_000, lastSeen: now - 3 * HOUR },
   online,
   lastSeen: now - (online ? 5_000 : 3 * HOUR),
   plugins: 4,
@@ -56,7 +58,7 @@ const hostObject = (id: number) => {
     enrolmentState: 'enrolled' as const,
     connectedSince: online ? now - 2 * DAY : null,
     lastSeen: now - (online ? 5_000 : 3 * HOUR),
-    unreachableSince: online ? null : now - 3 * HOUR,
+    unreachableSince: online ? null : now - 3 * HOUR + 90_000,
     agentVersion: '0.1.0',
     platform: 'linux x64',
     hostname: `${name}.example.lan`,
@@ -147,6 +149,8 @@ function series(from: number, to: number, base: number, swing: number, seed: num
 
 function hostReport(id: number, from: number, to: number): HostReport {
   const health = hostHealth[id - 1] ?? hostHealth[0]!;
+  // An unreachable host's plugins show their last measured state (its own severity is major).
+  const pluginsWorst = (HOSTS[id - 1] ?? HOSTS[0])[1];
   const cpu = series(from, to, 1.2, 0.8, id);
   const disk = series(from, to, 71, 6, id + 1);
   const queue = series(from, to, 40, 30, id + 2);
@@ -155,9 +159,9 @@ function hostReport(id: number, from: number, to: number): HostReport {
     {
       pluginId: 'io.prophasis.mail-queue',
       checkId: 1,
-      severity: health.severity === 'major' ? 'major' : 'ok',
+      severity: pluginsWorst === 'major' ? 'major' : 'ok',
       value: last(queue),
-      message: health.severity === 'major' ? '312 messages deferred: connection refused by mx2.example.net' : null,
+      message: pluginsWorst === 'major' ? '312 messages deferred: connection refused by mx2.example.net' : null,
       resultType: 'plugin',
       measuredAt: to - 30_000,
       changedAt: to - 47 * MIN,
@@ -188,7 +192,7 @@ function hostReport(id: number, from: number, to: number): HostReport {
       series: [],
     },
   ];
-  return { host: hostObject(id), severity: health.severity, from, to, resolutionMs: cpu.resolutionMs, plugins };
+  return { host: hostObject(id), severity: health.severity, presence: health.presence, from, to, resolutionMs: cpu.resolutionMs, plugins };
 }
 
 export interface MockReports {

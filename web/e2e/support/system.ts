@@ -54,6 +54,9 @@ function coreEnv(dataDir: string): NodeJS.ProcessEnv {
     PROPHASIS_MQTT_PORT: '0',
     PROPHASIS_HTTP_HOST: '127.0.0.1',
     PROPHASIS_LOCAL_MARKETPLACE: 'off',
+    // An agent away this long makes its host unreachable: seconds, not the default 90 s, so the
+    // suite sees a host become unreachable.
+    PROPHASIS_UNREACHABLE_GRACE_MS: '5000',
   };
 }
 

@@ -65,7 +65,14 @@ export class DashboardComponent {
       .filter((h) => h.severity !== 'ok')
       .slice(0, 10),
   );
-  protected readonly unreachable = computed(() => this.hosts().filter((h) => h.enrolmentState === 'enrolled' && !h.online));
+  /** Agents away for longer than the grace period (their hosts count as Major), longest first. */
+  protected readonly unreachable = computed(() =>
+    this.hosts()
+      .filter((h) => h.presence.state === 'unreachable')
+      .sort((a, b) => (a.presence.since ?? 0) - (b.presence.since ?? 0) || a.name.localeCompare(b.name)),
+  );
+  /** Agents that went away within the grace period: not a problem yet. */
+  protected readonly disconnected = computed(() => this.hosts().filter((h) => h.presence.state === 'disconnected' && h.presence.since !== null).length);
 
   private readonly names: TransitionNames = {
     host: (id) => this.hosts().find((h) => String(h.id) === String(id))?.name,

@@ -3,8 +3,11 @@ import { HttpTestingController, provideHttpClientTesting, type TestRequest } fro
 import { TestBed } from '@angular/core/testing';
 import { provideNoopAnimations } from '@angular/platform-browser/animations';
 import { provideRouter } from '@angular/router';
-import type { HostReport, Plugin } from '../../core/protocol';
-import { chartHintsOf, concernsHost, hostTransition, toPluginViews } from './host-detail';
+import { signal } from '@angular/core';
+import { Subject } from 'rxjs';
+import { EventsService } from '../../core/events.service';
+import type { ApiEvent, HostReport, Plugin } from '../../core/protocol';
+import { applyStoredResults, chartHintsOf, concernsHost, hostTransition, toPluginViews } from './host-detail';
 import { HostDetailComponent } from './host-detail.component';
 
 const HOUR = 3_600_000;
@@ -90,6 +93,29 @@ describe('host detail: plugin state', () => {
   });
 });
 
+describe('host detail: live newest results', () => {
+  const stored = (latest: unknown[]): ApiEvent => ({ type: 'result.stored', ts: NOW, data: { count: latest.length, latest } });
+  const key = (id: unknown) => (id === 2 ? 'io.prophasis.disk' : undefined);
+
+  it('applies the newest result of this host’s series: value, measured time and check, not the state', () => {
+    const before = report(NOW - HOUR, NOW);
+    const after = applyStoredResults(before, stored([{ hostId: 7, pluginId: 2, checkId: 3, severity: 'critical', value: 91.5, measuredAt: NOW - 1_000 }]), key);
+    const disk = after.plugins.find((p) => p.pluginId === 'io.prophasis.disk');
+    expect(disk).toMatchObject({ value: 91.5, measuredAt: NOW - 1_000, checkId: 3, severity: 'minor', changedAt: NOW - HOUR });
+    expect(after.plugins.find((p) => p.pluginId === 'io.prophasis.raid')).toBe(before.plugins[1]);
+    expect(before.plugins[0]?.value).toBe(87.25);
+  });
+
+  it('ignores older results, other hosts, unknown plugins and other events, answering the same report', () => {
+    const before = report(NOW - HOUR, NOW);
+    expect(applyStoredResults(before, stored([{ hostId: 7, pluginId: 2, value: 50, measuredAt: NOW - 60_000 }]), key)).toBe(before);
+    expect(applyStoredResults(before, stored([{ hostId: 8, pluginId: 2, value: 50, measuredAt: NOW }]), key)).toBe(before);
+    expect(applyStoredResults(before, stored([{ hostId: 7, pluginId: 99, value: 50, measuredAt: NOW }]), key)).toBe(before);
+    expect(applyStoredResults(before, stored([null, 'junk', { hostId: 7, pluginId: 2 }]), key)).toBe(before);
+    expect(applyStoredResults(before, { type: 'config.changed', ts: NOW, data: { resource: 'hosts' } }, key)).toBe(before);
+  });
+});
+
 describe('HostDetailComponent', () => {
   let http: HttpTestingController;
 
@@ -142,6 +168,35 @@ describe('HostDetailComponent', () => {
     expect(el.textContent).not.toContain('Run now');
   });
 
+  it('an unreachable host: the state the host list shows, unreachable since, plugins as last known', async () => {
+    const fixture = TestBed.createComponent(HostDetailComponent);
+    fixture.componentRef.setInput('id', '7');
+    fixture.detectChanges();
+    http.expectOne((r) => r.url === '/api/plugins').flush({ items: [disk], total: 1, limit: 500, offset: 0 });
+    const base = report(NOW - HOUR, NOW);
+    const lastSeen = NOW - 10 * 60_000;
+    const since = NOW - 8 * 60_000;
+    reportRequest().flush({
+      ...base,
+      host: { ...base.host, connectedSince: null, lastSeen, unreachableSince: since },
+      severity: 'major',
+      presence: { state: 'unreachable', since, lastSeen },
+      plugins: base.plugins.map((p) => ({ ...p, severity: 'ok' })),
+    });
+    await settle(fixture);
+    const el = fixture.nativeElement as HTMLElement;
+    expect(el.querySelector('.head p-severity-badge')?.getAttribute('data-severity')).toBe('major');
+    expect(el.querySelector('.head .head-presence')?.textContent?.replace(/\s+/g, ' ')).toContain('Unreachable since');
+    expect(el.querySelector('dd.presence')?.textContent?.trim()).toBe('Unreachable');
+    expect(el.querySelector('dd.presence')?.getAttribute('data-presence')).toBe('unreachable');
+    expect(el.textContent).toContain('Unreachable since');
+    expect(el.textContent).not.toContain('Not connected');
+    expect(el.querySelector('.last-known-note')?.textContent).toContain('counts as Major');
+    const card = el.querySelector('[data-plugin="io.prophasis.disk"]');
+    expect(card?.querySelector('.plugin-state')?.textContent).toContain('last known');
+    expect(card?.querySelector('p-severity-badge')?.getAttribute('data-severity')).toBe('ok');
+  });
+
   it('shows the API’s error when the host does not exist', async () => {
     const fixture = TestBed.createComponent(HostDetailComponent);
     fixture.componentRef.setInput('id', '7');
@@ -153,5 +208,50 @@ describe('HostDetailComponent', () => {
     req.flush({ code: 'CORE_API_NOT_FOUND', message: 'Not found: host 7' }, { status: 404, statusText: 'Not Found' });
     await settle(fixture);
     expect((fixture.nativeElement as HTMLElement).querySelector('.p-error-banner')?.textContent).toContain('Not found: host 7');
+  });
+});
+
+describe('HostDetailComponent, live', () => {
+  const live = new Subject<ApiEvent>();
+  let http: HttpTestingController;
+
+  beforeEach(() => {
+    TestBed.configureTestingModule({
+      providers: [
+        provideHttpClient(),
+        provideHttpClientTesting(),
+        provideRouter([]),
+        provideNoopAnimations(),
+        { provide: EventsService, useValue: { events$: live.asObservable(), connected: signal(true) } },
+      ],
+    });
+    http = TestBed.inject(HttpTestingController);
+  });
+  afterEach(() => http.verify());
+
+  async function settle(fixture: { whenStable(): Promise<unknown>; detectChanges(): void }): Promise<void> {
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    await fixture.whenStable();
+    fixture.detectChanges();
+  }
+  const reportRequest = () => http.expectOne((r) => r.url === '/api/reports/hosts/7');
+
+  it('shows the newest value of a result.stored event at once, then reloads', async () => {
+    const fixture = TestBed.createComponent(HostDetailComponent);
+    fixture.componentRef.setInput('id', '7');
+    fixture.detectChanges();
+    http.expectOne((r) => r.url === '/api/plugins').flush({ items: [disk], total: 1, limit: 500, offset: 0 });
+    reportRequest().flush(report(NOW - HOUR, NOW));
+    await settle(fixture);
+    const el = fixture.nativeElement as HTMLElement;
+    const value = () => el.querySelector('[data-plugin="io.prophasis.disk"] .value')?.textContent?.trim();
+    expect(value()).toBe('87.3 %');
+    live.next({ type: 'result.stored', ts: NOW, data: { count: 1, latest: [{ hostId: 7, pluginId: 2, checkId: 1, severity: 'minor', value: 11.4, measuredAt: NOW + 1_000 }] } });
+    await settle(fixture);
+    expect(value()).toBe('11.4 %');
+    // The report follows (coalesced) with what the event does not carry.
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    reportRequest().flush(report(NOW - HOUR, NOW + 2_000));
+    await settle(fixture);
   });
 });

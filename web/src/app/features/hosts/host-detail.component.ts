@@ -17,8 +17,8 @@ import { loadAll } from '../../shared/ui/load-all';
 import { isMissingRoute } from '../../shared/ui/missing-route';
 import { SeverityBadgeComponent } from '../../shared/ui/severity-badge.component';
 import { EnrolmentPanelComponent } from './enrolment-panel.component';
-import { concernsHost, hostTransition, toPluginViews, type HostTransition } from './host-detail';
-import { agentStatus } from './host-status';
+import { applyStoredResults, concernsHost, hostTransition, toPluginViews, type HostTransition } from './host-detail';
+import { presenceLabel, presenceSinceLabel, presenceTone, showsLastKnown } from './host-status';
 import { choiceFromQuery, choiceToQuery, resolutionLabel, resolveRange, type RangeChoice } from './range';
 import { RangePickerComponent } from './range-picker.component';
 
@@ -28,10 +28,12 @@ const MAX_TRANSITIONS = 50;
 const RELOAD_AFTER_MS = 2000;
 
 /**
- * The report of one host (`/hosts/:id/detail`): its agent, each plugin's current state, a
- * chart per numeric plugin over the chosen range with holes where no data came, messages of
- * text plugins, and the changes of state seen live. It reloads itself on live events about
- * this host; a preset range slides with the clock on each reload.
+ * The report of one host (`/hosts/:id/detail`): its state and its agent's presence (the core's
+ * state model, the same the host list shows), each plugin's current state with its newest
+ * result, a chart per numeric plugin over the chosen range with holes where no data came,
+ * messages of text plugins, and the changes of state seen live. Newest values are applied from
+ * `result.stored` events as they come; any live event about this host also reloads the report
+ * (coalesced), and a preset range slides with the clock on each reload.
  */
 @Component({
   selector: 'p-host-detail',
@@ -78,9 +80,10 @@ export class HostDetailComponent {
     return r ? { from: r.from, to: r.to } : undefined;
   });
   protected readonly resolution = computed(() => resolutionLabel(this.report()?.resolutionMs ?? 0));
+  /** The agent's presence in the words every page uses, as the core's state model reports it. */
   protected readonly agent = computed(() => {
-    const host = this.report()?.host;
-    return host ? agentStatus(host) : '';
+    const presence = this.report()?.presence;
+    return presence ? { label: presenceLabel(presence), since: presenceSinceLabel(presence), tone: presenceTone(presence), lastKnown: showsLastKnown(presence) } : undefined;
   });
   protected readonly chartHeight = toSignal(inject(BreakpointObserver).observe('(max-width: 599.98px)').pipe(map((r) => (r.matches ? 180 : 240))), {
     initialValue: 240,
@@ -117,6 +120,8 @@ export class HostDetailComponent {
           const entry = { event, index: this.eventCount++ };
           this.received.update((list) => [entry, ...list].slice(0, MAX_TRANSITIONS));
         }
+        // The newest values at once; the reload brings messages, charts and states.
+        if (event.type === 'result.stored') this.report.update((r) => r && applyStoredResults(r, event, (id) => this.pluginKey(id)));
         this.scheduleReload();
       });
     inject(DestroyRef).onDestroy(() => clearTimeout(this.reloadTimer));
@@ -179,6 +184,11 @@ export class HostDetailComponent {
     } catch {
       // Names are a nicety; the report itself carries everything needed.
     }
+  }
+
+  /** A plugin's reverse-DNS id from its row id (live events carry row ids). */
+  private pluginKey(id: unknown): string | undefined {
+    return typeof id === 'number' ? this.pluginsById().get(id)?.pluginId : undefined;
   }
 
   private pluginName(id: unknown): string {

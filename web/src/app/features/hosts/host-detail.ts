@@ -115,3 +115,35 @@ export function concernsHost(event: ApiEvent, hostId: number): boolean {
   }
   return event.type === 'config.changed';
 }
+
+/**
+ * The report with the newest results of a `result.stored` event applied: for each of this host's
+ * series in `latest` (the newest result per series of a stored batch, docs/api.md "Live events"),
+ * its value, measured time and check replace the plugin's when they are newer. The event names
+ * the plugin by its row id; `pluginKey` turns that into the report's reverse-DNS id (unknown
+ * ids are skipped: the reload that follows brings them). Answers the same object when nothing
+ * changed. The state (severity, since) is not touched: it comes with `state.changed` and the
+ * reload, from the core's state model.
+ */
+export function applyStoredResults(report: HostReport, event: ApiEvent, pluginKey: (rowId: unknown) => string | undefined): HostReport {
+  if (event.type !== 'result.stored' || !Array.isArray(event.data['latest'])) return report;
+  const updates = new Map<string, { value: number | null; measuredAt: number; checkId: number | null }>();
+  for (const item of event.data['latest'] as unknown[]) {
+    if (item === null || typeof item !== 'object') continue;
+    const r = item as Record<string, unknown>;
+    if (String(r['hostId']) !== String(report.host.id) || typeof r['measuredAt'] !== 'number') continue;
+    const key = pluginKey(r['pluginId']);
+    if (key === undefined) continue;
+    const value = typeof r['value'] === 'number' ? r['value'] : null;
+    const checkId = typeof r['checkId'] === 'number' ? r['checkId'] : null;
+    updates.set(key, { value, measuredAt: r['measuredAt'], checkId });
+  }
+  let changed = false;
+  const plugins = report.plugins.map((p) => {
+    const u = updates.get(p.pluginId);
+    if (!u || (p.measuredAt !== null && u.measuredAt <= p.measuredAt)) return p;
+    changed = true;
+    return { ...p, value: u.value, measuredAt: u.measuredAt, checkId: u.checkId ?? p.checkId };
+  });
+  return changed ? { ...report, plugins } : report;
+}

@@ -19,6 +19,7 @@ import { IconComponent } from '../../shared/ui/icon.component';
 import { SeverityBadgeComponent, SeverityCountsComponent } from '../../shared/ui/severity-badge.component';
 import { countBySeverity } from '../../shared/ui/severity';
 import { filterHostHealth, healthAgentStatus, healthItems, isUnreachable, sortHostHealth } from './host-health';
+import { presenceSinceLabel, presenceTone } from './host-status';
 
 /** Rows rendered before "Show more": a site with thousands of hosts stays responsive. */
 const PAGE = 200;
@@ -66,7 +67,8 @@ export class HostHealthComponent {
   protected readonly counts = computed(() => countBySeverity(this.hosts().map((h) => h.severity)));
   protected readonly unreachableCount = computed(() => this.hosts().filter(isUnreachable).length);
   protected readonly agent = healthAgentStatus;
-  protected readonly unreachable = isUnreachable;
+  protected readonly sinceLabel = presenceSinceLabel;
+  protected readonly tone = presenceTone;
 
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
 

@@ -1,5 +1,6 @@
 import type { HostHealth, PageOf, Severity } from '../../core/protocol';
 import { sortWorstFirst } from '../../shared/ui/severity';
+import { presenceLabel } from './host-status';
 
 /** `GET /api/reports/hosts` answers a list; accept a page as well (older mock servers send one). */
 export function healthItems(answer: readonly HostHealth[] | PageOf<HostHealth>): HostHealth[] {
@@ -15,16 +16,14 @@ export function sortHostHealth(hosts: readonly HostHealth[]): HostHealth[] {
   );
 }
 
-/** An enrolled agent that is not connected: its results stop, so it is shown as a problem. */
-export function isUnreachable(h: Pick<HostHealth, 'enrolmentState' | 'online'>): boolean {
-  return h.enrolmentState === 'enrolled' && !h.online;
+/** Its agent has been away for longer than the grace period (the core counts the host as Major). */
+export function isUnreachable(h: Pick<HostHealth, 'presence'>): boolean {
+  return h.presence.state === 'unreachable';
 }
 
-/** The agent's state in words for the health list. */
-export function healthAgentStatus(h: Pick<HostHealth, 'enrolmentState' | 'online'>): string {
-  if (h.enrolmentState === 'pending') return 'Waiting for enrolment';
-  if (h.enrolmentState === 'revoked') return 'Revoked';
-  return h.online ? 'Connected' : 'Unreachable';
+/** The agent's state in words for the health list (the vocabulary of every page: host-status.ts). */
+export function healthAgentStatus(h: Pick<HostHealth, 'presence'>): string {
+  return presenceLabel(h.presence);
 }
 
 /** Hosts whose name contains `q` (case-insensitive) and, with `problemsOnly`, that are not OK or not reachable. */
@@ -35,7 +34,7 @@ export function filterHostHealth(hosts: readonly HostHealth[], q: string, proble
 
 const FINE: ReadonlySet<Severity> = new Set(['ok']);
 
-/** Not OK, or its agent cannot be reached. */
-function needsAttention(h: Pick<HostHealth, 'severity' | 'enrolmentState' | 'online'>): boolean {
-  return !FINE.has(h.severity) || isUnreachable(h);
+/** Not OK, or its agent is not connected (unreachable, or away within the grace period). */
+function needsAttention(h: Pick<HostHealth, 'severity' | 'presence'>): boolean {
+  return !FINE.has(h.severity) || h.presence.state === 'unreachable' || h.presence.state === 'disconnected';
 }

@@ -83,6 +83,9 @@ import { healthIndex, serviceBoxes, type HealthIndex } from './service-health';
               <div class="member-line">
                 @if (m.kind === 'host') {
                   <a [routerLink]="['/hosts', m.id, 'detail']">{{ m.name }}</a>
+                  @if (m.unreachable) {
+                    <span class="unreachable">Unreachable</span>
+                  }
                 } @else {
                   <span class="group-name">{{ m.name }} <span class="p-muted">(group)</span></span>
                 }
@@ -93,6 +96,9 @@ import { healthIndex, serviceBoxes, type HealthIndex } from './service-health';
                   @for (h of m.hosts; track h.id) {
                     <li>
                       <a [routerLink]="['/hosts', h.id, 'detail']">{{ h.name }}</a>
+                      @if (h.unreachable) {
+                        <span class="unreachable">Unreachable</span>
+                      }
                       <p-severity-badge [severity]="h.severity" />
                     </li>
                   } @empty {
@@ -135,6 +141,7 @@ import { healthIndex, serviceBoxes, type HealthIndex } from './service-health';
     .member-line a, .group-name, .hosts a { overflow-wrap: anywhere; min-width: 0; }
     .hosts { margin: 6px 0 0 12px; padding-left: 8px; border-left: 2px solid var(--mat-sys-outline-variant); }
     .hosts li { padding: 3px 0; }
+    .unreachable { color: var(--mat-sys-error); font: var(--mat-sys-body-small); font-weight: 600; margin-right: auto; }
   `,
 })
 export class ServiceDetailComponent {

@@ -7,7 +7,7 @@ export function sortServicesWorstFirst(services: readonly ServiceHealth[]): Serv
 
 /** What the page knows about hosts and groups to give each member of a service its health. */
 export interface HealthIndex {
-  hosts: ReadonlyMap<number, Pick<HostHealth, 'id' | 'name' | 'severity'>>;
+  hosts: ReadonlyMap<number, Pick<HostHealth, 'id' | 'name' | 'severity' | 'presence'>>;
   groups: ReadonlyMap<number, Pick<HostGroup, 'id' | 'name' | 'hostIds' | 'groupIds'>>;
 }
 
@@ -36,6 +36,8 @@ interface HostCell {
   id: number;
   name: string;
   severity: Severity;
+  /** Its agent is unreachable (why a host with OK plugins is Major). */
+  unreachable: boolean;
 }
 
 /** One member of a dependency or redundancy group, with its health as the core computes it. */
@@ -44,22 +46,26 @@ export interface MemberView {
   id: number;
   name: string;
   severity: Severity;
+  /** For a host: its agent is unreachable. */
+  unreachable: boolean;
   /** For a group: its hosts (nested groups included), worst first, each linking to its report. */
   hosts: HostCell[];
 }
 
 /**
- * A member's health by the core's rule (docs/api.md, "Service health"): a host is its worst plugin
- * state (`no_data` without one); a group is its worst host, nested groups included (`no_data` when empty).
+ * A member's health by the core's rule (docs/api.md, "Service health"): a host is its state from
+ * the core's state model (`GET /api/reports/hosts`: worst plugin state, `major` while its agent is
+ * unreachable, `no_data` with neither); a group is its worst host, nested groups included
+ * (`no_data` when empty).
  */
 export function memberView(member: Member, index: HealthIndex): MemberView {
   const host = (id: number): HostCell => {
     const h = index.hosts.get(id);
-    return { id, name: h?.name ?? `host ${id}`, severity: h?.severity ?? 'no_data' };
+    return { id, name: h?.name ?? `host ${id}`, severity: h?.severity ?? 'no_data', unreachable: h?.presence?.state === 'unreachable' };
   };
   if (member.kind === 'host') {
     const h = host(member.id);
-    return { kind: 'host', id: member.id, name: h.name, severity: h.severity, hosts: [] };
+    return { kind: 'host', id: member.id, name: h.name, severity: h.severity, unreachable: h.unreachable, hosts: [] };
   }
   const hosts = hostsOfGroup(index, member.id)
     .map(host)
@@ -69,6 +75,7 @@ export function memberView(member: Member, index: HealthIndex): MemberView {
     id: member.id,
     name: index.groups.get(member.id)?.name ?? `group ${member.id}`,
     severity: worstSeverity(hosts.map((h) => h.severity), 'no_data'),
+    unreachable: false,
     hosts,
   };
 }
