@@ -3,7 +3,7 @@ import type { Database } from '../db/index.js';
 
 /**
  * Why a host's own severity changed when the cause was its agent's reachability, not a plugin
- * (docs/alerts.md, "Unreachable hosts"): `unreachable` since the grace period ran out, with when
+ * (docs/pipeline.md, "States and transitions"): `unreachable` since the grace period ran out, with when
  * the agent was last heard from; `reachable` again since the agent connected.
  */
 export type Reachability = { kind: 'unreachable'; since: number; lastSeen: number | null } | { kind: 'reachable'; since: number };
