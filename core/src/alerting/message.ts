@@ -68,6 +68,7 @@ export function noticeJson(n: Notice): Record<string, unknown> {
     causes: n.causes,
     reachability: n.reachability ?? null,
     test: n.test,
+    deliveryId: n.deliveryId ?? null,
     subject: renderSubject(n),
     text: renderText(n),
   };

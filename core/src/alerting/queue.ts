@@ -51,7 +51,8 @@ export function memoryDeliveryStore(): DeliveryStore & { rows: Map<string, Deliv
 
 /** A new delivery of one notice, due now; not stored yet. */
 export function newDelivery(input: Pick<Delivery, 'alertId' | 'module' | 'settings' | 'notice'>, now: number): Delivery {
-  return { id: randomUUID(), ...input, attempts: 0, nextAt: now, createdAt: now, lastError: null };
+  const id = randomUUID();
+  return { id, ...input, notice: { ...input.notice, deliveryId: id }, attempts: 0, nextAt: now, createdAt: now, lastError: null };
 }
 
 export interface DeliveryQueue {

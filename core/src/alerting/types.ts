@@ -18,6 +18,12 @@ export interface AlertNotice {
   causes: { plugin: string; from: Severity; to: Severity }[];
   /** Sent by the Test action, not by a real transition. */
   test: boolean;
+  /**
+   * The delivery's id (`alert_deliveries.id`): the same on every attempt, also after a restart.
+   * Delivery is at least once (docs/alerts.md): a receiver that sees one twice got a repeat.
+   * Absent from Test notices.
+   */
+  deliveryId?: string;
 }
 
 /**

@@ -186,6 +186,7 @@ for (const dialect of testDialects()) {
       await alerting.start();
       assert.deepEqual(await alerting.test(id), { ok: true });
       assert.equal(bodyAt('/tested').test, true);
+      assert.equal(bodyAt('/tested').deliveryId, null, 'a Test notice is no delivery');
       assert.deepEqual(bodyAt('/tested').alert, { id, name: 'tested' });
       rx.respond.status = 503;
       const failed = await alerting.test({ module: 'webhook', settings: { url: `${rx.base}/adhoc` } });
@@ -219,6 +220,8 @@ for (const dialect of testDialects()) {
       await until(() => rx.requests.length === 2, 5000, 'the deliveries after the wake-up');
       assert.deepEqual(paths(), ['/bus', '/poll']);
       assert.equal(bodyAt('/bus').atMs, 10);
+      assert.match(String(bodyAt('/bus').deliveryId), /^[0-9a-f-]{36}$/, 'the id a receiver tells a repeat by');
+      assert.notEqual(bodyAt('/bus').deliveryId, bodyAt('/poll').deliveryId);
       assert.equal(bodyAt('/poll').late, true, JSON.stringify(bodyAt('/poll')));
       await alerting.stop();
       alerting = undefined;

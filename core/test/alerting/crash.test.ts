@@ -182,6 +182,7 @@ for (const dialect of DIALECTS) {
       assert.equal(await count(db, 'alert_deliveries'), 1, 'the second batch was committed, its delivery not yet written');
 
       const failed = rx.requests.length;
+      const firstAttempts = new Set(rx.requests.map((r) => (JSON.parse(r.body) as { deliveryId: string }).deliveryId));
       rx.respond.status = 200;
       const second = await startChild();
       await eventually(() => rx.requests.length - failed >= 2, 'both alerts');
@@ -189,6 +190,9 @@ for (const dialect of DIALECTS) {
       await new Promise((r) => setTimeout(r, 300)); // a repeat, if any, would come now
       await second.stop();
       assert.deepEqual(accepted(failed), new Map([[10_000, 1], [20_000, 1]]));
+      // The first batch's delivery is the one the killed core stored and attempted, resumed.
+      const resumed = rx.requests.slice(failed).map((r) => JSON.parse(r.body) as { atMs: number; deliveryId: string }).find((b) => b.atMs === 10_000)!;
+      assert.ok(firstAttempts.size <= 1 && [...firstAttempts].every((id) => id === resumed.deliveryId), `${[...firstAttempts].join()} vs ${resumed.deliveryId}`);
     });
   });
 }
