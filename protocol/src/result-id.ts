@@ -17,8 +17,9 @@ type ResultOrigin = { entryKey: string; slot: number } | { requestId: string };
  * result waiting in an agent's outbox unverifiable: it is pinned by known answers in the spec.
  */
 export function resultId(agentId: string, origin: ResultOrigin): string {
-  return 'requestId' in origin ? `q-${digest(agentId, origin.requestId)}` : `s-${digest(agentId, origin.entryKey, String(origin.slot))}`;
+  // The parts joined by NUL. One-shot `crypto.hash` on one string (no Hash object, no array per
+  // call): the core computes this for every result it receives.
+  return 'requestId' in origin
+    ? `q-${hash('sha256', `${agentId}\0${origin.requestId}`, 'hex').slice(0, 40)}`
+    : `s-${hash('sha256', `${agentId}\0${origin.entryKey}\0${origin.slot}`, 'hex').slice(0, 40)}`;
 }
-
-/** One-shot `crypto.hash` (no Hash object per call): the core computes this for every result it receives. */
-const digest = (...parts: string[]): string => hash('sha256', parts.join('\0'), 'hex').slice(0, 40);

@@ -54,15 +54,14 @@ export function createAdmission(deps: {
    * scheduled result without a slot (no agent sends one).
    */
   function ownsId(agentId: string, hostId: number, r: Result, entryKey?: string): boolean {
-    const context = { hostId, resultId: r.id, pluginId: r.pluginId, checkId: r.checkId, slot: r.slot, requestId: r.requestId };
     const origin = r.requestId !== undefined ? { requestId: r.requestId } : r.slot !== null && entryKey !== undefined ? { entryKey, slot: r.slot } : undefined;
-    if (!origin) {
-      refuse(agentId, `scheduled result of plugin ${r.pluginId} of check ${r.checkId} has no slot`, context);
-      return false;
+    if (origin && r.id === resultId(agentId, origin)) return true;
+    const context = { hostId, resultId: r.id, pluginId: r.pluginId, checkId: r.checkId, slot: r.slot, requestId: r.requestId };
+    if (!origin) refuse(agentId, `scheduled result of plugin ${r.pluginId} of check ${r.checkId} has no slot`, context);
+    else {
+      const what = 'requestId' in origin ? `Run now ${origin.requestId}` : `plugin ${r.pluginId} of check ${r.checkId}, slot ${origin.slot}`;
+      refuse(agentId, `result id ${r.id} does not belong to this agent (${what})`, context);
     }
-    if (r.id === resultId(agentId, origin)) return true;
-    const what = 'requestId' in origin ? `Run now ${origin.requestId}` : `plugin ${r.pluginId} of check ${r.checkId}, slot ${origin.slot}`;
-    refuse(agentId, `result id ${r.id} does not belong to this agent (${what})`, context);
     return false;
   }
 
