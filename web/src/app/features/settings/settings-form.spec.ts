@@ -27,6 +27,10 @@ describe('settings form', () => {
       retentionMinuteDays: 30,
       retentionHourDays: 400,
       retentionSystemLogDays: 30,
+      retentionTransitionsDays: 730,
+      retentionAuditDays: 365,
+      retentionAlertDeliveriesDays: 30,
+      retentionEnrolmentTokensDays: 7,
       smtp: settings.smtp,
     });
     form.controls.smtpPassword.setValue('s3cret');
@@ -39,6 +43,10 @@ describe('settings form', () => {
     expect(fieldMessage(form.controls.maxLatenessSeconds)).toBe(`At most ${MAX_LATENESS_SECONDS}.`);
     form.controls.retentionRawDays.setValue(0);
     expect(fieldMessage(form.controls.retentionRawDays)).toBe('At least 1.');
+    form.controls.retentionAuditDays.setValue(0);
+    expect(fieldMessage(form.controls.retentionAuditDays)).toBe('At least 1.');
+    form.controls.retentionEnrolmentTokensDays.setValue(4000);
+    expect(fieldMessage(form.controls.retentionEnrolmentTokensDays)).toBe('At most 3650.');
     form.controls.smtpPort.setValue(70_000);
     expect(fieldMessage(form.controls.smtpPort)).toBe('At most 65535.');
   });

@@ -19,6 +19,10 @@ export function createSettingsForm(s?: Settings) {
     retentionMinuteDays: new FormControl<number | null>(s?.retentionMinuteDays ?? null, { validators: int(p.retentionMinuteDays) }),
     retentionHourDays: new FormControl<number | null>(s?.retentionHourDays ?? null, { validators: int(p.retentionHourDays) }),
     retentionSystemLogDays: new FormControl<number | null>(s?.retentionSystemLogDays ?? null, { validators: int(p.retentionSystemLogDays) }),
+    retentionTransitionsDays: new FormControl<number | null>(s?.retentionTransitionsDays ?? null, { validators: int(p.retentionTransitionsDays) }),
+    retentionAuditDays: new FormControl<number | null>(s?.retentionAuditDays ?? null, { validators: int(p.retentionAuditDays) }),
+    retentionAlertDeliveriesDays: new FormControl<number | null>(s?.retentionAlertDeliveriesDays ?? null, { validators: int(p.retentionAlertDeliveriesDays) }),
+    retentionEnrolmentTokensDays: new FormControl<number | null>(s?.retentionEnrolmentTokensDays ?? null, { validators: int(p.retentionEnrolmentTokensDays) }),
     smtpHost: new FormControl(s?.smtp.host ?? '', { nonNullable: true, validators: schemaValidators(smtp.host) }),
     smtpPort: new FormControl<number | null>(s?.smtp.port ?? 587, { validators: int(smtp.port) }),
     smtpSecure: new FormControl(s?.smtp.secure ?? false, { nonNullable: true }),
@@ -38,6 +42,10 @@ export function settingsInput(form: SettingsForm): SettingsInput {
     retentionMinuteDays: v.retentionMinuteDays ?? undefined,
     retentionHourDays: v.retentionHourDays ?? undefined,
     retentionSystemLogDays: v.retentionSystemLogDays ?? undefined,
+    retentionTransitionsDays: v.retentionTransitionsDays ?? undefined,
+    retentionAuditDays: v.retentionAuditDays ?? undefined,
+    retentionAlertDeliveriesDays: v.retentionAlertDeliveriesDays ?? undefined,
+    retentionEnrolmentTokensDays: v.retentionEnrolmentTokensDays ?? undefined,
     smtp: { host: v.smtpHost.trim(), port: v.smtpPort ?? 587, secure: v.smtpSecure, user: v.smtpUser.trim(), from: v.smtpFrom.trim() },
   };
   if (v.smtpPassword) out.smtpPassword = v.smtpPassword;

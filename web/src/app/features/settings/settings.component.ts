@@ -1,3 +1,4 @@
+import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, effect, inject, signal } from '@angular/core';
 import { ReactiveFormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
@@ -8,22 +9,28 @@ import { MatSlideToggleModule } from '@angular/material/slide-toggle';
 import { toApiError } from '../../core/api-error';
 import { ApiService } from '../../core/api.service';
 import { AuthService } from '../../core/auth.service';
-import type { Settings } from '../../core/protocol';
+import type { HousekeepingRun, HousekeepingStatus, Settings } from '../../core/protocol';
 import { ConfirmService } from '../../shared/ui/confirm-dialog.component';
 import { applyApiError, fieldMessage } from '../../shared/ui/form-errors';
+import { describeRun, formatBytes, formatRows, keptFor, tableLabel } from './housekeeping';
 import { createSettingsForm, MAX_LATENESS_SECONDS, settingsInput } from './settings-form';
 
-/** System-wide settings: scheduling lateness, retention, and the mail server alerts use. */
+/** System-wide settings: scheduling lateness, retention (with each table's size and the last housekeeping run), and the mail server alerts use. */
 @Component({
   selector: 'p-settings',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [ReactiveFormsModule, MatButtonModule, MatFormFieldModule, MatInputModule, MatProgressBarModule, MatSlideToggleModule],
+  imports: [DatePipe, ReactiveFormsModule, MatButtonModule, MatFormFieldModule, MatInputModule, MatProgressBarModule, MatSlideToggleModule],
   templateUrl: './settings.component.html',
   styles: `
     h2 { font: var(--mat-sys-title-medium); margin: 16px 0 8px; }
     .toggle { margin: 4px 0 12px; }
     .hint { margin: 2px 0 0; font: var(--mat-sys-body-small); }
     .saved { color: var(--mat-sys-primary); align-self: center; }
+    .tables { border-collapse: collapse; margin: 8px 0 12px; font: var(--mat-sys-body-medium); }
+    .tables th, .tables td { padding: 4px 16px 4px 0; text-align: left; }
+    .tables td.num, .tables th.num { text-align: right; }
+    .run { margin: 4px 0; }
+    .failed { color: var(--mat-sys-error); }
   `,
 })
 export class SettingsComponent {
@@ -37,6 +44,14 @@ export class SettingsComponent {
   protected readonly saved = signal(false);
   protected readonly message = fieldMessage;
   protected readonly maxLateness = MAX_LATENESS_SECONDS;
+  protected readonly housekeeping = signal<HousekeepingStatus | undefined>(undefined);
+  protected readonly housekeepingError = signal<string | undefined>(undefined);
+  protected readonly running = signal(false);
+  protected readonly tableLabel = tableLabel;
+  protected readonly formatBytes = formatBytes;
+  protected readonly formatRows = formatRows;
+  protected readonly keptFor = keptFor;
+  protected readonly describeRun = describeRun;
 
   constructor() {
     effect(() => {
@@ -48,6 +63,30 @@ export class SettingsComponent {
       (s) => this.show(s),
       (err: unknown) => this.error.set(toApiError(err).message),
     );
+    void this.loadHousekeeping();
+  }
+
+  protected async loadHousekeeping(): Promise<void> {
+    try {
+      this.housekeeping.set(await this.api.get<HousekeepingStatus>('housekeeping'));
+      this.housekeepingError.set(undefined);
+    } catch (err) {
+      this.housekeepingError.set(toApiError(err).message);
+    }
+  }
+
+  /** Administrators: run housekeeping now (the page then shows the run and the new sizes). */
+  protected async runHousekeeping(): Promise<void> {
+    if (this.running()) return;
+    this.running.set(true);
+    try {
+      await this.api.post<HousekeepingRun>('housekeeping/run', {});
+      await this.loadHousekeeping();
+    } catch (err) {
+      this.housekeepingError.set(toApiError(err).message);
+    } finally {
+      this.running.set(false);
+    }
   }
 
   protected async save(): Promise<void> {
