@@ -252,20 +252,26 @@ stop_agent_processes() {
 
 uninstall() {
   require_root "uninstalling"
+  removed=''
   if has_systemd && [ -f "$UNIT_FILE" ]; then
     systemctl disable --now "$UNIT_NAME" >/dev/null 2>&1 || warn "systemctl disable --now $UNIT_NAME failed"
   fi
   if [ -f "$UNIT_FILE" ]; then
     rm -f "$UNIT_FILE"
+    removed="$removed $UNIT_FILE"
     if has_systemd; then systemctl daemon-reload || true; fi
   fi
   stop_agent_processes
-  rm -rf "$PREFIX" "$DATA_DIR"
-  for leftover in "$(dirname "$PREFIX")"/.prophasis-agent.new.*; do
-    [ -e "$leftover" ] && rm -rf "$leftover"
+  for path in "$PREFIX" "$DATA_DIR" "$(dirname "$PREFIX")"/.prophasis-agent.new.*; do
+    [ -e "$path" ] || continue
+    rm -rf "$path"
+    removed="$removed $path"
   done
-  remove_user
-  say "removed the agent: $PREFIX, $DATA_DIR, $UNIT_FILE and the user $AGENT_USER."
+  if id "$AGENT_USER" >/dev/null 2>&1 || grep -q "^$AGENT_USER:" /etc/group; then
+    remove_user
+    removed="$removed user:$AGENT_USER"
+  fi
+  say "removed:${removed:- nothing (the agent was not installed)}"
   say "Revoke the host's agent in the console (host page, Enrolment, Revoke agent) so that copies of its credentials are refused too."
 }
 

@@ -23,6 +23,7 @@ import { bundleAgent, cleanNpmEnv } from './pack-agent.js';
  *     prophasis-agent/lib/node_modules/      isolated-vm with only this platform's prebuilt binary,
  *                                            and node-gyp-build, which loads it
  *     prophasis-agent/share/prophasis-agent.service   the systemd unit install.sh installs
+ *     prophasis-agent/share/install.sh       the installer again, to upgrade or uninstall offline
  *     prophasis-agent/PLATFORM, VERSION, manifest.json
  *
  * Everything comes from the npm registry (`npm pack NAME@VERSION`, so npm's configured
@@ -164,6 +165,7 @@ async function assemble(platform: AgentPlatform, inputs: Inputs, bundleDir: stri
   await chmod(join(root, 'bin/prophasis-agent'), 0o755);
   await mkdir(join(root, 'share'));
   await copyFile(join(SCRIPTS, 'prophasis-agent.service'), join(root, 'share/prophasis-agent.service'));
+  await copyFile(join(SCRIPTS, INSTALL_SCRIPT), join(root, 'share', INSTALL_SCRIPT));
   await writeFile(join(root, 'PLATFORM'), `${platform}\n`);
   await writeFile(join(root, 'VERSION'), `${inputs.version}\n`);
   const { contentHash: _content, ...manifest } = inputs;
@@ -202,15 +204,9 @@ export async function packAgentPlatforms(outDir: string, options: { platforms?: 
     const unexpected = Object.keys(externals).filter((name) => name !== 'isolated-vm');
     if (unexpected.length > 0) throw new Error(`the agent bundle imports ${unexpected.join(', ')}, which the packages do not carry`);
     const isolatedVm = installedVersion('isolated-vm', AGENT_ROOT);
-    const contentHash = sha256(
-      Buffer.concat(
-        await Promise.all(
-          [join(bundleDir, 'dist/prophasis-agent.mjs'), join(bundleDir, 'dist/prophasis-sandbox.mjs'), join(SCRIPTS, 'launcher.sh'), join(SCRIPTS, 'prophasis-agent.service')].map((f) =>
-            readFile(f),
-          ),
-        ),
-      ),
-    );
+    // Everything of ours a package holds, file by file (the registry's files are named by version).
+    const ours = [join(bundleDir, 'dist/prophasis-agent.mjs'), join(bundleDir, 'dist/prophasis-sandbox.mjs'), ...['launcher.sh', 'prophasis-agent.service', INSTALL_SCRIPT].map((f) => join(SCRIPTS, f))];
+    const contentHash = sha256((await Promise.all(ours.map(async (f) => sha256(await readFile(f))))).join(' '));
     const inputs: Inputs = {
       version,
       node: process.versions.node,

@@ -121,6 +121,7 @@ describe('pack-platforms: the self-contained agent package and install.sh', func
       'prophasis-agent/manifest.json',
       'prophasis-agent/node/LICENSE',
       'prophasis-agent/node/bin/node',
+      'prophasis-agent/share/install.sh',
       'prophasis-agent/share/prophasis-agent.service',
     ]);
     assert.ok(files.includes('prophasis-agent/lib/node_modules/node-gyp-build/node-gyp-build.js'));
@@ -252,7 +253,7 @@ describe('pack-platforms: the self-contained agent package and install.sh', func
       const local = (hash: string) => installUnprivileged(['--package', join(copy, PACKAGE), '--sha256', hash, '--server', '127.0.0.1:1', '--ca-fingerprint', 'ab'.repeat(32), '--token', 't']);
 
       const byOwnHash = await local(index.packages[0]?.sha256 as string);
-      assert.match(byOwnHash.stderr, /installing needs root/, byOwnHash.stderr);
+      assert.match(byOwnHash.stderr, /installing needs root/, `exit ${byOwnHash.code}: ${byOwnHash.stdout}${byOwnHash.stderr}`);
       const wrong = sha256('not it');
       const noList = await local(wrong);
       assert.equal(noList.code, 1);
@@ -260,7 +261,7 @@ describe('pack-platforms: the self-contained agent package and install.sh', func
 
       await copyFile(join(out, SUMS_FILE), join(copy, SUMS_FILE));
       const byList = await local(index.sums.sha256);
-      assert.match(byList.stderr, /installing needs root/, byList.stderr);
+      assert.match(byList.stderr, /installing needs root/, `exit ${byList.code}: ${byList.stdout}${byList.stderr}`);
       const listMismatch = await local(wrong);
       assert.match(listMismatch.stderr, /the package list .*SHA256SUMS does not have the SHA-256 given with --sha256/);
     });

@@ -10,6 +10,7 @@ import { usersResource } from './auth/routes/users.js';
 import type { ClassificationEngine } from './classification/index.js';
 import { classifierRoutes } from './classification/routes/classifiers.js';
 import type { Database } from './db/index.js';
+import type { AgentPackages } from './downloads/agent-packages.js';
 import type { AgentTarball } from './downloads/agent-tarball.js';
 import { downloadRoutes } from './downloads/routes.js';
 import { hostActionRoutes, type EnrolmentApiDeps, type RunNow } from './enrolment/routes/host-actions.js';
@@ -37,6 +38,8 @@ export interface ApiDeps {
   events: EventBus;
   /** The agent package served at `/downloads/prophasis-agent.tgz`; absent in tests that do not need it. */
   agentTarball?: AgentTarball;
+  /** The self-contained agent packages and install.sh (`/install.sh`, `/downloads/…`); absent in tests that do not need them. */
+  agentPackages?: AgentPackages;
   /** The plugin repository's routes (upload, versions, approval, publishers); absent in tests that do not need them. */
   plugins?: PluginRouteDeps;
   /** The marketplace routes (browse registries, install); absent in tests that do not need them. */
@@ -84,8 +87,8 @@ function apiRoutes(config: ApiConfig, deps: ApiDeps): { routes: RouteModule[]; r
   if (deps.classification) routes.push(classifierRoutes({ db, engine: deps.classification }));
   const housekeeping = deps.housekeeping;
   if (housekeeping) routes.push(async (api) => housekeepingRoutes(api, housekeeping));
-  const tarball = deps.agentTarball;
-  const rootRoutes: RouteModule[] = tarball ? [async (app: FastifyInstance) => downloadRoutes(app, tarball)] : [];
+  const downloads = { tarball: deps.agentTarball, packages: deps.agentPackages };
+  const rootRoutes: RouteModule[] = downloads.tarball || downloads.packages ? [async (app: FastifyInstance) => downloadRoutes(app, downloads)] : [];
   return { routes, rootRoutes };
 }
 

@@ -10,6 +10,7 @@ import { createEventBus, type EventBus } from './kernel/index.js';
 import { createApiApp } from './api.js';
 import { createHttpServer } from './http/index.js';
 import { createAgentTarball } from './downloads/agent-tarball.js';
+import { createAgentPackages } from './downloads/index.js';
 import {
   buildFirstPartyPlugins,
   createFileTrustStore,
@@ -153,6 +154,8 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
   );
   const audit = createAuditTrail({ store: databaseAuditStore(db) });
   const httpConfig = { port: config.httpPort, host: config.httpHost, trustProxy: config.trustProxy, cookieSecure: config.cookieSecure, webRoot: config.webRoot };
+  // Built on the first download or enrolment, then reused from the data directory (docs/install-agent.md).
+  const agentPackages = createAgentPackages({ dataDir: config.dataDir }, { logger });
   const http = createHttpServer(httpConfig, () =>
     createApiApp(httpConfig, {
       logger,
@@ -161,6 +164,7 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
       audit,
       events,
       agentTarball: createAgentTarball({ dataDir: config.dataDir }, { logger }),
+      agentPackages,
       plugins: { repository: plugins, trust, systemLog },
       marketplace: { db, repository: plugins, trust, systemLog, logger, localRegistryUrl: () => market.url },
       classification,
@@ -170,6 +174,7 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
         registry,
         transport,
         httpPort: () => httpPort,
+        packages: agentPackages,
         // As `prophasis host add` does: the external broker's host, else the first configured certificate name.
         defaultServer: transportConfig.mqttUrl ? new URL(transportConfig.mqttUrl).hostname : transportConfig.pkiHostnames[0],
       },

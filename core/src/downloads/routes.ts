@@ -1,18 +1,94 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { ApiErrors } from '../kernel/index.js';
+import type { AgentPackageIndex, AgentPackages } from './agent-packages.js';
 import type { AgentTarball } from './agent-tarball.js';
 
+/** What the download routes serve; each is optional (tests give what they need). */
+export interface DownloadSources {
+  /** The npm-installable tarball, for hosts that already run Node.js 24. */
+  tarball?: AgentTarball | undefined;
+  /** The self-contained packages, install.sh and SHA256SUMS. */
+  packages?: AgentPackages | undefined;
+}
+
+const PUBLIC = { config: { access: 'public' } } as const;
+
 /**
- * `GET /downloads/prophasis-agent.tgz`: the agent package that `prophasis host add` tells an
- * operator to install. Public on purpose (a new host has no session); it holds no secret. The
- * `X-Checksum-Sha256` header lets an installer compare the file with the hash the console shows.
+ * The files a new host fetches (docs/install-agent.md): public on purpose (a new host has no
+ * session) and holding no secret. Nothing here is trusted because of where it came from: the
+ * install line carries the SHA-256 of `SHA256SUMS`, which lists the hash of every package and of
+ * install.sh. `X-Checksum-Sha256` repeats each file's hash for people comparing by hand.
+ *
+ * - `GET /install.sh` (also `/downloads/install.sh`): the installer the one-line command pipes to `sh`
+ * - `GET /downloads/SHA256SUMS`: `HASH  FILE` per package and install.sh
+ * - `GET /downloads/index.json`: the same as JSON, with version, Node.js version, sizes
+ * - `GET /downloads/prophasis-agent-<platform>.tar.gz` and `….tar.gz.sha256`
+ * - `GET /downloads/prophasis-agent.tgz`: the npm tarball (needs Node.js 24 on the host)
  */
-export async function downloadRoutes(app: FastifyInstance, tarball: AgentTarball): Promise<void> {
-  app.get('/downloads/prophasis-agent.tgz', { config: { access: 'public' } }, async (_request, reply) => {
-    const { bytes, sha256 } = await tarball.get();
-    return reply
-      .header('content-type', 'application/gzip')
-      .header('content-disposition', 'attachment; filename="prophasis-agent.tgz"')
-      .header('x-checksum-sha256', sha256)
-      .send(bytes);
+export async function downloadRoutes(app: FastifyInstance, sources: DownloadSources): Promise<void> {
+  const { tarball } = sources;
+  if (tarball) {
+    app.get('/downloads/prophasis-agent.tgz', PUBLIC, async (_request, reply) => {
+      const { bytes, sha256 } = await tarball.get();
+      return reply
+        .header('content-type', 'application/gzip')
+        .header('content-disposition', 'attachment; filename="prophasis-agent.tgz"')
+        .header('x-checksum-sha256', sha256)
+        .send(bytes);
+    });
+  }
+  if (!sources.packages) return;
+  const packages: AgentPackages = sources.packages;
+
+  async function current(): Promise<AgentPackageIndex> {
+    try {
+      return await packages.get();
+    } catch (err) {
+      throw ApiErrors.UNAVAILABLE(`the agent packages could not be built: ${(err as Error).message}`);
+    }
+  }
+
+  function sendFile(reply: FastifyReply, file: string, sha256: string, type: string, size?: number) {
+    reply.header('content-type', type).header('x-checksum-sha256', sha256).header('cache-control', 'no-cache');
+    if (size !== undefined) reply.header('content-length', String(size));
+    return reply.send(createReadStream(join(packages.dir, file)));
+  }
+
+  const installScript = async (_request: unknown, reply: FastifyReply) => {
+    const index = await current();
+    return sendFile(reply, index.installScript.file, index.installScript.sha256, 'text/x-shellscript; charset=utf-8');
+  };
+  app.get('/install.sh', PUBLIC, installScript);
+  app.get('/downloads/install.sh', PUBLIC, installScript);
+
+  app.get('/downloads/SHA256SUMS', PUBLIC, async (_request, reply) => {
+    const index = await current();
+    return sendFile(reply, index.sums.file, index.sums.sha256, 'text/plain; charset=utf-8');
+  });
+
+  app.get('/downloads/index.json', PUBLIC, async () => {
+    const { version, node, packages: list, installScript: script, sums } = await current();
+    return {
+      version,
+      node,
+      packages: list.map(({ platform, file, sha256, size }) => ({ platform, file, sha256, size, url: `/downloads/${file}` })),
+      installScript: { ...script, url: '/install.sh' },
+      sums: { ...sums, url: `/downloads/${sums.file}` },
+    };
+  });
+
+  app.get<{ Params: { file: string } }>('/downloads/:file', PUBLIC, async (request, reply) => {
+    const index = await current();
+    const wanted = request.params.file;
+    const hashFile = wanted.endsWith('.sha256');
+    const found = index.packages.find((p) => p.file === (hashFile ? wanted.slice(0, -'.sha256'.length) : wanted));
+    if (!found) {
+      throw ApiErrors.NOT_FOUND(`/downloads/${wanted}: this core serves ${index.packages.map((p) => p.file).join(', ')} (and .sha256 of each), SHA256SUMS, index.json and install.sh`);
+    }
+    if (hashFile) return reply.header('content-type', 'text/plain; charset=utf-8').send(`${found.sha256}  ${found.file}\n`);
+    reply.header('content-disposition', `attachment; filename="${found.file}"`);
+    return sendFile(reply, found.file, found.sha256, 'application/gzip', found.size);
   });
 }

@@ -4,7 +4,7 @@ export interface HostAddDeps {
   registry: Pick<AgentRegistry, 'addHost' | 'createEnrolmentToken'>;
   /** SHA-256 hex of the CA certificate the MQTT/TLS listener presents. */
   caFingerprint: string;
-  /** Port of the console, which serves the agent tarball. */
+  /** Port of the console, which serves install.sh and the agent packages. */
   httpPort: number;
   /** Port of the MQTT/TLS listener the agent enrols and runs through. */
   mqttPort: number;
@@ -21,12 +21,20 @@ export interface HostAddInput {
 export interface HostAddResult {
   hostId: string;
   name: string;
+  /** `revoked` when the host is being re-enrolled. */
+  state: string;
   token: string;
   expiresAt: Date;
-  installCommand: string;
+  /** Enrols an agent that is already installed (`prophasis-agent enroll …`), token and CA fingerprint included. */
   enrolCommand: string;
-  /** What `prophasis host add` prints. */
-  text: string;
+}
+
+/** The lines that install an agent (agent/scripts/install.sh; docs/install-agent.md). */
+export interface InstallCommands {
+  /** The one line to paste on the host: downloads, verifies, installs, enrols and starts the agent. */
+  installCommand: string;
+  /** The same from a copied package, for a host that cannot reach the console. */
+  offlineCommand: string;
 }
 
 /** `host:port`, with brackets for an IPv6 address. */
@@ -35,23 +43,56 @@ function hostPort(host: string, port: number): string {
 }
 
 /**
- * `prophasis host add NAME`: creates the host (or reuses a pending one), issues a single-use
- * enrolment token and returns the two commands to run on the new host.
+ * Creates the host (or reuses a pending one) and issues a single-use enrolment token, with the
+ * command that enrols an installed agent with it. {@link installCommands} turns the token into
+ * the line that installs the agent too.
  */
 export async function hostAdd(deps: HostAddDeps, input: HostAddInput): Promise<HostAddResult> {
   const host = await deps.registry.addHost(input.name);
   const { token, expiresAt } = await deps.registry.createEnrolmentToken(host.hostId, input.ttlMs, input.createdBy ?? 'cli');
-  const installCommand = `npm install -g http://${hostPort(input.server, deps.httpPort)}/downloads/prophasis-agent.tgz`;
   const enrolCommand = `prophasis-agent enroll --server ${hostPort(input.server, deps.mqttPort)} --token ${token} --ca-fingerprint ${deps.caFingerprint}`;
-  const text = [
-    `Host ${JSON.stringify(host.name)} is waiting for its agent (${host.state === 'revoked' ? 're-enrolment' : 'pending'}).`,
+  return { hostId: host.hostId, name: host.name, state: host.state, token, expiresAt, enrolCommand };
+}
+
+/** The package file the offline command names; docs/install-agent.md lists the others. */
+const OFFLINE_PACKAGE = 'prophasis-agent-linux-x64.tar.gz';
+
+/**
+ * The one line that installs, enrols and starts an agent (agent/scripts/install.sh). The
+ * console may be plain HTTP, so the line itself says what to trust: the SHA-256 of the core's
+ * package list (`SHA256SUMS`, which holds every package's hash) and the CA fingerprint.
+ */
+export function installCommands(
+  deps: { caFingerprint: string; httpPort: number; mqttPort: number; packagesSha256: string },
+  input: { server: string; token: string },
+): InstallCommands {
+  const url = `http://${hostPort(input.server, deps.httpPort)}`;
+  const options = `--server ${hostPort(input.server, deps.mqttPort)} --ca-fingerprint ${deps.caFingerprint} --token ${input.token} --sha256 ${deps.packagesSha256}`;
+  return {
+    installCommand: `curl -fsSL ${url}/install.sh | sudo sh -s -- --url ${url} ${options}`,
+    offlineCommand: `sudo sh install.sh --package ${OFFLINE_PACKAGE} ${options}`,
+  };
+}
+
+/** What `prophasis host add` prints. */
+export function hostAddText(added: HostAddResult, commands: InstallCommands): string {
+  const url = /--url (\S+)/.exec(commands.installCommand)?.[1] ?? 'the console';
+  return [
+    `Host ${JSON.stringify(added.name)} is waiting for its agent (${added.state === 'revoked' ? 're-enrolment' : 'pending'}).`,
     '',
-    'On that machine (Node.js 24 required), run:',
+    'On that machine, paste this line into a shell (it needs curl; as root, leave out "sudo"):',
     '',
-    `  ${installCommand}`,
-    `  ${enrolCommand}`,
+    `  ${commands.installCommand}`,
     '',
-    `The token works once and expires at ${expiresAt.toISOString()}.`,
+    'It downloads the agent with its own Node.js, checks it against the SHA-256 in the line,',
+    'installs it in /opt/prophasis-agent, enrols it as the unprivileged user "prophasis" (only',
+    'with a core whose CA has the fingerprint in the line) and starts it.',
+    '',
+    `Where the host cannot reach ${url}: copy install.sh, SHA256SUMS and ${OFFLINE_PACKAGE}`,
+    `(or the linux-arm64 one) from ${url}/downloads/ into one folder on it and run there:`,
+    '',
+    `  ${commands.offlineCommand}`,
+    '',
+    `The token works once and expires at ${added.expiresAt.toISOString()}.`,
   ].join('\n');
-  return { hostId: host.hostId, name: host.name, token, expiresAt, installCommand, enrolCommand, text };
 }

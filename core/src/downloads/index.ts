@@ -1,0 +1,1 @@
+export { createAgentPackages, type AgentPackages, type AgentPackageIndex, type AgentPlatform } from './agent-packages.js';
