@@ -1,0 +1,976 @@
+// npm run bench -- soak [--hosts 500] [--days 7] [--seconds 300] [--db sqlite|postgres] [--sites 5]
+//   [--rate 250] [--pg-url URL]
+//
+// Days of a fleet's life in minutes, with faults, and then one question: is there still one
+// truth? (docs/performance.md, "Soak"; issue #14.)
+//
+// A real core runs as a child process (`core/bin/prophasis.mjs start`: embedded TLS broker,
+// local marketplace, SQLite in a temporary data directory or a PostgreSQL database of its own,
+// `prophasis_soak_<pid>`), so it can be SIGKILLed and started again. `--hosts` simulated agents
+// (the simulator's function API: real MQTT clients over TLS, enrolled with tokens) live in this
+// process, in `--sites` sites; the first site reaches the broker through a TCP link of its own
+// that the bench can cut. Everything is configured through the REST API with a real admin
+// session (first-run setup link): hosts, a group per site, one check (cpu-load, whose scenario
+// values spike once every 24 runs, so states change), one schedule, a service per site, an
+// alert on every host state change with a webhook to a receiver in this process, retention 1 day
+// for everything.
+//
+// The compressed clock (bench/_warp.ts): once set up, the core is restarted with its wall clock
+// running `scale` = days × 86,400 / seconds times faster, and the agents' schedule clock with it;
+// timers stay real. The schedule, maxLateness, the housekeeping interval, the presence grace and
+// the alert retry are chosen so that they mean in simulated time what they mean in a real fleet.
+//
+// Faults, at simulated days scaled from a week (u = days / 7): agents of one site stopped at
+// 1.0·u and started again 6 simulated hours later; site 1 cut off at 1.5·u for one simulated day;
+// the core SIGKILLed at 3.2·u and restarted; the core (and its broker) stopped and restarted at
+// 4.2·u; SIGKILLed again at 5.2·u. Throughout: every result the broker acknowledged is looked up
+// in the database; every host state transition the database records is remembered; the size of
+// the database is sampled. Host states are compared across the API's state endpoints during the
+// cut-off, after each restart and at the end.
+//
+// Last line: {"bench":"soak", results_lost, results_duplicated, alerts_missing, alerts_duplicated,
+// state_disagreements, db_bytes_start, db_bytes_end, db_stopped_growing, children_orphaned, …}.
+// Every process it started is ended by its pid; the temporary folder and database are removed.
+import { createSimulator, type Simulator } from '@prophasis/agent';
+import { createLogger, type HostHealth, type HostReport, type Logger, type Result, type ServiceHealth, type Severity } from '@prophasis/protocol';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { QueryTypes, Sequelize } from 'sequelize';
+import { evaluateService } from '../core/src/services/index.js';
+import { benchArgs, printFigures } from './_args.js';
+import { WARP_ENV, warpClock, warpedTime, type Warp } from './_warp.js';
+
+const args = benchArgs({
+  hosts: 500,
+  days: 7,
+  seconds: 300,
+  db: 'sqlite',
+  sites: 5,
+  rate: 250, // results per real second, all hosts together
+  'pg-url': process.env.PROPHASIS_TEST_POSTGRES_URL ?? '',
+});
+if (args.db !== 'sqlite' && args.db !== 'postgres') throw new Error('--db must be sqlite or postgres');
+if (args.db === 'postgres' && !args['pg-url']) throw new Error('--db postgres needs PROPHASIS_TEST_POSTGRES_URL or --pg-url');
+if (!Number.isInteger(args.hosts) || args.hosts < 4) throw new Error('--hosts must be an integer ≥ 4');
+if (!Number.isInteger(args.sites) || args.sites < 2 || args.sites > args.hosts / 2) throw new Error('--sites must be an integer from 2 to hosts / 2');
+if (!(args.days >= 3)) throw new Error('--days must be at least 3 (retention keeps one day; the size must be seen flat after that)');
+if (!(args.seconds >= 30)) throw new Error('--seconds must be at least 30');
+if (!(args.rate > 0)) throw new Error('--rate must be positive');
+if (process.env[WARP_ENV]) throw new Error(`${WARP_ENV} is set in the bench's own environment; it belongs to the core's process only`);
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const CORE_BIN = join(HERE, '..', 'core', 'bin', 'prophasis.mjs');
+const WARP_FILE = join(HERE, '_warp.ts');
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+const PLUGIN = 'io.prophasis.cpu-load';
+/** Scenario values of cpu-load: one spike (> 90 %: major) every 24 runs; the classifier looks at the last 3. */
+const CYCLE = [...Array.from({ length: 23 }, () => 20), 95];
+const ADMIN = { name: 'soak-admin', password: `soak-${Math.random().toString(36).slice(2)}-pw-${Date.now()}` };
+/** Retention (days) set for every table that has a retention setting. */
+const RETENTION_DAYS = 1;
+/** Results measured this close to the retention cut-off may be gone already: not judged. */
+const RETENTION_MARGIN_MS = 3 * HOUR_MS;
+
+// The simulated agents' own log (stderr): errors only, since faults make every agent warn.
+const logger: Logger = createLogger({ name: 'bench-soak', level: process.env.PROPHASIS_LOG_LEVEL ?? 'error', destination: pino.destination(2) });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const load = () => Number(loadavg()[0]!.toFixed(2));
+const started = performance.now();
+const elapsed = () => Number(((performance.now() - started) / 1000).toFixed(1));
+const say = (line: string) => console.log(`[soak ${elapsed()} s] ${line}`);
+
+/** Waits for `check` to hold, polling; throws naming `what` after `timeoutMs`. */
+async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 250): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+// ---------------------------------------------------------------- processes
+
+/** Parent pid of every process, from /proc. */
+function parentsByPid(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // pid (comm) state ppid …; comm may contain spaces and parentheses.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(entry), Number(fields[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** Every process below `pid` (children, their children …). */
+function descendants(pid: number): number[] {
+  const parents = parentsByPid();
+  const out: number[] = [];
+  const queue = [pid];
+  while (queue.length) {
+    const p = queue.shift()!;
+    for (const [child, parent] of parents) {
+      if (parent === p) {
+        out.push(child);
+        queue.push(child);
+      }
+    }
+  }
+  return out;
+}
+
+/** Alive and not a zombie. */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+interface CoreProcess {
+  readonly pid: number;
+  readonly child: ChildProcess;
+  /** Resolves when the process has exited. */
+  readonly exited: Promise<void>;
+  /** Everything it printed so far (the setup link is in there). */
+  output(): string;
+}
+
+/** Starts `prophasis start` as a child process (with the warp preloaded when given); its output goes to `logFile` too. */
+function startCoreProcess(env: NodeJS.ProcessEnv, logFile: string, warp?: Warp): CoreProcess {
+  const child = spawn(process.execPath, [...(warp ? ['--import', WARP_FILE] : []), CORE_BIN, 'start'], {
+    env: { ...env, ...(warp ? { [WARP_ENV]: JSON.stringify(warp) } : {}) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (child.pid === undefined) throw new Error('the core process did not start');
+  let output = '';
+  const take = (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    output = (output + text).slice(-200_000);
+    void appendFile(logFile, text);
+  };
+  child.stdout!.on('data', take);
+  child.stderr!.on('data', take);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return { pid: child.pid, child, exited, output: () => output };
+}
+
+// ---------------------------------------------------------------- REST API with a session
+
+interface Api {
+  call<T>(method: string, path: string, body?: unknown): Promise<T>;
+  /** Completes first-run setup with the one-time token: the admin exists and is signed in. */
+  setup(token: string): Promise<void>;
+}
+
+function createApi(baseUrl: string): Api {
+  let cookie = '';
+  const raw = async (method: string, path: string, body?: unknown) => {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (cookie) headers.cookie = cookie;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(`${baseUrl}/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(60_000) });
+    const setCookie = response.headers.get('set-cookie');
+    const session = setCookie?.match(/prophasis_session=[^;]+/)?.[0];
+    if (session) cookie = session;
+    return response;
+  };
+  const login = async () => {
+    const response = await raw('POST', '/auth/login', ADMIN);
+    if (!response.ok) throw new Error(`signing in failed: HTTP ${response.status} ${await response.text()}`);
+  };
+  return {
+    async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+      // A restarting core refuses connections for a while; a stale keep-alive socket fails once.
+      for (let attempt = 1; ; attempt++) {
+        let response: Response;
+        try {
+          response = await raw(method, path, body);
+        } catch (err) {
+          if (attempt >= 40) throw err;
+          await sleep(500);
+          continue;
+        }
+        if (response.status === 401 && attempt < 3) {
+          await login();
+          continue;
+        }
+        if (response.status === 503 && attempt < 40) {
+          await sleep(500);
+          continue;
+        }
+        const text = await response.text();
+        if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text}`);
+        return (text ? JSON.parse(text) : undefined) as T;
+      }
+    },
+    async setup(token) {
+      const response = await raw('POST', '/setup', { token, ...ADMIN });
+      if (response.status !== 201) throw new Error(`first-run setup failed: HTTP ${response.status} ${await response.text()}`);
+    },
+  };
+}
+
+// ---------------------------------------------------------------- the site's link, the webhook receiver
+
+/** A TCP link between one site's agents and the broker that can be cut (connections reset, new ones refused) and restored. */
+async function createLink(targetPort: number) {
+  const sockets = new Set<Socket>();
+  let cut = false;
+  const server: Server = createServer((downstream) => {
+    if (cut) {
+      downstream.destroy();
+      return;
+    }
+    const upstream = connect(targetPort, '127.0.0.1');
+    for (const [a, b] of [
+      [downstream, upstream],
+      [upstream, downstream],
+    ] as const) {
+      sockets.add(a);
+      a.pipe(b);
+      a.on('error', () => b.destroy());
+      a.on('close', () => {
+        sockets.delete(a);
+        b.destroy();
+      });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    cut() {
+      cut = true;
+      for (const s of sockets) s.destroy();
+    },
+    restore() {
+      cut = false;
+    },
+    async close() {
+      cut = true;
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** The webhook's JSON body (docs/alerts.md, "webhook"), the fields compared. */
+interface Notice {
+  target: { kind: string; id: number };
+  from: string;
+  to: string;
+  atMs: number;
+  test: boolean;
+}
+
+async function createReceiver() {
+  const notices: Notice[] = [];
+  const server: HttpServer = createHttpServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (c: Buffer) => chunks.push(c));
+    request.on('end', () => {
+      try {
+        notices.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Notice);
+        response.writeHead(200).end();
+      } catch {
+        response.writeHead(400).end();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/soak`,
+    notices,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+// ---------------------------------------------------------------- the database, read directly
+
+interface DbReader {
+  /** `?` placeholders on both dialects. */
+  query<T>(sql: string, params?: unknown[]): Promise<T[]>;
+  bytes(): Promise<number>;
+  close(): Promise<void>;
+}
+
+function sqliteReader(path: string): DbReader {
+  return {
+    async query<T>(sql: string, params: unknown[] = []) {
+      // A fresh read-only connection per query: it sees every committed write, holds nothing
+      // across a core restart, and can never write.
+      const db = new DatabaseSync(path, { readOnly: true, timeout: 10_000 });
+      try {
+        return db.prepare(sql).all(...(params as (string | number | null)[])) as T[];
+      } finally {
+        db.close();
+      }
+    },
+    async bytes() {
+      // Pages × page size as a reader sees the database (what is still in the WAL included):
+      // the file's size once checkpointed. Free pages count (SQLite never gives them back);
+      // the WAL file's own size, which swings with checkpoints, does not.
+      const [count, size] = await Promise.all([this.query<{ page_count: number }>('PRAGMA page_count'), this.query<{ page_size: number }>('PRAGMA page_size')]);
+      return Number(count[0]!.page_count) * Number(size[0]!.page_size);
+    },
+    async close() {},
+  };
+}
+
+function postgresReader(url: string): DbReader {
+  const sequelize = new Sequelize(url, { logging: false, dialect: 'postgres', pool: { max: 2 } });
+  return {
+    async query<T>(sql: string, params: unknown[] = []) {
+      let n = 0;
+      return (await sequelize.query(sql.replace(/\?/g, () => `$${++n}`), { bind: params, type: QueryTypes.SELECT })) as T[];
+    },
+    async bytes() {
+      const [row] = await sequelize.query<{ bytes: string }>('SELECT pg_database_size(current_database()) AS bytes', { type: QueryTypes.SELECT });
+      return Number(row!.bytes);
+    },
+    close: () => sequelize.close(),
+  };
+}
+
+const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',');
+
+// ---------------------------------------------------------------- the run
+
+interface Cohort {
+  site: number;
+  dir: string;
+  server: string;
+  names: string[];
+  sim: Simulator;
+}
+
+interface AckedResult {
+  hostId: number;
+  measuredAt: number;
+  found: boolean;
+  tries: number;
+}
+
+async function main(): Promise<void> {
+  const deadline = Date.now() + (args.seconds + 240 + args.hosts * 0.4) * 1000;
+  const overtime = () => {
+    if (Date.now() > deadline) throw new Error('the soak exceeded its time bound');
+  };
+  const dir = await mkdtemp(join(tmpdir(), 'prophasis-bench-soak-'));
+  const coreDir = join(dir, 'core');
+  const logFile = join(dir, 'core.log');
+  await mkdir(coreDir, { recursive: true });
+  const cleanups: (() => Promise<unknown>)[] = [];
+  /** After the core has gone: the reader, the PostgreSQL database. */
+  const databaseCleanups: (() => Promise<unknown>)[] = [];
+  const strays = new Set<number>();
+  let core: CoreProcess | undefined;
+  let failed = false;
+  const onSignal = () => {
+    failed = true;
+    if (core) strays.add(core.pid);
+    for (const pid of strays) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    // ------------------------------------------------------------ database and ports
+    let databaseUrl = '';
+    let reader: DbReader;
+    if (args.db === 'postgres') {
+      const name = `prophasis_soak_${process.pid}`;
+      const admin = new Sequelize(args['pg-url'], { logging: false, dialect: 'postgres' });
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.query(`CREATE DATABASE ${name}`);
+      await admin.close();
+      const url = new URL(args['pg-url']);
+      url.pathname = `/${name}`;
+      databaseUrl = url.toString();
+      databaseCleanups.push(async () => {
+        const c = new Sequelize(args['pg-url'], { logging: false, dialect: 'postgres' });
+        try {
+          await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        } finally {
+          await c.close();
+        }
+      });
+      reader = postgresReader(databaseUrl);
+    } else {
+      reader = sqliteReader(join(coreDir, 'prophasis.sqlite'));
+    }
+    databaseCleanups.unshift(() => reader.close());
+    const [httpPort, mqttPort, marketplacePort] = [await freePort(), await freePort(), await freePort()];
+    const baseUrl = `http://127.0.0.1:${httpPort}`;
+    const api = createApi(baseUrl);
+    const receiver = await createReceiver();
+    cleanups.push(() => receiver.close());
+
+    // ------------------------------------------------------------ the compressed clock
+    const soakMs = args.seconds * 1000;
+    const scale = (args.days * DAY_MS) / soakMs;
+    const warp: Warp = { startMs: Infinity, scale };
+    const simNow = () => warpedTime(warp, Date.now());
+    /** Simulated ms → real ms (at least 1 s where the core's setting allows no less). */
+    const realMs = (simulated: number, floor = 1_000) => Math.max(floor, Math.round(simulated / scale));
+    // Every host reports once per `everyMs` simulated; all together `rate` results per real second.
+    const everyMs = Math.max(1_000, Math.round(((args.hosts / args.rate) * scale * 1000) / 1000) * 1000);
+    // A result may be this late, simulated: 10 real seconds (event loops of a loaded machine), at most the setting's day.
+    const maxLatenessMs = Math.min(DAY_MS, Math.round(10_000 * scale));
+
+    const configFile = join(dir, 'core-config.json');
+    // Loopback only; sessions and the setup link outlive the compressed days.
+    await writeFile(configFile, JSON.stringify({ httpHost: '127.0.0.1', mqttHost: '127.0.0.1', sessionTtlMs: 30 * DAY_MS, setupTokenTtlMs: 7 * DAY_MS, logLevel: 'warn' }));
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PROPHASIS_') && k !== 'DATABASE_URL'));
+    const coreEnv: NodeJS.ProcessEnv = {
+      ...inherited,
+      PROPHASIS_CONFIG: configFile,
+      PROPHASIS_DATA_DIR: coreDir,
+      PROPHASIS_HTTP_PORT: String(httpPort),
+      PROPHASIS_MQTT_PORT: String(mqttPort),
+      PROPHASIS_MARKETPLACE_PORT: String(marketplacePort),
+      PROPHASIS_LOCAL_MARKETPLACE: 'true',
+      PROPHASIS_PKI_IPS: '127.0.0.1',
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+      // Real-time settings, chosen for what they mean in simulated time:
+      PROPHASIS_HOUSEKEEPING_INTERVAL_MS: String(realMs(HOUR_MS)), // hourly
+      PROPHASIS_HOUSEKEEPING_FIRST_RUN_MS: String(realMs(HOUR_MS)),
+      PROPHASIS_UNREACHABLE_GRACE_MS: String(Math.max(2_000, realMs(HOUR_MS))), // about an hour, at least 2 s
+      PROPHASIS_PIPELINE_NO_DATA_SWEEP_MS: '1000',
+      PROPHASIS_ALERT_BACKOFF_MS: '1000',
+    };
+    const launch = async (withWarp: boolean): Promise<CoreProcess> => {
+      const c = startCoreProcess(coreEnv, logFile, withWarp ? warp : undefined);
+      core = c;
+      strays.add(c.pid);
+      let gone = false;
+      void c.exited.then(() => (gone = true));
+      await until(
+        'the core to answer /api/health',
+        async () => {
+          if (gone) throw new Error(`the core exited while starting:\n${c.output().slice(-4000)}`);
+          return fetch(`${baseUrl}/api/health`, { signal: AbortSignal.timeout(2_000) }).then(
+            (r) => r.ok,
+            () => false,
+          );
+        },
+        120_000,
+      );
+      return c;
+    };
+    /** Ends the core: SIGTERM (a clean stop, broker included) or SIGKILL; returns its descendants that outlived it. */
+    const stopCore = async (signal: 'SIGTERM' | 'SIGKILL'): Promise<number[]> => {
+      const c = core!;
+      const below = descendants(c.pid);
+      say(`${signal} to the core (pid ${c.pid}, ${below.length} child process(es): ${below.join(', ') || 'none'})`);
+      c.child.kill(signal);
+      await Promise.race([c.exited, sleep(30_000)]);
+      if (alive(c.pid)) {
+        c.child.kill('SIGKILL');
+        await c.exited;
+      }
+      strays.delete(c.pid);
+      await sleep(1_000);
+      const left = below.filter(alive);
+      for (const pid of left) strays.add(pid);
+      return left;
+    };
+
+    // ------------------------------------------------------------ set-up, in real time
+    say(`core on ${baseUrl} (${args.db}), MQTT ${mqttPort}; ${args.hosts} hosts in ${args.sites} sites; ${args.days} days in ${args.seconds} s (× ${Math.round(scale)})`);
+    const firstStart = Date.now();
+    await launch(false);
+    const firstStartMs = Date.now() - firstStart;
+    let setupToken: string | undefined;
+    await until('the setup link', () => !!(setupToken = core!.output().match(/\/setup\?token=([A-Za-z0-9_-]+)/)?.[1]), 30_000);
+    await api.setup(setupToken!);
+    const current = await api.call<Record<string, unknown>>('GET', '/settings');
+    const retention = Object.fromEntries(Object.keys(current).filter((k) => /^retention.*Days$/.test(k)).map((k) => [k, RETENTION_DAYS]));
+    await api.call('PUT', '/settings', { maxLatenessMs, ...retention });
+
+    const siteOf = (i: number) => i % args.sites;
+    const names = Array.from({ length: args.hosts }, (_, i) => `soak-s${siteOf(i)}-${String(i).padStart(4, '0')}`);
+    const hostIdByName = new Map<string, number>();
+    const tokens = new Map<string, string>();
+    let caFingerprint = '';
+    for (const name of names) {
+      const host = await api.call<{ id: number }>('POST', '/hosts', { name });
+      hostIdByName.set(name, host.id);
+      const ticket = await api.call<{ token: string; caFingerprint: string }>('POST', `/hosts/${host.id}/enrolment`, { server: '127.0.0.1', ttlMinutes: 600 });
+      tokens.set(name, ticket.token);
+      caFingerprint = ticket.caFingerprint;
+    }
+    const siteHosts = (s: number) => names.filter((_, i) => siteOf(i) === s).map((n) => hostIdByName.get(n)!);
+    const groups: number[] = [];
+    const services: number[] = [];
+    for (let s = 0; s < args.sites; s++) {
+      groups.push((await api.call<{ id: number }>('POST', '/groups', { name: `site-${s}`, hostIds: siteHosts(s), groupIds: [] })).id);
+      services.push(
+        (await api.call<{ id: number }>('POST', '/services', { name: `site-${s} service`, dependencies: siteHosts(s).map((id) => ({ kind: 'host', id })), redundancyGroups: [] })).id,
+      );
+    }
+    const [{ maxId: transitionsBefore } = { maxId: null }] = await reader.query<{ maxId: number | string | null }>('SELECT MAX(id) AS "maxId" FROM state_transitions');
+    await api.call('POST', '/alerts', {
+      name: 'soak: every host state change',
+      enabled: true,
+      fromStates: ['ok', 'minor', 'major', 'critical', 'degraded', 'unknown', 'no_data'],
+      toStates: ['ok', 'minor', 'major', 'critical', 'degraded', 'unknown', 'no_data'],
+      scopes: { hostIds: [], groupIds: groups, serviceIds: [], pluginIds: [], checkIds: [] },
+      module: 'webhook',
+      settings: { url: receiver.url, format: 'json', timeoutSeconds: 10 },
+    });
+    const check = await api.call<{ id: number }>('POST', '/checks', { name: 'soak', hostIds: [], groupIds: groups, plugins: [{ pluginId: PLUGIN, params: {} }] });
+    await api.call('POST', '/schedules', { name: 'soak', enabled: true, checkIds: [check.id], intervals: [{ start: 0, everyMs }] });
+
+    // Agents: a simulator per cohort of at most 25 agents of one site; site 0 goes through the link.
+    const link = await createLink(mqttPort);
+    cleanups.push(() => link.close());
+    const clock = warpClock(warp);
+    const scenario = {
+      hosts: {
+        ...Object.fromEntries(names.map((n, i) => [n, { [PLUGIN]: { values: [...CYCLE.slice(i % CYCLE.length), ...CYCLE.slice(0, i % CYCLE.length)] } }])),
+        '*': { '*': { value: 1 } },
+      },
+    };
+    const acked = new Map<string, AckedResult>();
+    const pending = new Set<string>();
+    const hostIdByAgent = new Map<string, number>();
+    const makeSimulator = async (c: Omit<Cohort, 'sim'>, withTokens: boolean) => {
+      const sim = await createSimulator(
+        {
+          agents: c.names.map((n) => (withTokens ? { token: tokens.get(n)!, hostName: n } : { hostName: n })),
+          server: c.server,
+          caFingerprint,
+          scenario,
+          dataDir: c.dir,
+          clock,
+          // Real-time reconnects, as short as a core restart needs; a report every 6 simulated hours.
+          config: { reconnectInitialMs: 200, reconnectMaxMs: 2_000, reconnectEarlyMaxMs: 1_000, reportIntervalMs: Math.min(DAY_MS, 6 * HOUR_MS) },
+        },
+        { logger },
+      );
+      await sim.start();
+      for (const a of sim.agents) {
+        const hostId = hostIdByName.get(a.hostName)!;
+        hostIdByAgent.set(a.agentId, hostId);
+        a.agent.drainer.onAcknowledged((results: readonly Result[]) => {
+          for (const r of results) {
+            if (acked.has(r.id)) continue;
+            acked.set(r.id, { hostId, measuredAt: r.measuredAt, found: false, tries: 0 });
+            pending.add(r.id);
+          }
+        });
+      }
+      return sim;
+    };
+    const cohorts: Cohort[] = [];
+    const plans: Omit<Cohort, 'sim'>[] = [];
+    for (let s = 0; s < args.sites; s++) {
+      const siteNames = names.filter((_, i) => siteOf(i) === s);
+      for (let k = 0; k * 25 < siteNames.length; k++) {
+        plans.push({ site: s, dir: join(dir, 'sim', `site-${s}`, `cohort-${k}`), server: `127.0.0.1:${s === 0 ? link.port : mqttPort}`, names: siteNames.slice(k * 25, k * 25 + 25) });
+      }
+    }
+    for (let i = 0; i < plans.length; i += 4) {
+      const batch = plans.slice(i, i + 4);
+      const sims = await Promise.all(batch.map((p) => makeSimulator(p, true)));
+      batch.forEach((p, j) => cohorts.push({ ...p, sim: sims[j]! }));
+    }
+    cleanups.push(() => Promise.all(cohorts.map((c) => c.sim.stop().catch(() => undefined))));
+    await until(
+      'every agent online',
+      async () => (await api.call<HostHealth[]>('GET', '/reports/hosts')).filter((h) => h.online).length === args.hosts,
+      120_000,
+      1_000,
+    );
+    say(`set up: ${args.hosts} agents enrolled and online; a result every ${everyMs / 60_000} simulated minutes per host, maxLateness ${(maxLatenessMs / HOUR_MS).toFixed(1)} h`);
+
+    // ------------------------------------------------------------ the soak, on the compressed clock
+    // The compressed clock starts once the restarted core is up (the time its first start took,
+    // with a margin), so that the first simulated hours are not spent starting it.
+    await stopCore('SIGTERM');
+    warp.startMs = Date.now() + Math.round(1.5 * firstStartMs) + 5_000;
+    const soakStart = warp.startMs;
+    const simDay = () => (simNow() - soakStart) / DAY_MS;
+    const untilSimDay = async (day: number) => {
+      while (simDay() < day) {
+        overtime();
+        await sleep(Math.min(1_000, Math.max(10, (day - simDay()) * (DAY_MS / scale))));
+      }
+    };
+    await launch(true);
+    await sleep(Math.max(0, warp.startMs - Date.now()));
+    const dbBytesStart = await reader.bytes();
+    say(`clock compressed; database ${dbBytesStart} bytes`);
+
+    // Background watchers: results, transitions, duplicates, size.
+    const ledger = new Map<string, number>();
+    let lastTransitionId = Number(transitionsBefore ?? 0);
+    let transitionsSeen = 0;
+    const duplicateRows = new Map<string, number>();
+    let lost = 0;
+    const lostExamples: string[] = [];
+    const sizes: { day: number; bytes: number }[] = [];
+    const retentionCutoff = () => simNow() - RETENTION_DAYS * DAY_MS + RETENTION_MARGIN_MS;
+
+    const verifyResults = async (final: boolean) => {
+      const ids = [...pending];
+      for (let i = 0; i < ids.length; i += 500) {
+        const chunk = ids.slice(i, i + 500);
+        const rows = await reader.query<{ id: string; n: number }>(`SELECT result_id AS id, COUNT(*) AS n FROM results WHERE result_id IN (${placeholders(chunk.length)}) GROUP BY result_id`, chunk);
+        const found = new Map(rows.map((r) => [r.id, Number(r.n)]));
+        for (const id of chunk) {
+          const a = acked.get(id)!;
+          if (found.has(id)) {
+            a.found = true;
+            pending.delete(id);
+            continue;
+          }
+          a.tries += 1;
+          if (a.measuredAt < retentionCutoff()) {
+            pending.delete(id); // expired before it was looked at: not judged
+          } else if (a.tries >= 3 || final) {
+            pending.delete(id);
+            lost += 1;
+            if (lostExamples.length < 5) lostExamples.push(id);
+          }
+        }
+      }
+    };
+    const scanDuplicates = async () => {
+      const rows = await reader.query<{ id: string; n: number }>('SELECT result_id AS id, COUNT(*) AS n FROM results GROUP BY result_id HAVING COUNT(*) > 1');
+      for (const r of rows) duplicateRows.set(r.id, Math.max(duplicateRows.get(r.id) ?? 0, Number(r.n) - 1));
+    };
+    const readTransitions = async () => {
+      for (;;) {
+        const rows = await reader.query<{ id: number; hostId: number; from: string; to: string; at: number }>(
+          'SELECT id, host_id AS "hostId", from_state AS "from", to_state AS "to", at FROM state_transitions WHERE id > ? AND host_id IS NOT NULL AND plugin_id IS NULL AND service_id IS NULL ORDER BY id LIMIT 5000',
+          [lastTransitionId],
+        );
+        for (const r of rows) {
+          const key = `${Number(r.hostId)}|${r.from}|${r.to}|${Number(r.at)}`;
+          ledger.set(key, (ledger.get(key) ?? 0) + 1);
+          lastTransitionId = Math.max(lastTransitionId, Number(r.id));
+          transitionsSeen += 1;
+        }
+        if (rows.length < 5000) return;
+      }
+    };
+    let watching = true;
+    const watchError: unknown[] = [];
+    const watch = async (what: string, everyMs: number, work: () => Promise<void>) => {
+      while (watching) {
+        try {
+          await work();
+        } catch (err) {
+          // A query racing a SIGKILLed or restarting core: tried again next round.
+          logger.debug({ err, what }, 'watcher round failed');
+          if (!alive(core!.pid)) await sleep(500);
+          else watchError.push(err);
+        }
+        await sleep(everyMs);
+      }
+    };
+    const watchers = [
+      watch('results', 2_000, () => verifyResults(false)),
+      watch('duplicates', 10_000, scanDuplicates),
+      watch('transitions', 2_000, readTransitions),
+      watch('size', realMs(2 * HOUR_MS, 500), async () => {
+        sizes.push({ day: simDay(), bytes: await reader.bytes() });
+      }),
+    ];
+
+    // State checks: the host list, each host's detail and the services report (what the
+    // console's dashboard reads), for every host. A host counts only when its state held still
+    // while its detail was read: the host list and the services report said the same before and
+    // after, and no transition of the host (its own or a plugin's) was committed meanwhile.
+    const stateChecks: { label: string; disagreements: number; inconclusive: number }[] = [];
+    const disagreementExamples: string[] = [];
+    const checkStates = async (label: string) => {
+      const ids = [...hostIdByName.values()];
+      let disagreements = 0;
+      let inconclusive = 0;
+      const listView = async () => new Map((await api.call<HostHealth[]>('GET', '/reports/hosts')).map((h) => [h.id, h]));
+      const serviceView = async () => {
+        const out = new Map<string, Severity>();
+        for (const s of await api.call<ServiceHealth[]>('GET', '/reports/services')) for (const p of s.parts) out.set(p.name, p.severity);
+        return out;
+      };
+      const nameById = new Map([...hostIdByName].map(([n, id]) => [id, n]));
+      const seen = new Map<string, number>();
+      const lastId = async () => Number((await reader.query<{ maxId: number | string | null }>('SELECT MAX(id) AS "maxId" FROM state_transitions'))[0]?.maxId ?? 0);
+      for (let i = 0; i < ids.length; i += 10) {
+        const batch = ids.slice(i, i + 10);
+        const before = await lastId();
+        const [list1, services1] = [await listView(), await serviceView()];
+        const to = simNow();
+        const details = new Map<number, HostReport>();
+        await Promise.all(batch.map(async (id) => details.set(id, await api.call<HostReport>('GET', `/reports/hosts/${id}?from=${to - 60_000}&to=${to}`))));
+        const [list2, services2] = [await listView(), await serviceView()];
+        const moved = new Set(
+          (await reader.query<{ hostId: number }>('SELECT DISTINCT host_id AS "hostId" FROM state_transitions WHERE id > ? AND host_id IS NOT NULL', [before])).map((r) => Number(r.hostId)),
+        );
+        for (const id of batch) {
+          const name = nameById.get(id)!;
+          const [a, b, d] = [list1.get(id), list2.get(id), details.get(id)!];
+          const summary = `list ${a?.severity}${a?.online ? '' : ' offline'}, detail ${d.severity}`;
+          seen.set(summary, (seen.get(summary) ?? 0) + 1);
+          const steady = a && b && !moved.has(id) && a.severity === b.severity && a.online === b.online && services1.get(name) === services2.get(name);
+          if (!steady) {
+            inconclusive += 1;
+            continue;
+          }
+          const expectedPart = evaluateService({ id: 0, name: '', dependencies: [{ name, hostIds: [id] }], redundancyGroups: [] }, () => a.severity).parts[0]!.severity;
+          const views: Record<string, unknown> = {
+            list: a.severity,
+            detail: d.severity,
+            service: services1.get(name),
+            listOnline: a.online,
+            detailOnline: d.host.connectedSince != null,
+          };
+          const presence = (x: unknown) => (x as { presence?: { state?: string } }).presence?.state;
+          const listPresence = presence(a);
+          const detailPresence = presence(d) ?? presence(d.host);
+          const agree =
+            d.severity === a.severity && services1.get(name) === expectedPart && (d.host.connectedSince != null) === a.online && (listPresence === undefined || detailPresence === undefined || listPresence === detailPresence);
+          if (!agree) {
+            disagreements += 1;
+            if (disagreementExamples.length < 8) disagreementExamples.push(`${label}: ${name} ${JSON.stringify({ ...views, expectedServicePart: expectedPart, listPresence, detailPresence })}`);
+          }
+        }
+      }
+      stateChecks.push({ label, disagreements, inconclusive });
+      say(`states compared (${label}): ${disagreements} disagreements, ${inconclusive} hosts changing meanwhile; seen: ${[...seen].map(([k, n]) => `${n} × ${k}`).join('; ')}`);
+    };
+
+    // ------------------------------------------------------------ faults
+    // Three tracks run side by side, at simulated days scaled from a week (u = days / 7): the
+    // agents (stopped at 1.0·u, started again 6 simulated hours later), the link of site 0 (cut at
+    // 1.5·u for one simulated day) and the core (SIGKILL at 3.2·u, stop and start with its broker
+    // at 4.2·u, SIGKILL at 5.2·u). A restart costs real seconds, i.e. simulated hours, so a core
+    // fault may run late; one that would start in the last simulated day is skipped (counted).
+    // State checks and core faults never overlap: a check reads a core that is up.
+    const u = args.days / 7;
+    let faultsSkipped = 0;
+    let coreKills = 0;
+    let coreRestarts = 0;
+    let agentRestarts = 0;
+    const orphans: number[] = [];
+    let coreTurn: Promise<unknown> = Promise.resolve();
+    const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
+      const next = coreTurn.then(work);
+      coreTurn = next.catch(() => undefined);
+      return next;
+    };
+    const restartCore = async (signal: 'SIGTERM' | 'SIGKILL') => {
+      const left = await stopCore(signal);
+      if (signal === 'SIGKILL') {
+        coreKills += 1;
+        orphans.push(...left);
+        if (left.length) say(`${left.length} process(es) of the killed core still alive: ${left.join(', ')}`);
+      }
+      // Whatever outlived it is ended now (by pid), so the next core starts on free ports.
+      for (const pid of left) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      await launch(true);
+      coreRestarts += 1;
+      say(`day ${simDay().toFixed(2)}: core back`);
+    };
+    const coreFault = async (day: number, signal: 'SIGTERM' | 'SIGKILL', label: string) => {
+      await untilSimDay(day);
+      const done = await exclusive(async () => {
+        if (simDay() > args.days - 1) {
+          faultsSkipped += 1;
+          say(`day ${simDay().toFixed(2)}: ${label} skipped (the last simulated day stays free of faults)`);
+          return false;
+        }
+        say(`day ${simDay().toFixed(2)}: ${label}`);
+        await restartCore(signal);
+        return true;
+      });
+      if (!done) return;
+      await untilSimDay(simDay() + 0.1);
+      await exclusive(() => checkStates(`after ${label}`));
+    };
+
+    // Agents stopped and restarted: the cohorts of site 2 (or 1) up to a tenth of the hosts.
+    const restartSite = args.sites > 2 ? 2 : 1;
+    const restartSet = cohorts.filter((c) => c.site === restartSite).slice(0, Math.max(1, Math.round(args.hosts / 10 / 25)));
+    const agentTrack = async () => {
+      await untilSimDay(1.0 * u);
+      say(`day ${simDay().toFixed(2)}: stopping ${restartSet.reduce((n, c) => n + c.names.length, 0)} agents of site ${restartSite}`);
+      await Promise.all(restartSet.map((c) => c.sim.stop()));
+      await untilSimDay(1.0 * u + 0.25);
+      for (const c of restartSet) {
+        c.sim = await makeSimulator(c, false);
+        agentRestarts += c.names.length;
+      }
+      say(`day ${simDay().toFixed(2)}: agents started again`);
+    };
+    const linkTrack = async () => {
+      const cutAt = 1.5 * u;
+      await untilSimDay(cutAt);
+      link.cut();
+      say(`day ${simDay().toFixed(2)}: site 0 cut off`);
+      await untilSimDay(cutAt + 0.5);
+      await exclusive(() => checkStates('site 0 cut off'));
+      await untilSimDay(cutAt + 1);
+      link.restore();
+      say(`day ${simDay().toFixed(2)}: site 0 back`);
+    };
+    const coreTrack = async () => {
+      await coreFault(3.2 * u, 'SIGKILL', 'SIGKILL to the core');
+      await coreFault(4.2 * u, 'SIGTERM', 'the core and its broker restarted');
+      await coreFault(5.2 * u, 'SIGKILL', 'SIGKILL to the core');
+    };
+    await Promise.all([agentTrack(), linkTrack(), coreTrack()]);
+
+    await untilSimDay(args.days);
+    const dbBytesEnd = await reader.bytes();
+    sizes.push({ day: simDay(), bytes: dbBytesEnd });
+    const soakSeconds = (Date.now() - soakStart) / 1000;
+    say(`day ${simDay().toFixed(2)}: end of the soak; settling`);
+
+    // ------------------------------------------------------------ settle and judge
+    const agentsNow = () => cohorts.flatMap((c) => c.sim.agents);
+    await until('every outbox drained', () => agentsNow().every((a) => a.agent.connection.connected && a.agent.outbox.depth() === 0), 60_000, 500).catch((err: unknown) =>
+      say(`${(err as Error).message}; judging anyway`),
+    );
+    await checkStates('end');
+    await Promise.all(cohorts.map((c) => c.sim.stop()));
+    await sleep(2_000);
+    watching = false;
+    await Promise.all(watchers);
+    await verifyResults(false);
+    // What is still retained is looked up once more: found earlier is not enough if it went later.
+    for (const [id, a] of acked) if (a.found && a.measuredAt >= retentionCutoff()) pending.add(id);
+    await verifyResults(true);
+    await scanDuplicates();
+    // Deliveries trail their transitions: wait until every transition seen has its notice, or nothing moves for 15 s.
+    await readTransitions();
+    let lastCount = -1;
+    let quietSince = Date.now();
+    await until(
+      'the alerts to settle',
+      async () => {
+        await readTransitions();
+        const expected = [...ledger.values()].reduce((a, b) => a + b, 0);
+        const received = receiver.notices.filter((n) => !n.test && n.target.kind === 'host').length;
+        if (received !== lastCount) {
+          lastCount = received;
+          quietSince = Date.now();
+        }
+        return received >= expected || Date.now() - quietSince > 15_000;
+      },
+      120_000,
+      1_000,
+    ).catch((err: unknown) => say(`${(err as Error).message}; judging anyway`));
+
+    const received = new Map<string, number>();
+    for (const n of receiver.notices) {
+      if (n.test || n.target.kind !== 'host') continue;
+      const key = `${n.target.id}|${n.from}|${n.to}|${n.atMs}`;
+      received.set(key, (received.get(key) ?? 0) + 1);
+    }
+    let alertsMissing = 0;
+    let alertsDuplicated = 0;
+    let alertsUnexpected = 0;
+    for (const [key, n] of ledger) alertsMissing += Math.max(0, n - (received.get(key) ?? 0));
+    const alertExamples: string[] = [];
+    for (const [key, n] of ledger) if (n > (received.get(key) ?? 0) && alertExamples.length < 5) alertExamples.push(`alert missing: host|from|to|at ${key}`);
+    for (const [key, n] of received) {
+      const expected = ledger.get(key);
+      if (expected === undefined) alertsUnexpected += n;
+      else alertsDuplicated += Math.max(0, n - expected);
+      if ((expected === undefined || n > expected) && alertExamples.length < 10) alertExamples.push(`alert ${expected === undefined ? 'not in state_transitions' : 'repeated'}: ${key} × ${n}`);
+    }
+
+    // Size: flat once retention applies. Compared: the end against the size half-way through
+    // the days after the second (day max(2, days / 2)).
+    const fromDay = Math.max(2, args.days / 2);
+    const reference = sizes.filter((s) => s.day <= fromDay).at(-1)?.bytes ?? dbBytesStart;
+    const growthPct = Number(((100 * (dbBytesEnd - reference)) / reference).toFixed(1));
+    const dbMax = Math.max(...sizes.map((s) => s.bytes));
+
+    for (const line of [...disagreementExamples, ...alertExamples, ...lostExamples.map((id) => `lost: ${id} ${JSON.stringify(acked.get(id))}`)]) say(line);
+    if (watchError.length) say(`${watchError.length} watcher rounds failed; first: ${(watchError[0] as Error).message}`);
+    printFigures({
+      bench: 'soak',
+      db: args.db,
+      hosts: args.hosts,
+      sites: args.sites,
+      days: args.days,
+      soak_seconds: Number(soakSeconds.toFixed(1)),
+      time_scale: Math.round(scale),
+      every_ms_simulated: everyMs,
+      results_acked: acked.size,
+      results_lost: lost,
+      results_duplicated: [...duplicateRows.values()].reduce((a, b) => a + b, 0),
+      transitions: transitionsSeen,
+      alerts_received: receiver.notices.length,
+      alerts_missing: alertsMissing,
+      alerts_duplicated: alertsDuplicated,
+      alerts_unexpected: alertsUnexpected,
+      state_checks: stateChecks.length,
+      state_disagreements: stateChecks.reduce((a, c) => a + c.disagreements, 0),
+      state_inconclusive: stateChecks.reduce((a, c) => a + c.inconclusive, 0),
+      db_bytes_start: dbBytesStart,
+      db_bytes_end: dbBytesEnd,
+      db_bytes_max: dbMax,
+      db_growth_after_day_pct: growthPct,
+      db_growth_from_day: Number(fromDay.toFixed(1)),
+      db_stopped_growing: growthPct <= 10,
+      children_orphaned: orphans.length,
+      core_kills: coreKills,
+      core_restarts: coreRestarts,
+      agents_restarted: agentRestarts,
+      faults_skipped: faultsSkipped,
+      watcher_errors: watchError.length,
+      load_avg_1m: load(),
+      seconds: elapsed(),
+    });
+  } catch (err) {
+    failed = true;
+    if (core) console.error(`core output (last lines):\n${core.output().slice(-6000)}`);
+    throw err;
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => logger.warn({ err }, 'soak cleanup step failed'));
+    if (core && alive(core.pid)) {
+      for (const pid of descendants(core.pid)) strays.add(pid);
+      core.child.kill('SIGTERM');
+      await Promise.race([core.exited, sleep(20_000)]);
+    }
+    for (const pid of strays) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    for (const cleanup of databaseCleanups) await cleanup().catch((err: unknown) => logger.warn({ err }, 'soak cleanup step failed'));
+    if (!failed || !process.env.PROPHASIS_SOAK_KEEP) await rm(dir, { recursive: true, force: true });
+    else console.error(`kept ${dir}`);
+  }
+}
+
+await main();
+process.exit(0);
