@@ -171,7 +171,7 @@ describe('Prophasis end to end: console, core and simulated agents', function ()
   });
 
   it('2. configures hosts, a group, a check with a parameter, a schedule, a service and an alert through the forms', async function () {
-    this.timeout(120_000);
+    this.timeout(240_000); // the first enrolment builds the agent packages
     assert.ok(core && hook);
     for (const key of ['alpha', 'beta'] as const) {
       await page.goto(`${core.url}/hosts`);
@@ -181,16 +181,19 @@ describe('Prophasis end to end: console, core and simulated agents', function ()
       await page.getByLabel('Description').fill(`simulated ${key} host`);
       await page.getByRole('button', { name: 'Add host' }).click();
       // A new host opens on its own page: its agent is not enrolled yet, and the page offers the
-      // enrolment command (single-use token, CA fingerprint) with a Copy button.
+      // one install line (package hash, CA fingerprint, single-use token) and the enrol command,
+      // with Copy buttons. The first answer waits for the core to build the agent packages.
       await page.waitForURL(/\/hosts\/\d+$/);
       hostIds[key] = Number(new URL(page.url()).pathname.split('/').pop());
       await assertVisible(page.getByText('Waiting for enrolment'), `e2e-${key} waiting for its agent`);
       const enrol = page.locator('p-command-box', { hasText: 'Enrol command' });
       const command = await enrol
         .locator('pre')
-        .textContent({ timeout: 15_000 })
+        .textContent({ timeout: 120_000 })
         .catch(() => null);
       if (command) {
+        const install = await page.locator('p-command-box', { hasText: 'Install command' }).locator('pre').textContent();
+        assert.match(install ?? '', new RegExp(`^curl -fsSL ${core.url.replace(/\./g, '\\.')}/install\\.sh \\| sudo sh -s -- .*--sha256 [0-9a-f]{64}$`), 'the one install line');
         await assertVisible(enrol.getByRole('button', { name: 'Copy Enrol command' }), 'the Copy button');
         const m = command.match(/--server (\S+) --token (\S+) --ca-fingerprint ([0-9a-f]{64})/);
         assert.ok(m, `an enrol command with server, token and fingerprint: ${command}`);

@@ -27,8 +27,8 @@ const ticket: EnrolmentTicket = {
   hostId: 7,
   token: 'tok-123',
   expiresAt: Date.UTC(2030, 0, 2, 3, 4),
-  installCommand: 'curl -fsS https://core.example:8443/agent/install.sh | sh',
-  enrolCommand: 'prophasis-agent enrol --server core.example --token tok-123 --ca-fingerprint ab12',
+  installCommand: `curl -fsSL http://core.example:8080/install.sh | sudo sh -s -- --url http://core.example:8080 --server core.example:8883 --ca-fingerprint ${'ab12'.repeat(16)} --token tok-123 --sha256 ${'cd'.repeat(32)}`,
+  enrolCommand: `prophasis-agent enroll --server core.example:8883 --token tok-123 --ca-fingerprint ${'ab12'.repeat(16)}`,
   caFingerprint: 'ab12'.repeat(16),
 };
 
@@ -56,10 +56,15 @@ describe('EnrolmentPanelComponent', () => {
     const req = http.expectOne('/api/hosts/7/enrolment');
     expect(req.request.method).toBe('POST');
     expect(req.request.body).toEqual({ ttlMinutes: 60, reenrol: false });
+    // The first answer may wait for the agent packages to be built: the panel says so meanwhile.
+    expect(el.querySelector('.preparing')?.textContent).toContain('builds the agent packages');
     req.flush(ticket, { status: 201, statusText: 'Created' });
     await settle(fixture);
+    expect(el.querySelector('.preparing')).toBeNull();
     const commands = [...el.querySelectorAll('pre.command')].map((p) => p.textContent);
     expect(commands).toEqual([ticket.installCommand, ticket.enrolCommand]);
+    expect(el.querySelector('.how')?.textContent).toContain('Paste this line into a shell on the host');
+    expect(el.querySelector('.how')?.textContent).toContain('the unprivileged user prophasis');
     expect(el.querySelector('.fingerprint')?.textContent).toBe(ticket.caFingerprint);
     expect(el.querySelector('.expires')?.textContent).toContain('2030');
     const copy = el.querySelectorAll<HTMLButtonElement>('button.copy');

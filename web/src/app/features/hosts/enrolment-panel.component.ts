@@ -15,8 +15,9 @@ const TTL_MINUTES = 60;
 
 /**
  * Enrolment of a host's agent, for administrators: **Enrol agent** asks the core for a
- * single-use token (`POST /api/hosts/:id/enrolment`) and shows the install and enrol commands
- * with Copy buttons, the token's expiry and the CA fingerprint the agent pins; **Revoke agent**
+ * single-use token (`POST /api/hosts/:id/enrolment`) and shows the one install line
+ * (docs/install-agent.md) and the enrol command for an agent installed otherwise, with Copy
+ * buttons, the token's expiry and the CA fingerprint the agent pins; **Revoke agent**
  * (`POST /api/hosts/:id/revoke`) after a confirmation. An action whose endpoint answers 404 (a
  * core without it) is hidden from then on. The token is shown once and kept only in memory.
  */
@@ -30,8 +31,13 @@ const TTL_MINUTES = 60;
         <mat-card-header><mat-card-title>Enrolment</mat-card-title></mat-card-header>
         <mat-card-content>
           @if (ticket(); as t) {
-            <p>Run these on the host, as root, before the token expires. The token works once.</p>
+            <p class="how">
+              Paste this line into a shell on the host before the token expires; the token works once. It downloads the agent with its own
+              Node.js, checks it against the SHA-256 in the line, installs it in <code>/opt/prophasis-agent</code>, enrols it and runs it as
+              the unprivileged user <code>prophasis</code>.
+            </p>
             <p-command-box label="Install command" [command]="t.installCommand" />
+            <p class="p-muted">An agent installed another way (a copied package, the npm tarball) enrols with this instead, run as the agent's user:</p>
             <p-command-box label="Enrol command" [command]="t.enrolCommand" />
             <dl>
               <dt>Expires</dt>
@@ -40,6 +46,8 @@ const TTL_MINUTES = 60;
               <dd class="fingerprint">{{ t.caFingerprint }}</dd>
             </dl>
             <p class="p-muted">The enrol command pins this fingerprint: the agent refuses a core whose certificate authority differs.</p>
+          } @else if (busy()) {
+            <p class="p-muted preparing">Issuing a token; the first time, the core also builds the agent packages, which takes about a minute.</p>
           } @else if (host().enrolmentState === 'enrolled') {
             <p class="p-muted">An agent is enrolled. Enrolling a new one revokes it first.</p>
           } @else {
