@@ -282,7 +282,42 @@ describe('install.sh on a fresh Debian without Node.js, against a real core (sys
     assert.equal(twice.code, 0, twice.stderr);
     assert.match(twice.stdout, /removed: nothing \(the agent was not installed\)/);
 
-    // Compared with the pristine root: the same files, but the backups useradd/userdel keep.
+    await assertAsPristine();
+  });
+
+  it('air-gapped: installs from copied files with --package, runs in the foreground, uninstalls with the copy it keeps', async () => {
+    const added = await hostAddCommand(['debian-2', '--server', '127.0.0.1'], {
+      config: { ...config, httpPort: core!.httpPort, mqttPort: core!.transport.mqttPort },
+      logger: silentLogger(),
+      environment: { PROPHASIS_DATA_DIR: config.dataDir },
+    });
+    // What an administrator carries over: install.sh, SHA256SUMS and the package, from the core's data directory.
+    const platform = process.arch === 'arm64' ? 'linux-arm64' : 'linux-x64';
+    const files = join(root, 'root/agent-files');
+    await execFileAsync('mkdir', ['-p', files]);
+    for (const file of ['install.sh', 'SHA256SUMS', `prophasis-agent-${platform}.tar.gz`]) await execFileAsync('cp', [join(config.dataDir, 'downloads/agent', file), files]);
+    const line = `${added.offlineCommand.replace('prophasis-agent-linux-x64.tar.gz', `prophasis-agent-${platform}.tar.gz`)} --foreground`;
+    transcript(`$ npx prophasis host add debian-2 --server 127.0.0.1   (the line for a host without access to the console)\n# cd /root/agent-files && ${line}\n`);
+    agentOutput = '';
+    agent = spawn('chroot', [root, '/bin/sh', '-c', `cd /root/agent-files && ${line}`], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    agent.stdout?.on('data', (d: Buffer) => (agentOutput += d.toString()));
+    agent.stderr?.on('data', (d: Buffer) => (agentOutput += d.toString()));
+    const host = await waitFor('host debian-2', () => core!.db.models.Host.findOne({ where: { name: 'debian-2' } }), 5_000, () => agentOutput);
+    await waitFor('debian-2 online, from the foreground agent', async () => (await host.reload()).connectedSince != null, 120_000, () => agentOutput);
+    assert.match(agentOutput, /verified the package for linux-(x64|arm64)/);
+    assert.match(agentOutput, /no systemd here: running the agent in the foreground as prophasis/);
+    transcript(agentOutput.split('\n').filter((l) => !l.startsWith('{')).join('\n'));
+
+    const removed = await inRoot('sudo sh /opt/prophasis-agent/share/install.sh --uninstall');
+    assert.equal(removed.code, 0, removed.stdout + removed.stderr);
+    await waitFor('the foreground agent to end', async () => agent?.exitCode !== null || agent.signalCode !== null, 20_000, () => agentOutput);
+    await execFileAsync('rm', ['-rf', files]);
+    await assertAsPristine();
+  });
+
+  /** Compared with the pristine root: the same files, but the backups useradd and userdel keep. */
+  async function assertAsPristine(): Promise<void> {
+    assert.deepEqual(processesUnder(root), []);
     const [before, after] = await Promise.all([treeListing(pristine), treeListing(root)]);
     const difference = [...new Set([...before.keys(), ...after.keys()])].filter((path) => before.get(path) !== after.get(path) && path !== '.prophasis-complete');
     const ADMIN_BACKUPS = new Set(['etc/passwd-', 'etc/group-', 'etc/shadow-', 'etc/gshadow-', 'var/log/lastlog', 'var/log/faillog']);
@@ -290,5 +325,5 @@ describe('install.sh on a fresh Debian without Node.js, against a real core (sys
     for (const file of ['etc/passwd', 'etc/group', 'etc/shadow', 'etc/gshadow']) {
       assert.equal(readFileSync(join(root, file), 'utf8'), readFileSync(join(pristine, file), 'utf8'), file);
     }
-  });
+  }
 });
