@@ -159,6 +159,26 @@ for (const dialect of DIALECTS) {
       assert.equal(again.removed.reduce((n, r) => n + r.rows, 0), 0);
     });
 
+    it('a large purge goes in chunks: a batch stored meanwhile does not wait for the whole purge', async () => {
+      // 20,000 expired system-log rows, purged 500 at a time (40 transactions).
+      const old = now - 100 * DAY;
+      for (let i = 0; i < 20; i++) {
+        await db.models.SystemLog.bulkCreate(Array.from({ length: 1_000 }, (_, j) => ({ at: old + i * 1_000 + j, level: 'info' as const, component: 'test', message: 'old' })));
+      }
+      const order: string[] = [];
+      const purge = store.deleteOlder({ table: 'system_log', columns: ['at'], key: 'id' }, now, { chunkRows: 500 }).then((n) => {
+        order.push('purge done');
+        return n;
+      });
+      await new Promise((r) => setImmediate(r));
+      const stored = store
+        .insertBatch([{ resultId: 'during', hostId, pluginId, checkId: null, slotAt: now, measuredAt: now, receivedAt: now, value: 1, message: null, resultType: 'plugin', severity: 'ok', late: false }])
+        .then((n) => order.push(`batch stored ${n}`));
+      await Promise.all([purge, stored]);
+      assert.deepEqual(order, ['batch stored 1', 'purge done']);
+      assert.equal(await purge, 20_000);
+    });
+
     it('keeps the last run in the database and reports every table with its size', async () => {
       await insert('results', now);
       await insert('system_log', now);

@@ -1,8 +1,8 @@
 import { initial } from './0001-initial.js';
 import { rollupFillfactor } from './0002-rollup-fillfactor.js';
 import { alertDeliveries } from './0003-alert-deliveries.js';
-import { partitionHistory } from './0005-partition-history.js';
 import { alertCursor } from './0004-alert-cursor.js';
+import { partitionHistory } from './0005-partition-history.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
