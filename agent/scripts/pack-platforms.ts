@@ -44,7 +44,7 @@ const AGENT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCRIPTS = fileURLToPath(new URL('.', import.meta.url));
 
 /** The platforms the core builds by default (docs/install-agent.md). */
-export const AGENT_PLATFORMS = ['linux-x64', 'linux-arm64'] as const;
+const AGENT_PLATFORMS = ['linux-x64', 'linux-arm64'] as const;
 export type AgentPlatform = (typeof AGENT_PLATFORMS)[number];
 
 export const packageFileName = (platform: AgentPlatform): string => `prophasis-agent-${platform}.tar.gz`;

@@ -16,7 +16,7 @@ const PACK_SCRIPT = fileURLToPath(new URL('../../../agent/scripts/pack-platforms
 export type AgentPlatform = 'linux-x64' | 'linux-arm64';
 
 /** One self-contained package: the agent, its native addon and Node.js for one platform. */
-export interface AgentPackage {
+interface AgentPackage {
   platform: AgentPlatform;
   /** File name under `/downloads/`, e.g. `prophasis-agent-linux-x64.tar.gz`. */
   file: string;

@@ -1,1 +1,1 @@
-export { createAgentPackages, type AgentPackages, type AgentPackageIndex, type AgentPlatform } from './agent-packages.js';
+export { createAgentPackages, type AgentPlatform } from './agent-packages.js';
