@@ -169,9 +169,12 @@ export const EnrolmentTicket = Type.Object({
   hostId: ObjectId,
   token: Type.String(),
   expiresAt: Timestamp,
-  /** Installs the agent package from this core. */
+  /**
+   * The one line to paste on the host: downloads the agent package from this core, verifies it
+   * by the hash in the line, installs, enrols and starts it (docs/install-agent.md).
+   */
   installCommand: Type.String(),
-  /** Enrols the agent (token and CA fingerprint included). */
+  /** Enrols an agent installed another way (token and CA fingerprint included). */
   enrolCommand: Type.String(),
   /** SHA-256 hex of the CA the agent pins. */
   caFingerprint: Type.String(),
