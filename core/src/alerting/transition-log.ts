@@ -36,7 +36,7 @@ export interface TransitionCursor {
 }
 
 /** One row read, at its position; `transition` is null for a row whose states are not severities. */
-export interface LoggedTransition {
+interface LoggedTransition {
   position: TransitionCursor;
   transition: Transition | null;
 }
