@@ -152,13 +152,10 @@ export async function reportRoutes(api: FastifyInstance, db: Database): Promise<
     '/reports/hosts',
     { config: { access: 'viewer' }, schema: { tags: ['reports'], response: { 200: Type.Array(HostHealth), ...errors } } },
     async (): Promise<HostHealthApi[]> => {
-      const [hosts, states] = await Promise.all([db.models.Host.findAll({ attributes: ['id', 'lastSeen'] }), loadHostStates(db)]);
-      const out: HostHealthApi[] = [];
-      for (const h of hosts) {
-        const state = states.get(h.id);
-        if (!state) continue; // deleted between the two reads
-        out.push({
-          id: h.id,
+      const states = await loadHostStates(db);
+      return [...states.values()]
+        .map((state) => ({
+          id: state.id,
           name: state.name,
           severity: state.severity,
           enrolmentState: state.enrolmentState,
@@ -166,9 +163,8 @@ export async function reportRoutes(api: FastifyInstance, db: Database): Promise<
           online: state.presence.state === 'connected',
           lastSeen: state.presence.lastSeen,
           plugins: state.plugins.length,
-        });
-      }
-      return out.sort((a, b) => compareSeverity(a.severity, b.severity) || a.name.localeCompare(b.name));
+        }))
+        .sort((a, b) => compareSeverity(a.severity, b.severity) || a.name.localeCompare(b.name));
     },
   );
 
