@@ -6,7 +6,7 @@ import { createAdmission } from './stages/admit.js';
 import { createClassifyStage, PrepareError } from './stages/classify.js';
 import { createFinishStage } from './stages/finish.js';
 import type { StateTracker } from './states.js';
-import type { PipelineStore } from './store.js';
+import { windowOf, type PipelineStore } from './store.js';
 import { since, type Classifier, type IngestCounters, type IngestTimings, type Item, type NoDataSlot, type PlanView, type Prepared, type ResultSink } from './types.js';
 
 export type { Classifier, NoDataSlot, ResultSink } from './types.js';
@@ -158,10 +158,16 @@ export function createIngest(config: PipelineConfig, deps: IngestDeps): Ingest {
    */
   function lookup(batch: Batch): Promise<Set<string>> {
     const floor = Math.max(startedAt, recent.floor()) + CLOCK_SKEW_MS;
-    const unknown = batch.items.filter((i) => !i.noData && i.measuredAt < floor).map((i) => i.resultId);
+    const unknown = batch.items.filter((i) => !i.noData && i.measuredAt < floor);
     if (unknown.length === 0) return Promise.resolve(new Set());
     const t0 = performance.now();
-    const found = deps.store.existingIds(unknown).finally(() => (timings.lookupMs += since(t0)));
+    // A resend carries the measured time of its first send: only those days need searching.
+    const found = deps.store
+      .existingIds(
+        unknown.map((i) => i.resultId),
+        windowOf(unknown.map((i) => i.measuredAt)),
+      )
+      .finally(() => (timings.lookupMs += since(t0)));
     found.catch(() => {}); // awaited (and its failure handled) by prepare
     return found;
   }

@@ -3,6 +3,7 @@ import { isProphasisError, silentLogger } from '@prophasis/protocol';
 import { QueryTypes } from 'sequelize';
 import { createResultStore, dayStart, DbErrors, MIGRATIONS, type Database, type Migration } from '../../src/db/index.js';
 import { runMigrations } from '../../src/db/migrator.js';
+import { sequelizePipelineStore, windowOf } from '../../src/pipeline/store.js';
 import { dialects } from './helpers.js';
 
 const DAY = 86_400_000;
@@ -126,6 +127,40 @@ for (const dialect of dialects()) {
           const [unique] = await select(db, "SELECT 1 FROM pg_indexes WHERE indexname = 'results_result_id_uq'");
           assert.ok(unique, 'the unique result_id index is back');
         }
+      } finally {
+        await cleanup();
+      }
+    });
+  });
+
+  describe(`result lookups by id name their days (${dialect.name})`, function () {
+    this.timeout(60_000);
+    it('existingIds and deleteResults with a measured-time window find and delete the same rows, and on PostgreSQL search only its days', async () => {
+      const { db, cleanup } = await dialect.open();
+      try {
+        await db.migrate();
+        const now = Date.now();
+        const store = createResultStore(db, { logger: silentLogger() });
+        const row = (id: string, t: number) => ({ resultId: id, hostId: 1, pluginId: 1, checkId: null, slotAt: t, measuredAt: t, receivedAt: t, value: 1, message: null, resultType: 'plugin' as const, severity: 'ok' as const, late: false });
+        assert.equal(await store.insertBatch([row('today', now), row('tomorrow', now + DAY), row('gone', now + 2 * DAY)]), 3);
+        await store.close();
+        const pipeline = sequelizePipelineStore(db);
+        const ids = ['today', 'tomorrow', 'gone', 'never'];
+        const window = windowOf([now, now + DAY])!;
+        assert.deepEqual(window, { from: now, to: now + DAY });
+        assert.equal(windowOf([]), undefined);
+        assert.deepEqual([...(await pipeline.existingIds(ids))].sort(), ['gone', 'today', 'tomorrow']);
+        assert.deepEqual([...(await pipeline.existingIds(ids, window))].sort(), ['today', 'tomorrow']);
+        if (dialect.name === 'postgres') {
+          const [plan] = await db.sequelize.query<{ 'QUERY PLAN': unknown }>(
+            `EXPLAIN (FORMAT JSON) SELECT result_id FROM results WHERE result_id = ANY(ARRAY['today']) AND measured_at BETWEEN ${window.from} AND ${window.to}`,
+            { type: QueryTypes.SELECT },
+          );
+          const scanned = [...JSON.stringify(plan).matchAll(/"Relation Name":"([^"]+)"/g)].map((m) => m[1]).sort();
+          assert.deepEqual(scanned, [dayName('results', now), dayName('results', now + DAY)].sort(), 'only the partitions of the window');
+        }
+        assert.equal(await pipeline.deleteResults(['today', 'gone'], { from: now, to: now }), 1);
+        assert.deepEqual([...(await pipeline.existingIds(ids))].sort(), ['gone', 'tomorrow']);
       } finally {
         await cleanup();
       }

@@ -1,7 +1,7 @@
 import type { Logger, Severity } from '@prophasis/protocol';
 import type { EventPublisher, StoredResult } from '../../kernel/index.js';
 import type { StateTracker } from '../states.js';
-import { noDataResultId, type PipelineStore, type TransitionRow } from '../store.js';
+import { noDataResultId, windowOf, type PipelineStore, type TransitionRow } from '../store.js';
 import { since, type IngestTimings, type Item, type Prepared } from '../types.js';
 
 export interface FinishStage {
@@ -23,11 +23,13 @@ export function createFinishStage(deps: { store: PipelineStore; states: StateTra
       const t0 = performance.now();
       // A late real result replaces the no_data row of its slot (a separate statement after the
       // commit: if the core dies in between, both rows exist and the next sweep does not care).
-      const superseded = items
-        .filter((i) => !i.noData && i.late && i.slotAt !== null && i.checkRowId !== null)
-        .map((i) => noDataResultId(i.hostId, i.pluginRowId, i.checkRowId!, i.slotAt!));
+      const late = items.filter((i) => !i.noData && i.late && i.slotAt !== null && i.checkRowId !== null);
+      const superseded = late.map((i) => noDataResultId(i.hostId, i.pluginRowId, i.checkRowId!, i.slotAt!));
       if (superseded.length > 0) {
-        await deps.store.deleteResults(superseded).catch((err: unknown) => log.error({ err }, 'deleting superseded no_data rows failed'));
+        // A no_data row is measured at its slot.
+        await deps.store
+          .deleteResults(superseded, windowOf(late.map((i) => i.slotAt!)))
+          .catch((err: unknown) => log.error({ err }, 'deleting superseded no_data rows failed'));
       }
 
       const transitions: TransitionRow[] = [];
