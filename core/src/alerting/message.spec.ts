@@ -20,7 +20,23 @@ describe('alert message texts', () => {
   it('a plugin change: names host, plugin and the change', () => {
     const n = { ...base, plugin: { id: 5, pluginId: 'io.prophasis.cpu-load', name: 'cpu-load' } };
     assert.equal(renderSubject(n), 'web-1 cpu-load: ok → major');
-    assert.match(renderText(n), /^Alert: Pager\nHost: web-1\nPlugin: cpu-load \(io\.prophasis\.cpu-load\)\nChange: ok → major\nTime: 2026-12-07T10:06:31\.000Z$/);
+    assert.match(renderText(n), /^Alert: Pager\nHost: web-1\nPlugin: cpu-load \(io\.prophasis\.cpu-load\)\nChange: ok → major\nTime: 2026-12-07T10:06:31\.000Z\nWhy: the state changed$/);
+  });
+
+  it('says why it was sent: the reason in the subject, the Why line and the JSON', () => {
+    const plugin = { id: 5, pluginId: 'io.prophasis.cpu-load', name: 'cpu-load' };
+    assert.equal(noticeJson({ ...base, plugin }).reason, 'transition');
+    const repeat = { ...base, plugin, reason: 'repeat' as const };
+    assert.equal(renderSubject(repeat), 'REPEAT web-1 cpu-load: ok → major');
+    assert.match(renderText(repeat), /\nWhy: repeat: the problem lasts and is not acknowledged$/);
+    assert.equal(noticeJson(repeat).reason, 'repeat');
+    assert.equal(renderSubject({ ...base, plugin, reason: 'flapping-started' }), 'FLAPPING web-1 cpu-load: ok → major');
+    assert.equal(renderSubject({ ...base, plugin, reason: 'escalation', late: true }), 'ESCALATED LATE web-1 cpu-load: ok → major');
+    assert.match(renderText({ ...base, reason: 'maintenance-ended' }), /\nWhy: a maintenance window ended and the problem is still present$/);
+    // A host made unreachable is sent because it is unreachable, without being told so.
+    const unreachable = { ...base, reachability: { kind: 'unreachable' as const, since: AT, lastSeen: LAST_SEEN } };
+    assert.equal(noticeJson(unreachable).reason, 'unreachable');
+    assert.match(renderText(unreachable), /\nWhy: the host's agent is unreachable$/);
   });
 
   it('a host made unreachable says so in words, with since when its agent is not connected', () => {

@@ -1,5 +1,5 @@
 import type { Reachability } from '../state/index.js';
-import type { AlertNotice } from './types.js';
+import type { AlertNotice, NoticeReason } from './types.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -24,9 +24,25 @@ function headline(n: Notice): string {
   return `${n.target.name}${plugin}: ${n.from} → ${n.to}`;
 }
 
+/** Why it was sent: the notice's reason; without one, `unreachable` for a host that became unreachable, else `transition`. */
+export function noticeReason(n: Notice): NoticeReason {
+  return n.reason ?? (n.reachability?.kind === 'unreachable' ? 'unreachable' : 'transition');
+}
+
+/** Each reason in words (the `Why:` line) and its subject prefix. */
+const REASONS: Record<NoticeReason, { why: string; prefix: string }> = {
+  transition: { why: 'the state changed', prefix: '' },
+  repeat: { why: 'repeat: the problem lasts and is not acknowledged', prefix: 'REPEAT ' },
+  escalation: { why: 'escalation: the problem has lasted without being acknowledged', prefix: 'ESCALATED ' },
+  'maintenance-ended': { why: 'a maintenance window ended and the problem is still present', prefix: 'AFTER MAINTENANCE ' },
+  'flapping-started': { why: 'the state changes too often (flapping); no notification per change until it settles', prefix: 'FLAPPING ' },
+  'flapping-stopped': { why: 'the state stopped flapping', prefix: 'FLAPPING STOPPED ' },
+  unreachable: { why: 'the host\'s agent is unreachable', prefix: '' },
+};
+
 /** One line: `[TEST] LATE web1 cpu-load: ok → major`, `web-1 is unreachable (agent not connected since 10:05 UTC)`. */
 export function renderSubject(n: Notice): string {
-  return `${n.test ? '[TEST] ' : ''}${n.late ? 'LATE ' : ''}${headline(n)}`;
+  return `${n.test ? '[TEST] ' : ''}${REASONS[noticeReason(n)].prefix}${n.late ? 'LATE ' : ''}${headline(n)}`;
 }
 
 /** The sentence every module carries for a late transition (docs/alerts.md, "Late transitions"). */
@@ -49,6 +65,7 @@ export function renderText(n: Notice): string {
   }
   if (r?.kind === 'reachable') lines.push(`Agent: connected again at ${iso(r.since)}`);
   lines.push(`Time: ${iso(n.at)}`);
+  lines.push(`Why: ${REASONS[noticeReason(n)].why}`);
   if (n.causes.length > 0) lines.push(`Caused by: ${n.causes.map((c) => `${c.plugin} ${c.from} → ${c.to}`).join('; ')}`);
   if (n.late) lines.push('', lateText(n));
   return lines.join('\n');
@@ -68,6 +85,7 @@ export function noticeJson(n: Notice): Record<string, unknown> {
     causes: n.causes,
     reachability: n.reachability ?? null,
     test: n.test,
+    reason: noticeReason(n),
     deliveryId: n.deliveryId ?? null,
     subject: renderSubject(n),
     text: renderText(n),

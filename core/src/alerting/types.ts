@@ -1,6 +1,13 @@
 import type { Severity } from '@prophasis/protocol';
 import type { TSchema } from '@sinclair/typebox';
 
+/**
+ * Why a notice was sent (docs/alerts.md, "Why a notification was sent"): a state change, a
+ * repeat or an escalation step of a problem that lasts, the end of a maintenance window with the
+ * problem still present, a check that started or stopped flapping, a host that became unreachable.
+ */
+export type NoticeReason = 'transition' | 'repeat' | 'escalation' | 'maintenance-ended' | 'flapping-started' | 'flapping-stopped' | 'unreachable';
+
 /** What an alert module sends: one matched transition, with names resolved (docs/alerts.md). */
 export interface AlertNotice {
   alert: { id: number; name: string };
@@ -18,6 +25,8 @@ export interface AlertNotice {
   causes: { plugin: string; from: Severity; to: Severity }[];
   /** Sent by the Test action, not by a real transition. */
   test: boolean;
+  /** Why it was sent; absent (deliveries stored before the field existed) reads as `transition`. */
+  reason?: NoticeReason;
   /**
    * The delivery's id (`alert_deliveries.id`): the same on every attempt, also after a restart.
    * Delivery is at least once (docs/alerts.md): a receiver that sees one twice got a repeat.
