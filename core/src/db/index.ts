@@ -27,7 +27,6 @@ export {
   PARTITION_MS,
   PARTITIONED_TABLES,
   type PartitionedTable,
-  type DayPartition,
   type Sql,
 } from './partitions.js';
 export * from './models/index.js';

@@ -46,7 +46,7 @@ export function sqlIn(sequelize: Sequelize, transaction: Transaction): Sql {
 export const dayStart = (t: number): number => Math.floor(t / PARTITION_MS) * PARTITION_MS;
 
 /** `results_p20261207`: the table and the UTC date the partition starts. */
-export function partitionName(table: PartitionedTable, from: number): string {
+function partitionName(table: PartitionedTable, from: number): string {
   return `${table}_p${new Date(from).toISOString().slice(0, 10).replaceAll('-', '')}`;
 }
 

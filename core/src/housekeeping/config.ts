@@ -5,7 +5,7 @@ import { loadConfig } from '@prophasis/protocol';
 const HousekeepingConfigSchema = Type.Object(
   {
     /** A run starts this often. */
-    intervalMs: Type.Integer({ minimum: 1_000, maximum: 86_400_000 }),
+    intervalMs: Type.Integer({ minimum: 100, maximum: 86_400_000 }),
     /** The first run starts this long after the core did (partitions ahead are made at once). */
     firstRunDelayMs: Type.Integer({ minimum: 0, maximum: 86_400_000 }),
     /** Rows per DELETE: each chunk is one short write transaction, so ingest never waits long. */

@@ -14,7 +14,7 @@ export interface RetentionRule {
 }
 
 /** The settings that are a number of days to keep rows for. */
-export type RetentionSetting = {
+type RetentionSetting = {
   [K in keyof Settings]: K extends `retention${string}Days` ? K : never;
 }[keyof Settings];
 
