@@ -1,18 +1,20 @@
 import { isProphasisError, type Logger } from '@prophasis/protocol';
 import { QueryTypes } from 'sequelize';
-import type { Database } from '../db/index.js';
+import { readSettings, type Database } from '../db/index.js';
 import type { EventBus, SystemLog } from '../kernel/index.js';
 import type { AlertingConfig } from './config.js';
 import { AlertErrors } from './errors.js';
 import type { Transition } from './feed.js';
 import { createTransitionIntake, type TransitionIntake } from './intake.js';
-import { matchTransitions } from './matcher.js';
+import { FLAP_DEFAULTS, type FlapThresholds } from './flap.js';
+import { createFlapTracker, flapRelevant, matchWithFlapping, type FlapVerdict } from './flapping.js';
 import { testNotice } from './message.js';
 import { builtInAlertModules, databaseSmtpSource, type AlertModuleRegistry } from './modules/index.js';
-import type { Clock } from '../kernel/index.js';
+import { systemClock, type Clock } from '../kernel/index.js';
 import { createDeliveryQueue, memoryDeliveryStore, newDelivery, type Delivery, type DeliveryStore } from './queue.js';
 import { loadAlertRules, type AlertRule } from './rules.js';
 import { sequelizeDeliveryStore } from './sequelize-store.js';
+import { endByTransitions, holdNotice, loadSuppression, releaseHeld } from './suppression.js';
 import type { AlertNotice } from './types.js';
 
 export interface AlertingDeps {
@@ -56,6 +58,8 @@ export interface Alerting {
   modules(): { id: string; label: string; settingsSchema: unknown }[];
   /** Re-read alerts on the next batch (after the console changed alerts, scopes, groups or checks). */
   invalidate(): void;
+  /** Sends what ended silences held back (also every `silenceCheckMs` once started); resolves with how many notices. */
+  releaseEnded(): Promise<number>;
   /** Deliveries waiting or retrying. */
   pending(): Delivery[];
   /** Resolves when no delivery attempt is running. */
@@ -76,6 +80,16 @@ export function createAlerting(config: AlertingConfig, deps: AlertingDeps): Aler
   const now = () => (deps.clock ?? { now: Date.now }).now();
   let rules: { at: number; list: AlertRule[] } | undefined;
   let intake: TransitionIntake | undefined;
+  const flaps = createFlapTracker(db);
+  let settleTimer: NodeJS.Timeout | undefined;
+
+  /** The global flap thresholds (settings `flapLowPercent`, `flapHighPercent`; docs/alerts.md, "Flapping"). */
+  async function flapThresholds(): Promise<FlapThresholds> {
+    const s = await readSettings(db);
+    return { ...FLAP_DEFAULTS, lowPercent: s.flapLowPercent, highPercent: s.flapHighPercent };
+  }
+  let releaseTimer: unknown;
+  const clock = deps.clock ?? systemClock;
 
   async function currentRules(): Promise<AlertRule[]> {
     if (!rules || now() - rules.at > config.rulesCacheMs) rules = { at: now(), list: await loadAlertRules(db) };
@@ -98,12 +112,14 @@ export function createAlerting(config: AlertingConfig, deps: AlertingDeps): Aler
   }
 
   /** The notices a batch matches, one per (alert, transition), names resolved. */
-  async function notices(batch: readonly Transition[]): Promise<{ rule: AlertRule; notice: AlertNotice }[]> {
+  async function notices(batch: readonly Transition[], forced?: ReadonlyMap<Transition, FlapVerdict>): Promise<{ rule: AlertRule; notice: AlertNotice; transition: Transition }[]> {
     if (batch.length === 0) return [];
-    const pairs = matchTransitions(await currentRules(), batch);
+    const all = await currentRules();
+    const verdicts = forced ?? (all.length === 0 ? new Map<Transition, FlapVerdict>() : await flaps.judge(batch, await flapThresholds(), flapRelevant(all)));
+    const pairs = matchWithFlapping(all, batch, verdicts);
     if (pairs.length === 0) return [];
     const n = await names(batch);
-    return pairs.map(({ rule, transition: t }) => {
+    return pairs.map(({ rule, transition: t, reason }) => {
       const target: AlertNotice['target'] =
         t.serviceId !== null
           ? { kind: 'service', id: t.serviceId, name: n.service.get(t.serviceId) ?? `service ${t.serviceId}` }
@@ -117,8 +133,47 @@ export function createAlerting(config: AlertingConfig, deps: AlertingDeps): Aler
               .filter((c) => c.hostId === t.hostId && c.serviceId === null && c.pluginId !== null && c.at === t.at)
               .map((c) => ({ plugin: n.plugin.get(c.pluginId!)?.name ?? `plugin ${c.pluginId}`, from: c.from, to: c.to }))
           : [];
-      return { rule, notice: { alert: { id: rule.id, name: rule.name }, target, plugin, from: t.from, to: t.to, at: t.at, late: t.late, causes, test: false } };
+      return { rule, transition: t, notice: { alert: { id: rule.id, name: rule.name }, target, plugin, from: t.from, to: t.to, at: t.at, late: t.late, causes, test: false, ...(reason ? { reason } : {}) } };
     });
+  }
+
+  /**
+   * The notices of a batch that go out now (docs/alerts.md, "Acknowledging", "Silences and
+   * maintenance windows"): the batch first ends the acknowledgements and until-ok silences its
+   * changes end; then an acknowledged problem's notices are dropped and a silenced one's are held
+   * for the end of the silence.
+   */
+  async function deliverable(batch: readonly Transition[]): Promise<{ rule: AlertRule; notice: AlertNotice }[]> {
+    if (batch.length === 0) return [];
+    await endByTransitions(db, batch, now());
+    const matched = await notices(batch);
+    if (matched.length === 0) return [];
+    const suppression = await loadSuppression(db);
+    const out: { rule: AlertRule; notice: AlertNotice }[] = [];
+    for (const m of matched) {
+      const why = suppression.check(m.transition, now());
+      if (!why) out.push(m);
+      else if (why.by === 'silence') await holdNotice(db, why.id, m.transition, { alertId: m.rule.id, module: m.rule.module, settings: m.rule.settings, notice: m.notice }, now());
+      else log.debug({ alert: m.rule.name, acknowledgement: why.id }, 'notice of an acknowledged problem not sent');
+    }
+    return out;
+  }
+
+  /** Sends, once, what silences that are no longer active held back for problems still there (reason `maintenance-ended`). */
+  async function releaseEnded(): Promise<number> {
+    const released = await releaseHeld(db, now());
+    for (const h of released) await queue.enqueue({ alertId: h.alertId, module: h.module, settings: h.settings, notice: { ...h.notice, reason: 'maintenance-ended' } });
+    if (released.length > 0) deps.systemLog.write('info', 'alerting', `${released.length} notices held during maintenance sent now that it ended`, { notices: released.length });
+    return released.length;
+  }
+
+  /** Sends one "stopped flapping" notice per alert for each series whose results settled (docs/alerts.md, "Flapping"). */
+  async function releaseSettled(): Promise<number> {
+    const settled = await flaps.settled(await flapThresholds(), now());
+    if (settled.length === 0) return 0;
+    const matched = await notices(settled, new Map(settled.map((t) => [t, 'stopped' as const])));
+    for (const { rule, notice } of matched) await queue.enqueue({ alertId: rule.id, module: rule.module, settings: rule.settings, notice });
+    return matched.length;
   }
 
   function validate(moduleId: string, settings: unknown): unknown {
@@ -137,7 +192,7 @@ export function createAlerting(config: AlertingConfig, deps: AlertingDeps): Aler
           logger: deps.logger,
           systemLog: deps.systemLog,
           match: async (batch) => {
-            const matched = await notices(batch);
+            const matched = await deliverable(batch);
             if (matched.length > 0) log.debug({ transitions: batch.length, matched: matched.length }, 'alerts matched');
             return matched.map(({ rule, notice }) => newDelivery({ alertId: rule.id, module: rule.module, settings: rule.settings, notice }, now()));
           },
@@ -147,23 +202,44 @@ export function createAlerting(config: AlertingConfig, deps: AlertingDeps): Aler
         });
         await intake.start();
       }
+      const tick = () => {
+        releaseTimer = clock.setTimeout(() => {
+          releaseEnded()
+            .catch((err: unknown) => log.error({ err }, 'releasing notices held by silences failed'))
+            .finally(() => {
+              if (releaseTimer !== undefined) tick();
+            });
+        }, config.silenceCheckMs);
+      };
+      tick();
+      // Series that stop flapping have no transition to tell: their results are looked at every poll interval.
+      settleTimer = setInterval(() => void releaseSettled().catch((err: unknown) => log.error({ err }, 'looking for series that stopped flapping failed; will retry')), config.pollIntervalMs);
+      settleTimer.unref();
       log.info({ modules: [...modules.keys()], durable: store.durable, intake: intake !== undefined }, 'alerting started');
     },
 
     async stop() {
+      if (settleTimer) clearInterval(settleTimer);
+      settleTimer = undefined;
       await intake?.stop();
       intake = undefined;
+      clock.clearTimeout(releaseTimer);
+      releaseTimer = undefined;
       await queue.stop();
     },
 
     async handleTransitions(batch) {
-      const matched = await notices(batch);
+      const matched = await deliverable(batch);
       for (const { rule, notice } of matched) await queue.enqueue({ alertId: rule.id, module: rule.module, settings: rule.settings, notice });
       if (matched.length > 0) log.debug({ transitions: batch.length, matched: matched.length }, 'alerts matched');
       return { matched: matched.length };
     },
 
-    poll: () => intake?.poll() ?? Promise.resolve(0),
+    async poll() {
+      const taken = await (intake?.poll() ?? Promise.resolve(0));
+      await releaseSettled();
+      return taken;
+    },
 
     async test(target) {
       let moduleId: string;
@@ -197,6 +273,7 @@ export function createAlerting(config: AlertingConfig, deps: AlertingDeps): Aler
     invalidate() {
       rules = undefined;
     },
+    releaseEnded,
     pending: () => queue.pending(),
     idle: () => queue.idle(),
   };

@@ -28,6 +28,8 @@ const AlertingConfigSchema = Type.Object(
     intakeBatchSize: Type.Integer({ minimum: 1, maximum: 10_000 }),
     /** PostgreSQL: warn in the system log when committed transitions have waited this long behind a running transaction. */
     intakeWaitWarnMs: Type.Integer({ minimum: 1000, maximum: 86_400_000 }),
+    /** How often ended silences and maintenance windows release the notices they held (docs/alerts.md). */
+    silenceCheckMs: Type.Integer({ minimum: 10, maximum: 600_000 }),
   },
   { additionalProperties: false },
 );
@@ -45,6 +47,7 @@ export const ALERTING_DEFAULTS: AlertingConfig = {
   pollIntervalMs: 2_000, // 2 s, the fallback: state.changed events read at once
   intakeBatchSize: 500, // transitions
   intakeWaitWarnMs: 60_000, // 1 minute
+  silenceCheckMs: 15_000, // 15 s: a window's end is noticed within this
 };
 
 /** Reads alerting's settings from defaults ← environment ← overrides. */

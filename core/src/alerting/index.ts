@@ -10,4 +10,5 @@ export * from './modules/index.js';
 export { createDeliveryQueue, memoryDeliveryStore, type Delivery } from './queue.js';
 export { loadAlertRules } from './rules.js';
 export { sequelizeDeliveryStore } from './sequelize-store.js';
+export { isSuppressed, problemKey, type Problem, type SuppressedBy } from './suppression.js';
 export type { AlertModule, AlertNotice } from './types.js';

@@ -6,11 +6,11 @@ import { ROLLUP_FILLFACTOR } from '../../src/db/migrations/index.js';
 import { dialects, tableNames } from './helpers.js';
 
 const EXPECTED_TABLES = [
-  'alert_cursor', 'alert_deliveries', 'alert_scopes', 'alerts', 'audit_log', 'check_groups', 'check_hosts', 'check_plugins', 'checks',
+  'acknowledgements', 'action_links', 'alert_cursor', 'alert_deliveries', 'alert_scopes', 'alerts', 'audit_log', 'check_groups', 'check_hosts', 'check_plugins', 'checks',
   'classifier_overrides', 'current_states', 'enrolment_tokens', 'host_group_groups', 'host_group_hosts',
   'host_groups', 'hosts', 'plugin_versions', 'plugins', 'redundancy_group_members', 'redundancy_groups',
   'results', 'rollups_hour', 'rollups_minute', 'schedule_checks', 'schedule_intervals', 'schedules',
-  'service_dependencies', 'services', 'sessions', 'settings', 'state_transitions', 'system_log', 'users',
+  'service_dependencies', 'services', 'sessions', 'settings', 'silence_held', 'silences', 'state_transitions', 'system_log', 'users',
 ];
 
 /** Creates a table and an index, then fails: nothing of it may survive. */
