@@ -11,7 +11,7 @@
  *   out). The host counts as `major` until the agent is back.
  */
 export const PRESENCE_STATES = ['pending', 'revoked', 'connected', 'disconnected', 'unreachable'] as const;
-export type PresenceState = (typeof PRESENCE_STATES)[number];
+type PresenceState = (typeof PRESENCE_STATES)[number];
 
 /** A host's presence: its state, since when, and when its agent was last heard from. */
 export interface AgentPresence {

@@ -10,7 +10,7 @@ export interface PresenceFacts {
 }
 
 /** The host a presence write touched, named for the system log. */
-export interface PresenceHost {
+interface PresenceHost {
   hostId: string;
   hostName: string;
 }

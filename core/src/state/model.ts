@@ -4,7 +4,7 @@ import { worstSeverity, type AgentPresence, type Severity } from '@prophasis/pro
  * The severity a host has while its agent is unreachable (docs/pipeline.md, "States and
  * transitions"): failed, not merely unknown, because nothing it serves can be assumed to work.
  */
-export const UNREACHABLE_SEVERITY: Severity = 'major';
+const UNREACHABLE_SEVERITY: Severity = 'major';
 
 /**
  * A host's own severity: the worst of its plugins' current severities and of its reachability

@@ -9,7 +9,7 @@ import type { Database } from '../db/index.js';
 export type Reachability = { kind: 'unreachable'; since: number; lastSeen: number | null } | { kind: 'reachable'; since: number };
 
 /** The host columns {@link reachabilityOf} reads (epoch ms). */
-export interface ReachabilityColumns {
+interface ReachabilityColumns {
   connectedSince: number | null;
   lastSeen: number | null;
   unreachableSince: number | null;
@@ -31,7 +31,7 @@ interface TransitionKey {
  * transition on reconnection only when the host had been unreachable). A host that moved again
  * before the columns were read gets null, and its notice the plain `from → to`.
  */
-export function reachabilityOf(t: TransitionKey, host: ReachabilityColumns | undefined): Reachability | null {
+function reachabilityOf(t: TransitionKey, host: ReachabilityColumns | undefined): Reachability | null {
   if (!host || t.hostId === null || t.pluginId !== null || t.serviceId !== null) return null;
   if (host.unreachableSince === t.at) return { kind: 'unreachable', since: t.at, lastSeen: host.lastSeen };
   if (host.connectedSince === t.at) return { kind: 'reachable', since: t.at };
