@@ -19,18 +19,19 @@ export async function tableSizes(
   const out: HousekeepingTable[] = [];
   if (db.dialect === 'postgres') {
     for (const { table, retentionSetting } of tables) {
-      const leaves = await select<{ name: string; level: number; bytes: number; tuples: number; kind: string }>(
-        `SELECT c.relname AS name, t.level, pg_total_relation_size(t.relid)::bigint AS bytes, c.reltuples::bigint AS tuples,
-                (SELECT relkind FROM pg_class WHERE oid = ?::regclass) AS kind
+      // A plain table is its own one leaf.
+      const leaves = await select<{ name: string; bytes: number; tuples: number }>(
+        `SELECT c.relname AS name, pg_total_relation_size(t.relid)::bigint AS bytes, c.reltuples::bigint AS tuples
          FROM pg_partition_tree(?::regclass) t JOIN pg_class c ON c.oid = t.relid WHERE t.isleaf`,
-        [table, table],
+        [table],
       );
+      const [kind] = await select<{ kind: string }>('SELECT relkind AS kind FROM pg_class WHERE oid = ?::regclass', [table]);
       let rows = 0;
       for (const leaf of leaves) {
         if (Number(leaf.tuples) >= 0) rows += Number(leaf.tuples);
         else rows += Number((await select<{ n: number }>(`SELECT count(*)::bigint AS n FROM ${leaf.name}`))[0]?.n ?? 0);
       }
-      const isPartitioned = leaves[0]?.kind === 'p';
+      const isPartitioned = kind?.kind === 'p';
       out.push({
         table,
         rows,
