@@ -27,6 +27,10 @@ const SettingsSchema = Type.Object(
     retentionAlertDeliveriesDays: PositiveDays,
     /** Enrolment tokens are deleted this long after they expired (used or not). */
     retentionEnrolmentTokensDays: PositiveDays,
+    /** Flap detection (docs/alerts.md, "Flapping"): a series stops flapping when its weighted percent state change falls to this. */
+    flapLowPercent: Type.Number({ minimum: 0, maximum: 100 }),
+    /** … and starts flapping when it rises to this (not below `flapLowPercent`). */
+    flapHighPercent: Type.Number({ minimum: 0, maximum: 100 }),
   },
   { additionalProperties: false },
 );
@@ -43,6 +47,8 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   retentionAuditDays: 365,
   retentionAlertDeliveriesDays: 30,
   retentionEnrolmentTokensDays: 7, // an agent presenting an expired token is told so for a week
+  flapLowPercent: 20, // Nagios' and Icinga's defaults
+  flapHighPercent: 30,
 });
 
 /** All settings; a missing or invalid row falls back to its default, unknown rows are ignored. */
@@ -67,6 +73,10 @@ export async function writeSettings(
   if (!Value.Check(SettingsSchema, merged)) {
     const first = [...Value.Errors(SettingsSchema, merged)][0];
     throw DbErrors.INVALID(first ? `setting ${first.path.slice(1) || '(unknown)'}: ${first.message}` : 'settings');
+  }
+  if (merged.flapHighPercent < merged.flapLowPercent) {
+    const field = 'flapHighPercent' in changes ? 'flapHighPercent' : 'flapLowPercent';
+    throw DbErrors.INVALID(`setting ${field}: flapHighPercent (${merged.flapHighPercent}) must not be below flapLowPercent (${merged.flapLowPercent})`, { field });
   }
   const now = Date.now();
   for (const [key, value] of Object.entries(changes)) {

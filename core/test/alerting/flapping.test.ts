@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { silentLogger } from '@prophasis/protocol';
+import { ALERTING_DEFAULTS, createAlerting, type Alerting, type AlertModule, type AlertNotice } from '../../src/alerting/index.js';
+import { readSettings, writeSettings, type Database } from '../../src/db/index.js';
+import { memorySystemLog } from '../../src/kernel/system-log.js';
+import { seed, testDialects } from './db.js';
+import { recordingModule, until } from './support.js';
+
+const T0 = Date.UTC(2026, 11, 7, 10, 0, 0);
+const MINUTE = 60_000;
+
+for (const dialect of testDialects()) {
+  describe(`flap detection: one notice when a series starts flapping, one when it stops (${dialect.name})`, function () {
+    let db: Database;
+    let cleanup: () => Promise<void>;
+    let ids: Awaited<ReturnType<typeof seed>>;
+    let calls: { notice: AlertNotice; settings: unknown }[];
+    let alerting: Alerting;
+    let n = 0;
+    let last = 'ok';
+
+    /** One result of web1's cpu at minute `n`, and its transition when the state changed (what the pipeline commits). */
+    async function result(severity: string): Promise<void> {
+      const at = T0 + n++ * MINUTE;
+      await db.sequelize.query(
+        `INSERT INTO results (result_id, host_id, plugin_id, check_id, slot_at, measured_at, received_at, value, message, result_type, severity, late)
+         VALUES (:rid, :host, :plugin, NULL, :at, :at, :at, 1, NULL, 'ok', :severity, :late)`,
+        { replacements: { rid: `r${n}`, host: ids.host.web1!, plugin: ids.plugin.cpu!, at, severity, late: false } },
+      );
+      if (severity !== last) {
+        await db.sequelize.query('INSERT INTO state_transitions (host_id, plugin_id, service_id, from_state, to_state, at, late) VALUES (:host, :plugin, NULL, :from, :to, :at, :late)', {
+          replacements: { host: ids.host.web1!, plugin: ids.plugin.cpu!, from: last, to: severity, at, late: false },
+        });
+      }
+      last = severity;
+      await alerting.poll();
+    }
+    const reasons = () => calls.map((c) => c.notice.reason ?? 'transition');
+
+    beforeEach(async () => {
+      ({ db, cleanup } = await dialect.open());
+      n = 0;
+      last = 'ok';
+      const recording = recordingModule('mod', () => false);
+      calls = recording.calls;
+      ids = await seed(db, { hosts: ['web1'], plugins: ['cpu'] });
+      const alert = await db.models.Alert.create({ name: 'cpu', fromStates: ['ok', 'major'], toStates: ['ok', 'major'], module: 'mod', settings: { to: 'oncall' }, enabled: true });
+      await db.models.AlertScope.create({ alertId: alert.id, kind: 'plugin', pluginId: ids.plugin.cpu! });
+      alerting = createAlerting({ ...ALERTING_DEFAULTS, pollIntervalMs: 600_000 }, {
+        db,
+        logger: silentLogger(),
+        systemLog: memorySystemLog(),
+        modules: new Map([['mod', recording.module as AlertModule<unknown>]]),
+        intake: {},
+      });
+      await alerting.start();
+    });
+    afterEach(async () => {
+      await alerting.stop();
+      await cleanup();
+    });
+
+    const settle = async () => {
+      await alerting.idle();
+      await until(() => alerting.pending().length === 0, 5000, 'the queue to empty');
+    };
+
+    it('a check that changes on every result: a few changes, then one "started flapping", then one "stopped flapping" once it settles', async () => {
+      for (let i = 0; i < 30; i++) await result(i % 2 === 0 ? 'major' : 'ok');
+      await settle();
+      const started = reasons().indexOf('flapping-started');
+      assert.ok(started > 0, `flapping starts after a few plain changes: ${reasons().join(', ')}`);
+      assert.deepEqual(reasons().slice(0, started), Array<string>(started).fill('transition'));
+      assert.deepEqual(reasons().slice(started), ['flapping-started'], 'no notice per change while it flaps');
+      assert.equal(calls[started]!.notice.plugin?.name, 'cpu');
+      for (let i = 0; i < 40; i++) await result('ok');
+      await settle();
+      assert.deepEqual(reasons().slice(started), ['flapping-started', 'flapping-stopped']);
+      const stopped = calls[started + 1]!.notice;
+      assert.equal(stopped.to, 'ok');
+      // Nothing more: the stop is sent once.
+      await result('ok');
+      await settle();
+      assert.equal(reasons().length, started + 2);
+      // A change after it settled is a plain transition again.
+      await result('major');
+      await settle();
+      assert.deepEqual(reasons().slice(started + 2), ['transition']);
+    });
+
+    it('thresholds come from the settings: a high threshold of 100 % and a steady rhythm never flap', async () => {
+      await writeSettings(db, { flapLowPercent: 90, flapHighPercent: 100 });
+      for (let i = 0; i < 12; i++) await result(Math.floor(i / 2) % 2 === 0 ? 'major' : 'ok');
+      await settle();
+      assert.ok(reasons().length >= 5);
+      assert.ok(reasons().every((r) => r === 'transition'), reasons().join(', '));
+    });
+
+    it('refuses thresholds out of range or a high threshold below the low one, naming the field, and keeps the old ones', async () => {
+      await assert.rejects(writeSettings(db, { flapHighPercent: 101 }), /flapHighPercent/);
+      await assert.rejects(writeSettings(db, { flapLowPercent: -1 }), /flapLowPercent/);
+      await assert.rejects(writeSettings(db, { flapLowPercent: 40 }), (err: Error & { details?: { field?: string } }) => /flapLowPercent/.test(err.message) && err.details?.field === 'flapLowPercent');
+      await assert.rejects(writeSettings(db, { flapHighPercent: 10 }), /setting flapHighPercent: flapHighPercent \(10\) must not be below flapLowPercent \(20\)/);
+      const s = await readSettings(db);
+      assert.equal(s.flapLowPercent, 20);
+      assert.equal(s.flapHighPercent, 30);
+    });
+  });
+}
