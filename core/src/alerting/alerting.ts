@@ -2,6 +2,7 @@ import { isProphasisError, type Logger } from '@prophasis/protocol';
 import { QueryTypes } from 'sequelize';
 import { readSettings, type Database } from '../db/index.js';
 import type { EventBus, SystemLog } from '../kernel/index.js';
+import { transitionReachability } from '../state/index.js';
 import type { AlertingConfig } from './config.js';
 import { AlertErrors } from './errors.js';
 import type { Transition } from './feed.js';
@@ -119,7 +120,9 @@ export function createAlerting(config: AlertingConfig, deps: AlertingDeps): Aler
     const pairs = matchWithFlapping(all, batch, verdicts);
     if (pairs.length === 0) return [];
     const n = await names(batch);
-    return pairs.map(({ rule, transition: t, reason }) => {
+    // A host's change caused by its agent going away (or coming back) says so in words (core/src/state).
+    const reachability = await transitionReachability(db, pairs.map((p) => p.transition));
+    return pairs.map(({ rule, transition: t, reason }, i) => {
       const target: AlertNotice['target'] =
         t.serviceId !== null
           ? { kind: 'service', id: t.serviceId, name: n.service.get(t.serviceId) ?? `service ${t.serviceId}` }
@@ -133,7 +136,7 @@ export function createAlerting(config: AlertingConfig, deps: AlertingDeps): Aler
               .filter((c) => c.hostId === t.hostId && c.serviceId === null && c.pluginId !== null && c.at === t.at)
               .map((c) => ({ plugin: n.plugin.get(c.pluginId!)?.name ?? `plugin ${c.pluginId}`, from: c.from, to: c.to }))
           : [];
-      return { rule, transition: t, notice: { alert: { id: rule.id, name: rule.name }, target, plugin, from: t.from, to: t.to, at: t.at, late: t.late, causes, test: false, ...(reason ? { reason } : {}) } };
+      return { rule, transition: t, notice: { alert: { id: rule.id, name: rule.name }, target, plugin, from: t.from, to: t.to, at: t.at, late: t.late, causes, test: false, reachability: reachability[i] ?? null, ...(reason ? { reason } : {}) } };
     });
   }
 

@@ -1,5 +1,6 @@
 import type { Severity } from '@prophasis/protocol';
 import type { TSchema } from '@sinclair/typebox';
+import type { Reachability } from '../state/index.js';
 
 /**
  * Why a notice was sent (docs/alerts.md, "Why a notification was sent"): a state change, a
@@ -25,6 +26,8 @@ export interface AlertNotice {
   causes: { plugin: string; from: Severity; to: Severity }[];
   /** Sent by the Test action, not by a real transition. */
   test: boolean;
+  /** For a host's own transition caused by its agent's presence: unreachable since / reachable again (core/src/state). */
+  reachability?: Reachability | null;
   /** Why it was sent; absent (deliveries stored before the field existed) reads as `transition`. */
   reason?: NoticeReason;
   /**

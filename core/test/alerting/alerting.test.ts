@@ -108,6 +108,19 @@ for (const dialect of testDialects()) {
       assert.equal(systemLog.entries.filter((e) => e.message === 'alert delivered by webhook').length, 5);
     });
 
+    it("a host alert caused by its agent going away says the host is unreachable, in words, and so does its return", async () => {
+      await alert('gone', [['host', ids.host.router!]], { from: ['ok', 'major'], to: ['major', 'ok'] });
+      const at = Date.UTC(2025, 5, 1, 12);
+      // What presence writes when the grace period runs out: unreachable_since = the transition's time.
+      await db.models.Host.update({ unreachableSince: at, lastSeen: at - 90_000 }, { where: { id: ids.host.router! } });
+      alerting = createAlerting(ALERTING_DEFAULTS, { db, logger: silentLogger(), systemLog });
+      await alerting.start();
+      await alerting.handleTransitions([host('router', null, 'ok', 'major')]);
+      await alerting.idle();
+      assert.match(String(bodyAt('/gone').subject), /router is unreachable/, String(bodyAt('/gone').subject));
+      assert.doesNotMatch(String(bodyAt('/gone').subject), /ok → major/);
+    });
+
     it('e-mails through the SMTP server of the settings table; a late transition says so', async () => {
       const smtp = await startFakeSmtp();
       try {
