@@ -2,6 +2,7 @@ import type { Logger } from '@prophasis/protocol';
 import type { FastifyInstance } from 'fastify';
 import { alertActionRoutes, type AlertingApi } from './alerting/routes/alert-actions.js';
 import { alertsResource } from './alerting/routes/alerts.js';
+import { problemRoutes } from './alerting/routes/problems.js';
 import type { AuditTrail } from './audit/audit.js';
 import { auditRoutes } from './audit/routes/audit.js';
 import type { Auth } from './auth/auth.js';
@@ -80,6 +81,7 @@ function apiRoutes(config: ApiConfig, deps: ApiDeps): { routes: RouteModule[]; r
       await auditRoutes(api, deps.audit);
       await hostActionRoutes(api, deps);
       await alertActionRoutes(api, db, deps.alerting);
+      await problemRoutes(api, db);
     },
   ];
   if (deps.plugins) routes.push(pluginRoutes(deps.plugins));

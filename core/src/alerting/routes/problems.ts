@@ -1,0 +1,83 @@
+import { Acknowledgement, AcknowledgementInput, ApiErrorBody, IdParams, Silence, SilenceInput, type Acknowledgement as AcknowledgementApi, type Silence as SilenceApi } from '@prophasis/protocol';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { Database } from '../../db/index.js';
+import { AlertErrors } from '../errors.js';
+import { acknowledge, createSilence, deleteSilence, presentAcknowledgement, presentSilence, resolveProblem, unacknowledge, updateSilence } from '../problems.js';
+import { loadAcknowledgements, loadSilences } from '../suppression.js';
+
+const errors = { 400: ApiErrorBody, 401: ApiErrorBody, 403: ApiErrorBody, 404: ApiErrorBody };
+const noContent = Type.Null();
+
+/**
+ * Acknowledgements and silences (docs/api.md, "Problems"; docs/alerts.md): viewers see them,
+ * operators acknowledge, silence and remove them, administrators edit a silence.
+ */
+export async function problemRoutes(api: FastifyInstance, db: Database, options: { now?: () => number } = {}): Promise<void> {
+  const now = options.now ?? Date.now;
+
+  api.get(
+    '/acknowledgements',
+    { config: { access: 'viewer' }, schema: { tags: ['problems'], response: { 200: Type.Array(Acknowledgement), ...errors } } },
+    async (): Promise<AcknowledgementApi[]> => (await loadAcknowledgements(db)).map(presentAcknowledgement),
+  );
+
+  api.post<{ Body: AcknowledgementInput }>(
+    '/acknowledgements',
+    { config: { access: 'operator', configChange: false }, schema: { tags: ['problems'], body: AcknowledgementInput, response: { 201: Acknowledgement, ...errors } } },
+    async (request, reply): Promise<AcknowledgementApi> => {
+      const problem = await resolveProblem(db, request.body.problem);
+      const ack = await acknowledge(db, { problem, comment: request.body.comment, sticky: request.body.sticky, by: request.user!.name }, now());
+      request.auditNote = { action: 'problems.acknowledge', targetKind: 'problem', targetId: ack.problem, summary: { comment: ack.comment, sticky: ack.sticky, severity: ack.severity } };
+      void reply.status(201);
+      return ack;
+    },
+  );
+
+  api.delete<{ Params: IdParams }>(
+    '/acknowledgements/:id',
+    { config: { access: 'operator', configChange: false }, schema: { tags: ['problems'], params: IdParams, response: { 204: noContent, ...errors } } },
+    async (request, reply) => {
+      if (!(await unacknowledge(db, request.params.id, request.user!.name, now()))) throw AlertErrors.ACKNOWLEDGEMENT_NOT_FOUND(`acknowledgement ${request.params.id}`);
+      request.auditNote = { action: 'problems.unacknowledge', targetKind: 'acknowledgement', targetId: request.params.id, summary: null };
+      return reply.status(204).send();
+    },
+  );
+
+  api.get(
+    '/silences',
+    { config: { access: 'viewer' }, schema: { tags: ['problems'], response: { 200: Type.Array(Silence), ...errors } } },
+    async (): Promise<SilenceApi[]> => (await loadSilences(db)).map((s) => presentSilence(s, now())),
+  );
+
+  api.post<{ Body: SilenceInput }>(
+    '/silences',
+    { config: { access: 'operator', configChange: false }, schema: { tags: ['problems'], body: SilenceInput, response: { 201: Silence, ...errors } } },
+    async (request, reply): Promise<SilenceApi> => {
+      const silence = await createSilence(db, request.body, request.user!.name, now());
+      request.auditNote = { action: 'silences.create', targetKind: 'silence', targetId: silence.id, summary: request.body };
+      void reply.status(201);
+      return silence;
+    },
+  );
+
+  api.put<{ Params: IdParams; Body: SilenceInput }>(
+    '/silences/:id',
+    { config: { access: 'admin', configChange: false }, schema: { tags: ['problems'], params: IdParams, body: SilenceInput, response: { 200: Silence, ...errors } } },
+    async (request): Promise<SilenceApi> => {
+      const silence = await updateSilence(db, request.params.id, request.body, now());
+      request.auditNote = { action: 'silences.update', targetKind: 'silence', targetId: silence.id, summary: request.body };
+      return silence;
+    },
+  );
+
+  api.delete<{ Params: IdParams }>(
+    '/silences/:id',
+    { config: { access: 'operator', configChange: false }, schema: { tags: ['problems'], params: IdParams, response: { 204: noContent, ...errors } } },
+    async (request, reply) => {
+      const removed = await deleteSilence(db, request.params.id);
+      request.auditNote = { action: 'silences.delete', targetKind: 'silence', targetId: removed.id, summary: { name: removed.name } };
+      return reply.status(204).send();
+    },
+  );
+}
