@@ -115,7 +115,15 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
   const services: ServiceMonitor = createServiceMonitor(readServicesConfig(), { db, logger, events, systemLog });
   // Alerting reads state_transitions after a cursor kept in the database, exactly once across
   // crashes; state.changed only wakes it (docs/alerts.md).
-  const alerting: Alerting = createAlerting(readAlertingConfig(), { db, logger, systemLog, intake: { wake: events }, store: sequelizeDeliveryStore(db, { logger, systemLog }) });
+  const alerting: Alerting = createAlerting(readAlertingConfig(), {
+    db,
+    logger,
+    systemLog,
+    intake: { wake: events },
+    store: sequelizeDeliveryStore(db, { logger, systemLog }),
+    // Links in notices: the `publicUrl` setting, else the core's public URL (known once HTTP listens).
+    publicUrl: () => baseUrl(),
+  });
   transitionFeed.onTransitions((batch) => services.handleTransitions(batch));
   const siteKey = loadOrCreateSiteKey(config.dataDir, { logger });
   const trust = createFileTrustStore({ dir: trustDirectory(config.dataDir), siteKey: siteKey.privateKey }, { logger });

@@ -7,6 +7,7 @@ import type { AlertingConfig } from './config.js';
 import { AlertErrors } from './errors.js';
 import type { Transition } from './feed.js';
 import { createTransitionIntake, type TransitionIntake } from './intake.js';
+import { consoleLink, noticeDetails } from './details.js';
 import { FLAP_DEFAULTS, type FlapThresholds } from './flap.js';
 import { createFlapTracker, flapRelevant, matchWithFlapping, type FlapVerdict } from './flapping.js';
 import { testNotice } from './message.js';
@@ -35,6 +36,8 @@ export interface AlertingDeps {
   /** Default: `sequelizeDeliveryStore(db)` with `intake`, else in memory (pending deliveries are lost on restart, which is logged). */
   store?: DeliveryStore;
   clock?: Clock;
+  /** The console's base URL when the `publicUrl` setting is empty (the core's public URL); none: notices carry no link. */
+  publicUrl?: () => string;
 }
 
 /** The outcome of a Test action: delivered, or the reason it was not. */
@@ -89,6 +92,12 @@ export function createAlerting(config: AlertingConfig, deps: AlertingDeps): Aler
     const s = await readSettings(db);
     return { ...FLAP_DEFAULTS, lowPercent: s.flapLowPercent, highPercent: s.flapHighPercent };
   }
+
+  /** The console's base URL for links in notices: the `publicUrl` setting, else the core's. */
+  async function consoleBase(): Promise<string> {
+    const fromSettings = (await readSettings(db)).publicUrl;
+    return (fromSettings || deps.publicUrl?.() || '').replace(/\/+$/, '');
+  }
   let releaseTimer: unknown;
   const clock = deps.clock ?? systemClock;
 
@@ -122,6 +131,8 @@ export function createAlerting(config: AlertingConfig, deps: AlertingDeps): Aler
     const n = await names(batch);
     // A host's change caused by its agent going away (or coming back) says so in words (core/src/state).
     const reachability = await transitionReachability(db, pairs.map((p) => p.transition));
+    const details = await noticeDetails(db, pairs.map((p) => p.transition));
+    const base = await consoleBase();
     return pairs.map(({ rule, transition: t, reason }, i) => {
       const target: AlertNotice['target'] =
         t.serviceId !== null
@@ -136,7 +147,10 @@ export function createAlerting(config: AlertingConfig, deps: AlertingDeps): Aler
               .filter((c) => c.hostId === t.hostId && c.serviceId === null && c.pluginId !== null && c.at === t.at)
               .map((c) => ({ plugin: n.plugin.get(c.pluginId!)?.name ?? `plugin ${c.pluginId}`, from: c.from, to: c.to }))
           : [];
-      return { rule, transition: t, notice: { alert: { id: rule.id, name: rule.name }, target, plugin, from: t.from, to: t.to, at: t.at, late: t.late, causes, test: false, reachability: reachability[i] ?? null, ...(reason ? { reason } : {}) } };
+      const notice: AlertNotice = { alert: { id: rule.id, name: rule.name }, target, plugin, from: t.from, to: t.to, at: t.at, late: t.late, causes, test: false, reachability: reachability[i] ?? null, ...(reason ? { reason } : {}), ...details.get(t) };
+      const link = consoleLink(base, target);
+      if (link) notice.link = link;
+      return { rule, transition: t, notice };
     });
   }
 

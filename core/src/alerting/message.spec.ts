@@ -23,6 +23,28 @@ describe('alert message texts', () => {
     assert.match(renderText(n), /^Alert: Pager\nHost: web-1\nPlugin: cpu-load \(io\.prophasis\.cpu-load\)\nChange: ok → major\nTime: 2026-12-07T10:06:31\.000Z\nWhy: the state changed$/);
   });
 
+  it('carries the check, the value with its unit and the message, the times of a late result and the console link', () => {
+    const n: AlertNotice = {
+      ...base,
+      late: true,
+      plugin: { id: 5, pluginId: 'io.prophasis.disk', name: 'disk' },
+      check: { id: 7, name: 'Disks' },
+      result: { value: 93.5, unit: '%', message: '/var is nearly full', measuredAt: AT, receivedAt: AT + 3_600_000 },
+      link: 'https://mon.example.com/hosts/3/detail',
+    };
+    const text = renderText(n);
+    assert.match(text, /\nPlugin: disk \(io\.prophasis\.disk\)\nCheck: Disks\nChange: ok → major\nValue: 93\.5 % — \/var is nearly full\nTime: 2026-12-07T10:06:31\.000Z\nMeasured: 2026-12-07T10:06:31\.000Z; received: 2026-12-07T11:06:31\.000Z\n/);
+    assert.match(text, /\nConsole: https:\/\/mon\.example\.com\/hosts\/3\/detail\n/);
+    const json = noticeJson(n);
+    assert.deepEqual(json.check, { id: 7, name: 'Disks' });
+    assert.deepEqual(json.result, n.result);
+    assert.equal(json.link, 'https://mon.example.com/hosts/3/detail');
+    // Without a unit or a message: just the value; without details: no lines, nulls in JSON.
+    assert.match(renderText({ ...base, result: { value: 2, unit: null, message: null, measuredAt: AT, receivedAt: AT } }), /\nValue: 2\n/);
+    assert.doesNotMatch(renderText(base), /Value:|Check:|Console:|Measured:/);
+    assert.equal(noticeJson(base).link, null);
+  });
+
   it('says why it was sent: the reason in the subject, the Why line and the JSON', () => {
     const plugin = { id: 5, pluginId: 'io.prophasis.cpu-load', name: 'cpu-load' };
     assert.equal(noticeJson({ ...base, plugin }).reason, 'transition');

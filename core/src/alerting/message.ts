@@ -59,14 +59,22 @@ export function renderText(n: Notice): string {
   lines.push(`Alert: ${n.alert.name}`);
   lines.push(`${n.target.kind === 'host' ? 'Host' : 'Service'}: ${n.target.name}`);
   if (n.plugin) lines.push(`Plugin: ${n.plugin.name} (${n.plugin.pluginId})`);
+  if (n.check) lines.push(`Check: ${n.check.name}`);
   lines.push(`Change: ${n.from} → ${n.to}${r ? (r.kind === 'unreachable' ? ' (its agent is unreachable)' : ' (its agent is back)') : ''}`);
   if (r?.kind === 'unreachable') {
     lines.push(`Agent: last heard from ${r.lastSeen !== null ? iso(r.lastSeen) : 'never'}; unreachable since ${iso(r.since)}, when its grace period ran out`);
   }
   if (r?.kind === 'reachable') lines.push(`Agent: connected again at ${iso(r.since)}`);
+  const v = n.result;
+  if (v && (v.value !== null || v.message)) {
+    const value = v.value === null ? '' : `${v.value}${v.unit ? ` ${v.unit}` : ''}`;
+    lines.push(`Value: ${[value, v.message ?? ''].filter((part) => part !== '').join(' — ')}`);
+  }
   lines.push(`Time: ${iso(n.at)}`);
+  if (n.late && v) lines.push(`Measured: ${iso(v.measuredAt)}; received: ${iso(v.receivedAt)}`);
   lines.push(`Why: ${REASONS[noticeReason(n)].why}`);
   if (n.causes.length > 0) lines.push(`Caused by: ${n.causes.map((c) => `${c.plugin} ${c.from} → ${c.to}`).join('; ')}`);
+  if (n.link) lines.push(`Console: ${n.link}`);
   if (n.late) lines.push('', lateText(n));
   return lines.join('\n');
 }
@@ -86,6 +94,9 @@ export function noticeJson(n: Notice): Record<string, unknown> {
     reachability: n.reachability ?? null,
     test: n.test,
     reason: noticeReason(n),
+    check: n.check ?? null,
+    result: n.result ?? null,
+    link: n.link ?? null,
     deliveryId: n.deliveryId ?? null,
     subject: renderSubject(n),
     text: renderText(n),

@@ -30,6 +30,12 @@ export interface AlertNotice {
   reachability?: Reachability | null;
   /** Why it was sent; absent (deliveries stored before the field existed) reads as `transition`. */
   reason?: NoticeReason;
+  /** For a plugin transition: the check that ran it (when its result names one that still exists). */
+  check?: { id: number; name: string } | null;
+  /** For a plugin transition: the result that changed the state (value with the plugin's unit, its message, when it was measured and received). */
+  result?: { value: number | null; unit: string | null; message: string | null; measuredAt: number; receivedAt: number } | null;
+  /** The host's or service's page in the console (the `publicUrl` setting, else the core's public URL). */
+  link?: string;
   /**
    * The delivery's id (`alert_deliveries.id`): the same on every attempt, also after a restart.
    * Delivery is at least once (docs/alerts.md): a receiver that sees one twice got a repeat.

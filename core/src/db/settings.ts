@@ -31,6 +31,8 @@ const SettingsSchema = Type.Object(
     flapLowPercent: Type.Number({ minimum: 0, maximum: 100 }),
     /** … and starts flapping when it rises to this (not below `flapLowPercent`). */
     flapHighPercent: Type.Number({ minimum: 0, maximum: 100 }),
+    /** The console's base URL in notifications' links (docs/alerts.md, "Messages"); empty: the core's public URL (`publicUrl`, PROPHASIS_PUBLIC_URL). */
+    publicUrl: Type.String({ maxLength: 2048, pattern: '^(https?://[^\\s/?#]+[^\\s?#]*)?$' }),
   },
   { additionalProperties: false },
 );
@@ -49,6 +51,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   retentionEnrolmentTokensDays: 7, // an agent presenting an expired token is told so for a week
   flapLowPercent: 20, // Nagios' and Icinga's defaults
   flapHighPercent: 30,
+  publicUrl: '',
 });
 
 /** All settings; a missing or invalid row falls back to its default, unknown rows are ignored. */
