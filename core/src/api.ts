@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { alertActionRoutes, type AlertingApi } from './alerting/routes/alert-actions.js';
 import { alertsResource } from './alerting/routes/alerts.js';
 import { problemRoutes } from './alerting/routes/problems.js';
+import type { ActionLinks } from './alerting/action-links.js';
+import { actionLinkRoutes } from './alerting/routes/action-links.js';
 import type { AuditTrail } from './audit/audit.js';
 import { auditRoutes } from './audit/routes/audit.js';
 import type { Auth } from './auth/auth.js';
@@ -57,6 +59,8 @@ export interface ApiDeps {
   services?: { recomputeAll(): Promise<void> };
   /** The dispatcher: told after every configuration change so plans follow within its debounce. */
   plans?: { notifyConfigChanged(): void };
+  /** Signed links in notifications (`/act/<token>`, revocation under `/api/action-links`); absent in tests that do not need them. */
+  actionLinks?: ActionLinks;
   /** Table sizes, the last housekeeping run and "Run now"; absent in tests that do not need them. */
   housekeeping?: Pick<Housekeeper, 'status' | 'run'>;
 }
@@ -81,7 +85,7 @@ function apiRoutes(config: ApiConfig, deps: ApiDeps): { routes: RouteModule[]; r
       await auditRoutes(api, deps.audit);
       await hostActionRoutes(api, deps);
       await alertActionRoutes(api, db, deps.alerting);
-      await problemRoutes(api, db);
+      await problemRoutes(api, db, deps.actionLinks ? { links: deps.actionLinks } : {});
     },
   ];
   if (deps.plugins) routes.push(pluginRoutes(deps.plugins));
@@ -91,6 +95,8 @@ function apiRoutes(config: ApiConfig, deps: ApiDeps): { routes: RouteModule[]; r
   if (housekeeping) routes.push(async (api) => housekeepingRoutes(api, housekeeping));
   const downloads = { tarball: deps.agentTarball, packages: deps.agentPackages };
   const rootRoutes: RouteModule[] = downloads.tarball || downloads.packages ? [async (app: FastifyInstance) => downloadRoutes(app, downloads)] : [];
+  const links = deps.actionLinks;
+  if (links) rootRoutes.push(async (app: FastifyInstance) => actionLinkRoutes(app, links));
   return { routes, rootRoutes };
 }
 

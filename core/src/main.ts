@@ -29,7 +29,7 @@ import { createEnrolmentResponder, createSequelizeRegistryStore, openAgentRegist
 import { createPresence, PRESENCE_DEFAULTS } from './presence/index.js';
 import { createSystemLog, SYSTEM_LOG_DEFAULTS, type PersistentSystemLog } from './system-log/index.js';
 import { createTransport, readTransportConfig, type Transport } from './transport/index.js';
-import { createAlerting, eventBusFeed, readAlertingConfig, sequelizeDeliveryStore, type Alerting } from './alerting/index.js';
+import { createActionLinks, createAlerting, eventBusFeed, loadOrCreateActionKey, readAlertingConfig, sequelizeDeliveryStore, type ActionLinks, type Alerting } from './alerting/index.js';
 import { createServiceMonitor, readServicesConfig, type ServiceMonitor } from './services/index.js';
 import { createPipeline, readPipelineConfig, type Pipeline } from './pipeline/index.js';
 import { createResultStore } from './db/index.js';
@@ -48,6 +48,8 @@ export interface Core {
   readonly plugins: PluginRepository;
   readonly services: ServiceMonitor;
   readonly alerting: Alerting;
+  /** Signed Acknowledge/Mute links for notifications (docs/alerts.md, "Action links"). */
+  readonly actionLinks: ActionLinks;
   readonly pipeline: Pipeline;
   readonly housekeeper: Housekeeper;
   readonly httpPort: number;
@@ -161,6 +163,11 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
     { store: databaseAuthStore(db), logger },
   );
   const audit = createAuditTrail({ store: databaseAuditStore(db) });
+  // The HMAC key stays in the data directory (mode 0600), never in the database or a log.
+  const actionLinks = createActionLinks(
+    { ttlMs: readAlertingConfig().actionLinkTtlMs },
+    { db, key: loadOrCreateActionKey(config.dataDir), baseUrl: () => baseUrl(), audit: { record: (entry) => audit.record(entry) } },
+  );
   const httpConfig = { port: config.httpPort, host: config.httpHost, trustProxy: config.trustProxy, cookieSecure: config.cookieSecure, webRoot: config.webRoot };
   // Built on the first download or enrolment, then reused from the data directory (docs/install-agent.md).
   const agentPackages = createAgentPackages({ dataDir: config.dataDir }, { logger });
@@ -189,6 +196,7 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
       alerting,
       services,
       housekeeping: housekeeper,
+      actionLinks,
     }),
   );
   let httpPort = config.httpPort;
@@ -265,6 +273,7 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
     plugins,
     services,
     alerting,
+    actionLinks,
     pipeline,
     housekeeper,
     get httpPort() {

@@ -30,6 +30,8 @@ const AlertingConfigSchema = Type.Object(
     intakeWaitWarnMs: Type.Integer({ minimum: 1000, maximum: 86_400_000 }),
     /** How often ended silences and maintenance windows release the notices they held (docs/alerts.md). */
     silenceCheckMs: Type.Integer({ minimum: 10, maximum: 600_000 }),
+    /** How long the Acknowledge/Mute links in a notification work (docs/alerts.md, "Action links"). */
+    actionLinkTtlMs: Type.Integer({ minimum: 60_000, maximum: 30 * 86_400_000 }),
   },
   { additionalProperties: false },
 );
@@ -48,6 +50,7 @@ export const ALERTING_DEFAULTS: AlertingConfig = {
   intakeBatchSize: 500, // transitions
   intakeWaitWarnMs: 60_000, // 1 minute
   silenceCheckMs: 15_000, // 15 s: a window's end is noticed within this
+  actionLinkTtlMs: 3 * 86_400_000, // 3 days: a weekend on call
 };
 
 /** Reads alerting's settings from defaults ← environment ← overrides. */

@@ -10,5 +10,6 @@ export * from './modules/index.js';
 export { createDeliveryQueue, memoryDeliveryStore, type Delivery } from './queue.js';
 export { loadAlertRules } from './rules.js';
 export { sequelizeDeliveryStore } from './sequelize-store.js';
+export { createActionLinks, loadOrCreateActionKey, type ActionLinks } from './action-links.js';
 export { isSuppressed, problemKey, type Problem, type SuppressedBy } from './suppression.js';
 export type { AlertModule, AlertNotice } from './types.js';

@@ -2,19 +2,55 @@ import { Acknowledgement, AcknowledgementInput, ApiErrorBody, IdParams, Silence,
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../db/index.js';
+import { ApiErrors } from '../../kernel/index.js';
+import type { ActionLinks } from '../action-links.js';
 import { AlertErrors } from '../errors.js';
 import { acknowledge, createSilence, deleteSilence, presentAcknowledgement, presentSilence, resolveProblem, unacknowledge, updateSilence } from '../problems.js';
 import { loadAcknowledgements, loadSilences } from '../suppression.js';
 
-const errors = { 400: ApiErrorBody, 401: ApiErrorBody, 403: ApiErrorBody, 404: ApiErrorBody };
+const errors = { 400: ApiErrorBody, 401: ApiErrorBody, 403: ApiErrorBody, 404: ApiErrorBody, 503: ApiErrorBody };
+const ActionLink = Type.Object({
+  id: Type.String(),
+  problem: Type.String(),
+  action: Type.String(),
+  recipient: Type.String(),
+  createdAt: Type.Integer(),
+  expiresAt: Type.Integer(),
+  usedAt: Type.Union([Type.Integer(), Type.Null()]),
+  revokedAt: Type.Union([Type.Integer(), Type.Null()]),
+});
 const noContent = Type.Null();
 
 /**
  * Acknowledgements and silences (docs/api.md, "Problems"; docs/alerts.md): viewers see them,
  * operators acknowledge, silence and remove them, administrators edit a silence.
  */
-export async function problemRoutes(api: FastifyInstance, db: Database, options: { now?: () => number } = {}): Promise<void> {
+export async function problemRoutes(api: FastifyInstance, db: Database, options: { now?: () => number; links?: Pick<ActionLinks, 'list' | 'revoke'> } = {}): Promise<void> {
   const now = options.now ?? Date.now;
+  const links = options.links;
+
+  api.get<{ Querystring: { problem: string } }>(
+    '/action-links',
+    {
+      config: { access: 'viewer' },
+      schema: { tags: ['problems'], querystring: Type.Object({ problem: Type.String({ pattern: '^(h:[0-9]+(:p:[0-9]+)?|s:[0-9]+)$' }) }, { additionalProperties: false }), response: { 200: Type.Array(ActionLink), ...errors } },
+    },
+    async (request) => {
+      if (!links) throw ApiErrors.UNAVAILABLE('action links are not available: this core runs without them');
+      return links.list(request.query.problem);
+    },
+  );
+
+  api.delete<{ Params: { id: string } }>(
+    '/action-links/:id',
+    { config: { access: 'operator', configChange: false }, schema: { tags: ['problems'], params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 204: noContent, ...errors } } },
+    async (request, reply) => {
+      if (!links) throw ApiErrors.UNAVAILABLE('action links are not available: this core runs without them');
+      if (!(await links.revoke(request.params.id))) throw ApiErrors.NOT_FOUND(`action link ${request.params.id} (or revoked already)`);
+      request.auditNote = { action: 'problems.link.revoke', targetKind: 'action-link', targetId: request.params.id, summary: null };
+      return reply.status(204).send();
+    },
+  );
 
   api.get(
     '/acknowledgements',
