@@ -613,6 +613,15 @@ export const HostPresence = Type.Object({
 });
 export type HostPresence = Static<typeof HostPresence>;
 
+/** An acknowledged problem (docs/alerts.md, "Acknowledging"): who, why, since when; `sticky` until ok again. */
+export const AcknowledgedMark = Type.Object({ id: ObjectId, by: Type.String(), comment: Type.String(), sticky: Type.Boolean(), at: Timestamp });
+export type AcknowledgedMark = Static<typeof AcknowledgedMark>;
+/** A problem a silence or maintenance window covers now: no notification is sent for it. */
+export const MaintenanceMark = Type.Object({ silenceId: ObjectId, name: Type.String() });
+export type MaintenanceMark = Static<typeof MaintenanceMark>;
+/** Marks every list and report carries for a problem; null when not acknowledged / not in maintenance. */
+const ProblemMarks = { acknowledged: Type.Optional(Nullable(AcknowledgedMark)), maintenance: Type.Optional(Nullable(MaintenanceMark)) };
+
 export const HostHealth = Type.Object({
   id: ObjectId,
   name: Type.String(),
@@ -624,6 +633,8 @@ export const HostHealth = Type.Object({
   online: Type.Boolean(),
   lastSeen: Nullable(Timestamp),
   plugins: Type.Integer(),
+  /** The host's own problem (its severity): acknowledged, in maintenance. */
+  ...ProblemMarks,
 });
 export type HostHealth = Static<typeof HostHealth>;
 
@@ -650,6 +661,7 @@ export const PluginState = Type.Object({
   measuredAt: Nullable(Timestamp),
   changedAt: Nullable(Timestamp),
   series: Type.Array(SeriesPoint),
+  ...ProblemMarks,
 });
 export type PluginState = Static<typeof PluginState>;
 
@@ -663,6 +675,7 @@ export const HostReport = Type.Object({
   /** Width of one series point: 0 for raw results, otherwise the rollup step, ms. */
   resolutionMs: Type.Integer(),
   plugins: Type.Array(PluginState),
+  ...ProblemMarks,
 });
 export type HostReport = Static<typeof HostReport>;
 
@@ -677,6 +690,7 @@ export const ServiceHealth = Type.Object({
   severity: SeverityName,
   /** Each dependency and redundancy group with the severity it contributed. */
   parts: Type.Array(Type.Object({ kind: Type.Union([Type.Literal('dependency'), Type.Literal('redundancy')]), name: Type.String(), severity: SeverityName })),
+  ...ProblemMarks,
 });
 export type ServiceHealth = Static<typeof ServiceHealth>;
 

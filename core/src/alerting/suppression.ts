@@ -301,3 +301,22 @@ export async function releaseHeld(db: Database, now: number): Promise<HeldNotice
   }
   return [...out.values()];
 }
+
+/** The marks lists and reports show for problems (docs/api.md "Reports"): acknowledged by whom, in which maintenance window. */
+export interface ProblemMarks {
+  acknowledged: { id: number; by: string; comment: string; sticky: boolean; at: number } | null;
+  maintenance: { silenceId: number; name: string } | null;
+}
+
+/** Reads acknowledgements and silences once; `marks(problem)` answers for any problem at `at`. */
+export async function loadProblemMarks(db: Database, at: number): Promise<(problem: Problem) => ProblemMarks> {
+  const s = await loadSuppression(db);
+  return (p) => {
+    const ack = s.acknowledgement(p);
+    const silence = s.silencedBy(p, at);
+    return {
+      acknowledged: ack ? { id: ack.id, by: ack.by, comment: ack.comment, sticky: ack.sticky, at: ack.createdAt } : null,
+      maintenance: silence ? { silenceId: silence.id, name: silence.name } : null,
+    };
+  };
+}

@@ -139,5 +139,21 @@ for (const dialect of DIALECTS) {
       assert.equal(again.json().details.field, 'startsAt');
       assert.equal(((await call(api, 'viewer', 'GET', '/api/silences')).json() as unknown[]).length, 4);
     });
+
+    it('the host list, host report and service health mark acknowledged problems and problems in maintenance', async () => {
+      for (const s of (await call(api, 'viewer', 'GET', '/api/silences')).json() as { id: number }[]) await call(api, 'operator', 'DELETE', `/api/silences/${s.id}`);
+      const ack = (await call(api, 'operator', 'POST', '/api/acknowledgements', { problem: { hostId }, comment: 'on it' })).json();
+      const now = Date.now();
+      const maint = (await call(api, 'operator', 'POST', '/api/silences', { name: 'Disk swap', kind: 'once', startsAt: now - HOUR, endsAt: now + HOUR, scopes: { pluginIds: ['io.prophasis.disk'] } })).json();
+      const hosts = (await call(api, 'viewer', 'GET', '/api/reports/hosts')).json() as { id: number; acknowledged: { id: number; by: string; comment: string } | null; maintenance: unknown }[];
+      const mine = hosts.find((h) => h.id === hostId)!;
+      assert.deepEqual({ id: mine.acknowledged?.id, by: mine.acknowledged?.by, comment: mine.acknowledged?.comment }, { id: ack.id, by: 'operator', comment: 'on it' });
+      assert.equal(mine.maintenance, null, 'a plugin scope does not cover the host’s own state');
+      assert.equal(hosts.find((h) => h.id === okHostId)!.acknowledged, null);
+      const report = (await call(api, 'viewer', 'GET', `/api/reports/hosts/${hostId}`)).json() as { acknowledged: { id: number } | null; plugins: { pluginId: string; maintenance: { silenceId: number; name: string } | null }[] };
+      assert.equal(report.acknowledged?.id, ack.id);
+      assert.deepEqual(report.plugins.find((p) => p.pluginId === 'io.prophasis.disk')!.maintenance, { silenceId: maint.id, name: 'Disk swap' });
+      assert.equal((await call(api, 'viewer', 'GET', '/api/reports/services')).statusCode, 200);
+    });
   });
 }

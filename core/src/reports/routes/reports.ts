@@ -25,6 +25,7 @@ import {
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { Op, type Model, type ModelStatic, type WhereOptions } from 'sequelize';
+import { loadProblemMarks } from '../../alerting/index.js';
 import type { Database } from '../../db/index.js';
 import { evaluateService, loadServiceDefinitions } from '../../services/index.js';
 import { loadHostStates, loadLatestResults } from '../../state/index.js';
@@ -40,9 +41,14 @@ const DAY_MS = 86_400_000;
  * service monitor records transitions with, over the host states of the state model.
  */
 async function serviceHealth(db: Database): Promise<ServiceHealthApi[]> {
-  const [definitions, hosts] = await Promise.all([loadServiceDefinitions(db), loadHostStates(db)]);
+  const [definitions, hosts, marks] = await Promise.all([loadServiceDefinitions(db), loadHostStates(db), loadProblemMarks(db, Date.now())]);
   return definitions
-    .map((service) => ({ id: service.id, name: service.name, ...evaluateService(service, (id) => hosts.get(id)?.severity ?? 'no_data') }))
+    .map((service) => ({
+      id: service.id,
+      name: service.name,
+      ...evaluateService(service, (id) => hosts.get(id)?.severity ?? 'no_data'),
+      ...marks({ hostId: null, pluginId: null, serviceId: service.id }),
+    }))
     .sort((a, b) => compareSeverity(a.severity, b.severity) || a.name.localeCompare(b.name));
 }
 
@@ -153,6 +159,7 @@ export async function reportRoutes(api: FastifyInstance, db: Database): Promise<
     { config: { access: 'viewer' }, schema: { tags: ['reports'], response: { 200: Type.Array(HostHealth), ...errors } } },
     async (): Promise<HostHealthApi[]> => {
       const states = await loadHostStates(db);
+      const marks = await loadProblemMarks(db, Date.now());
       return [...states.values()]
         .map((state) => ({
           id: state.id,
@@ -163,6 +170,7 @@ export async function reportRoutes(api: FastifyInstance, db: Database): Promise<
           online: state.presence.state === 'connected',
           lastSeen: state.presence.lastSeen,
           plugins: state.plugins.length,
+          ...marks({ hostId: state.id, pluginId: null, serviceId: null }),
         }))
         .sort((a, b) => compareSeverity(a.severity, b.severity) || a.name.localeCompare(b.name));
     },
@@ -182,6 +190,7 @@ export async function reportRoutes(api: FastifyInstance, db: Database): Promise<
       const plugins = new Map((pluginRowIds.length ? await db.models.Plugin.findAll({ where: { id: pluginRowIds } }) : []).map((p) => [p.id, p]));
       // The newest stored result of each series, not the one that last changed its state.
       const latest = await loadLatestResults(db, host.id, pluginRowIds);
+      const marks = await loadProblemMarks(db, Date.now());
       let resolutionMs = 0;
       const rows = [];
       for (const p of state.plugins) {
@@ -198,10 +207,11 @@ export async function reportRoutes(api: FastifyInstance, db: Database): Promise<
           measuredAt: r?.measuredAt ?? null,
           changedAt: p.since,
           series: series.points,
+          ...marks({ hostId: host.id, pluginId: p.pluginRowId, serviceId: null }),
         });
       }
       rows.sort((a, b) => compareSeverity(a.severity, b.severity) || a.pluginId.localeCompare(b.pluginId));
-      return { host: presentHost(host), severity: state.severity, presence: state.presence, from, to, resolutionMs, plugins: rows };
+      return { host: presentHost(host), severity: state.severity, presence: state.presence, from, to, resolutionMs, plugins: rows, ...marks({ hostId: host.id, pluginId: null, serviceId: null }) };
     },
   );
 
