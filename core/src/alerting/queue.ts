@@ -33,6 +33,11 @@ export interface DeliveryStore {
   add(d: Delivery): Promise<void>;
   update(d: Delivery): Promise<void>;
   remove(id: string): Promise<void>;
+  /**
+   * A delivery ended (`delivered`, or `failed`: abandoned). The durable store keeps it for the
+   * notification history (docs/alerts.md); without `finish` it is removed.
+   */
+  finish?(d: Delivery, status: 'delivered' | 'failed', at: number): Promise<void>;
   /** Deliveries left by a previous run. */
   loadPending(): Promise<Delivery[]>;
 }
@@ -130,6 +135,9 @@ export function createDeliveryQueue(
     };
   }
 
+  /** Ends a delivery in the store: kept as history when the store keeps it, else removed. */
+  const end = (d: Delivery, status: 'delivered' | 'failed') => (deps.store.finish ? deps.store.finish(d, status, clock.now()) : deps.store.remove(d.id));
+
   async function attempt(d: Delivery): Promise<void> {
     d.attempts++;
     const module = deps.modules.get(d.module);
@@ -149,7 +157,7 @@ export function createDeliveryQueue(
       }
       await module.send(d.notice, settings);
       waiting.delete(d.id);
-      await deps.store.remove(d.id).catch((err: unknown) => log.error({ err, deliveryId: d.id }, 'removing a delivered alert from the store failed'));
+      await end(d, 'delivered').catch((err: unknown) => log.error({ err, deliveryId: d.id }, 'marking a delivered alert in the store failed'));
       deps.systemLog.write('info', 'alerting', `alert delivered by ${d.module}`, context(d));
       return;
     } catch (err) {
@@ -158,7 +166,7 @@ export function createDeliveryQueue(
     d.lastError = reason;
     if (!retry || d.attempts >= config.maxAttempts) {
       waiting.delete(d.id);
-      await deps.store.remove(d.id).catch((err: unknown) => log.error({ err, deliveryId: d.id }, 'removing an abandoned alert from the store failed'));
+      await end(d, 'failed').catch((err: unknown) => log.error({ err, deliveryId: d.id }, 'marking an abandoned alert in the store failed'));
       const why = retry ? `after ${d.attempts} attempts` : 'without retrying';
       deps.systemLog.write('error', 'alerting', `alert delivery by ${d.module} abandoned ${why}: ${reason}`, { ...context(d), reason });
       return;

@@ -104,9 +104,16 @@ export function sequelizeDeliveryStore(db: Pick<Database, 'sequelize'>, deps: { 
       await sequelize.query('DELETE FROM alert_deliveries WHERE id = :id', { replacements: { id } });
     },
 
+    async finish(d, status, at) {
+      await sequelize.query(
+        'UPDATE alert_deliveries SET status = :status, finished_at = :at, attempts = :attempts, next_at = :at, last_error = :lastError WHERE id = :id',
+        { replacements: { id: d.id, status, at, attempts: d.attempts, lastError: d.lastError } },
+      );
+    },
+
     async loadPending() {
       const rows = await sequelize.query<DeliveryRow>(
-        'SELECT id, alert_id, module, settings, notice, attempts, next_at, created_at, last_error FROM alert_deliveries ORDER BY next_at, created_at, id',
+        "SELECT id, alert_id, module, settings, notice, attempts, next_at, created_at, last_error FROM alert_deliveries WHERE status = 'pending' ORDER BY next_at, created_at, id",
         { type: QueryTypes.SELECT },
       );
       const out: Delivery[] = [];

@@ -26,7 +26,7 @@ function switchable(id: string) {
 }
 
 const rowCount = async (db: Database): Promise<number> =>
-  Number((await db.sequelize.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM alert_deliveries', { type: QueryTypes.SELECT }))[0]!.n);
+  Number((await db.sequelize.query<{ n: number | string }>("SELECT COUNT(*) AS n FROM alert_deliveries WHERE status = 'pending'", { type: QueryTypes.SELECT }))[0]!.n);
 
 function delivery(overrides: Partial<Delivery> = {}): Delivery {
   return {
@@ -53,6 +53,28 @@ for (const dialect of testDialects()) {
     });
     afterEach(async () => {
       await cleanup();
+    });
+
+    it('keeps a finished delivery as history (status delivered or failed, when, attempts, last error) and does not resume it', async () => {
+      const store = sequelizeDeliveryStore(db, { logger: silentLogger() });
+      const a = delivery();
+      const b = delivery({ id: 'd-2' });
+      await store.add(a);
+      await store.add(b);
+      await store.finish!({ ...a, attempts: 1 }, 'delivered', a.nextAt + 10);
+      await store.finish!({ ...b, attempts: 5, lastError: 'HTTP 500' }, 'failed', b.nextAt + 20);
+      assert.deepEqual(await store.loadPending(), []);
+      const rows = await db.sequelize.query<{ id: string; status: string; finished_at: number | string; attempts: number | string; last_error: string | null }>(
+        'SELECT id, status, finished_at, attempts, last_error FROM alert_deliveries ORDER BY id',
+        { type: QueryTypes.SELECT },
+      );
+      assert.deepEqual(
+        rows.map((r) => ({ ...r, finished_at: Number(r.finished_at), attempts: Number(r.attempts) })),
+        [
+          { id: 'd-1', status: 'delivered', finished_at: a.nextAt + 10, attempts: 1, last_error: null },
+          { id: 'd-2', status: 'failed', finished_at: b.nextAt + 20, attempts: 5, last_error: 'HTTP 500' },
+        ],
+      );
     });
 
     it('adds, updates, loads and removes deliveries with their JSON intact', async () => {

@@ -42,7 +42,7 @@ for (const dialect of testDialects()) {
       for (const c of calls) byAt.set(c.notice.at, (byAt.get(c.notice.at) ?? 0) + 1);
       return byAt;
     };
-    const deliveryRows = async () => Number((await db.sequelize.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM alert_deliveries', { type: QueryTypes.SELECT }))[0]!.n);
+    const deliveryRows = async () => Number((await db.sequelize.query<{ n: number | string }>("SELECT COUNT(*) AS n FROM alert_deliveries WHERE status = 'pending'", { type: QueryTypes.SELECT }))[0]!.n);
     const storedCursor = async () => (await db.sequelize.query<{ last_id: number | string }>("SELECT last_id FROM alert_cursor WHERE name = 'state_transitions'", { type: QueryTypes.SELECT }))[0];
     const settle = async (alerting: Alerting) => {
       await alerting.idle();

@@ -6,7 +6,7 @@ import { ROLLUP_FILLFACTOR } from '../../src/db/migrations/index.js';
 import { dialects, tableNames } from './helpers.js';
 
 const EXPECTED_TABLES = [
-  'acknowledgements', 'action_links', 'alert_cursor', 'alert_deliveries', 'alert_scopes', 'alerts', 'audit_log', 'check_groups', 'check_hosts', 'check_plugins', 'checks',
+  'acknowledgements', 'action_links', 'alert_cursor', 'alert_deliveries', 'alert_problems', 'alert_scopes', 'alerts', 'audit_log', 'check_groups', 'check_hosts', 'check_plugins', 'checks',
   'classifier_overrides', 'current_states', 'enrolment_tokens', 'host_group_groups', 'host_group_hosts',
   'host_groups', 'hosts', 'plugin_versions', 'plugins', 'redundancy_group_members', 'redundancy_groups',
   'results', 'rollups_hour', 'rollups_minute', 'schedule_checks', 'schedule_intervals', 'schedules',
@@ -119,6 +119,9 @@ for (const dialect of dialects()) {
           next_at: notNull,
           created_at: notNull,
           last_error: { nullable: true, primaryKey: false },
+          // 0007: the notification history.
+          status: notNull,
+          finished_at: { nullable: true, primaryKey: false },
         });
         assert.deepEqual(before.index, [['next_at']]);
         // No foreign key to alerts: a pending delivery outlives its alert (docs/alerts.md).

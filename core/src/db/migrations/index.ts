@@ -4,6 +4,7 @@ import { alertDeliveries } from './0003-alert-deliveries.js';
 import { alertCursor } from './0004-alert-cursor.js';
 import { partitionHistory } from './0005-partition-history.js';
 import { problems } from './0006-problems.js';
+import { notifications } from './0007-notifications.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
@@ -14,4 +15,4 @@ export { ROLLUP_FILLFACTOR } from './0002-rollup-fillfactor.js';
  * reviewed in one place and nothing depends on how files are found at run time. Append only:
  * a released migration never changes.
  */
-export const MIGRATIONS: readonly Migration[] = [initial, rollupFillfactor, alertDeliveries, alertCursor, partitionHistory, problems];
+export const MIGRATIONS: readonly Migration[] = [initial, rollupFillfactor, alertDeliveries, alertCursor, partitionHistory, problems, notifications];
