@@ -21,6 +21,7 @@ export const routes: Routes = [
       { path: 'schedules', loadChildren: () => import('./features/schedules/schedules.routes') },
       { path: 'services', loadChildren: () => import('./features/services/services.routes') },
       { path: 'alerts', loadChildren: () => import('./features/alerts/alerts.routes') },
+      { path: 'silences', loadChildren: () => import('./features/silences/silences.routes') },
       { path: 'marketplace', loadChildren: () => import('./features/marketplace/marketplace.routes') },
       { path: 'users', loadChildren: () => import('./features/users/users.routes') },
       { path: 'settings', loadChildren: () => import('./features/settings/settings.routes') },

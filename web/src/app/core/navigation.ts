@@ -17,6 +17,7 @@ export const NAVIGATION: readonly NavItem[] = [
   { path: '/schedules', label: 'Schedules', icon: 'schedule' },
   { path: '/services', label: 'Services', icon: 'service' },
   { path: '/alerts', label: 'Alerts', icon: 'alert' },
+  { path: '/silences', label: 'Silences', icon: 'alert' },
   { path: '/marketplace', label: 'Marketplace', icon: 'store' },
   { path: '/users', label: 'Users', icon: 'users' },
   { path: '/settings', label: 'Settings', icon: 'settings' },

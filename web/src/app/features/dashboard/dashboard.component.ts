@@ -9,6 +9,7 @@ import { ApiService } from '../../core/api.service';
 import { EventsService } from '../../core/events.service';
 import type { ApiEvent, HostHealth, PageOf, Plugin, ServiceHealth } from '../../core/protocol';
 import { loadAll } from '../../shared/ui/load-all';
+import { ProblemMarksComponent } from '../../shared/ui/problem-marks.component';
 import { SeverityBadgeComponent, SeverityCountsComponent } from '../../shared/ui/severity-badge.component';
 import { countBySeverity, sortWorstFirst } from '../../shared/ui/severity';
 import { toTransition, type Transition, type TransitionNames } from './transitions';
@@ -28,7 +29,7 @@ const RESULT_RELOAD_MS = 15_000;
 @Component({
   selector: 'p-dashboard',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [DatePipe, MatButtonModule, MatCardModule, RouterLink, SeverityBadgeComponent, SeverityCountsComponent],
+  imports: [DatePipe, MatButtonModule, MatCardModule, RouterLink, SeverityBadgeComponent, SeverityCountsComponent, ProblemMarksComponent],
   templateUrl: './dashboard.component.html',
   styleUrl: './dashboard.component.scss',
 })

@@ -15,6 +15,8 @@ import type { ApiEvent, Host, HostReport, Plugin, RunNowRequest, RunNowResponse 
 import { ChartComponent } from '../../shared/ui/chart.component';
 import { loadAll } from '../../shared/ui/load-all';
 import { isMissingRoute } from '../../shared/ui/missing-route';
+import { ProblemActionsComponent } from '../../shared/ui/problem-actions.component';
+import { ProblemMarksComponent } from '../../shared/ui/problem-marks.component';
 import { SeverityBadgeComponent } from '../../shared/ui/severity-badge.component';
 import { EnrolmentPanelComponent } from './enrolment-panel.component';
 import { applyStoredResults, concernsHost, hostTransition, toPluginViews, type HostTransition } from './host-detail';
@@ -38,7 +40,7 @@ const RELOAD_AFTER_MS = 2000;
 @Component({
   selector: 'p-host-detail',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [DatePipe, MatButtonModule, MatCardModule, MatProgressBarModule, RouterLink, ChartComponent, RangePickerComponent, SeverityBadgeComponent, EnrolmentPanelComponent],
+  imports: [DatePipe, MatButtonModule, MatCardModule, MatProgressBarModule, RouterLink, ChartComponent, RangePickerComponent, SeverityBadgeComponent, EnrolmentPanelComponent, ProblemActionsComponent, ProblemMarksComponent],
   templateUrl: './host-detail.component.html',
   styleUrl: './host-detail.component.scss',
 })
@@ -94,6 +96,19 @@ export class HostDetailComponent {
   private readonly runAvailable = signal(true);
   /** Per plugin id: what the last "Run now" answered. */
   protected readonly runs = signal<ReadonlyMap<string, { requestId?: string; error?: string; busy: boolean }>>(new Map());
+
+  /** The host's own problem, for Acknowledge and Silence. */
+  protected readonly hostProblem = computed(() => ({ hostId: Number(this.id()) }));
+
+  /** A plugin's state as reported (its acknowledged and maintenance marks). */
+  protected pluginState(pluginId: string): HostReport['plugins'][number] | undefined {
+    return this.report()?.plugins.find((p) => p.pluginId === pluginId);
+  }
+
+  /** Reloads the report (after an acknowledgement changed). */
+  protected refresh(): void {
+    void this.load(this.id(), this.choice());
+  }
 
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;
   private eventCount = 0;

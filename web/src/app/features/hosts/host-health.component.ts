@@ -16,6 +16,7 @@ import { AuthService } from '../../core/auth.service';
 import { EventsService } from '../../core/events.service';
 import type { HostHealth, PageOf } from '../../core/protocol';
 import { IconComponent } from '../../shared/ui/icon.component';
+import { ProblemMarksComponent } from '../../shared/ui/problem-marks.component';
 import { SeverityBadgeComponent, SeverityCountsComponent } from '../../shared/ui/severity-badge.component';
 import { countBySeverity } from '../../shared/ui/severity';
 import { filterHostHealth, healthAgentStatus, healthItems, isUnreachable, sortHostHealth } from './host-health';
@@ -44,6 +45,7 @@ const PAGE = 200;
     IconComponent,
     SeverityBadgeComponent,
     SeverityCountsComponent,
+    ProblemMarksComponent,
   ],
   templateUrl: './host-health.component.html',
   styleUrl: './host-health.component.scss',

@@ -11,6 +11,7 @@ import { AuthService } from '../../core/auth.service';
 import { EventsService } from '../../core/events.service';
 import type { HostGroup, HostHealth, PageOf, Service, ServiceHealth } from '../../core/protocol';
 import { loadAll } from '../../shared/ui/load-all';
+import { ProblemActionsComponent } from '../../shared/ui/problem-actions.component';
 import { SeverityBadgeComponent } from '../../shared/ui/severity-badge.component';
 import { healthIndex, serviceBoxes, type HealthIndex } from './service-health';
 
@@ -22,7 +23,7 @@ import { healthIndex, serviceBoxes, type HealthIndex } from './service-health';
 @Component({
   selector: 'p-service-detail',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [NgTemplateOutlet, MatButtonModule, MatProgressBarModule, RouterLink, SeverityBadgeComponent],
+  imports: [NgTemplateOutlet, MatButtonModule, MatProgressBarModule, RouterLink, SeverityBadgeComponent, ProblemActionsComponent],
   template: `
     <section class="p-page">
       <p class="crumbs"><a routerLink="/reports/services">← Service health</a></p>
@@ -36,6 +37,9 @@ import { healthIndex, serviceBoxes, type HealthIndex } from './service-health';
           <a mat-stroked-button [routerLink]="['/services', id()]">Edit service</a>
         }
       </header>
+      @if (health(); as h) {
+        <p-problem-actions [problem]="serviceProblem()" [severity]="h.severity" [acknowledged]="h.acknowledged" [maintenance]="h.maintenance" (changed)="refresh()" />
+      }
       @if (service()?.description; as description) {
         <p class="p-muted description">{{ description }}</p>
       }
@@ -154,6 +158,13 @@ export class ServiceDetailComponent {
 
   protected readonly service = signal<Service | undefined>(undefined);
   protected readonly health = signal<ServiceHealth | undefined>(undefined);
+  /** The service's problem, for Acknowledge and Silence. */
+  protected readonly serviceProblem = computed(() => ({ serviceId: Number(this.id()) }));
+
+  /** Reloads (after an acknowledgement changed). */
+  protected refresh(): void {
+    void this.load(this.id());
+  }
   protected readonly index = signal<HealthIndex>(healthIndex([], []));
   protected readonly loading = signal(false);
   protected readonly error = signal<string | undefined>(undefined);

@@ -11,6 +11,7 @@ import { toApiError } from '../../core/api-error';
 import { ApiService } from '../../core/api.service';
 import { EventsService } from '../../core/events.service';
 import type { ServiceHealth } from '../../core/protocol';
+import { ProblemMarksComponent } from '../../shared/ui/problem-marks.component';
 import { IconComponent } from '../../shared/ui/icon.component';
 import { SeverityBadgeComponent, SeverityCountsComponent } from '../../shared/ui/severity-badge.component';
 import { countBySeverity } from '../../shared/ui/severity';
@@ -23,7 +24,7 @@ import { sortServicesWorstFirst } from './service-health';
 @Component({
   selector: 'p-service-health',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [MatCardModule, MatFormFieldModule, MatInputModule, MatProgressBarModule, RouterLink, IconComponent, SeverityBadgeComponent, SeverityCountsComponent],
+  imports: [MatCardModule, MatFormFieldModule, MatInputModule, MatProgressBarModule, RouterLink, IconComponent, SeverityBadgeComponent, SeverityCountsComponent, ProblemMarksComponent],
   template: `
     <section class="p-page">
       <h1 class="p-page-title">Service health</h1>
@@ -56,6 +57,7 @@ import { sortServicesWorstFirst } from './service-health';
                 <div class="card-title">
                   <a [routerLink]="['/reports/services', s.id]">{{ s.name }}</a>
                   <p-severity-badge [severity]="s.severity" />
+                  <p-problem-marks [acknowledged]="s.acknowledged" [maintenance]="s.maintenance" />
                 </div>
                 <ul class="parts">
                   @for (part of s.parts; track $index) {
@@ -78,7 +80,7 @@ import { sortServicesWorstFirst } from './service-health';
               @for (s of rows(); track s.id) {
                 <tr [attr.data-severity]="s.severity">
                   <td><p-severity-badge [severity]="s.severity" /></td>
-                  <td class="name"><a [routerLink]="['/reports/services', s.id]">{{ s.name }}</a></td>
+                  <td class="name"><a [routerLink]="['/reports/services', s.id]">{{ s.name }}</a> <p-problem-marks [acknowledged]="s.acknowledged" [maintenance]="s.maintenance" /></td>
                   <td>
                     <ul class="parts inline">
                       @for (part of s.parts; track $index) {

@@ -1,0 +1,35 @@
+import { DatePipe } from '@angular/common';
+import { ChangeDetectionStrategy, Component, input } from '@angular/core';
+import type { AcknowledgedMark, MaintenanceMark } from '../../core/protocol';
+
+/**
+ * The marks a problem carries in every list and report (docs/alerts.md): "Acknowledged" (who,
+ * when, the comment in the tooltip) and "In maintenance" (which silence). Nothing when neither.
+ */
+@Component({
+  selector: 'p-problem-marks',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [DatePipe],
+  template: `
+    @if (acknowledged(); as a) {
+      <span class="mark ack" data-mark="acknowledged" [attr.title]="'Acknowledged by ' + a.by + (a.sticky ? ' until ok' : '') + ': ' + a.comment">
+        Acknowledged<span class="detail"> by {{ a.by }}, {{ a.at | date: 'short' }}</span>
+      </span>
+    }
+    @if (maintenance(); as m) {
+      <span class="mark maint" data-mark="maintenance" [attr.title]="'No notifications: ' + m.name">In maintenance</span>
+    }
+  `,
+  styles: `
+    :host { display: inline-flex; gap: 0.25rem; flex-wrap: wrap; vertical-align: middle; }
+    .mark { border-radius: 999px; padding: 0 0.5rem; font-size: 0.75rem; line-height: 1.4rem; white-space: nowrap; }
+    .ack { background: #e3ecfa; color: #1a3d7c; }
+    .maint { background: #eee6f7; color: #4a2a7a; }
+    .detail { display: none; }
+    :host(.long) .detail { display: inline; }
+  `,
+})
+export class ProblemMarksComponent {
+  readonly acknowledged = input<AcknowledgedMark | null | undefined>(null);
+  readonly maintenance = input<MaintenanceMark | null | undefined>(null);
+}
