@@ -184,8 +184,9 @@ run_as_agent() {
     set -- su -s /bin/sh "$AGENT_USER" -c 'exec "$0" "$@"' "$@"
   fi
   cd /
-  if [ "${EXEC_AS_AGENT:-0}" = 1 ]; then exec "$@"; fi
-  "$@"
+  # Never the installer's standard input: under `curl … | sh` that is the rest of this script.
+  if [ "${EXEC_AS_AGENT:-0}" = 1 ]; then exec "$@" </dev/null; fi
+  "$@" </dev/null
 }
 
 nologin_shell() {
