@@ -8,6 +8,7 @@ import { AlertErrors } from './errors.js';
 import type { Transition } from './feed.js';
 import { createTransitionIntake, type TransitionIntake } from './intake.js';
 import { consoleLink, noticeDetails } from './details.js';
+import { dueDeliveries, trackProblems } from './escalation.js';
 import { FLAP_DEFAULTS, type FlapThresholds } from './flap.js';
 import { createFlapTracker, flapRelevant, matchWithFlapping, type FlapVerdict } from './flapping.js';
 import { testNotice } from './message.js';
@@ -164,6 +165,8 @@ export function createAlerting(config: AlertingConfig, deps: AlertingDeps): Aler
     if (batch.length === 0) return [];
     await endByTransitions(db, batch, now());
     const matched = await notices(batch);
+    // Repeats and escalations: problems open with their notices, close when ok (docs/alerts.md, "Repeat and escalation").
+    await trackProblems(db, batch, matched, now());
     if (matched.length === 0) return [];
     const suppression = await loadSuppression(db);
     const out: { rule: AlertRule; notice: AlertNotice }[] = [];
@@ -183,6 +186,19 @@ export function createAlerting(config: AlertingConfig, deps: AlertingDeps): Aler
     if (released.length > 0) deps.systemLog.write('info', 'alerting', `${released.length} notices held during maintenance sent now that it ended`, { notices: released.length });
     return released.length;
   }
+
+  /** Sends the repeats and escalation steps that are due (stored first, then queued); resolves with how many. */
+  function sendDue(): Promise<number> {
+    // One run at a time (the timer and poll() may ask together): a due step is stored once.
+    const run = dueChain.then(async () => {
+      const due = await dueDeliveries(db, await currentRules(), now());
+      if (due.length > 0) queue.admit(due);
+      return due.length;
+    });
+    dueChain = run.catch(() => 0);
+    return run;
+  }
+  let dueChain: Promise<unknown> = Promise.resolve();
 
   /** Sends one "stopped flapping" notice per alert for each series whose results settled (docs/alerts.md, "Flapping"). */
   async function releaseSettled(): Promise<number> {
@@ -230,7 +246,11 @@ export function createAlerting(config: AlertingConfig, deps: AlertingDeps): Aler
       };
       tick();
       // Series that stop flapping have no transition to tell: their results are looked at every poll interval.
-      settleTimer = setInterval(() => void releaseSettled().catch((err: unknown) => log.error({ err }, 'looking for series that stopped flapping failed; will retry')), config.pollIntervalMs);
+      // Repeats and escalations that fell due, likewise.
+      settleTimer = setInterval(() => {
+        void releaseSettled().catch((err: unknown) => log.error({ err }, 'looking for series that stopped flapping failed; will retry'));
+        void sendDue().catch((err: unknown) => log.error({ err }, 'sending due repeats and escalations failed; will retry'));
+      }, config.pollIntervalMs);
       settleTimer.unref();
       log.info({ modules: [...modules.keys()], durable: store.durable, intake: intake !== undefined }, 'alerting started');
     },
@@ -255,6 +275,7 @@ export function createAlerting(config: AlertingConfig, deps: AlertingDeps): Aler
     async poll() {
       const taken = await (intake?.poll() ?? Promise.resolve(0));
       await releaseSettled();
+      await sendDue();
       return taken;
     },
 

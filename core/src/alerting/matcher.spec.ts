@@ -14,6 +14,8 @@ function rule(scopes: Scopes, from: Severity[] = ['ok'], to: Severity[] = ['majo
     settings: {},
     fromStates: new Set(from),
     toStates: new Set(to),
+    repeatMs: null,
+    escalations: [],
     scopes: {
       restrictsHosts: scopes.restrictsHosts ?? (scopes.hostIds?.length ?? 0) > 0,
       hostIds: new Set(scopes.hostIds ?? []),

@@ -15,6 +15,10 @@ export interface AlertRule {
   settings: Record<string, unknown>;
   fromStates: ReadonlySet<Severity>;
   toStates: ReadonlySet<Severity>;
+  /** Repeat the notice this often while the problem lasts, unacknowledged and not silenced (docs/alerts.md, "Repeat and escalation"); null: never. */
+  repeatMs: number | null;
+  /** Escalation steps, in order of `afterMs` (how long after the problem started). */
+  escalations: readonly EscalationStep[];
   scopes: {
     /** True when the alert has at least one host or group scope (even a group with no hosts). */
     restrictsHosts: boolean;
@@ -23,6 +27,22 @@ export interface AlertRule {
     pluginIds: ReadonlySet<number>;
     checks: readonly { id: number; hostIds: ReadonlySet<number>; pluginIds: ReadonlySet<number> }[];
   };
+}
+
+/** One escalation step: after `afterMs`, the notice goes to `module` with `settings` (its recipients). */
+export interface EscalationStep {
+  afterMs: number;
+  module: string;
+  settings: Record<string, unknown>;
+}
+
+/** Stored steps (`alerts.escalations`, JSON `{ afterMinutes, module, settings }[]`), sorted; anything unreadable is left out. */
+function escalationSteps(value: unknown): EscalationStep[] {
+  if (!Array.isArray(value)) return [];
+  return value
+    .filter((s): s is { afterMinutes: number; module: string; settings: Record<string, unknown> } => typeof s === 'object' && s !== null && typeof s.afterMinutes === 'number' && typeof s.module === 'string')
+    .map((s) => ({ afterMs: s.afterMinutes * 60_000, module: s.module, settings: typeof s.settings === 'object' && s.settings !== null ? s.settings : {} }))
+    .sort((a, b) => a.afterMs - b.afterMs);
 }
 
 const severities = (value: unknown): Set<Severity> => new Set(Array.isArray(value) ? value.filter(isSeverity) : []);
@@ -34,8 +54,8 @@ const parse = (value: unknown): unknown => (typeof value === 'string' ? JSON.par
  */
 export async function loadAlertRules(db: Database, options: { includeDisabled?: boolean; ids?: number[] } = {}): Promise<AlertRule[]> {
   const select = <T extends object>(sql: string) => db.sequelize.query<T>(sql, { type: QueryTypes.SELECT });
-  const alerts = (await select<{ id: number; name: string; module: string; settings: unknown; from_states: unknown; to_states: unknown; enabled: unknown }>(
-    'SELECT id, name, module, settings, from_states, to_states, enabled FROM alerts ORDER BY id',
+  const alerts = (await select<{ id: number; name: string; module: string; settings: unknown; from_states: unknown; to_states: unknown; enabled: unknown; repeat_minutes: number | string | null; escalations: string | null }>(
+    'SELECT id, name, module, settings, from_states, to_states, enabled, repeat_minutes, escalations FROM alerts ORDER BY id',
   )).filter((a) => (options.includeDisabled || a.enabled === true || a.enabled === 1) && (!options.ids || options.ids.includes(Number(a.id))));
   if (alerts.length === 0) return [];
   const scopes = await select<{ alert_id: number; kind: string; host_id: number | null; group_id: number | null; service_id: number | null; plugin_id: number | null; check_id: number | null }>(
@@ -68,6 +88,8 @@ export async function loadAlertRules(db: Database, options: { includeDisabled?: 
       settings: settings && typeof settings === 'object' && !Array.isArray(settings) ? (settings as Record<string, unknown>) : {},
       fromStates: severities(parse(a.from_states)),
       toStates: severities(parse(a.to_states)),
+      repeatMs: a.repeat_minutes == null ? null : Number(a.repeat_minutes) * 60_000,
+      escalations: escalationSteps(a.escalations === null ? null : parse(a.escalations)),
       scopes: {
         restrictsHosts: own.some((s) => s.kind === 'host' || s.kind === 'group'),
         hostIds,
