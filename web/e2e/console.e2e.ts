@@ -536,6 +536,37 @@ describe('Prophasis end to end: console, core and simulated agents', function ()
     noPageErrors();
   });
 
+  it('8. acknowledges a problem from the console and sees the mark on the host list; silences a host from its page', async function () {
+    assert.ok(core);
+    await page.setViewportSize(DESK);
+    await page.goto(`${core.url}/hosts/${hostIds.beta}/detail?range=hour`);
+    await assertVisible(page.locator('.head p-severity-badge[data-severity="major"]'), 'e2e-beta still Major');
+    await page.locator('p-problem-actions').getByRole('button', { name: 'Acknowledge', exact: true }).click();
+    await page.getByLabel('Comment').fill('Replacing the switch');
+    await page.getByRole('button', { name: 'Save acknowledgement' }).click();
+    await assertVisible(page.locator('p-problem-actions [data-mark="acknowledged"]', { hasText: `Acknowledged by ${ADMIN.name}` }), 'the acknowledgement on the host detail');
+
+    await page.goto(`${core.url}/hosts`);
+    await assertVisible(hostRow(page, 'e2e-beta').locator('[data-mark="acknowledged"]'), 'e2e-beta marked Acknowledged on the host list');
+    assert.equal(await hostRow(page, 'e2e-alpha').locator('[data-mark="acknowledged"]').count(), 0, 'e2e-alpha is not acknowledged');
+    const file = join(SCREENSHOTS, 'host-list-acknowledged-desktop.png');
+    await page.screenshot({ path: file, fullPage: true });
+    assert.ok(statSync(file).size > 10_000, `${file} looks empty`);
+
+    // "Silence" on the host page opens the silences page with the host filled in.
+    await page.goto(`${core.url}/hosts/${hostIds.beta}/detail?range=hour`);
+    await page.locator('p-problem-actions').getByRole('link', { name: 'Silence', exact: true }).click();
+    await page.getByRole('heading', { name: 'Silences and maintenance', level: 1 }).waitFor();
+    await page.getByLabel('Name').fill('Switch swap');
+    await page.getByRole('button', { name: 'Add silence' }).click();
+    await assertVisible(page.locator('tr[data-silence]', { hasText: 'Switch swap' }).filter({ hasText: 'active now' }), 'the silence listed as active');
+    await assertVisible(page.locator('tr[data-silence]', { hasText: 'host e2e-beta' }), 'the silence covers e2e-beta');
+    await page.goto(`${core.url}/hosts`);
+    await assertVisible(hostRow(page, 'e2e-beta').locator('[data-mark="maintenance"]', { hasText: 'In maintenance' }), 'e2e-beta marked In maintenance on the host list');
+    await page.screenshot({ path: join(SCREENSHOTS, 'host-list-maintenance-desktop.png'), fullPage: true });
+    noPageErrors();
+  });
+
   /** The enrolment token of a host: the console's API when the core offers it, else `prophasis host add`. */
   async function enrolmentToken(running: RunningCore, hostId: number, name: string): Promise<{ token: string; caFingerprint: string }> {
     const response = await admin.request.post(`${running.url}/api/hosts/${hostId}/enrolment`, { data: { server: '127.0.0.1', ttlMinutes: 10 } });

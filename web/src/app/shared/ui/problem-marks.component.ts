@@ -21,7 +21,7 @@ import type { AcknowledgedMark, MaintenanceMark } from '../../core/protocol';
     }
   `,
   styles: `
-    :host { display: inline-flex; gap: 0.25rem; flex-wrap: wrap; vertical-align: middle; }
+    :host { display: inline-flex; gap: 0.25rem; flex-wrap: wrap; vertical-align: middle; margin-inline-start: 0.35rem; }
     .mark { border-radius: 999px; padding: 0 0.5rem; font-size: 0.75rem; line-height: 1.4rem; white-space: nowrap; }
     .ack { background: #e3ecfa; color: #1a3d7c; }
     .maint { background: #eee6f7; color: #4a2a7a; }
