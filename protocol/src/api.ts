@@ -363,6 +363,16 @@ const AlertScopes = Type.Object(
   { additionalProperties: false },
 );
 
+/** One escalation step (docs/alerts.md, "Repeat and escalation"): when a problem has lasted `afterMinutes` unacknowledged, its notice also goes to `module` with `settings` (its recipients). */
+const EscalationStep = Type.Object(
+  {
+    afterMinutes: Type.Integer({ minimum: 1, maximum: 525_600 }),
+    module: Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z][a-z0-9-]*$' }),
+    settings: Type.Record(Type.String({ maxLength: 128 }), Type.Unknown()),
+  },
+  { additionalProperties: false },
+);
+
 export const Alert = Type.Object({
   id: ObjectId,
   name: Type.String(),
@@ -373,6 +383,9 @@ export const Alert = Type.Object({
   scopes: AlertScopes,
   module: Type.String(),
   settings: Type.Record(Type.String(), Type.Unknown()),
+  /** Repeat the notice every so many minutes while the problem lasts unacknowledged; null: never. */
+  repeatMinutes: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+  escalations: Type.Optional(Type.Array(EscalationStep)),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -387,6 +400,10 @@ export const AlertInput = Type.Object(
     scopes: Type.Optional(AlertScopes),
     module: Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z][a-z0-9-]*$' }),
     settings: Type.Record(Type.String({ maxLength: 128 }), Type.Unknown(), { default: {} }),
+    /** 1 minute to 1 week; absent: no repeat. */
+    repeatMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_080 })),
+    /** Steps like Zabbix's escalations; each step's settings are validated by its module (recipients required). */
+    escalations: Type.Optional(Type.Array(EscalationStep, { maxItems: 10 })),
   },
   { additionalProperties: false },
 );
@@ -444,7 +461,7 @@ export type Acknowledgement = Static<typeof Acknowledgement>;
 
 const TimeOfDay = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'HH:MM, 24 h, on the clocks of timeZone' });
 
-export const SilenceScopes = Type.Object(
+const SilenceScopes = Type.Object(
   {
     hostIds: Ids(1000),
     groupIds: Ids(1000),

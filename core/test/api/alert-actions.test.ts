@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ALERTING_DEFAULTS } from '../../src/alerting/config.js';
 import { createAlerting, type Alerting } from '../../src/alerting/alerting.js';
+import { loadAlertRules } from '../../src/alerting/rules.js';
 import { memorySystemLog } from '../../src/kernel/system-log.js';
 import { DIALECTS } from '../db/helpers.js';
 import { call, createTestApi, type TestApi } from './helpers.js';
@@ -124,6 +125,43 @@ for (const dialect of DIALECTS) {
       const badUpdate = await call(api, 'admin', 'PUT', `/api/alerts/${id}`, { ...base, module: 'webhook', settings: { url: `${receiver.url}/saved`, timeoutSeconds: 0 } });
       assert.deepEqual([badUpdate.statusCode, badUpdate.json().details.field], [400, 'settings.timeoutSeconds']);
       assert.deepEqual((await call(api, 'viewer', 'GET', `/api/alerts/${id}`)).json().settings, { url: `${receiver.url}/saved` }, 'the refused update changed nothing');
+    });
+
+    it('stores repeat and escalation steps; a step without recipients, an unknown step module or a repeat out of range is a 400 naming the field, storing nothing', async () => {
+      const base = { name: 'escalating', fromStates: ['ok'], toStates: ['major'], scopes: { hostIds: [hostId] }, module: 'webhook', settings: { url: `${receiver.url}/e` } };
+      const before = (await call(api, 'viewer', 'GET', '/api/alerts')).json().total;
+      const noRecipients = await call(api, 'admin', 'POST', '/api/alerts', { ...base, escalations: [{ afterMinutes: 15, module: 'email', settings: {} }] });
+      assert.equal(noRecipients.statusCode, 400, noRecipients.body);
+      assert.deepEqual([noRecipients.json().code, noRecipients.json().details.field], ['CORE_ALERT_INVALID_SETTINGS', 'escalations.0.settings.to']);
+      const emptyList = await call(api, 'admin', 'POST', '/api/alerts', { ...base, escalations: [{ afterMinutes: 5, module: 'webhook', settings: { url: `${receiver.url}/x` } }, { afterMinutes: 15, module: 'email', settings: { to: [] } }] });
+      assert.deepEqual([emptyList.statusCode, emptyList.json().details.field], [400, 'escalations.1.settings.to']);
+      const unknownModule = await call(api, 'admin', 'POST', '/api/alerts', { ...base, escalations: [{ afterMinutes: 15, module: 'pigeon', settings: {} }] });
+      assert.deepEqual([unknownModule.statusCode, unknownModule.json().details.field], [400, 'escalations.0.module']);
+      for (const repeatMinutes of [0, 10_081, null]) {
+        const badRepeat = await call(api, 'admin', 'POST', '/api/alerts', { ...base, repeatMinutes });
+        assert.equal(badRepeat.statusCode, 400, `repeatMinutes ${repeatMinutes}`);
+        assert.match(badRepeat.json().message, /repeatMinutes/);
+      }
+      assert.equal((await call(api, 'viewer', 'GET', '/api/alerts')).json().total, before, 'nothing was stored');
+
+      const steps = [{ afterMinutes: 15, module: 'email', settings: { to: ['lead@example.com'] } }];
+      const created = await call(api, 'admin', 'POST', '/api/alerts', { ...base, repeatMinutes: 10, escalations: steps });
+      assert.equal(created.statusCode, 201, created.body);
+      const id = created.json().id;
+      const read = (await call(api, 'viewer', 'GET', `/api/alerts/${id}`)).json();
+      assert.deepEqual([read.repeatMinutes, read.escalations], [10, steps]);
+      const refused = await call(api, 'admin', 'PUT', `/api/alerts/${id}`, { ...base, repeatMinutes: 20, escalations: [{ afterMinutes: 30, module: 'email', settings: {} }] });
+      assert.equal(refused.statusCode, 400);
+      assert.deepEqual((await call(api, 'viewer', 'GET', `/api/alerts/${id}`)).json().repeatMinutes, 10, 'the refused update changed nothing');
+      const cleared = await call(api, 'admin', 'PUT', `/api/alerts/${id}`, { ...base });
+      assert.equal(cleared.statusCode, 200, cleared.body);
+      assert.deepEqual([cleared.json().repeatMinutes, cleared.json().escalations], [null, []]);
+      const rules = await loadAlertRules(api.db, { ids: [id] });
+      assert.deepEqual([rules[0]!.repeatMs, rules[0]!.escalations], [null, []]);
+      await call(api, 'admin', 'PUT', `/api/alerts/${id}`, { ...base, repeatMinutes: 10, escalations: steps });
+      const [rule] = await loadAlertRules(api.db, { ids: [id] });
+      assert.deepEqual([rule!.repeatMs, rule!.escalations], [600_000, [{ afterMs: 900_000, module: 'email', settings: { to: ['lead@example.com'] } }]]);
+      await call(api, 'admin', 'DELETE', `/api/alerts/${id}`);
     });
 
     it('tests a stored alert by id', async () => {

@@ -1,5 +1,5 @@
-import { Alert, AlertInput, type Alert as AlertApi } from '@prophasis/protocol';
-import type { Transaction } from 'sequelize';
+import { Alert, AlertInput, isProphasisError, ProphasisError, type Alert as AlertApi } from '@prophasis/protocol';
+import { QueryTypes, type Transaction } from 'sequelize';
 import type { Alert as AlertRow, AlertScope as AlertScopeRow, Database } from '../../db/index.js';
 import type { Resource } from '../../http/index.js';
 import { ApiErrors } from '../../kernel/index.js';
@@ -39,6 +39,27 @@ export function alertsResource(db: Database, alerting?: AlertingApi): Resource<A
     }
     await replaceLinks(AlertScope, 'alertId', id, rows, tx);
   }
+  /** Each step's module validates its settings (an email step without `to` is refused), the field named `escalations.<i>.…`. */
+  function validateSteps(input: AlertInput): void {
+    if (!alerting) return;
+    (input.escalations ?? []).forEach((step, i) => {
+      try {
+        validateAlertSettings(alerting, step.module, step.settings);
+      } catch (err) {
+        if (!isProphasisError(err)) throw err;
+        const field = `escalations.${i}.${(err.details as { field?: string } | undefined)?.field ?? 'settings'}`;
+        throw new ProphasisError(err.code, `${field}: ${err.message}`, err.status, { ...(err.details as object), field });
+      }
+    });
+  }
+  /** Repeat and escalation columns (migration 0007), written beside the model's fields. */
+  async function writeRepeat(id: number, input: AlertInput, tx: Transaction): Promise<void> {
+    const steps = input.escalations ?? [];
+    await db.sequelize.query('UPDATE alerts SET repeat_minutes = :repeat, escalations = :steps WHERE id = :id', {
+      replacements: { id, repeat: input.repeatMinutes ?? null, steps: steps.length > 0 ? JSON.stringify(steps) : null },
+      transaction: tx,
+    });
+  }
   const fields = (input: AlertInput) => ({
     name: input.name,
     enabled: input.enabled,
@@ -64,6 +85,12 @@ export function alertsResource(db: Database, alerting?: AlertingApi): Resource<A
       const scopes = await linksOf(AlertScope, 'alertId', ids, tx);
       const pluginRowIds = [...scopes.values()].flat().map((s) => s.get('pluginId') as number | null).filter((p): p is number => p != null);
       const pluginNames = new Map((pluginRowIds.length ? await Plugin.findAll({ where: { id: pluginRowIds }, transaction: tx }) : []).map((p) => [p.id, p.pluginId]));
+      const repeat = new Map(
+        (ids.length === 0 ? [] : await db.sequelize.query<{ id: number; repeat_minutes: number | string | null; escalations: string | null }>('SELECT id, repeat_minutes, escalations FROM alerts WHERE id IN (:ids)', { type: QueryTypes.SELECT, replacements: { ids }, transaction: tx })).map((r) => [
+          Number(r.id),
+          { repeatMinutes: r.repeat_minutes === null ? null : Number(r.repeat_minutes), escalations: r.escalations ? (JSON.parse(r.escalations) as NonNullable<AlertApi['escalations']>) : [] },
+        ]),
+      );
       return (rows as AlertRow[]).map((a) => {
         const own = (scopes.get(a.id) ?? []) as AlertScopeRow[];
         const ofKind = (kind: string, column: 'hostId' | 'groupId' | 'serviceId' | 'checkId') => own.filter((s) => s.kind === kind).map((s) => s[column]!);
@@ -82,6 +109,7 @@ export function alertsResource(db: Database, alerting?: AlertingApi): Resource<A
           },
           module: a.module,
           settings: a.settings ?? {},
+          ...(repeat.get(a.id) ?? { repeatMinutes: null, escalations: [] }),
           createdAt: a.createdAt,
           updatedAt: a.updatedAt,
         };
@@ -90,15 +118,19 @@ export function alertsResource(db: Database, alerting?: AlertingApi): Resource<A
     async create(input, tx) {
       if (alerting) validateAlertSettings(alerting, input.module, input.settings);
       await assertNameFree(AlertModel, input.name, tx);
+      validateSteps(input);
       const row = await AlertModel.create(fields(input), { transaction: tx });
       await write(row.id, input, tx);
+      await writeRepeat(row.id, input, tx);
       return row.id;
     },
     async update(id, input, tx) {
       if (alerting) validateAlertSettings(alerting, input.module, input.settings);
       await assertNameFree(AlertModel, input.name, tx, id);
+      validateSteps(input);
       await AlertModel.update(fields(input), { where: { id }, transaction: tx, individualHooks: true });
       await write(id, input, tx);
+      await writeRepeat(id, input, tx);
     },
   };
 }
