@@ -8,7 +8,7 @@ import { acknowledge, muteProblem } from './problems.js';
 import { parseProblemKey, problemKey, type Problem } from './suppression.js';
 
 /** What a link may do: one action each (docs/alerts.md, "Action links"). */
-export type LinkAction = 'acknowledge' | 'mute-1h' | 'mute-until-ok';
+type LinkAction = 'acknowledge' | 'mute-1h' | 'mute-until-ok';
 const ACTIONS: readonly LinkAction[] = ['acknowledge', 'mute-1h', 'mute-until-ok'];
 const MUTE_MS = 3_600_000;
 
@@ -29,7 +29,7 @@ export function loadOrCreateActionKey(dataDir: string): Buffer {
 export type LinkRefusal = 'tampered' | 'other-problem' | 'expired' | 'revoked' | 'used' | 'nothing-to-do';
 
 /** A link that checked out: what it does, to which problem, sent to whom. */
-export interface ValidLink {
+interface ValidLink {
   id: string;
   problem: Problem;
   action: LinkAction;
@@ -55,7 +55,7 @@ export interface ActionLinks {
 }
 
 /** An action link as the API lists it (never its token). */
-export interface LinkRow {
+interface LinkRow {
   id: string;
   problem: string;
   action: LinkAction;

@@ -11,5 +11,5 @@ export { createDeliveryQueue, memoryDeliveryStore, type Delivery } from './queue
 export { loadAlertRules } from './rules.js';
 export { sequelizeDeliveryStore } from './sequelize-store.js';
 export { createActionLinks, loadOrCreateActionKey, type ActionLinks } from './action-links.js';
-export { isSuppressed, loadProblemMarks, problemKey, type Problem, type SuppressedBy } from './suppression.js';
+export { isSuppressed, loadProblemMarks } from './suppression.js';
 export type { AlertModule, AlertNotice } from './types.js';

@@ -36,7 +36,7 @@ export function parseProblemKey(key: string): Problem | undefined {
 export type SuppressedBy = { by: 'acknowledgement'; id: number } | { by: 'silence'; id: number; name: string };
 
 /** What a silence covers (the API's `scopes`): any one of them matches. Plugins by their plugin id (`io.prophasis.cpu-load`). */
-export interface SilenceScopes {
+interface SilenceScopes {
   hostIds: number[];
   groupIds: number[];
   serviceIds: number[];

@@ -28,7 +28,7 @@ export const WEEKDAYS = [
 ] as const;
 
 /** A `datetime-local` value (browser time) for an instant. */
-export function localInput(ms: number): string {
+function localInput(ms: number): string {
   const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
   return d.toISOString().slice(0, 16);
 }
