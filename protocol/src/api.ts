@@ -425,6 +425,46 @@ export type AlertTestRequest = Static<typeof AlertTestRequest>;
 
 /** A failed delivery is a result (`ok: false` with the reason), not an error response. */
 export const AlertTestResult = Type.Object({ ok: Type.Boolean(), error: Type.Optional(Type.String()) });
+
+/** One notification (`GET /api/alert-deliveries`, docs/alerts.md "Notification history"): a row of `alert_deliveries`. */
+export const AlertDelivery = Type.Object({
+  id: Type.String(),
+  alertId: Type.Integer(),
+  /** The alert's name when it was sent. */
+  alert: Type.String(),
+  module: Type.String(),
+  /** Who it went to: e-mail addresses, a webhook's host, a command's program (never a URL's path or query, which may hold a token). */
+  recipients: Type.String(),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]),
+  attempts: Type.Integer(),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  reason: Type.String(),
+  createdAt: Type.Integer(),
+  /** When it was delivered or abandoned; null while pending. */
+  finishedAt: Type.Union([Type.Integer(), Type.Null()]),
+  /** The next attempt, while pending. */
+  nextAt: Type.Union([Type.Integer(), Type.Null()]),
+  subject: Type.String(),
+  /** The rendered text, as every module sends it. */
+  text: Type.String(),
+  hostId: Type.Union([Type.Integer(), Type.Null()]),
+  serviceId: Type.Union([Type.Integer(), Type.Null()]),
+});
+export type AlertDelivery = Static<typeof AlertDelivery>;
+
+export const AlertDeliveryQuery = Type.Object(
+  {
+    status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')])),
+    alertId: Type.Optional(Type.Integer({ minimum: 1 })),
+    /** Epoch ms: created at or after / before. */
+    from: Type.Optional(Type.Integer({ minimum: 0 })),
+    to: Type.Optional(Type.Integer({ minimum: 0 })),
+    limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+    offset: Type.Integer({ minimum: 0, default: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type AlertDeliveryQuery = Static<typeof AlertDeliveryQuery>;
 export type AlertTestResult = Static<typeof AlertTestResult>;
 
 // ---- problems: acknowledgements and silences (docs/alerts.md) --------------------------------

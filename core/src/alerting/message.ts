@@ -25,7 +25,7 @@ function headline(n: Notice): string {
 }
 
 /** Why it was sent: the notice's reason; without one, `unreachable` for a host that became unreachable, else `transition`. */
-function noticeReason(n: Notice): NoticeReason {
+export function noticeReason(n: Notice): NoticeReason {
   return n.reason ?? (n.reachability?.kind === 'unreachable' ? 'unreachable' : 'transition');
 }
 

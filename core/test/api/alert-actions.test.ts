@@ -6,6 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { ALERTING_DEFAULTS } from '../../src/alerting/config.js';
 import { createAlerting, type Alerting } from '../../src/alerting/alerting.js';
 import { loadAlertRules } from '../../src/alerting/rules.js';
+import { sequelizeDeliveryStore } from '../../src/alerting/sequelize-store.js';
+import type { AlertNotice } from '../../src/alerting/types.js';
 import { memorySystemLog } from '../../src/kernel/system-log.js';
 import { DIALECTS } from '../db/helpers.js';
 import { call, createTestApi, type TestApi } from './helpers.js';
@@ -162,6 +164,46 @@ for (const dialect of DIALECTS) {
       const [rule] = await loadAlertRules(api.db, { ids: [id] });
       assert.deepEqual([rule!.repeatMs, rule!.escalations], [600_000, [{ afterMs: 900_000, module: 'email', settings: { to: ['lead@example.com'] } }]]);
       await call(api, 'admin', 'DELETE', `/api/alerts/${id}`);
+    });
+
+    it('lists the notification history (viewer): every delivery with its alert, recipients without secrets, status, attempts, last error, reason and rendered text; filters; bad filters are 400s', async () => {
+      const store = sequelizeDeliveryStore(api.db, { logger: silentLogger() });
+      const notice = (name: string, reason?: AlertNotice['reason']): AlertNotice => ({
+        alert: { id: 7, name }, target: { kind: 'host', id: hostId, name: 'web-1' }, plugin: null, from: 'ok', to: 'major', at: 1_000, late: false, causes: [], test: false, ...(reason ? { reason } : {}),
+      });
+      const d = (id: string, createdAt: number, module: string, settings: unknown, n: AlertNotice) => ({ id, alertId: 7, module, settings, notice: n, attempts: 0, nextAt: createdAt, createdAt, lastError: null });
+      const a = d('h-1', 1_000, 'email', { to: ['oncall@example.com', 'lead@example.com'] }, notice('Pager'));
+      const b = d('h-2', 2_000, 'webhook', { url: 'https://hooks.example.com/services/T0/SECRET?token=x' }, notice('Pager', 'repeat'));
+      const c = d('h-3', 3_000, 'command', { path: '/usr/local/bin/page' }, notice('Pager', 'escalation'));
+      for (const x of [a, b, c]) await store.add(x);
+      await store.finish!({ ...a, attempts: 1 }, 'delivered', 1_500);
+      await store.finish!({ ...b, attempts: 5, lastError: 'HTTP 500 from hooks.example.com' }, 'failed', 2_500);
+
+      const res = await call(api, 'viewer', 'GET', '/api/alert-deliveries?from=1000&to=4000');
+      assert.equal(res.statusCode, 200, res.body);
+      const page = res.json() as { total: number; items: Record<string, unknown>[] };
+      assert.equal(page.total, 3);
+      assert.deepEqual(page.items.map((i) => [i.id, i.status, i.attempts, i.recipients, i.reason, i.finishedAt, i.nextAt]), [
+        ['h-3', 'pending', 0, '/usr/local/bin/page', 'escalation', null, 3_000],
+        ['h-2', 'failed', 5, 'hooks.example.com', 'repeat', 2_500, null],
+        ['h-1', 'delivered', 1, 'oncall@example.com, lead@example.com', 'transition', 1_500, null],
+      ]);
+      assert.equal(page.items[1]!.lastError, 'HTTP 500 from hooks.example.com');
+      assert.equal(page.items[1]!.subject, 'REPEAT web-1: ok → major');
+      assert.match(String(page.items[1]!.text), /^Alert: Pager\nHost: web-1\n/);
+      assert.equal(page.items[0]!.alert, 'Pager');
+      assert.equal(page.items[0]!.hostId, hostId);
+      assert.doesNotMatch(res.body, /SECRET|token=x/, 'no webhook path or query');
+
+      const failed = (await call(api, 'viewer', 'GET', '/api/alert-deliveries?status=failed')).json();
+      assert.deepEqual(failed.items.map((i: { id: string }) => i.id), ['h-2']);
+      const paged = (await call(api, 'viewer', 'GET', '/api/alert-deliveries?from=1000&to=4000&limit=1&offset=1')).json();
+      assert.deepEqual([paged.total, paged.items.map((i: { id: string }) => i.id)], [3, ['h-2']]);
+      const bad = await call(api, 'viewer', 'GET', '/api/alert-deliveries?status=lost');
+      assert.equal(bad.statusCode, 400);
+      assert.match(bad.json().message, /status/);
+      assert.equal((await call(api, undefined, 'GET', '/api/alert-deliveries')).statusCode, 401);
+      await api.db.sequelize.query("DELETE FROM alert_deliveries WHERE id IN ('h-1', 'h-2', 'h-3')");
     });
 
     it('tests a stored alert by id', async () => {

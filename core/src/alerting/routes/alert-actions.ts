@@ -1,9 +1,13 @@
 import {
+  AlertDelivery,
+  AlertDeliveryQuery,
   AlertModuleInfo,
   AlertTestRequest,
   AlertTestResult,
   ApiErrorBody,
   IdParams,
+  Page,
+  type AlertDelivery as AlertDeliveryApi,
   isProphasisError,
   type AlertModuleInfo as AlertModuleInfoApi,
   type AlertTestResult as AlertTestResultApi,
@@ -11,6 +15,7 @@ import {
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { AlertErrors } from '../errors.js';
+import { listDeliveries } from '../history.js';
 import type { Alerting, AlertTestResult as ModuleTestResult } from '../alerting.js';
 import type { Database } from '../../db/index.js';
 import { ApiErrors } from '../../kernel/index.js';
@@ -44,8 +49,14 @@ export function validateAlertSettings(alerting: AlertingApi, module: string, set
 
 const toApi = (result: ModuleTestResult): AlertTestResultApi => (result.ok ? { ok: true } : { ok: false, error: result.reason });
 
-/** Alert modules and the Test action (docs/api.md, "Alerts"). */
+/** Alert modules, the Test action and the notification history (docs/api.md, "Alerts"). */
 export async function alertActionRoutes(api: FastifyInstance, db: Database, alerting: AlertingApi | undefined): Promise<void> {
+  api.get<{ Querystring: AlertDeliveryQuery }>(
+    '/alert-deliveries',
+    { config: { access: 'viewer' }, schema: { tags: ['alerts'], querystring: AlertDeliveryQuery, response: { 200: Page(AlertDelivery), ...errors } } },
+    async (request): Promise<{ items: AlertDeliveryApi[]; total: number; limit: number; offset: number }> => listDeliveries(db, request.query),
+  );
+
   api.get(
     '/alert-modules',
     { config: { access: 'viewer' }, schema: { tags: ['alerts'], response: { 200: Type.Array(AlertModuleInfo), ...errors } } },
