@@ -35,7 +35,9 @@ function toApiEvent(event: CoreEvent): ApiEvent {
  */
 export async function eventRoutes(api: FastifyInstance, events: EventBus): Promise<void> {
   const open = new Set<ServerResponse>();
-  api.addHook('onClose', async () => {
+  // preClose, not onClose: fastify runs onClose hooks only after every request in flight has
+  // finished, and a stream never finishes by itself, so a console left open held up every stop.
+  api.addHook('preClose', async () => {
     for (const res of open) res.end();
   });
 
