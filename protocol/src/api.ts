@@ -591,6 +591,12 @@ export const Settings = Type.Object({
   retentionAlertDeliveriesDays: Type.Integer({ minimum: 1 }),
   /** How long an enrolment token is kept after it expired, days. */
   retentionEnrolmentTokensDays: Type.Integer({ minimum: 1 }),
+  /** Flap detection (docs/alerts.md, "Flapping"): stops at or below this weighted percent state change … */
+  flapLowPercent: Type.Number(),
+  /** … starts at or above this. */
+  flapHighPercent: Type.Number(),
+  /** The console's base URL in notifications' links; empty: the core's public URL. */
+  publicUrl: Type.String(),
   smtp: SmtpSettings,
   /** The SMTP password is write-only: responses only say whether one is set. */
   smtpPasswordSet: Type.Boolean(),
@@ -608,6 +614,9 @@ export const SettingsInput = Type.Object(
     retentionAuditDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 36500 })),
     retentionAlertDeliveriesDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
     retentionEnrolmentTokensDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+    flapLowPercent: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+    flapHighPercent: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+    publicUrl: Type.Optional(Type.String({ maxLength: 2048, pattern: '^(https?://[^\\s/?#]+[^\\s?#]*)?$' })),
     smtp: Type.Optional(Type.Partial(SmtpSettings)),
     /** Empty string clears the stored password. */
     smtpPassword: Type.Optional(Type.String({ maxLength: 1024 })),

@@ -267,6 +267,29 @@ for (const dialect of DIALECTS) {
       assert.equal(JSON.stringify(audit).includes('hunter2'), false, 'no secret in the audit trail');
     });
 
+    it('settings: flap thresholds and the console address in notifications; out of range, a bad URL or a high threshold below the low one are 400s naming the field and change nothing', async () => {
+      const initial = (await call(api, 'viewer', 'GET', '/api/settings')).json();
+      assert.deepEqual([initial.flapLowPercent, initial.flapHighPercent, initial.publicUrl], [20, 30, '']);
+      for (const [body, field] of [
+        [{ flapHighPercent: 101 }, 'flapHighPercent'],
+        [{ flapLowPercent: -5 }, 'flapLowPercent'],
+        [{ publicUrl: 'mon.example.com' }, 'publicUrl'],
+        [{ publicUrl: 'https://mon.example.com/?q=1' }, 'publicUrl'],
+        [{ flapLowPercent: 50 }, 'flapLowPercent'],
+        [{ flapLowPercent: 10, flapHighPercent: 5 }, 'flapHighPercent'],
+      ] as const) {
+        const bad = await call(api, 'admin', 'PUT', '/api/settings', body);
+        assert.equal(bad.statusCode, 400, `${JSON.stringify(body)}: ${bad.body}`);
+        assert.match(`${bad.json().details?.field ?? ''} ${bad.json().message}`, new RegExp(field), JSON.stringify(body));
+      }
+      const unchanged = (await call(api, 'viewer', 'GET', '/api/settings')).json();
+      assert.deepEqual([unchanged.flapLowPercent, unchanged.flapHighPercent, unchanged.publicUrl], [20, 30, '']);
+      const ok = await call(api, 'admin', 'PUT', '/api/settings', { flapLowPercent: 15, flapHighPercent: 25.5, publicUrl: 'https://mon.example.com/prophasis' });
+      assert.equal(ok.statusCode, 200, ok.body);
+      assert.deepEqual([ok.json().flapLowPercent, ok.json().flapHighPercent, ok.json().publicUrl], [15, 25.5, 'https://mon.example.com/prophasis']);
+      await call(api, 'admin', 'PUT', '/api/settings', { flapLowPercent: 20, flapHighPercent: 30, publicUrl: '' });
+    });
+
     it('publishes config.changed on the event bus after a configuration change (the console reloads on it), not after other requests', async () => {
       const seen: string[] = [];
       const off = api.events.subscribe((e) => seen.push(e.type === 'config.changed' ? `config.changed:${e.resource}` : e.type));

@@ -29,7 +29,7 @@ const DATA = {
   'services/1': { id: 1, name: 'shop', description: '', dependencies: [{ kind: 'host', id: 1 }], redundancyGroups: [{ name: 'g', members: [{ kind: 'group', id: 2 }] }], ...stamp },
   'alerts/1': { id: 1, name: 'a', enabled: true, fromStates: ['ok'], toStates: ['major'], scopes: { hostIds: [1], groupIds: [], serviceIds: [], pluginIds: [], checkIds: [] }, module: 'email', settings: { to: 'a@b.c' }, ...stamp },
   'plugins/1': { id: 1, pluginId: 'io.prophasis.disk', name: 'Disk', description: '', version: '1.0.0', versions: [version], ...stamp },
-  settings: { maxLatenessMs: 60_000, retentionRawDays: 7, retentionMinuteDays: 30, retentionHourDays: 365, retentionSystemLogDays: 30, retentionTransitionsDays: 730, retentionAuditDays: 365, retentionAlertDeliveriesDays: 30, retentionEnrolmentTokensDays: 7, smtp: { host: '', port: 587, secure: false, user: '', from: '' }, smtpPasswordSet: false },
+  settings: { maxLatenessMs: 60_000, retentionRawDays: 7, retentionMinuteDays: 30, retentionHourDays: 365, retentionSystemLogDays: 30, retentionTransitionsDays: 730, retentionAuditDays: 365, retentionAlertDeliveriesDays: 30, retentionEnrolmentTokensDays: 7, flapLowPercent: 20, flapHighPercent: 30, publicUrl: '', smtp: { host: '', port: 587, secure: false, user: '', from: '' }, smtpPasswordSet: false },
   housekeeping: { dialect: 'sqlite', databaseBytes: 4096, tables: [], lastRun: null, running: false, nextRunAt: null, intervalMs: 3_600_000 },
 };
 

@@ -12,6 +12,9 @@ const settings: Settings = {
   retentionAuditDays: 365,
   retentionAlertDeliveriesDays: 30,
   retentionEnrolmentTokensDays: 7,
+  flapLowPercent: 20,
+  flapHighPercent: 30,
+  publicUrl: 'https://mon.example.com',
   smtp: { host: 'smtp.example.com', port: 465, secure: true, user: 'u', from: 'p@example.com' },
   smtpPasswordSet: true,
 };
@@ -31,6 +34,9 @@ describe('settings form', () => {
       retentionAuditDays: 365,
       retentionAlertDeliveriesDays: 30,
       retentionEnrolmentTokensDays: 7,
+      flapLowPercent: 20,
+      flapHighPercent: 30,
+      publicUrl: 'https://mon.example.com',
       smtp: settings.smtp,
     });
     form.controls.smtpPassword.setValue('s3cret');
@@ -49,5 +55,13 @@ describe('settings form', () => {
     expect(fieldMessage(form.controls.retentionEnrolmentTokensDays)).toBe('At most 3650.');
     form.controls.smtpPort.setValue(70_000);
     expect(fieldMessage(form.controls.smtpPort)).toBe('At most 65535.');
+    form.controls.flapHighPercent.setValue(101);
+    expect(fieldMessage(form.controls.flapHighPercent)).toBe('At most 100.');
+    form.controls.flapLowPercent.setValue(-1);
+    expect(fieldMessage(form.controls.flapLowPercent)).toBe('At least 0.');
+    form.controls.publicUrl.setValue('mon.example.com');
+    expect(form.controls.publicUrl.valid).toBe(false);
+    form.controls.publicUrl.setValue('https://mon.example.com/prophasis');
+    expect(form.controls.publicUrl.valid).toBe(true);
   });
 });

@@ -23,6 +23,9 @@ export function createSettingsForm(s?: Settings) {
     retentionAuditDays: new FormControl<number | null>(s?.retentionAuditDays ?? null, { validators: int(p.retentionAuditDays) }),
     retentionAlertDeliveriesDays: new FormControl<number | null>(s?.retentionAlertDeliveriesDays ?? null, { validators: int(p.retentionAlertDeliveriesDays) }),
     retentionEnrolmentTokensDays: new FormControl<number | null>(s?.retentionEnrolmentTokensDays ?? null, { validators: int(p.retentionEnrolmentTokensDays) }),
+    flapLowPercent: new FormControl<number | null>(s?.flapLowPercent ?? 20, { validators: [Validators.required, ...schemaValidators(p.flapLowPercent)] }),
+    flapHighPercent: new FormControl<number | null>(s?.flapHighPercent ?? 30, { validators: [Validators.required, ...schemaValidators(p.flapHighPercent)] }),
+    publicUrl: new FormControl(s?.publicUrl ?? '', { nonNullable: true, validators: schemaValidators(p.publicUrl) }),
     smtpHost: new FormControl(s?.smtp.host ?? '', { nonNullable: true, validators: schemaValidators(smtp.host) }),
     smtpPort: new FormControl<number | null>(s?.smtp.port ?? 587, { validators: int(smtp.port) }),
     smtpSecure: new FormControl(s?.smtp.secure ?? false, { nonNullable: true }),
@@ -46,6 +49,9 @@ export function settingsInput(form: SettingsForm): SettingsInput {
     retentionAuditDays: v.retentionAuditDays ?? undefined,
     retentionAlertDeliveriesDays: v.retentionAlertDeliveriesDays ?? undefined,
     retentionEnrolmentTokensDays: v.retentionEnrolmentTokensDays ?? undefined,
+    flapLowPercent: v.flapLowPercent ?? undefined,
+    flapHighPercent: v.flapHighPercent ?? undefined,
+    publicUrl: v.publicUrl.trim(),
     smtp: { host: v.smtpHost.trim(), port: v.smtpPort ?? 587, secure: v.smtpSecure, user: v.smtpUser.trim(), from: v.smtpFrom.trim() },
   };
   if (v.smtpPassword) out.smtpPassword = v.smtpPassword;

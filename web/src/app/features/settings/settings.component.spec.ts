@@ -14,6 +14,9 @@ const settings: Settings = {
   retentionAuditDays: 365,
   retentionAlertDeliveriesDays: 30,
   retentionEnrolmentTokensDays: 7,
+  flapLowPercent: 20,
+  flapHighPercent: 30,
+  publicUrl: 'https://mon.example.com',
   smtp: { host: '', port: 587, secure: false, user: '', from: '' },
   smtpPasswordSet: false,
 };
