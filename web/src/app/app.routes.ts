@@ -25,6 +25,7 @@ export const routes: Routes = [
       { path: 'marketplace', loadChildren: () => import('./features/marketplace/marketplace.routes') },
       { path: 'users', loadChildren: () => import('./features/users/users.routes') },
       { path: 'settings', loadChildren: () => import('./features/settings/settings.routes') },
+      { path: 'notifications', loadChildren: () => import('./features/notifications/notifications.routes') },
       { path: 'system-log', loadChildren: () => import('./features/system-log/system-log.routes') },
       { path: '**', title: 'Not found · Prophasis', loadComponent: () => import('./shared/ui/not-found.component').then((m) => m.NotFoundComponent) },
     ],

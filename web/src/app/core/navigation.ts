@@ -18,6 +18,7 @@ export const NAVIGATION: readonly NavItem[] = [
   { path: '/services', label: 'Services', icon: 'service' },
   { path: '/alerts', label: 'Alerts', icon: 'alert' },
   { path: '/silences', label: 'Silences', icon: 'alert' },
+  { path: '/notifications', label: 'Notifications', icon: 'log' },
   { path: '/marketplace', label: 'Marketplace', icon: 'store' },
   { path: '/users', label: 'Users', icon: 'users' },
   { path: '/settings', label: 'Settings', icon: 'settings' },
