@@ -7,7 +7,7 @@ import { signal } from '@angular/core';
 import { Subject } from 'rxjs';
 import { EventsService } from '../../core/events.service';
 import type { ApiEvent, HostReport, Plugin } from '../../core/protocol';
-import { applyStoredResults, chartHintsOf, concernsHost, hostTransition, toPluginViews } from './host-detail';
+import { applyStoredResults, chartHintsOf, concernsHost, hostTransition, mergeTransitions, toPluginViews } from './host-detail';
 import { HostDetailComponent } from './host-detail.component';
 
 const HOUR = 3_600_000;
@@ -82,6 +82,12 @@ describe('host detail: plugin state', () => {
     expect(views[1]?.message).toBe('md0: clean [UU]');
   });
 
+  it('merges stored and live transitions newest first, a live one the history holds once, at most max', () => {
+    const t = (key: string, at: number, plugin = 'disk') => ({ key, at, plugin, from: 'ok' as const, to: 'minor' as const });
+    expect(mergeTransitions([t('s2', 20), t('s1', 10)], [t('l1', 20), t('l2', 30), t('l3', 20, 'cpu')], 10).map((x) => x.key)).toEqual(['l2', 's2', 'l3', 's1']);
+    expect(mergeTransitions([t('s2', 20), t('s1', 10)], [t('l2', 30)], 2).map((x) => x.key)).toEqual(['l2', 's2']);
+  });
+
   it('picks this host’s live events and names the plugin of a change', () => {
     const changed = { type: 'state.changed' as const, ts: 10, data: { hostId: 7, pluginId: 2, from: 'ok', to: 'minor', at: 9 } };
     expect(concernsHost(changed, 7)).toBe(true);
@@ -124,7 +130,11 @@ describe('HostDetailComponent', () => {
     http = TestBed.inject(HttpTestingController);
   });
 
-  afterEach(() => http.verify());
+  // The stored transitions the page also reads (answered empty unless a test answers them).
+  afterEach(() => {
+    for (const r of http.match((r) => r.url === '/api/reports/transitions')) r.flush({ items: [], total: 0, limit: 50, offset: 0 });
+    http.verify();
+  });
 
   async function settle(fixture: { whenStable(): Promise<unknown>; detectChanges(): void }): Promise<void> {
     await new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -197,6 +207,32 @@ describe('HostDetailComponent', () => {
     expect(card?.querySelector('p-severity-badge')?.getAttribute('data-severity')).toBe('ok');
   });
 
+  it('the Transitions panel shows the stored history (host and plugins, with dates) merged with live changes, each once', async () => {
+    const fixture = TestBed.createComponent(HostDetailComponent);
+    fixture.componentRef.setInput('id', '7');
+    fixture.componentRef.setInput('range', 'hour');
+    fixture.detectChanges();
+    http.expectOne((r) => r.url === '/api/plugins').flush({ items: [disk], total: 1, limit: 500, offset: 0 });
+    const req = reportRequest();
+    req.flush(report(Number(req.request.params.get('from')), Number(req.request.params.get('to'))));
+    const history = http.expectOne((r) => r.url === '/api/reports/transitions');
+    expect(history.request.params.get('hostId')).toBe('7');
+    const t = (id: number, at: number, pluginId: string | null, pluginName: string | null, from: 'ok' | 'minor', to: 'ok' | 'minor') =>
+      ({ id, at, hostId: 7, hostName: 'db-1', serviceId: null, serviceName: null, pluginId, pluginName, from, to, late: false });
+    history.flush({
+      items: [t(2, Date.UTC(2026, 0, 2, 9, 0), null, null, 'ok', 'minor'), t(1, Date.UTC(2026, 0, 1, 8, 0), 'io.prophasis.disk', 'Disk usage', 'ok', 'minor')],
+      total: 2,
+      limit: 50,
+      offset: 0,
+    });
+    await settle(fixture);
+    const items = [...(fixture.nativeElement as HTMLElement).querySelectorAll('.transitions li')].map((li) => li.textContent?.replace(/\s+/g, ' ').trim());
+    expect(items.length).toBe(2);
+    expect(items[0]).toContain('host');
+    expect(items[1]).toContain('Disk usage');
+    expect(items[1]).toMatch(/2026-01-01 \d\d:00:00/);
+  });
+
   it('shows the API’s error when the host does not exist', async () => {
     const fixture = TestBed.createComponent(HostDetailComponent);
     fixture.componentRef.setInput('id', '7');
@@ -227,7 +263,11 @@ describe('HostDetailComponent, live', () => {
     });
     http = TestBed.inject(HttpTestingController);
   });
-  afterEach(() => http.verify());
+  // The stored transitions the page also reads (answered empty unless a test answers them).
+  afterEach(() => {
+    for (const r of http.match((r) => r.url === '/api/reports/transitions')) r.flush({ items: [], total: 0, limit: 50, offset: 0 });
+    http.verify();
+  });
 
   async function settle(fixture: { whenStable(): Promise<unknown>; detectChanges(): void }): Promise<void> {
     await new Promise<void>((resolve) => setTimeout(resolve, 0));

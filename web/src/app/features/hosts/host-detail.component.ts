@@ -11,7 +11,7 @@ import { toApiError } from '../../core/api-error';
 import { ApiService } from '../../core/api.service';
 import { AuthService } from '../../core/auth.service';
 import { EventsService } from '../../core/events.service';
-import type { ApiEvent, Host, HostReport, Plugin, RunNowRequest, RunNowResponse } from '../../core/protocol';
+import type { ApiEvent, Host, HostReport, PageOf, Plugin, RunNowRequest, RunNowResponse, StateTransition } from '../../core/protocol';
 import { ChartComponent } from '../../shared/ui/chart.component';
 import { loadAll } from '../../shared/ui/load-all';
 import { isMissingRoute } from '../../shared/ui/missing-route';
@@ -19,7 +19,7 @@ import { ProblemActionsComponent } from '../../shared/ui/problem-actions.compone
 import { ProblemMarksComponent } from '../../shared/ui/problem-marks.component';
 import { SeverityBadgeComponent } from '../../shared/ui/severity-badge.component';
 import { EnrolmentPanelComponent } from './enrolment-panel.component';
-import { applyStoredResults, concernsHost, hostTransition, toPluginViews, type HostTransition } from './host-detail';
+import { applyStoredResults, concernsHost, hostTransition, mergeTransitions, storedTransition, toPluginViews, type HostTransition } from './host-detail';
 import { presenceLabel, presenceSinceLabel, presenceTone, showsLastKnown } from './host-status';
 import { choiceFromQuery, choiceToQuery, resolutionLabel, resolveRange, type RangeChoice } from './range';
 import { RangePickerComponent } from './range-picker.component';
@@ -64,12 +64,17 @@ export class HostDetailComponent {
   protected readonly error = signal<string | undefined>(undefined);
   /** Live events about this host; names are resolved when shown, so plugins loaded later still name them. */
   private readonly received = signal<readonly { event: ApiEvent; index: number }[]>([]);
+  /** The stored history (`GET /api/reports/transitions`), re-read with each reload of the report. */
+  private readonly history = signal<readonly HostTransition[]>([]);
   protected readonly transitions = computed(() =>
-    this.received()
-      .map(({ event, index }) => hostTransition(event, Number(this.id()), index, (id) => this.pluginName(id)))
-      .filter((t): t is HostTransition => t !== undefined)
+    mergeTransitions(
+      this.history(),
+      this.received()
+        .map(({ event, index }) => hostTransition(event, Number(this.id()), index, (id) => this.pluginName(id)))
+        .filter((t): t is HostTransition => t !== undefined),
       // Newest first by when it happened: a late result can report an older change after a newer one.
-      .sort((a, b) => b.at - a.at),
+      MAX_TRANSITIONS,
+    ),
   );
   private readonly pluginsById = signal<ReadonlyMap<number, Plugin>>(new Map());
 
@@ -123,7 +128,10 @@ export class HostDetailComponent {
     });
     effect(() => {
       this.id();
-      untracked(() => this.received.set([]));
+      untracked(() => {
+        this.received.set([]);
+        this.history.set([]);
+      });
     });
     this.events.events$
       .pipe(
@@ -177,6 +185,7 @@ export class HostDetailComponent {
     }
     const seq = ++this.loadSeq;
     this.loading.set(true);
+    void this.loadHistory(id, seq);
     try {
       const report = await this.api.get<HostReport>(`reports/hosts/${encodeURIComponent(id)}`, { from: range.from, to: range.to });
       // A slow answer for an older range must not overwrite a newer one.
@@ -191,6 +200,16 @@ export class HostDetailComponent {
   }
 
   /** Plugin names and chart hints; without them the page still works with reverse-DNS ids. */
+  /** The host's newest stored transitions (its own and its plugins'); a failure leaves the live ones. */
+  private async loadHistory(id: string, seq: number): Promise<void> {
+    try {
+      const page = await this.api.get<PageOf<StateTransition>>('reports/transitions', { hostId: id, limit: MAX_TRANSITIONS });
+      if (seq === this.loadSeq) this.history.set(page.items.map(storedTransition));
+    } catch {
+      // The live changes still show.
+    }
+  }
+
   private async loadPlugins(): Promise<void> {
     try {
       const list = await loadAll<Plugin>(this.api, 'plugins');

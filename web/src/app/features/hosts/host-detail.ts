@@ -1,4 +1,4 @@
-import type { ApiEvent, HostReport, Plugin, Severity } from '../../core/protocol';
+import type { ApiEvent, HostReport, Plugin, Severity, StateTransition } from '../../core/protocol';
 import { isSeverity } from '../../core/protocol';
 import type { ChartSeries } from '../../shared/ui/chart.component';
 import { formatValue, isNumeric, toChartSeries } from './host-series';
@@ -102,6 +102,20 @@ export function hostTransition(event: ApiEvent, hostId: number, index: number, p
   const from = d['from'];
   const at = typeof d['at'] === 'number' ? d['at'] : event.ts;
   return { key: `${at}-${index}`, at, plugin: pluginName(d['pluginId']), from: isSeverity(from) ? from : undefined, to };
+}
+
+/** A stored transition (`GET /api/reports/transitions`) as the Transitions panel shows it. */
+export function storedTransition(t: StateTransition): HostTransition {
+  return { key: `stored-${t.id}`, at: t.at, plugin: t.pluginName ?? t.pluginId ?? 'host', from: t.from, to: t.to };
+}
+
+/**
+ * The Transitions panel: stored history and live changes together, newest first by when they
+ * happened, a live change that the history also holds (same time, subject and states) once.
+ */
+export function mergeTransitions(stored: readonly HostTransition[], live: readonly HostTransition[], max: number): HostTransition[] {
+  const seen = new Set(stored.map((t) => `${t.at}|${t.plugin}|${t.from}|${t.to}`));
+  return [...stored, ...live.filter((t) => !seen.has(`${t.at}|${t.plugin}|${t.from}|${t.to}`))].sort((a, b) => b.at - a.at).slice(0, max);
 }
 
 /** True when a live event concerns host `hostId` (its states, results or agent). */

@@ -19,7 +19,10 @@ const report: HostReport = {
 
 describe('host detail: Run now', () => {
   let http: HttpTestingController;
-  afterEach(() => http.verify());
+  afterEach(() => {
+    for (const r of http.match((r) => r.url === '/api/reports/transitions')) r.flush({ items: [], total: 0, limit: 50, offset: 0 });
+    http.verify();
+  });
 
   async function render() {
     const fixture = TestBed.createComponent(HostDetailComponent);
