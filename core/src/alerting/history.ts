@@ -5,7 +5,7 @@ import { noticeReason, renderSubject, renderText } from './message.js';
 import type { AlertNotice } from './types.js';
 
 /** Who a delivery went to, without secrets: e-mail addresses, a webhook's host, a command's program. */
-export function recipientsOf(module: string, settings: unknown): string {
+function recipientsOf(module: string, settings: unknown): string {
   const s = (settings ?? {}) as Record<string, unknown>;
   if (module === 'email') return (Array.isArray(s.to) ? s.to : [s.to]).filter((v): v is string => typeof v === 'string').join(', ');
   if (module === 'webhook' && typeof s.url === 'string') {

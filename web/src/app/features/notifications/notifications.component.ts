@@ -11,7 +11,7 @@ import { ApiService } from '../../core/api.service';
 import type { AlertDelivery, PageOf } from '../../core/protocol';
 
 /** Why a notification was sent, in words (docs/alerts.md, "Why a notification was sent"). */
-export const REASON_LABELS: Readonly<Record<string, string>> = {
+const REASON_LABELS: Readonly<Record<string, string>> = {
   transition: 'State changed',
   repeat: 'Repeat',
   escalation: 'Escalation',
