@@ -5,14 +5,18 @@
 //
 // Two users:
 //  - the bench process gives its simulated agents `warpClock(warp)` (schedule clock only);
-//  - the core's process is started with `node --import bench/_warp.ts …` and the warp in
-//    PROPHASIS_SOAK_WARP (JSON): importing this file there replaces the global `Date` (`new
-//    Date()`, `Date()`, `Date.now()`; every other use of `Date` is untouched), so every part of
-//    the core that reads the time — schedules, maxLateness, retention, state times — sees the
-//    same compressed clock as the agents.
+//  - the core's process is started with `node --import bench/_warp.ts …` and
+//    PROPHASIS_SOAK_WARP = {"scale": N, "startFile": PATH} (JSON): importing this file there
+//    replaces the global `Date` (`new Date()`, `Date()`, `Date.now()`; every other use of `Date`
+//    is untouched), so every part of the core that reads the time — schedules, maxLateness,
+//    retention, state times — sees the same compressed clock as the agents. The start is read
+//    from `startFile` (epoch ms) when the process starts and, until the file has one, every
+//    100 ms: the bench writes it, a little ahead, once everything is set up, so the running core
+//    needs no restart and a restarted one continues where the clock is.
 // Node runs this file with its built-in type stripping (no tsx yet when it is preloaded), so it
 // uses erasable syntax only and imports nothing but types.
 import type { Clock } from '@prophasis/agent';
+import { readFileSync } from 'node:fs';
 
 export interface Warp {
   /** Real epoch ms at which time starts running faster; `Infinity`: not yet. */
@@ -61,6 +65,22 @@ export function warpClock(warp: Warp): Clock {
   };
 }
 
+/** Where the core's process finds the warp's start, and its scale. */
+export interface WarpSpec {
+  scale: number;
+  startFile: string;
+}
+
+/** The warp's start from `file`, or `Infinity` while it has none. */
+function readStart(file: string): number {
+  try {
+    const start = Number(readFileSync(file, 'utf8').trim());
+    return Number.isFinite(start) && start > 0 ? start : Infinity;
+  } catch {
+    return Infinity;
+  }
+}
+
 /** Replaces the global `Date` with one on the warp (the core's process only). */
 function installDateWarp(warp: Warp): void {
   const RealDate = Date;
@@ -75,7 +95,15 @@ function installDateWarp(warp: Warp): void {
 
 const fromEnvironment = process.env[WARP_ENV];
 if (fromEnvironment) {
-  const warp = JSON.parse(fromEnvironment) as Warp;
-  if (!Number.isFinite(warp.startMs) || !(warp.scale >= 1)) throw new Error(`${WARP_ENV} must be {"startMs": epoch ms, "scale": ≥ 1}, got ${fromEnvironment}`);
+  const spec = JSON.parse(fromEnvironment) as WarpSpec;
+  if (!(spec.scale >= 1) || typeof spec.startFile !== 'string') throw new Error(`${WARP_ENV} must be {"scale": ≥ 1, "startFile": path}, got ${fromEnvironment}`);
+  const warp: Warp = { startMs: readStart(spec.startFile), scale: spec.scale };
   installDateWarp(warp);
+  if (warp.startMs === Infinity) {
+    const poll = setInterval(() => {
+      warp.startMs = readStart(spec.startFile);
+      if (warp.startMs !== Infinity) clearInterval(poll);
+    }, 100);
+    poll.unref();
+  }
 }
