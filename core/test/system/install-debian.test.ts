@@ -165,8 +165,21 @@ describe('install.sh on a fresh Debian without Node.js, against a real core (sys
       this.skip();
     }
     pristine = await debianRoot((line) => console.log(`    ${line}`));
+    // Copies left by an interrupted run (its process is gone) go first, never through a mount.
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (const old of readdirSync(CACHE).filter((name) => /^run-\d+$/.test(name) && !alive(Number(name.slice(4))))) {
+      const path = join(CACHE, old);
+      for (const point of mountsUnder(path)) await execFileAsync('umount', ['-l', point]).catch(() => undefined);
+      if (mountsUnder(path).length === 0 && processesUnder(path).length === 0) await rm(path, { recursive: true, force: true });
+    }
     root = join(CACHE, `run-${process.pid}`);
-    await rm(root, { recursive: true, force: true });
     await execFileAsync('cp', ['-a', pristine, root]);
     await execFileAsync('mount', ['-t', 'proc', 'proc', join(root, 'proc')]);
     assert.notEqual((await inRoot('command -v node')).code, 0, 'no Node.js in the Debian root');
@@ -192,7 +205,13 @@ describe('install.sh on a fresh Debian without Node.js, against a real core (sys
   after(async () => {
     agent?.kill('SIGKILL');
     if (root) {
-      for (const pid of processesUnder(root)) process.kill(pid, 'SIGKILL');
+      for (const pid of processesUnder(root)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // ended meanwhile: the unmount below must still happen
+        }
+      }
       for (const point of mountsUnder(root)) await execFileAsync('umount', ['-l', point]).catch(() => undefined);
       // Never delete through a mount (it could reach the host's files): keep the copy if one is left.
       if (mountsUnder(root).length === 0) await rm(root, { recursive: true, force: true });
