@@ -10,10 +10,10 @@ import type { NoticeReason } from './types.js';
 /** What flap detection makes of one transition (docs/alerts.md, "Flapping"). */
 export type FlapVerdict = 'normal' | 'started' | 'continues' | 'stopped';
 
-/** A plugin series on a host that is flapping, with the state it had when it started. */
+/** A plugin series on a host that is flapping (or, `pluginId` null, the host's own state with it), with the state it had when it started. */
 interface Flapping {
   hostId: number;
-  pluginId: number;
+  pluginId: number | null;
   from: Severity;
 }
 
@@ -73,7 +73,15 @@ export function createFlapTracker(db: Pick<Database, 'sequelize'>): FlapTracker 
         if (t.hostId === null || t.pluginId !== null || t.serviceId !== null) continue;
         const causes = batch.filter((c) => c.hostId === t.hostId && c.pluginId !== null && c.serviceId === null && c.at === t.at).map((c) => verdicts.get(c) ?? 'normal');
         if (causes.length === 0 || causes.includes('normal')) continue;
-        verdicts.set(t, causes.includes('started') ? 'started' : causes.includes('stopped') ? 'stopped' : 'continues');
+        // The host flaps with its plugin, told apart from it: a host whose plugin started flapping
+        // without moving the host's own state gets its "started" with the first change it does move.
+        const hostKey = `h:${t.hostId}`;
+        const flappingHost = flapping.has(hostKey);
+        const derived: FlapVerdict = causes.includes('stopped') && !causes.includes('continues') && !causes.includes('started') ? 'stopped' : 'continues';
+        const verdict: FlapVerdict = derived === 'stopped' ? (flappingHost ? 'stopped' : 'normal') : flappingHost ? 'continues' : 'started';
+        if (verdict === 'started') flapping.set(hostKey, { hostId: t.hostId, pluginId: null, from: t.from });
+        if (verdict === 'stopped') flapping.delete(hostKey);
+        verdicts.set(t, verdict);
       }
       return verdicts;
     },
@@ -81,12 +89,19 @@ export function createFlapTracker(db: Pick<Database, 'sequelize'>): FlapTracker 
     async settled(thresholds, now) {
       const out: Transition[] = [];
       for (const [k, f] of [...flapping]) {
+        if (f.pluginId === null) continue;
         const list = await states(f.hostId, f.pluginId, null, thresholds.window);
         if (replay(list, thresholds).after) continue;
         flapping.delete(k);
         const to = list[list.length - 1] ?? f.from;
         out.push({ hostId: f.hostId, pluginId: f.pluginId, serviceId: null, from: f.from, to, at: now, late: false });
-        out.push({ hostId: f.hostId, pluginId: null, serviceId: null, from: f.from, to, at: now, late: false });
+        // The host's own state stops flapping when none of its plugins flaps any more.
+        const hostKey = `h:${f.hostId}`;
+        const host = flapping.get(hostKey);
+        if (host && ![...flapping.values()].some((o) => o.hostId === f.hostId && o.pluginId !== null)) {
+          flapping.delete(hostKey);
+          out.push({ hostId: f.hostId, pluginId: null, serviceId: null, from: host.from, to, at: now, late: false });
+        }
       }
       return out;
     },

@@ -20,7 +20,7 @@ for (const dialect of testDialects()) {
     let last = 'ok';
 
     /** One result of web1's cpu at minute `n`, and its transition when the state changed (what the pipeline commits). */
-    async function result(severity: string): Promise<void> {
+    async function result(severity: string, withHost = false): Promise<void> {
       const at = T0 + n++ * MINUTE;
       await db.sequelize.query(
         `INSERT INTO results (result_id, host_id, plugin_id, check_id, slot_at, measured_at, received_at, value, message, result_type, severity, late)
@@ -31,6 +31,12 @@ for (const dialect of testDialects()) {
         await db.sequelize.query('INSERT INTO state_transitions (host_id, plugin_id, service_id, from_state, to_state, at, late) VALUES (:host, :plugin, NULL, :from, :to, :at, :late)', {
           replacements: { host: ids.host.web1!, plugin: ids.plugin.cpu!, from: last, to: severity, at, late: false },
         });
+        // The host's own state follows its only plugin (what the state tracker commits with it).
+        if (withHost) {
+          await db.sequelize.query('INSERT INTO state_transitions (host_id, plugin_id, service_id, from_state, to_state, at, late) VALUES (:host, NULL, NULL, :from, :to, :at, :late)', {
+            replacements: { host: ids.host.web1!, from: last, to: severity, at, late: false },
+          });
+        }
       }
       last = severity;
       await alerting.poll();
@@ -86,6 +92,22 @@ for (const dialect of testDialects()) {
       await result('major');
       await settle();
       assert.deepEqual(reasons().slice(started + 2), ['transition']);
+    });
+
+    it('a host alert gets one "started" and one "stopped" for the host whose plugin flaps, even when the plugin started flapping first', async () => {
+      const hostAlert = await db.models.Alert.create({ name: 'host', fromStates: ['ok', 'major'], toStates: ['ok', 'major'], module: 'mod', settings: { to: 'host' }, enabled: true });
+      await db.models.AlertScope.create({ alertId: hostAlert.id, kind: 'host', hostId: ids.host.web1! });
+      await alerting.stop();
+      await alerting.start();
+      // The plugin changes without the host at first (another plugin keeps it major, say), then the host follows.
+      for (let i = 0; i < 8; i++) await result(i % 2 === 0 ? 'major' : 'ok');
+      for (let i = 0; i < 20; i++) await result(i % 2 === 0 ? 'major' : 'ok', true);
+      for (let i = 0; i < 40; i++) await result('ok');
+      await settle();
+      const forHost = calls.filter((c) => (c.settings as { to: string }).to === 'host').map((c) => c.notice.reason ?? 'transition');
+      assert.deepEqual(forHost, ['flapping-started', 'flapping-stopped'], forHost.join(', '));
+      const forPlugin = calls.filter((c) => (c.settings as { to: string }).to === 'oncall').map((c) => c.notice.reason ?? 'transition');
+      assert.deepEqual(forPlugin.filter((r) => r !== 'transition'), ['flapping-started', 'flapping-stopped']);
     });
 
     it('thresholds come from the settings: a high threshold of 100 % and a steady rhythm never flap', async () => {
