@@ -21,12 +21,12 @@
 // the alert retry are chosen so that they mean in simulated time what they mean in a real fleet.
 //
 // Faults, at simulated days scaled from a week (u = days / 7): agents of one site stopped at
-// 1.0·u and started again 6 simulated hours later; site 1 cut off at 1.5·u for one simulated day;
-// the core SIGKILLed at 3.2·u and restarted; the core (and its broker) stopped and restarted at
-// 4.2·u; SIGKILLed again at 5.2·u. Throughout: every result the broker acknowledged is looked up
-// in the database; every host state transition the database records is remembered; the size of
-// the database is sampled. Host states are compared across the API's state endpoints during the
-// cut-off, after each restart and at the end.
+// 1.0·u and started again 6 simulated hours later; site 0 cut off at 1.5·u for one simulated day;
+// the core SIGKILLed while site 0 drains its backlog, and restarted; the core (and its broker)
+// stopped and restarted at 4.2·u; SIGKILLed again at 5.2·u. Throughout: every result the broker
+// acknowledged is looked up in the database; every host state transition is remembered; the size
+// of the database is sampled. Host states are compared across the API's state endpoints during
+// the cut-off, after each restart and at the end.
 //
 // Last line: {"bench":"soak", results_lost, results_duplicated, alerts_missing, alerts_duplicated,
 // state_disagreements, db_bytes_start, db_bytes_end, db_stopped_growing, children_orphaned, …}.
@@ -897,8 +897,8 @@ async function main(): Promise<void> {
     // ------------------------------------------------------------ faults
     // Three tracks run side by side, at simulated days scaled from a week (u = days / 7): the
     // agents (stopped at 1.0·u, started again 6 simulated hours later), the link of site 0 (cut at
-    // 1.5·u for one simulated day) and the core (SIGKILL at 3.2·u, stop and start with its broker
-    // at 4.2·u, SIGKILL at 5.2·u). A restart costs real seconds, i.e. simulated hours, so a core
+    // 1.5·u for one simulated day) and the core (SIGKILL while site 0 drains its backlog, stop and
+    // start with its broker at 4.2·u, SIGKILL at 5.2·u). A restart costs real seconds, i.e. simulated hours, so a core
     // fault may run late; one that would start in the last simulated day is skipped (counted).
     // State checks and core faults never overlap: a check reads a core that is up.
     const u = args.days / 7;
@@ -957,6 +957,8 @@ async function main(): Promise<void> {
       }
       say(`day ${simDay().toFixed(2)}: agents started again`);
     };
+    let siteBack!: () => void;
+    const siteIsBack = new Promise<void>((resolve) => (siteBack = resolve));
     const linkTrack = async () => {
       const cutAt = 1.5 * u;
       await untilSimDay(cutAt);
@@ -967,10 +969,17 @@ async function main(): Promise<void> {
       await untilSimDay(cutAt + 1);
       link.restore();
       say(`day ${simDay().toFixed(2)}: site 0 back`);
+      siteBack();
       await check;
     };
     const coreTrack = async () => {
-      await coreFault(3.2 * u, 'SIGKILL', 'SIGKILL to the core');
+      // The first SIGKILL comes while site 0 drains the day it buffered: transitions are being
+      // committed and alerted as fast as they come.
+      await siteIsBack;
+      const site0 = () => cohorts.filter((c) => c.site === 0).flatMap((c) => c.sim.agents);
+      await until('site 0 reconnected', () => site0().every((a) => a.agent.connection.connected), 30_000, 100).catch(() => undefined);
+      await sleep(300);
+      await coreFault(simDay(), 'SIGKILL', 'SIGKILL to the core while site 0 drains its backlog');
       await coreFault(4.2 * u, 'SIGTERM', 'the core and its broker restarted');
       await coreFault(5.2 * u, 'SIGKILL', 'SIGKILL to the core');
     };
