@@ -187,13 +187,18 @@ interface Api {
   call<T>(method: string, path: string, body?: unknown): Promise<T>;
   /** The session cookie (`name=value`), for the event stream. */
   cookie(): string;
+  /** The slowest answer so far (ms) and how many took longer than 5 s. */
+  latency(): { maxMs: number; over5s: number };
   /** Completes first-run setup with the one-time token: the admin exists and is signed in. */
   setup(token: string): Promise<void>;
 }
 
 function createApi(baseUrl: string): Api {
   let cookie = '';
+  let maxMs = 0;
+  let over5s = 0;
   const raw = async (method: string, path: string, body?: unknown) => {
+    const started = Date.now();
     const headers: Record<string, string> = { accept: 'application/json' };
     if (cookie) headers.cookie = cookie;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -201,6 +206,9 @@ function createApi(baseUrl: string): Api {
     const setCookie = response.headers.get('set-cookie');
     const session = setCookie?.match(/prophasis_session=[^;]+/)?.[0];
     if (session) cookie = session;
+    const ms = Date.now() - started;
+    maxMs = Math.max(maxMs, ms);
+    if (ms > 5_000) over5s += 1;
     return response;
   };
   const login = async () => {
@@ -209,6 +217,7 @@ function createApi(baseUrl: string): Api {
   };
   return {
     cookie: () => cookie,
+    latency: () => ({ maxMs, over5s }),
     async call<T>(method: string, path: string, body?: unknown): Promise<T> {
       // A restarting core refuses connections for a while; a stale keep-alive socket fails once.
       for (let attempt = 1; ; attempt++) {
@@ -846,8 +855,8 @@ async function main(): Promise<void> {
       const lastId = async () => Number((await reader.query<{ maxId: number | string | null }>('SELECT MAX(id) AS "maxId" FROM state_transitions'))[0]?.maxId ?? 0);
       const checkStarted = Date.now();
       // A check takes its turn from the core's faults, so it is bounded: a quarter of a simulated
-      // day, at least 20 s. Hosts it did not reach are counted (state_unchecked).
-      const checkUntil = checkStarted + Math.max(20_000, realMs(DAY_MS / 4));
+      // day, at least 60 s. Hosts it did not reach are counted (state_unchecked).
+      const checkUntil = checkStarted + Math.max(60_000, realMs(DAY_MS / 4));
       let reportsMs = 0;
       let detailsMs = 0;
       const dayStarted = simDay();
@@ -1206,6 +1215,8 @@ async function main(): Promise<void> {
       faults_skipped: faultsSkipped,
       core_stops_over_30_s: stopsTooSlow,
       watcher_errors: watchError.length,
+      api_slowest_ms: api.latency().maxMs,
+      api_answers_over_5_s: api.latency().over5s,
       bench_loop_delay_p99_ms: Math.round(loopDelay.percentile(99) / 1e6),
       bench_loop_delay_max_ms: Math.round(loopDelay.max / 1e6),
       load_avg_1m: load(),
