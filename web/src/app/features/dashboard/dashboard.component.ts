@@ -7,12 +7,12 @@ import { RouterLink } from '@angular/router';
 import { toApiError } from '../../core/api-error';
 import { ApiService } from '../../core/api.service';
 import { EventsService } from '../../core/events.service';
-import type { ApiEvent, HostHealth, PageOf, Plugin, ServiceHealth } from '../../core/protocol';
+import type { ApiEvent, HostHealth, PageOf, Plugin, ServiceHealth, StateTransition } from '../../core/protocol';
 import { loadAll } from '../../shared/ui/load-all';
 import { ProblemMarksComponent } from '../../shared/ui/problem-marks.component';
 import { SeverityBadgeComponent, SeverityCountsComponent } from '../../shared/ui/severity-badge.component';
 import { countBySeverity, sortWorstFirst } from '../../shared/ui/severity';
-import { toTransition, type Transition, type TransitionNames } from './transitions';
+import { mergeTransitions, storedTransition, toTransition, type Transition, type TransitionNames } from './transitions';
 
 /** How many transitions the dashboard keeps in view. */
 const MAX_TRANSITIONS = 20;
@@ -22,9 +22,9 @@ const RESULT_RELOAD_MS = 15_000;
 
 /**
  * The first page after sign-in: hosts and services per severity, agents that cannot be
- * reached, the hosts needing attention and the latest transitions. The API has no history of
- * transitions, so the list starts when the page opens and grows from the live event stream;
- * every event also reloads the counts (coalesced), so the page is live without reloading.
+ * reached, the hosts needing attention and the latest transitions: the stored ones
+ * (`GET /api/reports/transitions`, re-read with every reload) merged with those of the live event
+ * stream; every event also reloads (coalesced), so the page is live without reloading.
  */
 @Component({
   selector: 'p-dashboard',
@@ -43,12 +43,17 @@ export class DashboardComponent {
   protected readonly error = signal<string | undefined>(undefined);
   /** Events as received; names are resolved when shown, so a name loaded later still applies. */
   private readonly received = signal<readonly { event: ApiEvent; index: number }[]>([]);
+  /** The newest stored transitions, read with every reload. */
+  private readonly stored = signal<readonly StateTransition[]>([]);
   protected readonly transitions = computed(() =>
-    this.received()
-      .map(({ event, index }) => toTransition(event, index, this.names))
-      .filter((t): t is Transition => t !== undefined)
-      // Newest first by when it happened: a late result can report an older change after a newer one.
-      .sort((a, b) => b.ts - a.ts),
+    // Newest first by when it happened: a late result can report an older change after a newer one.
+    mergeTransitions(
+      this.stored().map(storedTransition),
+      this.received()
+        .map(({ event, index }) => toTransition(event, index, this.names))
+        .filter((t): t is Transition => t !== undefined),
+      MAX_TRANSITIONS,
+    ),
   );
 
   protected readonly counts = computed(() =>
@@ -102,12 +107,15 @@ export class DashboardComponent {
 
   protected async refresh(): Promise<void> {
     try {
-      const [hosts, services] = await Promise.all([
+      const [hosts, services, stored] = await Promise.all([
         this.api.get<PageOf<HostHealth> | HostHealth[]>('reports/hosts'),
         this.api.get<ServiceHealth[]>('reports/services').catch(() => this.services()),
+        // Not fatal: the list then holds what arrived live.
+        this.api.get<PageOf<StateTransition>>('reports/transitions', { limit: MAX_TRANSITIONS }).then((p) => p.items, () => this.stored()),
       ]);
       this.hosts.set(Array.isArray(hosts) ? hosts : hosts.items);
       this.services.set(Array.isArray(services) ? services : []);
+      this.stored.set(stored);
       this.error.set(undefined);
     } catch (err) {
       this.error.set(toApiError(err).message);

@@ -1,4 +1,4 @@
-import { toTransition, type TransitionNames } from './transitions';
+import { mergeTransitions, storedTransition, toTransition, type TransitionNames } from './transitions';
 
 const names: TransitionNames = {
   host: (id) => (id === 3 ? 'db' : undefined),
@@ -38,4 +38,15 @@ describe('dashboard transitions', () => {
     expect(toTransition({ type: 'host.presence', ts: 1, data: { type: 'host.moved' } }, 0)).toBeUndefined();
     expect(toTransition({ type: 'state.changed', ts: 1, data: { to: 'purple' } }, 0)).toBeUndefined();
   });
+
+  it('lists stored history with live changes, newest first, a change both hold once', () => {
+    const stored = storedTransition({ id: 7, at: 1500, hostId: 3, hostName: 'db', serviceId: null, serviceName: null, pluginId: 'io.prophasis.disk', pluginName: 'Disk usage', from: 'ok', to: 'major', late: false });
+    expect(stored).toEqual({ key: 'stored-7', ts: 1500, subject: 'db · Disk usage', link: ['/hosts', 3, 'detail'], from: 'ok', to: 'major', note: undefined });
+    const sameLive = toTransition({ type: 'state.changed', ts: 2000, data: { hostId: 3, pluginId: 5, from: 'ok', to: 'major', at: 1500 } }, 0, names)!;
+    const newer = toTransition({ type: 'state.changed', ts: 3000, data: { serviceId: 2, from: 'ok', to: 'critical', at: 3000 } }, 1, names)!;
+    const older = storedTransition({ id: 6, at: 100, hostId: null, hostName: null, serviceId: 2, serviceName: 'Mail', pluginId: null, pluginName: null, from: 'critical', to: 'ok', late: false });
+    expect(mergeTransitions([stored, older], [sameLive, newer], 20).map((t) => t.key)).toEqual(['3000-1', 'stored-7', 'stored-6']);
+    expect(mergeTransitions([stored, older], [sameLive, newer], 2).length).toBe(2);
+  });
 });
+

@@ -1,4 +1,4 @@
-import type { ApiEvent, Severity } from '../../core/protocol';
+import type { ApiEvent, Severity, StateTransition } from '../../core/protocol';
 import { isSeverity } from '../../core/protocol';
 
 /** One change as the dashboard lists it: a change of state, or an agent going away or coming back. */
@@ -58,4 +58,22 @@ export function toTransition(event: ApiEvent, index: number, names: TransitionNa
   const subject = [owner, plugin].filter(Boolean).join(' · ') || 'unnamed';
   const link = serviceId !== undefined ? ['/reports/services', serviceId] : hostLink;
   return { key: `${ts}-${index}`, ts, subject, link, from: isSeverity(from) ? from : undefined, to, note: undefined };
+}
+
+/** A stored transition (`GET /api/reports/transitions`) as the dashboard lists it. */
+export function storedTransition(t: StateTransition): Transition {
+  const owner = t.serviceName ?? t.hostName ?? (t.serviceId !== null ? `service ${t.serviceId}` : t.hostId !== null ? `host ${t.hostId}` : 'unnamed');
+  const plugin = t.pluginName ?? t.pluginId;
+  const link = t.serviceId !== null ? ['/reports/services', t.serviceId] : t.hostId !== null ? ['/hosts', t.hostId, 'detail'] : undefined;
+  return { key: `stored-${t.id}`, ts: t.at, subject: [owner, plugin].filter(Boolean).join(' · '), link, from: t.from, to: t.to, note: undefined };
+}
+
+/**
+ * Stored history and live changes together, newest first by when they happened; a live change
+ * the history also holds (same time, subject and states) is listed once.
+ */
+export function mergeTransitions(stored: readonly Transition[], live: readonly Transition[], max: number): Transition[] {
+  const key = (t: Transition) => `${t.ts}|${t.subject}|${t.from}|${t.to}`;
+  const seen = new Set(stored.map(key));
+  return [...stored, ...live.filter((t) => t.note !== undefined || !seen.has(key(t)))].sort((a, b) => b.ts - a.ts).slice(0, max);
 }
