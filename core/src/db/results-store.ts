@@ -49,6 +49,8 @@ export interface ExpiryTarget {
   columns: readonly string[];
   /** How a chunk names its rows: the `id` column, or the physical row (rowid, ctid) of a table without one. */
   key: 'id' | 'row';
+  /** An SQL condition over the table's columns: rows it holds for are kept however old they are. */
+  keep?: string;
 }
 
 /** What the ingest, the reports and the housekeeping need from result storage. */
@@ -240,7 +242,7 @@ export function createResultStore(db: Database, deps: { logger: Logger }): Resul
     // names a row only within one table: never use 'row' on a partitioned parent.)
     const chunk = Math.max(1, Math.floor(options.chunkRows ?? RETENTION_CHUNK));
     const key = target.key === 'id' ? 'id' : sqlite ? 'rowid' : 'ctid';
-    const where = target.columns.map((c) => `${c} < ?`).join(' AND ');
+    const where = target.columns.map((c) => `${c} < ?`).join(' AND ') + (target.keep ? ` AND NOT (${target.keep})` : '');
     const sql = `DELETE FROM ${target.table} WHERE ${key} IN (SELECT ${key} FROM ${target.table} WHERE ${where} LIMIT ${chunk})`;
     const params = target.columns.map(() => cutoff);
     let total = 0;

@@ -136,7 +136,8 @@ export function createHousekeeper(config: HousekeepingConfig, deps: HousekeeperD
       const stray = await store.deleteOlder({ table: defaultPartitionName(rule.partitioned), columns: rule.columns, key: 'row' }, cutoff, options);
       return { table: rule.table, rows: dropped.rows + stray, partitionsDropped: dropped.partitions };
     }
-    const rows = await store.deleteOlder({ table: rule.table, columns: rule.columns, key: rule.key }, cutoff, options);
+    const keep = rule.keep?.[db.dialect];
+    const rows = await store.deleteOlder({ table: rule.table, columns: rule.columns, key: rule.key, ...(keep ? { keep } : {}) }, cutoff, options);
     return { table: rule.table, rows, partitionsDropped: 0 };
   }
 

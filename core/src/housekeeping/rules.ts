@@ -1,4 +1,4 @@
-import type { ExpiryTarget, PartitionedTable, Settings } from '../db/index.js';
+import type { Database, ExpiryTarget, PartitionedTable, Settings } from '../db/index.js';
 
 /** How long one growing table keeps its rows, and how they are found. */
 export interface RetentionRule {
@@ -11,12 +11,26 @@ export interface RetentionRule {
   key: ExpiryTarget['key'];
   /** PostgreSQL: expired days are dropped as partitions of this table (migration 0005). */
   partitioned?: PartitionedTable;
+  /** Per dialect, an SQL condition: the rows it holds for stay, however old (`ExpiryTarget.keep`). */
+  keep?: Record<Database['dialect'], string>;
 }
 
 /** The settings that are a number of days to keep rows for. */
 type RetentionSetting = {
   [K in keyof Settings]: K extends `retention${string}Days` ? K : never;
 }[keyof Settings];
+
+/**
+ * Transitions alerting has not read yet (after its cursor in `alert_cursor`, core/src/alerting
+ * transition-log.ts): a late result can make a transition older than the setting, and it must
+ * still become its notifications. On PostgreSQL rows are read in (xact_id, id) order; a row
+ * without xact_id is history, never read.
+ */
+const UNREAD_TRANSITIONS: Record<Database['dialect'], string> = {
+  sqlite: `EXISTS (SELECT 1 FROM alert_cursor c WHERE c.name = 'state_transitions' AND state_transitions.id > c.last_id)`,
+  postgres: `state_transitions.xact_id IS NOT NULL AND EXISTS (SELECT 1 FROM alert_cursor c WHERE c.name = 'state_transitions'
+    AND (state_transitions.xact_id, state_transitions.id) > (CAST(CAST(c.last_xact_id AS text) AS xid8), c.last_id))`,
+};
 
 /**
  * Every table that grows, in the order a run trims them (docs/storage.md, "Retention and
@@ -30,7 +44,7 @@ export const RETENTION_RULES: readonly RetentionRule[] = [
   { table: 'rollups_minute', setting: 'retentionMinuteDays', columns: ['bucket_start'], key: 'row', partitioned: 'rollups_minute' },
   { table: 'rollups_hour', setting: 'retentionHourDays', columns: ['bucket_start'], key: 'row', partitioned: 'rollups_hour' },
   { table: 'system_log', setting: 'retentionSystemLogDays', columns: ['at'], key: 'id' },
-  { table: 'state_transitions', setting: 'retentionTransitionsDays', columns: ['at'], key: 'id' },
+  { table: 'state_transitions', setting: 'retentionTransitionsDays', columns: ['at'], key: 'id', keep: UNREAD_TRANSITIONS },
   { table: 'audit_log', setting: 'retentionAuditDays', columns: ['at'], key: 'id' },
   { table: 'alert_deliveries', setting: 'retentionAlertDeliveriesDays', columns: ['created_at', 'next_at'], key: 'id' },
   { table: 'enrolment_tokens', setting: 'retentionEnrolmentTokensDays', columns: ['expires_at'], key: 'id' },

@@ -14,6 +14,7 @@ import {
 } from '../../src/db/index.js';
 import { createHousekeeper, HOUSEKEEPING_DEFAULTS, RETENTION_RULES, type HousekeepingConfig } from '../../src/housekeeping/index.js';
 import { memorySystemLog, systemClock, type Clock } from '../../src/kernel/index.js';
+import { sequelizeTransitionLog } from '../../src/alerting/transition-log.js';
 import { DIALECTS, openTestDatabase } from '../db/helpers.js';
 
 const MINUTE = 60_000;
@@ -157,6 +158,26 @@ for (const dialect of DIALECTS) {
       // Nothing older is left: a second run removes nothing.
       const again = await housekeeper().run();
       assert.equal(again.removed.reduce((n, r) => n + r.rows, 0), 0);
+    });
+
+    it('keeps expired transitions alerting has not read yet, removes them once it has', async () => {
+      // A transition written long ago is read: history. Alerting opens its cursor after it.
+      await insert('state_transitions', now - 30 * DAY);
+      const log = sequelizeTransitionLog(db);
+      const { cursor } = await log.open(now);
+      // A site that was cut off for longer than retention: its late results make transitions
+      // already older than the setting. Alerting has not read them when the housekeeper runs.
+      await insert('state_transitions', now - 20 * DAY);
+      await insert('state_transitions', now - 10 * DAY);
+      const first = await housekeeper().run();
+      assert.deepEqual(await times('state_transitions'), [now - 20 * DAY, now - 10 * DAY], 'the unread ones stay');
+      assert.equal(first.removed.find((r) => r.table === 'state_transitions')?.rows, 1);
+
+      const { rows } = await log.readAfter(cursor, 10);
+      assert.equal(rows.length, 2, 'alerting still reads both');
+      await db.sequelize.transaction((transaction) => log.advance(cursor, rows[1]!.position, now, transaction));
+      await housekeeper().run();
+      assert.deepEqual(await times('state_transitions'), [], 'read, they expire');
     });
 
     it('a large purge goes in chunks: a batch stored meanwhile does not wait for the whole purge', async () => {
