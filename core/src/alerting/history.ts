@@ -2,6 +2,7 @@ import type { AlertDelivery, AlertDeliveryQuery, PageOf } from '@prophasis/proto
 import { QueryTypes } from 'sequelize';
 import type { Database } from '../db/index.js';
 import { noticeReason, renderSubject, renderText } from './message.js';
+import type { DeliveryRow } from './sequelize-store.js';
 import type { AlertNotice } from './types.js';
 
 /** Who a delivery went to, without secrets: e-mail addresses, a webhook's host, a command's program. */
@@ -19,16 +20,7 @@ function recipientsOf(module: string, settings: unknown): string {
   return '';
 }
 
-interface Row {
-  id: string;
-  alert_id: number | string;
-  module: string;
-  settings: string;
-  notice: string;
-  attempts: number | string;
-  next_at: number | string;
-  created_at: number | string;
-  last_error: string | null;
+interface Row extends DeliveryRow {
   status: string;
   finished_at: number | string | null;
 }

@@ -11,7 +11,8 @@ import type { AlertNotice } from './types.js';
  * are JSON text, times are epoch ms in BIGINT columns.
  */
 
-interface DeliveryRow {
+/** A row of `alert_deliveries` as both dialects return it (the history reads these and more). */
+export interface DeliveryRow {
   id: string;
   alert_id: number | string;
   module: string;
