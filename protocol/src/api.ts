@@ -274,10 +274,17 @@ export const Check = Type.Object({
   hostIds: Type.Array(ObjectId),
   groupIds: Type.Array(ObjectId),
   plugins: Type.Array(Type.Object({ pluginId: PluginId, params: Params })),
+  /** The check's own flap thresholds (docs/alerts.md, "Flapping"); null: the global settings `flapLowPercent`/`flapHighPercent`. */
+  flapLowPercent: Nullable(Type.Number()),
+  flapHighPercent: Nullable(Type.Number()),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
 export type Check = Static<typeof Check>;
+
+/** A flap threshold of a check in percent; null (or left out): the global setting. */
+// Null first: the API's validator coerces types, and would turn null into 0 for a number branch tried first.
+const FlapPercent = Type.Optional(Type.Union([Type.Null(), Type.Number({ minimum: 0, maximum: 100 })]));
 
 export const CheckInput = Type.Object(
   {
@@ -286,6 +293,9 @@ export const CheckInput = Type.Object(
     hostIds: Ids(),
     groupIds: Ids(1000),
     plugins: Type.Array(CheckPlugin, { maxItems: 200, default: [] }),
+    /** Both or neither; `flapHighPercent` not below `flapLowPercent`. */
+    flapLowPercent: FlapPercent,
+    flapHighPercent: FlapPercent,
   },
   { additionalProperties: false },
 );

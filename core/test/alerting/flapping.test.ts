@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { silentLogger } from '@prophasis/protocol';
+import { QueryTypes } from 'sequelize';
 import { ALERTING_DEFAULTS, createAlerting, type Alerting, type AlertModule, type AlertNotice } from '../../src/alerting/index.js';
 import { readSettings, writeSettings, type Database } from '../../src/db/index.js';
 import { memorySystemLog } from '../../src/kernel/system-log.js';
@@ -18,14 +19,18 @@ for (const dialect of testDialects()) {
     let alerting: Alerting;
     let n = 0;
     let last = 'ok';
+    /** The check the results name (null: none); its thresholds decide (docs/alerts.md, "Flapping"). */
+    let checkId: number | null = null;
+    const options = { ...ALERTING_DEFAULTS, pollIntervalMs: 600_000 };
+    let modules: Map<string, AlertModule<unknown>>;
 
     /** One result of web1's cpu at minute `n`, and its transition when the state changed (what the pipeline commits). */
     async function result(severity: string, withHost = false): Promise<void> {
       const at = T0 + n++ * MINUTE;
       await db.sequelize.query(
         `INSERT INTO results (result_id, host_id, plugin_id, check_id, slot_at, measured_at, received_at, value, message, result_type, severity, late)
-         VALUES (:rid, :host, :plugin, NULL, :at, :at, :at, 1, NULL, 'ok', :severity, :late)`,
-        { replacements: { rid: `r${n}`, host: ids.host.web1!, plugin: ids.plugin.cpu!, at, severity, late: false } },
+         VALUES (:rid, :host, :plugin, :check, :at, :at, :at, 1, NULL, 'ok', :severity, :late)`,
+        { replacements: { rid: `r${n}`, host: ids.host.web1!, plugin: ids.plugin.cpu!, check: checkId, at, severity, late: false } },
       );
       if (severity !== last) {
         await db.sequelize.query('INSERT INTO state_transitions (host_id, plugin_id, service_id, from_state, to_state, at, late) VALUES (:host, :plugin, NULL, :from, :to, :at, :late)', {
@@ -47,18 +52,14 @@ for (const dialect of testDialects()) {
       ({ db, cleanup } = await dialect.open());
       n = 0;
       last = 'ok';
+      checkId = null;
       const recording = recordingModule('mod', () => false);
       calls = recording.calls;
       ids = await seed(db, { hosts: ['web1'], plugins: ['cpu'] });
       const alert = await db.models.Alert.create({ name: 'cpu', fromStates: ['ok', 'major'], toStates: ['ok', 'major'], module: 'mod', settings: { to: 'oncall' }, enabled: true });
       await db.models.AlertScope.create({ alertId: alert.id, kind: 'plugin', pluginId: ids.plugin.cpu! });
-      alerting = createAlerting({ ...ALERTING_DEFAULTS, pollIntervalMs: 600_000 }, {
-        db,
-        logger: silentLogger(),
-        systemLog: memorySystemLog(),
-        modules: new Map([['mod', recording.module as AlertModule<unknown>]]),
-        intake: {},
-      });
+      modules = new Map([['mod', recording.module as AlertModule<unknown>]]);
+      alerting = createAlerting(options, { db, logger: silentLogger(), systemLog: memorySystemLog(), modules, intake: {} });
       await alerting.start();
     });
     afterEach(async () => {
@@ -116,6 +117,44 @@ for (const dialect of testDialects()) {
       await settle();
       assert.ok(reasons().length >= 5);
       assert.ok(reasons().every((r) => r === 'transition'), reasons().join(', '));
+    });
+
+    it("a check's own thresholds decide over the global ones: a rhythm the global 90/100 % never calls flapping flaps with the check's 20/30 %", async () => {
+      await writeSettings(db, { flapLowPercent: 90, flapHighPercent: 100 });
+      checkId = (await db.models.Check.create({ name: 'cpu check', flapLowPercent: 20, flapHighPercent: 30 })).id;
+      for (let i = 0; i < 24; i++) await result(Math.floor(i / 2) % 2 === 0 ? 'major' : 'ok');
+      await settle();
+      assert.ok(reasons().includes('flapping-started'), reasons().join(', '));
+      // And the other way round: the check's 90/100 % keeps the global 20/30 % from calling it flapping.
+      await writeSettings(db, { flapLowPercent: 20, flapHighPercent: 30 });
+      await db.models.Check.update({ flapLowPercent: 90, flapHighPercent: 100 }, { where: { id: checkId } });
+      for (let i = 0; i < 40; i++) await result('ok');
+      await settle();
+      calls.length = 0;
+      for (let i = 0; i < 12; i++) await result(Math.floor(i / 2) % 2 === 0 ? 'major' : 'ok');
+      await settle();
+      assert.ok(reasons().length >= 5);
+      assert.ok(reasons().every((r) => r === 'transition'), reasons().join(', '));
+    });
+
+    it('the flapping state survives a restart: a series flapping when the core stopped gets its one "stopped flapping" after it, and lists can see it meanwhile', async () => {
+      for (let i = 0; i < 30; i++) await result(i % 2 === 0 ? 'major' : 'ok');
+      await settle();
+      assert.deepEqual(reasons().filter((r) => r !== 'transition'), ['flapping-started']);
+      await alerting.stop();
+      const [row] = await db.sequelize.query<{ series_key: string; from_state: string }>('SELECT series_key, from_state FROM alert_flapping', { type: QueryTypes.SELECT });
+      assert.equal(row?.series_key, `h:${ids.host.web1}:p:${ids.plugin.cpu}`);
+      // A new core over the same database.
+      alerting = createAlerting(options, { db, logger: silentLogger(), systemLog: memorySystemLog(), modules, intake: {} });
+      await alerting.start();
+      // Still flapping: a change sends nothing.
+      await result('major');
+      await settle();
+      assert.deepEqual(reasons().filter((r) => r !== 'transition'), ['flapping-started']);
+      for (let i = 0; i < 40; i++) await result('ok');
+      await settle();
+      assert.deepEqual(reasons().filter((r) => r !== 'transition'), ['flapping-started', 'flapping-stopped']);
+      assert.equal((await db.sequelize.query('SELECT series_key FROM alert_flapping', { type: QueryTypes.SELECT })).length, 0);
     });
 
     it('refuses thresholds out of range or a high threshold below the low one, naming the field, and keeps the old ones', async () => {

@@ -1,11 +1,14 @@
 import { Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize } from 'sequelize';
-import { exactlyOne, int, json, now, pk, str, text, touchHooks } from './common.js';
+import { double, exactlyOne, int, json, now, pk, str, text, touchHooks } from './common.js';
 
 /** A named set of hosts/groups × a set of plugins (table `checks`). */
 export class Check extends Model<InferAttributes<Check>, InferCreationAttributes<Check>> {
   declare id: CreationOptional<number>;
   declare name: string;
   declare description: CreationOptional<string>;
+  /** Flap thresholds of this check (docs/alerts.md, "Flapping"); both null: the global settings. */
+  declare flapLowPercent: CreationOptional<number | null>;
+  declare flapHighPercent: CreationOptional<number | null>;
   declare createdAt: CreationOptional<number>;
   declare updatedAt: CreationOptional<number>;
 }
@@ -60,6 +63,8 @@ export function initCheck(sequelize: Sequelize): typeof Check {
       id: pk(),
       name: { ...str(255), unique: true, validate: { notEmpty: true } },
       description: { ...text(), defaultValue: '' },
+      flapLowPercent: double(true),
+      flapHighPercent: double(true),
       createdAt: now(),
       updatedAt: now(),
     },

@@ -5,6 +5,19 @@ import type { Resource } from '../../http/index.js';
 import { ApiErrors } from '../../kernel/index.js';
 import { assertExist, linksOf, namedObjectWrites, replaceLinks } from '../../http/index.js';
 /**
+ * A check's own flap thresholds (docs/alerts.md, "Flapping"): both or neither (neither: the
+ * global settings), the high one not below the low one; refusals name the field.
+ */
+function flapThresholds(input: CheckInput): { flapLowPercent: number | null; flapHighPercent: number | null } {
+  const low = input.flapLowPercent ?? null;
+  const high = input.flapHighPercent ?? null;
+  if (low === null && high !== null) throw ApiErrors.BAD_REQUEST('flapLowPercent: set both flap thresholds or neither (neither: the global settings)', { field: 'flapLowPercent' });
+  if (high === null && low !== null) throw ApiErrors.BAD_REQUEST('flapHighPercent: set both flap thresholds or neither (neither: the global settings)', { field: 'flapHighPercent' });
+  if (low !== null && high !== null && high < low) throw ApiErrors.BAD_REQUEST(`flapHighPercent: ${high} must not be below flapLowPercent (${low})`, { field: 'flapHighPercent' });
+  return { flapLowPercent: low, flapHighPercent: high };
+}
+
+/**
  * Checks: hosts/groups × plugins with parameter values. Plugins are named by their reverse-DNS
  * id. A plugin a check uses cannot be deleted (RESTRICT); deleting a host or group drops it
  * from the check; deleting a check removes it from its schedules and alert scopes.
@@ -26,6 +39,8 @@ export function checksResource(db: Database): Resource<CheckApi, CheckInput> {
       if (seen.has(p.pluginId)) throw ApiErrors.BAD_REQUEST(`plugins: ${p.pluginId} is listed twice`, { field: 'plugins' });
       seen.add(p.pluginId);
     }
+    const flap = flapThresholds(input);
+    await CheckModel.update(flap, { where: { id }, transaction: tx });
     await assertExist(Host, input.hostIds, 'hostIds', tx);
     await assertExist(HostGroup, input.groupIds, 'groupIds', tx);
     const rowIds = await pluginRowIds([...seen], tx);
@@ -60,6 +75,8 @@ export function checksResource(db: Database): Resource<CheckApi, CheckInput> {
         hostIds: (hosts.get(c.id) ?? []).map((l) => l.get('hostId') as number),
         groupIds: (groups.get(c.id) ?? []).map((l) => l.get('groupId') as number),
         plugins: ((plugins.get(c.id) ?? []) as CheckPluginRow[]).map((p) => ({ pluginId: names.get(p.pluginId) ?? '', params: p.params ?? {} })),
+        flapLowPercent: c.flapLowPercent ?? null,
+        flapHighPercent: c.flapHighPercent ?? null,
         createdAt: c.createdAt,
         updatedAt: c.updatedAt,
       }));
