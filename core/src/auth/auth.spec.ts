@@ -40,19 +40,24 @@ describe('roles', () => {
 });
 
 describe('attempt limiter', () => {
-  it('allows max attempts per key and window, then tells how long to wait', () => {
+  it('counts failures per key and window; after max of them, tells how long to wait', () => {
     let t = 1_000;
     const limiter = createAttemptLimiter({ max: 2, windowMs: 60_000 }, () => t);
-    assert.equal(limiter.hit(['a']).allowed, true);
-    assert.equal(limiter.hit(['a']).allowed, true);
+    assert.equal(limiter.check(['a']).allowed, true);
+    limiter.fail(['a']);
+    assert.equal(limiter.check(['a']).allowed, true, 'checking counts nothing');
+    assert.equal(limiter.check(['a']).allowed, true);
     t += 10_000;
-    assert.deepEqual(limiter.hit(['a']), { allowed: false, retryAfterMs: 50_000 });
-    assert.equal(limiter.hit(['b']).allowed, true, 'other keys unaffected');
+    limiter.fail(['a']);
+    assert.deepEqual(limiter.check(['a']), { allowed: false, retryAfterMs: 50_000 });
+    assert.equal(limiter.check(['b']).allowed, true, 'other keys unaffected');
+    assert.deepEqual(limiter.check(['b', 'a']), { allowed: false, retryAfterMs: 50_000 }, 'any key over the limit blocks');
     t += 50_000;
-    assert.equal(limiter.hit(['a']).allowed, true, 'a new window');
-    limiter.hit(['a']);
+    assert.equal(limiter.check(['a']).allowed, true, 'a new window');
+    limiter.fail(['a']);
+    limiter.fail(['a']);
     limiter.reset('a');
-    assert.equal(limiter.hit(['a']).allowed, true);
+    assert.equal(limiter.check(['a']).allowed, true);
   });
 });
 
@@ -95,6 +100,22 @@ describe('createAuth', () => {
       touchLogin: async () => {},
     };
   }
+
+  it('sign-in limits count failures, not successes, per address and per name', async () => {
+    const store = memoryStore();
+    const auth = createAuth({ sessionTtlMs: 60_000, setupTokenTtlMs: 60_000, loginAttempts: 5, loginWindowMs: 60_000 }, { store, logger: silentLogger() });
+    const setup = await auth.issueSetupToken();
+    await auth.completeSetup({ token: setup!.token, name: 'root', password: 'a long admin password', ip: '10.0.0.1' });
+    // An office behind one address: twenty people sign in within the minute.
+    for (let i = 0; i < 20; i++) await auth.login('root', 'a long admin password', '10.0.0.1');
+    const code = (p: Promise<unknown>) => p.then(() => 'ok', (err: { code?: string }) => err.code);
+    // Four wrong passwords from that address, then the right one: still allowed (and it clears the name).
+    for (let i = 0; i < 4; i++) assert.equal(await code(auth.login('root', 'wrong password!!', '10.0.0.1')), 'CORE_API_BAD_CREDENTIALS');
+    assert.equal(await code(auth.login('root', 'a long admin password', '10.0.0.1')), 'ok');
+    // A guesser from elsewhere: five failures for the name, then even the right password waits.
+    for (let i = 0; i < 5; i++) assert.equal(await code(auth.login('root', `guess ${i} password`, '192.0.2.7')), 'CORE_API_BAD_CREDENTIALS');
+    assert.equal(await code(auth.login('root', 'a long admin password', '192.0.2.7')), 'CORE_API_TOO_MANY_ATTEMPTS');
+  });
 
   it('sessions expire after their lifetime and are stored only hashed', async () => {
     let t = 1_000_000;

@@ -35,7 +35,7 @@ export interface AuthConfig {
   sessionTtlMs: number;
   /** Lifetime of the first-run setup link, ms. */
   setupTokenTtlMs: number;
-  /** Sign-in attempts allowed per IP address and per user name within `loginWindowMs`. */
+  /** Failed sign-ins allowed per IP address and per user name within `loginWindowMs`; successes do not count. */
   loginAttempts: number;
   loginWindowMs: number;
 }
@@ -98,7 +98,8 @@ export function createAuth(config: AuthConfig, deps: { store: AuthStore; logger:
   return {
     async login(name, password, ip) {
       const key = name.toLowerCase();
-      const verdict = limiter.hit([`ip:${ip}`, `user:${key}`]);
+      const keys = [`ip:${ip}`, `user:${key}`];
+      const verdict = limiter.check(keys);
       if (!verdict.allowed) {
         log.warn({ ip, user: name }, 'sign-in rate limit reached');
         throw ApiErrors.TOO_MANY_ATTEMPTS(undefined, { retryAfterMs: verdict.retryAfterMs });
@@ -107,10 +108,12 @@ export function createAuth(config: AuthConfig, deps: { store: AuthStore; logger:
       if (!found) {
         await verifyPassword(password, await (decoyHash ??= hashPassword(generateToken())));
         log.info({ ip, user: name }, 'sign-in refused: unknown user');
+        limiter.fail(keys);
         throw ApiErrors.BAD_CREDENTIALS();
       }
       if (!(await verifyPassword(password, found.passwordHash))) {
         log.info({ ip, user: name }, 'sign-in refused: wrong password');
+        limiter.fail(keys);
         throw ApiErrors.BAD_CREDENTIALS();
       }
       limiter.reset(`user:${key}`);
