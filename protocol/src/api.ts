@@ -776,6 +776,16 @@ export const TransitionQuery = Type.Object(
     hostId: Type.Optional(ObjectId),
     serviceId: Type.Optional(ObjectId),
     pluginId: Type.Optional(PluginId),
+    /** Transitions of the group's hosts (nested groups included) and of their plugins. */
+    groupId: Type.Optional(ObjectId),
+    /** Transitions to this severity. */
+    severity: Type.Optional(SeverityName),
+    /** Whose problem is acknowledged now (true) or not (false). */
+    acknowledged: Type.Optional(Type.Boolean()),
+    /** Whose problem a silence or maintenance window covers now (true) or not (false). */
+    maintenance: Type.Optional(Type.Boolean()),
+    /** Whose problem is flapping now (true) or not (false). */
+    flapping: Type.Optional(Type.Boolean()),
     from: Type.Optional(Timestamp),
     to: Type.Optional(Timestamp),
     limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
@@ -802,6 +812,12 @@ export const StateTransition = Type.Object({
   to: SeverityName,
   /** Caused by a result that arrived after `maxLatenessMs`. */
   late: Type.Boolean(),
+  /** The problem the transition belongs to (`h:<host>`, `h:<host>:p:<plugin row>`, `s:<service>`), as acknowledgements name it. */
+  problem: Type.Optional(Type.String()),
+  /** Its problem's marks now: acknowledged, in maintenance. */
+  ...ProblemMarks,
+  /** Its problem is flapping now (docs/alerts.md, "Flapping"). */
+  flapping: Type.Optional(Type.Boolean()),
 });
 export type StateTransition = Static<typeof StateTransition>;
 

@@ -193,3 +193,9 @@ export function matchWithFlapping(
 export function flapRelevant(rules: readonly AlertRule[]): (t: Transition) => boolean {
   return (t) => rules.some((r) => scopesMatch(r, t) || scopesMatch(r, { ...t, pluginId: null }));
 }
+
+/** The problems flapping now (`h:<host>:p:<plugin row>`, `h:<host>`; table `alert_flapping`), for lists and reports. */
+export async function loadFlapping(db: Pick<Database, 'sequelize'>): Promise<Set<string>> {
+  const rows = await db.sequelize.query<{ series_key: string }>('SELECT series_key FROM alert_flapping', { type: QueryTypes.SELECT });
+  return new Set(rows.map((r) => r.series_key));
+}

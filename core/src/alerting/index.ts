@@ -11,5 +11,6 @@ export { createDeliveryQueue, memoryDeliveryStore, type Delivery } from './queue
 export { loadAlertRules } from './rules.js';
 export { sequelizeDeliveryStore } from './sequelize-store.js';
 export { createActionLinks, loadOrCreateActionKey, type ActionLinks } from './action-links.js';
-export { isSuppressed, loadProblemMarks } from './suppression.js';
+export { isSuppressed, loadProblemMarks, problemKey } from './suppression.js';
+export { loadFlapping } from './flapping.js';
 export type { AlertModule, AlertNotice } from './types.js';

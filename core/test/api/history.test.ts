@@ -84,6 +84,10 @@ for (const dialect of DIALECTS) {
           from: 'ok',
           to: 'critical',
           late: false,
+          problem: `s:${serviceId}`,
+          acknowledged: null,
+          maintenance: null,
+          flapping: false,
         });
         assert.equal(page.items[1].hostName, 'h-0');
         assert.equal(page.items[1].pluginId, null);
@@ -113,6 +117,61 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(none, { items: [], total: 0, limit: 50, offset: 0 });
       });
 
+      it('filters by host group (nested groups included) and by the severity changed to', async () => {
+        const outer = (await call(api, 'admin', 'POST', '/api/groups', { name: 'outer', hostIds: [hosts[0]] })).json().id as number;
+        const inner = (await call(api, 'admin', 'POST', '/api/groups', { name: 'inner', hostIds: [hosts[1]] })).json().id as number;
+        const linked = await call(api, 'admin', 'PUT', `/api/groups/${outer}`, { name: 'outer', hostIds: [hosts[0]], groupIds: [inner] });
+        assert.equal(linked.statusCode, 200, linked.body);
+        const byGroup = (await call(api, 'viewer', 'GET', `/api/reports/transitions?groupId=${outer}&limit=500`)).json();
+        // h-0: 3 plugin transitions and its own; h-1: 3 plugin transitions; the service is in no group.
+        assert.equal(byGroup.total, 7);
+        assert.deepEqual([...new Set(byGroup.items.map((t: { hostName: string }) => t.hostName))].sort(), ['h-0', 'h-1']);
+        const minor = (await call(api, 'viewer', 'GET', '/api/reports/transitions?severity=minor')).json();
+        assert.deepEqual(minor.items.map((t: { hostName: string; to: string }) => [t.hostName, t.to]), [['h-0', 'minor']]);
+        const critical = (await call(api, 'viewer', 'GET', `/api/reports/transitions?severity=critical&groupId=${outer}`)).json();
+        assert.equal(critical.total, 0);
+        const empty = (await call(api, 'admin', 'POST', '/api/groups', { name: 'empty' })).json().id as number;
+        assert.equal((await call(api, 'viewer', 'GET', `/api/reports/transitions?groupId=${empty}`)).json().total, 0);
+      });
+
+      it('marks each row with its problem now (acknowledged by whom, in maintenance, flapping) and filters on each mark both ways', async () => {
+        const now = Date.now();
+        // h-2's cpu is major now and acknowledged; h-3 is in a maintenance window; h-4's cpu flaps.
+        await api.db.sequelize.query('INSERT INTO current_states (host_id, plugin_id, severity, since) VALUES (?, ?, ?, ?)', { replacements: [hosts[2], cpu, 'major', T0] });
+        const ack = await call(api, 'operator', 'POST', '/api/acknowledgements', { problem: { hostId: hosts[2], pluginId: cpu }, comment: 'on it' });
+        assert.equal(ack.statusCode, 201, ack.body);
+        const silence = await call(api, 'operator', 'POST', '/api/silences', { name: 'h-3 patching', kind: 'once', startsAt: now - 60_000, endsAt: now + 3_600_000, scopes: { hostIds: [hosts[3]] } });
+        assert.equal(silence.statusCode, 201, silence.body);
+        await api.db.sequelize.query('INSERT INTO alert_flapping (series_key, host_id, plugin_id, from_state, started_at) VALUES (?, ?, ?, ?, ?)', { replacements: [`h:${hosts[4]}:p:${cpu}`, hosts[4], cpu, 'ok', T0] });
+        type Row = { hostName: string | null; pluginId: string | null; problem: string; acknowledged: { by: string; comment: string } | null; maintenance: { name: string } | null; flapping: boolean };
+        const list = async (query: string) => {
+          const res = await call(api, 'viewer', 'GET', `/api/reports/transitions?limit=500&${query}`);
+          assert.equal(res.statusCode, 200, res.body);
+          return res.json() as { items: Row[]; total: number };
+        };
+        const acked = await list('acknowledged=true');
+        assert.equal(acked.total, 3);
+        assert.ok(acked.items.every((t) => t.hostName === 'h-2' && t.pluginId === 'io.prophasis.cpu-load' && t.acknowledged?.by === 'operator' && t.acknowledged.comment === 'on it'), JSON.stringify(acked.items));
+        assert.equal((await list('acknowledged=false')).total, 32 - 3);
+        const inMaintenance = await list('maintenance=true');
+        assert.equal(inMaintenance.total, 3);
+        assert.ok(inMaintenance.items.every((t) => t.hostName === 'h-3' && t.maintenance?.name === 'h-3 patching'));
+        const notInMaintenance = await list('maintenance=false');
+        assert.equal(notInMaintenance.total, 32 - 3);
+        assert.ok(notInMaintenance.items.some((t) => t.hostName === null), 'the service transition (no host) is kept by a false filter');
+        const flapping = await list('flapping=true');
+        assert.deepEqual(flapping.items.map((t) => [t.problem, t.flapping]), [2, 1, 0].map(() => [`h:${hosts[4]}:p:${cpu}`, true]));
+        assert.equal((await list('flapping=false')).total, 32 - 3);
+        // Marks combine with each other and with the other filters.
+        assert.equal((await list(`acknowledged=true&flapping=false&hostId=${hosts[2]}`)).total, 3);
+        assert.equal((await list('acknowledged=true&maintenance=true')).total, 0);
+        // The rows without a filter carry the same marks.
+        const all = await list('');
+        assert.equal(all.items.filter((t) => t.acknowledged !== null).length, 3);
+        assert.equal(all.items.filter((t) => t.maintenance !== null).length, 3);
+        assert.equal(all.items.filter((t) => t.flapping).length, 3);
+      });
+
       it('resolves names with a fixed number of queries, whatever the page size (no N+1)', async () => {
         const small = await countQueries(api, () => call(api, 'viewer', 'GET', '/api/reports/transitions?limit=1'));
         const large = await countQueries(api, () => call(api, 'viewer', 'GET', '/api/reports/transitions?limit=40'));
@@ -127,12 +186,18 @@ for (const dialect of DIALECTS) {
           ['pluginId=Not%20A%20Plugin', 'pluginId'],
           ['limit=501', 'limit'],
           ['colour=red', 'colour'],
+          ['severity=bad', 'severity'],
+          ['acknowledged=maybe', 'acknowledged'],
+          ['groupId=x', 'groupId'],
         ] as const) {
           const res = await call(api, 'viewer', 'GET', `/api/reports/transitions?${query}`);
           assert.equal(res.statusCode, 400, query);
           assert.equal(res.json().code, 'CORE_VALIDATION');
           assert.equal(res.json().details.field, field);
         }
+        const unknownGroup = await call(api, 'viewer', 'GET', '/api/reports/transitions?groupId=99999');
+        assert.equal(unknownGroup.statusCode, 400, unknownGroup.body);
+        assert.equal(unknownGroup.json().details.field, 'groupId');
         const empty = await call(api, 'viewer', 'GET', `/api/reports/transitions?from=${T0}&to=${T0}`);
         assert.equal(empty.statusCode, 400);
         assert.equal(empty.json().details.field, 'from');

@@ -25,12 +25,12 @@ import {
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { Op, type Model, type ModelStatic, type WhereOptions } from 'sequelize';
-import { loadProblemMarks } from '../../alerting/index.js';
+import { loadFlapping, loadProblemMarks, problemKey } from '../../alerting/index.js';
 import type { Database } from '../../db/index.js';
 import { evaluateService, loadServiceDefinitions } from '../../services/index.js';
 import { loadHostStates, loadLatestResults } from '../../state/index.js';
 import { ApiErrors } from '../../kernel/index.js';
-import { presentHost } from '../../inventory/index.js';
+import { loadGroupHosts, presentHost } from '../../inventory/index.js';
 import { querySeriesPoints } from '../series.js';
 
 const errors = { 400: ApiErrorBody, 401: ApiErrorBody, 403: ApiErrorBody, 404: ApiErrorBody };
@@ -76,21 +76,74 @@ async function namesById(
   return new Map(rows.map((r) => [Number(r.get('id')), { name: String(r.get('name') ?? ''), pluginId: String(r.get('pluginId') ?? '') }]));
 }
 
+/** A problem as the keys of its transitions. */
+interface ProblemIds {
+  hostId: number | null;
+  pluginId: number | null;
+  serviceId: number | null;
+}
+
+/**
+ * Rows whose problem is one of `problems`, as a condition that is never NULL (so `NOT` of it is
+ * exact): a host's own problems, services, and per host its plugins.
+ */
+function problemsCondition(problems: readonly ProblemIds[]): WhereOptions {
+  const parts: WhereOptions[] = [];
+  const hosts = problems.filter((p) => p.serviceId === null && p.pluginId === null && p.hostId !== null).map((p) => p.hostId!);
+  if (hosts.length) parts.push({ hostId: { [Op.in]: hosts, [Op.not]: null }, pluginId: null, serviceId: null });
+  const services = problems.filter((p) => p.serviceId !== null).map((p) => p.serviceId!);
+  if (services.length) parts.push({ serviceId: { [Op.in]: services, [Op.not]: null } });
+  const byHost = new Map<number, number[]>();
+  for (const p of problems) if (p.serviceId === null && p.pluginId !== null && p.hostId !== null) byHost.set(p.hostId, [...(byHost.get(p.hostId) ?? []), p.pluginId]);
+  for (const [hostId, plugins] of byHost) parts.push({ hostId: { [Op.eq]: hostId, [Op.not]: null }, pluginId: { [Op.in]: plugins, [Op.not]: null }, serviceId: null });
+  // None: a condition that is false for every row.
+  return parts.length ? { [Op.or]: parts } : { id: { [Op.lt]: 0 } };
+}
+
 /**
  * State transitions newest first, filtered, one page with the total; host, service and plugin
- * names are resolved with one query per kind for the whole page.
+ * names are resolved with one query per kind for the whole page. Each row carries its problem's
+ * marks now (acknowledged, in maintenance, flapping); the mark filters keep the rows whose
+ * problem has (true) or has not (false) the mark now.
  */
-async function transitionsPage(db: Database, q: TransitionQueryType): Promise<PageOf<StateTransitionApi>> {
+async function transitionsPage(db: Database, q: TransitionQueryType, now: number): Promise<PageOf<StateTransitionApi>> {
   const { StateTransition: TransitionModel, Host: HostModel, Service: ServiceModel, Plugin: PluginModel } = db.models;
   const page = { limit: q.limit, offset: q.offset };
   const where: WhereOptions[] = timeRange('at', q.from, q.to);
   if (q.hostId !== undefined) where.push({ hostId: q.hostId });
   if (q.serviceId !== undefined) where.push({ serviceId: q.serviceId });
+  if (q.severity !== undefined) where.push({ toState: q.severity });
   if (q.pluginId !== undefined) {
     const plugin = await PluginModel.findOne({ where: { pluginId: q.pluginId }, attributes: ['id'] });
     // A filter that names no plugin matches nothing (it is not an error: the plugin may have been deleted).
     if (!plugin) return { items: [], total: 0, ...page };
     where.push({ pluginId: plugin.id });
+  }
+  if (q.groupId !== undefined) {
+    if (!(await db.models.HostGroup.findByPk(q.groupId, { attributes: ['id'] }))) throw ApiErrors.REFERENCE_NOT_FOUND(`host group ${q.groupId}`, { field: 'groupId' });
+    const hosts = [...(await loadGroupHosts(db))([q.groupId])];
+    if (hosts.length === 0) return { items: [], total: 0, ...page };
+    where.push({ hostId: hosts });
+  }
+  const [marks, flapping] = await Promise.all([loadProblemMarks(db, now), loadFlapping(db)]);
+  const markFilters = (['acknowledged', 'maintenance', 'flapping'] as const).filter((m) => q[m] !== undefined);
+  if (markFilters.length > 0) {
+    // The problems of the rows the other filters keep, each asked once whether it has the marks.
+    const candidates = (await TransitionModel.findAll({
+      where: where.length ? { [Op.and]: where } : {},
+      attributes: ['hostId', 'pluginId', 'serviceId'],
+      group: ['hostId', 'pluginId', 'serviceId'],
+      raw: true,
+    })) as unknown as ProblemIds[];
+    for (const mark of markFilters) {
+      const has = candidates.filter((p) => {
+        const ids = { hostId: p.hostId ?? null, pluginId: p.pluginId ?? null, serviceId: p.serviceId ?? null };
+        if (mark === 'flapping') return flapping.has(problemKey(ids));
+        return marks(ids)[mark] !== null;
+      });
+      const condition = problemsCondition(has);
+      where.push(q[mark] ? condition : { [Op.not]: condition });
+    }
   }
   const { rows, count } = await TransitionModel.findAndCountAll({
     where: where.length ? { [Op.and]: where } : {},
@@ -105,6 +158,8 @@ async function transitionsPage(db: Database, q: TransitionQueryType): Promise<Pa
   return {
     items: rows.map((r) => {
       const plugin = r.pluginId != null ? plugins.get(r.pluginId) : undefined;
+      const ids = { hostId: r.hostId ?? null, pluginId: r.pluginId ?? null, serviceId: r.serviceId ?? null };
+      const problem = problemKey(ids);
       return {
         id: Number(r.id),
         at: Number(r.at),
@@ -117,6 +172,9 @@ async function transitionsPage(db: Database, q: TransitionQueryType): Promise<Pa
         from: severityOf(r.fromState),
         to: severityOf(r.toState),
         late: Boolean(r.late),
+        problem,
+        ...marks(ids),
+        flapping: flapping.has(problem),
       };
     }),
     total: count,
@@ -218,7 +276,7 @@ export async function reportRoutes(api: FastifyInstance, db: Database): Promise<
   api.get<{ Querystring: TransitionQueryType }>(
     '/reports/transitions',
     { config: { access: 'viewer' }, schema: { tags: ['reports'], querystring: TransitionQuery, response: { 200: Page(StateTransition), ...errors } } },
-    async (request): Promise<PageOf<StateTransitionApi>> => transitionsPage(db, request.query),
+    async (request): Promise<PageOf<StateTransitionApi>> => transitionsPage(db, request.query, Date.now()),
   );
 
   api.get<{ Params: IdParams; Querystring: MessageQueryType }>(
