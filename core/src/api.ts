@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { alertActionRoutes, type AlertingApi } from './alerting/routes/alert-actions.js';
 import { alertsResource } from './alerting/routes/alerts.js';
 import { problemRoutes } from './alerting/routes/problems.js';
+import { alertTemplateRoutes, type AlertTemplatesApi } from './alerting/routes/templates.js';
 import type { ActionLinks } from './alerting/action-links.js';
 import { actionLinkRoutes } from './alerting/routes/action-links.js';
 import type { AuditTrail } from './audit/audit.js';
@@ -59,6 +60,8 @@ export interface ApiDeps {
   services?: { recomputeAll(): Promise<void> };
   /** The dispatcher: told after every configuration change so plans follow within its debounce. */
   plans?: { notifyConfigChanged(): void };
+  /** Notification templates per alert module (`/api/alert-templates`); absent in tests that do not need them. */
+  alertTemplates?: AlertTemplatesApi;
   /** Signed links in notifications (`/act/<token>`, revocation under `/api/action-links`); absent in tests that do not need them. */
   actionLinks?: ActionLinks;
   /** Table sizes, the last housekeeping run and "Run now"; absent in tests that do not need them. */
@@ -88,6 +91,8 @@ function apiRoutes(config: ApiConfig, deps: ApiDeps): { routes: RouteModule[]; r
       await problemRoutes(api, db, deps.actionLinks ? { links: deps.actionLinks } : {});
     },
   ];
+  const templates = deps.alertTemplates;
+  if (templates) routes.push(async (api) => alertTemplateRoutes(api, db, templates));
   if (deps.plugins) routes.push(pluginRoutes(deps.plugins));
   if (deps.marketplace) routes.push(marketplaceRoutes(deps.marketplace));
   if (deps.classification) routes.push(classifierRoutes({ db, engine: deps.classification }));

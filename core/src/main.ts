@@ -115,6 +115,12 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
   // Host transitions reach service health through a feed off the event bus (in process, as they are committed).
   const transitionFeed = eventBusFeed(events, { logger });
   const services: ServiceMonitor = createServiceMonitor(readServicesConfig(), { db, logger, events, systemLog });
+  const audit = createAuditTrail({ store: databaseAuditStore(db) });
+  // The HMAC key stays in the data directory (mode 0600), never in the database or a log.
+  const actionLinks = createActionLinks(
+    { ttlMs: readAlertingConfig().actionLinkTtlMs },
+    { db, key: loadOrCreateActionKey(config.dataDir), baseUrl: () => baseUrl(), audit: { record: (entry) => audit.record(entry) } },
+  );
   // Alerting reads state_transitions after a cursor kept in the database, exactly once across
   // crashes; state.changed only wakes it (docs/alerts.md).
   const alerting: Alerting = createAlerting(readAlertingConfig(), {
@@ -125,6 +131,9 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
     store: sequelizeDeliveryStore(db, { logger, systemLog }),
     // Links in notices: the `publicUrl` setting, else the core's public URL (known once HTTP listens).
     publicUrl: () => baseUrl(),
+    // Acknowledge/Mute links in every problem notification: the `publicUrl` setting, else
+    // PROPHASIS_PUBLIC_URL; never the guessed localhost address (docs/alerts.md, "Action links").
+    actionLinks: { links: actionLinks, linkBase: () => config.publicUrl },
   });
   transitionFeed.onTransitions((batch) => services.handleTransitions(batch));
   const siteKey = loadOrCreateSiteKey(config.dataDir, { logger });
@@ -162,12 +171,6 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
     { sessionTtlMs: config.sessionTtlMs, setupTokenTtlMs: config.setupTokenTtlMs, loginAttempts: config.loginAttempts, loginWindowMs: config.loginWindowMs },
     { store: databaseAuthStore(db), logger },
   );
-  const audit = createAuditTrail({ store: databaseAuditStore(db) });
-  // The HMAC key stays in the data directory (mode 0600), never in the database or a log.
-  const actionLinks = createActionLinks(
-    { ttlMs: readAlertingConfig().actionLinkTtlMs },
-    { db, key: loadOrCreateActionKey(config.dataDir), baseUrl: () => baseUrl(), audit: { record: (entry) => audit.record(entry) } },
-  );
   const httpConfig = { port: config.httpPort, host: config.httpHost, trustProxy: config.trustProxy, cookieSecure: config.cookieSecure, webRoot: config.webRoot };
   // Built on the first download or enrolment, then reused from the data directory (docs/install-agent.md).
   const agentPackages = createAgentPackages({ dataDir: config.dataDir }, { logger });
@@ -194,6 +197,7 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
         defaultServer: transportConfig.mqttUrl ? new URL(transportConfig.mqttUrl).hostname : transportConfig.pkiHostnames[0],
       },
       alerting,
+      alertTemplates: alerting,
       services,
       housekeeping: housekeeper,
       actionLinks,

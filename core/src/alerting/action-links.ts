@@ -42,8 +42,11 @@ interface ValidLink {
 export type LinkCheck = { ok: true; link: ValidLink } | { ok: false; refusal: LinkRefusal; detail: string };
 
 export interface ActionLinks {
-  /** Signed links for one notification of one problem to one recipient (helper templates render them). */
-  actionLinks(problem: Problem, recipient: string): Promise<Record<'acknowledge' | 'mute1h' | 'muteUntilOk', string>>;
+  /**
+   * Signed links for one notification of one problem to one recipient (the notification templates
+   * render them), under `base` (the console's address; default: `baseUrl()`).
+   */
+  actionLinks(problem: Problem, recipient: string, base?: string): Promise<Record<'acknowledge' | 'mute1h' | 'muteUntilOk', string>>;
   /** Checks a token without acting (the confirmation page a GET shows). */
   check(token: string): Promise<LinkCheck>;
   /** Acts once (a POST): acknowledges or mutes, records it in the audit trail with the recipient. */
@@ -123,11 +126,11 @@ export function createActionLinks(config: { ttlMs: number }, deps: ActionLinkDep
   }
 
   return {
-    async actionLinks(problem, recipient) {
+    async actionLinks(problem, recipient, root) {
       const key = problemKey(problem);
       const created = now();
       const expires = created + config.ttlMs;
-      const base = deps.baseUrl().replace(/\/+$/, '');
+      const base = (root ?? deps.baseUrl()).replace(/\/+$/, '');
       const out: Record<string, string> = {};
       for (const [name, action] of [['acknowledge', 'acknowledge'], ['mute1h', 'mute-1h'], ['muteUntilOk', 'mute-until-ok']] as const) {
         const id = randomUUID();

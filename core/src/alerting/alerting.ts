@@ -14,10 +14,12 @@ import { createFlapTracker, flapRelevant, matchWithFlapping, type FlapVerdict } 
 import { testNotice } from './message.js';
 import { builtInAlertModules, databaseSmtpSource, type AlertModuleRegistry } from './modules/index.js';
 import { systemClock, type Clock } from '../kernel/index.js';
+import { createNotificationTexts, type ActionLinkMaker, type NotificationTexts } from './notification-text.js';
 import { createDeliveryQueue, memoryDeliveryStore, newDelivery, type Delivery, type DeliveryStore } from './queue.js';
 import { loadAlertRules, type AlertRule } from './rules.js';
 import { sequelizeDeliveryStore } from './sequelize-store.js';
 import { endByTransitions, holdNotice, loadSuppression, releaseHeld } from './suppression.js';
+import { databaseTemplateStore, type TemplateStore } from './template-store.js';
 import type { AlertNotice } from './types.js';
 
 export interface AlertingDeps {
@@ -39,6 +41,12 @@ export interface AlertingDeps {
   clock?: Clock;
   /** The console's base URL when the `publicUrl` setting is empty (the core's public URL); none: notices carry no link. */
   publicUrl?: () => string;
+  /**
+   * Signed Acknowledge/Mute links in every problem notification (docs/alerts.md, "Action links"),
+   * under the `publicUrl` setting, else `linkBase()` (PROPHASIS_PUBLIC_URL, never a guessed
+   * localhost address: a link a phone cannot open is worse than none, and the notice says why).
+   */
+  actionLinks?: { links: ActionLinkMaker; linkBase(): string };
 }
 
 /** The outcome of a Test action: delivered, or the reason it was not. */
@@ -67,6 +75,8 @@ export interface Alerting {
   releaseEnded(): Promise<number>;
   /** Deliveries waiting or retrying. */
   pending(): Delivery[];
+  /** The notification templates per module (`alert_templates`) and the texts they give (docs/alerts.md, "Templates"). */
+  readonly templates: { store: TemplateStore; texts: NotificationTexts };
   /** Resolves when no delivery attempt is running. */
   idle(): Promise<void>;
 }
@@ -81,7 +91,21 @@ export function createAlerting(config: AlertingConfig, deps: AlertingDeps): Aler
   const modules = deps.modules ?? builtInAlertModules({ smtp: databaseSmtpSource(db), emailTimeoutMs: config.emailTimeoutMs });
   if (deps.intake && deps.store && !deps.store.durable) throw new Error('alerting: the intake writes deliveries to alert_deliveries; it needs the durable store');
   const store = deps.store ?? (deps.intake ? sequelizeDeliveryStore(db, { logger: deps.logger, systemLog: deps.systemLog }) : memoryDeliveryStore());
-  const queue = createDeliveryQueue(config, { modules, store, systemLog: deps.systemLog, logger: deps.logger, ...(deps.clock ? { clock: deps.clock } : {}) });
+  const templateStore = databaseTemplateStore(db);
+  const texts = createNotificationTexts({
+    templates: templateStore,
+    logger: deps.logger,
+    ...(deps.actionLinks ? { links: deps.actionLinks.links } : {}),
+    linkBase: async () => (await readSettings(db)).publicUrl || deps.actionLinks?.linkBase() || '',
+  });
+  const queue = createDeliveryQueue(config, {
+    modules,
+    store,
+    systemLog: deps.systemLog,
+    logger: deps.logger,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+    compose: (d) => texts.compose(d, d),
+  });
   const now = () => (deps.clock ?? { now: Date.now }).now();
   let rules: { at: number; list: AlertRule[] } | undefined;
   let intake: TransitionIntake | undefined;
@@ -296,7 +320,8 @@ export function createAlerting(config: AlertingConfig, deps: AlertingDeps): Aler
       const settings = validate(moduleId, raw);
       const module = modules.get(moduleId)!;
       try {
-        await module.send(testNotice(alert, now()), settings);
+        const notice = testNotice(alert, now());
+        await module.send(notice, settings, await texts.compose({ module: moduleId, settings: raw, notice }, notice));
         deps.systemLog.write('info', 'alerting', `test alert delivered by ${moduleId}`, { alert: alert.name, module: moduleId });
         return { ok: true };
       } catch (err) {
@@ -313,6 +338,7 @@ export function createAlerting(config: AlertingConfig, deps: AlertingDeps): Aler
     },
     releaseEnded,
     pending: () => queue.pending(),
+    templates: { store: templateStore, texts },
     idle: () => queue.idle(),
   };
   return api;

@@ -12,4 +12,5 @@ export const AlertErrors = defineErrors('CORE_ALERT', {
   NO_PROBLEM: { status: 400, message: 'There is no problem to acknowledge' },
   SILENCE_NOT_FOUND: { status: 404, message: 'Silence not found' },
   ACKNOWLEDGEMENT_NOT_FOUND: { status: 404, message: 'Acknowledgement not found' },
+  INVALID_TEMPLATE: { status: 400, message: 'The notification template does not render' },
 });

@@ -1,10 +1,11 @@
 import type { Reachability } from '../state/index.js';
+import type { RenderedMessage } from './templates.js';
 import type { AlertNotice, NoticeReason } from './types.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** A notice, possibly carrying the reachability that caused a host's own transition (core/src/state `transitionReachability`). */
-type Notice = AlertNotice & { reachability?: Reachability | null | undefined };
+export type Notice = AlertNotice & { reachability?: Reachability | null | undefined };
 
 /** `10:05 UTC` on the day of `at`, else `2026-01-01 10:05 UTC`: readable in a subject line. */
 function shortTime(ms: number, at: number): string {
@@ -14,7 +15,7 @@ function shortTime(ms: number, at: number): string {
 }
 
 /** What happened, in words: `web-1 is unreachable (agent not connected since 10:05 UTC)`, or `web1 cpu-load: ok → major`. */
-function headline(n: Notice): string {
+export function headline(n: Notice): string {
   const r = n.reachability;
   if (r?.kind === 'unreachable') {
     return `${n.target.name} is unreachable (agent not connected since ${shortTime(r.lastSeen ?? r.since, n.at)})`;
@@ -30,7 +31,7 @@ export function noticeReason(n: Notice): NoticeReason {
 }
 
 /** Each reason in words (the `Why:` line) and its subject prefix. */
-const REASONS: Record<NoticeReason, { why: string; prefix: string }> = {
+export const REASONS: Record<NoticeReason, { why: string; prefix: string }> = {
   transition: { why: 'the state changed', prefix: '' },
   repeat: { why: 'repeat: the problem lasts and is not acknowledged', prefix: 'REPEAT ' },
   escalation: { why: 'escalation: the problem has lasted without being acknowledged', prefix: 'ESCALATED ' },
@@ -79,8 +80,13 @@ export function renderText(n: Notice): string {
   return lines.join('\n');
 }
 
-/** The notice as the JSON object webhooks (format `json`) and commands (stdin) receive. */
-export function noticeJson(n: Notice): Record<string, unknown> {
+/** The texts of a notice without templates or links: message.ts's own words. */
+export function defaultMessage(n: Notice): RenderedMessage {
+  return { subject: renderSubject(n), text: renderText(n), html: null, actions: null };
+}
+
+/** The notice as the JSON object webhooks (format `json`) and commands (stdin) receive; `message`: its rendered texts and action links. */
+export function noticeJson(n: Notice, message: RenderedMessage = defaultMessage(n)): Record<string, unknown> {
   return {
     alert: n.alert,
     target: n.target,
@@ -98,8 +104,9 @@ export function noticeJson(n: Notice): Record<string, unknown> {
     result: n.result ?? null,
     link: n.link ?? null,
     deliveryId: n.deliveryId ?? null,
-    subject: renderSubject(n),
-    text: renderText(n),
+    subject: message.subject,
+    text: message.text,
+    actions: message.actions,
   };
 }
 

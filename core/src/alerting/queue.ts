@@ -5,6 +5,7 @@ import type { SystemLog } from '../kernel/index.js';
 import { backoffMs, type AlertingConfig } from './config.js';
 import { renderSubject } from './message.js';
 import type { AlertModuleRegistry } from './modules/index.js';
+import type { RenderedMessage } from './templates.js';
 import type { AlertNotice } from './types.js';
 
 /** One notice waiting to be delivered by one module (a row of `alert_deliveries` in the durable store). */
@@ -81,7 +82,15 @@ export interface DeliveryQueue {
  */
 export function createDeliveryQueue(
   config: AlertingConfig,
-  deps: { modules: AlertModuleRegistry; store: DeliveryStore; systemLog: SystemLog; logger: Logger; clock?: Clock },
+  deps: {
+    modules: AlertModuleRegistry;
+    store: DeliveryStore;
+    systemLog: SystemLog;
+    logger: Logger;
+    clock?: Clock;
+    /** The texts of a delivery (templates, action links); without it modules send message.ts's default texts. A failure is a failed attempt. */
+    compose?: (d: Delivery) => Promise<RenderedMessage>;
+  },
 ): DeliveryQueue {
   const clock = deps.clock ?? systemClock;
   const log = deps.logger.child({ component: 'alerting' });
@@ -155,7 +164,7 @@ export function createDeliveryQueue(
         retry = false;
         throw err;
       }
-      await module.send(d.notice, settings);
+      await module.send(d.notice, settings, deps.compose ? await deps.compose(d) : undefined);
       waiting.delete(d.id);
       await end(d, 'delivered').catch((err: unknown) => log.error({ err, deliveryId: d.id }, 'marking a delivered alert in the store failed'));
       deps.systemLog.write('info', 'alerting', `alert delivered by ${d.module}`, context(d));

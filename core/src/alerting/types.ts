@@ -1,6 +1,7 @@
 import type { Severity } from '@prophasis/protocol';
 import type { TSchema } from '@sinclair/typebox';
 import type { Reachability } from '../state/index.js';
+import type { RenderedMessage } from './templates.js';
 
 /**
  * Why a notice was sent (docs/alerts.md, "Why a notification was sent"): a state change, a
@@ -56,8 +57,12 @@ export interface AlertModule<S = unknown> {
   settingsSchema: TSchema;
   /** The settings with defaults applied, or `CORE_ALERT_INVALID_SETTINGS` naming the field. */
   validate(settings: unknown): S;
-  /** Delivers one notice; rejects with a reason fit for the system log (no secrets). */
-  send(notice: AlertNotice, settings: S): Promise<void>;
+  /**
+   * Delivers one notice; rejects with a reason fit for the system log (no secrets). `message`: its
+   * texts from the module's templates with the action links (docs/alerts.md, "Templates");
+   * without it, the default texts of message.ts.
+   */
+  send(notice: AlertNotice, settings: S, message?: RenderedMessage): Promise<void>;
   /** The console's Test action: delivers a clearly marked test notice now. */
   test(settings: S): Promise<void>;
 }

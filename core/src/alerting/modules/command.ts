@@ -2,7 +2,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { spawn } from 'node:child_process';
 import { isAbsolute } from 'node:path';
 import { AlertErrors } from '../errors.js';
-import { noticeJson, renderSubject, renderText, testNotice } from '../message.js';
+import { defaultMessage, noticeJson, testNotice } from '../message.js';
+import type { RenderedMessage } from '../templates.js';
 import type { AlertModule, AlertNotice } from '../types.js';
 import { invalidField, validateSettings } from './validate.js';
 
@@ -22,7 +23,7 @@ export type CommandSettings = Omit<Static<typeof CommandSettingsSchema>, 'args'>
 const STDERR_KEEP = 2048;
 
 /** The notice as `PROPHASIS_ALERT_*` variables (docs/alerts.md, "command"). */
-function commandEnvironment(notice: AlertNotice): Record<string, string> {
+function commandEnvironment(notice: AlertNotice, message: RenderedMessage): Record<string, string> {
   return {
     PROPHASIS_ALERT_ID: String(notice.alert.id),
     PROPHASIS_ALERT_NAME: notice.alert.name,
@@ -39,8 +40,11 @@ function commandEnvironment(notice: AlertNotice): Record<string, string> {
     PROPHASIS_ALERT_AT_MS: String(notice.at),
     PROPHASIS_ALERT_LATE: notice.late ? '1' : '0',
     PROPHASIS_ALERT_TEST: notice.test ? '1' : '0',
-    PROPHASIS_ALERT_SUBJECT: renderSubject(notice),
-    PROPHASIS_ALERT_TEXT: renderText(notice),
+    PROPHASIS_ALERT_SUBJECT: message.subject,
+    PROPHASIS_ALERT_TEXT: message.text,
+    PROPHASIS_ALERT_ACKNOWLEDGE_URL: message.actions?.acknowledge ?? '',
+    PROPHASIS_ALERT_MUTE_1H_URL: message.actions?.mute1h ?? '',
+    PROPHASIS_ALERT_MUTE_UNTIL_OK_URL: message.actions?.muteUntilOk ?? '',
   };
 }
 
@@ -64,9 +68,9 @@ export function createCommandModule(): AlertModule<CommandSettings> {
       if (bad >= 0) invalidField('command', `args.${bad}`, 'must not contain NUL');
       return { ...s, args };
     },
-    send(notice, settings) {
+    send(notice, settings, message = defaultMessage(notice)) {
       return new Promise<void>((resolve, reject) => {
-        const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: process.env.LANG ?? 'C.UTF-8', ...commandEnvironment(notice) };
+        const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: process.env.LANG ?? 'C.UTF-8', ...commandEnvironment(notice, message) };
         const child = spawn(settings.path, settings.args, { shell: false, env, stdio: ['pipe', 'ignore', 'pipe'] });
         let stderr = '';
         let timedOut = false;
@@ -80,7 +84,7 @@ export function createCommandModule(): AlertModule<CommandSettings> {
         });
         // A program that does not read stdin closes it early: EPIPE is not a delivery failure.
         child.stdin.on('error', () => {});
-        child.stdin.end(`${JSON.stringify(noticeJson(notice))}\n`);
+        child.stdin.end(`${JSON.stringify(noticeJson(notice, message))}\n`);
         child.on('error', (err: NodeJS.ErrnoException) => {
           clearTimeout(timer);
           reject(AlertErrors.DELIVERY_FAILED(`command: cannot run ${settings.path}: ${err.code ?? err.message}`));

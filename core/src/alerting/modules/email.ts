@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import nodemailer from 'nodemailer';
 import type { Database } from '../../db/index.js';
 import { AlertErrors } from '../errors.js';
-import { renderSubject, renderText, testNotice } from '../message.js';
+import { defaultMessage, testNotice } from '../message.js';
 import type { AlertModule } from '../types.js';
 import { invalidField, validateSettings } from './validate.js';
 
@@ -78,7 +78,7 @@ export function createEmailModule(deps: { smtp: SmtpSource; timeoutMs?: number }
       if (/[\r\n]/.test(s.subjectPrefix)) invalidField('email', 'subjectPrefix', 'must be one line');
       return { ...s, recipients };
     },
-    async send(notice, settings) {
+    async send(notice, settings, message = defaultMessage(notice)) {
       const smtp = await deps.smtp.read();
       if (smtp.host === '') throw AlertErrors.NOT_CONFIGURED('email: no SMTP server is set (settings page, smtp.host)');
       const from = settings.from || smtp.from;
@@ -94,8 +94,9 @@ export function createEmailModule(deps: { smtp: SmtpSource; timeoutMs?: number }
         socketTimeout: timeoutMs,
       });
       try {
-        const subject = `${settings.subjectPrefix ? `${settings.subjectPrefix} ` : ''}${renderSubject(notice)}`;
-        await transport.sendMail({ from, to: settings.recipients, subject, text: renderText(notice) });
+        const subject = `${settings.subjectPrefix ? `${settings.subjectPrefix} ` : ''}${message.subject}`;
+        // An HTML body (only when an administrator wrote one) goes with the text as multipart/alternative.
+        await transport.sendMail({ from, to: settings.recipients, subject, text: message.text, ...(message.html !== null ? { html: message.html } : {}) });
       } finally {
         transport.close();
       }

@@ -1,7 +1,8 @@
 import { compareSeverity, type Severity } from '@prophasis/protocol';
 import { Type, type Static } from '@sinclair/typebox';
 import { AlertErrors } from '../errors.js';
-import { noticeJson, renderSubject, renderText, testNotice } from '../message.js';
+import { defaultMessage, noticeJson, testNotice } from '../message.js';
+import type { RenderedMessage } from '../templates.js';
 import type { AlertModule, AlertNotice } from '../types.js';
 import { invalidField, validateSettings } from './validate.js';
 
@@ -48,12 +49,11 @@ function ntfyTarget(url: string): { endpoint: string; topic: string } {
 }
 
 /** The request body of each format (docs/alerts.md, "webhook"). */
-function webhookBody(format: WebhookFormat, notice: AlertNotice, url: string): { endpoint: string; body: unknown } {
-  const subject = renderSubject(notice);
-  const text = renderText(notice);
+function webhookBody(format: WebhookFormat, notice: AlertNotice, url: string, message: RenderedMessage): { endpoint: string; body: unknown } {
+  const { subject, text } = message;
   switch (format) {
     case 'json':
-      return { endpoint: url, body: noticeJson(notice) };
+      return { endpoint: url, body: noticeJson(notice, message) };
     case 'slack':
       // Incoming webhooks: `text` is the notification and fallback; mrkdwn bold for the subject.
       return { endpoint: url, body: { text: `*${subject}*\n${text}` } };
@@ -75,6 +75,16 @@ function webhookBody(format: WebhookFormat, notice: AlertNotice, url: string): {
                   { type: 'TextBlock', size: 'Medium', weight: 'Bolder', text: subject, wrap: true },
                   { type: 'TextBlock', text, wrap: true },
                 ],
+                // Buttons opening the action links' confirmation pages (docs/alerts.md, "Action links").
+                ...(message.actions
+                  ? {
+                      actions: [
+                        { type: 'Action.OpenUrl', title: 'Acknowledge', url: message.actions.acknowledge },
+                        { type: 'Action.OpenUrl', title: 'Mute 1 h', url: message.actions.mute1h },
+                        { type: 'Action.OpenUrl', title: 'Mute until ok', url: message.actions.muteUntilOk },
+                      ],
+                    }
+                  : {}),
               },
             },
           ],
@@ -84,7 +94,23 @@ function webhookBody(format: WebhookFormat, notice: AlertNotice, url: string): {
       const { endpoint, topic } = ntfyTarget(url);
       return {
         endpoint,
-        body: { topic, title: subject, message: text, priority: ntfyPriority(notice.to), tags: [notice.to, ...(notice.late ? ['late'] : [])] },
+        body: {
+          topic,
+          title: subject,
+          message: text,
+          priority: ntfyPriority(notice.to),
+          tags: [notice.to, ...(notice.late ? ['late'] : [])],
+          // ntfy's action buttons open the links' confirmation pages (docs/alerts.md, "Action links").
+          ...(message.actions
+            ? {
+                actions: [
+                  { action: 'view', label: 'Acknowledge', url: message.actions.acknowledge },
+                  { action: 'view', label: 'Mute 1 h', url: message.actions.mute1h },
+                  { action: 'view', label: 'Mute until ok', url: message.actions.muteUntilOk },
+                ],
+              }
+            : {}),
+        },
       };
     }
   }
@@ -119,8 +145,8 @@ export function createWebhookModule(deps: { fetch?: typeof fetch } = {}): AlertM
       if (/[\r\n\0]/.test(s.token ?? '')) invalidField('webhook', 'token', 'must be one line');
       return s;
     },
-    async send(notice, settings) {
-      const { endpoint, body } = webhookBody(settings.format ?? 'json', notice, settings.url);
+    async send(notice, settings, message = defaultMessage(notice)) {
+      const { endpoint, body } = webhookBody(settings.format ?? 'json', notice, settings.url, message);
       const origin = new URL(endpoint).origin;
       const headers: Record<string, string> = { ...settings.headers, 'content-type': 'application/json', 'user-agent': 'Prophasis-Alerting/1' };
       if (settings.token) headers.authorization = `Bearer ${settings.token}`;
