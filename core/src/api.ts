@@ -18,6 +18,8 @@ import type { AgentPackages } from './downloads/agent-packages.js';
 import type { AgentTarball } from './downloads/agent-tarball.js';
 import { downloadRoutes } from './downloads/routes.js';
 import { hostActionRoutes, type EnrolmentApiDeps, type RunNow } from './enrolment/routes/host-actions.js';
+import { fleetTokenRoutes } from './enrolment/routes/fleet-tokens.js';
+import { registrationRuleRoutes } from './enrolment/routes/registration-rules.js';
 import { housekeepingRoutes, type Housekeeper } from './housekeeping/index.js';
 import { createApp, configEffects, registerResource, type ApiConfig, type RouteModule } from './http/index.js';
 import { checksResource } from './inventory/routes/checks.js';
@@ -87,6 +89,8 @@ function apiRoutes(config: ApiConfig, deps: ApiDeps): { routes: RouteModule[]; r
       await logRoutes(api, db);
       await auditRoutes(api, deps.audit);
       await hostActionRoutes(api, deps);
+      await fleetTokenRoutes(api, deps);
+      await registrationRuleRoutes(api, deps);
       await alertActionRoutes(api, db, deps.alerting);
       await problemRoutes(api, db, deps.actionLinks ? { links: deps.actionLinks } : {});
     },

@@ -25,7 +25,15 @@ import {
 import { createLocalMarketplace, localMarketplaceConfig } from './marketplace/index.js';
 import { join } from 'node:path';
 import { createClassificationEngine, readClassificationConfig, type ClassificationEngine } from './classification/index.js';
-import { createEnrolmentResponder, createSequelizeRegistryStore, openAgentRegistry, type AgentRegistry } from './enrolment/index.js';
+import {
+  createEnrolmentResponder,
+  createFleetTokens,
+  createSequelizeFleetStore,
+  createSequelizeRegistryStore,
+  hashToken,
+  openAgentRegistry,
+  type AgentRegistry,
+} from './enrolment/index.js';
 import { createPresence, PRESENCE_DEFAULTS } from './presence/index.js';
 import { createSystemLog, SYSTEM_LOG_DEFAULTS, type PersistentSystemLog } from './system-log/index.js';
 import { createTransport, readTransportConfig, type Transport } from './transport/index.js';
@@ -84,13 +92,16 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
   const events = createEventBus({ onListenerError: (err) => logger.error({ err, component: 'events' }, 'event listener failed') });
   const systemLog = createSystemLog(SYSTEM_LOG_DEFAULTS, { db, logger });
   const registryStore = createSequelizeRegistryStore(db);
-  const registry = await openAgentRegistry(config, { store: registryStore, logger, systemLog });
+  // Fleet tokens and registration rules: hosts created on their agent's first contact (docs/enrolment.md).
+  const fleetStore = createSequelizeFleetStore(db);
+  const registry = await openAgentRegistry(config, { store: registryStore, fleet: fleetStore, logger, systemLog });
+  const audit = createAuditTrail({ store: databaseAuditStore(db) });
   const transportConfig = readTransportConfig(config);
   const transport = createTransport(transportConfig, {
     logger,
     systemLog,
     authenticator: registry,
-    enrolment: createEnrolmentResponder({ registry, logger, systemLog }),
+    enrolment: createEnrolmentResponder({ registry, logger, systemLog, events, audit }),
   });
   // A revocation refuses the agent's next CONNECT; this ends the connection it has now.
   registry.onRevoked((agentId) => transport.disconnectAgent(agentId));
@@ -115,7 +126,6 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
   // Host transitions reach service health through a feed off the event bus (in process, as they are committed).
   const transitionFeed = eventBusFeed(events, { logger });
   const services: ServiceMonitor = createServiceMonitor(readServicesConfig(), { db, logger, events, systemLog });
-  const audit = createAuditTrail({ store: databaseAuditStore(db) });
   // The HMAC key stays in the data directory (mode 0600), never in the database or a log.
   const actionLinks = createActionLinks(
     { ttlMs: readAlertingConfig().actionLinkTtlMs },
@@ -195,6 +205,7 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
         packages: agentPackages,
         // As `prophasis host add` does: the external broker's host, else the first configured certificate name.
         defaultServer: transportConfig.mqttUrl ? new URL(transportConfig.mqttUrl).hostname : transportConfig.pkiHostnames[0],
+        fleet: createFleetTokens({ store: fleetStore, hashToken, systemLog }),
       },
       alerting,
       alertTemplates: alerting,

@@ -50,8 +50,13 @@ function hostPort(host: string, port: number): string {
 export async function hostAdd(deps: HostAddDeps, input: HostAddInput): Promise<HostAddResult> {
   const host = await deps.registry.addHost(input.name);
   const { token, expiresAt } = await deps.registry.createEnrolmentToken(host.hostId, input.ttlMs, input.createdBy ?? 'cli');
-  const enrolCommand = `prophasis-agent enroll --server ${hostPort(input.server, deps.mqttPort)} --token ${token} --ca-fingerprint ${deps.caFingerprint}`;
+  const enrolCommand = enrolCommandOf(deps, { server: input.server, token });
   return { hostId: host.hostId, name: host.name, state: host.state, token, expiresAt, enrolCommand };
+}
+
+/** Enrols an agent that is already installed (`prophasis-agent enroll …`), with a single-use or a fleet token. */
+export function enrolCommandOf(deps: { caFingerprint: string; mqttPort: number }, input: { server: string; token: string }): string {
+  return `prophasis-agent enroll --server ${hostPort(input.server, deps.mqttPort)} --token ${input.token} --ca-fingerprint ${deps.caFingerprint}`;
 }
 
 /** The package file the offline command names; docs/install-agent.md lists the others. */

@@ -3,6 +3,7 @@ import { ENROL_USERNAME, isValidAgentId, type Logger } from '@prophasis/protocol
 import { createHash, randomBytes } from 'node:crypto';
 import type { SystemLog } from '../kernel/index.js';
 import { EnrolmentErrors } from './errors.js';
+import { isFleetToken, type FleetStore, type Registration } from './fleet.js';
 
 /** What an agent tells about its machine when it enrols (the `enrol.request` body minus the token). */
 export interface AgentFacts {
@@ -22,11 +23,20 @@ export interface HostRef {
 }
 
 /** Why a token was refused; the reason travels to the agent in `enrol.response`. */
-type TokenRefusal = 'unknown_token' | 'token_used' | 'token_expired' | 'host_enrolled';
+type TokenRefusal =
+  | 'unknown_token'
+  | 'token_used'
+  | 'token_expired'
+  | 'host_enrolled'
+  | 'fleet_token_revoked'
+  | 'fleet_token_expired'
+  | 'fleet_token_exhausted'
+  | 'host_name_taken'
+  | 'invalid_host_name';
 
 type ConsumeResult =
-  | { ok: true; agentId: string; secret: string; hostId: string; hostName: string }
-  | { ok: false; reason: TokenRefusal; message: string };
+  | { ok: true; agentId: string; secret: string; hostId: string; hostName: string; /** With a fleet token: the host was created. */ registration?: Registration }
+  | { ok: false; reason: TokenRefusal; message: string; /** With a fleet token the core knows. */ fleetTokenId?: number };
 
 /**
  * The registry of enrolment tokens and agent credentials. It is the broker's
@@ -37,7 +47,11 @@ export interface AgentRegistry extends ClientAuthenticator {
   addHost(name: string): Promise<HostRef>;
   /** A new single-use token for the host; only its SHA-256 is stored. */
   createEnrolmentToken(hostId: string, ttlMs?: number, createdBy?: string): Promise<{ token: string; expiresAt: Date }>;
-  /** Redeems a token exactly once: a new agent id and secret (only the secret's keyed hash is kept). */
+  /**
+   * Redeems a token: a single-use one exactly once (its host is enrolled), a fleet token while it
+   * is active and under its limit (the host is created under the name the agent reports).
+   * Either way a new agent id and secret (only the secret's keyed hash is kept).
+   */
   consumeToken(token: string, facts: AgentFacts): Promise<ConsumeResult>;
   /** Revokes the agent's credentials; its next CONNECT is refused. False for an unknown agent. */
   revoke(agentId: string): Promise<boolean>;
@@ -90,6 +104,8 @@ export interface RegistryDeps {
   hasher: SecretHasher;
   logger: Logger;
   systemLog: SystemLog;
+  /** Fleet tokens (auto-registration); without it a fleet token is an unknown token. */
+  fleet?: Pick<FleetStore, 'findFleetTokenId' | 'registerHost'> | undefined;
   /** Epoch ms; tests pass a fake clock. */
   now?: () => number;
 }
@@ -147,7 +163,31 @@ const REFUSAL_MESSAGES: Record<TokenRefusal, string> = {
   token_used: 'the enrolment token was already used',
   token_expired: 'the enrolment token has expired',
   host_enrolled: 'the host already has an enrolled agent',
+  fleet_token_revoked: 'the fleet token was revoked',
+  fleet_token_expired: 'the fleet token has expired',
+  fleet_token_exhausted: 'the fleet token has registered as many hosts as it may',
+  host_name_taken: 'a host of this name exists already',
+  invalid_host_name: 'the host name this machine reports is not a valid host name',
 };
+
+/** The refusal of a fleet registration as the agent (and its installer's output) shows it. */
+function fleetRefusal(reason: TokenRefusal, context: { hostname: string; fleetTokenName?: string | undefined; maxHosts?: number | null | undefined }): string {
+  const token = context.fleetTokenName ? ` "${context.fleetTokenName}"` : '';
+  switch (reason) {
+    case 'fleet_token_revoked':
+      return `the fleet token${token} was revoked`;
+    case 'fleet_token_expired':
+      return `the fleet token${token} has expired`;
+    case 'fleet_token_exhausted':
+      return `the fleet token${token} has registered its limit of ${context.maxHosts ?? '?'} hosts`;
+    case 'host_name_taken':
+      return `a host named ${JSON.stringify(context.hostname)} exists already; give this machine another host name, or enrol it into that host with the host's own token (prophasis host add)`;
+    case 'invalid_host_name':
+      return `the host name this machine reports, ${JSON.stringify(context.hostname.slice(0, 80))}, is not a valid host name (letters, digits, dot, underscore and hyphen, at most 255)`;
+    default:
+      return REFUSAL_MESSAGES[reason];
+  }
+}
 
 /**
  * Builds the agent registry over a store. Credentials are cached in memory (agent id → secret
@@ -190,6 +230,40 @@ export function createAgentRegistry(deps: RegistryDeps): AgentRegistry {
     return { ok: false as const, reason, message };
   }
 
+  /** Auto-registration: the host is created under the name the agent reports (docs/enrolment.md). */
+  async function registerWithFleetToken(
+    token: string,
+    facts: AgentFacts,
+    credentials: { agentId: string; secret: string; secretHash: string },
+  ): Promise<ConsumeResult> {
+    const { agentId, secret, secretHash } = credentials;
+    const refused = (reason: TokenRefusal, context: { fleetTokenId?: number | undefined; fleetTokenName?: string | undefined; maxHosts?: number | null | undefined } = {}): ConsumeResult => {
+      const message = fleetRefusal(reason, { ...context, hostname: facts.hostname });
+      systemLog.write('warn', 'enrolment', `registration refused: ${message}`, { reason, hostname: facts.hostname, platform: facts.platform, arch: facts.arch, fleetTokenId: context.fleetTokenId });
+      return { ok: false, reason, message, ...(context.fleetTokenId !== undefined ? { fleetTokenId: context.fleetTokenId } : {}) };
+    };
+    if (!deps.fleet) return refused('unknown_token');
+    // The host is named after the machine; a name the table cannot hold is refused, not changed.
+    const name = facts.hostname;
+    if (!HOST_NAME_PATTERN.test(name)) return refused('invalid_host_name');
+    const result = await deps.fleet.registerHost(hashToken(token), now(), { name, agentId, secretHash, facts });
+    if (!result.ok) {
+      const reason: TokenRefusal =
+        result.reason === 'unknown' ? 'unknown_token'
+        : result.reason === 'name_taken' ? 'host_name_taken'
+        : result.reason === 'revoked' ? 'fleet_token_revoked'
+        : result.reason === 'expired' ? 'fleet_token_expired'
+        : 'fleet_token_exhausted';
+      return refused(reason, result);
+    }
+    const { ok: _ok, hostId, hostName, ...registration } = result;
+    cache.set(agentId, { agentId, hostId, secretHash, revoked: false });
+    unknown.delete(agentId);
+    systemLog.write('info', 'enrolment', 'host registered', { agentId, hostId, hostName, ...registration, ...facts });
+    log.info({ agentId, hostId, fleetTokenId: registration.fleetTokenId }, 'host registered with a fleet token');
+    return { ok: true, agentId, secret, hostId, hostName, registration };
+  }
+
   return {
     async authenticate({ clientId, username, password }) {
       if (username === ENROL_USERNAME) {
@@ -197,9 +271,9 @@ export function createAgentRegistry(deps: RegistryDeps): AgentRegistry {
           return refuse('identifier_rejected', 'an enrolling client id must be enrol-<random>', { clientId });
         }
         const token = password?.toString('utf8') ?? '';
-        const stored = token ? await store.findToken(hashToken(token)) : undefined;
-        // A forged token is refused at CONNACK. A used or expired one may connect, so that
-        // the responder can tell the agent why in `enrol.response` (it consumes nothing).
+        const stored = !token ? undefined : isFleetToken(token) ? await deps.fleet?.findFleetTokenId(hashToken(token)) : await store.findToken(hashToken(token));
+        // A forged token is refused at CONNACK. A used, expired or revoked one may connect, so
+        // that the responder can tell the agent why in `enrol.response` (it consumes nothing).
         if (!stored) return refuse('not_authorized', REFUSAL_MESSAGES.unknown_token, { clientId });
         return { ok: true, identity: { role: 'enrolment', clientId } };
       }
@@ -243,6 +317,7 @@ export function createAgentRegistry(deps: RegistryDeps): AgentRegistry {
       const agentId = generateAgentId();
       const secret = generateSecret();
       const secretHash = hasher.hash(secret);
+      if (isFleetToken(token)) return registerWithFleetToken(token, facts, { agentId, secret, secretHash });
       const result = await store.consumeToken(hashToken(token), new Date(now()), { agentId, secretHash, facts });
       if (!result.ok) {
         const reason: TokenRefusal =

@@ -42,7 +42,7 @@ class Rollback extends Error {
  */
 const sqliteQueues = new WeakMap<Sequelize, Promise<unknown>>();
 
-function queued<T>(sequelize: Sequelize, work: () => Promise<T>): Promise<T> {
+export function queued<T>(sequelize: Sequelize, work: () => Promise<T>): Promise<T> {
   if (sequelize.getDialect() !== 'sqlite') return work();
   const previous = sqliteQueues.get(sequelize) ?? Promise.resolve();
   const next = previous.then(work, work);

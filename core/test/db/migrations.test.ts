@@ -7,8 +7,8 @@ import { dialects, tableNames } from './helpers.js';
 
 const EXPECTED_TABLES = [
   'acknowledgements', 'action_links', 'alert_cursor', 'alert_deliveries', 'alert_problems', 'alert_scopes', 'alerts', 'audit_log', 'check_groups', 'check_hosts', 'check_plugins', 'checks',
-  'classifier_overrides', 'current_states', 'enrolment_tokens', 'host_group_groups', 'host_group_hosts',
-  'host_groups', 'hosts', 'plugin_versions', 'plugins', 'redundancy_group_members', 'redundancy_groups',
+  'classifier_overrides', 'current_states', 'enrolment_tokens', 'fleet_token_groups', 'fleet_tokens', 'host_group_groups', 'host_group_hosts',
+  'host_groups', 'hosts', 'plugin_versions', 'plugins', 'redundancy_group_members', 'redundancy_groups', 'registration_rule_groups', 'registration_rules',
   'results', 'rollups_hour', 'rollups_minute', 'schedule_checks', 'schedule_intervals', 'schedules',
   'service_dependencies', 'services', 'sessions', 'settings', 'silence_held', 'silences', 'state_transitions', 'system_log', 'users',
 ];

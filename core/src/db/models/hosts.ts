@@ -23,6 +23,10 @@ export class Host extends Model<InferAttributes<Host>, InferCreationAttributes<H
   declare agentHostname: CreationOptional<string | null>;
   /** SHA-256 of every bundle the agent reported installed. */
   declare bundles: CreationOptional<string[] | null>;
+  /** Free labels; a fleet token gives its tags to the hosts it registers (migration 0010). */
+  declare tags: CreationOptional<string[] | null>;
+  /** The fleet token that registered the host, if one did. */
+  declare fleetTokenId: CreationOptional<number | null>;
   declare createdAt: CreationOptional<number>;
   declare updatedAt: CreationOptional<number>;
 }
@@ -45,6 +49,8 @@ export function initHost(sequelize: Sequelize): typeof Host {
       platform: str(64, true),
       agentHostname: str(255, true),
       bundles: json(true),
+      tags: json(true),
+      fleetTokenId: int(true),
       createdAt: now(),
       updatedAt: now(),
     },

@@ -14,7 +14,7 @@ import { loggerSystemLog, type SystemLog } from '../../kernel/index.js';
 import { EnrolmentErrors } from '../errors.js';
 import { hostAdd, hostAddText, installCommands, type HostAddResult, type InstallCommands } from '../host-add.js';
 import { loadOrCreatePepper } from '../pepper.js';
-import { createAgentRegistry, type AgentRegistry, type RegistryStore } from '../registry.js';
+import { createAgentRegistry, type AgentRegistry, type RegistryDeps, type RegistryStore } from '../registry.js';
 import { createSequelizeRegistryStore } from '../sequelize-store.js';
 
 /**
@@ -24,7 +24,7 @@ import { createSequelizeRegistryStore } from '../sequelize-store.js';
  */
 export async function openAgentRegistry(
   config: { dataDir: string },
-  deps: { store: RegistryStore; logger: Logger; systemLog: SystemLog; now?: () => number },
+  deps: { store: RegistryStore; fleet?: RegistryDeps['fleet']; logger: Logger; systemLog: SystemLog; now?: () => number },
 ): Promise<AgentRegistry> {
   const pepper = await loadOrCreatePepper(join(config.dataDir, 'pki'));
   return createAgentRegistry({ ...deps, hasher: createSecretHasher(pepper) });

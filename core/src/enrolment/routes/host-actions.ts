@@ -17,6 +17,7 @@ import type { Database } from '../../db/index.js';
 import { EnrolmentErrors } from '../errors.js';
 import { hostAdd, installCommands } from '../host-add.js';
 import type { AgentRegistry } from '../registry.js';
+import type { FleetTokens } from '../fleet.js';
 import { ApiErrors } from '../../kernel/index.js';
 import { presentHost } from '../../inventory/index.js';
 
@@ -40,6 +41,8 @@ export interface EnrolmentApiDeps {
   packages: { get(): Promise<{ sums: { sha256: string } }> };
   /** The core's address as hosts reach it, when configured; else the request's host name is used. */
   defaultServer?: string | undefined;
+  /** Fleet tokens (auto-registration); without them `POST /api/fleet-tokens` answers 503. */
+  fleet?: FleetTokens | undefined;
 }
 
 const errors = { 400: ApiErrorBody, 401: ApiErrorBody, 403: ApiErrorBody, 404: ApiErrorBody, 409: ApiErrorBody, 503: ApiErrorBody };
@@ -51,7 +54,7 @@ async function findHost(db: Database, id: number) {
 }
 
 /** Who did it, for the token's `created_by` (the trail has the full record). */
-const actor = (request: FastifyRequest) => `api:${request.user?.name ?? 'unknown'}`.slice(0, 255);
+export const actor = (request: FastifyRequest) => `api:${request.user?.name ?? 'unknown'}`.slice(0, 255);
 
 const SERVER_ADDRESS = new RegExp(ServerAddress.pattern!);
 
@@ -59,7 +62,7 @@ const SERVER_ADDRESS = new RegExp(ServerAddress.pattern!);
  * The name the request was addressed to, without port or IPv6 brackets; it goes into a shell
  * command, so a Host header that is not a plain name or address falls back to this machine's name.
  */
-function requestHostName(request: FastifyRequest): string {
+export function requestHostName(request: FastifyRequest): string {
   const name = request.hostname.replace(/^\[(.*)\]$/, '$1');
   return SERVER_ADDRESS.test(name) ? name : hostname();
 }

@@ -17,6 +17,8 @@ export function presentHost(h: HostRow): HostApi {
     agentVersion: h.agentVersion ?? null,
     platform: h.platform ?? null,
     hostname: h.agentHostname ?? null,
+    tags: h.tags ?? [],
+    fleetTokenId: h.fleetTokenId ?? null,
     createdAt: h.createdAt,
     updatedAt: h.updatedAt,
   };
@@ -43,12 +45,12 @@ export function hostsResource(db: Database): Resource<HostApi, HostInput> {
     present: async (rows) => (rows as HostRow[]).map(presentHost),
     async create(input, tx) {
       await assertNameFree(HostModel, input.name, tx);
-      const row = await HostModel.create({ name: input.name, description: input.description ?? '' }, { transaction: tx });
+      const row = await HostModel.create({ name: input.name, description: input.description ?? '', tags: input.tags ?? [] }, { transaction: tx });
       return row.id;
     },
     async update(id, input, tx) {
       await assertNameFree(HostModel, input.name, tx, id);
-      await HostModel.update({ name: input.name, description: input.description ?? '' }, { where: { id }, transaction: tx, individualHooks: true });
+      await HostModel.update({ name: input.name, description: input.description ?? '', ...(input.tags ? { tags: input.tags } : {}) }, { where: { id }, transaction: tx, individualHooks: true });
     },
   };
 }
