@@ -31,8 +31,14 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** Milliseconds a SQLite connection waits for another writer before giving up (SQLITE_BUSY). */
-const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+/**
+ * Milliseconds a SQLite connection waits for another writer before giving up (SQLITE_BUSY). The
+ * core has two writing connections (this one and the result store's); under load a transaction
+ * of one can hold the lock for seconds while its JavaScript waits for the event loop, and a
+ * batch that gives up fails every agent publish in it. Waiting is cheap (sqlite3 waits on its
+ * thread pool, not the event loop), failing is not.
+ */
+export const SQLITE_BUSY_TIMEOUT_MS = 30_000;
 
 const PG_INT8_OID = 20;
 

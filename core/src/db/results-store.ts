@@ -2,7 +2,7 @@ import type { Logger, ResultType, Severity } from '@prophasis/protocol';
 import { createRequire } from 'node:module';
 import { setImmediate } from 'node:timers/promises';
 import { QueryTypes, type Transaction } from 'sequelize';
-import type { Database } from './database.js';
+import { SQLITE_BUSY_TIMEOUT_MS, type Database } from './database.js';
 import { readSettings } from './settings.js';
 
 /** One result as the ingest hands it over; times are epoch ms. */
@@ -89,7 +89,6 @@ const SQLITE_RESULT_CHUNK = 1_000;
 const SQLITE_ROLLUP_CHUNK = 2_000;
 const RETENTION_CHUNK = 10_000;
 const MINUTE_READ_FACTOR = 4;
-const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 // Page cache of the store's SQLite write connection: keeps the hot index pages in memory.
 const SQLITE_CACHE_KIB = 64 * 1024;
 

@@ -42,6 +42,28 @@ for (const dialect of dialects()) {
       await cleanup();
     });
 
+    if (dialect.name === 'sqlite') {
+      it('SQLite: a batch waits for a write transaction of the other connection that lasts seconds, instead of failing with SQLITE_BUSY', async function () {
+        this.timeout(30_000);
+        // Under load a transaction of the core's main connection (states, alerting) can hold the
+        // one write lock for seconds while its JavaScript waits for the event loop; the soak
+        // bench saw SQLITE_BUSY after 5 s, which failed a batch of a few hundred agents' results.
+        let stored: number | Error | undefined;
+        await db.sequelize.transaction(async (transaction) => {
+          await db.models.SystemLog.create({ at: Date.now(), level: 'info', component: 'test', message: 'holding the write lock' }, { transaction });
+          void store.insertBatch([row(Date.UTC(2026, 0, 1, 12), 1)]).then(
+            (n) => (stored = n),
+            (err: Error) => (stored = err),
+          );
+          await new Promise((r) => setTimeout(r, 7_000));
+          assert.equal(stored, undefined, 'the batch waits while the lock is held');
+        });
+        const deadline = Date.now() + 10_000;
+        while (stored === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        assert.equal(stored, 1, `the batch is stored once the lock is free (${String(stored)})`);
+      });
+    }
+
     it('stores a batch once: duplicates inside the batch and across batches are ignored', async () => {
       const t = Date.UTC(2026, 0, 1, 12);
       const batch = [row(t, 1), row(t + 1000, 2), row(t + 2000, null, { message: 'no value', resultType: 'connection_error' })];
