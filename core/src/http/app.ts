@@ -9,6 +9,7 @@ import type { ApiConfig, ShellDeps } from './context.js';
 import { configChangeOf } from './changes.js';
 import { SESSION_COOKIE } from './cookies.js';
 import { eventRoutes } from './event-stream.js';
+import { registerSecurity } from './security.js';
 import { registerConsole } from './static.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -56,6 +57,8 @@ export async function createApp(config: ApiConfig, deps: ShellDeps): Promise<Fas
     },
   });
 
+  // First of all hooks: a change from another site is refused before anything reads it.
+  await registerSecurity(app);
   app.decorateRequest('user', undefined);
   app.decorateRequest('auditNote', undefined);
   // A browser form can send text/plain cross-site without a CORS preflight; only JSON is accepted.

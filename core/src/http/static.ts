@@ -5,10 +5,27 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@prophasis/protocol';
 import type { ApiConfig } from './context.js';
+import { contentSecurityPolicy } from './security.js';
 import { ApiErrors } from '../kernel/index.js';
 
 /** The console's build output in this checkout (`npx nx run @prophasis/web:build`). */
 const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../../web/dist/web/browser', import.meta.url));
+
+/** The placeholder's one script (first-run setup); its hash is in the page's Content-Security-Policy. */
+const PLACEHOLDER_SCRIPT = `
+const token = new URLSearchParams(location.search).get('token');
+if (location.pathname === '/setup' && token) {
+  document.getElementById('setup').hidden = false;
+  document.getElementById('f').onsubmit = async (e) => {
+    e.preventDefault();
+    const d = new FormData(e.target);
+    const r = await fetch('/api/setup', { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token, name: d.get('name'), password: d.get('password') }) });
+    const b = await r.json();
+    document.getElementById('msg').textContent = r.ok ? 'Administrator ' + b.name + ' created; you are signed in.' : b.message;
+  };
+}
+`;
 
 /** Served at every console path while the console is not built; it can still run first-run setup. */
 const PLACEHOLDER_HTML = `<!doctype html>
@@ -24,20 +41,7 @@ form{display:grid;gap:.5rem;max-width:20rem}#msg{font-weight:600}</style></head>
 <form id="f"><label>User name <input name="name" required autocomplete="username"></label>
 <label>Password (12+ characters) <input name="password" type="password" required minlength="12" autocomplete="new-password"></label>
 <button>Create administrator</button></form></div><p id="msg"></p>
-<script>
-const token = new URLSearchParams(location.search).get('token');
-if (location.pathname === '/setup' && token) {
-  document.getElementById('setup').hidden = false;
-  document.getElementById('f').onsubmit = async (e) => {
-    e.preventDefault();
-    const d = new FormData(e.target);
-    const r = await fetch('/api/setup', { method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token, name: d.get('name'), password: d.get('password') }) });
-    const b = await r.json();
-    document.getElementById('msg').textContent = r.ok ? 'Administrator ' + b.name + ' created; you are signed in.' : b.message;
-  };
-}
-</script></body></html>
+<script>${PLACEHOLDER_SCRIPT}</script></body></html>
 `;
 
 /**
@@ -59,6 +63,10 @@ export async function registerConsole(app: FastifyInstance, config: ApiConfig, l
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') throw ApiErrors.NOT_FOUND();
     if (built) return reply.header('cache-control', 'no-cache').sendFile('index.html', root);
-    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(PLACEHOLDER_HTML);
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-cache')
+      .header('content-security-policy', contentSecurityPolicy(PLACEHOLDER_SCRIPT))
+      .send(PLACEHOLDER_HTML);
   });
 }

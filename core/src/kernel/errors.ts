@@ -9,6 +9,7 @@ import { defineErrors } from '@prophasis/protocol';
 export const ApiErrors = defineErrors('CORE_API', {
   UNAUTHENTICATED: { status: 401, message: 'Not signed in' },
   FORBIDDEN: { status: 403, message: 'Your role does not allow this' },
+  CROSS_ORIGIN: { status: 403, message: 'Refused: this change came from another site' },
   BAD_CREDENTIALS: { status: 401, message: 'Wrong user name or password' },
   TOO_MANY_ATTEMPTS: { status: 429, message: 'Too many sign-in attempts, try again later' },
   SETUP_DONE: { status: 409, message: 'Setup is already complete' },

@@ -10,6 +10,7 @@ import type { Role } from '../../src/kernel/roles.js';
 import { databaseAuthStore } from '../../src/auth/store.js';
 import type { Database } from '../../src/db/index.js';
 import { createApiApp, type ApiDeps } from '../../src/api.js';
+import type { ApiConfig } from '../../src/http/index.js';
 import type { AgentTarball } from '../../src/downloads/agent-tarball.js';
 import { createEventBus, type EventBus } from '../../src/kernel/index.js';
 import { openTestDatabase, type TestDatabase } from '../db/helpers.js';
@@ -36,6 +37,8 @@ export interface TestApiOptions {
   deps?: (db: Database) => Partial<ApiDeps> | Promise<Partial<ApiDeps>>;
   /** Subsystems' routes, registered under `/api` after the app's own, as the composition root does. */
   routes?: readonly FastifyPluginAsync[];
+  /** The HTTP shell's settings (trustProxy off, cookieSecure auto, no console build by default). */
+  http?: Partial<ApiConfig>;
 }
 
 /**
@@ -62,7 +65,7 @@ export async function createTestApiOn(database: TestDatabase, options: TestApiOp
   const events = createEventBus();
   const auth = createAuth({ ...AUTH_CONFIG, ...options.auth }, { store: databaseAuthStore(db), logger });
   const audit = createAuditTrail({ store: databaseAuditStore(db) });
-  const app = await createApiApp({ trustProxy: false, cookieSecure: 'auto', webRoot: join(tmpdir(), 'prophasis-no-console') }, {
+  const app = await createApiApp({ trustProxy: false, cookieSecure: 'auto', webRoot: join(tmpdir(), 'prophasis-no-console'), ...options.http }, {
     logger,
     db,
     auth,
