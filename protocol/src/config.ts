@@ -56,6 +56,8 @@ function checkKeys(schema: TObject, value: Record<string, unknown>, origin: stri
 export function loadConfig<S extends TObject>(source: ConfigSource<S>): Static<S> {
   const { schema } = source;
   const merged: Record<string, unknown> = { ...(source.defaults as Record<string, unknown>) };
+  /** Where each key's value came from, named in a refusal: the file, the environment variable or the caller. */
+  const origin = new Map<string, string>();
   if (source.file) {
     let parsed: unknown;
     try {
@@ -68,6 +70,7 @@ export function loadConfig<S extends TObject>(source: ConfigSource<S>): Static<S
     }
     checkKeys(schema, parsed as Record<string, unknown>, source.file);
     Object.assign(merged, parsed);
+    for (const key of Object.keys(parsed)) origin.set(key, source.file);
   }
   const environment = source.environment ?? process.env;
   for (const [key, variable] of Object.entries(source.env ?? {}) as [string, string][]) {
@@ -76,14 +79,23 @@ export function loadConfig<S extends TObject>(source: ConfigSource<S>): Static<S
     const property = schema.properties[key];
     if (!property) throw ProtocolErrors.INVALID_CONFIG(`environment mapping names unknown key ${key}`);
     merged[key] = coerce(property, raw, variable);
+    origin.set(key, variable);
   }
   if (source.overrides) {
     checkKeys(schema, source.overrides as Record<string, unknown>, 'overrides');
-    for (const [k, v] of Object.entries(source.overrides)) if (v !== undefined) merged[k] = v;
+    for (const [k, v] of Object.entries(source.overrides)) {
+      if (v === undefined) continue;
+      merged[k] = v;
+      origin.set(k, 'overrides');
+    }
   }
   const check = TypeCompiler.Compile(schema);
   if (!check.Check(merged)) {
-    const reasons = [...check.Errors(merged)].slice(0, 5).map((e) => `${e.path.slice(1) || '(root)'}: ${e.message}`);
+    const reasons = [...check.Errors(merged)].slice(0, 5).map((e) => {
+      const key = e.path.slice(1).split('/')[0] ?? '';
+      const from = origin.get(key);
+      return `${e.path.slice(1) || '(root)'}${from ? ` (from ${from})` : ''}: ${e.message}`;
+    });
     throw ProtocolErrors.INVALID_CONFIG(reasons.join('; '));
   }
   return merged as Static<S>;

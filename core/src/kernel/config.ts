@@ -3,7 +3,7 @@ import { dataDir, loadConfig } from '@prophasis/protocol';
 import { join } from 'node:path';
 
 /** The core's configuration (docs/configuration.md). */
-const CoreConfigSchema = Type.Object(
+export const CoreConfigSchema = Type.Object(
   {
     httpPort: Type.Integer({ minimum: 0, maximum: 65535 }),
     httpHost: Type.String({ minLength: 1 }),
@@ -36,46 +36,52 @@ const CoreConfigSchema = Type.Object(
 );
 export type CoreConfig = Static<typeof CoreConfigSchema>;
 
+/** Every key's value when neither the file nor the environment sets it (`dataDir`: per platform). docs/configuration.md lists them; a test keeps it true. */
+export const CORE_CONFIG_DEFAULTS: Omit<CoreConfig, 'dataDir'> = {
+  httpPort: 8080, // TCP port of the REST API and the console
+  httpHost: '0.0.0.0', // all interfaces: the console is meant to be reached from the LAN
+  mqttPort: 8883, // TCP port of the embedded MQTT broker (TLS only)
+  mqttHost: '0.0.0.0',
+  databaseUrl: '', // SQLite file in dataDir
+  mqttUrl: '', // embedded broker
+  logLevel: 'info',
+  publicUrl: '', // http://localhost:<httpPort>
+  trustProxy: false, // direct connections; set true only behind a reverse proxy you control
+  cookieSecure: 'auto', // Secure when the request arrived over HTTPS
+  webRoot: '', // web/dist/web/browser of this checkout
+  sessionTtlMs: 43_200_000, // 12 hours, then sign in again
+  setupTokenTtlMs: 3_600_000, // 1 hour; a fresh link is logged when it expires while no user exists
+  loginAttempts: 5, // failed sign-ins per IP address and per user name …
+  loginWindowMs: 60_000, // … per minute
+  localMarketplace: true, // a working market on a fresh install (docs/marketplace.md)
+  marketplacePort: 8090, // TCP port (docs/marketplace.md)
+};
+
+/** The environment variable of each key that has one. */
+export const CORE_CONFIG_ENV: Partial<Record<keyof CoreConfig, string>> = {
+  httpPort: 'PROPHASIS_HTTP_PORT',
+  mqttPort: 'PROPHASIS_MQTT_PORT',
+  mqttHost: 'PROPHASIS_MQTT_HOST',
+  dataDir: 'PROPHASIS_DATA_DIR',
+  databaseUrl: 'DATABASE_URL',
+  mqttUrl: 'PROPHASIS_MQTT_URL',
+  logLevel: 'PROPHASIS_LOG_LEVEL',
+  httpHost: 'PROPHASIS_HTTP_HOST',
+  publicUrl: 'PROPHASIS_PUBLIC_URL',
+  trustProxy: 'PROPHASIS_TRUST_PROXY',
+  cookieSecure: 'PROPHASIS_COOKIE_SECURE',
+  webRoot: 'PROPHASIS_WEB_ROOT',
+  localMarketplace: 'PROPHASIS_LOCAL_MARKETPLACE',
+  marketplacePort: 'PROPHASIS_MARKETPLACE_PORT',
+};
+
 /** Reads the core's configuration from the environment (and `PROPHASIS_CONFIG`, a JSON file). */
 export function readCoreConfig(environment: NodeJS.ProcessEnv = process.env, overrides: Partial<CoreConfig> = {}): CoreConfig {
   const dir = overrides.dataDir ?? dataDir('core', environment);
   return loadConfig({
     schema: CoreConfigSchema,
-    defaults: {
-      httpPort: 8080, // TCP port of the REST API and the console
-      httpHost: '0.0.0.0', // all interfaces: the console is meant to be reached from the LAN
-      mqttPort: 8883, // TCP port of the embedded MQTT broker (TLS only)
-      mqttHost: '0.0.0.0',
-      dataDir: dir,
-      databaseUrl: '', // SQLite file in dataDir
-      mqttUrl: '', // embedded broker
-      logLevel: 'info',
-      publicUrl: '', // http://localhost:<httpPort>
-      trustProxy: false, // direct connections; set true only behind a reverse proxy you control
-      cookieSecure: 'auto', // Secure when the request arrived over HTTPS
-      webRoot: '', // web/dist/web/browser of this checkout
-      sessionTtlMs: 43_200_000, // 12 hours, then sign in again
-      setupTokenTtlMs: 3_600_000, // 1 hour; a fresh link is logged when it expires while no user exists
-      loginAttempts: 5, // sign-in attempts per IP address and per user name …
-      loginWindowMs: 60_000, // … per minute
-      localMarketplace: true, // a working market on a fresh install (docs/marketplace.md)
-      marketplacePort: 8090, // TCP port (docs/marketplace.md)
-    },
-    env: {
-      httpPort: 'PROPHASIS_HTTP_PORT',
-      mqttPort: 'PROPHASIS_MQTT_PORT',
-      dataDir: 'PROPHASIS_DATA_DIR',
-      databaseUrl: 'DATABASE_URL',
-      mqttUrl: 'PROPHASIS_MQTT_URL',
-      logLevel: 'PROPHASIS_LOG_LEVEL',
-      httpHost: 'PROPHASIS_HTTP_HOST',
-      publicUrl: 'PROPHASIS_PUBLIC_URL',
-      trustProxy: 'PROPHASIS_TRUST_PROXY',
-      cookieSecure: 'PROPHASIS_COOKIE_SECURE',
-      webRoot: 'PROPHASIS_WEB_ROOT',
-      localMarketplace: 'PROPHASIS_LOCAL_MARKETPLACE',
-      marketplacePort: 'PROPHASIS_MARKETPLACE_PORT',
-    },
+    defaults: { ...CORE_CONFIG_DEFAULTS, dataDir: dir },
+    env: CORE_CONFIG_ENV,
     environment,
     ...(environment.PROPHASIS_CONFIG ? { file: environment.PROPHASIS_CONFIG } : {}),
     overrides: { ...overrides, dataDir: dir },
