@@ -26,6 +26,7 @@ export const routes: Routes = [
       { path: 'users', loadChildren: () => import('./features/users/users.routes') },
       { path: 'settings', loadChildren: () => import('./features/settings/settings.routes') },
       { path: 'notifications', loadChildren: () => import('./features/notifications/notifications.routes') },
+      { path: 'problems', loadChildren: () => import('./features/problems/problems.routes') },
       { path: 'system-log', loadChildren: () => import('./features/system-log/system-log.routes') },
       { path: '**', title: 'Not found · Prophasis', loadComponent: () => import('./shared/ui/not-found.component').then((m) => m.NotFoundComponent) },
     ],

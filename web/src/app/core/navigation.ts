@@ -11,6 +11,7 @@ export const NAVIGATION: readonly NavItem[] = [
   { path: '/dashboard', label: 'Dashboard', icon: 'dashboard' },
   { path: '/hosts', label: 'Hosts', icon: 'host' },
   { path: '/reports/services', label: 'Service health', icon: 'service' },
+  { path: '/problems', label: 'Problems', icon: 'alert' },
   { path: '/host-groups', label: 'Host groups', icon: 'group' },
   { path: '/plugins', label: 'Plugins', icon: 'plugin' },
   { path: '/checks', label: 'Checks', icon: 'check' },

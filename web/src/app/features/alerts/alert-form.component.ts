@@ -22,7 +22,7 @@ import { PickerService } from '../../shared/ui/picker-dialog.component';
 import { createSchemaForm, schemaFormValue, type SchemaForm } from '../../shared/ui/schema-form';
 import { SchemaFormComponent } from '../../shared/ui/schema-form.component';
 import { SeverityChipsComponent } from '../../shared/ui/severity-chips.component';
-import { alertInput, createAlertForm, NO_SCOPES, type AlertScopes } from './alert-form';
+import { alertInput, createAlertForm, createStepForm, NO_SCOPES, placeStepError, type AlertScopes, type EscalationStepForm } from './alert-form';
 import { ALERT_MODULES, alertModule, mergeAlertModules, WEBHOOK_PRESETS, type AlertModule, type WebhookPreset } from './alert-modules';
 
 type ScopeKey = keyof AlertScopes;
@@ -76,6 +76,8 @@ export class AlertFormComponent {
   protected readonly form = createAlertForm();
   protected readonly scopes = signal<AlertScopes>(NO_SCOPES);
   protected readonly settingsForm = signal<SchemaForm | undefined>(undefined);
+  /** Escalation steps being edited, in order (docs/alerts.md, "Repeat and escalation"). */
+  protected readonly steps = signal<readonly EscalationStepForm[]>([]);
   protected readonly example = signal<WebhookPreset | undefined>(undefined);
   protected readonly scopeError = signal<string | undefined>(undefined);
   protected readonly message = fieldMessage;
@@ -129,12 +131,17 @@ export class AlertFormComponent {
       const module = alertModule(this.form.controls.module.value, this.modules());
       this.settingsModule = module?.id;
       this.settingsForm.set(module ? createSchemaForm(module.settings, this.loadedSettings) : undefined);
+      this.steps.set((alert?.escalations ?? []).map((step) => this.stepForm(step)));
     },
-    subforms: () => [this.settingsForm()?.group],
+    subforms: () => [this.settingsForm()?.group, ...this.steps().flatMap((s) => [s.group, s.settings?.group])],
     blocked: () => {
       const settings = this.settingsForm();
       settings?.group.markAllAsTouched();
-      return settings?.group.invalid ?? false;
+      for (const s of this.steps()) {
+        s.group.markAllAsTouched();
+        s.settings?.group.markAllAsTouched();
+      }
+      return (settings?.group.invalid ?? false) || this.steps().some((s) => s.group.invalid || (s.settings?.group.invalid ?? false));
     },
     body: () => {
       if (this.scopeCount() === 0) {
@@ -142,10 +149,12 @@ export class AlertFormComponent {
         return undefined;
       }
       const settings = this.settingsForm();
-      return alertInput(this.form, this.scopes(), settings ? schemaFormValue(settings) : this.loadedSettings);
+      return alertInput(this.form, this.scopes(), settings ? schemaFormValue(settings) : this.loadedSettings, this.steps());
     },
     refused: (e) => {
       const field = String((e.details as { field?: unknown } | undefined)?.field ?? '');
+      // A step's refusal (an e-mail step without recipients: `escalations.0.settings.to`) goes to that step's field.
+      if (field.startsWith('escalations.') && placeStepError(this.steps(), field, e.message)) return undefined;
       if (!field.startsWith('scopes')) return applyApiError(this.form, e);
       this.scopeError.set(e.message);
       return undefined;
@@ -170,6 +179,30 @@ export class AlertFormComponent {
         this.example.set(undefined);
       });
     });
+  }
+
+  /** A step's form; a change of its module gives it that module's settings form. */
+  private stepForm(step: Parameters<typeof createStepForm>[0]): EscalationStepForm {
+    const form = createStepForm(step, this.modules());
+    if (!this.auth.canConfigure()) {
+      form.group.disable();
+      form.settings?.group.disable();
+    }
+    form.group.controls.module.valueChanges.subscribe((id) => {
+      const module = alertModule(id, this.modules());
+      this.steps.update((steps) => steps.map((s) => (s === form ? Object.assign(form, { settings: module ? createSchemaForm(module.settings, {}) : undefined }) : s)).slice());
+    });
+    return form;
+  }
+
+  protected addStep(): void {
+    const last = this.steps().at(-1);
+    const after = Number(last?.group.controls.afterMinutes.value ?? 0) + 15;
+    this.steps.update((steps) => [...steps, this.stepForm({ afterMinutes: after, module: this.form.controls.module.value })]);
+  }
+
+  protected removeStep(step: EscalationStepForm): void {
+    this.steps.update((steps) => steps.filter((s) => s !== step));
   }
 
   protected chosen(kind: ScopeKey): Option[] {

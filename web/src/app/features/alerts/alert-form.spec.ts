@@ -167,4 +167,51 @@ describe('alert form: Test and the module schemas of the core', () => {
     await settle(fixture);
     http.expectNone('/api/alert-modules');
   });
+
+  it('edits repeat and escalation steps, sends them, and shows the core\'s refusal of a step at that step\'s field', async () => {
+    const stepped: Alert = { ...alert, repeatMinutes: 30, escalations: [{ afterMinutes: 15, module: 'email', settings: { to: 'lead@example.com' } }] };
+    const fixture = TestBed.createComponent(AlertFormComponent);
+    fixture.componentRef.setInput('id', '3');
+    fixture.detectChanges();
+    await answerAll(http, fixture, { ...data, 'alerts/3': stepped });
+    const el = fixture.nativeElement as HTMLElement;
+    const repeat = el.querySelector<HTMLInputElement>('input[formcontrolname="repeatMinutes"]')!;
+    expect(repeat.value).toBe('30');
+    const stepEl = (i: number) => el.querySelector<HTMLElement>(`[data-step="${i}"]`)!;
+    expect(stepEl(0).querySelector<HTMLInputElement>('input[formcontrolname="afterMinutes"]')!.value).toBe('15');
+    expect([...stepEl(0).querySelectorAll<HTMLInputElement>('input')].some((i) => i.value === 'lead@example.com')).toBe(true);
+    // A second step: 15 minutes after the last one, with the alert's module (webhook) and its form.
+    [...el.querySelectorAll<HTMLButtonElement>('button')].find((b) => b.textContent?.includes('Add escalation step'))!.click();
+    await settle(fixture);
+    expect(stepEl(1).querySelector<HTMLInputElement>('input[formcontrolname="afterMinutes"]')!.value).toBe('30');
+    // Out of range is refused in the browser, at the field, and nothing is sent.
+    repeat.value = '0';
+    repeat.dispatchEvent(new Event('input'));
+    (el.querySelector('form') as HTMLFormElement).dispatchEvent(new Event('submit'));
+    await settle(fixture);
+    http.expectNone((r) => r.method === 'PUT');
+    expect(repeat.closest('mat-form-field')?.querySelector('mat-error')?.textContent?.trim()).toBe('At least 1.');
+    repeat.value = '60';
+    repeat.dispatchEvent(new Event('input'));
+    // The new step's URL is left empty on purpose: the browser form asks for it first.
+    const urlField = [...stepEl(1).querySelectorAll('mat-form-field')].find((f) => f.querySelector('mat-label')?.textContent?.trim() === 'URL')!;
+    const url = urlField.querySelector('input')!;
+    url.value = 'https://ntfy.example.com/boss';
+    url.dispatchEvent(new Event('input'));
+    await settle(fixture);
+    (el.querySelector('form') as HTMLFormElement).dispatchEvent(new Event('submit'));
+    const req = http.expectOne((r) => r.method === 'PUT' && r.url === '/api/alerts/3');
+    expect(req.request.body.repeatMinutes).toBe(60);
+    expect(req.request.body.escalations).toEqual([
+      { afterMinutes: 15, module: 'email', settings: expect.objectContaining({ to: 'lead@example.com' }) },
+      { afterMinutes: 30, module: 'webhook', settings: expect.objectContaining({ url: 'https://ntfy.example.com/boss' }) },
+    ]);
+    req.flush({ code: 'CORE_ALERT_INVALID_SETTINGS', message: 'webhook: settings.url: the receiver said no', details: { field: 'escalations.1.settings.url' } }, { status: 400, statusText: 'Bad Request' });
+    await settle(fixture);
+    expect(urlField.querySelector('mat-error')?.textContent).toContain('the receiver said no');
+    // Removing the step leaves the first one.
+    stepEl(1).querySelector<HTMLButtonElement>('.remove-step')!.click();
+    await settle(fixture);
+    expect(el.querySelector('[data-step="1"]')).toBeNull();
+  });
 });

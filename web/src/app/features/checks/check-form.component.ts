@@ -66,6 +66,22 @@ import { pluginParameters } from './plugin-parameters';
           emptyText="No plugins installed yet. Install one from the marketplace or upload a bundle."
           [error]="message(form.controls.pluginIds)"
         />
+        <fieldset class="flap">
+          <legend>Flap detection</legend>
+          <p class="p-muted">A state that changes too often is flapping: its alerts get one notice when it starts and one when it stops. Leave both empty to use the global thresholds of the settings page.</p>
+          <mat-form-field>
+            <mat-label>Stops flapping at (%)</mat-label>
+            <input matInput type="number" min="0" max="100" step="any" formControlName="flapLowPercent" />
+            <mat-hint>Weighted percent of state changes over the last 21 results.</mat-hint>
+            <mat-error>{{ message(form.controls.flapLowPercent) }}</mat-error>
+          </mat-form-field>
+          <mat-form-field>
+            <mat-label>Starts flapping at (%)</mat-label>
+            <input matInput type="number" min="0" max="100" step="any" formControlName="flapHighPercent" />
+            <mat-hint>Not below the stop threshold.</mat-hint>
+            <mat-error>{{ message(form.controls.flapHighPercent) }}</mat-error>
+          </mat-form-field>
+        </fieldset>
         @for (pluginId of chosenPlugins(); track pluginId) {
           <mat-card appearance="outlined" class="params">
             <mat-card-header>
@@ -87,6 +103,9 @@ import { pluginParameters } from './plugin-parameters';
   `,
   styles: `
     .params { margin: 0 0 16px; }
+    .flap { border: none; padding: 0; margin: 0 0 16px; display: flex; flex-wrap: wrap; gap: 0 1rem; }
+    .flap legend { font-weight: 500; margin-bottom: 0.25rem; }
+    .flap p { flex-basis: 100%; margin: 0 0 0.5rem; }
     .params mat-card-content { padding-top: 12px; }
   `,
 })

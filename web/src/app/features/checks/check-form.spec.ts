@@ -80,4 +80,42 @@ describe('check form', () => {
     req.flush(data['checks/1']);
     await settle(fixture);
   });
+
+  it('edits the check\'s own flap thresholds: out of range is shown at the field and not sent, the core\'s refusal lands at its field, empty means the global ones', async () => {
+    const fixture = TestBed.createComponent(CheckFormComponent);
+    fixture.componentRef.setInput('id', '1');
+    fixture.detectChanges();
+    await answerAll(http, fixture, { ...data, 'checks/1': { ...data['checks/1'], flapLowPercent: 10, flapHighPercent: 40 } });
+    const el = fixture.nativeElement as HTMLElement;
+    const field = (name: string) => el.querySelector<HTMLInputElement>(`input[formcontrolname="${name}"]`)!;
+    const errorOf = (name: string) => field(name).closest('mat-form-field')?.querySelector('mat-error')?.textContent?.trim();
+    const type = async (name: string, value: string) => {
+      field(name).value = value;
+      field(name).dispatchEvent(new Event('input'));
+      await settle(fixture);
+    };
+    const submit = () => (el.querySelector('form') as HTMLFormElement).dispatchEvent(new Event('submit'));
+    expect(el.textContent).toContain('Flap detection');
+    expect(field('flapLowPercent').value).toBe('10');
+    expect(field('flapHighPercent').value).toBe('40');
+    await type('flapHighPercent', '150');
+    submit();
+    await settle(fixture);
+    http.expectNone((r) => r.method === 'PUT');
+    expect(errorOf('flapHighPercent')).toBe('At most 100.');
+    await type('flapHighPercent', '5');
+    submit();
+    const refused = http.expectOne((r) => r.method === 'PUT' && r.url === '/api/checks/1');
+    expect([refused.request.body.flapLowPercent, refused.request.body.flapHighPercent]).toEqual([10, 5]);
+    refused.flush({ code: 'CORE_API_BAD_REQUEST', message: 'flapHighPercent: 5 must not be below flapLowPercent (10)', details: { field: 'flapHighPercent' } }, { status: 400, statusText: 'Bad Request' });
+    await settle(fixture);
+    expect(errorOf('flapHighPercent')).toContain('must not be below flapLowPercent');
+    await type('flapLowPercent', '');
+    await type('flapHighPercent', '');
+    submit();
+    const cleared = http.expectOne((r) => r.method === 'PUT' && r.url === '/api/checks/1');
+    expect([cleared.request.body.flapLowPercent, cleared.request.body.flapHighPercent]).toEqual([null, null]);
+    cleared.flush({ ...data['checks/1'], flapLowPercent: null, flapHighPercent: null });
+    await settle(fixture);
+  });
 });

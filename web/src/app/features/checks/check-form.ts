@@ -1,4 +1,4 @@
-import { FormControl, FormGroup } from '@angular/forms';
+import { FormControl, FormGroup, Validators } from '@angular/forms';
 import { CheckInput, type Check } from '../../core/protocol';
 import { schemaValidators } from '../../shared/ui/form-errors';
 import { schemaFormValue, type SchemaForm } from '../../shared/ui/schema-form';
@@ -9,10 +9,16 @@ export type CheckForm = FormGroup<{
   hostIds: FormControl<number[]>;
   groupIds: FormControl<number[]>;
   pluginIds: FormControl<string[]>;
+  /** The check's own flap thresholds (docs/alerts.md, "Flapping"); both empty: the global settings. */
+  flapLowPercent: FormControl<number | null>;
+  flapHighPercent: FormControl<number | null>;
 }>;
 
+/** A flap threshold: empty (the global setting) or 0–100 %. */
+const percent = [Validators.min(0), Validators.max(100)];
+
 /** The add/edit form of a check (parameters live in one generated form per plugin). */
-export function createCheckForm(check?: Pick<Check, 'name' | 'description' | 'hostIds' | 'groupIds' | 'plugins'>): CheckForm {
+export function createCheckForm(check?: Pick<Check, 'name' | 'description' | 'hostIds' | 'groupIds' | 'plugins'> & Partial<Pick<Check, 'flapLowPercent' | 'flapHighPercent'>>): CheckForm {
   const fields = CheckInput.properties;
   return new FormGroup({
     name: new FormControl(check?.name ?? '', { nonNullable: true, validators: schemaValidators(fields.name, { required: true }) }),
@@ -20,6 +26,8 @@ export function createCheckForm(check?: Pick<Check, 'name' | 'description' | 'ho
     hostIds: new FormControl<number[]>([...(check?.hostIds ?? [])], { nonNullable: true }),
     groupIds: new FormControl<number[]>([...(check?.groupIds ?? [])], { nonNullable: true }),
     pluginIds: new FormControl<string[]>(check?.plugins.map((p) => p.pluginId) ?? [], { nonNullable: true }),
+    flapLowPercent: new FormControl<number | null>(check?.flapLowPercent ?? null, { validators: percent }),
+    flapHighPercent: new FormControl<number | null>(check?.flapHighPercent ?? null, { validators: percent }),
   });
 }
 
@@ -42,5 +50,15 @@ export function checkInput(
       const params = paramForms.get(pluginId);
       return { pluginId, params: params ? schemaFormValue(params) : (previous.get(pluginId) ?? {}) };
     }),
+    // An emptied number input gives null (or '' in some browsers): the global setting.
+    flapLowPercent: threshold(v.flapLowPercent),
+    flapHighPercent: threshold(v.flapHighPercent),
   };
+}
+
+/** A threshold field's value for the API: a number, or null when left empty. */
+function threshold(value: number | string | null): number | null {
+  if (value === null || value === '') return null;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : null;
 }

@@ -21,7 +21,7 @@ import { ProblemMarksComponent } from './problem-marks.component';
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [FormsModule, MatButtonModule, MatCheckboxModule, MatFormFieldModule, MatInputModule, RouterLink, ProblemMarksComponent],
   template: `
-    <p-problem-marks class="long" [acknowledged]="acknowledged()" [maintenance]="maintenance()" />
+    <p-problem-marks class="long" [acknowledged]="acknowledged()" [maintenance]="maintenance()" [flapping]="flapping()" />
     @if (canAct()) {
       @if (acknowledged(); as a) {
         <button mat-button type="button" (click)="unacknowledge(a.id)" [disabled]="busy()">Remove acknowledgement</button>
@@ -59,6 +59,7 @@ export class ProblemActionsComponent {
   readonly severity = input<Severity>('ok');
   readonly acknowledged = input<AcknowledgedMark | null | undefined>(null);
   readonly maintenance = input<MaintenanceMark | null | undefined>(null);
+  readonly flapping = input(false);
   /** After an acknowledgement was saved or removed: reload the page's report. */
   readonly changed = output<void>();
 

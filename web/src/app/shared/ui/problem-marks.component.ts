@@ -4,7 +4,7 @@ import type { AcknowledgedMark, MaintenanceMark } from '../../core/protocol';
 
 /**
  * The marks a problem carries in every list and report (docs/alerts.md): "Acknowledged" (who,
- * when, the comment in the tooltip) and "In maintenance" (which silence). Nothing when neither.
+ * when, the comment in the tooltip), "In maintenance" (which silence) and "Flapping". Nothing when none.
  */
 @Component({
   selector: 'p-problem-marks',
@@ -19,12 +19,16 @@ import type { AcknowledgedMark, MaintenanceMark } from '../../core/protocol';
     @if (maintenance(); as m) {
       <span class="mark maint" data-mark="maintenance" [attr.title]="'No notifications: ' + m.name">In maintenance</span>
     }
+    @if (flapping()) {
+      <span class="mark flap" data-mark="flapping" title="Its state changes too often: one notice when it started flapping, one when it stops">Flapping</span>
+    }
   `,
   styles: `
     :host { display: inline-flex; gap: 0.25rem; flex-wrap: wrap; vertical-align: middle; margin-inline-start: 0.35rem; }
     .mark { border-radius: 999px; padding: 0 0.5rem; font-size: 0.75rem; line-height: 1.4rem; white-space: nowrap; }
     .ack { background: #e3ecfa; color: #1a3d7c; }
     .maint { background: #eee6f7; color: #4a2a7a; }
+    .flap { background: #fdf0d9; color: #6b4300; }
     .detail { display: none; }
     :host(.long) .detail { display: inline; }
   `,
@@ -32,4 +36,6 @@ import type { AcknowledgedMark, MaintenanceMark } from '../../core/protocol';
 export class ProblemMarksComponent {
   readonly acknowledged = input<AcknowledgedMark | null | undefined>(null);
   readonly maintenance = input<MaintenanceMark | null | undefined>(null);
+  /** Its problem is flapping now (docs/alerts.md, "Flapping"). */
+  readonly flapping = input(false);
 }
