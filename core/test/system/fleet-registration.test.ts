@@ -1,5 +1,5 @@
 import { createMessage, encodeMessage, generatePublisherKeys, silentLogger, type PlanEntry } from '@prophasis/protocol';
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -65,6 +65,9 @@ describe('auto-registration with a fleet token, core and agents over TLS (system
     (await core.db.models.HostGroupHost.findAll({ where: { hostId } })).map((r) => r.groupId).sort((a, b) => a - b);
   const sorted = (...ids: number[]) => [...ids].sort((a, b) => a - b);
 
+  /** TLS as the agent does it: the pinned private CA is the identity, not the name (docs/enrolment.md); passed through to tls.connect. */
+  const pinned = () => ({ ca: caPem, rejectUnauthorized: true, checkServerIdentity: () => undefined }) as IClientOptions;
+
   /** What the agent's `enroll` does after checking the CA: one `$enrol` session, `enrol.request`, the answer. */
   async function enrolAs(facts: { hostname: string; platform: string; arch: string }, presented = token): Promise<EnrolAnswer> {
     const clientId = `enrol-${randomBytes(8).toString('hex')}`;
@@ -73,9 +76,7 @@ describe('auto-registration with a fleet token, core and agents over TLS (system
       username: '$enrol',
       password: presented,
       clean: true,
-      ca: caPem,
-      rejectUnauthorized: true,
-      checkServerIdentity: () => undefined, // the pinned private CA is the identity (docs/enrolment.md)
+      ...pinned(),
       reconnectPeriod: 0,
       protocolVersion: 4,
     });
@@ -101,9 +102,7 @@ describe('auto-registration with a fleet token, core and agents over TLS (system
       username: agentId,
       password: secret,
       clean: false,
-      ca: caPem,
-      rejectUnauthorized: true,
-      checkServerIdentity: () => undefined,
+      ...pinned(),
       reconnectPeriod: 0,
       protocolVersion: 4,
     });
