@@ -64,7 +64,7 @@ export function createStepForm(step: Partial<EscalationStep>, modules: readonly 
 }
 
 /** The steps for the API, in the order shown. */
-export function escalationsInput(steps: readonly EscalationStepForm[]): EscalationStep[] {
+function escalationsInput(steps: readonly EscalationStepForm[]): EscalationStep[] {
   return steps.map((s) => ({
     afterMinutes: Number(s.group.controls.afterMinutes.value),
     module: s.group.controls.module.value,

@@ -13,10 +13,10 @@ export const PROBLEM_RANGES = [
   { id: 'all', label: 'Any time', ms: 0 },
   { id: 'custom', label: 'From … to …', ms: 0 },
 ] as const;
-export type ProblemRange = (typeof PROBLEM_RANGES)[number]['id'];
+type ProblemRange = (typeof PROBLEM_RANGES)[number]['id'];
 
 /** A mark filter: any, has it now, has it not. */
-export type MarkFilter = '' | 'true' | 'false';
+type MarkFilter = '' | 'true' | 'false';
 
 /** What the filters of the problems page say (empty: not filtered). */
 export interface ProblemFilters {
