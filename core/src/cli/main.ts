@@ -3,6 +3,7 @@ import { readCoreConfig } from '../kernel/config.js';
 import { startCore } from '../main.js';
 import { USER_USAGE, userCommand } from '../auth/cli/user.js';
 import { HOST_USAGE, hostCommand } from '../enrolment/cli/host.js';
+import { FLEET_TOKEN_USAGE, fleetTokenCommand } from '../enrolment/cli/fleet-token.js';
 import { CLASSIFIER_USAGE, classifierCommand } from '../classification/cli/classifier.js';
 
 const USAGE = `Usage: prophasis <command>
@@ -13,6 +14,9 @@ Commands:
                                           create a user (password from stdin or a prompt)
   host add NAME [--server HOST] [--ttl MINUTES]
                                           create a host and print its agent's enrolment command
+  fleet-token create NAME [--days N] [--max-hosts N] [--group GROUP]… [--tag TAG]… [--server HOST]
+                                          create a reusable token and print the install line that
+                                          registers many machines as hosts (auto-registration)
   classifier test FILE.lua --values 1,2,3 [--messages a,b] [--result-types plugin,...]
                                           run a Lua classifier and print the severity
   help                                    show this text
@@ -63,9 +67,10 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   start,
   user: userCommand,
   host: hostCommand,
+  'fleet-token': fleetTokenCommand,
   classifier: classifierCommand,
   help: async () => {
-    console.log(`${USAGE}\n\n${USER_USAGE}\n\n${HOST_USAGE}\n\n${CLASSIFIER_USAGE}`);
+    console.log(`${USAGE}\n\n${USER_USAGE}\n\n${HOST_USAGE}\n\n${FLEET_TOKEN_USAGE}\n\n${CLASSIFIER_USAGE}`);
     return 0;
   },
 };

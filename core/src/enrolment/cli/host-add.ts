@@ -44,7 +44,7 @@ yet). The token works once and expires after --ttl minutes (default 60).
  */
 export async function hostAddCommand(
   args: string[],
-  ctx: { config: CoreConfig; logger: Logger; environment?: NodeJS.ProcessEnv; packages?: { get(): Promise<{ sums: { sha256: string } }> } },
+  ctx: CliContext,
 ): Promise<HostAddResult & InstallCommands & { text: string }> {
   const { values, positionals } = parseArgs({
     args,
@@ -58,25 +58,7 @@ export async function hostAddCommand(
   if (!Number.isFinite(ttlMinutes)) throw EnrolmentErrors.INVALID_TTL(String(values.ttl));
 
   const { config, logger } = ctx;
-  const transport = readTransportConfig(config, ctx.environment ?? process.env);
-  let server = values.server ?? transport.pkiHostnames[0] ?? hostname();
-  let mqttPort = config.mqttPort;
-  let caFingerprint: string;
-  if (transport.mqttUrl) {
-    // External broker: agents enrol through it, so print its address and its CA.
-    mqttPort = externalPort(transport.mqttUrl);
-    server = values.server ?? new URL(transport.mqttUrl).hostname;
-    caFingerprint = transport.mqttCaFile
-      ? createHash('sha256').update(new X509Certificate(await readFile(transport.mqttCaFile)).raw).digest('hex')
-      : 'NONE-configure-PROPHASIS_MQTT_CA_FILE';
-  } else {
-    const pki = await ensurePki(join(config.dataDir, 'pki'), { hostnames: transport.pkiHostnames, ips: transport.pkiIps, logger });
-    caFingerprint = pki.caFingerprint;
-  }
-
-  // The packages the core serves from the same data directory (built here if it has not yet).
-  const packages = ctx.packages ?? createAgentPackages({ dataDir: config.dataDir }, { logger });
-  const packagesSha256 = (await packages.get()).sums.sha256;
+  const { server, mqttPort, caFingerprint, packagesSha256 } = await installLineContext(values.server, ctx);
 
   const db = await createDatabase({ url: config.databaseUrl, sqlitePath: sqlitePath(config) }, { logger });
   try {
@@ -88,4 +70,45 @@ export async function hostAddCommand(
   } finally {
     await db.close();
   }
+}
+
+/** What the context of a command line of the CLI gives. */
+export interface CliContext {
+  config: CoreConfig;
+  logger: Logger;
+  environment?: NodeJS.ProcessEnv;
+  packages?: { get(): Promise<{ sums: { sha256: string } }> };
+}
+
+/**
+ * What an install line carries besides the token, as a CLI command next to a running core finds
+ * it: the core's address (`--server`, else the first certificate name, else this machine's
+ * name), the MQTT port and CA fingerprint (the external broker's, when one is configured) and
+ * the SHA-256 of the agent packages' list (built here if this core has not yet).
+ */
+export async function installLineContext(
+  serverOption: string | undefined,
+  ctx: CliContext,
+): Promise<{ server: string; mqttPort: number; caFingerprint: string; packagesSha256: string }> {
+  const { config, logger } = ctx;
+  const transport = readTransportConfig(config, ctx.environment ?? process.env);
+  let server = serverOption ?? transport.pkiHostnames[0] ?? hostname();
+  let mqttPort = config.mqttPort;
+  let caFingerprint: string;
+  if (transport.mqttUrl) {
+    // External broker: agents enrol through it, so print its address and its CA.
+    mqttPort = externalPort(transport.mqttUrl);
+    server = serverOption ?? new URL(transport.mqttUrl).hostname;
+    caFingerprint = transport.mqttCaFile
+      ? createHash('sha256').update(new X509Certificate(await readFile(transport.mqttCaFile)).raw).digest('hex')
+      : 'NONE-configure-PROPHASIS_MQTT_CA_FILE';
+  } else {
+    const pki = await ensurePki(join(config.dataDir, 'pki'), { hostnames: transport.pkiHostnames, ips: transport.pkiIps, logger });
+    caFingerprint = pki.caFingerprint;
+  }
+
+  // The packages the core serves from the same data directory (built here if it has not yet).
+  const packages = ctx.packages ?? createAgentPackages({ dataDir: config.dataDir }, { logger });
+  const packagesSha256 = (await packages.get()).sums.sha256;
+  return { server, mqttPort, caFingerprint, packagesSha256 };
 }
