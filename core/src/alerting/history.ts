@@ -2,23 +2,9 @@ import type { AlertDelivery, AlertDeliveryQuery, PageOf } from '@prophasis/proto
 import { QueryTypes } from 'sequelize';
 import type { Database } from '../db/index.js';
 import { noticeReason, renderSubject, renderText } from './message.js';
+import { recipientsOf } from './recipients.js';
 import type { DeliveryRow } from './sequelize-store.js';
 import type { AlertNotice } from './types.js';
-
-/** Who a delivery went to, without secrets: e-mail addresses, a webhook's host, a command's program. */
-function recipientsOf(module: string, settings: unknown): string {
-  const s = (settings ?? {}) as Record<string, unknown>;
-  if (module === 'email') return (Array.isArray(s.to) ? s.to : [s.to]).filter((v): v is string => typeof v === 'string').join(', ');
-  if (module === 'webhook' && typeof s.url === 'string') {
-    try {
-      return new URL(s.url).host;
-    } catch {
-      return '';
-    }
-  }
-  if (module === 'command' && typeof s.path === 'string') return s.path;
-  return '';
-}
 
 interface Row extends DeliveryRow {
   status: string;
@@ -74,8 +60,9 @@ export async function listDeliveries(db: Pick<Database, 'sequelize'>, q: AlertDe
       createdAt: Number(r.created_at),
       finishedAt: r.finished_at === null ? null : Number(r.finished_at),
       nextAt: status === 'pending' ? Number(r.next_at) : null,
-      subject: valid ? renderSubject(notice!) : '(unreadable notice)',
-      text: valid ? renderText(notice!) : '(the stored notice cannot be read)',
+      // What was sent (templates applied); a delivery not attempted yet, or stored before templates, in the default words.
+      subject: valid ? (notice!.rendered?.subject ?? renderSubject(notice!)) : '(unreadable notice)',
+      text: valid ? (notice!.rendered?.text ?? renderText(notice!)) : '(the stored notice cannot be read)',
       hostId: valid && notice!.target.kind === 'host' ? notice!.target.id : null,
       serviceId: valid && notice!.target.kind === 'service' ? notice!.target.id : null,
     };

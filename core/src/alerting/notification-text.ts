@@ -11,7 +11,7 @@ export interface ActionLinkMaker {
 }
 
 /** What a problem notification says instead of links when the console's address is unknown. */
-export const NO_LINK_BASE =
+const NO_LINK_BASE =
   "no Acknowledge or Mute links: the console's address is not set (Settings → Notifications → Console address in notifications, or PROPHASIS_PUBLIC_URL)";
 
 /** The problem a notice is about: a host's own state, a plugin on a host, or a service. */

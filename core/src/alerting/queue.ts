@@ -5,7 +5,7 @@ import type { SystemLog } from '../kernel/index.js';
 import { backoffMs, type AlertingConfig } from './config.js';
 import { renderSubject } from './message.js';
 import type { AlertModuleRegistry } from './modules/index.js';
-import type { RenderedMessage } from './templates.js';
+import { keptTexts, type RenderedMessage } from './templates.js';
 import type { AlertNotice } from './types.js';
 
 /** One notice waiting to be delivered by one module (a row of `alert_deliveries` in the durable store). */
@@ -164,7 +164,13 @@ export function createDeliveryQueue(
         retry = false;
         throw err;
       }
-      await module.send(d.notice, settings, deps.compose ? await deps.compose(d) : undefined);
+      const message = deps.compose ? await deps.compose(d) : undefined;
+      try {
+        await module.send(d.notice, settings, message);
+      } finally {
+        // What went out, for the history (stored with the attempt's outcome; tokens cut out).
+        if (message) d.notice = { ...d.notice, rendered: keptTexts(message) };
+      }
       waiting.delete(d.id);
       await end(d, 'delivered').catch((err: unknown) => log.error({ err, deliveryId: d.id }, 'marking a delivered alert in the store failed'));
       deps.systemLog.write('info', 'alerting', `alert delivered by ${d.module}`, context(d));

@@ -107,8 +107,9 @@ export function sequelizeDeliveryStore(db: Pick<Database, 'sequelize'>, deps: { 
 
     async finish(d, status, at) {
       await sequelize.query(
-        'UPDATE alert_deliveries SET status = :status, finished_at = :at, attempts = :attempts, next_at = :at, last_error = :lastError WHERE id = :id',
-        { replacements: { id: d.id, status, at, attempts: d.attempts, lastError: d.lastError } },
+        'UPDATE alert_deliveries SET status = :status, finished_at = :at, attempts = :attempts, next_at = :at, last_error = :lastError, notice = :notice WHERE id = :id',
+        // The notice with the texts it was sent with (`rendered`, docs/alerts.md "Notification history").
+        { replacements: { id: d.id, status, at, attempts: d.attempts, lastError: d.lastError, notice: JSON.stringify(d.notice) } },
       );
     },
 

@@ -221,6 +221,12 @@ export interface RenderedMessage {
   actions: ActionUrls | null;
 }
 
+/** A message's subject and text as kept in the history: every `/act/<token>` cut to `/act/… (link not kept)`. */
+export function keptTexts(m: RenderedMessage): { subject: string; text: string } {
+  const cut = (s: string) => s.replace(/\/act\/[A-Za-z0-9._:~-]+/g, '/act/… (link not kept)');
+  return { subject: cut(m.subject), text: cut(m.text) };
+}
+
 type Token = [string, string, number, number, Token[]?, number?];
 
 /** `at 42` in Mustache's messages, as `line 3`. */

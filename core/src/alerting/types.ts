@@ -43,6 +43,12 @@ export interface AlertNotice {
    * Absent from Test notices.
    */
   deliveryId?: string;
+  /**
+   * The subject and text this delivery last sent (its module's templates applied), with the
+   * action links' tokens cut out, so the notification history shows what went out and
+   * `alert_deliveries` never holds a usable link. Absent before the first attempt.
+   */
+  rendered?: { subject: string; text: string };
 }
 
 /**

@@ -160,6 +160,16 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(acks.map((a) => [a.problem, a.by, a.comment]), [[`h:${hostId}`, 'link sent to oncall@example.test', 'on it']]);
       const audit = (await call(api, 'admin', 'GET', '/api/audit?action=problems.link')).json() as { items: { summary: { recipient: string } }[] };
       assert.equal(audit.items[0]!.summary.recipient, 'oncall@example.test');
+
+      // The notification history shows what was sent (the edited texts), with the links' tokens cut out:
+      // alert_deliveries never keeps a usable link.
+      const history = (await call(api, 'viewer', 'GET', '/api/alert-deliveries')).json() as { items: { module: string; subject: string; text: string }[] };
+      const sentMail = history.items.find((d) => d.module === 'email')!;
+      assert.equal(sentMail.subject, 'DOWN web1 is major');
+      assert.match(sentMail.text, /^Edited: web1 went ok → major\.\nAck: http:\/\/127\.0\.0\.1:\d+\/act\/… \(link not kept\)\nMute: /);
+      assert.equal(history.items.find((d) => d.module === 'webhook')!.text, 'Hook text for web1 (the state changed)');
+      const stored = JSON.stringify(await api.db.sequelize.query('SELECT notice FROM alert_deliveries'));
+      assert.equal(stored.includes(ack.split('/act/')[1]!), false, 'no token in alert_deliveries');
     });
 
     it('without the console address a problem notice says why it has no links; a change to ok carries none', async () => {
