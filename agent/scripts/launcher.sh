@@ -8,4 +8,9 @@ self=$(readlink -f "$0" 2>/dev/null) || self=$0
 case $self in */*) ;; *) self=./$self ;; esac
 root=$(cd "${self%/*}/.." && pwd -P)
 unset NODE_OPTIONS NODE_PATH
-exec "$root/node/bin/node" "$root/lib/dist/prophasis-agent.mjs" "$@"
+# Memory (issue 17, "a light agent"; docs/performance.md, "Agent footprint"): two malloc arenas
+# instead of one per thread (the sandbox process inherits it), and a young generation of 1 MiB
+# semi-spaces (the agent allocates little, and a small heap is collected quickly).
+MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
+export MALLOC_ARENA_MAX
+exec "$root/node/bin/node" --max-semi-space-size=1 "$root/lib/dist/prophasis-agent.mjs" "$@"

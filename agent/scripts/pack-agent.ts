@@ -26,7 +26,7 @@ const execFileAsync = promisify(execFile);
 const AGENT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Packages with native code: never bundled (isolated-vm: the plugin sandbox's isolates). */
-export const NATIVE_EXTERNALS = ['isolated-vm'];
+const NATIVE_EXTERNALS = ['isolated-vm'];
 
 /**
  * Optional native speed-ups that bundled code requires inside try/catch and does without

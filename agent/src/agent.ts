@@ -13,7 +13,7 @@ import { createOutbox, type Outbox } from './outbox/outbox.js';
 import { createPlanState } from './plan/plan-state.js';
 import { unavailablePluginRunner, type PluginRunner } from './plan/plugin-runner.js';
 import { createPlanRunner, type BundleSource, type PlanRunner } from './plan/runner.js';
-import { createReporter } from './reporter.js';
+import { createReporter, type SandboxFigures } from './reporter.js';
 import { agentDatabasePath, openAgentDatabase } from './store/database.js';
 
 export interface Agent {
@@ -34,6 +34,8 @@ export interface AgentDeps {
    * the simulator its scenario. Without one every run reports `command_unsuccessful`.
    */
   runner?: PluginRunner;
+  /** The sandbox process's figures for `agent.report` (the real runner's `stats()`); none from the simulator. */
+  sandbox?: () => SandboxFigures;
   /** Schedule clock (plan runner, report timer); the connection keeps `timers`. */
   clock?: Clock;
   /** Replaces entries of the command registry. */
@@ -104,6 +106,7 @@ export function composeAgent(config: AgentConfig, parts: AgentParts): Agent {
         depth: () => outbox.depth(),
         lastError: () => plan.lastError(),
         tick: () => outbox.enforceCaps(),
+        ...(parts.sandbox ? { sandbox: parts.sandbox } : {}),
       },
     },
   );

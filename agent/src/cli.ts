@@ -96,7 +96,14 @@ async function runCommand(): Promise<number> {
     }),
   });
   try {
-    agent = await createAgent(config, { logger, runner });
+    agent = await createAgent(config, {
+      logger,
+      runner,
+      sandbox: () => {
+        const { pid, starts, lastStartMs } = runner.stats();
+        return { running: pid !== null, starts, lastStartMs };
+      },
+    });
     await agent.start();
   } catch (err) {
     await runner.dispose();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isProphasisError, ProtocolErrors } from '@prophasis/protocol';
 import { readAgentConfig, sandboxConfig } from './config.js';
-import { SANDBOX_DEFAULTS } from './sandbox/runner.js';
+import { SANDBOX_DEFAULTS, SANDBOX_IDLE_DEFAULT_MS } from './sandbox/runner.js';
 
 describe('agent configuration: sandbox caps', () => {
   // readAgentConfig creates the data directory; give it a throwaway one.
@@ -13,9 +13,11 @@ describe('agent configuration: sandbox caps', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('defaults to the sandbox defaults and takes the environment', () => {
-    assert.deepEqual(sandboxConfig(readAgentConfig(env)), SANDBOX_DEFAULTS);
-    const set = readAgentConfig({ ...env, PROPHASIS_SANDBOX_MEMORY_MIB: '32', PROPHASIS_SANDBOX_TIMEOUT_MS: '2500' });
-    assert.deepEqual(sandboxConfig(set), { memoryMiB: 32, timeoutMs: 2_500 });
+    assert.deepEqual(sandboxConfig(readAgentConfig(env)), { ...SANDBOX_DEFAULTS, idleMs: SANDBOX_IDLE_DEFAULT_MS });
+    assert.equal(SANDBOX_IDLE_DEFAULT_MS, 60_000, 'the sandbox process goes after a minute without work');
+    const set = readAgentConfig({ ...env, PROPHASIS_SANDBOX_MEMORY_MIB: '32', PROPHASIS_SANDBOX_TIMEOUT_MS: '2500', PROPHASIS_SANDBOX_IDLE_MS: '500' });
+    assert.deepEqual(sandboxConfig(set), { memoryMiB: 32, timeoutMs: 2_500, idleMs: 500 });
+    assert.equal(readAgentConfig({ ...env, PROPHASIS_SANDBOX_IDLE_MS: '0' }).sandboxIdleMs, 0, '0 keeps the sandbox process');
   });
 
   it('refuses caps outside the sandbox schema, naming the key, and reads a good value afterwards', () => {
@@ -24,6 +26,8 @@ describe('agent configuration: sandbox caps', () => {
       ['PROPHASIS_SANDBOX_MEMORY_MIB', '2048', 'sandboxMemoryMiB'],
       ['PROPHASIS_SANDBOX_TIMEOUT_MS', '50', 'sandboxTimeoutMs'],
       ['PROPHASIS_SANDBOX_TIMEOUT_MS', 'soon', 'PROPHASIS_SANDBOX_TIMEOUT_MS'],
+      ['PROPHASIS_SANDBOX_IDLE_MS', '-1', 'sandboxIdleMs'],
+      ['PROPHASIS_SANDBOX_IDLE_MS', 'later', 'PROPHASIS_SANDBOX_IDLE_MS'],
     ] as const) {
       assert.throws(
         () => readAgentConfig({ ...env, [variable]: raw }),

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { dataDir, LOG_LEVELS, loadConfig } from '@prophasis/protocol';
-import { SANDBOX_DEFAULTS, SandboxConfigSchema, type SandboxConfig } from './sandbox/runner.js';
+import { SANDBOX_DEFAULTS, SANDBOX_IDLE_DEFAULT_MS, SandboxConfigSchema, type PluginRunnerConfig } from './sandbox/runner.js';
 
 /** The agent's configuration (docs/agent.md). Everything has a safe default; most hosts set nothing. */
 const AgentConfigSchema = Type.Object(
@@ -31,6 +31,8 @@ const AgentConfigSchema = Type.Object(
     sandboxMemoryMiB: SandboxConfigSchema.properties.memoryMiB,
     /** The operator's cap on a plugin run's wall-clock time, ms; a manifest, plan entry or `check.run` may ask for less. */
     sandboxTimeoutMs: SandboxConfigSchema.properties.timeoutMs,
+    /** Stop the sandbox process after this long without a plugin run, ms (started again by the next run); 0 keeps it. */
+    sandboxIdleMs: Type.Integer({ minimum: 0, maximum: 86_400_000 }),
   },
   { additionalProperties: false },
 );
@@ -64,12 +66,14 @@ export function readAgentConfig(environment: NodeJS.ProcessEnv = process.env, ov
       reportIntervalMs: 60_000, // 1 min
       sandboxMemoryMiB: SANDBOX_DEFAULTS.memoryMiB, // 64 MiB isolate heap per run
       sandboxTimeoutMs: SANDBOX_DEFAULTS.timeoutMs, // 10 s per run, host calls included
+      sandboxIdleMs: SANDBOX_IDLE_DEFAULT_MS, // 1 min without a run: the sandbox process goes
     },
     env: {
       dataDir: 'PROPHASIS_DATA_DIR',
       logLevel: 'PROPHASIS_LOG_LEVEL',
       sandboxMemoryMiB: 'PROPHASIS_SANDBOX_MEMORY_MIB',
       sandboxTimeoutMs: 'PROPHASIS_SANDBOX_TIMEOUT_MS',
+      sandboxIdleMs: 'PROPHASIS_SANDBOX_IDLE_MS',
     },
     environment,
     ...(environment.PROPHASIS_AGENT_CONFIG ? { file: environment.PROPHASIS_AGENT_CONFIG } : {}),
@@ -77,7 +81,7 @@ export function readAgentConfig(environment: NodeJS.ProcessEnv = process.env, ov
   });
 }
 
-/** The sandbox caps in the shape `createPluginRunner` takes. */
-export function sandboxConfig(config: Pick<AgentConfig, 'sandboxMemoryMiB' | 'sandboxTimeoutMs'>): SandboxConfig {
-  return { memoryMiB: config.sandboxMemoryMiB, timeoutMs: config.sandboxTimeoutMs };
+/** The sandbox caps and idle time in the shape `createPluginRunner` takes. */
+export function sandboxConfig(config: Pick<AgentConfig, 'sandboxMemoryMiB' | 'sandboxTimeoutMs' | 'sandboxIdleMs'>): PluginRunnerConfig {
+  return { memoryMiB: config.sandboxMemoryMiB, timeoutMs: config.sandboxTimeoutMs, idleMs: config.sandboxIdleMs };
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { cmdTopic, createMessage, encodeMessage, publicKeyFingerprint, resTopic, stateTopic, type Result } from '@prophasis/protocol';
 import { AGENT_VERSION } from '../src/facts.js';
 import { generatePublisherKeys, makeSignedBundle, type TestBundle } from './support/bundles.js';
@@ -18,7 +19,7 @@ import { startTestBroker, type TestBroker } from './support/test-broker.js';
 
 const LOOP_TIMEOUT_MS = 500;
 
-/** Process ids of the sandbox processes the agent logged (debug level). */
+/** Process ids of the sandbox processes the agent logged (info level, with the start time). */
 function sandboxPids(stdout: string): number[] {
   const pids: number[] = [];
   for (const line of stdout.split('\n')) {
@@ -154,5 +155,57 @@ describe('prophasis-agent run: signed plugins in the sandbox, end to end over TL
     const deadline = Date.now() + 5_000;
     while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(pids.filter(alive), [], 'no sandbox process outlives the agent');
+  });
+
+  it('stops the idle sandbox process between slots and starts it again for the next one (PROPHASIS_SANDBOX_IDLE_MS), losing no slot; agent.report carries the start figures', async () => {
+    watcher = await observe(broker, [resTopic(agentId), stateTopic(agentId)]);
+    // reportIntervalMs only from the configuration file: a report every second.
+    const configFile = join(root, 'agent.json');
+    await writeFile(configFile, JSON.stringify({ reportIntervalMs: 1_000 }));
+    child = spawnCli(['run'], { PROPHASIS_DATA_DIR: dataDir, PROPHASIS_LOG_LEVEL: 'info', PROPHASIS_SANDBOX_IDLE_MS: '700', PROPHASIS_AGENT_CONFIG: configFile });
+    exited = finished(child, 85_000);
+    await watcher.waitFor((m) => stateStatus(m) === 'online', 20_000, 'state online');
+    await send(
+      createMessage('config.set', {
+        trustedPublishers: [{ keyId: publicKeyFingerprint(keys.publicKey), publicKeyPem: keys.publicKey.export({ format: 'pem', type: 'spki' }).toString(), name: 'tests' }],
+      }),
+    );
+    await send(createMessage('bundle.install', { pluginId: good.pluginId, version: good.version, sha256: good.sha256, bundle: good.zip.toString('base64') }));
+    await installed(good);
+    const start = Math.ceil(Date.now() / 1000) * 1000 + 1000;
+    // Slots 3 s apart, the idle time 0.7 s: the sandbox process goes after every run.
+    await send(
+      createMessage('plan.set', {
+        revision: 1,
+        maxLatenessMs: 30_000,
+        entries: [{ key: 'answer', checkId: 'check-answer', pluginId: good.pluginId, version: good.version, sha256: good.sha256, params: { a: 6, b: 7 }, intervals: [{ start, everyMs: 3_000 }], capabilities: ['agent.info'] }],
+      }),
+    );
+    await watcher.waitFor(() => observedResults(watcher!.messages).length >= 3, 30_000, 'three results');
+    const results = observedResults(watcher.messages).slice(0, 3);
+    assert.deepEqual(
+      results.map((r) => [r.resultType, r.value, r.slot]),
+      [0, 1, 2].map((i) => ['plugin', 42, start + i * 3_000]),
+      'one result per slot, none lost to a stopped sandbox process',
+    );
+    const report = await watcher.waitFor(
+      (m) => observedOfType<{ sandbox?: { starts: number } }>([m], 'agent.report').some((r) => (r.sandbox?.starts ?? 0) >= 2),
+      20_000,
+      'agent.report with a second sandbox start',
+    );
+    const figures = observedOfType<{ sandbox: { running: boolean; starts: number; lastStartMs: number | null } }>([report], 'agent.report')[0]!.sandbox;
+    assert.ok(figures.lastStartMs !== null && figures.lastStartMs > 0, JSON.stringify(figures));
+
+    child.kill('SIGTERM');
+    const outcome = await exited;
+    assert.equal(outcome.code, 0, outcome.stderr);
+    const lines = outcome.stdout.split('\n').filter((l) => l.includes('"component":"sandbox"'));
+    const idleStops = lines.filter((l) => l.includes('sandbox process idle')).length;
+    const pids = sandboxPids(outcome.stdout);
+    assert.ok(idleStops >= 2, `the idle process was stopped between slots (${idleStops} times)`);
+    assert.ok(pids.length >= 3 && new Set(pids).size === pids.length, `a new process for each slot: ${pids.join(', ')}`);
+    assert.ok(lines.every((l) => !l.includes('sandbox process exited')), 'no idle stop is reported as a crash');
+    const startTimes = lines.filter((l) => l.includes('sandbox process ready')).map((l) => (JSON.parse(l) as { startMs: number }).startMs);
+    assert.ok(startTimes.length === pids.length && startTimes.every((ms) => ms > 0), `each start logged with its time: ${startTimes.join(', ')}`);
   });
 });

@@ -161,6 +161,17 @@ const AgentReportBody = Type.Object(
     outboxDropped: Type.Integer({ minimum: 0 }),
     outboxDepth: Type.Integer({ minimum: 0 }),
     lastError: Type.Union([Reason, Type.Null()]),
+    /** The plugin sandbox process (docs/agent.md, "The plugin sandbox"): whether it runs, how often it started, its last start time. */
+    sandbox: Type.Optional(
+      Type.Object(
+        {
+          running: Type.Boolean(),
+          starts: Type.Integer({ minimum: 0 }),
+          lastStartMs: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -26,6 +26,30 @@ export const SANDBOX_DEFAULTS: SandboxConfig = {
   timeoutMs: 10_000, // 10 s wall clock per run, host calls included
 };
 
+/**
+ * How long the sandbox process may sit without a run before it is stopped (issue 17, "a light
+ * agent"): 60 s. The next run starts a new one. 0 keeps it for the agent's lifetime.
+ */
+export const SANDBOX_IDLE_DEFAULT_MS = 60_000;
+
+/** The runner's own settings beside the caps. */
+export interface PluginRunnerConfig extends SandboxConfig {
+  /** Stop the sandbox process after this long without a run, ms; 0 never stops it. */
+  idleMs: number;
+}
+
+/** What the runner can tell about its sandbox process (agent log, `agent.report`, the footprint bench). */
+interface SandboxStats {
+  /** The sandbox process's pid while one is running (or starting), else null. */
+  pid: number | null;
+  /** Sandbox processes started so far (first start, restarts after a cut-off or an idle stop). */
+  starts: number;
+  /** How long the last start took, from fork to its `ready` message, ms; null before the first. */
+  lastStartMs: number | null;
+  /** Times the sandbox process was stopped for having been idle `idleMs`. */
+  idleStops: number;
+}
+
 /** One plugin run as the plan executor asks for it. */
 export interface PluginJob {
   manifest: Pick<Manifest, 'id' | 'version' | 'main' | 'capabilities'> & { limits?: Manifest['limits'] };
@@ -44,6 +68,8 @@ export interface PluginRunner {
   run(job: PluginJob): Promise<RunOutcome>;
   /** Stops the sandbox process; runs still queued finish as `command_unsuccessful`. */
   dispose(): Promise<void>;
+  /** The sandbox process's pid, start count and last start time. */
+  stats(): SandboxStats;
 }
 
 export interface PluginRunnerDeps {
@@ -79,8 +105,9 @@ export function effectiveLimits(config: SandboxConfig, limits: PluginJob['manife
  * off by its timeout or memory limit, or a sandbox process that dies, costs one process
  * restart; the agent's own process is never at stake.
  */
-export function createPluginRunner(config: Partial<SandboxConfig>, deps: PluginRunnerDeps): PluginRunner {
-  const caps: SandboxConfig = { ...SANDBOX_DEFAULTS, ...config };
+export function createPluginRunner(config: Partial<PluginRunnerConfig>, deps: PluginRunnerDeps): PluginRunner {
+  const { idleMs = SANDBOX_IDLE_DEFAULT_MS, ...limitsConfig } = config;
+  const caps: SandboxConfig = { ...SANDBOX_DEFAULTS, ...limitsConfig };
   const logger = deps.logger.child({ component: 'sandbox' });
   const spawnSandbox = deps.spawnSandbox ?? spawnSandboxProcess;
   let child: ChildProcess | null = null;
@@ -88,6 +115,45 @@ export function createPluginRunner(config: Partial<SandboxConfig>, deps: PluginR
   let queue: Promise<unknown> = Promise.resolve();
   let nextId = 1;
   let disposed = false;
+  /** Runs asked for and not finished yet (queued or running): the process is not idle while > 0. */
+  let pending = 0;
+  let idleTimer: NodeJS.Timeout | undefined;
+  const stats: SandboxStats = { pid: null, starts: 0, lastStartMs: null, idleStops: 0 };
+
+  /**
+   * Stops an idle sandbox process gracefully: closing the IPC channel makes it exit
+   * (sandbox-process.ts, 'disconnect'); SIGKILL if it has not gone after 2 s. `child` is cleared
+   * first, so a run asked for from now on starts a new process and never meets this one.
+   */
+  const stopIdle = () => {
+    idleTimer = undefined;
+    const starting = ready;
+    if (!starting || pending > 0 || disposed) return;
+    starting.then(
+      (proc) => {
+        if (pending > 0 || disposed || child !== proc) return;
+        child = null;
+        ready = null;
+        stats.pid = null;
+        stats.idleStops++;
+        logger.info({ pid: proc.pid, idleMs }, 'sandbox process idle: stopping it (the next run starts a new one)');
+        proc.removeAllListeners('message');
+        const force = setTimeout(() => proc.kill('SIGKILL'), KILL_GRACE_MS);
+        force.unref();
+        proc.once('exit', () => clearTimeout(force));
+        if (proc.connected) proc.disconnect();
+        else proc.kill('SIGTERM');
+      },
+      () => undefined,
+    );
+  };
+  const armIdle = () => {
+    if (idleMs <= 0 || disposed || pending > 0 || !child) return;
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(stopIdle, idleMs);
+    // An idle timer alone never keeps the agent's process alive.
+    idleTimer.unref();
+  };
 
   const kill = (why: string) => {
     if (!child) return;
@@ -96,6 +162,7 @@ export function createPluginRunner(config: Partial<SandboxConfig>, deps: PluginR
     child.kill('SIGKILL');
     child = null;
     ready = null;
+    stats.pid = null;
   };
 
   const answerAgentInfo = async (proc: ChildProcess, callId: number) => {
@@ -112,8 +179,10 @@ export function createPluginRunner(config: Partial<SandboxConfig>, deps: PluginR
   const start = (): Promise<ChildProcess> => {
     if (ready) return ready;
     ready = new Promise<ChildProcess>((resolve, reject) => {
+      const forkedAt = performance.now();
       const proc = spawnSandbox();
       child = proc;
+      stats.pid = proc.pid ?? null;
       const timer = setTimeout(() => {
         reject(new Error(`the sandbox process did not start within ${START_TIMEOUT_MS} ms`));
         if (child === proc) kill('start timeout');
@@ -121,7 +190,10 @@ export function createPluginRunner(config: Partial<SandboxConfig>, deps: PluginR
       proc.on('message', (m: FromSandbox) => {
         if (m?.type === 'ready') {
           clearTimeout(timer);
-          logger.debug({ pid: proc.pid }, 'sandbox process ready');
+          stats.starts++;
+          stats.lastStartMs = Math.round(performance.now() - forkedAt);
+          // The start time is the price of the idle stop: logged with every start (docs/agent.md).
+          logger.info({ pid: proc.pid, startMs: stats.lastStartMs, starts: stats.starts }, 'sandbox process ready');
           resolve(proc);
         } else if (m?.type === 'agentInfo') {
           void answerAgentInfo(proc, m.callId);
@@ -135,6 +207,7 @@ export function createPluginRunner(config: Partial<SandboxConfig>, deps: PluginR
         if (child === proc) {
           child = null;
           ready = null;
+          stats.pid = null;
         }
       });
       proc.once('exit', (code, signal) => {
@@ -144,6 +217,7 @@ export function createPluginRunner(config: Partial<SandboxConfig>, deps: PluginR
           logger.warn({ code, signal }, 'sandbox process exited');
           child = null;
           ready = null;
+          stats.pid = null;
         }
       });
     });
@@ -216,17 +290,28 @@ export function createPluginRunner(config: Partial<SandboxConfig>, deps: PluginR
 
   return {
     run(job) {
+      pending++;
+      clearTimeout(idleTimer);
+      idleTimer = undefined;
       const result = queue.then(() => runOne(job));
-      queue = result.catch(() => undefined);
+      queue = result
+        .catch(() => undefined)
+        .finally(() => {
+          pending--;
+          armIdle();
+        });
       return result.catch((err: unknown) => failure(`sandbox error: ${(err as Error)?.message}`, 0));
     },
+    stats: () => ({ ...stats }),
     async dispose() {
       disposed = true;
+      clearTimeout(idleTimer);
       await queue;
       const proc = child;
       if (!proc) return;
       child = null;
       ready = null;
+      stats.pid = null;
       proc.removeAllListeners('message');
       const gone = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
       if (proc.exitCode === null && proc.signalCode === null) {

@@ -14,6 +14,13 @@ export const SANDBOX_FLAG = '--prophasis-sandbox';
  */
 export const SANDBOX_BUNDLE_FILE = 'prophasis-sandbox.mjs';
 
+/**
+ * V8 flags of the sandbox process (issue 17, "a light agent"; docs/performance.md): 1 MiB
+ * semi-spaces keep its young generation small (plugins' own heaps are isolates with their own
+ * limits; this heap only carries IPC messages and host-call results).
+ */
+const SANDBOX_NODE_FLAGS = ['--max-semi-space-size=1'];
+
 const FORK_OPTIONS: ForkOptions = {
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   // Structured clone over IPC: plugin output and host-call answers keep their types.
@@ -42,6 +49,6 @@ export function spawnSandboxProcess(): ChildProcess {
     ...FORK_OPTIONS,
     // tsx by absolute URL: `--import tsx` would resolve from whatever the working directory
     // is. The packed sandbox is plain JavaScript and needs no loader (and ships no tsx).
-    execArgv: typescript ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : [],
+    execArgv: [...SANDBOX_NODE_FLAGS, ...(typescript ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : [])],
   });
 }
