@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { ProtocolErrors } from './errors.js';
 import { PluginId, SemVer, Sha256 } from './schema-common.js';
 
@@ -127,15 +127,18 @@ export const Manifest = Type.Object(
 
 export type Manifest = Static<typeof Manifest>;
 
-const manifestCheck = TypeCompiler.Compile(Manifest);
+// Compiled on first use, not at load: the compiler generates code from strings, which the
+// console's Content Security Policy forbids, and the console loads this module (ChartHints).
+let compiled: TypeCheck<typeof Manifest> | undefined;
+const manifestCheck = (): TypeCheck<typeof Manifest> => (compiled ??= TypeCompiler.Compile(Manifest));
 
 /**
  * Validates a parsed manifest: schema, capabilities, and that `main`, `classifier` and
  * `readme` are among the hashed files. Throws `PROTO_INVALID_MANIFEST` with the reasons.
  */
 export function validateManifest(value: unknown): Manifest {
-  if (!manifestCheck.Check(value)) {
-    const reasons = [...manifestCheck.Errors(value)].slice(0, 5).map((e) => `${e.path || '/'}: ${e.message}`);
+  if (!manifestCheck().Check(value)) {
+    const reasons = [...manifestCheck().Errors(value)].slice(0, 5).map((e) => `${e.path || '/'}: ${e.message}`);
     throw ProtocolErrors.INVALID_MANIFEST(reasons.join('; '));
   }
   for (const path of Object.keys(value.files)) {
