@@ -37,7 +37,7 @@ Usage: install.sh [options]
                         package file itself; required
   --server HOST:PORT    the core's MQTT/TLS address the agent enrols and runs through
   --ca-fingerprint HEX  SHA-256 of the core's CA certificate; the agent refuses any other
-  --token TOKEN         single-use enrolment token (not needed to upgrade an enrolled agent)
+  --token TOKEN         single-use or fleet enrolment token (not needed to upgrade an enrolled agent)
   --foreground          where there is no systemd: run the agent in the foreground afterwards
   --no-start            install and enrol, but do not start the service
   --uninstall           stop the agent and remove everything this script added
