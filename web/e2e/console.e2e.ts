@@ -600,6 +600,44 @@ describe('Prophasis end to end: console, core and simulated agents', function ()
     noPageErrors();
   });
 
+  it('10. edits a notification template with a live preview, sees a refusal at the field, saves and resets it', async function () {
+    assert.ok(core);
+    await page.setViewportSize(DESK);
+    await page.goto(`${core.url}/notifications`);
+    await page.getByRole('link', { name: 'templates', exact: true }).click();
+    await page.getByRole('heading', { name: 'Notification templates', level: 1 }).waitFor();
+    await page.getByRole('combobox', { name: 'Module' }).click();
+    await page.getByRole('option', { name: 'Webhook' }).click();
+    const preview = page.getByTestId('preview');
+    // The webhook alert of step 4 sent real notifications: the preview can show the latest.
+    await page.getByRole('combobox', { name: 'Of' }).click();
+    await page.getByRole('option', { name: /the latest Webhook notification/ }).click();
+    await assertVisible(preview.getByText(/^the notification [0-9a-f-]{36}:/), 'the preview of the latest real webhook notification');
+    await page.getByRole('combobox', { name: 'Of' }).click();
+    await page.getByRole('option', { name: 'a sample notice' }).click();
+
+    await page.getByTestId('subject').fill('E2E {{host}} is {{to}}');
+    await assertVisible(page.getByTestId('preview-subject').getByText('E2E web1 is major', { exact: true }), 'the live preview of the edited subject');
+    // A template that does not render: the API's refusal under the field, nothing saved.
+    await page.getByTestId('text').fill('Host: {{#host}}{{host}}');
+    await assertVisible(page.locator('mat-error', { hasText: 'Unclosed section "host" on line 1' }), 'the refusal at the Text field');
+    // This core has no console address (publicUrl, PROPHASIS_PUBLIC_URL): a problem notice says so instead of links.
+    await page.getByTestId('text').fill('Hello {{host}}\n{{#actions}}Ack: {{actions.acknowledge}}{{/actions}}{{actionsUnavailable}}');
+    await assertVisible(page.getByTestId('preview-text').getByText(/^Hello web1\sno Acknowledge or Mute links: the console's address is not set/), 'the live preview of the edited text');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await assertVisible(page.getByRole('status').getByText('Saved.'), 'saved');
+    const stored = (await (await admin.request.get(`${core.url}/api/alert-templates/webhook`)).json()) as { custom: boolean; subject: string };
+    assert.deepEqual([stored.custom, stored.subject], [true, 'E2E {{host}} is {{to}}']);
+    await page.screenshot({ path: join(SCREENSHOTS, 'notification-templates-desktop.png'), fullPage: true });
+
+    await page.getByRole('button', { name: 'Reset to default' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Reset' }).click();
+    await assertVisible(page.getByText('Built-in texts'), 'back to the built-in texts');
+    const reset = (await (await admin.request.get(`${core.url}/api/alert-templates/webhook`)).json()) as { custom: boolean };
+    assert.equal(reset.custom, false);
+    noPageErrors();
+  });
+
   /** The enrolment token of a host: the console's API when the core offers it, else `prophasis host add`. */
   async function enrolmentToken(running: RunningCore, hostId: number, name: string): Promise<{ token: string; caFingerprint: string }> {
     const response = await admin.request.post(`${running.url}/api/hosts/${hostId}/enrolment`, { data: { server: '127.0.0.1', ttlMinutes: 10 } });
