@@ -5,6 +5,7 @@ import { alertsResource } from './alerting/routes/alerts.js';
 import { problemRoutes } from './alerting/routes/problems.js';
 import { alertTemplateRoutes, type AlertTemplatesApi } from './alerting/routes/templates.js';
 import type { ActionLinks } from './alerting/action-links.js';
+import { metricsRoutes, type Metrics, type MetricsAccess } from './metrics/index.js';
 import { actionLinkRoutes } from './alerting/routes/action-links.js';
 import type { AuditTrail } from './audit/audit.js';
 import { auditRoutes } from './audit/routes/audit.js';
@@ -68,6 +69,8 @@ export interface ApiDeps {
   actionLinks?: ActionLinks;
   /** Table sizes, the last housekeeping run and "Run now"; absent in tests that do not need them. */
   housekeeping?: Pick<Housekeeper, 'status' | 'run'>;
+  /** `GET /metrics` in the Prometheus text format, for the allowed addresses or the metrics token. */
+  metrics?: { metrics: Metrics; access: MetricsAccess };
 }
 
 /** Every feature's `/api` routes, in the order they are registered, and the root routes. */
@@ -106,6 +109,8 @@ function apiRoutes(config: ApiConfig, deps: ApiDeps): { routes: RouteModule[]; r
   const rootRoutes: RouteModule[] = downloads.tarball || downloads.packages ? [async (app: FastifyInstance) => downloadRoutes(app, downloads)] : [];
   const links = deps.actionLinks;
   if (links) rootRoutes.push(async (app: FastifyInstance) => actionLinkRoutes(app, links));
+  const metrics = deps.metrics;
+  if (metrics) rootRoutes.push(async (app: FastifyInstance) => metricsRoutes(app, metrics.metrics, metrics.access));
   return { routes, rootRoutes };
 }
 

@@ -42,6 +42,7 @@ import { createServiceMonitor, readServicesConfig, type ServiceMonitor } from '.
 import { createPipeline, readPipelineConfig, type Pipeline } from './pipeline/index.js';
 import { createResultStore } from './db/index.js';
 import { createHousekeeper, readHousekeepingConfig, type Housekeeper } from './housekeeping/index.js';
+import { createMetrics, parseAllowList } from './metrics/index.js';
 
 /** A running core, as the composition root assembled it. */
 export interface Core {
@@ -152,6 +153,14 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
   // The result pipeline: plans and dispatch to agents, batched ingest (PUBACK only after the
   // commit), classification, states and transitions, no_data (docs/pipeline.md).
   const resultStore = createResultStore(db, { logger });
+  // The core's own health for Prometheus (docs/operations.md, "Metrics"), read from the subsystems at scrape time.
+  parseAllowList(config.metricsAllow); // a bad entry stops the start, naming it
+  const metrics = createMetrics({
+    db,
+    ingest: () => pipeline.ingest.stats(),
+    transport: () => transport.stats(),
+    housekeeping: () => housekeeper.lastRun(),
+  });
   const pipeline: Pipeline = createPipeline(readPipelineConfig(), {
     db,
     sink: resultStore,
@@ -161,6 +170,7 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
     logger,
     events,
     seen: (agentId) => presence.seen(agentId),
+    observeBatch: (rows, seconds) => metrics.observeBatch(rows, seconds),
     bundles: {
       isUsable: (pluginId, version) => plugins.isUsable(pluginId, version),
       getBundle: (sha256) => plugins.getBundle(sha256),
@@ -212,6 +222,7 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
       services,
       housekeeping: housekeeper,
       actionLinks,
+      metrics: { metrics, access: { allow: config.metricsAllow, tokenSha256: config.metricsTokenSha256 } },
     }),
   );
   let httpPort = config.httpPort;

@@ -45,6 +45,8 @@ export interface Housekeeper {
   run(trigger?: HousekeepingRun['trigger']): Promise<HousekeepingRun>;
   /** Table sizes, the last run and the next one (GET /api/housekeeping). */
   status(): Promise<HousekeepingStatus>;
+  /** The last run, as kept in the database (cheap: no table sizes). */
+  lastRun(): Promise<HousekeepingRun | null>;
 }
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -243,5 +245,7 @@ export function createHousekeeper(config: HousekeepingConfig, deps: HousekeeperD
       );
       return { dialect: db.dialect, ...sizes, lastRun: await lastRun(), running: current !== undefined, nextRunAt, intervalMs: config.intervalMs };
     },
+
+    lastRun,
   };
 }

@@ -31,6 +31,10 @@ export const CoreConfigSchema = Type.Object(
     localMarketplace: Type.Boolean(),
     /** TCP port of that local marketplace (127.0.0.1 only); 0 picks a free one. */
     marketplacePort: Type.Integer({ minimum: 0, maximum: 65535 }),
+    /** Addresses and CIDR networks that may read `/metrics` without a token (comma-separated). */
+    metricsAllow: Type.String(),
+    /** SHA-256 (hex) of the bearer token that may read `/metrics` from anywhere; empty: none. */
+    metricsTokenSha256: Type.Union([Type.Literal(''), Type.String({ pattern: '^[0-9a-fA-F]{64}$' })]),
   },
   { additionalProperties: false },
 );
@@ -55,6 +59,8 @@ export const CORE_CONFIG_DEFAULTS: Omit<CoreConfig, 'dataDir'> = {
   loginWindowMs: 60_000, // … per minute
   localMarketplace: true, // a working market on a fresh install (docs/marketplace.md)
   marketplacePort: 8090, // TCP port (docs/marketplace.md)
+  metricsAllow: '127.0.0.1,::1', // this machine's Prometheus (docs/operations.md)
+  metricsTokenSha256: '', // no token
 };
 
 /** The environment variable of each key that has one. */
@@ -73,6 +79,8 @@ export const CORE_CONFIG_ENV: Partial<Record<keyof CoreConfig, string>> = {
   webRoot: 'PROPHASIS_WEB_ROOT',
   localMarketplace: 'PROPHASIS_LOCAL_MARKETPLACE',
   marketplacePort: 'PROPHASIS_MARKETPLACE_PORT',
+  metricsAllow: 'PROPHASIS_METRICS_ALLOW',
+  metricsTokenSha256: 'PROPHASIS_METRICS_TOKEN_SHA256',
 };
 
 /** Reads the core's configuration from the environment (and `PROPHASIS_CONFIG`, a JSON file). */

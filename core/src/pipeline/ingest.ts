@@ -24,6 +24,8 @@ export interface IngestDeps {
   slots?: { observe(hostId: number, pluginRowId: number, checkRowId: number, slot: number): void };
   /** Presence's `seen(agentId)`: results count as signs of life. */
   seen?: (agentId: string) => void | Promise<void>;
+  /** Told each batch acknowledged: its rows and the seconds from its first row to its PUBACKs (/metrics). */
+  observeBatch?: (rows: number, seconds: number) => void;
   now?: () => number;
 }
 
@@ -47,6 +49,8 @@ interface Batch {
   resolve(): void;
   reject(err: unknown): void;
   timer?: NodeJS.Timeout | undefined;
+  /** performance.now() when its first row came. */
+  openedAt: number;
   /** Its first row has waited batchMaxMs: it closes as soon as a stage is free. */
   due?: boolean;
 }
@@ -105,7 +109,7 @@ export function createIngest(config: PipelineConfig, deps: IngestDeps): Ingest {
   const finishing = createFinishStage({ store: deps.store, states: deps.states, events: deps.events, log, now, timings });
 
   function newBatch(): Batch {
-    const batch: Batch = { items: [], ...deferred() };
+    const batch: Batch = { items: [], openedAt: performance.now(), ...deferred() };
     batch.timer = setTimeout(() => {
       batch.due = true;
       // Group commit: while every stage is busy, the batch keeps filling (up to batchMaxRows)
@@ -244,6 +248,7 @@ export function createIngest(config: PipelineConfig, deps: IngestDeps): Ingest {
       if (deps.slots) for (const i of items) if (!i.noData && i.slotAt !== null && i.checkRowId !== null) deps.slots.observe(i.hostId, i.pluginRowId, i.checkRowId, i.slotAt);
       batch.resolve();
       for (const i of batch.items) if (inflight.get(i.resultId) === batch.done) inflight.delete(i.resultId);
+      deps.observeBatch?.(batch.items.length, since(batch.openedAt) / 1000);
       finishing.publish(prepared, transitions);
     } catch (err) {
       fail(batch, prepared.touched, err);

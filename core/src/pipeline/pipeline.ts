@@ -23,6 +23,8 @@ export interface PipelineDeps {
   bundles?: BundleSource;
   events?: EventPublisher;
   seen?: (agentId: string) => void | Promise<void>;
+  /** Each acknowledged batch's rows and latency (ingest's `observeBatch`). */
+  observeBatch?: (rows: number, seconds: number) => void;
   revisions?: RevisionStore;
   store?: PipelineStore;
   now?: () => number;
@@ -76,6 +78,7 @@ export function createPipeline(config: PipelineConfig, deps: PipelineDeps): Pipe
     now,
     ...(deps.events ? { events: deps.events } : {}),
     ...(deps.seen ? { seen: deps.seen } : {}),
+    ...(deps.observeBatch ? { observeBatch: deps.observeBatch } : {}),
   });
   const noData = createNoDataSweep(config, { plans: dispatcher, sink: ingest, logger: deps.logger, now });
   const sweep = noData;

@@ -59,6 +59,17 @@ export interface Transport {
   readonly caFingerprint: string;
   /** The port agents connect to; set by start(). */
   readonly mqttPort: number;
+  /** Counts since start, for /metrics (docs/operations.md). */
+  stats(): TransportStats;
+}
+
+interface TransportStats {
+  /** MQTT clients connected to the embedded broker now; null with an external broker (its own metrics say). */
+  connections: number | null;
+  /** The embedded broker's refusals (CONNECT, SUBSCRIBE, PUBLISH and wills refused, offence limits) by kind. */
+  refusals: Record<string, number>;
+  /** Messages dropped as invalid (bad topic, payload or publisher), by error code. */
+  invalidMessages: Record<string, number>;
 }
 
 export interface TransportDeps {
@@ -94,11 +105,15 @@ export function createTransport(config: TransportConfig, deps: TransportDeps): T
   let bus: Bus | undefined;
   let caFingerprint = '';
   let mqttPort = 0;
+  let clientCount: (() => number) | undefined;
+  const refusals: Record<string, number> = {};
+  const invalidMessages: Record<string, number> = {};
 
   function refuse(publisher: string, topic: string, error: ProphasisError | string, size: number): void {
     const reason = typeof error === 'string' ? error : error.message;
     const code = typeof error === 'string' ? 'CORE_TRANSPORT_BAD_TOPIC' : error.code;
     log.warn({ publisher, topic, code, reason, bytes: size }, 'invalid message dropped');
+    invalidMessages[code] = (invalidMessages[code] ?? 0) + 1;
     const minute = Math.floor(Date.now() / 60_000);
     const seen = invalidCounts.get(publisher);
     const entry = seen && seen.minute === minute ? seen : { minute, count: 0 };
@@ -162,10 +177,13 @@ export function createTransport(config: TransportConfig, deps: TransportDeps): T
       {
         logger: deps.logger,
         authenticator: deps.authenticator,
-        onSecurityEvent: (e: SecurityEvent) =>
-          deps.systemLog.write('warn', 'broker', `${e.kind}: ${e.reason}`, { ...e }),
+        onSecurityEvent: (e: SecurityEvent) => {
+          refusals[e.kind] = (refusals[e.kind] ?? 0) + 1;
+          deps.systemLog.write('warn', 'broker', `${e.kind}: ${e.reason}`, { ...e });
+        },
       },
     );
+    clientCount = () => broker.clientCount();
     const unsubscribers: (() => Promise<void>)[] = [];
     return {
       async start() {
@@ -240,5 +258,7 @@ export function createTransport(config: TransportConfig, deps: TransportDeps): T
     get mqttPort() {
       return mqttPort;
     },
+
+    stats: () => ({ connections: bus && clientCount ? clientCount() : null, refusals: { ...refusals }, invalidMessages: { ...invalidMessages } }),
   };
 }
