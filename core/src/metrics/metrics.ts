@@ -141,24 +141,23 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     },
   });
 
-  new Gauge({
-    name: 'prophasis_housekeeping_last_run_timestamp_seconds',
-    help: 'When the last housekeeping run started (0 before the first run)',
-    registers: [registry],
-    async collect() {
-      const run = await deps.housekeeping();
-      this.set(run ? run.startedAt / 1000 : 0);
-    },
-  });
-  new Gauge({
-    name: 'prophasis_housekeeping_last_run_seconds',
-    help: 'How long the last housekeeping run took',
-    registers: [registry],
-    async collect() {
-      const run = await deps.housekeeping();
-      this.set(run ? run.durationMs / 1000 : 0);
-    },
-  });
+  // The last housekeeping run, one figure each (0 before the first run).
+  const lastRun: [name: string, help: string, value: (run: HousekeepingRun) => number][] = [
+    ['prophasis_housekeeping_last_run_timestamp_seconds', 'When the last housekeeping run started (0 before the first run)', (run) => run.startedAt / 1000],
+    ['prophasis_housekeeping_last_run_seconds', 'How long the last housekeeping run took', (run) => run.durationMs / 1000],
+    ['prophasis_housekeeping_last_run_errors', 'Tables the last housekeeping run failed on', (run) => run.errors.length],
+  ];
+  for (const [name, help, value] of lastRun) {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        const run = await deps.housekeeping();
+        this.set(run ? value(run) : 0);
+      },
+    });
+  }
   new Gauge({
     name: 'prophasis_housekeeping_last_run_removed_rows',
     help: 'Rows the last housekeeping run removed, by table',
@@ -168,15 +167,6 @@ export function createMetrics(deps: MetricsDeps): Metrics {
       const run = await deps.housekeeping();
       this.reset();
       for (const r of run?.removed ?? []) this.set({ table: r.table }, r.rows);
-    },
-  });
-  new Gauge({
-    name: 'prophasis_housekeeping_last_run_errors',
-    help: 'Tables the last housekeeping run failed on',
-    registers: [registry],
-    async collect() {
-      const run = await deps.housekeeping();
-      this.set(run?.errors.length ?? 0);
     },
   });
 
