@@ -107,9 +107,13 @@ describe('notification templates (mustache)', () => {
 
   it('the defaults, the sample and every listed variable pass the check', () => {
     for (const module of ['email', 'webhook', 'command']) checkTemplates(module, DEFAULT_TEMPLATES);
-    const every = templateVariables().filter((v) => !v.name.includes('[]')).map((v) => `{{${v.name}}}`).join(' ');
+    const every = templateVariables().filter((v) => !v.name.includes('[]') && !v.name.startsWith('#')).map((v) => `{{${v.name}}}`).join(' ');
     checkTemplate('text', every);
     checkTemplate('html', every);
+    // Objects and lists are listed as sections.
+    const names = templateVariables().map((v) => v.name);
+    for (const section of ['#plugin', '#actions', '#causes', '#result']) assert.ok(names.includes(section), section);
+    assert.ok(!names.includes('plugin'));
     assert.match(render(sampleNotice(AT)).text, /^Alert: Disks full\nHost: web1\nPlugin: disk \(io\.prophasis\.disk\)\nCheck: Disks\n/);
   });
 });

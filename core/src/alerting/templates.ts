@@ -157,7 +157,8 @@ export function templateVariables(): { name: string; description: string }[] {
   const out: { name: string; description: string }[] = [];
   const walk = (prefix: string, specs: Readonly<Record<string, VariableSpec>>) => {
     for (const [name, spec] of Object.entries(specs)) {
-      out.push({ name: `${prefix}${name}`, description: spec.description });
+      // An object or a list is used as a section (`{{#plugin}}…{{/plugin}}`), its fields by name.
+      out.push({ name: `${prefix}${spec.fields ? '#' : ''}${name}`, description: spec.description });
       // A list's fields are named as inside its section: `causes[].plugin` is `{{#causes}}{{plugin}}{{/causes}}`.
       if (spec.fields) walk(`${prefix}${name}${spec.list ? '[]' : ''}.`, spec.fields);
     }

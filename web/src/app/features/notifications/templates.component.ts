@@ -23,6 +23,8 @@ export function variableTag(name: string): string {
   const close = '}' + '}';
   const [list, field] = name.split('[].');
   if (field !== undefined) return `${open}#${list}${close}${open}${field}${close}${open}/${list}${close}`;
+  // An object or a list: its section.
+  if (name.startsWith('#')) return `${open}${name}${close}…${open}/${name.slice(1)}${close}`;
   return `${open}${name}${close}`;
 }
 
@@ -47,7 +49,7 @@ export function templateBody(fields: readonly string[], value: Partial<Record<Fi
   styles: `
     .layout { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 24px; align-items: start; }
     @media (max-width: 960px) { .layout { grid-template-columns: minmax(0, 1fr); } }
-    mat-form-field { width: 100%; }
+    mat-form-field { width: 100%; margin-bottom: 8px; }
     textarea { font-family: var(--p-mono, monospace); }
     .preview pre { white-space: pre-wrap; word-break: break-word; background: var(--mat-sys-surface-container); padding: 8px; margin: 4px 0 12px; }
     .preview h2, .preview h3, .variables h2 { font: var(--mat-sys-title-small); margin: 8px 0 4px; }

@@ -24,6 +24,7 @@ describe('notification templates page', () => {
   it('writes variables as template tags, list fields inside their section; sends only the fields the module has', () => {
     expect(variableTag('alert.name')).toBe('{{alert.name}}');
     expect(variableTag('causes[].plugin')).toBe('{{#causes}}{{plugin}}{{/causes}}');
+    expect(variableTag('#plugin')).toBe('{{#plugin}}…{{/plugin}}');
     expect(templateBody(['subject', 'text'], { subject: 's', text: 't', html: '<p>' })).toEqual({ subject: 's', text: 't' });
     expect(templateBody(['subject', 'text', 'html'], { subject: 's', text: 't', html: '<p>' })).toEqual({ subject: 's', text: 't', html: '<p>' });
   });
