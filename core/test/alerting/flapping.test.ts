@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
-import { silentLogger } from '@prophasis/protocol';
+import { silentLogger, type Severity } from '@prophasis/protocol';
 import { QueryTypes } from 'sequelize';
 import { ALERTING_DEFAULTS, createAlerting, type Alerting, type AlertModule, type AlertNotice } from '../../src/alerting/index.js';
 import { readSettings, writeSettings, type Database } from '../../src/db/index.js';
+import { FLAP_DEFAULTS } from '../../src/alerting/flap.js';
+import { createFlapTracker } from '../../src/alerting/flapping.js';
+import type { Transition } from '../../src/alerting/feed.js';
 import { memorySystemLog } from '../../src/kernel/system-log.js';
 import { seed, testDialects } from './db.js';
 import { recordingModule, until } from './support.js';
@@ -155,6 +158,39 @@ for (const dialect of testDialects()) {
       await settle();
       assert.deepEqual(reasons().filter((r) => r !== 'transition'), ['flapping-started', 'flapping-stopped']);
       assert.equal((await db.sequelize.query('SELECT series_key FROM alert_flapping', { type: QueryTypes.SELECT })).length, 0);
+    });
+
+    it('a batch read again (its commit failed) gets its "started flapping" again, also after a restart, and the changes after it continue', async () => {
+      await alerting.stop();
+      const transitions: Transition[] = [];
+      let from = 'ok';
+      for (let i = 0; i < 30; i++) {
+        const severity = i % 2 === 0 ? 'major' : 'ok';
+        const at = T0 + i * MINUTE;
+        await db.sequelize.query(
+          `INSERT INTO results (result_id, host_id, plugin_id, check_id, slot_at, measured_at, received_at, value, message, result_type, severity, late)
+           VALUES (:rid, :host, :plugin, NULL, :at, :at, :at, 1, NULL, 'ok', :severity, false)`,
+          { replacements: { rid: `again-${i}`, host: ids.host.web1!, plugin: ids.plugin.cpu!, at, severity } },
+        );
+        transitions.push({ id: 1000 + i, hostId: ids.host.web1!, pluginId: ids.plugin.cpu!, serviceId: null, from: from as Severity, to: severity as Severity, at, late: false });
+        from = severity;
+      }
+      const thresholds = { ...FLAP_DEFAULTS };
+      const all = () => true;
+      const tracker = createFlapTracker(db);
+      const verdicts: string[] = [];
+      for (const t of transitions) verdicts.push((await tracker.judge([t], thresholds, all)).get(t)!);
+      const started = verdicts.indexOf('started');
+      assert.ok(started > 0, verdicts.join(', '));
+      const starter = transitions[started]!;
+      // The intake reads the same batch again: still "started", not "continues" (which would send nothing).
+      assert.equal((await tracker.judge([starter], thresholds, all)).get(starter), 'started');
+      // And after a restart, from alert_flapping.
+      const restarted = createFlapTracker(db);
+      assert.equal((await restarted.judge([starter], thresholds, all)).get(starter), 'started');
+      const later = transitions[started + 1]!;
+      assert.equal((await restarted.judge([later], thresholds, all)).get(later), 'continues');
+      await alerting.start();
     });
 
     it('refuses thresholds out of range or a high threshold below the low one, naming the field, and keeps the old ones', async () => {
