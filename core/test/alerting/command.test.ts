@@ -32,6 +32,22 @@ describe('alerting: command module', function () {
         .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as [string, string]),
     );
 
+  it('passes the rendered texts and the action links in the environment and on stdin', async () => {
+    const out = join(dir, 'links');
+    const actions = { acknowledge: 'https://mon.example.com/act/a', mute1h: 'https://mon.example.com/act/b', muteUntilOk: 'https://mon.example.com/act/c' };
+    await m.send(notice(), m.validate({ path: script, args: [out] }), { subject: 'Edited subject', text: 'Edited\ntext', html: null, actions });
+    const vars = await env(out);
+    assert.equal(vars.get('PROPHASIS_ALERT_SUBJECT'), 'Edited subject');
+    assert.equal(vars.get('PROPHASIS_ALERT_ACKNOWLEDGE_URL'), actions.acknowledge);
+    assert.equal(vars.get('PROPHASIS_ALERT_MUTE_1H_URL'), actions.mute1h);
+    assert.equal(vars.get('PROPHASIS_ALERT_MUTE_UNTIL_OK_URL'), actions.muteUntilOk);
+    const json = JSON.parse(await readFile(`${out}.json`, 'utf8')) as Record<string, unknown>;
+    assert.deepEqual([json.subject, json.text, json.actions], ['Edited subject', 'Edited\ntext', actions]);
+    // Without links the variables are empty.
+    await m.send(notice(), m.validate({ path: script, args: [out] }));
+    assert.equal((await env(out)).get('PROPHASIS_ALERT_ACKNOWLEDGE_URL'), '');
+  });
+
   it('runs the executable with the alert in PROPHASIS_ALERT_* and as JSON on stdin, without a shell or the core’s environment', async () => {
     process.env.PROPHASIS_TEST_SECRET = 'do-not-leak';
     try {

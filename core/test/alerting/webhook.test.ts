@@ -64,6 +64,30 @@ describe('alerting: webhook module', function () {
     assert.match(b.message as string, /^Alert: Web down/);
   });
 
+  it('sends the rendered texts it is given and the action links: in the json body, as Teams card buttons and ntfy action buttons', async () => {
+    const actions = { acknowledge: 'https://mon.example.com/act/a', mute1h: 'https://mon.example.com/act/b', muteUntilOk: 'https://mon.example.com/act/c' };
+    const message = { subject: 'Edited subject', text: 'Edited text', html: null, actions };
+    await m.send(notice(), m.validate({ url: `${rx.base}/hook` }), message);
+    assert.deepEqual([body(0).subject, body(0).text, body(0).actions], ['Edited subject', 'Edited text', actions]);
+    await m.send(notice(), m.validate({ url: `${rx.base}/services/T/B/X`, format: 'slack' }), message);
+    assert.equal(body(1).text, '*Edited subject*\nEdited text');
+    await m.send(notice(), m.validate({ url: `${rx.base}/workflows/x`, format: 'teams' }), message);
+    const card = (body(2) as { attachments: { content: { actions: { type: string; title: string; url: string }[] } }[] }).attachments[0]!.content;
+    assert.deepEqual(card.actions.map((a) => [a.type, a.title, a.url]), [['Action.OpenUrl', 'Acknowledge', actions.acknowledge], ['Action.OpenUrl', 'Mute 1 h', actions.mute1h], ['Action.OpenUrl', 'Mute until ok', actions.muteUntilOk]]);
+    await m.send(notice(), m.validate({ url: `${rx.base}/alerts`, format: 'ntfy' }), message);
+    assert.deepEqual(body(3).actions, [
+      { action: 'view', label: 'Acknowledge', url: actions.acknowledge },
+      { action: 'view', label: 'Mute 1 h', url: actions.mute1h },
+      { action: 'view', label: 'Mute until ok', url: actions.muteUntilOk },
+    ]);
+    assert.equal(body(3).title, 'Edited subject');
+    // Without links: none in any preset, null in the json body.
+    await m.send(notice(), m.validate({ url: `${rx.base}/alerts`, format: 'ntfy' }));
+    assert.equal('actions' in body(4), false);
+    await m.send(notice(), m.validate({ url: `${rx.base}/hook` }));
+    assert.equal(body(5).actions, null);
+  });
+
   it('an HTTP 500 is a failure naming the origin only, not the secret path', async () => {
     rx.respond.status = 500;
     const settings = m.validate({ url: `${rx.base}/services/T000/B000/SECRET`, format: 'slack' });
