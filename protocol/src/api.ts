@@ -570,7 +570,7 @@ export const AlertDelivery = Type.Object({
   /** The next attempt, while pending. */
   nextAt: Type.Union([Type.Integer(), Type.Null()]),
   subject: Type.String(),
-  /** The rendered text, as every module sends it. */
+  /** The text that was sent (the module's templates applied, action links' tokens cut out); the default text before the first attempt. */
   text: Type.String(),
   hostId: Type.Union([Type.Integer(), Type.Null()]),
   serviceId: Type.Union([Type.Integer(), Type.Null()]),
