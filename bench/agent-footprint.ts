@@ -15,10 +15,11 @@ import { cmdTopic, createMessage, encodeMessage, packBundle, publicKeyFingerprin
 import { transformSync } from 'esbuild';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleAgent } from '../agent/scripts/pack-agent.js';
+import { writePackageTree } from '../agent/test/support/agent-package.js';
 import { generatePublisherKeys } from '../agent/test/support/bundles.js';
 import { enrolledAgent, observedOfType, observedResults } from '../agent/test/support/harness.js';
 import { observe, stateStatus } from '../agent/test/support/observer.js';
@@ -35,15 +36,8 @@ const CLK_TCK = 100; // Linux's USER_HZ on every architecture the agent supports
 
 /** The package's layout around a fresh bundle (agent/scripts/pack-platforms.ts), from this checkout. */
 async function installedLayout(dir: string): Promise<string> {
-  const root = join(dir, 'prophasis-agent');
-  await bundleAgent(join(root, 'lib'));
-  await mkdir(join(root, 'bin'), { recursive: true });
-  await mkdir(join(root, 'node/bin'), { recursive: true });
-  await symlink(process.execPath, join(root, 'node/bin/node'));
-  await mkdir(join(root, 'lib/node_modules'), { recursive: true });
-  for (const name of ['isolated-vm', 'node-gyp-build']) await symlink(join(ROOT, 'node_modules', name), join(root, 'lib/node_modules', name));
-  await copyFile(join(ROOT, 'agent/scripts/launcher.sh'), join(root, 'bin/prophasis-agent'));
-  await chmod(join(root, 'bin/prophasis-agent'), 0o755);
+  await bundleAgent(join(dir, 'bundle'));
+  const root = await writePackageTree(dir, { bundleDir: join(dir, 'bundle/dist') });
   return join(root, 'bin/prophasis-agent');
 }
 

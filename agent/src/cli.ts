@@ -1,7 +1,9 @@
 /* eslint-disable no-console -- the command-line entry point talks to its user */
 import { createLogger, isProphasisError } from '@prophasis/protocol';
 import { X509Certificate } from 'node:crypto';
-import { parseArgs } from 'node:util';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { parseArgs, promisify } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { createAgent, type Agent } from './agent.js';
 import { readAgentConfig, sandboxConfig } from './config.js';
@@ -14,6 +16,7 @@ import { sandboxSelfTest } from './sandbox/self-test.js';
 import { spawnSandboxProcess } from './sandbox/spawn.js';
 import { createSimulator } from './simulator/simulator.js';
 import { certificateFingerprint } from './tls.js';
+import { runningPackageRoot, upgradeAgent, writeConnectedMarker } from './upgrade/index.js';
 
 const USAGE = `Usage: prophasis-agent <command> [options]
 
@@ -28,6 +31,12 @@ Commands:
             run N simulated agents in this process (docs/simulator.md); enrolment tokens
             come from --tokens (one per line), the scenario's "tokens" or
             PROPHASIS_ENROL_TOKENS (comma-separated); credentials are kept in --data-dir
+  upgrade --package FILE --sha256 HEX [--root DIR] [--data-dir DIR]
+          [--rollback-after-s S] [--restart-command CMD]
+            install a verified agent package beside the running version under
+            DIR/versions (default /opt/prophasis-agent), switch DIR/current to it,
+            restart the agent (systemctl, or CMD) and switch back if the new version
+            does not connect within S seconds (default 120); run as root
   status    show the stored server and agent id
   sandbox-selftest
             run a built-in plugin in the plugin sandbox and print its value (checks
@@ -110,6 +119,14 @@ async function runCommand(): Promise<number> {
     throw err;
   }
   const running = agent;
+  // connected.json: how `prophasis-agent upgrade` learns that the version it switched to came up.
+  const packageRoot = await runningPackageRoot();
+  running.connection.onStatus((status) => {
+    if (status !== 'connected') return;
+    writeConnectedMarker(config.dataDir, { packageRoot, version: AGENT_VERSION, pid: process.pid, at: Date.now() }).catch((err: unknown) =>
+      logger.warn({ err: { message: (err as Error).message } }, 'connected.json not written'),
+    );
+  });
   logger.info({ agentId: running.agentId, version: AGENT_VERSION, dataDir: config.dataDir, sandbox: sandboxConfig(config) }, 'agent started');
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -209,6 +226,51 @@ async function simulateCommand(args: string[]): Promise<number> {
   return -1;
 }
 
+const SYSTEMD_RESTART = ['systemctl', 'restart', 'prophasis-agent.service'];
+
+async function upgradeCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      package: { type: 'string' },
+      sha256: { type: 'string' },
+      root: { type: 'string', default: '/opt/prophasis-agent' },
+      'data-dir': { type: 'string' },
+      'rollback-after-s': { type: 'string' },
+      'restart-command': { type: 'string' },
+    },
+    strict: true,
+  });
+  const missing = [!values.package && '--package', !values.sha256 && '--sha256'].filter(Boolean);
+  if (missing.length > 0) throw AgentErrors.USAGE(`upgrade needs ${missing.join(', ')}`);
+  const config = readAgentConfig();
+  let rollbackAfterMs = config.upgradeRollbackMs;
+  if (values['rollback-after-s'] !== undefined) {
+    const seconds = Number(values['rollback-after-s']);
+    if (!Number.isFinite(seconds) || seconds < 1 || seconds > 3600) throw AgentErrors.USAGE(`--rollback-after-s must be 1..3600 seconds, got ${JSON.stringify(values['rollback-after-s'])}`);
+    rollbackAfterMs = Math.round(seconds * 1000);
+  }
+  const command = values['restart-command'];
+  if (command === undefined && !existsSync('/run/systemd/system')) throw AgentErrors.USAGE('no systemd here: give --restart-command, the command that makes the supervisor restart the agent');
+  const run = promisify(execFile);
+  const restart = async () => {
+    if (command === undefined) await run(SYSTEMD_RESTART[0]!, SYSTEMD_RESTART.slice(1));
+    else await run('/bin/sh', ['-c', command]);
+  };
+  const logger = createLogger({ name: 'agent-upgrade', level: process.env.PROPHASIS_LOG_LEVEL ?? 'info', destination: process.stderr });
+  const outcome = await upgradeAgent({
+    root: values.root,
+    dataDir: values['data-dir'] ?? config.dataDir,
+    packageFile: values.package as string,
+    sha256: values.sha256 as string,
+    rollbackAfterMs,
+    restart,
+    logger,
+  });
+  console.log(`Upgraded from ${outcome.from} to ${outcome.to}: the new version connected after ${(outcome.connectedAfterMs / 1000).toFixed(1)} s.`);
+  return 0;
+}
+
 async function statusCommand(): Promise<number> {
   const config = readAgentConfig();
   const credentials = await readCredentials(config.dataDir);
@@ -231,6 +293,8 @@ async function main(argv: string[]): Promise<number> {
       return runCommand();
     case 'status':
       return statusCommand();
+    case 'upgrade':
+      return upgradeCommand(rest);
     case 'simulate':
       return simulateCommand(rest);
     case 'sandbox-selftest':

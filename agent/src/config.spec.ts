@@ -28,6 +28,7 @@ describe('agent configuration: sandbox caps', () => {
       ['PROPHASIS_SANDBOX_TIMEOUT_MS', 'soon', 'PROPHASIS_SANDBOX_TIMEOUT_MS'],
       ['PROPHASIS_SANDBOX_IDLE_MS', '-1', 'sandboxIdleMs'],
       ['PROPHASIS_SANDBOX_IDLE_MS', 'later', 'PROPHASIS_SANDBOX_IDLE_MS'],
+      ['PROPHASIS_UPGRADE_ROLLBACK_MS', '500', 'upgradeRollbackMs'],
     ] as const) {
       assert.throws(
         () => readAgentConfig({ ...env, [variable]: raw }),
@@ -36,5 +37,7 @@ describe('agent configuration: sandbox caps', () => {
       );
     }
     assert.equal(readAgentConfig({ ...env, PROPHASIS_SANDBOX_TIMEOUT_MS: '100' }).sandboxTimeoutMs, 100);
+    assert.equal(readAgentConfig(env).upgradeRollbackMs, 120_000, 'a new version has two minutes to connect');
+    assert.equal(readAgentConfig({ ...env, PROPHASIS_UPGRADE_ROLLBACK_MS: '30000' }).upgradeRollbackMs, 30_000);
   });
 });

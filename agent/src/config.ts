@@ -33,6 +33,8 @@ const AgentConfigSchema = Type.Object(
     sandboxTimeoutMs: SandboxConfigSchema.properties.timeoutMs,
     /** Stop the sandbox process after this long without a plugin run, ms (started again by the next run); 0 keeps it. */
     sandboxIdleMs: Type.Integer({ minimum: 0, maximum: 86_400_000 }),
+    /** `prophasis-agent upgrade`: how long a new version has to connect before it is rolled back, ms. */
+    upgradeRollbackMs: Type.Integer({ minimum: 1_000, maximum: 3_600_000 }),
   },
   { additionalProperties: false },
 );
@@ -67,6 +69,8 @@ export function readAgentConfig(environment: NodeJS.ProcessEnv = process.env, ov
       sandboxMemoryMiB: SANDBOX_DEFAULTS.memoryMiB, // 64 MiB isolate heap per run
       sandboxTimeoutMs: SANDBOX_DEFAULTS.timeoutMs, // 10 s per run, host calls included
       sandboxIdleMs: SANDBOX_IDLE_DEFAULT_MS, // 1 min without a run: the sandbox process goes
+      // 2 min: a start (a few seconds) plus the early reconnect window after a core restart
+      upgradeRollbackMs: 120_000,
     },
     env: {
       dataDir: 'PROPHASIS_DATA_DIR',
@@ -74,6 +78,7 @@ export function readAgentConfig(environment: NodeJS.ProcessEnv = process.env, ov
       sandboxMemoryMiB: 'PROPHASIS_SANDBOX_MEMORY_MIB',
       sandboxTimeoutMs: 'PROPHASIS_SANDBOX_TIMEOUT_MS',
       sandboxIdleMs: 'PROPHASIS_SANDBOX_IDLE_MS',
+      upgradeRollbackMs: 'PROPHASIS_UPGRADE_ROLLBACK_MS',
     },
     environment,
     ...(environment.PROPHASIS_AGENT_CONFIG ? { file: environment.PROPHASIS_AGENT_CONFIG } : {}),

@@ -20,4 +20,10 @@ export const AgentErrors = defineErrors('AGENT', {
   CREDENTIALS_INVALID: { status: 500, message: 'The credentials file is damaged' },
   NOT_CONNECTED: { status: 503, message: 'The agent is not running' },
   PUBLISH_REFUSED: { status: 400, message: 'Message may not be published on this channel' },
+  UPGRADE_HASH_MISMATCH: { status: 400, message: 'The agent package does not have the SHA-256 it was offered with; nothing was changed' },
+  UPGRADE_PACKAGE_INVALID: { status: 400, message: 'The file is not a complete agent package; nothing was changed' },
+  UPGRADE_WRONG_PLATFORM: { status: 400, message: 'The agent package is built for another platform; nothing was changed' },
+  UPGRADE_VERSION_CONFLICT: { status: 409, message: 'This version is installed already from a different package; nothing was changed' },
+  UPGRADE_LAYOUT: { status: 409, message: 'No versioned agent installation here (ROOT/current must link to ROOT/versions/VERSION)' },
+  UPGRADE_ROLLED_BACK: { status: 502, message: 'The new agent version did not connect in time; rolled back to the previous one' },
 });

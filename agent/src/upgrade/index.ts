@@ -1,0 +1,7 @@
+/**
+ * Self-upgrade with rollback (docs/decisions/0009-agent-self-upgrade.md): a verified package
+ * installed beside the running version, the `current` link switched, and switched back when
+ * the new version does not connect in time.
+ */
+export { runningPackageRoot, writeConnectedMarker } from './connected.js';
+export { upgradeAgent } from './upgrade.js';

@@ -1,0 +1,108 @@
+import type { Logger } from '@prophasis/protocol';
+import { randomBytes } from 'node:crypto';
+import { realpath, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AgentErrors } from '../errors.js';
+import { readConnectedMarker } from './connected.js';
+import { currentVersion, installBeside, switchCurrent, UPGRADE_STATE_FILE, VERSIONS_DIR } from './install.js';
+
+export interface UpgradeOptions {
+  /** The versioned installation, e.g. /opt/prophasis-agent. */
+  root: string;
+  /** The agent's data directory, where the running agent writes connected.json. */
+  dataDir: string;
+  packageFile: string;
+  sha256: string;
+  /** How long the new version has to connect before the upgrade is rolled back, ms. */
+  rollbackAfterMs: number;
+  /** Restarts the agent so that it starts from ROOT/current (systemctl restart, or a supervisor's signal). */
+  restart(): Promise<void>;
+  logger: Logger;
+  /** Poll interval for connected.json, ms. */
+  pollMs?: number;
+}
+
+type UpgradeState = 'switched' | 'upgraded' | 'rolled-back' | 'rollback-not-connected';
+
+interface UpgradeRecord {
+  state: UpgradeState;
+  from: string;
+  to: string;
+  at: number;
+  reason?: string;
+}
+
+export interface UpgradeOutcome {
+  from: string;
+  to: string;
+  /** The package held a version installed before (from the same package). */
+  reused: boolean;
+  /** ms from the switch until the new version's connection. */
+  connectedAfterMs: number;
+}
+
+async function writeState(root: string, record: UpgradeRecord): Promise<void> {
+  const path = join(root, UPGRADE_STATE_FILE);
+  const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(temp, JSON.stringify(record, null, 2) + '\n', { mode: 0o644 });
+  await rename(temp, path);
+}
+
+/**
+ * Waits until the agent started from `packageDir` has written connected.json after `since`;
+ * resolves with the time that took, or null after `timeoutMs`.
+ */
+async function waitConnected(dataDir: string, packageDir: string, since: number, timeoutMs: number, pollMs: number): Promise<number | null> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const marker = await readConnectedMarker(dataDir);
+    if (marker && marker.packageRoot === packageDir && marker.at >= since) return marker.at - since;
+    if (Date.now() >= deadline) return null;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+/**
+ * Upgrades a versioned installation (docs/decisions/0009-agent-self-upgrade.md): installs the
+ * verified package beside the running version, points ROOT/current at it, restarts the agent
+ * and waits up to `rollbackAfterMs` for the new version to connect to the core. If it does not,
+ * ROOT/current goes back to the previous version, the agent is restarted again, and the upgrade
+ * fails with `AGENT_UPGRADE_ROLLED_BACK`. A package refused by the checks changes nothing.
+ * The outcome is recorded in ROOT/upgrade-state.json.
+ */
+export async function upgradeAgent(options: UpgradeOptions): Promise<UpgradeOutcome> {
+  const { root, dataDir, logger } = options;
+  const pollMs = options.pollMs ?? 200;
+  const from = await currentVersion(root);
+  if (!from) throw AgentErrors.UPGRADE_LAYOUT(`${join(root, 'current')} is not a link to ${VERSIONS_DIR}/VERSION`);
+  const installed = await installBeside(root, options.packageFile, options.sha256);
+  const to = installed.version;
+  if (to === from) throw AgentErrors.UPGRADE_VERSION_CONFLICT(`version ${to} is the one running already`);
+  logger.info({ from, to, reused: installed.reused }, 'agent package verified and installed beside the running version');
+
+  const switchedAt = Date.now();
+  await writeState(root, { state: 'switched', from, to, at: switchedAt });
+  await switchCurrent(root, to);
+  logger.info({ from, to }, 'switched current; restarting the agent');
+  await options.restart();
+  const connectedAfterMs = await waitConnected(dataDir, installed.dir, switchedAt, options.rollbackAfterMs, pollMs);
+  if (connectedAfterMs !== null) {
+    await writeState(root, { state: 'upgraded', from, to, at: Date.now() });
+    logger.info({ from, to, connectedAfterMs }, 'the new version connected: upgrade done');
+    return { from, to, reused: installed.reused, connectedAfterMs };
+  }
+
+  const reason = `version ${to} did not connect within ${options.rollbackAfterMs} ms`;
+  logger.warn({ from, to, rollbackAfterMs: options.rollbackAfterMs }, 'the new version did not connect: rolling back');
+  const rolledBackAt = Date.now();
+  await switchCurrent(root, from);
+  await options.restart();
+  const previousDir = await realpath(join(root, VERSIONS_DIR, from));
+  const back = await waitConnected(dataDir, previousDir, rolledBackAt, options.rollbackAfterMs, pollMs);
+  if (back === null) {
+    await writeState(root, { state: 'rollback-not-connected', from, to, at: Date.now(), reason });
+    throw AgentErrors.UPGRADE_ROLLED_BACK(`${reason}; rolled back to ${from}, which has not connected within ${options.rollbackAfterMs} ms either (check the agent's log)`);
+  }
+  await writeState(root, { state: 'rolled-back', from, to, at: Date.now(), reason });
+  throw AgentErrors.UPGRADE_ROLLED_BACK(`${reason}; ${from} runs again and is connected (versions/${to} is kept for inspection)`);
+}
