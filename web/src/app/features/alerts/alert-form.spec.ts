@@ -28,7 +28,9 @@ const data = {
   'alerts/3': alert,
 };
 
-describe('alert form', () => {
+// The largest form of the console: its first rendering (Material, the schema forms) can take more
+// than vitest's default 5 s when the whole suite runs on a loaded two-core machine.
+describe('alert form', { timeout: 20_000 }, () => {
   let http: HttpTestingController;
   beforeEach(() => (http = setUpPage('admin')));
   afterEach(() => http.verify());
