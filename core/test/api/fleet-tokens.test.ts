@@ -258,6 +258,20 @@ for (const dialect of DIALECTS) {
       assert.equal((await registry.authenticate({ clientId: 'enrol-abcdefgh', username: '$enrol', password: Buffer.from(revocable.token) })).ok, true, 'a revoked token may connect to be told why');
     });
 
+    it('edits host tags: given ones replace them, omitted ones stay, a bad one is refused naming it', async () => {
+      const created = await call(api, 'admin', 'POST', '/api/hosts', { name: 'tagged-1', tags: ['a', 'b:c'] });
+      assert.equal(created.statusCode, 201, created.body);
+      const id = created.json().id as number;
+      assert.deepEqual(created.json().tags, ['a', 'b:c']);
+      assert.equal(created.json().fleetTokenId, null);
+      assert.deepEqual((await call(api, 'admin', 'PUT', `/api/hosts/${id}`, { name: 'tagged-1', description: 'x' })).json().tags, ['a', 'b:c']);
+      assert.deepEqual((await call(api, 'admin', 'PUT', `/api/hosts/${id}`, { name: 'tagged-1', tags: ['z'] })).json().tags, ['z']);
+      const bad = await call(api, 'admin', 'PUT', `/api/hosts/${id}`, { name: 'tagged-1', tags: ['no spaces'] });
+      assert.equal(bad.statusCode, 400, bad.body);
+      assert.match(bad.body, /tags/);
+      assert.deepEqual((await call(api, 'viewer', 'GET', `/api/hosts/${id}`)).json().tags, ['z'], 'a refused change leaves the tags');
+    });
+
     it('never registers more hosts than the limit, however many agents register at once', async () => {
       const ticket = (await create({ name: 'burst', maxHosts: 3 })).json();
       const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => register(ticket.token, facts(`burst-${i}`))));

@@ -1,15 +1,9 @@
 import type { FleetToken, FleetTokenInput, RegistrationRule, RegistrationRuleInput } from '../../core/protocol';
+import { splitTags } from '../hosts/host-form';
 
 /** The create form's values as the API takes them: tags split at commas, an empty limit left out. */
 export function fleetTokenInput(value: { name: string; ttlDays: number; maxHosts: number | null; tags: string; groupIds: number[] }): FleetTokenInput {
-  const tags = [
-    ...new Set(
-      value.tags
-        .split(',')
-        .map((t) => t.trim())
-        .filter(Boolean),
-    ),
-  ];
+  const tags = splitTags(value.tags);
   return {
     name: value.name.trim(),
     ttlDays: Number(value.ttlDays),

@@ -48,7 +48,7 @@ export class HostFormComponent {
     resource: 'hosts',
     back: '/hosts',
     noun: 'host',
-    reset: (host) => this.form.reset({ name: host?.name ?? '', description: host?.description ?? '' }),
+    reset: (host) => this.form.reset({ name: host?.name ?? '', description: host?.description ?? '', tags: (host?.tags ?? []).join(', ') }),
     body: () => hostInput(this.form),
     saved: async (host, created) => {
       if (created) {

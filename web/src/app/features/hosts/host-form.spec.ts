@@ -36,7 +36,9 @@ describe('host form validation', () => {
 
   it('builds the API input trimmed', () => {
     const form = createHostForm({ name: '  db-1 ', description: ' primary ' });
-    expect(hostInput(form)).toEqual({ name: 'db-1', description: 'primary' });
+    expect(hostInput(form)).toEqual({ name: 'db-1', description: 'primary', tags: [] });
+    form.controls.tags.setValue(' site:hq, laptops ,, site:hq');
+    expect(hostInput(form).tags).toEqual(['site:hq', 'laptops']);
   });
 
   it('puts an API error on the field it names, else at the top of the form', () => {
@@ -105,7 +107,7 @@ describe('HostFormComponent', () => {
     submit(el);
     const req = http.expectOne('/api/hosts');
     expect(req.request.method).toBe('POST');
-    expect(req.request.body).toEqual({ name: 'db', description: '' });
+    expect(req.request.body).toEqual({ name: 'db', description: '', tags: [] });
     req.flush({ code: 'CORE_API_NAME_TAKEN', message: 'Name already in use: db' }, { status: 409, statusText: 'Conflict' });
     await settle(fixture);
     expect(el.querySelector('mat-error')?.textContent?.trim()).toBe('Name already in use: db');
@@ -128,6 +130,8 @@ describe('HostFormComponent', () => {
       agentVersion: '0.1.0',
       platform: 'linux',
       hostname: 'web-1.example',
+      tags: ['rack:7'],
+      fleetTokenId: 3,
       createdAt: 1,
       updatedAt: 1,
     };
@@ -135,10 +139,12 @@ describe('HostFormComponent', () => {
     await settle(fixture);
     expect(el.querySelector<HTMLInputElement>('input[formcontrolname="name"]')?.value).toBe('web-1');
     expect(el.textContent).toContain('Connected');
+    expect(el.querySelector('.registered')?.textContent).toBe('fleet token #3');
+    expect(el.querySelector<HTMLInputElement>('input[formcontrolname="tags"]')?.value).toBe('rack:7');
     submit(el);
     const req = http.expectOne('/api/hosts/7');
     expect(req.request.method).toBe('PUT');
-    expect(req.request.body).toEqual({ name: 'web-1', description: 'front' });
+    expect(req.request.body).toEqual({ name: 'web-1', description: 'front', tags: ['rack:7'] });
     req.flush(host);
     await settle(fixture);
     expect(navigate).toHaveBeenCalledWith(['/hosts']);
