@@ -180,12 +180,12 @@ describe('the on-call loop over TLS with simulated agents (system)', function ()
 
   it('a problem inside a maintenance window sends nothing; after the window exactly one notice says it is still there', async () => {
     const now = Date.now();
-    const windowMs = 12_000;
+    const windowMs = 20_000;
     const silence = await api('POST', '/silences', { name: 'maint-host patching', kind: 'once', startsAt: now - 1_000, endsAt: now + windowMs, scopes: { hostIds: [hostIds['maint-host']] } });
     assert.equal(silence.status, 201, JSON.stringify(silence.json));
     scenario['maint-host'] = 90;
     writeScenario();
-    await waitFor('the major transition stored', async () => (await transitions('maint-host')).some((t) => t.toState === 'major'), 8_000, simOutput);
+    await waitFor('the major transition stored', async () => (await transitions('maint-host')).some((t) => t.toState === 'major'), 15_000, simOutput);
     // Marked in the problems list while the window lasts.
     const listed = await api<{ items: { maintenance: { name: string } | null }[] }>('GET', `/reports/transitions?hostId=${hostIds['maint-host']}&maintenance=true`);
     assert.equal(listed.json.items[0]?.maintenance?.name, 'maint-host patching');
