@@ -245,7 +245,10 @@ export function createAgentRegistry(deps: RegistryDeps): AgentRegistry {
     if (!deps.fleet) return refused('unknown_token');
     // The host is named after the machine; a name the table cannot hold is refused, not changed.
     const name = facts.hostname;
-    if (!HOST_NAME_PATTERN.test(name)) return refused('invalid_host_name');
+    if (!HOST_NAME_PATTERN.test(name)) {
+      const fleetTokenId = await deps.fleet.findFleetTokenId(hashToken(token));
+      return refused(fleetTokenId === undefined ? 'unknown_token' : 'invalid_host_name', { fleetTokenId });
+    }
     const result = await deps.fleet.registerHost(hashToken(token), now(), { name, agentId, secretHash, facts });
     if (!result.ok) {
       const reason: TokenRefusal =

@@ -228,7 +228,9 @@ for (const dialect of DIALECTS) {
         assert.equal(await hostCount(), hosts);
       }
       assert.equal((await tokenRow(id)).hostsRegistered, 0, 'a refused registration does not count');
-      assert.ok(audited.some((a) => a.action === 'hosts.register.refused' && a.targetId === String(id)));
+      const refusedEntries = audited.filter((a) => a.action === 'hosts.register.refused' && a.targetId === String(id));
+      assert.equal(refusedEntries.length, 3, 'each refusal of a known token is in the audit trail');
+      assert.ok(JSON.stringify(refusedEntries[2]!.summary).includes('bad name!'));
 
       assert.equal((await register(ticket.token, facts('lim-1'))).status, 'accepted');
       assert.equal((await register(ticket.token, facts('lim-2'))).status, 'accepted');
