@@ -11,13 +11,17 @@
 # in the command. Everything is downloaded and verified before anything on the host changes.
 #
 # What it adds: the system user and group `prophasis`, the agent (with its own Node.js) in
-# /opt/prophasis-agent, its data directory /var/lib/prophasis-agent (mode 0700, the agent's
+# /opt/prophasis-agent/versions/<version> with the link /opt/prophasis-agent/current to it
+# (docs/decisions/0009-agent-self-upgrade.md), its data directory /var/lib/prophasis-agent (mode 0700, the agent's
 # credentials) and, where systemd runs, /etc/systemd/system/prophasis-agent.service.
 # `--uninstall` removes exactly these. Needs a POSIX shell, tar, gzip, sha256sum (or shasum or
 # openssl) and, to download, curl or wget; never the host's own Node.js.
 set -eu
 
 PREFIX=/opt/prophasis-agent
+# Versions side by side, `current` links to the one that runs; bin, node and share at the top
+# link through `current`, so /opt/prophasis-agent/bin/prophasis-agent is always the running one.
+VERSIONS=$PREFIX/versions
 DATA_DIR=/var/lib/prophasis-agent
 UNIT_NAME=prophasis-agent.service
 UNIT_FILE=/etc/systemd/system/$UNIT_NAME
@@ -227,7 +231,7 @@ agent_pids() {
   for exe in /proc/[0-9]*/exe; do
     target=$(readlink "$exe" 2>/dev/null) || continue
     case $target in
-      "$PREFIX/node/bin/node" | "$PREFIX/node/bin/node (deleted)")
+      "$PREFIX/node/bin/node" | "$PREFIX/node/bin/node (deleted)" | "$VERSIONS"/*/node/bin/node | "$VERSIONS"/*/node/bin/node" (deleted)")
         pid=${exe#/proc/}
         printf '%s ' "${pid%/exe}"
         ;;
@@ -339,6 +343,8 @@ NEW=$STAGING/prophasis-agent
 { [ -x "$NEW/bin/prophasis-agent" ] && [ -f "$NEW/PLATFORM" ]; } || die "the package has no prophasis-agent/bin/prophasis-agent: not an agent package. Nothing was installed."
 [ "$(cat "$NEW/PLATFORM")" = "$PLATFORM" ] || die "the package is for $(cat "$NEW/PLATFORM"), this host is $PLATFORM. Nothing was installed."
 VERSION=$("$NEW/bin/prophasis-agent" --version 2>&1) || die "the agent in the package does not run on this host: $VERSION. Nothing was installed."
+PACKAGE_VERSION=$(cat "$NEW/VERSION" 2>/dev/null) || die "the package has no VERSION file. Nothing was installed."
+printf '%s' "$PACKAGE_VERSION" | grep -Eq '^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$' || die "the package's VERSION is not a version: $PACKAGE_VERSION. Nothing was installed."
 
 ensure_user
 [ -d "$DATA_DIR" ] || CREATED_DATA_DIR=1
@@ -364,12 +370,29 @@ if [ "$NEED_ENROL" = 1 ]; then
   printf '%s\n' "$TOKEN_HASH" >"$TOKEN_FILE"
 fi
 
-# Switch to the new version: one rename each way, the old tree removed afterwards.
-if [ -d "$PREFIX" ]; then mv "$PREFIX" "$STAGING/previous"; fi
-mv "$NEW" "$PREFIX"
+# Switch to the new version. A flat installation of an earlier installer (no versions/) is
+# moved aside whole; otherwise the new version goes beside the others (the same version again
+# replaces its folder), `current` is pointed at it, and versions other than it and the one
+# that ran before are removed (prophasis-agent upgrade keeps the same two).
+if [ -d "$PREFIX" ] && [ ! -d "$VERSIONS" ]; then mv "$PREFIX" "$STAGING/previous"; fi
+mkdir -p "$VERSIONS"
+chmod 0755 "$PREFIX" "$VERSIONS"
+PREVIOUS_VERSION=$(readlink "$PREFIX/current" 2>/dev/null | sed -n 's|^versions/\([^/]*\)/*$|\1|p') || PREVIOUS_VERSION=''
+if [ -d "$VERSIONS/$PACKAGE_VERSION" ]; then mv "$VERSIONS/$PACKAGE_VERSION" "$STAGING/replaced"; fi
+printf '%s\n' "$(sha256_of "$WORK/package.tar.gz")" >"$NEW/.package-sha256"
+mv "$NEW" "$VERSIONS/$PACKAGE_VERSION"
+ln -sfn "versions/$PACKAGE_VERSION" "$PREFIX/current"
+for part in bin node share; do ln -sfn "current/$part" "$PREFIX/$part"; done
+for dir in "$VERSIONS"/*; do
+  name=${dir##*/}
+  [ -d "$dir" ] && [ "$name" != "$PACKAGE_VERSION" ] && [ "$name" != "$PREVIOUS_VERSION" ] || continue
+  rm -rf "$dir"
+done
 rm -rf "$STAGING"
 STAGING=''
 say "installed prophasis-agent $VERSION in $PREFIX (its own Node.js: $("$PREFIX/node/bin/node" --version))"
+[ "$PREVIOUS_VERSION" != "$PACKAGE_VERSION" ] || PREVIOUS_VERSION=''
+say "$PREFIX/current -> versions/$PACKAGE_VERSION${PREVIOUS_VERSION:+ (before: $PREVIOUS_VERSION, kept for a rollback)}"
 
 if ! run_as_agent "$PREFIX/bin/prophasis-agent" sandbox-selftest; then
   warn "the plugin sandbox does not work on this host: the agent connects, but every plugin result will be 'sandbox unavailable' (docs/install-agent.md)"

@@ -190,6 +190,7 @@ describe('prophasis-agent upgrade: install beside, switch, roll back when the ne
     assert.ok(m.at >= before);
     const state = JSON.parse(await readFile(join(root, 'upgrade-state.json'), 'utf8')) as { state: string; from: string; to: string };
     assert.deepEqual([state.state, state.from, state.to], ['upgraded', '0.1.0', '0.1.1']);
+    assert.deepEqual(await versions(), ['0.1.0', '0.1.1'], 'the new and the previous version stay; the broken one is removed');
     await onlineSince(before);
     // The same package again: it is the running version now.
     const again = await upgrade(['--package', packages.good.file, '--sha256', packages.good.sha256]);

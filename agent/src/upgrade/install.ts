@@ -11,7 +11,7 @@ import { AgentErrors } from '../errors.js';
  * The versioned installation the agent upgrades itself in (docs/decisions/0009-agent-self-upgrade.md):
  *
  *     ROOT/versions/<version>/     one unpacked agent package per version, side by side
- *     ROOT/current -> versions/<v> the version that runs (the systemd unit starts ROOT/current/bin/prophasis-agent)
+ *     ROOT/current -> versions/<v> the version that runs (ROOT/bin links to current/bin: the systemd unit starts ROOT/bin/prophasis-agent)
  *     ROOT/upgrade-state.json      the last upgrade: from, to, state, reason
  *
  * Everything under ROOT belongs to root: the agent (user `prophasis`) can neither change its own

@@ -1,6 +1,6 @@
 import type { Logger } from '@prophasis/protocol';
 import { randomBytes } from 'node:crypto';
-import { realpath, rename, writeFile } from 'node:fs/promises';
+import { readdir, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AgentErrors } from '../errors.js';
 import { readConnectedMarker } from './connected.js';
@@ -68,7 +68,8 @@ async function waitConnected(dataDir: string, packageDir: string, since: number,
  * and waits up to `rollbackAfterMs` for the new version to connect to the core. If it does not,
  * ROOT/current goes back to the previous version, the agent is restarted again, and the upgrade
  * fails with `AGENT_UPGRADE_ROLLED_BACK`. A package refused by the checks changes nothing.
- * The outcome is recorded in ROOT/upgrade-state.json.
+ * The outcome is recorded in ROOT/upgrade-state.json. After a successful upgrade only the new
+ * and the previous version stay in ROOT/versions (the installer keeps the same two).
  */
 export async function upgradeAgent(options: UpgradeOptions): Promise<UpgradeOutcome> {
   const { root, dataDir, logger } = options;
@@ -88,6 +89,12 @@ export async function upgradeAgent(options: UpgradeOptions): Promise<UpgradeOutc
   const connectedAfterMs = await waitConnected(dataDir, installed.dir, switchedAt, options.rollbackAfterMs, pollMs);
   if (connectedAfterMs !== null) {
     await writeState(root, { state: 'upgraded', from, to, at: Date.now() });
+    // Two versions stay: the new one and the one to go back to by hand (each unpacked is ~130 MiB).
+    for (const name of await readdir(join(root, VERSIONS_DIR))) {
+      if (name === to || name === from || name.startsWith('.')) continue;
+      await rm(join(root, VERSIONS_DIR, name), { recursive: true, force: true });
+      logger.info({ version: name }, 'removed an older agent version');
+    }
     logger.info({ from, to, connectedAfterMs }, 'the new version connected: upgrade done');
     return { from, to, reused: installed.reused, connectedAfterMs };
   }

@@ -251,6 +251,12 @@ describe('install.sh on a fresh Debian without Node.js, against a real core (sys
     const credentials = statSync(join(root, 'var/lib/prophasis-agent/credentials.json'));
     assert.deepEqual([credentials.uid, credentials.mode & 0o777], [Number(uid), 0o600]);
     assert.equal(statSync(join(root, 'opt/prophasis-agent/node/bin/node')).uid, 0, 'the code belongs to root: the agent cannot change it');
+    // Versions side by side (decisions/0009): current links to the installed one, bin through it.
+    const version = /\/opt\/prophasis-agent\/current -> versions\/(\S+)/.exec(installed.stdout)?.[1];
+    assert.ok(version, installed.stdout);
+    assert.equal(readlinkSync(join(root, 'opt/prophasis-agent/current')), `versions/${version}`);
+    assert.equal(readlinkSync(join(root, 'opt/prophasis-agent/bin')), 'current/bin');
+    assert.equal(statSync(join(root, `opt/prophasis-agent/versions/${version}`)).uid, 0);
     const host = await core!.db.models.Host.findOne({ where: { name: 'debian-1' } });
     assert.equal(host?.enrolmentState, 'enrolled');
     const agentId = host.agentId;
