@@ -37,7 +37,8 @@ const UNREAD_TRANSITIONS: Record<Database['dialect'], string> = {
  * housekeeping"). A delivery is kept while it was created or is due within the setting, so one
  * still being retried is never removed; the store removes delivered and abandoned ones itself.
  * An enrolment token stays for a while after it expired so that an agent presenting it is told
- * "expired", not "unknown".
+ * "expired", not "unknown". An action link goes when it expires: its token carries its expiry
+ * and signature, so the link's page still says "expired" without the row.
  */
 export const RETENTION_RULES: readonly RetentionRule[] = [
   { table: 'results', setting: 'retentionRawDays', columns: ['measured_at'], key: 'id', partitioned: 'results' },
@@ -48,5 +49,7 @@ export const RETENTION_RULES: readonly RetentionRule[] = [
   { table: 'audit_log', setting: 'retentionAuditDays', columns: ['at'], key: 'id' },
   { table: 'alert_deliveries', setting: 'retentionAlertDeliveriesDays', columns: ['created_at', 'next_at'], key: 'id' },
   { table: 'enrolment_tokens', setting: 'retentionEnrolmentTokensDays', columns: ['expires_at'], key: 'id' },
+  // Every problem notification mints three; an expired one is still recognised by its signature (core/src/alerting/action-links.ts).
+  { table: 'action_links', setting: null, columns: ['expires_at'], key: 'id' },
   { table: 'sessions', setting: null, columns: ['expires_at'], key: 'id' },
 ];

@@ -89,6 +89,11 @@ for (const dialect of DIALECTS) {
         case 'sessions':
           await db.models.Session.create({ id: `s${n}`, userId, expiresAt: t, createdAt: t - DAY });
           return;
+        case 'action_links':
+          await db.sequelize.query('INSERT INTO action_links (id, problem_key, action, recipient, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)', {
+            replacements: [`00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, `h:${hostId}`, 'acknowledge', 'oncall@example.test', t - DAY, t],
+          });
+          return;
         default:
           throw new Error(`no fixture for ${table}`);
       }
@@ -121,7 +126,7 @@ for (const dialect of DIALECTS) {
 
     it('every table that grows has a retention rule, each read from its own setting', () => {
       assert.deepEqual(RETENTION_RULES.map((r) => r.table).sort(), [
-        'alert_deliveries', 'audit_log', 'enrolment_tokens', 'results', 'rollups_hour', 'rollups_minute', 'sessions', 'state_transitions', 'system_log',
+        'action_links', 'alert_deliveries', 'audit_log', 'enrolment_tokens', 'results', 'rollups_hour', 'rollups_minute', 'sessions', 'state_transitions', 'system_log',
       ]);
       const settings = RETENTION_RULES.map((r) => r.setting).filter((s) => s !== null);
       assert.equal(new Set(settings).size, settings.length, 'no two tables share a setting');

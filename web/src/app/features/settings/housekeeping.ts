@@ -11,6 +11,7 @@ const LABELS: Readonly<Record<string, string>> = {
   alert_deliveries: 'Alert deliveries',
   enrolment_tokens: 'Enrolment tokens',
   sessions: 'Sign-in sessions',
+  action_links: 'Notification action links',
 };
 
 export const tableLabel = (table: string): string => LABELS[table] ?? table;
@@ -34,7 +35,7 @@ export function formatRows(t: Pick<HousekeepingTable, 'rows' | 'rowsEstimated'>)
   return t.rowsEstimated ? `about ${n}` : n;
 }
 
-/** How long the table keeps rows, from the settings (sessions: until they expire). */
+/** How long the table keeps rows, from the settings (sessions, action links: until they expire). */
 export function keptFor(t: Pick<HousekeepingTable, 'retentionSetting'>, settings: Settings | undefined): string {
   if (t.retentionSetting === null) return 'until they expire';
   const days = settings?.[t.retentionSetting as keyof Settings];
