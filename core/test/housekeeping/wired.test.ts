@@ -7,6 +7,7 @@ import { QueryTypes } from 'sequelize';
 import { createDatabase, createResultStore } from '../../src/db/index.js';
 import { readCoreConfig, sqlitePath } from '../../src/kernel/config.js';
 import { startCore, type Core } from '../../src/main.js';
+import { RETENTION_RULES } from '../../src/housekeeping/rules.js';
 import { createPgDatabase, DIALECTS } from '../db/helpers.js';
 
 const DAY = 86_400_000;
@@ -112,7 +113,7 @@ for (const dialect of DIALECTS) {
       const lastRun = status.body.lastRun as { trigger: string; removed: { table: string; rows: number }[] };
       assert.equal(lastRun.trigger, 'schedule');
       const tables = status.body.tables as { table: string; rows: number }[];
-      assert.equal(tables.length, 9);
+      assert.equal(tables.length, RETENTION_RULES.length);
       assert.equal(tables.find((t) => t.table === 'results')?.rows !== undefined, true);
       const logged = await count(`SELECT count(*) AS n FROM system_log WHERE component = 'housekeeping' AND message LIKE 'housekeeping removed %'`);
       assert.ok(logged >= 1, 'each run writes a system-log line');
