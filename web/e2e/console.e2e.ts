@@ -6,14 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { chromiumMissing, CHROMIUM, launchBrowser } from './support/browser.js';
 import { poll } from './support/poll.js';
 import type { Started } from './support/processes.js';
 import { tail } from './support/processes.js';
-import { addUser, ensureConsoleBuild, hostAddToken, startCore, startSimulator, WEB_DIR, type RunningCore } from './support/system.js';
+import { addUser, agentEnrol, ensureConsoleBuild, hostAddToken, startCore, startSimulator, WEB_DIR, type RunningCore } from './support/system.js';
 import { startWebhookReceiver } from './support/webhook.js';
 
 const SCREENSHOTS = join(WEB_DIR, 'test-output/e2e');
@@ -635,6 +635,68 @@ describe('Prophasis end to end: console, core and simulated agents', function ()
     await assertVisible(page.getByText('Built-in texts'), 'back to the built-in texts');
     const reset = (await (await admin.request.get(`${core.url}/api/alert-templates/webhook`)).json()) as { custom: boolean };
     assert.equal(reset.custom, false);
+    noPageErrors();
+  });
+
+  it('11. auto-registration: a rule and a fleet token made in the console register this machine as a host in the rule\'s group; once revoked there, the token is refused', async function () {
+    this.timeout(180_000);
+    assert.ok(core);
+    await page.setViewportSize(DESK);
+    await page.goto(`${core.url}/auto-registration`);
+    await page.getByRole('heading', { name: 'Auto-registration', level: 1 }).waitFor();
+
+    const rules = page.locator('p-registration-rules');
+    const editor = rules.locator('.editor');
+    await editor.getByLabel('Name', { exact: true }).fill('e2e linux hosts');
+    await editor.getByLabel('Platform').fill('linux');
+    await editor.getByRole('group', { name: 'Host groups' }).getByRole('checkbox', { name: /^e2e-servers/ }).check();
+    await editor.getByRole('button', { name: 'Add rule' }).click();
+    await assertVisible(rules.locator('.rule', { hasText: 'e2e linux hosts' }).getByText('platform linux'), 'the new rule in the list');
+
+    const tokens = page.locator('p-fleet-tokens');
+    await tokens.getByLabel('Name', { exact: true }).fill('e2e fleet');
+    await tokens.getByLabel('Host limit').fill('2');
+    await tokens.getByLabel('Tags').fill('e2e, lab');
+    await tokens.getByRole('button', { name: 'Create token' }).click();
+    // The first token may wait for the agent packages (built in step 2 already).
+    const enrol = await tokens.locator('p-command-box', { hasText: 'Enrol command' }).locator('pre').textContent({ timeout: 120_000 });
+    const install = await tokens.locator('p-command-box', { hasText: 'Install command' }).locator('pre').textContent();
+    const m = (enrol ?? '').match(/--server (\S+) --token (pfleet_\S+) --ca-fingerprint ([0-9a-f]{64})/);
+    assert.ok(m, `an enrol command with a fleet token: ${enrol}`);
+    assert.ok(install?.includes(`--token ${m[2]} `), 'the install line carries the same token');
+    await page.screenshot({ path: join(SCREENSHOTS, 'auto-registration-desktop.png'), fullPage: true });
+    await tokens.getByRole('button', { name: 'Done' }).click();
+    await assertVisible(tokens.locator('.tokens tr', { hasText: 'e2e fleet' }).getByText('0 / 2'), 'the token listed with no host yet');
+
+    // An agent installed on this machine enrols with it: the core creates the host under this machine's name.
+    const name = hostname();
+    const first = await agentEnrol({ dataDir: join(dataDir, 'fleet-agent-1'), server: m[1] as string, caFingerprint: m[3] as string, token: m[2] as string });
+    assert.equal(first.code, 0, first.output);
+    assert.ok(first.output.includes(`Enrolled as host ${JSON.stringify(name)}`), first.output);
+    await page.reload();
+    await assertVisible(tokens.locator('.tokens tr', { hasText: 'e2e fleet' }).getByText('1 / 2'), 'one host registered');
+    await page.goto(`${core.url}/hosts`);
+    await page.getByRole('link', { name, exact: true }).first().click();
+    await page.waitForURL(/\/hosts\/\d+(\/detail)?$/);
+    const registeredId = Number(/\/hosts\/(\d+)/.exec(page.url())?.[1]);
+    await page.goto(`${core.url}/hosts/${registeredId}`);
+    await assertVisible(page.getByText(/fleet token #\d+/), 'the host says which token registered it');
+    await assertValue(page.getByLabel('Tags'), 'e2e, lab');
+    const group = (await (await admin.request.get(`${core.url}/api/groups?q=e2e-servers`)).json()) as { items: { hostIds: number[] }[] };
+    assert.ok(group.items[0]?.hostIds.includes(registeredId), 'the rule put the host into e2e-servers');
+
+    // The same machine again: its name is taken now, and the refusal reaches the agent's output.
+    const again = await agentEnrol({ dataDir: join(dataDir, 'fleet-agent-2'), server: m[1] as string, caFingerprint: m[3] as string, token: m[2] as string });
+    assert.notEqual(again.code, 0);
+    assert.ok(again.output.includes(`a host named ${JSON.stringify(name)} exists already`), again.output);
+
+    await page.goto(`${core.url}/auto-registration`);
+    await tokens.locator('.tokens tr', { hasText: 'e2e fleet' }).getByRole('button', { name: 'Revoke' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke token' }).click();
+    await assertVisible(tokens.locator('.tokens tr', { hasText: 'e2e fleet' }).getByText('Revoked'), 'the token revoked');
+    const revoked = await agentEnrol({ dataDir: join(dataDir, 'fleet-agent-3'), server: m[1] as string, caFingerprint: m[3] as string, token: m[2] as string });
+    assert.notEqual(revoked.code, 0);
+    assert.ok(revoked.output.includes('the fleet token "e2e fleet" was revoked'), revoked.output);
     noPageErrors();
   });
 

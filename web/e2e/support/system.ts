@@ -108,6 +108,23 @@ export async function hostAddToken(dataDir: string, name: string): Promise<{ tok
   return { token: m[1] as string, caFingerprint: m[2] as string };
 }
 
+/**
+ * `npx prophasis-agent enroll` as an installed agent runs it (the token in the environment, a
+ * data directory of its own): its exit code and output, refused or not.
+ */
+export async function agentEnrol(options: { dataDir: string; server: string; caFingerprint: string; token: string }): Promise<{ code: number | null; output: string }> {
+  const p = start('prophasis-agent enroll', 'npx', ['prophasis-agent', 'enroll', '--server', options.server, '--ca-fingerprint', options.caFingerprint], {
+    cwd: REPO_DIR,
+    env: { ...cleanEnv(), PROPHASIS_DATA_DIR: options.dataDir, PROPHASIS_ENROL_TOKEN: options.token },
+  });
+  const code = await Promise.race([
+    new Promise<number | null>((resolve) => p.child.once('close', (c) => resolve(c))),
+    new Promise<null>((resolve) => setTimeout(() => resolve(null), 60_000).unref()),
+  ]);
+  await p.stop(2_000);
+  return { code, output: p.output() };
+}
+
 /** `npx prophasis-agent simulate`: N simulated agents answering from the scenario file; resolves once they connected. */
 export async function startSimulator(options: { dataDir: string; agents: number; scenario: string; tokens: string; server: string; caFingerprint: string }): Promise<Started> {
   const sim = start(
