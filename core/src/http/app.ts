@@ -106,7 +106,7 @@ export async function createApp(config: ApiConfig, deps: ShellDeps): Promise<Fas
 
   // Record successful changes before the response leaves, so a client that reads the trail right after sees its entry.
   app.addHook('onSend', async (request, reply, payload) => {
-    if (!MUTATING.has(request.method) || !isApi(request.url) || reply.statusCode >= 400) return payload;
+    if (!MUTATING.has(request.method) || !isApi(request.url) || reply.statusCode >= 400 || request.routeOptions.config.audit === false) return payload;
     const note = request.auditNote ?? {
       action: `${request.method} ${request.routeOptions.url ?? request.url}`.slice(0, 64),
       targetKind: 'api',

@@ -62,6 +62,11 @@ declare module 'fastify' {
      * alert-cache invalidation, service recompute or plan recompute follows it.
      */
     configChange?: false;
+    /**
+     * `false` for a POST that only reads (a template preview, asked while one types): it changes
+     * nothing, so it is not written to the audit trail and sets off nothing.
+     */
+    audit?: false;
   }
   interface FastifyRequest {
     /** The signed-in user, set by the authentication hook. */

@@ -124,6 +124,10 @@ for (const dialect of DIALECTS) {
       // A preview mints no link.
       const [rows] = (await api.db.sequelize.query('SELECT COUNT(*) AS n FROM action_links')) as [{ n: number | string }[], unknown];
       assert.equal(Number(rows[0]!.n), 0);
+      // A preview changes nothing: no audit entry for it (the editor asks while one types).
+      const audit = (await call(api, 'admin', 'GET', '/api/audit?action=alert-templates')).json() as { items: { action: string }[] };
+      assert.deepEqual(audit.items.filter((e) => e.action !== 'alert-templates.update'), []);
+      assert.equal((await call(api, 'admin', 'GET', '/api/audit?action=POST')).json().items.length, 0);
     });
 
     it('previews the newest real notification of the module, or one by id; refuses an unknown source naming it', async () => {

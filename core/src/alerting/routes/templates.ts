@@ -121,7 +121,8 @@ export async function alertTemplateRoutes(api: FastifyInstance, db: Database, al
   api.post<{ Params: { module: string }; Body: AlertTemplatePreviewRequest }>(
     '/alert-templates/:module/preview',
     {
-      config: { access: 'viewer', configChange: false },
+      // Asked while one types and changes nothing: not in the audit trail.
+      config: { access: 'viewer', configChange: false, audit: false },
       schema: { tags: ['alerts'], params: ModuleParams, body: AlertTemplatePreviewRequest, response: { 200: AlertTemplatePreview, ...errors } },
     },
     async (request): Promise<AlertTemplatePreviewApi> => {
@@ -132,7 +133,6 @@ export async function alertTemplateRoutes(api: FastifyInstance, db: Database, al
       checkTemplates(m.id, set);
       const { notice, source } = await previewNotice(m.id, request.body.source ?? 'sample');
       const out = await texts.preview(m.id, set, notice);
-      request.auditNote = { action: 'alert-templates.preview', targetKind: 'alert-template', targetId: m.id, summary: { source: source.kind } };
       return { subject: out.subject, text: out.text, html: out.html, source };
     },
   );
