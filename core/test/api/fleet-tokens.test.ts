@@ -274,6 +274,21 @@ for (const dialect of DIALECTS) {
       assert.deepEqual((await call(api, 'viewer', 'GET', `/api/hosts/${id}`)).json().tags, ['z'], 'a refused change leaves the tags');
     });
 
+    it('deleting a group takes it out of the tokens and rules that named it; deleting a registered host keeps the count', async () => {
+      const gone = (await call(api, 'admin', 'POST', '/api/groups', { name: 'short-lived' })).json().id as number;
+      const ticket = (await create({ name: 'with short-lived', groupIds: [gone, groups.fleet] })).json();
+      const ruled = (await call(api, 'admin', 'POST', '/api/registration-rules', { name: 'short rule', groupIds: [gone, groups.web] })).json();
+      assert.equal((await register(ticket.token, facts('short-1'))).status, 'accepted');
+      assert.equal((await call(api, 'admin', 'DELETE', `/api/groups/${gone}`)).statusCode, 204);
+      assert.deepEqual((await tokenRow(ticket.fleetToken.id)).groupIds, [groups.fleet]);
+      const rules = (await call(api, 'admin', 'GET', '/api/registration-rules')).json() as { id: number; groupIds: number[] }[];
+      assert.deepEqual(rules.find((r) => r.id === ruled.id)!.groupIds, [groups.web]);
+      const host = (await api.db.models.Host.findOne({ where: { name: 'short-1' } }))!;
+      assert.equal((await call(api, 'admin', 'DELETE', `/api/hosts/${host.id}`)).statusCode, 204);
+      assert.equal((await tokenRow(ticket.fleetToken.id)).hostsRegistered, 1);
+      assert.equal((await call(api, 'admin', 'DELETE', `/api/registration-rules/${ruled.id}`)).statusCode, 204);
+    });
+
     it('never registers more hosts than the limit, however many agents register at once', async () => {
       const ticket = (await create({ name: 'burst', maxHosts: 3 })).json();
       const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => register(ticket.token, facts(`burst-${i}`))));
