@@ -5,6 +5,7 @@ import { USER_USAGE, userCommand } from '../auth/cli/user.js';
 import { HOST_USAGE, hostCommand } from '../enrolment/cli/host.js';
 import { FLEET_TOKEN_USAGE, fleetTokenCommand } from '../enrolment/cli/fleet-token.js';
 import { CLASSIFIER_USAGE, classifierCommand } from '../classification/cli/classifier.js';
+import { BACKUP_USAGE, backupCommand, restoreCommand } from '../backup/index.js';
 
 const USAGE = `Usage: prophasis <command>
 
@@ -19,6 +20,9 @@ Commands:
                                           registers many machines as hosts (auto-registration)
   classifier test FILE.lua --values 1,2,3 [--messages a,b] [--result-types plugin,...]
                                           run a Lua classifier and print the severity
+  backup FILE [--passphrase-file PATH]    write an encrypted backup of the database and the keys
+  restore FILE [--passphrase-file PATH] [--force]
+                                          restore a backup onto a fresh data directory
   help                                    show this text
 
 Environment: PROPHASIS_HTTP_PORT, PROPHASIS_HTTP_HOST, PROPHASIS_MQTT_PORT, PROPHASIS_DATA_DIR,
@@ -69,8 +73,10 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   host: hostCommand,
   'fleet-token': fleetTokenCommand,
   classifier: classifierCommand,
+  backup: backupCommand,
+  restore: restoreCommand,
   help: async () => {
-    console.log(`${USAGE}\n\n${USER_USAGE}\n\n${HOST_USAGE}\n\n${FLEET_TOKEN_USAGE}\n\n${CLASSIFIER_USAGE}`);
+    console.log(`${USAGE}\n\n${USER_USAGE}\n\n${HOST_USAGE}\n\n${FLEET_TOKEN_USAGE}\n\n${CLASSIFIER_USAGE}\n\n${BACKUP_USAGE}`);
     return 0;
   },
 };
