@@ -31,7 +31,8 @@ Commands:
             run N simulated agents in this process (docs/simulator.md); enrolment tokens
             come from --tokens (one per line), the scenario's "tokens" or
             PROPHASIS_ENROL_TOKENS (comma-separated); credentials are kept in --data-dir
-  upgrade --package FILE --sha256 HEX [--root DIR] [--data-dir DIR]
+  upgrade --package FILE --sha256 HEX [--root DIR] [--data-dir DIR (default
+          PROPHASIS_DATA_DIR, else /var/lib/prophasis-agent)]
           [--rollback-after-s S] [--restart-command CMD]
             install a verified agent package beside the running version under
             DIR/versions (default /opt/prophasis-agent), switch DIR/current to it,
@@ -227,6 +228,8 @@ async function simulateCommand(args: string[]): Promise<number> {
 }
 
 const SYSTEMD_RESTART = ['systemctl', 'restart', 'prophasis-agent.service'];
+/** The data directory install.sh gives the agent (docs/install-agent.md). */
+const INSTALLED_DATA_DIR = '/var/lib/prophasis-agent';
 
 async function upgradeCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -243,7 +246,9 @@ async function upgradeCommand(args: string[]): Promise<number> {
   });
   const missing = [!values.package && '--package', !values.sha256 && '--sha256'].filter(Boolean);
   if (missing.length > 0) throw AgentErrors.USAGE(`upgrade needs ${missing.join(', ')}`);
-  const config = readAgentConfig();
+  // Run as root (sudo), where the environment names no data directory: the installer's.
+  const dataDir = values['data-dir'] ?? process.env.PROPHASIS_DATA_DIR ?? INSTALLED_DATA_DIR;
+  const config = readAgentConfig(process.env, { dataDir });
   let rollbackAfterMs = config.upgradeRollbackMs;
   if (values['rollback-after-s'] !== undefined) {
     const seconds = Number(values['rollback-after-s']);
@@ -260,7 +265,7 @@ async function upgradeCommand(args: string[]): Promise<number> {
   const logger = createLogger({ name: 'agent-upgrade', level: process.env.PROPHASIS_LOG_LEVEL ?? 'info', destination: process.stderr });
   const outcome = await upgradeAgent({
     root: values.root,
-    dataDir: values['data-dir'] ?? config.dataDir,
+    dataDir,
     packageFile: values.package as string,
     sha256: values.sha256 as string,
     rollbackAfterMs,

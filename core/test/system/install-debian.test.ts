@@ -1,7 +1,8 @@
 import { generatePublisherKeys, silentLogger } from '@prophasis/protocol';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -336,6 +337,69 @@ describe('install.sh on a fresh Debian without Node.js, against a real core (sys
     const removed = await inRoot('sudo sh /opt/prophasis-agent/share/install.sh --uninstall');
     assert.equal(removed.code, 0, removed.stdout + removed.stderr);
     await waitFor('the foreground agent to end', async () => agent?.exitCode !== null || agent.signalCode !== null, 20_000, () => agentOutput);
+    await execFileAsync('rm', ['-rf', files]);
+    await assertAsPristine();
+  });
+
+  it('upgrades the installed agent with rollback (decisions/0009): a version that never connects is rolled back by itself, a good one stays', async () => {
+    const added = await hostAddCommand(['debian-3', '--server', '127.0.0.1'], {
+      config: { ...config, httpPort: core!.httpPort, mqttPort: core!.transport.mqttPort },
+      logger: silentLogger(),
+      environment: { PROPHASIS_DATA_DIR: config.dataDir },
+    });
+    const platform = process.arch === 'arm64' ? 'linux-arm64' : 'linux-x64';
+    const served = `prophasis-agent-${platform}.tar.gz`;
+    const files = join(root, 'root/agent-files');
+    await execFileAsync('mkdir', ['-p', files]);
+    for (const file of ['install.sh', 'SHA256SUMS', served]) await execFileAsync('cp', [join(config.dataDir, 'downloads/agent', file), files]);
+    // Two more versions built from the served package: the same agent under another VERSION,
+    // and one whose agent starts and never connects.
+    const stage = mkdtempSync(join(tmpdir(), 'prophasis-upgrade-stage-'));
+    const variant = async (version: string, broken: boolean): Promise<string> => {
+      await rm(join(stage, 'prophasis-agent'), { recursive: true, force: true });
+      await execFileAsync('tar', ['-xzf', join(files, served), '-C', stage]);
+      writeFileSync(join(stage, 'prophasis-agent/VERSION'), `${version}\n`);
+      if (broken) writeFileSync(join(stage, 'prophasis-agent/lib/dist/prophasis-agent.mjs'), 'setInterval(() => {}, 60_000); // never connects\n');
+      await execFileAsync('tar', ['-czf', join(files, `${version}.tar.gz`), '-C', stage, 'prophasis-agent']);
+      return createHash('sha256').update(readFileSync(join(files, `${version}.tar.gz`))).digest('hex');
+    };
+    const goodHash = await variant('9.9.1-good', false);
+    const brokenHash = await variant('9.9.2-broken', true);
+    rmSync(stage, { recursive: true, force: true });
+
+    const installed = await inRoot(`cd /root/agent-files && ${added.offlineCommand.replace('prophasis-agent-linux-x64.tar.gz', served)} --no-start`);
+    assert.equal(installed.code, 0, installed.stdout + installed.stderr);
+    const first = /\/opt\/prophasis-agent\/current -> versions\/(\S+)/.exec(installed.stdout)?.[1];
+    assert.ok(first, installed.stdout);
+    // No systemd in a chroot: a supervisor loop stands in for Restart=always.
+    const supervisor = 'while :; do runuser -u prophasis -- env PROPHASIS_DATA_DIR=/var/lib/prophasis-agent /opt/prophasis-agent/bin/prophasis-agent run & echo $! >/tmp/prophasis-agent.pid; wait $!; sleep 1; done';
+    agentOutput = '';
+    agent = spawn('chroot', [root, '/bin/sh', '-c', supervisor], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    agent.stdout?.on('data', (d: Buffer) => (agentOutput += d.toString()));
+    agent.stderr?.on('data', (d: Buffer) => (agentOutput += d.toString()));
+    const host = await waitFor('host debian-3', () => core!.db.models.Host.findOne({ where: { name: 'debian-3' } }), 5_000, () => agentOutput);
+    await waitFor('debian-3 online', async () => (await host.reload()).connectedSince != null, 120_000, () => agentOutput);
+    const restart = `--restart-command 'kill -TERM "$(cat /tmp/prophasis-agent.pid)"'`;
+
+    const rolledBack = await inRoot(`/opt/prophasis-agent/bin/prophasis-agent upgrade --package /root/agent-files/9.9.2-broken.tar.gz --sha256 ${brokenHash} --rollback-after-s 10 ${restart}`);
+    assert.equal(rolledBack.code, 1, rolledBack.stdout + rolledBack.stderr);
+    assert.match(rolledBack.stderr, new RegExp(`AGENT_UPGRADE_ROLLED_BACK: .*version 9\\.9\\.2-broken did not connect within 10000 ms; ${first.replace(/\./g, '\\.')} runs again and is connected`));
+    assert.equal(readlinkSync(join(root, 'opt/prophasis-agent/current')), `versions/${first}`);
+    await waitFor('debian-3 online after the rollback', async () => (await host.reload()).connectedSince != null, 60_000, () => agentOutput);
+
+    const upgraded = await inRoot(`/opt/prophasis-agent/bin/prophasis-agent upgrade --package /root/agent-files/9.9.1-good.tar.gz --sha256 ${goodHash} --rollback-after-s 60 ${restart}`);
+    assert.equal(upgraded.code, 0, upgraded.stdout + upgraded.stderr);
+    assert.match(upgraded.stdout, new RegExp(`Upgraded from ${first.replace(/\./g, '\\.')} to 9\\.9\\.1-good: the new version connected after`));
+    assert.equal(readlinkSync(join(root, 'opt/prophasis-agent/current')), 'versions/9.9.1-good');
+    assert.deepEqual(readdirSync(join(root, 'opt/prophasis-agent/versions')).sort(), [first, '9.9.1-good'].sort(), 'the broken version is gone, the previous one kept');
+    const [pid] = processesUnder(join(root, 'opt/prophasis-agent/versions/9.9.1-good'));
+    assert.ok(pid, 'the agent runs from the new version');
+    await waitFor('debian-3 online after the upgrade', async () => (await host.reload()).connectedSince != null, 60_000, () => agentOutput);
+
+    agent.kill('SIGKILL'); // the supervisor loop; the uninstall stops the agent itself
+    const removed = await inRoot('sh /opt/prophasis-agent/share/install.sh --uninstall && rm -f /tmp/prophasis-agent.pid');
+    assert.equal(removed.code, 0, removed.stdout + removed.stderr);
+    await waitFor('the agent to end', async () => processesUnder(root).length === 0, 30_000, () => agentOutput);
     await execFileAsync('rm', ['-rf', files]);
     await assertAsPristine();
   });
