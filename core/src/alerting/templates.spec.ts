@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import Mustache from 'mustache';
 import { isProphasisError } from '@prophasis/protocol';
 import { AlertErrors } from './errors.js';
 import { renderSubject, renderText, testNotice } from './message.js';
@@ -104,6 +105,16 @@ describe('notification templates (mustache)', () => {
       );
     });
   }
+
+  it('previews do not pile up in a cache: Mustache’s global one stays empty however many variants are checked and rendered', () => {
+    for (let i = 0; i < 500; i++) {
+      const set = { subject: `{{host}} ${i}`, text: `t ${i} {{to}}`, html: `<p>${i}</p>` };
+      checkTemplates('email', set);
+      render(base, none, set);
+    }
+    const global = Mustache.templateCache as unknown as { _cache: Record<string, unknown> };
+    assert.equal(Object.keys(global._cache).length, 0);
+  });
 
   it('the defaults, the sample and every listed variable pass the check', () => {
     for (const module of ['email', 'webhook', 'command']) checkTemplates(module, DEFAULT_TEMPLATES);

@@ -12,6 +12,25 @@ import type { AlertNotice } from './types.js';
  * variables and sections, no partials), so sending never meets one that does not render.
  */
 
+/**
+ * Our own writer with a bounded parse cache: Mustache's default writer caches every template it
+ * ever parsed, and the console's live preview sends a new variant at every pause in typing, so a
+ * long-running core would keep them all. The stored templates (a few) stay cached.
+ */
+const writer = new Mustache.Writer();
+const CACHE_ENTRIES = 64;
+const parsed = new Map<string, string>();
+// The writer's cache is undeclared in @types/mustache; mustache.js documents it (set/get/clear).
+(writer as Mustache.Writer & { templateCache: Mustache.TemplateCache }).templateCache = {
+  set(key, value) {
+    parsed.delete(key);
+    parsed.set(key, value);
+    if (parsed.size > CACHE_ENTRIES) parsed.delete(parsed.keys().next().value!);
+  },
+  get: (key) => parsed.get(key),
+  clear: () => parsed.clear(),
+};
+
 /** The parts of a notification an administrator can write. */
 export type TemplateField = 'subject' | 'text' | 'html';
 export type TemplateSet = Record<TemplateField, string>;
@@ -249,7 +268,7 @@ export function checkTemplate(field: TemplateField, source: string): void {
   if (field !== 'html' && source.trim() === '') refuse('must not be empty');
   let tokens: Token[];
   try {
-    tokens = Mustache.parse(source) as unknown as Token[];
+    tokens = writer.parse(source) as unknown as Token[];
   } catch (err) {
     return refuse(withLine(err instanceof Error ? err.message : String(err), source));
   }
@@ -296,10 +315,10 @@ const oneLine = (s: string) => s.replace(/\s*[\r\n]+\s*/g, ' ').trim();
  */
 export function renderTemplates(module: string, set: TemplateSet, view: Record<string, unknown>, actions: ActionUrls | null): RenderedMessage {
   const fields = templateFields(module);
-  const subject = oneLine(Mustache.render(set.subject, view, {}, { escape: plain }));
+  const subject = oneLine(writer.render(set.subject, view, {}, { escape: plain }));
   const withSubject = { ...view, subject };
-  const text = Mustache.render(set.text, withSubject, {}, { escape: plain }).replace(/\n+$/, '');
-  const html = fields.includes('html') && set.html.trim() !== '' ? Mustache.render(set.html, withSubject) : null;
+  const text = writer.render(set.text, withSubject, {}, { escape: plain }).replace(/\n+$/, '');
+  const html = fields.includes('html') && set.html.trim() !== '' ? writer.render(set.html, withSubject, {}, { escape: Mustache.escape }) : null;
   return { subject, text, html, actions };
 }
 
