@@ -7,14 +7,14 @@ import { MatInputModule } from '@angular/material/input';
 import { MatPaginatorModule, type PageEvent } from '@angular/material/paginator';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSelectModule } from '@angular/material/select';
-import { RouterLink } from '@angular/router';
+import { ActivatedRoute, Router, RouterLink } from '@angular/router';
 import { toApiError } from '../../core/api-error';
 import { ApiService } from '../../core/api.service';
 import { SEVERITIES, type Host, type HostGroup, type PageOf, type Service, type StateTransition } from '../../core/protocol';
 import { loadAll } from '../../shared/ui/load-all';
 import { ProblemActionsComponent } from '../../shared/ui/problem-actions.component';
 import { SeverityBadgeComponent } from '../../shared/ui/severity-badge.component';
-import { NO_FILTERS, PROBLEM_RANGES, problemRef, problemsQuery, type ProblemFilters } from './problems';
+import { filtersFromQuery, filtersToQuery, PROBLEM_RANGES, problemRef, problemsQuery, type ProblemFilters } from './problems';
 
 /** A custom range the page refused (incomplete or backwards), in place of a query. */
 const isRefused = (q: Record<string, string | number | undefined> | { error: string }): q is { error: string } => typeof q['error' as keyof typeof q] === 'string';
@@ -43,9 +43,12 @@ const isRefused = (q: Record<string, string | number | undefined> | { error: str
 })
 export class ProblemsComponent {
   private readonly api = inject(ApiService);
+  private readonly router = inject(Router);
+  private readonly route = inject(ActivatedRoute);
   protected readonly ranges = PROBLEM_RANGES;
   protected readonly severities = SEVERITIES;
-  protected readonly filters = signal<ProblemFilters>(NO_FILTERS);
+  /** From the URL at first (`/problems?hostId=3&acknowledged=false`), written back to it on each change. */
+  protected readonly filters = signal<ProblemFilters>(filtersFromQuery((key) => this.route.snapshot.queryParamMap.get(key)));
   protected readonly pageIndex = signal(0);
   protected readonly pageSize = signal(50);
   protected readonly items = signal<readonly StateTransition[]>([]);
@@ -71,6 +74,7 @@ export class ProblemsComponent {
   protected set<K extends keyof ProblemFilters>(key: K, value: ProblemFilters[K]): void {
     this.pageIndex.set(0);
     this.filters.update((f) => ({ ...f, [key]: value }));
+    void this.router.navigate([], { relativeTo: this.route, queryParams: filtersToQuery(this.filters()), replaceUrl: true });
   }
 
   protected onPage(event: PageEvent): void {

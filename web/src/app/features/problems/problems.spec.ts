@@ -2,7 +2,7 @@ import type { HttpTestingController } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import type { StateTransition } from '../../core/protocol';
 import { page, settle, setUpPage } from '../../shared/ui/page-testing';
-import { NO_FILTERS, problemRef, problemsQuery } from './problems';
+import { filtersFromQuery, filtersToQuery, NO_FILTERS, problemRef, problemsQuery } from './problems';
 import { ProblemsComponent } from './problems.component';
 
 const NOW = Date.UTC(2026, 11, 7, 12, 0);
@@ -24,7 +24,8 @@ const base: StateTransition = {
   flapping: false,
 };
 
-describe('problems page', () => {
+// A page of Material selects: its first rendering can pass vitest's default 5 s on a loaded machine.
+describe('problems page', { timeout: 20_000 }, () => {
   let http: HttpTestingController | undefined;
   afterEach(() => http?.verify());
 
@@ -46,6 +47,17 @@ describe('problems page', () => {
     expect(q).toMatchObject({ from: undefined, groupId: 4, severity: 'major', acknowledged: 'false', flapping: 'true', maintenance: undefined, offset: 50 });
     expect(problemsQuery({ ...NO_FILTERS, range: 'custom', from: '2026-12-07T10:00', to: '' }, 0, 50, NOW)).toEqual({ error: 'Enter both ends of the time range.' });
     expect(problemsQuery({ ...NO_FILTERS, range: 'custom', from: '2026-12-07T10:00', to: '2026-12-07T09:00' }, 0, 50, NOW)).toEqual({ error: 'The range must end after it starts.' });
+  });
+
+  it('reads the filters from the URL, ignoring what is malformed, and writes them back without the defaults', () => {
+    const query = (q: Record<string, string>) => (key: string) => q[key] ?? null;
+    expect(filtersFromQuery(query({}))).toEqual(NO_FILTERS);
+    const f = filtersFromQuery(query({ range: 'week', hostId: '3', groupId: 'x', serviceId: '-1', severity: 'major', acknowledged: 'false', flapping: 'maybe', from: '2026-01-01T00:00' }));
+    expect(f).toEqual({ ...NO_FILTERS, range: 'week', hostId: 3, severity: 'major', acknowledged: 'false' });
+    expect(filtersFromQuery(query({ severity: 'worse' })).severity).toBe('');
+    expect(filtersFromQuery(query({ range: 'custom', from: '2026-01-01T00:00', to: '2026-01-02T00:00' }))).toMatchObject({ range: 'custom', from: '2026-01-01T00:00', to: '2026-01-02T00:00' });
+    expect(filtersToQuery(f)).toEqual({ range: 'week', from: null, to: null, hostId: 3, groupId: null, serviceId: null, severity: 'major', acknowledged: 'false', maintenance: null, flapping: null });
+    expect(filtersToQuery(NO_FILTERS)['range']).toBeNull();
   });
 
   it('reads problem keys as the acknowledgement API names problems', () => {

@@ -1,4 +1,4 @@
-import type { ProblemRef, Severity } from '../../core/protocol';
+import { isSeverity, type ProblemRef, type Severity } from '../../core/protocol';
 import { fromLocalInput } from '../../shared/ui/local-time';
 
 const HOUR = 3_600_000;
@@ -75,4 +75,49 @@ export function problemRef(key: string | undefined): ProblemRef | undefined {
   m = /^h:(\d+)(?::p:(\d+))?$/.exec(key);
   if (!m) return undefined;
   return m[2] === undefined ? { hostId: Number(m[1]) } : { hostId: Number(m[1]), pluginId: Number(m[2]) };
+}
+
+const MARKS = ['acknowledged', 'maintenance', 'flapping'] as const;
+const IDS = ['hostId', 'groupId', 'serviceId'] as const;
+
+/**
+ * The filters a URL carries (`/problems?hostId=3&acknowledged=false&range=week`), so a view can
+ * be bookmarked and linked to; anything unknown or malformed is left at its default.
+ */
+export function filtersFromQuery(get: (key: string) => string | null): ProblemFilters {
+  const f: ProblemFilters = { ...NO_FILTERS };
+  const range = get('range');
+  if (PROBLEM_RANGES.some((r) => r.id === range)) f.range = range as ProblemRange;
+  if (f.range === 'custom') {
+    f.from = get('from') ?? '';
+    f.to = get('to') ?? '';
+  }
+  for (const key of IDS) {
+    const id = Number(get(key));
+    if (Number.isInteger(id) && id > 0) f[key] = id;
+  }
+  const severity = get('severity');
+  if (severity !== null && isSeverity(severity)) f.severity = severity;
+  for (const key of MARKS) {
+    const v = get(key);
+    if (v === 'true' || v === 'false') f[key] = v;
+  }
+  return f;
+}
+
+/** The URL query of the filters: defaults left out (null removes a parameter). */
+export function filtersToQuery(f: ProblemFilters): Record<string, string | number | null> {
+  const custom = f.range === 'custom';
+  return {
+    range: f.range === NO_FILTERS.range ? null : f.range,
+    from: custom && f.from ? f.from : null,
+    to: custom && f.to ? f.to : null,
+    hostId: f.hostId,
+    groupId: f.groupId,
+    serviceId: f.serviceId,
+    severity: f.severity || null,
+    acknowledged: f.acknowledged || null,
+    maintenance: f.maintenance || null,
+    flapping: f.flapping || null,
+  };
 }
