@@ -25,5 +25,6 @@ export const AgentErrors = defineErrors('AGENT', {
   UPGRADE_WRONG_PLATFORM: { status: 400, message: 'The agent package is built for another platform; nothing was changed' },
   UPGRADE_VERSION_CONFLICT: { status: 409, message: 'This version is installed already from a different package; nothing was changed' },
   UPGRADE_LAYOUT: { status: 409, message: 'No versioned agent installation here (ROOT/current must link to ROOT/versions/VERSION)' },
+  UPGRADE_IN_PROGRESS: { status: 409, message: 'Another upgrade of this installation is running; nothing was changed' },
   UPGRADE_ROLLED_BACK: { status: 502, message: 'The new agent version did not connect in time; rolled back to the previous one' },
 });

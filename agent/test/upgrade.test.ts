@@ -149,6 +149,16 @@ describe('prophasis-agent upgrade: install beside, switch, roll back when the ne
       assert.deepEqual(await versions(), ['0.1.0'], `${code}: nothing unpacked beside`);
       assert.equal(supervisor.pid(), pid, `${code}: the agent was not restarted`);
     }
+    // An upgrade already running (its lock held by a live process) is not disturbed.
+    await writeFile(join(root, '.upgrade.lock'), `${process.pid}\n`);
+    const locked = await upgrade(['--package', packages.good.file, '--sha256', packages.good.sha256]);
+    assert.equal(locked.code, 1, locked.stderr);
+    assert.match(locked.stderr, new RegExp(`AGENT_UPGRADE_IN_PROGRESS: .*process ${process.pid} holds`));
+    assert.equal(await current(), 'versions/0.1.0');
+    assert.deepEqual(await versions(), ['0.1.0']);
+    assert.equal(supervisor.pid(), pid);
+    // A lock left by an upgrader that died is taken over (the next case upgrades through it).
+    await writeFile(join(root, '.upgrade.lock'), '2147483646\n');
     const usage = await upgrade(['--package', packages.good.file]);
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /AGENT_USAGE: .*upgrade needs --sha256/);
@@ -169,6 +179,7 @@ describe('prophasis-agent upgrade: install beside, switch, roll back when the ne
     assert.ok(Date.now() - before >= 6_000, 'it waited the rollback time');
     assert.equal(await current(), 'versions/0.1.0', 'current points at the previous version again');
     assert.deepEqual(await versions(), ['0.1.0', '0.2.0'], 'the broken version is kept beside, for inspection');
+    assert.ok(!(await readdir(root)).includes('.upgrade.lock'), 'the stale lock was taken over and released');
     const state = JSON.parse(await readFile(join(root, 'upgrade-state.json'), 'utf8')) as { state: string; from: string; to: string; reason: string };
     assert.deepEqual([state.state, state.from, state.to], ['rolled-back', '0.1.0', '0.2.0']);
     assert.match(state.reason, /did not connect within 6000 ms/);

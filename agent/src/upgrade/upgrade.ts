@@ -1,6 +1,6 @@
 import type { Logger } from '@prophasis/protocol';
 import { randomBytes } from 'node:crypto';
-import { readdir, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, realpath, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AgentErrors } from '../errors.js';
 import { readConnectedMarker } from './connected.js';
@@ -48,6 +48,39 @@ async function writeState(root: string, record: UpgradeRecord): Promise<void> {
   await rename(temp, path);
 }
 
+/** ROOT/.upgrade.lock: the pid of the upgrade running on this installation. */
+const LOCK_FILE = '.upgrade.lock';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the installation's upgrade lock, so that two upgrades never switch and roll back over
+ * each other. A lock whose process is gone (an upgrader that was killed) is taken over.
+ */
+async function lock(root: string): Promise<() => Promise<void>> {
+  const path = join(root, LOCK_FILE);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const handle = await open(path, 'wx', 0o644);
+      await handle.writeFile(`${process.pid}\n`);
+      await handle.close();
+      return () => unlink(path).catch(() => undefined);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
+      const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+      if (Number.isInteger(holder) && holder > 0 && alive(holder)) throw AgentErrors.UPGRADE_IN_PROGRESS(`process ${holder} holds ${path}`);
+      await unlink(path).catch(() => undefined);
+    }
+  }
+}
+
 /**
  * Waits until the agent started from `packageDir` has written connected.json after `since`;
  * resolves with the time that took, or null after `timeoutMs`.
@@ -72,10 +105,19 @@ async function waitConnected(dataDir: string, packageDir: string, since: number,
  * and the previous version stay in ROOT/versions (the installer keeps the same two).
  */
 export async function upgradeAgent(options: UpgradeOptions): Promise<UpgradeOutcome> {
+  const from = await currentVersion(options.root);
+  if (!from) throw AgentErrors.UPGRADE_LAYOUT(`${join(options.root, 'current')} is not a link to ${VERSIONS_DIR}/VERSION`);
+  const unlock = await lock(options.root);
+  try {
+    return await upgradeLocked(options, from);
+  } finally {
+    await unlock();
+  }
+}
+
+async function upgradeLocked(options: UpgradeOptions, from: string): Promise<UpgradeOutcome> {
   const { root, dataDir, logger } = options;
   const pollMs = options.pollMs ?? 200;
-  const from = await currentVersion(root);
-  if (!from) throw AgentErrors.UPGRADE_LAYOUT(`${join(root, 'current')} is not a link to ${VERSIONS_DIR}/VERSION`);
   const installed = await installBeside(root, options.packageFile, options.sha256);
   const to = installed.version;
   if (to === from) throw AgentErrors.UPGRADE_VERSION_CONFLICT(`version ${to} is the one running already`);
