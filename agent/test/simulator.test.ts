@@ -130,6 +130,43 @@ describe('simulator: N agents in one process over TLS (test broker fixture)', fu
     }
   });
 
+  it('one fleet token enrols every agent left without a token, each under its own host name', async () => {
+    const fleet = `pfleet_${'F'.repeat(43)}`;
+    broker.addFleetToken(fleet);
+    simulator = await createSimulator(
+      {
+        // Only the first agent names a token: it is a fleet token, so it serves the others too.
+        agents: [{ token: fleet }, {}, { hostName: 'edge-9' }],
+        server: `127.0.0.1:${broker.port}`,
+        caPem: broker.pki.caCertPem,
+        scenario: { hosts: {} },
+        dataDir: join(root, 'sim'),
+      },
+      { logger: captureLogger('warn').logger },
+    );
+    await simulator.start();
+    assert.deepEqual(
+      simulator.agents.map((a) => a.hostName),
+      ['sim-0001', 'sim-0002', 'edge-9'],
+    );
+    assert.equal(broker.agents.size, 3, 'each enrolled with its own credentials');
+    assert.equal(new Set(simulator.agents.map((a) => a.agentId)).size, 3);
+  });
+
+  it('a single-use token is not shared: an agent left without a token is refused', async () => {
+    broker.addToken('s'.repeat(32));
+    await assert.rejects(
+      createSimulator(
+        { agents: [{ token: 's'.repeat(32) }, {}], server: `127.0.0.1:${broker.port}`, caPem: broker.pki.caCertPem, scenario: { hosts: {} }, dataDir: join(root, 'sim') },
+        { logger: captureLogger('warn').logger },
+      ).then(async (s) => {
+        simulator = s;
+        await s.start();
+      }),
+      /simulated agent 2 has no credentials and no enrolment token/,
+    );
+  });
+
   it('rate mode publishes batches as fast as the broker acknowledges them and counts them', async () => {
     broker.addToken('d'.repeat(32));
     simulator = await createSimulator(

@@ -12,6 +12,7 @@ export * from './messages.js';
 export * from './manifest.js';
 export * from './schedule.js';
 export * from './result-id.js';
+export * from './fleet-token.js';
 export * from './semver.js';
 export * from './logger.js';
 export * from './config.js';

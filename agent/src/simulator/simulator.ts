@@ -1,4 +1,4 @@
-import { createMessage, type Logger, type Manifest, type Result } from '@prophasis/protocol';
+import { createMessage, isFleetToken, type Logger, type Manifest, type Result } from '@prophasis/protocol';
 import { X509Certificate } from 'node:crypto';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -27,7 +27,11 @@ export interface SimulatorOptions {
   scenario: string | Scenario;
   /** Where enrolled agents keep their credentials (`agent-<n>/`), so a second run reuses them. Default: a temporary folder. */
   dataDir?: string;
-  /** Supplies a token for agent `index` when neither the spec nor the scenario has one. */
+  /**
+   * Supplies a token for agent `index` when neither the spec nor the scenario has one. Without
+   * it, a fleet token among the specs' or the scenario's tokens enrols every agent left without
+   * one (each registers as its own host, docs/enrolment.md "Fleet tokens").
+   */
   enrolToken?: (index: number) => Promise<string> | string;
   /** Overrides of the agents' configuration (reconnect timing, report interval...). */
   config?: Partial<AgentConfig>;
@@ -98,6 +102,12 @@ export async function createSimulator(options: SimulatorOptions, deps: { logger:
   const caFingerprint = options.caFingerprint ?? (options.caPem ? certificateFingerprint(new X509Certificate(options.caPem)) : undefined);
   const agents: SimulatedAgent[] = [];
 
+  /** The first fleet token given anywhere: reusable, so it serves every agent that has no token of its own. */
+  function sharedFleetToken(): string | undefined {
+    const given = [...options.agents.map((a) => ('token' in a ? a.token : undefined)), ...(scenario.current().tokens ?? [])];
+    return given.find((t): t is string => t !== undefined && isFleetToken(t));
+  }
+
   async function credentialsFor(spec: SimulatedAgentSpec, index: number): Promise<{ credentials: Credentials; hostName: string }> {
     const fallbackName = spec.hostName ?? `sim-${String(index + 1).padStart(4, '0')}`;
     if ('agentId' in spec) {
@@ -106,7 +116,7 @@ export async function createSimulator(options: SimulatorOptions, deps: { logger:
     }
     const dir = join(root, `agent-${index + 1}`);
     if (await hasCredentials(dir)) return { credentials: await readCredentials(dir), hostName: fallbackName };
-    const token = spec.token ?? scenario.current().tokens?.[index] ?? (await options.enrolToken?.(index));
+    const token = spec.token ?? scenario.current().tokens?.[index] ?? (await options.enrolToken?.(index)) ?? sharedFleetToken();
     if (!token) throw new Error(`simulated agent ${index + 1} has no credentials and no enrolment token`);
     if (!caFingerprint) throw new Error('enrolment needs caFingerprint or caPem');
     const outcome = await enrol(

@@ -34,6 +34,8 @@ export interface TestBroker {
   readonly agents: Map<string, string>;
   /** Makes `token` valid for one enrolment. */
   addToken(token: string): void;
+  /** Makes `token` a fleet token: valid for any number of enrolments, each under a host name not taken yet. */
+  addFleetToken(token: string): void;
   /** Credentials of the in-test observer/operator client (`$service`, may do anything). */
   readonly servicePassword: string;
   /** Cuts an agent off: closes its connection and refuses it until {@link TestBroker.allow}. */
@@ -56,7 +58,8 @@ export async function startTestBroker(options: { port?: number; pki?: TestPki } 
   const pki = options.pki ?? (await createTestPki());
   const connects: TestBroker['connects'] = [];
   const agents = new Map<string, string>();
-  const tokens = new Map<string, 'unused' | 'used'>();
+  const tokens = new Map<string, 'unused' | 'used' | 'fleet'>();
+  const registeredNames = new Set<string>();
   const servicePassword = randomBytes(16).toString('hex');
   let handshakes = 0;
   let resumedHandshakes = 0;
@@ -146,8 +149,12 @@ export async function startTestBroker(options: { port?: number; pki?: TestPki } 
     } else {
       const token = decoded.message.body.token;
       const state = tokens.get(token);
-      if (state === 'unused') {
-        tokens.set(token, 'used');
+      const name = decoded.message.body.hostname;
+      if (state === 'fleet' && registeredNames.has(name)) {
+        body = { status: 'refused', reason: `a host named ${JSON.stringify(name)} exists already` };
+      } else if (state === 'unused' || state === 'fleet') {
+        if (state === 'unused') tokens.set(token, 'used');
+        else registeredNames.add(name);
         const agentId = `agent-${randomBytes(6).toString('hex')}`;
         const secret = randomBytes(32).toString('base64url');
         agents.set(agentId, secret);
@@ -193,6 +200,9 @@ export async function startTestBroker(options: { port?: number; pki?: TestPki } 
     servicePassword,
     addToken(token) {
       tokens.set(token, 'unused');
+    },
+    addFleetToken(token) {
+      tokens.set(token, 'fleet');
     },
     async cutOff(agentId) {
       blocked.add(agentId);

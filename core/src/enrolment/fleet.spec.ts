@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { compileHostnamePattern, fleetTokenStatus, isFleetToken, matchRules, type RuleSpec } from './fleet.js';
+import { isFleetToken } from '@prophasis/protocol';
+import { compileHostnamePattern, fleetTokenStatus, matchRules, type RuleSpec } from './fleet.js';
 
 const rule = (id: number, spec: Partial<RuleSpec>): RuleSpec => ({ id, hostnamePattern: null, platform: null, arch: null, groupIds: [id * 10], stop: false, ...spec });
 const host = (hostname: string, platform = 'linux', arch = 'x64') => ({ hostname, platform, arch });

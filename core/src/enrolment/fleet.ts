@@ -1,3 +1,4 @@
+import { FLEET_TOKEN_PREFIX } from '@prophasis/protocol';
 import { randomBytes } from 'node:crypto';
 import { minimatch } from 'minimatch';
 import safeRegex from 'safe-regex2';
@@ -10,19 +11,7 @@ import { EnrolmentErrors } from './errors.js';
  * host groups by what the agent reports.
  */
 
-/**
- * Fleet tokens are `pfleet_` + 32 random bytes in base64url (50 characters). A single-use token
- * is those 43 base64url characters alone, so the length tells the two kinds apart for certain
- * (a single-use token can never be 50 characters long); the prefix is for the humans who see
- * one in a shell history or a ticket.
- */
-const FLEET_TOKEN_PREFIX = 'pfleet_';
-const FLEET_TOKEN_LENGTH = FLEET_TOKEN_PREFIX.length + 43;
-
-export function isFleetToken(token: string): boolean {
-  return token.length === FLEET_TOKEN_LENGTH && token.startsWith(FLEET_TOKEN_PREFIX);
-}
-
+/** A new fleet token: the shape `isFleetToken` (protocol) recognises, with 256 random bits. */
 function generateFleetToken(): string {
   return `${FLEET_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
 }

@@ -1,9 +1,9 @@
 import { generateSecret, type ClientAuthenticator, type SecretHasher } from '@prophasis/broker';
-import { ENROL_USERNAME, isValidAgentId, type Logger } from '@prophasis/protocol';
+import { ENROL_USERNAME, isFleetToken, isValidAgentId, type Logger } from '@prophasis/protocol';
 import { createHash, randomBytes } from 'node:crypto';
 import type { SystemLog } from '../kernel/index.js';
 import { EnrolmentErrors } from './errors.js';
-import { isFleetToken, type FleetStore, type Registration } from './fleet.js';
+import type { FleetStore, Registration } from './fleet.js';
 
 /** What an agent tells about its machine when it enrols (the `enrol.request` body minus the token). */
 export interface AgentFacts {
