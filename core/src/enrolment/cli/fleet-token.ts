@@ -16,7 +16,7 @@ Creates a reusable fleet token and prints the one install line that registers ev
 is pasted on: each becomes a host under its own host name, joins the given host groups (by
 name) and those of the matching registration rules, and gets the tags. The token works for
 --days days (default 30, at most 365) and for at most --max-hosts hosts (default: no limit).
-It is shown only now; list and revoke it in the console (Hosts → Fleet tokens) or the API.`;
+It is shown only now; list and revoke it in the console (Auto-registration) or the API.`;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -81,7 +81,7 @@ export async function fleetTokenCreateCommand(args: string[], ctx: CliContext): 
       `Agents installed another way enrol with: ${enrolCommandOf(ports, { server, token })}`,
       '',
       `It registers ${fleetToken.maxHosts === null ? 'any number of hosts' : `at most ${fleetToken.maxHosts} hosts`} until ${new Date(fleetToken.expiresAt).toISOString()}.`,
-      'The token is shown only now; revoke it in the console (Hosts → Fleet tokens) when the roll-out is done.',
+      'The token is shown only now; revoke it in the console (Auto-registration) when the roll-out is done.',
     ].join('\n');
     return { token, fleetToken, installCommand, text };
   } finally {
