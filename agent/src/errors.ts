@@ -26,5 +26,6 @@ export const AgentErrors = defineErrors('AGENT', {
   UPGRADE_VERSION_CONFLICT: { status: 409, message: 'This version is installed already from a different package; nothing was changed' },
   UPGRADE_LAYOUT: { status: 409, message: 'No versioned agent installation here (ROOT/current must link to ROOT/versions/VERSION)' },
   UPGRADE_IN_PROGRESS: { status: 409, message: 'Another upgrade of this installation is running; nothing was changed' },
+  UPGRADE_RESTART_FAILED: { status: 502, message: 'The agent could not be restarted; current points at the previous version again' },
   UPGRADE_ROLLED_BACK: { status: 502, message: 'The new agent version did not connect in time; rolled back to the previous one' },
 });

@@ -149,6 +149,15 @@ describe('prophasis-agent upgrade: install beside, switch, roll back when the ne
       assert.deepEqual(await versions(), ['0.1.0'], `${code}: nothing unpacked beside`);
       assert.equal(supervisor.pid(), pid, `${code}: the agent was not restarted`);
     }
+    // A restart that fails: the link goes back at once, the running agent is left alone.
+    const failing = await runCli(['upgrade', '--root', root, '--data-dir', dataDir, '--restart-command', 'echo no supervisor here >&2; exit 3', '--package', packages.good.file, '--sha256', packages.good.sha256], { PROPHASIS_LOG_LEVEL: 'warn' }, 60_000);
+    assert.equal(failing.code, 1, failing.stderr);
+    assert.match(failing.stderr, /AGENT_UPGRADE_RESTART_FAILED: .*restarting the agent failed: no supervisor here; current points at 0\.1\.0 again/);
+    assert.equal(await current(), 'versions/0.1.0');
+    assert.equal(supervisor.pid(), pid);
+    assert.equal((JSON.parse(await readFile(join(root, 'upgrade-state.json'), 'utf8')) as { state: string }).state, 'restart-failed');
+    await rm(join(root, 'versions/0.1.1'), { recursive: true });
+
     // An upgrade already running (its lock held by a live process) is not disturbed.
     await writeFile(join(root, '.upgrade.lock'), `${process.pid}\n`);
     const locked = await upgrade(['--package', packages.good.file, '--sha256', packages.good.sha256]);

@@ -22,7 +22,7 @@ export interface UpgradeOptions {
   pollMs?: number;
 }
 
-type UpgradeState = 'switched' | 'upgraded' | 'rolled-back' | 'rollback-not-connected';
+type UpgradeState = 'switched' | 'upgraded' | 'restart-failed' | 'rolled-back' | 'rollback-not-connected';
 
 interface UpgradeRecord {
   state: UpgradeState;
@@ -127,7 +127,15 @@ async function upgradeLocked(options: UpgradeOptions, from: string): Promise<Upg
   await writeState(root, { state: 'switched', from, to, at: switchedAt });
   await switchCurrent(root, to);
   logger.info({ from, to }, 'switched current; restarting the agent');
-  await options.restart();
+  try {
+    await options.restart();
+  } catch (err) {
+    // Whatever runs now, the link must not point at a version nobody saw start.
+    await switchCurrent(root, from);
+    const reason = `restarting the agent failed: ${((err as { stderr?: string }).stderr || (err as Error).message).trim().split('\n')[0]}`;
+    await writeState(root, { state: 'restart-failed', from, to, at: Date.now(), reason });
+    throw AgentErrors.UPGRADE_RESTART_FAILED(`${reason}; current points at ${from} again (versions/${to} is kept)`);
+  }
   const connectedAfterMs = await waitConnected(dataDir, installed.dir, switchedAt, options.rollbackAfterMs, pollMs);
   if (connectedAfterMs !== null) {
     await writeState(root, { state: 'upgraded', from, to, at: Date.now() });
