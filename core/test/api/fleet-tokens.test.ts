@@ -178,6 +178,9 @@ for (const dialect of DIALECTS) {
       // arm64 matches "arm first", which stops: the web rule after it is not tried.
       const stopped = await call(api, 'admin', 'POST', '/api/registration-rules/preview', { hostname: 'web-3', platform: 'linux', arch: 'arm64' });
       assert.deepEqual(stopped.json().ruleIds, [all.id, arm.id]);
+      // A preview only reads: it changes nothing and leaves no audit entry.
+      const trail = (await call(api, 'admin', 'GET', '/api/audit?limit=200')).json() as { items: { action: string }[] };
+      assert.ok(!trail.items.some((e) => e.action.includes('preview')), JSON.stringify(trail.items.map((e) => e.action)));
 
       const scratch = await rule({ name: 'scratch', groupIds: [groups.web] });
       assert.equal((await call(api, 'admin', 'DELETE', `/api/registration-rules/${scratch.id}`)).statusCode, 204);

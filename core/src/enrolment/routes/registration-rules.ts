@@ -76,7 +76,7 @@ export async function registrationRuleRoutes(api: FastifyInstance, deps: { db: D
   api.post<{ Body: RegistrationPreviewRequest }>(
     '/registration-rules/preview',
     {
-      config: { access: 'admin', configChange: false },
+      config: { access: 'admin', configChange: false, audit: false },
       schema: { tags: ['registration-rules'], body: RegistrationPreviewRequest, response: { 200: RegistrationPreview, ...errors } },
     },
     async (request): Promise<RegistrationPreviewApi> => {
