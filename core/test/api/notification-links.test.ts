@@ -170,6 +170,11 @@ for (const dialect of DIALECTS) {
       assert.equal(history.items.find((d) => d.module === 'webhook')!.text, 'Hook text for web1 (the state changed)');
       const stored = JSON.stringify(await api.db.sequelize.query('SELECT notice FROM alert_deliveries'));
       assert.equal(stored.includes(ack.split('/act/')[1]!), false, 'no token in alert_deliveries');
+
+      // The Test action sends the edited texts too (a test notice carries no links).
+      assert.deepEqual(await alerting.test({ module: 'webhook', settings: { url: receiver.url } }), { ok: true });
+      const tested = receiver.bodies.at(-1)!;
+      assert.deepEqual([tested.subject, tested.text, tested.test, tested.actions], ['hook test-host test: ok → major', 'Hook text for test-host (the state changed)', true, null]);
     });
 
     it('without the console address a problem notice says why it has no links; a change to ok carries none', async () => {
