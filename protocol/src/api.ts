@@ -616,7 +616,7 @@ export const AlertTemplates = Type.Object({
 });
 export type AlertTemplates = Static<typeof AlertTemplates>;
 
-/** Every module's templates and the variables they may use (`{{alert.name}}`; `causes[].plugin` inside `{{#causes}}`). */
+/** Every module's templates and the variables they may use (`{{alert.name}}`; `#plugin`: an object or a list, used as a section; `causes[].plugin` inside `{{#causes}}`). */
 export const AlertTemplateList = Type.Object({
   items: Type.Array(AlertTemplates),
   variables: Type.Array(Type.Object({ name: Type.String(), description: Type.String() })),
