@@ -5,6 +5,8 @@ import { alertsResource } from './alerting/routes/alerts.js';
 import { problemRoutes } from './alerting/routes/problems.js';
 import { alertTemplateRoutes, type AlertTemplatesApi } from './alerting/routes/templates.js';
 import type { ActionLinks } from './alerting/action-links.js';
+import type { ApiTokens } from './auth/api-tokens.js';
+import { apiTokenRoutes } from './auth/routes/api-tokens.js';
 import { metricsRoutes, type Metrics, type MetricsAccess } from './metrics/index.js';
 import { actionLinkRoutes } from './alerting/routes/action-links.js';
 import type { AuditTrail } from './audit/audit.js';
@@ -69,6 +71,8 @@ export interface ApiDeps {
   actionLinks?: ActionLinks;
   /** Table sizes, the last housekeeping run and "Run now"; absent in tests that do not need them. */
   housekeeping?: Pick<Housekeeper, 'status' | 'run'>;
+  /** API tokens (`/api/tokens`); the same service that `auth.authenticateBearer` asks. */
+  apiTokens?: ApiTokens;
   /** `GET /metrics` in the Prometheus text format, for the allowed addresses or the metrics token. */
   metrics?: { metrics: Metrics; access: MetricsAccess };
 }
@@ -79,6 +83,7 @@ function apiRoutes(config: ApiConfig, deps: ApiDeps): { routes: RouteModule[]; r
   const routes: RouteModule[] = [
     async (api) => {
       await authRoutes(api, config, deps.auth);
+      if (deps.apiTokens) await apiTokenRoutes(api, deps.apiTokens);
       registerResource(api, db, hostsResource(db));
       registerResource(api, db, groupsResource(db));
       registerResource(api, db, pluginsResource(db));

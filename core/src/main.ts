@@ -3,6 +3,7 @@ import { createAuditTrail } from './audit/audit.js';
 import { databaseAuditStore } from './audit/store.js';
 import { createSetupAnnouncer } from './auth/announcer.js';
 import { createAuth } from './auth/auth.js';
+import { createApiTokens } from './auth/api-tokens.js';
 import { databaseAuthStore } from './auth/store.js';
 import { sqlitePath, type CoreConfig } from './kernel/config.js';
 import { createDatabase, type Database } from './db/index.js';
@@ -187,9 +188,11 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
     { ...localMarketplaceConfig(config, {}), enabled: config.localMarketplace },
     { logger, sitePublicKeyPath: join(trustDirectory(config.dataDir), SITE_PUBLIC_KEY_FILE), bundlesDir: firstPartyOutDir(config.dataDir) },
   );
+  // Scripts' bearer tokens (docs/api.md, "API tokens"), stored as SHA-256 only.
+  const apiTokens = createApiTokens({ sequelize: db.sequelize });
   const auth = createAuth(
     { sessionTtlMs: config.sessionTtlMs, setupTokenTtlMs: config.setupTokenTtlMs, loginAttempts: config.loginAttempts, loginWindowMs: config.loginWindowMs },
-    { store: databaseAuthStore(db), logger },
+    { store: databaseAuthStore(db), logger, apiTokens },
   );
   const httpConfig = { port: config.httpPort, host: config.httpHost, trustProxy: config.trustProxy, cookieSecure: config.cookieSecure, webRoot: config.webRoot };
   // Built on the first download or enrolment, then reused from the data directory (docs/install-agent.md).
@@ -222,6 +225,7 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
       services,
       housekeeping: housekeeper,
       actionLinks,
+      apiTokens,
       metrics: { metrics, access: { allow: config.metricsAllow, tokenSha256: config.metricsTokenSha256 } },
     }),
   );

@@ -95,6 +95,35 @@ export type UserInput = Static<typeof UserInput>;
 export const Me = Type.Object({ id: ObjectId, name: Type.String(), role: RoleName, expiresAt: Timestamp });
 export type Me = Static<typeof Me>;
 
+/** An API token (docs/api.md, "API tokens"): a bearer credential for scripts, with a role no higher than its owner's. */
+export const ApiToken = Type.Object({
+  id: ObjectId,
+  name: Type.String(),
+  /** The user it acts for; it never has more rights than they have now. */
+  userName: Type.String(),
+  role: RoleName,
+  expiresAt: Timestamp,
+  createdAt: Timestamp,
+  lastUsedAt: Nullable(Timestamp),
+  revokedAt: Nullable(Timestamp),
+});
+export type ApiToken = Static<typeof ApiToken>;
+
+export const ApiTokenInput = Type.Object(
+  {
+    name: Name,
+    /** Default: the creator's own role; never higher. */
+    role: Type.Optional(RoleName),
+    expiresInDays: Type.Integer({ minimum: 1, maximum: 365, default: 90 }),
+  },
+  { additionalProperties: false },
+);
+export type ApiTokenInput = Static<typeof ApiTokenInput>;
+
+/** The answer to a creation: the token itself, shown this once. */
+export const ApiTokenCreated = Type.Composite([ApiToken, Type.Object({ token: Type.String() })]);
+export type ApiTokenCreated = Static<typeof ApiTokenCreated>;
+
 // ---- hosts and groups ----------------------------------------------------------------------
 
 const ENROLMENT_STATES = ['pending', 'enrolled', 'revoked'] as const;

@@ -5,6 +5,7 @@ import { hashPassword, passwordProblem, verifyPassword } from './password.js';
 import type { Role } from '../kernel/index.js';
 import { createSetupTokens, type SetupTokens } from './setup-token.js';
 import { generateToken, hashToken } from './tokens.js';
+import type { ApiTokens } from './api-tokens.js';
 
 /** A user as authentication sees it. */
 export interface AuthUser {
@@ -45,6 +46,8 @@ export interface Auth {
   login(name: string, password: string, ip: string): Promise<{ token: string; user: AuthUser; expiresAt: Date }>;
   /** The user a session token belongs to, or undefined. */
   authenticate(token: string | undefined): Promise<AuthUser | undefined>;
+  /** The user an API token (`Authorization: Bearer pht_…`) acts for, or undefined (./api-tokens.ts). */
+  authenticateBearer(token: string): Promise<AuthUser | undefined>;
   /** The session a token opens, with its expiry, or undefined. */
   session(token: string | undefined): Promise<{ user: AuthUser; expiresAt: Date } | undefined>;
   logout(token: string | undefined): Promise<void>;
@@ -65,7 +68,10 @@ export interface Auth {
 /** A hash of a random password, verified against when the user name is unknown so timing does not tell. */
 let decoyHash: Promise<string> | undefined;
 
-export function createAuth(config: AuthConfig, deps: { store: AuthStore; logger: Logger; now?: () => number; limiter?: AttemptLimiter; setupTokens?: SetupTokens }): Auth {
+export function createAuth(
+  config: AuthConfig,
+  deps: { store: AuthStore; logger: Logger; now?: () => number; limiter?: AttemptLimiter; setupTokens?: SetupTokens; apiTokens?: Pick<ApiTokens, 'authenticate'> },
+): Auth {
   const { store } = deps;
   const log = deps.logger.child({ component: 'auth' });
   const now = deps.now ?? Date.now;
@@ -124,6 +130,8 @@ export function createAuth(config: AuthConfig, deps: { store: AuthStore; logger:
     async authenticate(token) {
       return (await session(token))?.user;
     },
+
+    authenticateBearer: async (token) => deps.apiTokens?.authenticate(token),
 
     session,
 

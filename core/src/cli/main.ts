@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { readCoreConfig } from '../kernel/config.js';
 import { startCore } from '../main.js';
 import { USER_USAGE, userCommand } from '../auth/cli/user.js';
+import { TOKEN_USAGE, tokenCommand } from '../auth/cli/token.js';
 import { HOST_USAGE, hostCommand } from '../enrolment/cli/host.js';
 import { FLEET_TOKEN_USAGE, fleetTokenCommand } from '../enrolment/cli/fleet-token.js';
 import { CLASSIFIER_USAGE, classifierCommand } from '../classification/cli/classifier.js';
@@ -13,6 +14,8 @@ Commands:
   start                                   run the core (REST API and console, MQTT broker)
   user add NAME --role admin|operator|viewer
                                           create a user (password from stdin or a prompt)
+  token create NAME --user USER [--role ROLE] [--days N] | token list | token revoke ID
+                                          API tokens for scripts (Authorization: Bearer)
   host add NAME [--server HOST] [--ttl MINUTES]
                                           create a host and print its agent's enrolment command
   fleet-token create NAME [--days N] [--max-hosts N] [--group GROUP]… [--tag TAG]… [--server HOST]
@@ -70,13 +73,14 @@ async function start(): Promise<number> {
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   start,
   user: userCommand,
+  token: tokenCommand,
   host: hostCommand,
   'fleet-token': fleetTokenCommand,
   classifier: classifierCommand,
   backup: backupCommand,
   restore: restoreCommand,
   help: async () => {
-    console.log(`${USAGE}\n\n${USER_USAGE}\n\n${HOST_USAGE}\n\n${FLEET_TOKEN_USAGE}\n\n${CLASSIFIER_USAGE}\n\n${BACKUP_USAGE}`);
+    console.log(`${USAGE}\n\n${USER_USAGE}\n\n${TOKEN_USAGE}\n\n${HOST_USAGE}\n\n${FLEET_TOKEN_USAGE}\n\n${CLASSIFIER_USAGE}\n\n${BACKUP_USAGE}`);
     return 0;
   },
 };

@@ -84,9 +84,14 @@ export async function createApp(config: ApiConfig, deps: ShellDeps): Promise<Fas
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Prophasis core API', version: '1', description: 'REST API of the Prophasis core (docs/api.md). Sign in with POST /api/auth/login; the session travels in an httpOnly cookie.' },
-      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE } } },
-      security: [{ session: [] }],
+      info: { title: 'Prophasis core API', version: '1', description: 'REST API of the Prophasis core (docs/api.md). Scripts send an API token as Authorization: Bearer; the console signs in with POST /api/auth/login and its session travels in an httpOnly cookie.' },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'The console\'s session, from POST /api/auth/login' },
+          token: { type: 'http', scheme: 'bearer', description: 'An API token (pht_…) from POST /api/tokens or `prophasis token create`' },
+        },
+      },
+      security: [{ session: [] }, { token: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
@@ -94,7 +99,11 @@ export async function createApp(config: ApiConfig, deps: ShellDeps): Promise<Fas
   app.addHook('onRequest', async (request) => {
     if (!isApi(request.url)) return;
     const access = request.routeOptions.config.access ?? 'viewer'; // unknown /api paths: 401 before 404
-    request.user = await deps.auth.authenticate(request.cookies[SESSION_COOKIE]);
+    // A script's API token, else the console's session cookie. A token that does not open is
+    // refused outright (never treated as "not signed in" on a public route).
+    const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    request.user = bearer !== undefined ? await deps.auth.authenticateBearer(bearer) : await deps.auth.authenticate(request.cookies[SESSION_COOKIE]);
+    if (bearer !== undefined && !request.user) throw ApiErrors.UNAUTHENTICATED('the API token is unknown, expired or revoked');
     if (access !== 'public') {
       if (!request.user) throw ApiErrors.UNAUTHENTICATED();
       if (!roleAllows(request.user.role, access)) throw ApiErrors.FORBIDDEN(`needs the ${access} role`);

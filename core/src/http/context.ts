@@ -9,9 +9,10 @@ interface SessionUser {
   role: Role;
 }
 
-/** Turns a session cookie into its user; the auth feature implements it. */
+/** Turns a session cookie, or an API token sent as `Authorization: Bearer`, into its user; the auth feature implements it. */
 interface SessionAuthenticator {
   authenticate(token: string | undefined): Promise<SessionUser | undefined>;
+  authenticateBearer(token: string): Promise<SessionUser | undefined>;
 }
 
 /** Where successful changes are recorded; the audit feature implements it. */

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { verifyPassword } from '../../src/auth/password.js';
+import { createApiTokens } from '../../src/auth/api-tokens.js';
 import { createDatabase } from '../../src/db/index.js';
 
 const BIN = fileURLToPath(new URL('../../bin/prophasis.mjs', import.meta.url));
@@ -53,6 +54,44 @@ describe('prophasis user add', function () {
       assert.equal(users.length, 1);
       assert.equal(users[0]!.role, 'operator');
       assert.equal(await verifyPassword('a good long password', users[0]!.passwordHash), true);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe('prophasis token', function () {
+  this.timeout(90_000);
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'prophasis-cli-token-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('creates a token for a user, lists and revokes it; refuses an unknown user and a role above theirs', async () => {
+    assert.equal((await run(['user', 'add', 'deployer', '--role', 'operator'], 'a good long password\n', dir)).code, 0);
+    const unknown = await run(['token', 'create', 'ci', '--user', 'nobody'], '', dir);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.err, /No user named "nobody"/);
+    const tooHigh = await run(['token', 'create', 'ci', '--user', 'deployer', '--role', 'admin'], '', dir);
+    assert.equal(tooHigh.code, 1);
+    assert.match(tooHigh.err, /more rights than its creator/);
+    const badDays = await run(['token', 'create', 'ci', '--user', 'deployer', '--days', '1000'], '', dir);
+    assert.equal(badDays.code, 2);
+    assert.match(badDays.err, /expiresInDays/);
+    const made = await run(['token', 'create', 'ci', '--user', 'deployer', '--days', '7'], '', dir);
+    assert.equal(made.code, 0, made.err);
+    const token = /\n {2}(pht_\S+)\n/.exec(made.out)?.[1];
+    assert.ok(token, made.out);
+    const db = await createDatabase({ url: '', sqlitePath: join(dir, 'prophasis.sqlite') }, { logger: silentLogger() });
+    try {
+      const tokens = createApiTokens({ sequelize: db.sequelize });
+      assert.deepEqual(await tokens.authenticate(token), { id: 1, name: 'deployer (token ci)', role: 'operator' });
+      const list = await run(['token', 'list'], '', dir);
+      assert.match(list.out, /^1\tci\tdeployer\toperator\texpires /m);
+      const revoked = await run(['token', 'revoke', '1'], '', dir);
+      assert.equal(revoked.code, 0, revoked.err);
+      assert.equal(await tokens.authenticate(token), undefined, 'revoked');
     } finally {
       await db.close();
     }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createAuditTrail } from '../../src/audit/audit.js';
 import { databaseAuditStore } from '../../src/audit/store.js';
 import { createAuth, type Auth, type AuthConfig } from '../../src/auth/auth.js';
+import { createApiTokens } from '../../src/auth/api-tokens.js';
 import { hashPassword } from '../../src/auth/password.js';
 import type { Role } from '../../src/kernel/roles.js';
 import { databaseAuthStore } from '../../src/auth/store.js';
@@ -63,7 +64,8 @@ export async function createTestApiOn(database: TestDatabase, options: TestApiOp
   const { db } = database;
   const logger = silentLogger();
   const events = createEventBus();
-  const auth = createAuth({ ...AUTH_CONFIG, ...options.auth }, { store: databaseAuthStore(db), logger });
+  const apiTokens = createApiTokens({ sequelize: db.sequelize });
+  const auth = createAuth({ ...AUTH_CONFIG, ...options.auth }, { store: databaseAuthStore(db), logger, apiTokens });
   const audit = createAuditTrail({ store: databaseAuditStore(db) });
   const app = await createApiApp({ trustProxy: false, cookieSecure: 'auto', webRoot: join(tmpdir(), 'prophasis-no-console'), ...options.http }, {
     logger,
@@ -71,6 +73,7 @@ export async function createTestApiOn(database: TestDatabase, options: TestApiOp
     auth,
     audit,
     events,
+    apiTokens,
     ...(options.agentTarball ? { agentTarball: options.agentTarball } : {}),
     ...(options.deps ? await options.deps(db) : {}),
   });
