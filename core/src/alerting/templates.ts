@@ -254,10 +254,61 @@ function withLine(message: string, source: string): string {
   return message.replace(/ at (\d+)$/, (_, pos: string) => ` on line ${source.slice(0, Number(pos)).split('\n').length}`);
 }
 
+/** A refusal inside {@link templateProblem}. */
+class Refusal extends Error {}
+
 /**
- * Checks one template source: it parses, it names only known variables (in their sections, a
- * list item's or object's fields too), it uses no partials, and an HTML body escapes everything.
- * Refuses with `CORE_ALERT_INVALID_TEMPLATE` naming the field (`details.field`) and the error.
+ * What is wrong with one template source, or undefined: it must parse, name only known
+ * variables (in their sections, a list item's or object's fields too) and use no partials; an
+ * HTML body must escape everything.
+ */
+function templateProblem(source: string, kind: 'plain' | 'html'): string | undefined {
+  const refuse = (why: string): never => {
+    throw new Refusal(why);
+  };
+  try {
+    let tokens: Token[];
+    try {
+      tokens = writer.parse(source) as unknown as Token[];
+    } catch (err) {
+      return withLine(err instanceof Error ? err.message : String(err), source);
+    }
+    const lineOf = (pos: number) => source.slice(0, pos).split('\n').length;
+    const resolve = (name: string, scopes: readonly Readonly<Record<string, VariableSpec>>[]): VariableSpec | undefined => {
+      const [head, ...rest] = name.split('.');
+      for (let i = scopes.length - 1; i >= 0; i--) {
+        const scope = scopes[i]!;
+        if (!Object.hasOwn(scope, head!)) continue;
+        let spec: VariableSpec | undefined = scope[head!];
+        for (const part of rest) spec = spec?.fields && !spec.list && Object.hasOwn(spec.fields, part) ? spec.fields[part] : undefined;
+        return spec;
+      }
+      return undefined;
+    };
+    const walk = (list: readonly Token[], scopes: readonly Readonly<Record<string, VariableSpec>>[]) => {
+      for (const [type, name, start, , children] of list) {
+        if (type === 'text' || type === '!' || type === '=') continue;
+        if (type === '>') refuse(`partials ({{> ${name}}}) are not available, on line ${lineOf(start)}`);
+        if (kind === 'html' && (type === '&' || type === '{')) {
+          refuse(`the HTML body must escape every value: use {{${name}}}, not {{{${name}}}} or {{& ${name}}}, on line ${lineOf(start)}`);
+        }
+        const spec = name === '.' ? { description: 'the current item' } : resolve(name, scopes);
+        if (!spec) refuse(`unknown ${type === '#' || type === '^' ? 'section' : 'variable'} "${name}" on line ${lineOf(start)}`);
+        if ((type === '#' || type === '^') && children) walk(children, [...scopes, spec!.fields ?? {}]);
+      }
+    };
+    walk(tokens, [VARIABLES]);
+    return undefined;
+  } catch (err) {
+    if (err instanceof Refusal) return err.message;
+    throw err;
+  }
+}
+
+/**
+ * Checks one template source (see {@link templateProblem}; a subject is one line, subject and
+ * text are not empty). Refuses with `CORE_ALERT_INVALID_TEMPLATE` naming the field
+ * (`details.field`) and the error.
  */
 export function checkTemplate(field: TemplateField, source: string): void {
   const refuse = (why: string): never => {
@@ -266,37 +317,18 @@ export function checkTemplate(field: TemplateField, source: string): void {
   if (source.length > MAX_LENGTH[field]) refuse(`is longer than ${MAX_LENGTH[field]} characters`);
   if (field === 'subject' && /[\r\n]/.test(source)) refuse('must be one line');
   if (field !== 'html' && source.trim() === '') refuse('must not be empty');
-  let tokens: Token[];
-  try {
-    tokens = writer.parse(source) as unknown as Token[];
-  } catch (err) {
-    return refuse(withLine(err instanceof Error ? err.message : String(err), source));
-  }
-  const lineOf = (pos: number) => source.slice(0, pos).split('\n').length;
-  const resolve = (name: string, scopes: readonly Readonly<Record<string, VariableSpec>>[]): VariableSpec | undefined => {
-    const [head, ...rest] = name.split('.');
-    for (let i = scopes.length - 1; i >= 0; i--) {
-      const scope = scopes[i]!;
-      if (!Object.hasOwn(scope, head!)) continue;
-      let spec: VariableSpec | undefined = scope[head!];
-      for (const part of rest) spec = spec?.fields && !spec.list && Object.hasOwn(spec.fields, part) ? spec.fields[part] : undefined;
-      return spec;
-    }
-    return undefined;
-  };
-  const walk = (list: readonly Token[], scopes: readonly Readonly<Record<string, VariableSpec>>[]) => {
-    for (const [type, name, start, , children] of list) {
-      if (type === 'text' || type === '!' || type === '=') continue;
-      if (type === '>') refuse(`partials ({{> ${name}}}) are not available, on line ${lineOf(start)}`);
-      if (field === 'html' && (type === '&' || type === '{')) {
-        refuse(`the HTML body must escape every value: use {{${name}}}, not {{{${name}}}} or {{& ${name}}}, on line ${lineOf(start)}`);
-      }
-      const spec = name === '.' ? { description: 'the current item' } : resolve(name, scopes);
-      if (!spec) refuse(`unknown ${type === '#' || type === '^' ? 'section' : 'variable'} "${name}" on line ${lineOf(start)}`);
-      if ((type === '#' || type === '^') && children) walk(children, [...scopes, spec!.fields ?? {}]);
-    }
-  };
-  walk(tokens, [VARIABLES]);
+  const problem = templateProblem(source, field === 'html' ? 'html' : 'plain');
+  if (problem !== undefined) refuse(problem);
+}
+
+/** What is wrong with a command argument used as a template (`{{host}}`), or undefined. */
+export function argumentProblem(source: string): string | undefined {
+  return templateProblem(source, 'plain');
+}
+
+/** A command argument rendered for one notice: values as they are (no shell sees them). */
+export function renderArgument(source: string, view: Record<string, unknown>): string {
+  return writer.render(source, view, {}, { escape: plain });
 }
 
 /** Checks every field a module sends; the first refusal names its field. */

@@ -32,6 +32,24 @@ describe('alerting: command module', function () {
         .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as [string, string]),
     );
 
+  it('renders its arguments as templates, values as they are and each one argument; one that does not render is refused naming it', async () => {
+    const out = join(dir, 'args');
+    const n = notice({ result: { value: 1, unit: null, message: 'a b; rm -rf / `x`', measuredAt: 0, receivedAt: 0 } });
+    await m.send(n, m.validate({ path: script, args: [out, '--host={{host}}', '{{to}}', '{{result.message}}', '{{#plugin}}{{plugin.pluginId}}{{/plugin}}'] }));
+    assert.deepEqual((await readFile(`${out}.args`, 'utf8')).trimEnd().split('\n'), [out, '--host=web1', 'major', 'a b; rm -rf / `x`', 'io.prophasis.cpu-load']);
+    for (const [args, field, reason] of [
+      [['{{#host}}'], 'settings.args.0', /Unclosed section "host"/],
+      [['ok', '{{hots}}'], 'settings.args.1', /unknown variable "hots"/],
+      [['a', '{{> p}}'], 'settings.args.1', /partials/],
+      ['a {{host b}}', 'settings.args.1', /Unclosed tag/],
+    ] as const) {
+      assert.throws(
+        () => m.validate({ path: script, args }),
+        (err: unknown) => isProphasisError(err, AlertErrors.INVALID_SETTINGS) && (err.details as { field: string }).field === field && reason.test(err.message),
+      );
+    }
+  });
+
   it('passes the rendered texts and the action links in the environment and on stdin', async () => {
     const out = join(dir, 'links');
     const actions = { acknowledge: 'https://mon.example.com/act/a', mute1h: 'https://mon.example.com/act/b', muteUntilOk: 'https://mon.example.com/act/c' };

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { isAbsolute } from 'node:path';
 import { AlertErrors } from '../errors.js';
 import { defaultMessage, noticeJson, testNotice } from '../message.js';
-import type { RenderedMessage } from '../templates.js';
+import { argumentProblem, noticeView, renderArgument, type RenderedMessage } from '../templates.js';
 import type { AlertModule, AlertNotice } from '../types.js';
 import { invalidField, validateSettings } from './validate.js';
 
@@ -66,12 +66,20 @@ export function createCommandModule(): AlertModule<CommandSettings> {
       const args = Array.isArray(s.args) ? s.args : s.args.split(/\s+/).filter((a) => a !== '');
       const bad = args.findIndex((a) => a.includes('\0'));
       if (bad >= 0) invalidField('command', `args.${bad}`, 'must not contain NUL');
+      // Arguments are templates too (`--host={{host}}`): one that does not render is refused now, not when an alert fires.
+      args.forEach((a, i) => {
+        const problem = argumentProblem(a);
+        if (problem !== undefined) invalidField('command', `args.${i}`, problem);
+      });
       return { ...s, args };
     },
     send(notice, settings, message = defaultMessage(notice)) {
       return new Promise<void>((resolve, reject) => {
         const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: process.env.LANG ?? 'C.UTF-8', ...commandEnvironment(notice, message) };
-        const child = spawn(settings.path, settings.args, { shell: false, env, stdio: ['pipe', 'ignore', 'pipe'] });
+        // Each argument rendered for this notice; no shell, so a value cannot become another argument or a command.
+        const view = noticeView(notice, { urls: message.actions, unavailable: '' });
+        const args = settings.args.map((a) => renderArgument(a, view));
+        const child = spawn(settings.path, args, { shell: false, env, stdio: ['pipe', 'ignore', 'pipe'] });
         let stderr = '';
         let timedOut = false;
         const timer = setTimeout(() => {
