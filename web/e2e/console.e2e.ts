@@ -591,7 +591,7 @@ describe('Prophasis end to end: console, core and simulated agents', function ()
     await page.getByRole('combobox', { name: 'Acknowledged' }).click();
     await page.getByRole('option', { name: 'Acknowledged', exact: true }).click();
     await assertVisible(rowsOf(`h:${hostIds.alpha}`), 'e2e-alpha among the acknowledged');
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="problem"]')].every((r) => r.querySelector('[data-mark="acknowledged"]')));
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-testid="problem"]')).every((r) => r.querySelector('[data-mark="acknowledged"]')));
     assert.equal(await page.locator('[data-testid="problem"][data-problem^="s:"]').count(), 0, 'no service change among the acknowledged');
     await page.screenshot({ path: join(SCREENSHOTS, 'problems-desktop.png'), fullPage: true });
     // The host list says the same.
