@@ -1,7 +1,7 @@
 import { Component, signal } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { provideNoopAnimations } from '@angular/platform-browser/animations';
-import { createSchemaForm, parseSchema, schemaFieldMessage, schemaFormValue, type SchemaForm } from './schema-form';
+import { createSchemaForm, keyLabel, parseSchema, schemaFieldMessage, schemaFormValue, type SchemaForm } from './schema-form';
 import { SchemaFormComponent } from './schema-form.component';
 
 /** A plugin manifest's `parameters`, as a disk-usage plugin might declare them. */
@@ -108,6 +108,41 @@ describe('schema form validation', () => {
   });
 });
 
+describe('labels without a title (issue 21)', () => {
+  it('words a property name instead of showing the raw key', () => {
+    expect(keyLabel('sampleMs')).toBe('Sample (ms)');
+    expect(keyLabel('minorAbove')).toBe('Minor above');
+    expect(keyLabel('recentRebootSeconds')).toBe('Recent reboot (s)');
+    expect(keyLabel('verifyTls')).toBe('Verify TLS');
+    expect(keyLabel('url')).toBe('URL');
+    expect(keyLabel('max_count')).toBe('Max count');
+    expect(keyLabel('ms')).toBe('Ms');
+  });
+
+  it('labels the CPU load manifest\'s parameters in words, with their descriptions as help, and a title still wins', async () => {
+    const cpu = {
+      type: 'object',
+      properties: {
+        sampleMs: { type: 'integer', minimum: 10, maximum: 5000, default: 1000, description: 'Milliseconds between the two readings of /proc/stat.' },
+        minorAbove: { type: 'number', minimum: 0, maximum: 100, default: 75, description: 'The classifier reports minor above this percentage.' },
+        majorAbove: { type: 'number', title: 'Major when above (%)', default: 90 },
+      },
+    };
+    @Component({ imports: [SchemaFormComponent], template: `<p-schema-form [form]="form" />` })
+    class CpuHost {
+      readonly form = createSchemaForm(cpu);
+    }
+    TestBed.configureTestingModule({ providers: [provideNoopAnimations()] });
+    const fixture = TestBed.createComponent(CpuHost);
+    fixture.detectChanges();
+    await fixture.whenStable();
+    const el = fixture.nativeElement as HTMLElement;
+    expect([...el.querySelectorAll('mat-label')].map((l) => l.textContent?.trim())).toEqual(['Sample (ms)', 'Minor above', 'Major when above (%)']);
+    expect(el.textContent).not.toContain('sampleMs');
+    expect(el.textContent).toContain('Milliseconds between the two readings of /proc/stat.');
+  });
+});
+
 describe('SchemaFormComponent', () => {
   @Component({ imports: [SchemaFormComponent], template: `<p-schema-form [form]="form()" />` })
   class HostComponent {
@@ -121,8 +156,8 @@ describe('SchemaFormComponent', () => {
     await fixture.whenStable();
     const el = fixture.nativeElement as HTMLElement;
     const labels = [...el.querySelectorAll('mat-label')].map((l) => l.textContent?.trim());
-    expect(labels).toEqual(['Mount point', 'Warn at', 'ratio', 'unit', 'mode', 'note']);
-    expect(el.querySelector('mat-slide-toggle')?.textContent).toContain('inodes');
+    expect(labels).toEqual(['Mount point', 'Warn at', 'Ratio', 'Unit', 'Mode', 'Note']);
+    expect(el.querySelector('mat-slide-toggle')?.textContent).toContain('Inodes');
     // Help on every field: a hint per form field, a line under the toggle.
     expect(el.querySelectorAll('mat-hint').length).toBe(el.querySelectorAll('mat-form-field').length);
     expect(el.textContent).toContain('Percent used that counts as full. (1 to 100; default 90)');

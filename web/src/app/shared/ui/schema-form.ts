@@ -15,7 +15,7 @@ type SchemaFieldType = 'string' | 'number' | 'integer' | 'boolean' | 'enum';
 export interface SchemaField {
   key: string;
   type: SchemaFieldType;
-  /** `title`, or the property name. */
+  /** `title`, or the property name in words (`sampleMs` → "Sample (ms)"). */
   label: string;
   description?: string;
   required: boolean;
@@ -67,7 +67,7 @@ function parseProperty(key: string, prop: unknown, required: boolean): SchemaFie
   const base: SchemaField = {
     key,
     type: 'string',
-    label: str(prop['title']) ?? key,
+    label: str(prop['title']) ?? keyLabel(key),
     description: str(prop['description']),
     required,
     default: prop['default'],
@@ -97,6 +97,32 @@ function parseProperty(key: string, prop: unknown, required: boolean): SchemaFie
     default:
       return undefined;
   }
+}
+
+/** Units a property name may end in, shown in brackets: `timeoutMs` → "Timeout (ms)". */
+const UNITS: Readonly<Record<string, string>> = { ms: 'ms', seconds: 's', secs: 's', s: 's', minutes: 'min', mib: 'MiB', kib: 'KiB', bytes: 'bytes', pct: '%', percent: '%' };
+/** Words written in capitals wherever they appear in a property name. */
+const ACRONYMS = new Set(['url', 'tls', 'http', 'https', 'ip', 'tcp', 'udp', 'dns', 'cpu', 'id', 'sni', 'ssl']);
+
+/**
+ * A property name in words, for a schema without `title` (issue 21: manifests labelled
+ * "sampleMs", "minorAbove"): camelCase, snake_case and kebab-case split into words, the
+ * first capitalised, acronyms in capitals, a trailing unit in brackets.
+ */
+export function keyLabel(key: string): string {
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .split(/[\s_\-.]+/)
+    .filter(Boolean)
+    .map((w) => w.toLowerCase());
+  if (words.length === 0) return key;
+  const last = words.at(-1) ?? '';
+  const unit = words.length > 1 ? UNITS[last] : undefined;
+  const body = (unit ? words.slice(0, -1) : words).map((w) => (ACRONYMS.has(w) ? w.toUpperCase() : w));
+  const first = body[0] ?? '';
+  body[0] = first.charAt(0).toUpperCase() + first.slice(1);
+  return unit ? `${body.join(' ')} (${unit})` : body.join(' ');
 }
 
 /** `enum: [...]`, or `oneOf`/`anyOf` of `{ const, title }` (titled choices). */
