@@ -14,7 +14,7 @@
 import { cmdTopic, createMessage, encodeMessage, packBundle, publicKeyFingerprint, resTopic, sha256Hex, signBundle, stateTopic, type Result } from '@prophasis/protocol';
 import { transformSync } from 'esbuild';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,7 @@ import { enrolledAgent, observedOfType, observedResults } from '../agent/test/su
 import { observe, stateStatus } from '../agent/test/support/observer.js';
 import { startTestBroker } from '../agent/test/support/test-broker.js';
 import { benchArgs, printFigures } from './_args.js';
+import { descendants } from './_proc.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PLUGINS = ['cpu-load', 'memory-usage', 'disk-usage'];
@@ -39,36 +40,6 @@ async function installedLayout(dir: string): Promise<string> {
   await bundleAgent(join(dir, 'bundle'));
   const root = await writePackageTree(dir, { bundleDir: join(dir, 'bundle/dist') });
   return join(root, 'bin/prophasis-agent');
-}
-
-/** pid → parent pid of every process, from /proc. */
-function parents(): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(Number(entry), Number(fields[1]));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
-
-function descendants(pid: number): number[] {
-  const map = parents();
-  const out: number[] = [];
-  const walk = (p: number) => {
-    for (const [child, parent] of map) {
-      if (parent !== p) continue;
-      out.push(child);
-      walk(child);
-    }
-  };
-  walk(pid);
-  return out;
 }
 
 function kib(path: string, field: string): number {

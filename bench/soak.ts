@@ -34,7 +34,7 @@
 import { createSimulator, type Simulator } from '@prophasis/agent';
 import { createLogger, type HostHealth, type HostReport, type Logger, type Result, type ServiceHealth, type Severity } from '@prophasis/protocol';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
@@ -46,6 +46,7 @@ import { pino } from 'pino';
 import { QueryTypes, Sequelize } from 'sequelize';
 import { evaluateService } from '../core/src/services/index.js';
 import { benchArgs, printFigures } from './_args.js';
+import { alive, descendants } from './_proc.js';
 import { WARP_ENV, warpClock, warpedTime, type Warp, type WarpSpec } from './_warp.js';
 
 const args = benchArgs({
@@ -107,50 +108,6 @@ async function freePort(): Promise<number> {
 }
 
 // ---------------------------------------------------------------- processes
-
-/** Parent pid of every process, from /proc. */
-function parentsByPid(): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // pid (comm) state ppid …; comm may contain spaces and parentheses.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(Number(entry), Number(fields[1]));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
-
-/** Every process below `pid` (children, their children …). */
-function descendants(pid: number): number[] {
-  const parents = parentsByPid();
-  const out: number[] = [];
-  const queue = [pid];
-  while (queue.length) {
-    const p = queue.shift()!;
-    for (const [child, parent] of parents) {
-      if (parent === p) {
-        out.push(child);
-        queue.push(child);
-      }
-    }
-  }
-  return out;
-}
-
-/** Alive and not a zombie. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 interface CoreProcess {
   readonly pid: number;
