@@ -202,8 +202,11 @@ describe('prophasis-agent run: signed plugins in the sandbox, end to end over TL
     const lines = outcome.stdout.split('\n').filter((l) => l.includes('"component":"sandbox"'));
     const idleStops = lines.filter((l) => l.includes('sandbox process idle')).length;
     const pids = sandboxPids(outcome.stdout);
-    assert.ok(idleStops >= 2, `the idle process was stopped between slots (${idleStops} times)`);
-    assert.ok(pids.length >= 3 && new Set(pids).size === pids.length, `a new process for each slot: ${pids.join(', ')}`);
+    // On a loaded machine a slow first start can run two slots back to back; at least one gap
+    // of 3 s minus a run is longer than the idle time.
+    assert.ok(idleStops >= 1, `the idle process was stopped between slots (${idleStops} times)`);
+    assert.ok(pids.length >= 2 && new Set(pids).size === pids.length, `a new process after an idle stop: ${pids.join(', ')}`);
+    assert.ok(pids.length === idleStops || pids.length === idleStops + 1, `every start but the first follows an idle stop (${pids.length} starts, ${idleStops} idle stops)`);
     assert.ok(lines.every((l) => !l.includes('sandbox process exited')), 'no idle stop is reported as a crash');
     const startTimes = lines.filter((l) => l.includes('sandbox process ready')).map((l) => (JSON.parse(l) as { startMs: number }).startMs);
     assert.ok(startTimes.length === pids.length && startTimes.every((ms) => ms > 0), `each start logged with its time: ${startTimes.join(', ')}`);
