@@ -11,7 +11,7 @@ import type { FleetToken, FleetTokenInput, FleetTokenTicket, HostGroup } from '.
 import { CheckboxListComponent } from '../../shared/ui/checkbox-list.component';
 import { ConfirmService } from '../../shared/ui/confirm-dialog.component';
 import { describedOptions } from '../../shared/ui/options';
-import { CommandBoxComponent } from '../hosts/command-box.component';
+import { CommandBoxComponent } from '../../shared/ui/command-box.component';
 import { fleetTokenInput, limitText, statusText } from './auto-registration';
 
 /**

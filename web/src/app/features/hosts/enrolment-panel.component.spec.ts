@@ -3,7 +3,7 @@ import type { HttpTestingController } from '@angular/common/http/testing';
 import type { EnrolmentTicket, Host } from '../../core/protocol';
 import { ConfirmService } from '../../shared/ui/confirm-dialog.component';
 import { buttonTexts, setUpPage, settle } from '../../shared/ui/page-testing';
-import { copyText } from './copy-text';
+import { copyText } from '../../shared/ui/copy-text';
 import { EnrolmentPanelComponent } from './enrolment-panel.component';
 
 const host = (over: Partial<Host> = {}): Host => ({

@@ -8,7 +8,7 @@ import { AuthService } from '../../core/auth.service';
 import type { EnrolmentRequest, EnrolmentTicket, Host } from '../../core/protocol';
 import { ConfirmService } from '../../shared/ui/confirm-dialog.component';
 import { isMissingRoute } from '../../shared/ui/missing-route';
-import { CommandBoxComponent } from './command-box.component';
+import { CommandBoxComponent } from '../../shared/ui/command-box.component';
 
 /** Lifetime of the tokens the console asks for, minutes (the API's default). */
 const TTL_MINUTES = 60;
