@@ -1,5 +1,6 @@
 import type { FleetToken, FleetTokenInput, RegistrationRule, RegistrationRuleInput } from '../../core/protocol';
 import { splitTags } from '../hosts/host-form';
+import { count } from '../../shared/ui/plural';
 
 /** The create form's values as the API takes them: tags split at commas, an empty limit left out. */
 export function fleetTokenInput(value: { name: string; ttlDays: number; maxHosts: number | null; tags: string; groupIds: number[] }): FleetTokenInput {
@@ -17,7 +18,7 @@ const STATUS_TEXT: Record<FleetToken['status'], string> = { active: 'Active', ex
 
 export const statusText = (t: FleetToken): string => STATUS_TEXT[t.status];
 
-export const limitText = (t: FleetToken): string => (t.maxHosts === null ? 'any number of hosts' : `at most ${t.maxHosts} hosts`);
+export const limitText = (t: FleetToken): string => (t.maxHosts === null ? 'any number of hosts' : `at most ${count(t.maxHosts, 'host', 'hosts')}`);
 
 /** A rule's conditions in words: `host name web-*, platform linux`, or `every host`. */
 export function conditionsText(rule: Pick<RegistrationRule, 'hostnamePattern' | 'platform' | 'arch'>): string {

@@ -13,6 +13,7 @@ import { ConfirmService } from '../../shared/ui/confirm-dialog.component';
 import { describedOptions } from '../../shared/ui/options';
 import { CommandBoxComponent } from '../../shared/ui/command-box.component';
 import { fleetTokenInput, limitText, statusText } from './auto-registration';
+import { count, plural } from '../../shared/ui/plural';
 
 /**
  * Fleet tokens (docs/enrolment.md, "Fleet tokens"): **Create token** (`POST /api/fleet-tokens`)
@@ -185,7 +186,7 @@ export class FleetTokensComponent {
   protected async revoke(token: FleetToken): Promise<void> {
     const ok = await this.confirm.confirm({
       title: 'Revoke fleet token?',
-      message: `“${token.name}” will register no further hosts. The ${token.hostsRegistered} host(s) it registered stay enrolled.`,
+      message: `“${token.name}” will register no further hosts. The ${count(token.hostsRegistered, 'host', 'hosts')} it registered ${plural(token.hostsRegistered, 'stays', 'stay')} enrolled.`,
       confirmLabel: 'Revoke token',
     });
     if (!ok) return;

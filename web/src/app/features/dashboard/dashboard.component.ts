@@ -13,6 +13,7 @@ import { ProblemMarksComponent } from '../../shared/ui/problem-marks.component';
 import { SeverityBadgeComponent, SeverityCountsComponent } from '../../shared/ui/severity-badge.component';
 import { countBySeverity, sortWorstFirst } from '../../shared/ui/severity';
 import { mergeTransitions, storedTransition, toTransition, type Transition, type TransitionNames } from './transitions';
+import { CountPipe } from '../../shared/ui/plural';
 
 /** How many transitions the dashboard keeps in view. */
 const MAX_TRANSITIONS = 20;
@@ -29,7 +30,7 @@ const RESULT_RELOAD_MS = 15_000;
 @Component({
   selector: 'p-dashboard',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [DatePipe, MatButtonModule, MatCardModule, RouterLink, SeverityBadgeComponent, SeverityCountsComponent, ProblemMarksComponent],
+  imports: [CountPipe, DatePipe, MatButtonModule, MatCardModule, RouterLink, SeverityBadgeComponent, SeverityCountsComponent, ProblemMarksComponent],
   templateUrl: './dashboard.component.html',
   styleUrl: './dashboard.component.scss',
 })

@@ -55,5 +55,8 @@ describe('range picker: from/to', () => {
     expect(resolutionLabel(0)).toBe('every result');
     expect(resolutionLabel(60_000)).toBe('averages per minute');
     expect(resolutionLabel(HOUR)).toBe('averages per hour');
+    // Issue 21: never "averages per 1 minutes".
+    expect(resolutionLabel(80_000)).toBe('averages per 1 minute');
+    expect(resolutionLabel(300_000)).toBe('averages per 5 minutes');
   });
 });

@@ -1,4 +1,5 @@
 import { fromLocalInput, toLocalInput } from '../../shared/ui/local-time';
+import { count } from '../../shared/ui/plural';
 
 /**
  * The time range of the host detail page: a preset that slides with the clock ("last day" is
@@ -79,5 +80,5 @@ export function resolutionLabel(resolutionMs: number): string {
   if (resolutionMs <= 0) return 'every result';
   if (resolutionMs === 60_000) return 'averages per minute';
   if (resolutionMs === HOUR) return 'averages per hour';
-  return `averages per ${Math.round(resolutionMs / 60_000)} minutes`;
+  return `averages per ${count(Math.round(resolutionMs / 60_000), 'minute', 'minutes')}`;
 }

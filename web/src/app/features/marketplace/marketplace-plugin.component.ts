@@ -10,6 +10,7 @@ import { AuthService } from '../../core/auth.service';
 import { capabilityRows, groupFingerprint, newCapabilities, trustQuestion, type TrustQuestion } from './install';
 import type { InstallBody, InstallResult, MarketplacePluginPage } from '../../core/protocol';
 import { describeCapability } from '../../shared/ui/capabilities';
+import { CountPipe } from '../../shared/ui/plural';
 
 /**
  * A plugin's page in one registry (`/marketplace/:registry/:pluginId`): README (as text, never
@@ -23,7 +24,7 @@ import { describeCapability } from '../../shared/ui/capabilities';
 @Component({
   selector: 'p-marketplace-plugin',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [DatePipe, DecimalPipe, MatButtonModule, MatCardModule, MatProgressBarModule, RouterLink],
+  imports: [CountPipe, DatePipe, DecimalPipe, MatButtonModule, MatCardModule, MatProgressBarModule, RouterLink],
   templateUrl: './marketplace-plugin.component.html',
   styleUrl: './marketplace.component.scss',
   styles: `

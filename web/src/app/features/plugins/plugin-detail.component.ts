@@ -11,6 +11,7 @@ import type { ApproveBody, Plugin, PluginVersionInfo } from '../../core/protocol
 import { ConfirmService } from '../../shared/ui/confirm-dialog.component';
 import { approvalState, describeCapability } from '../../shared/ui/capabilities';
 import { ClassifierEditorComponent } from './classifier-editor.component';
+import { CountPipe } from '../../shared/ui/plural';
 
 type Version = Plugin['versions'][number];
 
@@ -27,7 +28,7 @@ function defaultClassifier(version: Version | undefined): string | undefined {
 @Component({
   selector: 'p-plugin-detail',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [DatePipe, MatButtonModule, MatCardModule, MatProgressBarModule, RouterLink, ClassifierEditorComponent],
+  imports: [CountPipe, DatePipe, MatButtonModule, MatCardModule, MatProgressBarModule, RouterLink, ClassifierEditorComponent],
   templateUrl: './plugin-detail.component.html',
   styleUrl: './plugin-detail.component.scss',
 })

@@ -18,7 +18,7 @@ const plugin: Plugin = {
   version: '1.1.0',
   versions: [
     { version: '1.1.0', sha256: '0'.repeat(64), publisher: 'P', requestedCapabilities: ['os.info', 'exec:/bin/df'], approvedCapabilities: null, approvedAt: null, historyCount: 5, createdAt: 2, defaultClassifier: 'return "minor"' },
-    { version: '1.0.0', sha256: '1'.repeat(64), publisher: 'P', requestedCapabilities: ['os.info'], approvedCapabilities: ['os.info'], approvedAt: 1, historyCount: 5, createdAt: 1, defaultClassifier: 'return "ok"' },
+    { version: '1.0.0', sha256: '1'.repeat(64), publisher: 'P', requestedCapabilities: ['os.info'], approvedCapabilities: ['os.info'], approvedAt: 1, historyCount: 1, createdAt: 1, defaultClassifier: 'return "ok"' },
   ],
   createdAt: 0,
   updatedAt: 0,
@@ -59,6 +59,10 @@ describe('plugin pages', () => {
     await answerAll(http, fixture, { 'plugins/7': plugin, hosts: [], groups: [], checks: [], 'classifier-overrides': { items: [] } });
     const el = fixture.nativeElement as HTMLElement;
     expect(el.textContent).toContain('Run the program /bin/df on the host');
+    // Issue 21: plural forms by the plural rules, not "last 1 results".
+    expect(el.textContent).toContain('last 5 results');
+    expect(el.textContent).toContain('last 1 result');
+    expect(el.textContent).not.toContain('1 results');
     // The classifier editor starts from the approved version's default classifier.
     const editor = fixture.debugElement.query(By.directive(ClassifierEditorComponent)).componentInstance as ClassifierEditorComponent;
     expect(editor.defaultCode()).toBe('return "ok"');

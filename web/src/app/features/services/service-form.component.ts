@@ -14,6 +14,7 @@ import { IconComponent } from '../../shared/ui/icon.component';
 import { loadAll } from '../../shared/ui/load-all';
 import type { Option } from '../../shared/ui/options';
 import { PickerService } from '../../shared/ui/picker-dialog.component';
+import { count } from '../../shared/ui/plural';
 import {
   addGroup,
   addMembers,
@@ -149,7 +150,7 @@ export class ServiceFormComponent {
     if (group.members.length > 0) {
       const ok = await this.confirm.confirm({
         title: 'Remove redundancy group?',
-        message: `“${group.name}” and its ${group.members.length} member(s) will be removed from this service when you save.`,
+        message: `“${group.name}” and its ${count(group.members.length, 'member', 'members')} will be removed from this service when you save.`,
         confirmLabel: 'Remove',
       });
       if (!ok) return;
