@@ -144,8 +144,13 @@ describe('classifier editor', () => {
     const editor = el.querySelector<HTMLTextAreaElement>('textarea[aria-label="Default classifier"]');
     if (!editor) throw new Error('no editor');
     expect(editor.readOnly).toBe(false);
+    expect(el.querySelector('.editing')?.textContent).toContain("Showing the plugin's default classifier, in use where no override applies; 1 override is in use");
     editor.value = 'return "critical"';
     editor.dispatchEvent(new Event('input'));
+    fixture.detectChanges();
+    // Issue 21: edited code is not the default any more, and not in use until it is saved.
+    expect(el.querySelector('.editing')?.textContent).not.toContain("Showing the plugin's default classifier");
+    expect(el.querySelector('.editing')?.textContent).toContain('Changed the default classifier, not saved yet');
     select(el, 'overrideTarget', '11');
     fixture.detectChanges();
     click(el, 'Save as override');
@@ -160,6 +165,9 @@ describe('classifier editor', () => {
     await settle(fixture);
     expect(el.textContent).toContain('Saved the override for Check “Disk usage”');
     expect(el.textContent).toContain('Editing the override for Check “Disk usage”');
+    // Issue 21: after saving, the page says the override is in use, not the default.
+    expect(el.querySelector('.editing')?.textContent).toContain('this override is in use for Check “Disk usage”');
+    expect(el.textContent).not.toContain("Showing the plugin's default classifier");
   });
 
   it('opens an override for editing and deletes one after confirmation', async () => {

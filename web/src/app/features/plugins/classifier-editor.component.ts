@@ -15,6 +15,7 @@ import { LuaEditorComponent } from '../../shared/ui/lua-editor.component';
 import { filterOptions, type Option } from '../../shared/ui/options';
 import { SeverityBadgeComponent, SeverityCountsComponent } from '../../shared/ui/severity-badge.component';
 import { countsInOrder, OVERRIDE_SCOPES, testRange, transitionSentence, valueSeries, type OverrideScope, type TestRange } from './classifier-editor';
+import { count, CountPipe } from '../../shared/ui/plural';
 
 /**
  * The classifier of one plugin: an editor starting from the bundle's default classifier (or an
@@ -28,6 +29,7 @@ import { countsInOrder, OVERRIDE_SCOPES, testRange, transitionSentence, valueSer
   selector: 'p-classifier-editor',
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [
+    CountPipe,
     DatePipe,
     MatButtonModule,
     MatFormFieldModule,
@@ -91,6 +93,27 @@ export class ClassifierEditorComponent {
   protected readonly series = computed(() => {
     const r = this.result();
     return r ? valueSeries(r) : [];
+  });
+  /** The code in the editor differs from what it was opened from (the default or the override). */
+  protected readonly changed = computed(() => this.code() !== (this.editing()?.code ?? this.defaultCode() ?? ''));
+  /**
+   * Which classifier is in use, in words (issue 21: after editing, the page still said it showed
+   * the default classifier): the opened override is in use for its scope; edited code is not in
+   * use until it is saved; the default is in use wherever no override applies.
+   */
+  protected readonly status = computed(() => {
+    const o = this.editing();
+    const n = this.overrides().length;
+    if (o) {
+      const name = this.scopeName(o);
+      return this.changed()
+        ? `Changed the override for ${name}, not saved yet: ${name} still uses the saved override.`
+        : `Editing the override for ${name}; this override is in use for ${name}.`;
+    }
+    if (this.changed()) return 'Changed the default classifier, not saved yet: save it as an override below to use it; the bundle\'s default stays as it is.';
+    return n === 0
+      ? "Showing the plugin's default classifier, in use everywhere (no overrides)."
+      : `Showing the plugin's default classifier, in use where no override applies; ${count(n, 'override is', 'overrides are')} in use (below).`;
   });
   protected readonly sentence = computed(() => transitionSentence(this.result()?.transitionCount ?? 0));
   protected readonly erroredPoints = computed(() => (this.result()?.points ?? []).filter((p) => p.error).slice(0, 20));
