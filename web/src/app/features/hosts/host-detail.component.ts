@@ -19,7 +19,7 @@ import { ProblemActionsComponent } from '../../shared/ui/problem-actions.compone
 import { ProblemMarksComponent } from '../../shared/ui/problem-marks.component';
 import { SeverityBadgeComponent } from '../../shared/ui/severity-badge.component';
 import { EnrolmentPanelComponent } from './enrolment-panel.component';
-import { applyStoredResults, concernsHost, hostTransition, mergeTransitions, storedTransition, toPluginViews, type HostTransition } from './host-detail';
+import { applyStoredResults, concernsHost, hostTransition, mergeTransitions, runNowNotice, storedTransition, toPluginViews, type HostTransition } from './host-detail';
 import { presenceLabel, presenceSinceLabel, presenceTone, showsLastKnown } from './host-status';
 import { choiceFromQuery, choiceToQuery, resolutionLabel, resolveRange, type RangeChoice } from './range';
 import { RangePickerComponent } from './range-picker.component';
@@ -99,8 +99,11 @@ export class HostDetailComponent {
   /** Operators and administrators may run a plugin now; hidden once the core answers 404 (no such route). */
   protected readonly canRun = computed(() => this.runAvailable() && ['admin', 'operator'].includes(this.auth.user()?.role ?? ''));
   private readonly runAvailable = signal(true);
-  /** Per plugin id: what the last "Run now" answered. */
-  protected readonly runs = signal<ReadonlyMap<string, { requestId?: string; error?: string; busy: boolean }>>(new Map());
+  /**
+   * Per plugin id: what the last "Run now" did, in words. The API's request id is for the audit
+   * trail and logs, not for people (issue 21), so it is not kept.
+   */
+  protected readonly runs = signal<ReadonlyMap<string, { notice?: string; error?: string; busy: boolean }>>(new Map());
 
   /** The host's own problem, for Acknowledge and Silence. */
   protected readonly hostProblem = computed(() => ({ hostId: Number(this.id()) }));
@@ -159,12 +162,12 @@ export class HostDetailComponent {
   }
 
   protected async runNow(pluginId: string): Promise<void> {
-    const set = (state: { requestId?: string; error?: string; busy: boolean }) => this.runs.update((m) => new Map(m).set(pluginId, state));
+    const set = (state: { notice?: string; error?: string; busy: boolean }) => this.runs.update((m) => new Map(m).set(pluginId, state));
     set({ busy: true });
     try {
       const body: RunNowRequest = { pluginId };
-      const answer = await this.api.post<RunNowResponse>(`hosts/${encodeURIComponent(this.id())}/run`, body);
-      set({ busy: false, requestId: answer.requestId });
+      await this.api.post<RunNowResponse>(`hosts/${encodeURIComponent(this.id())}/run`, body);
+      set({ busy: false, notice: runNowNotice(this.report()?.presence.state) });
     } catch (err) {
       const e = toApiError(err);
       if (isMissingRoute(e)) this.runAvailable.set(false);

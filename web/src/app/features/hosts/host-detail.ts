@@ -161,3 +161,13 @@ export function applyStoredResults(report: HostReport, event: ApiEvent, pluginKe
   });
   return changed ? { ...report, plugins } : report;
 }
+
+/**
+ * What "Run now" did, in words (issue 21: the page showed the API's raw request id). The core
+ * sends the request to the host's agent at once; a result can only come while it is connected.
+ */
+export function runNowNotice(presence: HostReport['presence']['state'] | undefined): string {
+  return presence === undefined || presence === 'connected'
+    ? 'Asked the agent to run this plugin now; the result will appear here when it arrives.'
+    : 'Asked the agent to run this plugin now; it is not connected, so the result will appear here once it reconnects and reports.';
+}

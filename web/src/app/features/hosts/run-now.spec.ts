@@ -2,6 +2,7 @@ import type { HttpTestingController } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import type { HostReport } from '../../core/protocol';
 import { setUpPage, settle } from '../../shared/ui/page-testing';
+import { runNowNotice } from './host-detail';
 import { HostDetailComponent } from './host-detail.component';
 
 const report: HostReport = {
@@ -45,7 +46,9 @@ describe('host detail: Run now', () => {
     expect(req.request.body).toEqual({ pluginId: 'io.prophasis.raid' });
     req.flush({ requestId: 'r-42' }, { status: 202, statusText: 'Accepted' });
     await settle(fixture);
-    expect(el.querySelector('.run-note')?.textContent).toContain('Requested (r-42); the result will appear here live.');
+    // Issue 21: what happened in words, never the raw request id.
+    expect(el.querySelector('.run-note')?.textContent?.trim()).toBe('Asked the agent to run this plugin now; the result will appear here when it arrives.');
+    expect(el.textContent).not.toContain('r-42');
   });
 
   it('hides Run now when the core has no such route, and viewers never see it', async () => {
@@ -61,5 +64,10 @@ describe('host detail: Run now', () => {
     http = setUpPage('viewer');
     const viewer = await render();
     expect(runButton(viewer.el)).toBeUndefined();
+  });
+
+  it('says so when the agent is not connected', () => {
+    expect(runNowNotice('unreachable')).toContain('it is not connected, so the result will appear here once it reconnects');
+    expect(runNowNotice('connected')).not.toContain('not connected');
   });
 });
