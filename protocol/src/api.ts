@@ -572,6 +572,8 @@ export const AlertTestRequest = Type.Object(
   {
     module: Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z][a-z0-9-]*$' }),
     settings: Type.Record(Type.String({ maxLength: 128 }), Type.Unknown(), { default: {} }),
+    /** The name of the alert being edited, as on screen (saved or not): the test message names it instead of "Test". */
+    name: Type.Optional(Name),
   },
   { additionalProperties: false },
 );

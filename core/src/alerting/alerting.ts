@@ -61,10 +61,11 @@ export interface Alerting {
   poll(): Promise<number>;
   /**
    * The console's Test action, for a stored alert (by id, enabled or not) or for unsaved
-   * settings. Refuses an unknown alert/module or invalid settings with their errors; a failed
+   * settings (named after `name`, the alert being edited, else "Test"). Refuses an unknown
+   * alert/module or invalid settings with their errors; a failed
    * delivery is the result `{ ok: false, reason }`. No retries.
    */
-  test(target: number | { module: string; settings: unknown }): Promise<AlertTestResult>;
+  test(target: number | { module: string; settings: unknown; name?: string | undefined }): Promise<AlertTestResult>;
   /** Validates settings for a module (the API calls this before saving an alert). */
   validate(module: string, settings: unknown): unknown;
   /** The registered modules with their settings schema (JSON Schema), for the console. */
@@ -316,6 +317,8 @@ export function createAlerting(config: AlertingConfig, deps: AlertingDeps): Aler
       } else {
         moduleId = target.module;
         raw = target.settings;
+        // The alert being edited, saved or not (issue 21: the message said "Test").
+        if (target.name !== undefined) alert = { id: 0, name: target.name };
       }
       const settings = validate(moduleId, raw);
       const module = modules.get(moduleId)!;

@@ -93,6 +93,16 @@ for (const dialect of DIALECTS) {
       assert.equal(receiver.received.length, 1);
       assert.equal(receiver.received[0]!.path, '/hook');
       assert.equal((receiver.received[0]!.body as { test?: boolean }).test, true);
+      assert.deepEqual((receiver.received[0]!.body as { alert: unknown }).alert, { id: 0, name: 'Test' }, 'without a name the message says Test');
+
+      // Issue 21: the console sends the name of the alert being edited, and the message names it.
+      receiver.received.length = 0;
+      const named = await call(api, 'admin', 'POST', '/api/alerts/test', { module: 'webhook', settings: { url: `${receiver.url}/hook` }, name: 'Disk pager' });
+      assert.deepEqual([named.statusCode, named.json()], [200, { ok: true }], named.body);
+      const body = receiver.received[0]!.body as { alert: { name: string }; text: string; subject: string };
+      assert.equal(body.alert.name, 'Disk pager');
+      assert.match(body.text, /^Alert: Disk pager$/m);
+      assert.doesNotMatch(body.text, /^Alert: Test$/m);
 
       receiver.status = 500;
       const failed = await call(api, 'admin', 'POST', '/api/alerts/test', { module: 'webhook', settings: { url: `${receiver.url}/hook` } });
@@ -102,7 +112,7 @@ for (const dialect of DIALECTS) {
       receiver.status = 200;
 
       const trail = (await call(api, 'admin', 'GET', '/api/audit?action=alerts.test')).json();
-      assert.deepEqual(trail.items.map((e: { summary: { ok: boolean } }) => e.summary), [{ module: 'webhook', ok: false }, { module: 'webhook', ok: true }]);
+      assert.deepEqual(trail.items.map((e: { summary: { ok: boolean } }) => e.summary), [{ module: 'webhook', ok: false }, { module: 'webhook', ok: true, name: 'Disk pager' }, { module: 'webhook', ok: true }]);
       assert.deepEqual(effects, [], 'a Test is not a configuration change');
     });
 
@@ -227,6 +237,13 @@ for (const dialect of DIALECTS) {
       assert.deepEqual([unknown.statusCode, unknown.json().details.field], [400, 'module']);
       const malformed = await call(api, 'admin', 'POST', '/api/alerts/test', { module: 'Web Hook' });
       assert.deepEqual([malformed.statusCode, malformed.json().details.field], [400, 'module']);
+      // A name must be a name: empty, blank or too long is refused at the field, nothing is sent.
+      receiver.received.length = 0;
+      for (const name of ['', '   ', 'x'.repeat(129)]) {
+        const bad = await call(api, 'admin', 'POST', '/api/alerts/test', { module: 'webhook', settings: { url: `${receiver.url}/x` }, name });
+        assert.deepEqual([bad.statusCode, bad.json().details.field], [400, 'name'], `name ${JSON.stringify(name)}: ${bad.body}`);
+      }
+      assert.equal(receiver.received.length, 0);
       receiver.received.length = 0;
       assert.deepEqual((await call(api, 'admin', 'POST', '/api/alerts/test', { module: 'webhook', settings: { url: `${receiver.url}/x` } })).json(), { ok: true });
       assert.equal(receiver.received.length, 1);

@@ -68,11 +68,11 @@ export async function alertActionRoutes(api: FastifyInstance, db: Database, aler
     { config: { access: 'admin', configChange: false }, schema: { tags: ['alerts'], body: AlertTestRequest, response: { 200: AlertTestResult, ...errors } } },
     async (request): Promise<AlertTestResultApi> => {
       const a = required(alerting);
-      const { module, settings } = request.body;
+      const { module, settings, name } = request.body;
       validateAlertSettings(a, module, settings);
-      const result = toApi(await a.test({ module, settings }));
+      const result = toApi(await a.test({ module, settings, name }));
       // Not the settings: they may hold a token or a webhook secret.
-      request.auditNote = { action: 'alerts.test', targetKind: 'alert', targetId: null, summary: { module, ok: result.ok } };
+      request.auditNote = { action: 'alerts.test', targetKind: 'alert', targetId: null, summary: { module, ok: result.ok, ...(name === undefined ? {} : { name }) } };
       return result;
     },
   );

@@ -248,7 +248,7 @@ export class AlertFormComponent {
   }
 
   /**
-   * Sends a test alert with the settings as they are on screen (`POST /api/alerts/test`); a
+   * Sends a test alert with the settings and the name as they are on screen (`POST /api/alerts/test`); a
    * core that only tests saved alerts gets `POST /api/alerts/:id/test`. A failed delivery is
    * an answer (`ok: false` and why), shown next to the button.
    */
@@ -260,7 +260,14 @@ export class AlertFormComponent {
     this.testResult.set(undefined);
     const show = (r: AlertTestResult) => this.testResult.set(r.ok ? { ok: true, text: 'Test alert sent.' } : { ok: false, text: `Test failed: ${r.error ?? 'no reason given'}` });
     try {
-      const body: AlertTestRequest = { module: this.form.controls.module.value, settings: settings ? schemaFormValue(settings) : this.loadedSettings };
+      // The message names the alert being edited, as typed (issue 21: it said "Test"); a name the
+      // API would refuse (empty, too long) is left out and the core says "Test".
+      const name = this.form.controls.name;
+      const body: AlertTestRequest = {
+        module: this.form.controls.module.value,
+        settings: settings ? schemaFormValue(settings) : this.loadedSettings,
+        ...(name.valid && name.value.trim() !== '' ? { name: name.value.trim() } : {}),
+      };
       show(await this.api.post<AlertTestResult>('alerts/test', body));
     } catch (err) {
       const e = toApiError(err);

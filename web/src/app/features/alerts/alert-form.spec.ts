@@ -119,14 +119,22 @@ describe('alert form: Test and the module schemas of the core', () => {
     await settle(fixture);
     const req = http.expectOne('/api/alerts/test');
     expect(req.request.method).toBe('POST');
-    expect(req.request.body).toEqual({ module: 'webhook', settings: { url: 'https://ntfy.example.com/ops', format: 'ntfy' } });
+    // Issue 21: the test message names the alert being edited, not "Test".
+    expect(req.request.body).toEqual({ module: 'webhook', settings: { url: 'https://ntfy.example.com/ops', format: 'ntfy' }, name: 'down' });
     req.flush({ ok: true });
     await settle(fixture);
     expect(el.querySelector('.test-result')?.textContent).toContain('Test alert sent.');
 
+    // A name typed but not saved yet is the one the message carries.
+    const nameInput = el.querySelector<HTMLInputElement>('input[formcontrolname="name"]');
+    if (!nameInput) throw new Error('no name input');
+    nameInput.value = '  Disk pager  ';
+    nameInput.dispatchEvent(new Event('input'));
     testButton(el)?.click();
     await settle(fixture);
-    http.expectOne('/api/alerts/test').flush({ ok: false, error: 'HTTP 404 from https://ntfy.example.com/ops' });
+    const second = http.expectOne('/api/alerts/test');
+    expect((second.request.body as { name?: string }).name).toBe('Disk pager');
+    second.flush({ ok: false, error: 'HTTP 404 from https://ntfy.example.com/ops' });
     await settle(fixture);
     expect(el.querySelector('.test-result')?.textContent).toContain('Test failed: HTTP 404 from https://ntfy.example.com/ops');
   });
