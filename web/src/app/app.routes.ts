@@ -25,6 +25,7 @@ export const routes: Routes = [
       { path: 'silences', loadChildren: () => import('./features/silences/silences.routes') },
       { path: 'marketplace', loadChildren: () => import('./features/marketplace/marketplace.routes') },
       { path: 'users', loadChildren: () => import('./features/users/users.routes') },
+      { path: 'tokens', loadChildren: () => import('./features/api-tokens/api-tokens.routes') },
       { path: 'settings', loadChildren: () => import('./features/settings/settings.routes') },
       { path: 'notifications', loadChildren: () => import('./features/notifications/notifications.routes') },
       { path: 'problems', loadChildren: () => import('./features/problems/problems.routes') },

@@ -23,6 +23,7 @@ export const NAVIGATION: readonly NavItem[] = [
   { path: '/notifications', label: 'Notifications', icon: 'log' },
   { path: '/marketplace', label: 'Marketplace', icon: 'store' },
   { path: '/users', label: 'Users', icon: 'users' },
+  { path: '/tokens', label: 'API tokens', icon: 'key' },
   { path: '/settings', label: 'Settings', icon: 'settings' },
   { path: '/system-log', label: 'System log', icon: 'log' },
 ];
