@@ -223,13 +223,13 @@ describe('Prophasis end to end: console, core and simulated agents', function ()
     await plugins.getByRole('checkbox', { name: /CPU load/ }).check();
     // The parameter form is generated from the plugin's manifest.
     const params = page.locator('mat-card', { hasText: `${PLUGIN} · parameters` });
-    await params.getByLabel('majorAbove').fill(String(MAJOR_ABOVE));
+    await params.getByLabel('Major above').fill(String(MAJOR_ABOVE)); // the key in words (schema-form keyLabel)
     await page.getByRole('button', { name: 'Add check' }).click();
     await page.waitForURL(/\/checks$/);
     await page.getByRole('link', { name: 'e2e-cpu' }).first().click();
     await page.waitForURL(/\/checks\/\d+$/);
     checkId = Number(new URL(page.url()).pathname.split('/').pop());
-    await assertValue(page.locator('mat-card', { hasText: `${PLUGIN} · parameters` }).getByLabel('majorAbove'), String(MAJOR_ABOVE));
+    await assertValue(page.locator('mat-card', { hasText: `${PLUGIN} · parameters` }).getByLabel('Major above'), String(MAJOR_ABOVE));
 
     await page.goto(`${core.url}/schedules`);
     await page.getByRole('link', { name: 'Add schedule' }).click();
@@ -462,7 +462,7 @@ describe('Prophasis end to end: console, core and simulated agents', function ()
       ['hosts', '/hosts', (p) => p.locator('[data-severity="major"]').getByText('Major').first()],
       // The last hour: raw results, so the two minutes of this run fill more than a pixel.
       ['host-detail', `/hosts/${hostIds.alpha}/detail?range=hour`, (p) => p.locator(`mat-card[data-plugin="${PLUGIN}"] ngx-charts-line-chart svg`).first()],
-      ['check-form', `/checks/${checkId}`, (p) => p.getByLabel('majorAbove')],
+      ['check-form', `/checks/${checkId}`, (p) => p.getByLabel('Major above')],
       ['services', '/reports/services', (p) => p.getByRole('link', { name: 'e2e-shop' })],
       ['service-detail', `/reports/services/${serviceId}`, (p) => p.locator('[data-box="web pair"]')],
       ['alerts', '/alerts', (p) => p.getByRole('link', { name: 'e2e-major' }).first()],
