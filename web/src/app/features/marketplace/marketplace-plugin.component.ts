@@ -10,11 +10,12 @@ import { AuthService } from '../../core/auth.service';
 import { capabilityRows, groupFingerprint, newCapabilities, trustQuestion, type TrustQuestion } from './install';
 import type { InstallBody, InstallResult, MarketplacePluginPage } from '../../core/protocol';
 import { describeCapability } from '../../shared/ui/capabilities';
+import { renderMarkdown } from '../../shared/ui/markdown';
 import { CountPipe } from '../../shared/ui/plural';
 
 /**
- * A plugin's page in one registry (`/marketplace/:registry/:pluginId`): README (as text, never
- * as HTML), versions with changelog and the capabilities each asks for, the publisher's keys,
+ * A plugin's page in one registry (`/marketplace/:registry/:pluginId`): README (Markdown rendered
+ * by `marked` and sanitised by DOMPurify, `shared/ui/markdown.ts`), versions with changelog and the capabilities each asks for, the publisher's keys,
  * and Install / Upgrade. Installing is up to two requests: the core refuses a publisher the
  * site does not trust yet with its fingerprint (409), the administrator compares it and says
  * "Trust this publisher?" explicitly, and the second request carries `trustPublisher` and that
@@ -28,7 +29,12 @@ import { CountPipe } from '../../shared/ui/plural';
   templateUrl: './marketplace-plugin.component.html',
   styleUrl: './marketplace.component.scss',
   styles: `
-    .readme { white-space: pre-wrap; overflow-wrap: anywhere; max-height: 480px; overflow: auto; padding: 12px; border-radius: 4px; background: var(--mat-sys-surface-container); font-family: ui-monospace, monospace; font-size: 13px; }
+    .readme { overflow-wrap: anywhere; max-height: 640px; overflow: auto; padding: 4px 16px; border-radius: 4px; background: var(--mat-sys-surface-container); }
+    .readme :is(pre, code) { font-family: ui-monospace, monospace; font-size: 13px; }
+    .readme pre { white-space: pre-wrap; padding: 8px; background: var(--mat-sys-surface-container-high); border-radius: 4px; }
+    .readme table { border-collapse: collapse; }
+    .readme :is(th, td) { border: 1px solid var(--mat-sys-outline-variant); padding: 4px 8px; text-align: left; }
+    .readme img { max-width: 100%; }
     .fingerprint { font-family: ui-monospace, monospace; overflow-wrap: anywhere; }
     .caps { list-style: none; padding: 0; margin: 4px 0 8px; }
     .caps li { padding: 4px 8px; border-left: 3px solid transparent; }
@@ -49,6 +55,8 @@ export class MarketplacePluginComponent {
   readonly pluginId = input.required<string>();
 
   protected readonly page = signal<MarketplacePluginPage | undefined>(undefined);
+  /** The README as sanitised HTML (Markdown rendered; issue 21: it was shown raw). */
+  protected readonly readmeHtml = computed(() => renderMarkdown(this.page()?.readme ?? ''));
   protected readonly loading = signal(false);
   protected readonly error = signal<string | undefined>(undefined);
   protected readonly busy = signal(false);

@@ -102,11 +102,15 @@ describe('MarketplacePluginComponent', () => {
     return { fixture, el: fixture.nativeElement as HTMLElement };
   }
 
-  it('shows the README as text, versions with new capabilities and the publisher fingerprint', async () => {
+  it('renders the README as sanitised Markdown, versions with new capabilities and the publisher fingerprint', async () => {
     http = setUpPage('admin');
     const { el } = await render(pluginPage());
-    expect(el.querySelector('pre.readme')?.textContent).toContain('<img src=x onerror="alert(1)">');
-    expect(el.querySelector('img')).toBeNull();
+    // Issue 21: Markdown rendered (a heading, not "# RAID"), and the injected handler removed.
+    const readme = el.querySelector('.readme');
+    expect(readme?.querySelector('h1')?.textContent).toBe('RAID');
+    expect(readme?.textContent).not.toContain('# RAID');
+    expect(el.querySelector('[onerror]')).toBeNull();
+    expect(el.querySelector('script')).toBeNull();
     expect(el.textContent).toContain(groupFingerprint(KEY));
     const added = [...el.querySelectorAll('.version li.added code')].map((c) => c.textContent);
     expect(added).toEqual(['exec:/sbin/mdadm']);
