@@ -1,5 +1,5 @@
-import { fromLocalInput, intervalToRow, nextRuns, rowToInterval, toLocalInput, createIntervalGroup } from './intervals';
-import { createScheduleForm, scheduleInput } from './schedule-form';
+import { EVERY_UNITS, firstRunText, fromLocalInput, intervalToRow, nextRuns, rowToInterval, toLocalInput, createIntervalGroup, waitText } from './intervals';
+import { createScheduleForm, defaultIntervalStart, formIntervals, scheduleInput } from './schedule-form';
 
 const HOUR = 3_600_000;
 
@@ -70,6 +70,34 @@ describe('interval rows and epoch milliseconds', () => {
         { start, everyMs: 24 * HOUR },
         { start: new Date(2026, 5, 1, 12, 15).getTime(), everyMs: 15 * 60_000 },
       ],
+    });
+  });
+
+  describe('issue 21: seconds, a start that is now, and when the first run happens', () => {
+    it('offers seconds in the form as the API accepts them', () => {
+      expect(EVERY_UNITS).toContain('seconds');
+      expect(rowToInterval({ start: '2026-03-01T09:30', every: 30, unit: 'seconds' })?.everyMs).toBe(30_000);
+      expect(intervalToRow({ start: new Date(2026, 2, 1, 9, 30).getTime(), everyMs: 30_000 })).toMatchObject({ every: 30, unit: 'seconds' });
+      const row = createIntervalGroup({ start: '2026-03-01T09:30', every: 1, unit: 'seconds' });
+      expect(row.valid).toBe(true);
+    });
+
+    it('starts a new schedule at the current whole hour, so saved at 09:01 it first runs at 09:05, not 10:00', () => {
+      const saved = new Date(2026, 2, 1, 9, 1, 20).getTime();
+      expect(defaultIntervalStart(saved)).toBe('2026-03-01T09:00');
+      const form = createScheduleForm(undefined, saved);
+      expect(nextRuns(formIntervals(form), saved, 1)).toEqual([new Date(2026, 2, 1, 9, 5).getTime()]);
+    });
+
+    it('says when the first run happens and how long until then', () => {
+      const now = new Date(2026, 2, 1, 9, 1, 30).getTime();
+      const fmt = (t: number) => new Date(t).toTimeString().slice(0, 8);
+      expect(firstRunText([{ start: new Date(2026, 2, 1, 9, 0).getTime(), everyMs: 300_000 }], now, fmt)).toBe('at 09:05:00 (in 3 min 30 s)');
+      expect(firstRunText([{ start: now, everyMs: 10_000 }], now, fmt)).toBe('now (09:01:30)');
+      expect(firstRunText([], now, fmt)).toBeUndefined();
+      expect(waitText(2 * HOUR + 5 * 60_000)).toBe('2 h 5 min');
+      expect(waitText(3 * 24 * HOUR + HOUR + 7_000)).toBe('3 d 1 h');
+      expect(waitText(45_000)).toBe('45 s');
     });
   });
 });

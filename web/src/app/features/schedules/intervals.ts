@@ -6,13 +6,13 @@ export { fromLocalInput, toLocalInput };
 
 /**
  * Schedule intervals as the form shows them: a start date-time in the user's local time (the
- * value of an `<input type="datetime-local">`) and "every N minutes/hours/days". The API keeps
+ * value of an `<input type="datetime-local">`) and "every N seconds/minutes/hours/days". The API keeps
  * UTC epoch milliseconds (`{ start, everyMs }`); these functions convert both ways.
  */
 
-export const EVERY_UNITS = ['minutes', 'hours', 'days'] as const;
-/** `seconds` appears only for an interval the API holds that is not a whole number of minutes. */
-type EveryUnit = (typeof EVERY_UNITS)[number] | 'seconds';
+/** Every unit the form offers; seconds too, as the API accepts intervals from one second (issue 21). */
+export const EVERY_UNITS = ['seconds', 'minutes', 'hours', 'days'] as const;
+type EveryUnit = (typeof EVERY_UNITS)[number];
 
 const UNIT_MS: Readonly<Record<EveryUnit, number>> = { seconds: 1_000, minutes: 60_000, hours: 3_600_000, days: 86_400_000 };
 
@@ -49,6 +49,35 @@ export function nextRuns(intervals: readonly Interval[], now: number, count = 3)
     t = slot + 1;
   }
   return out;
+}
+
+/**
+ * When the first run happens, in words, for the form: `at Mon 7 Dec 2026, 16:15:00 (in 4 min 30 s)`,
+ * or `now` for a slot this second; undefined without a complete interval.
+ */
+export function firstRunText(intervals: readonly Interval[], now: number, format: (t: number) => string): string | undefined {
+  const [first] = nextRuns(intervals, now, 1);
+  if (first === undefined) return undefined;
+  const wait = first - now;
+  return wait < 1_000 ? `now (${format(first)})` : `at ${format(first)} (in ${waitText(wait)})`;
+}
+
+/** A wait in the two largest units: `4 min 30 s`, `2 h 5 min`, `3 d 1 h`. */
+export function waitText(ms: number): string {
+  const s = Math.ceil(ms / 1_000);
+  const parts: [number, string][] = [
+    [Math.floor(s / 86_400), 'd'],
+    [Math.floor((s % 86_400) / 3_600), 'h'],
+    [Math.floor((s % 3_600) / 60), 'min'],
+    [s % 60, 's'],
+  ];
+  const from = parts.findIndex(([n]) => n > 0);
+  if (from === -1) return '0 s';
+  return parts
+    .slice(from, from + 2)
+    .filter(([n]) => n > 0)
+    .map(([n, unit]) => `${n} ${unit}`)
+    .join(' ');
 }
 
 export type IntervalGroup = FormGroup<{ start: FormControl<string>; every: FormControl<number | null>; unit: FormControl<EveryUnit> }>;

@@ -1,5 +1,5 @@
-import { DatePipe } from '@angular/common';
-import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, input, signal } from '@angular/core';
+import { DatePipe, formatDate } from '@angular/common';
+import { ChangeDetectionStrategy, Component, DestroyRef, LOCALE_ID, computed, inject, input, signal } from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
 import { ReactiveFormsModule, type AbstractControl } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
@@ -18,12 +18,13 @@ import { createFormStore } from '../../shared/ui/form-store';
 import { IconComponent } from '../../shared/ui/icon.component';
 import { loadAll } from '../../shared/ui/load-all';
 import { describedOptions } from '../../shared/ui/options';
-import { createIntervalGroup, EVERY_UNITS, nextRuns, type IntervalGroup } from './intervals';
+import { createIntervalGroup, EVERY_UNITS, firstRunText, nextRuns } from './intervals';
 import { createScheduleForm, defaultIntervalStart, formIntervals, scheduleInput } from './schedule-form';
 
 /**
  * Add and edit a schedule (`/schedules/new`, `/schedules/:id`): its checks and one row per
- * interval (start in local time, every N minutes/hours/days), with the next three run times
+ * interval (start in local time, every N seconds/minutes/hours/days), when the first run happens
+ * and the next three run times
  * computed by protocol's schedule arithmetic, the same the agents use.
  */
 @Component({
@@ -73,13 +74,13 @@ import { createScheduleForm, defaultIntervalStart, formIntervals, scheduleInput 
 
         <fieldset class="intervals" formArrayName="intervals">
           <legend>Intervals</legend>
-          <p class="hint p-muted">Runs at the start time and then every N minutes, hours or days. Times are in your local time zone ({{ zone }}).</p>
+          <p class="hint p-muted">Runs at the start time and then every N seconds, minutes, hours or days; a start in the past counts the runs from there, so they stay aligned (:00, :05, :10…). Times are in your local time zone ({{ zone }}).</p>
           @for (row of rows(); track row; let i = $index) {
             <div class="row" [formGroupName]="i">
               <mat-form-field class="start">
                 <mat-label>Start</mat-label>
-                <input matInput type="datetime-local" formControlName="start" required />
-                <mat-hint>First run, local time.</mat-hint>
+                <input matInput type="datetime-local" step="1" formControlName="start" required />
+                <mat-hint>Runs are counted from here, local time.</mat-hint>
                 <mat-error>{{ rowMessage(row.controls.start) }}</mat-error>
               </mat-form-field>
               <mat-form-field class="every">
@@ -91,7 +92,7 @@ import { createScheduleForm, defaultIntervalStart, formIntervals, scheduleInput 
               <mat-form-field class="unit">
                 <mat-label>Unit</mat-label>
                 <mat-select formControlName="unit">
-                  @for (unit of unitsFor(row); track unit) {
+                  @for (unit of units; track unit) {
                     <mat-option [value]="unit">{{ unit }}</mat-option>
                   }
                 </mat-select>
@@ -129,6 +130,9 @@ import { createScheduleForm, defaultIntervalStart, formIntervals, scheduleInput 
           } @else if (next().length === 0) {
             <p class="p-muted">Complete an interval to see when it runs.</p>
           } @else {
+            @if (firstRun(); as text) {
+              <p class="first-run" role="status"><strong>{{ store.editing() ? 'The next run is' : 'Once saved, the first run is' }} {{ text }}.</strong></p>
+            }
             <ol>
               @for (t of next(); track t) {
                 <li>{{ t | date: 'EEE d MMM y, HH:mm:ss' }}</li>
@@ -160,6 +164,7 @@ import { createScheduleForm, defaultIntervalStart, formIntervals, scheduleInput 
 })
 export class ScheduleFormComponent {
   protected readonly auth = inject(AuthService);
+  private readonly locale = inject(LOCALE_ID);
 
   /** Route parameter; absent on `/schedules/new`. */
   readonly id = input<string>();
@@ -209,6 +214,11 @@ export class ScheduleFormComponent {
     this.value();
     return nextRuns(formIntervals(this.form), this.now());
   });
+  /** When the first run happens (issue 21: the form gave no hint). */
+  protected readonly firstRun = computed(() => {
+    this.value();
+    return firstRunText(formIntervals(this.form), this.now(), (t) => formatDate(t, 'EEE d MMM y, HH:mm:ss', this.locale));
+  });
   protected readonly checkOptions = computed(() => describedOptions(this.checks()));
 
   constructor() {
@@ -216,9 +226,7 @@ export class ScheduleFormComponent {
     inject(DestroyRef).onDestroy(() => clearInterval(clock));
   }
 
-  protected unitsFor(row: IntervalGroup): readonly string[] {
-    return row.controls.unit.value === 'seconds' ? ['seconds', ...EVERY_UNITS] : EVERY_UNITS;
-  }
+  protected readonly units = EVERY_UNITS;
 
   protected rowMessage(control: AbstractControl): string | undefined {
     if (control.errors?.['time']) return 'Not a valid date and time.';

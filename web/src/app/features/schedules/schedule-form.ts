@@ -11,11 +11,14 @@ export type ScheduleForm = FormGroup<{
   intervals: FormArray<IntervalGroup>;
 }>;
 
-/** A first interval for a new schedule: every 5 minutes from the next whole hour. */
+/**
+ * The start offered for a new interval: the current whole hour (local time), so the slots are
+ * aligned to the period (:00, :05, :10… for every 5 minutes) and the first run comes within one
+ * period, not at the next full hour (issue 21: saved at 09:01, the first data came at 10:00).
+ */
 export function defaultIntervalStart(now: number): string {
   const d = new Date(now);
   d.setMinutes(0, 0, 0);
-  d.setHours(d.getHours() + 1);
   return toLocalInput(d.getTime());
 }
 
