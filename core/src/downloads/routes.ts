@@ -1,3 +1,4 @@
+import { ApiErrorBody } from '@prophasis/protocol';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +14,12 @@ export interface DownloadSources {
   packages?: AgentPackages | undefined;
 }
 
-const PUBLIC = { config: { access: 'public' } } as const;
+/** A public download's options: no credentials, its OpenAPI name and summary, and the errors it answers as JSON. */
+const PUBLIC = (operationId: string, summary: string, notFound = false) =>
+  ({
+    config: { access: 'public' },
+    schema: { tags: ['downloads'], operationId, summary, security: [], response: { 503: ApiErrorBody, 500: ApiErrorBody, ...(notFound ? { 400: ApiErrorBody, 404: ApiErrorBody } : {}) } },
+  }) as const;
 
 /**
  * The files a new host fetches (docs/install-agent.md): public on purpose (a new host has no
@@ -30,7 +36,7 @@ const PUBLIC = { config: { access: 'public' } } as const;
 export async function downloadRoutes(app: FastifyInstance, sources: DownloadSources): Promise<void> {
   const { tarball } = sources;
   if (tarball) {
-    app.get('/downloads/prophasis-agent.tgz', PUBLIC, async (_request, reply) => {
+    app.get('/downloads/prophasis-agent.tgz', PUBLIC('downloadAgentTarball', 'Download the agent as an npm tarball (needs Node.js 24 on the host)'), async (_request, reply) => {
       const { bytes, sha256 } = await tarball.get();
       return reply
         .header('content-type', 'application/gzip')
@@ -60,15 +66,15 @@ export async function downloadRoutes(app: FastifyInstance, sources: DownloadSour
     const index = await current();
     return sendFile(reply, index.installScript.file, index.installScript.sha256, 'text/x-shellscript; charset=utf-8');
   };
-  app.get('/install.sh', PUBLIC, installScript);
-  app.get('/downloads/install.sh', PUBLIC, installScript);
+  app.get('/install.sh', PUBLIC('getInstallScript', 'Download the agent installer script'), installScript);
+  app.get('/downloads/install.sh', PUBLIC('downloadInstallScript', 'Download the agent installer script, from the downloads folder'), installScript);
 
-  app.get('/downloads/SHA256SUMS', PUBLIC, async (_request, reply) => {
+  app.get('/downloads/SHA256SUMS', PUBLIC('getChecksums', 'Download the SHA-256 of every agent package and the installer'), async (_request, reply) => {
     const index = await current();
     return sendFile(reply, index.sums.file, index.sums.sha256, 'text/plain; charset=utf-8');
   });
 
-  app.get('/downloads/index.json', PUBLIC, async () => {
+  app.get('/downloads/index.json', PUBLIC('getDownloadIndex', 'List the agent packages with their versions, sizes and hashes'), async () => {
     const { version, node, packages: list, installScript: script, sums } = await current();
     return {
       version,
@@ -79,7 +85,7 @@ export async function downloadRoutes(app: FastifyInstance, sources: DownloadSour
     };
   });
 
-  app.get<{ Params: { file: string } }>('/downloads/:file', PUBLIC, async (request, reply) => {
+  app.get<{ Params: { file: string } }>('/downloads/:file', PUBLIC('downloadAgentPackage', 'Download one agent package or its .sha256', true), async (request, reply) => {
     const index = await current();
     const wanted = request.params.file;
     const hashFile = wanted.endsWith('.sha256');

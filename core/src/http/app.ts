@@ -11,6 +11,7 @@ import { SESSION_COOKIE } from './cookies.js';
 import { eventRoutes } from './event-stream.js';
 import { registerSecurity } from './security.js';
 import { registerConsole } from './static.js';
+import { describeRoute, documentedSchema } from './openapi.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Routes under `/api` that serve the interactive reference; public like the console itself. */
@@ -71,12 +72,17 @@ export async function createApp(config: ApiConfig, deps: ShellDeps): Promise<Fas
     const record = () => {
       for (const method of [route.method].flat()) routes.push({ method: String(method), url: route.url, access: route.config?.access ?? 'public' });
     };
-    if (!isApi(route.url)) return record();
+    if (!isApi(route.url)) {
+      describeRoute(route, route.config?.access ?? 'public', false);
+      return record();
+    }
     if (route.url === DOCS_PREFIX || route.url.startsWith(`${DOCS_PREFIX}/`)) {
       route.config = { ...route.config, access: 'public' };
       return record();
     }
     if (!route.config?.access) throw new Error(`route ${String(route.method)} ${route.url} declares no access (config.access)`);
+    // Before @fastify/swagger's own onRoute hook (registered below) reads the route.
+    describeRoute(route, route.config.access, true);
     record();
   });
 
@@ -93,6 +99,7 @@ export async function createApp(config: ApiConfig, deps: ShellDeps): Promise<Fas
       },
       security: [{ session: [] }, { token: [] }],
     },
+    transform: documentedSchema,
   });
   await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
 

@@ -39,7 +39,34 @@ export interface Resource<Api, Input> {
   verbs?: readonly ('create' | 'update' | 'delete')[];
 }
 
-const errors = { 400: ApiErrorBody, 401: ApiErrorBody, 403: ApiErrorBody, 404: ApiErrorBody, 409: ApiErrorBody };
+const E = ApiErrorBody;
+
+/** `fleet-token` → `FleetToken`: a kind or a path as a part of an operationId. */
+const pascal = (words: string) => words.split(/[^a-zA-Z0-9]+/).filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
+const withArticle = (noun: string) => `${/^[aeio]/i.test(noun) ? 'an' : 'a'} ${noun}`;
+
+/**
+ * The OpenAPI names of a resource's five operations, generated from its kind and path so that
+ * every resource reads the same (`listHosts`, `getHost`, `createHost`, `updateHost`,
+ * `deleteHost`); docs/api.md promises they do not change.
+ */
+function operationsOf(r: Pick<Resource<unknown, unknown>, 'path' | 'kind' | 'searchable' | 'sortable'>) {
+  const one = r.kind.replaceAll('-', ' ');
+  const many = r.path.replaceAll('-', ' ');
+  const id = pascal(r.kind);
+  const search = r.searchable.length ? `; \`q\` searches ${r.searchable.join(', ')}` : '';
+  return {
+    list: {
+      operationId: `list${pascal(r.path)}`,
+      summary: `List ${many}`,
+      description: `One page of ${many}${search}; \`sort\` takes ${r.sortable.join(', ')} (a leading \`-\` sorts descending).`,
+    },
+    get: { operationId: `get${id}`, summary: `Get one ${one}` },
+    create: { operationId: `create${id}`, summary: `Create ${withArticle(one)}` },
+    update: { operationId: `update${id}`, summary: `Replace ${withArticle(one)} (every field)` },
+    delete: { operationId: `delete${id}`, summary: `Delete ${withArticle(one)}` },
+  };
+}
 
 /** `q`, `sort`, `limit`, `offset` → one page of rows and the total count. */
 async function listRows(
@@ -74,6 +101,7 @@ async function listRows(
 export function registerResource<Api, Input>(api: FastifyInstance, db: Database, r: Resource<Api, Input>): void {
   const verbs = r.verbs ?? ['create', 'update', 'delete'];
   const base = `/${r.path}`;
+  const ops = operationsOf(r);
 
   async function one(id: number, tx?: Transaction): Promise<Api> {
     const row = await r.model.findByPk(id, { transaction: tx });
@@ -84,7 +112,7 @@ export function registerResource<Api, Input>(api: FastifyInstance, db: Database,
 
   api.get<{ Querystring: ListQuery }>(
     base,
-    { config: { access: r.read }, schema: { tags: [r.tag], querystring: ListQuery, response: { 200: Page(r.schema), ...errors } } },
+    { config: { access: r.read }, schema: { tags: [r.tag], ...ops.list, querystring: ListQuery, response: { 200: Page(r.schema), 400: E, 401: E, 403: E } } },
     async (request): Promise<PageOf<Api>> => {
       const { rows, total } = await listRows(db, r.model, request.query, r);
       return { items: await r.present(rows), total, limit: request.query.limit, offset: request.query.offset };
@@ -93,14 +121,14 @@ export function registerResource<Api, Input>(api: FastifyInstance, db: Database,
 
   api.get<{ Params: IdParams }>(
     `${base}/:id`,
-    { config: { access: r.read }, schema: { tags: [r.tag], params: IdParams, response: { 200: r.schema, ...errors } } },
+    { config: { access: r.read }, schema: { tags: [r.tag], ...ops.get, params: IdParams, response: { 200: r.schema, 400: E, 401: E, 403: E, 404: E } } },
     async (request) => one(request.params.id),
   );
 
   if (verbs.includes('create')) {
     api.post<{ Body: Input }>(
       base,
-      { config: { access: r.write }, schema: { tags: [r.tag], body: r.inputSchema, response: { 201: r.schema, ...errors } } },
+      { config: { access: r.write }, schema: { tags: [r.tag], ...ops.create, body: r.inputSchema, response: { 201: r.schema, 400: E, 401: E, 403: E, 409: E } } },
       async (request, reply) => {
         const item = await db.sequelize.transaction(async (tx) => one(await r.create(request.body as Input, tx), tx));
         const id = (item as { id: number }).id;
@@ -113,7 +141,7 @@ export function registerResource<Api, Input>(api: FastifyInstance, db: Database,
   if (verbs.includes('update')) {
     api.put<{ Params: IdParams; Body: Input }>(
       `${base}/:id`,
-      { config: { access: r.write }, schema: { tags: [r.tag], params: IdParams, body: r.inputSchema, response: { 200: r.schema, ...errors } } },
+      { config: { access: r.write }, schema: { tags: [r.tag], ...ops.update, params: IdParams, body: r.inputSchema, response: { 200: r.schema, 400: E, 401: E, 403: E, 404: E, 409: E } } },
       async (request) => {
         const { id } = request.params;
         const item = await db.sequelize.transaction(async (tx) => {
@@ -130,7 +158,7 @@ export function registerResource<Api, Input>(api: FastifyInstance, db: Database,
   if (verbs.includes('delete')) {
     api.delete<{ Params: IdParams }>(
       `${base}/:id`,
-      { config: { access: r.write }, schema: { tags: [r.tag], params: IdParams, response: { 204: { type: 'null' }, ...errors } } },
+      { config: { access: r.write }, schema: { tags: [r.tag], ...ops.delete, params: IdParams, response: { 204: { type: 'null' }, 400: E, 401: E, 403: E, 404: E, 409: E } } },
       async (request, reply) => {
         const { id } = request.params;
         let name: unknown;

@@ -41,7 +41,13 @@ export async function eventRoutes(api: FastifyInstance, events: EventBus): Promi
     for (const res of open) res.end();
   });
 
-  api.get('/events', { config: { access: 'viewer' }, schema: { tags: ['events'], produces: ['text/event-stream'] } }, (request, reply) => {
+  api.get('/events', { config: { access: 'viewer' }, schema: {
+        tags: ['events'],
+        operationId: 'streamEvents',
+        summary: 'Follow live events (server-sent events)',
+        // The handler writes the stream itself (hijack): this schema only describes it.
+        response: { 200: { description: 'One `event:` and `data:` (an ApiEvent as JSON) per event', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
+      } }, (request, reply) => {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {

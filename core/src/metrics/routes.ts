@@ -1,3 +1,4 @@
+import { ApiErrorBody } from '@prophasis/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
@@ -41,7 +42,15 @@ export async function metricsRoutes(app: FastifyInstance, metrics: Metrics, acce
     const ip = request.ip.replace(/^::ffff:(?=\d+\.)/, '');
     return allowed.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4');
   };
-  app.get('/metrics', async (request, reply) => {
+  const schema = {
+    tags: ['system'],
+    operationId: 'getMetrics',
+    summary: 'Read the core\'s metrics in the Prometheus text format',
+    description: 'For an address of metricsAllow, or with the metrics token as Authorization: Bearer (not an API token).',
+    security: [],
+    response: { 403: ApiErrorBody },
+  };
+  app.get('/metrics', { schema }, async (request, reply) => {
     if (!permitted(request)) {
       request.log.warn({ ip: request.ip }, 'metrics refused');
       throw ApiErrors.FORBIDDEN('metrics are served to the addresses of metricsAllow or with the metrics token (docs/operations.md)');

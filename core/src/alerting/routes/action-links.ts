@@ -34,7 +34,9 @@ export async function actionLinkRoutes(app: FastifyInstance, links: ActionLinks)
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
 
-  app.get<{ Params: { token: string } }>('/act/:token', async (request, reply) => {
+  // No JSON schemas for the answers: they are HTML pages, for a person following a link from a notification.
+  const described = (operationId: string, summary: string) => ({ schema: { tags: ['problems'], operationId, summary, security: [] } });
+  app.get<{ Params: { token: string } }>('/act/:token', described('showActionLink', 'Show what an action link from a notification does'), async (request, reply) => {
     const c = await links.check(request.params.token);
     if (!c.ok) return refused(reply, c);
     const { link } = c;
@@ -48,7 +50,7 @@ export async function actionLinkRoutes(app: FastifyInstance, links: ActionLinks)
     );
   });
 
-  app.post<{ Params: { token: string }; Body: { comment?: string } | undefined }>('/act/:token', async (request, reply) => {
+  app.post<{ Params: { token: string }; Body: { comment?: string } | undefined }>('/act/:token', described('useActionLink', 'Carry out an action link (acknowledge or mute)'), async (request, reply) => {
     const comment = typeof request.body?.comment === 'string' ? request.body.comment.slice(0, 2000) : undefined;
     const c = await links.use(request.params.token, comment);
     if (!c.ok) return refused(reply, c);

@@ -53,19 +53,19 @@ const toApi = (result: ModuleTestResult): AlertTestResultApi => (result.ok ? { o
 export async function alertActionRoutes(api: FastifyInstance, db: Database, alerting: AlertingApi | undefined): Promise<void> {
   api.get<{ Querystring: AlertDeliveryQuery }>(
     '/alert-deliveries',
-    { config: { access: 'viewer' }, schema: { tags: ['alerts'], querystring: AlertDeliveryQuery, response: { 200: Page(AlertDelivery), ...errors } } },
+    { config: { access: 'viewer' }, schema: { tags: ['alerts'], operationId: 'listAlertDeliveries', summary: 'List the notifications sent and their delivery states', querystring: AlertDeliveryQuery, response: { 200: Page(AlertDelivery), ...errors } } },
     async (request): Promise<{ items: AlertDeliveryApi[]; total: number; limit: number; offset: number }> => listDeliveries(db, request.query),
   );
 
   api.get(
     '/alert-modules',
-    { config: { access: 'viewer' }, schema: { tags: ['alerts'], response: { 200: Type.Array(AlertModuleInfo), ...errors } } },
+    { config: { access: 'viewer' }, schema: { tags: ['alerts'], operationId: 'listAlertModules', summary: 'List the alert modules and the settings each takes', response: { 200: Type.Array(AlertModuleInfo), ...errors } } },
     async (): Promise<AlertModuleInfoApi[]> => required(alerting).modules(),
   );
 
   api.post<{ Body: AlertTestRequest }>(
     '/alerts/test',
-    { config: { access: 'admin', configChange: false }, schema: { tags: ['alerts'], body: AlertTestRequest, response: { 200: AlertTestResult, ...errors } } },
+    { config: { access: 'admin', configChange: false }, schema: { tags: ['alerts'], operationId: 'testAlertSettings', summary: 'Send a test notification with settings not yet saved', body: AlertTestRequest, response: { 200: AlertTestResult, ...errors } } },
     async (request): Promise<AlertTestResultApi> => {
       const a = required(alerting);
       const { module, settings, name } = request.body;
@@ -79,7 +79,7 @@ export async function alertActionRoutes(api: FastifyInstance, db: Database, aler
 
   api.post<{ Params: IdParams }>(
     '/alerts/:id/test',
-    { config: { access: 'admin', configChange: false }, schema: { tags: ['alerts'], params: IdParams, response: { 200: AlertTestResult, ...errors } } },
+    { config: { access: 'admin', configChange: false }, schema: { tags: ['alerts'], operationId: 'testAlert', summary: 'Send a test notification through a saved alert', params: IdParams, response: { 200: AlertTestResult, ...errors } } },
     async (request): Promise<AlertTestResultApi> => {
       const a = required(alerting);
       const { id } = request.params;

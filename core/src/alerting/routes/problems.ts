@@ -33,7 +33,7 @@ export async function problemRoutes(api: FastifyInstance, db: Database, options:
     '/action-links',
     {
       config: { access: 'viewer' },
-      schema: { tags: ['problems'], querystring: Type.Object({ problem: Type.String({ pattern: '^(h:[0-9]+(:p:[0-9]+)?|s:[0-9]+)$' }) }, { additionalProperties: false }), response: { 200: Type.Array(ActionLink), ...errors } },
+      schema: { tags: ['problems'], operationId: 'listActionLinks', summary: 'List the action links sent for one problem', querystring: Type.Object({ problem: Type.String({ pattern: '^(h:[0-9]+(:p:[0-9]+)?|s:[0-9]+)$' }) }, { additionalProperties: false }), response: { 200: Type.Array(ActionLink), ...errors } },
     },
     async (request) => {
       if (!links) throw ApiErrors.UNAVAILABLE('action links are not available: this core runs without them');
@@ -43,7 +43,7 @@ export async function problemRoutes(api: FastifyInstance, db: Database, options:
 
   api.delete<{ Params: { id: string } }>(
     '/action-links/:id',
-    { config: { access: 'operator', configChange: false }, schema: { tags: ['problems'], params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 204: noContent, ...errors } } },
+    { config: { access: 'operator', configChange: false }, schema: { tags: ['problems'], operationId: 'revokeActionLink', summary: 'Revoke an action link', params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 204: noContent, ...errors } } },
     async (request, reply) => {
       if (!links) throw ApiErrors.UNAVAILABLE('action links are not available: this core runs without them');
       if (!(await links.revoke(request.params.id))) throw ApiErrors.NOT_FOUND(`action link ${request.params.id} (or revoked already)`);
@@ -54,13 +54,13 @@ export async function problemRoutes(api: FastifyInstance, db: Database, options:
 
   api.get(
     '/acknowledgements',
-    { config: { access: 'viewer' }, schema: { tags: ['problems'], response: { 200: Type.Array(Acknowledgement), ...errors } } },
+    { config: { access: 'viewer' }, schema: { tags: ['problems'], operationId: 'listAcknowledgements', summary: 'List the acknowledged problems', response: { 200: Type.Array(Acknowledgement), ...errors } } },
     async (): Promise<AcknowledgementApi[]> => (await loadAcknowledgements(db)).map(presentAcknowledgement),
   );
 
   api.post<{ Body: AcknowledgementInput }>(
     '/acknowledgements',
-    { config: { access: 'operator', configChange: false }, schema: { tags: ['problems'], body: AcknowledgementInput, response: { 201: Acknowledgement, ...errors } } },
+    { config: { access: 'operator', configChange: false }, schema: { tags: ['problems'], operationId: 'acknowledgeProblem', summary: 'Acknowledge a problem', body: AcknowledgementInput, response: { 201: Acknowledgement, ...errors } } },
     async (request, reply): Promise<AcknowledgementApi> => {
       const problem = await resolveProblem(db, request.body.problem);
       const ack = await acknowledge(db, { problem, comment: request.body.comment, sticky: request.body.sticky, by: request.user!.name }, now());
@@ -72,7 +72,7 @@ export async function problemRoutes(api: FastifyInstance, db: Database, options:
 
   api.delete<{ Params: IdParams }>(
     '/acknowledgements/:id',
-    { config: { access: 'operator', configChange: false }, schema: { tags: ['problems'], params: IdParams, response: { 204: noContent, ...errors } } },
+    { config: { access: 'operator', configChange: false }, schema: { tags: ['problems'], operationId: 'deleteAcknowledgement', summary: 'Withdraw an acknowledgement', params: IdParams, response: { 204: noContent, ...errors } } },
     async (request, reply) => {
       if (!(await unacknowledge(db, request.params.id, request.user!.name, now()))) throw AlertErrors.ACKNOWLEDGEMENT_NOT_FOUND(`acknowledgement ${request.params.id}`);
       request.auditNote = { action: 'problems.unacknowledge', targetKind: 'acknowledgement', targetId: request.params.id, summary: null };
@@ -82,13 +82,13 @@ export async function problemRoutes(api: FastifyInstance, db: Database, options:
 
   api.get(
     '/silences',
-    { config: { access: 'viewer' }, schema: { tags: ['problems'], response: { 200: Type.Array(Silence), ...errors } } },
+    { config: { access: 'viewer' }, schema: { tags: ['problems'], operationId: 'listSilences', summary: 'List silences', response: { 200: Type.Array(Silence), ...errors } } },
     async (): Promise<SilenceApi[]> => (await loadSilences(db)).map((s) => presentSilence(s, now())),
   );
 
   api.post<{ Body: SilenceInput }>(
     '/silences',
-    { config: { access: 'operator', configChange: false }, schema: { tags: ['problems'], body: SilenceInput, response: { 201: Silence, ...errors } } },
+    { config: { access: 'operator', configChange: false }, schema: { tags: ['problems'], operationId: 'createSilence', summary: 'Create a silence', body: SilenceInput, response: { 201: Silence, ...errors } } },
     async (request, reply): Promise<SilenceApi> => {
       const silence = await createSilence(db, request.body, request.user!.name, now());
       request.auditNote = { action: 'silences.create', targetKind: 'silence', targetId: silence.id, summary: request.body };
@@ -99,7 +99,7 @@ export async function problemRoutes(api: FastifyInstance, db: Database, options:
 
   api.put<{ Params: IdParams; Body: SilenceInput }>(
     '/silences/:id',
-    { config: { access: 'admin', configChange: false }, schema: { tags: ['problems'], params: IdParams, body: SilenceInput, response: { 200: Silence, ...errors } } },
+    { config: { access: 'admin', configChange: false }, schema: { tags: ['problems'], operationId: 'updateSilence', summary: 'Replace a silence (every field)', params: IdParams, body: SilenceInput, response: { 200: Silence, ...errors } } },
     async (request): Promise<SilenceApi> => {
       const silence = await updateSilence(db, request.params.id, request.body, now());
       request.auditNote = { action: 'silences.update', targetKind: 'silence', targetId: silence.id, summary: request.body };
@@ -109,7 +109,7 @@ export async function problemRoutes(api: FastifyInstance, db: Database, options:
 
   api.delete<{ Params: IdParams }>(
     '/silences/:id',
-    { config: { access: 'operator', configChange: false }, schema: { tags: ['problems'], params: IdParams, response: { 204: noContent, ...errors } } },
+    { config: { access: 'operator', configChange: false }, schema: { tags: ['problems'], operationId: 'deleteSilence', summary: 'Delete a silence', params: IdParams, response: { 204: noContent, ...errors } } },
     async (request, reply) => {
       const removed = await deleteSilence(db, request.params.id);
       request.auditNote = { action: 'silences.delete', targetKind: 'silence', targetId: removed.id, summary: { name: removed.name } };

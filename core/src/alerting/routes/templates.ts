@@ -56,7 +56,7 @@ export async function alertTemplateRoutes(api: FastifyInstance, db: Database, al
 
   api.get(
     '/alert-templates',
-    { config: { access: 'viewer' }, schema: { tags: ['alerts'], response: { 200: AlertTemplateList, ...errors } } },
+    { config: { access: 'viewer' }, schema: { tags: ['alerts'], operationId: 'listAlertTemplates', summary: 'List the notification templates of every alert module', response: { 200: AlertTemplateList, ...errors } } },
     async () => ({
       items: await Promise.all(alerting.modules().map(async (m) => present(m.label, await store.get(m.id)))),
       variables: templateVariables(),
@@ -65,7 +65,7 @@ export async function alertTemplateRoutes(api: FastifyInstance, db: Database, al
 
   api.get<{ Params: { module: string } }>(
     '/alert-templates/:module',
-    { config: { access: 'viewer' }, schema: { tags: ['alerts'], params: ModuleParams, response: { 200: AlertTemplates, ...errors } } },
+    { config: { access: 'viewer' }, schema: { tags: ['alerts'], operationId: 'getAlertTemplates', summary: 'Get the notification templates of one alert module', params: ModuleParams, response: { 200: AlertTemplates, ...errors } } },
     async (request) => {
       const m = moduleOf(request.params.module);
       return present(m.label, await store.get(m.id));
@@ -74,7 +74,7 @@ export async function alertTemplateRoutes(api: FastifyInstance, db: Database, al
 
   api.put<{ Params: { module: string }; Body: AlertTemplateInput }>(
     '/alert-templates/:module',
-    { config: { access: 'admin' }, schema: { tags: ['alerts'], params: ModuleParams, body: AlertTemplateInput, response: { 200: AlertTemplates, ...errors } } },
+    { config: { access: 'admin' }, schema: { tags: ['alerts'], operationId: 'updateAlertTemplates', summary: 'Replace the notification templates of one alert module', params: ModuleParams, body: AlertTemplateInput, response: { 200: AlertTemplates, ...errors } } },
     async (request) => {
       const m = moduleOf(request.params.module);
       const saved = await store.put(m.id, request.body, request.user?.name ?? null, Date.now());
@@ -85,7 +85,7 @@ export async function alertTemplateRoutes(api: FastifyInstance, db: Database, al
 
   api.delete<{ Params: { module: string } }>(
     '/alert-templates/:module',
-    { config: { access: 'admin' }, schema: { tags: ['alerts'], params: ModuleParams, response: { 204: Type.Null(), ...errors } } },
+    { config: { access: 'admin' }, schema: { tags: ['alerts'], operationId: 'resetAlertTemplates', summary: 'Reset one alert module\'s templates to the defaults', params: ModuleParams, response: { 204: Type.Null(), ...errors } } },
     async (request, reply) => {
       const m = moduleOf(request.params.module);
       await store.reset(m.id);
@@ -123,7 +123,7 @@ export async function alertTemplateRoutes(api: FastifyInstance, db: Database, al
     {
       // Asked while one types and changes nothing: not in the audit trail.
       config: { access: 'viewer', configChange: false, audit: false },
-      schema: { tags: ['alerts'], params: ModuleParams, body: AlertTemplatePreviewRequest, response: { 200: AlertTemplatePreview, ...errors } },
+      schema: { tags: ['alerts'], operationId: 'previewAlertTemplates', summary: 'Render templates with a sample or a past notification', params: ModuleParams, body: AlertTemplatePreviewRequest, response: { 200: AlertTemplatePreview, ...errors } },
     },
     async (request): Promise<AlertTemplatePreviewApi> => {
       const m = moduleOf(request.params.module);

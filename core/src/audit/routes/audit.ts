@@ -8,7 +8,7 @@ const errors = { 400: ApiErrorBody, 401: ApiErrorBody, 403: ApiErrorBody };
 export async function auditRoutes(api: FastifyInstance, audit: AuditTrail): Promise<void> {
   api.get<{ Querystring: { user?: string; action?: string; limit: number; offset: number } }>(
     '/audit',
-    { config: { access: 'admin' }, schema: { tags: ['logs'], querystring: AuditQuery, response: { 200: Page(AuditEntry), ...errors } } },
+    { config: { access: 'admin' }, schema: { tags: ['logs'], operationId: 'listAuditEntries', summary: 'List the audit trail of changes (paged)', querystring: AuditQuery, response: { 200: Page(AuditEntry), ...errors } } },
     async (request) => audit.list(request.query),
   );
 }

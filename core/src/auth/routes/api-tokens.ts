@@ -16,11 +16,11 @@ export async function apiTokenRoutes(api: FastifyInstance, tokens: ApiTokens): P
     return request.user;
   };
 
-  api.get('/tokens', { config: { access: 'viewer' }, schema: { tags: ['auth'], response: { 200: Type.Array(ApiToken), ...errors } } }, async (request) => tokens.list(userOf(request)));
+  api.get('/tokens', { config: { access: 'viewer' }, schema: { tags: ['auth'], operationId: 'listApiTokens', summary: 'List API tokens (one\'s own; an administrator sees all)', response: { 200: Type.Array(ApiToken), ...errors } } }, async (request) => tokens.list(userOf(request)));
 
   api.post<{ Body: ApiTokenInput }>(
     '/tokens',
-    { config: { access: 'viewer', configChange: false }, schema: { tags: ['auth'], body: ApiTokenInput, response: { 201: ApiTokenCreated, ...errors } } },
+    { config: { access: 'viewer', configChange: false }, schema: { tags: ['auth'], operationId: 'createApiToken', summary: 'Create an API token (the token is in this answer only)', body: ApiTokenInput, response: { 201: ApiTokenCreated, ...errors } } },
     async (request, reply) => {
       const created = await tokens.create(userOf(request), request.body);
       // The trail names the token, never its secret.
@@ -31,7 +31,7 @@ export async function apiTokenRoutes(api: FastifyInstance, tokens: ApiTokens): P
 
   api.delete<{ Params: IdParams }>(
     '/tokens/:id',
-    { config: { access: 'viewer', configChange: false }, schema: { tags: ['auth'], params: IdParams, response: { 200: ApiToken, ...errors } } },
+    { config: { access: 'viewer', configChange: false }, schema: { tags: ['auth'], operationId: 'revokeApiToken', summary: 'Revoke an API token', params: IdParams, response: { 200: ApiToken, ...errors } } },
     async (request) => {
       const revoked = await tokens.revoke(userOf(request), request.params.id);
       request.auditNote = { action: 'tokens.revoke', targetKind: 'api-token', targetId: revoked.id, summary: { name: revoked.name, userName: revoked.userName } };

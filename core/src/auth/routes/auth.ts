@@ -10,11 +10,11 @@ const errors = { 400: ApiErrorBody, 401: ApiErrorBody, 403: ApiErrorBody, 409: A
 /** Sign-in, sign-out, the current user and first-run setup (docs/users.md). */
 export async function authRoutes(api: FastifyInstance, config: ApiConfig, auth: Auth): Promise<void> {
 
-  api.get('/health', { config: { access: 'public' }, schema: { tags: ['system'], security: [], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
+  api.get('/health', { config: { access: 'public' }, schema: { tags: ['system'], operationId: 'getHealth', summary: 'Tell whether the core is up', security: [], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
 
   api.post<{ Body: LoginRequest }>(
     '/auth/login',
-    { config: { access: 'public' }, schema: { tags: ['auth'], security: [], body: LoginRequest, response: { 200: Me, ...errors } } },
+    { config: { access: 'public' }, schema: { tags: ['auth'], operationId: 'login', summary: 'Sign in with a name and password (sets the session cookie)', security: [], body: LoginRequest, response: { 200: Me, ...errors } } },
     async (request, reply) => {
       const { token, user, expiresAt } = await auth.login(request.body.name, request.body.password, request.ip);
       setSessionCookie(config, request, reply, token, expiresAt);
@@ -26,7 +26,7 @@ export async function authRoutes(api: FastifyInstance, config: ApiConfig, auth: 
 
   api.post(
     '/auth/logout',
-    { config: { access: 'viewer' }, schema: { tags: ['auth'], response: { 204: Type.Null() } } },
+    { config: { access: 'viewer' }, schema: { tags: ['auth'], operationId: 'logout', summary: 'Sign out (ends the session)', response: { 204: Type.Null() } } },
     async (request, reply) => {
       await auth.logout(request.cookies[SESSION_COOKIE]);
       clearSessionCookie(config, request, reply);
@@ -35,19 +35,19 @@ export async function authRoutes(api: FastifyInstance, config: ApiConfig, auth: 
     },
   );
 
-  api.get('/auth/me', { config: { access: 'viewer' }, schema: { tags: ['auth'], response: { 200: Me } } }, async (request) => {
+  api.get('/auth/me', { config: { access: 'viewer' }, schema: { tags: ['auth'], operationId: 'getMe', summary: 'Get the signed-in user and the session\'s expiry', response: { 200: Me } } }, async (request) => {
     const session = await auth.session(request.cookies[SESSION_COOKIE]);
     if (!session) throw ApiErrors.UNAUTHENTICATED();
     return { id: session.user.id, name: session.user.name, role: session.user.role, expiresAt: session.expiresAt.getTime() };
   });
 
-  api.get('/setup', { config: { access: 'public' }, schema: { tags: ['auth'], security: [], response: { 200: SetupStatus } } }, async () => ({
+  api.get('/setup', { config: { access: 'public' }, schema: { tags: ['auth'], operationId: 'getSetupStatus', summary: 'Tell whether first-run setup is still needed', security: [], response: { 200: SetupStatus } } }, async () => ({
     required: await auth.setupRequired(),
   }));
 
   api.post<{ Body: SetupRequest }>(
     '/setup',
-    { config: { access: 'public' }, schema: { tags: ['auth'], security: [], body: SetupRequest, response: { 201: Me, ...errors } } },
+    { config: { access: 'public' }, schema: { tags: ['auth'], operationId: 'completeSetup', summary: 'Create the first administrator with the setup link\'s token', security: [], body: SetupRequest, response: { 201: Me, ...errors } } },
     async (request, reply) => {
       const { token, user, expiresAt } = await auth.completeSetup({ ...request.body, ip: request.ip });
       setSessionCookie(config, request, reply, token, expiresAt);

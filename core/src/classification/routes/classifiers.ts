@@ -83,7 +83,7 @@ export function classifierRoutes(deps: ClassifierRouteDeps): FastifyPluginAsync 
   return async (api: FastifyInstance) => {
     api.post<{ Body: ClassifierHistoryRequest }>(
       '/classifiers/test',
-      { config: { access: 'operator', configChange: false }, schema: { tags: ['classifiers'], body: ClassifierHistoryRequest, response: { 200: ClassifierHistoryResult, ...errors } } },
+      { config: { access: 'operator', configChange: false }, schema: { tags: ['classifiers'], operationId: 'testClassifierOnHistory', summary: 'Try a classifier over a host\'s stored history', body: ClassifierHistoryRequest, response: { 200: ClassifierHistoryResult, ...errors } } },
       async (request) => {
         const { code, hostId, pluginId, from, to, params } = request.body;
         if (from > to) throw ApiErrors.BAD_REQUEST('from must not be after to', { field: 'from' });
@@ -105,7 +105,7 @@ export function classifierRoutes(deps: ClassifierRouteDeps): FastifyPluginAsync 
 
     api.post<{ Body: ClassifierValuesRequest }>(
       '/classifiers/test-values',
-      { config: { access: 'operator', configChange: false }, schema: { tags: ['classifiers'], body: ClassifierValuesRequest, response: { 200: ClassifierValuesResult, ...errors } } },
+      { config: { access: 'operator', configChange: false }, schema: { tags: ['classifiers'], operationId: 'testClassifierOnValues', summary: 'Try a classifier over one given window of values', body: ClassifierValuesRequest, response: { 200: ClassifierValuesResult, ...errors } } },
       async (request) => {
         const { code, values, messages, resultTypes, params } = request.body;
         for (const [field, list] of [['messages', messages], ['resultTypes', resultTypes]] as const) {
@@ -128,7 +128,7 @@ export function classifierRoutes(deps: ClassifierRouteDeps): FastifyPluginAsync 
 
     api.get<{ Querystring: { pluginId?: string } }>(
       '/classifier-overrides',
-      { config: { access: 'viewer' }, schema: { tags: ['classifiers'], querystring: ClassifierOverrideQuery, response: { 200: Type.Object({ items: Type.Array(ClassifierOverride) }), ...errors } } },
+      { config: { access: 'viewer' }, schema: { tags: ['classifiers'], operationId: 'listClassifierOverrides', summary: 'List classifier overrides', querystring: ClassifierOverrideQuery, response: { 200: Type.Object({ items: Type.Array(ClassifierOverride) }), ...errors } } },
       async (request) => {
         const pluginIds = new Map<number, string>();
         let where = {};
@@ -145,7 +145,7 @@ export function classifierRoutes(deps: ClassifierRouteDeps): FastifyPluginAsync 
 
     api.put<{ Body: ClassifierOverrideInput }>(
       '/classifier-overrides',
-      { config: { access: 'admin' }, schema: { tags: ['classifiers'], body: ClassifierOverrideInput, response: { 200: ClassifierOverride, 201: ClassifierOverride, ...errors } } },
+      { config: { access: 'admin' }, schema: { tags: ['classifiers'], operationId: 'setClassifierOverride', summary: 'Create or replace a classifier override', body: ClassifierOverrideInput, response: { 200: ClassifierOverride, 201: ClassifierOverride, ...errors } } },
       async (request, reply) => {
         const { pluginId, scope, scopeId, code } = request.body;
         const plugin = await m.Plugin.findOne({ where: { pluginId }, attributes: ['id'] });
@@ -168,7 +168,7 @@ export function classifierRoutes(deps: ClassifierRouteDeps): FastifyPluginAsync 
 
     api.delete<{ Params: IdParams }>(
       '/classifier-overrides/:id',
-      { config: { access: 'admin' }, schema: { tags: ['classifiers'], params: IdParams, response: { 204: { type: 'null' }, ...errors } } },
+      { config: { access: 'admin' }, schema: { tags: ['classifiers'], operationId: 'deleteClassifierOverride', summary: 'Delete a classifier override', params: IdParams, response: { 204: { type: 'null' }, ...errors } } },
       async (request, reply) => {
         const row = await m.ClassifierOverride.findByPk(request.params.id);
         if (!row) throw ApiErrors.NOT_FOUND(`no classifier override ${request.params.id}`);
@@ -181,7 +181,7 @@ export function classifierRoutes(deps: ClassifierRouteDeps): FastifyPluginAsync 
 
     api.get<{ Querystring: EffectiveClassifierQuery }>(
       '/classifiers/effective',
-      { config: { access: 'viewer' }, schema: { tags: ['classifiers'], querystring: EffectiveClassifierQuery, response: { 200: EffectiveClassifier, ...errors } } },
+      { config: { access: 'viewer' }, schema: { tags: ['classifiers'], operationId: 'getEffectiveClassifier', summary: 'Tell which classifier applies to a host and plugin, and why', querystring: EffectiveClassifierQuery, response: { 200: EffectiveClassifier, ...errors } } },
       async (request): Promise<EffectiveClassifierApi> => {
         const { hostId, pluginId, checkId } = request.query;
         if (!(await m.Host.findByPk(hostId, { attributes: ['id'] }))) throw ApiErrors.NOT_FOUND(`no host ${hostId}`, { field: 'hostId' });

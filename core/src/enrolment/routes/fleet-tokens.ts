@@ -38,13 +38,13 @@ export async function fleetTokenRoutes(api: FastifyInstance, deps: { enrolment?:
 
   api.get(
     '/fleet-tokens',
-    { config: { access: 'admin' }, schema: { tags: ['fleet-tokens'], response: { 200: Type.Array(FleetToken), ...errors } } },
+    { config: { access: 'admin' }, schema: { tags: ['fleet-tokens'], operationId: 'listFleetTokens', summary: 'List fleet tokens', response: { 200: Type.Array(FleetToken), ...errors } } },
     async (): Promise<FleetTokenApi[]> => (await fleet().tokens.list()).map((t) => presentFleetToken(t)),
   );
 
   api.get<{ Params: IdParams }>(
     '/fleet-tokens/:id',
-    { config: { access: 'admin' }, schema: { tags: ['fleet-tokens'], params: IdParams, response: { 200: FleetToken, ...errors } } },
+    { config: { access: 'admin' }, schema: { tags: ['fleet-tokens'], operationId: 'getFleetToken', summary: 'Get one fleet token', params: IdParams, response: { 200: FleetToken, ...errors } } },
     async (request): Promise<FleetTokenApi> => {
       const token = await fleet().tokens.get(request.params.id);
       if (!token) throw EnrolmentErrors.FLEET_TOKEN_NOT_FOUND(String(request.params.id));
@@ -54,7 +54,7 @@ export async function fleetTokenRoutes(api: FastifyInstance, deps: { enrolment?:
 
   api.post<{ Body: FleetTokenInput }>(
     '/fleet-tokens',
-    { config: { access: 'admin' }, schema: { tags: ['fleet-tokens'], body: FleetTokenInput, response: { 201: FleetTokenTicket, ...errors } } },
+    { config: { access: 'admin' }, schema: { tags: ['fleet-tokens'], operationId: 'createFleetToken', summary: 'Create a fleet token (its secret is shown once)', body: FleetTokenInput, response: { 201: FleetTokenTicket, ...errors } } },
     async (request, reply): Promise<FleetTokenTicketApi> => {
       const { e, tokens } = fleet();
       const { name, ttlDays, maxHosts, groupIds, tags } = request.body;
@@ -90,7 +90,7 @@ export async function fleetTokenRoutes(api: FastifyInstance, deps: { enrolment?:
 
   api.post<{ Params: IdParams }>(
     '/fleet-tokens/:id/revoke',
-    { config: { access: 'admin' }, schema: { tags: ['fleet-tokens'], params: IdParams, response: { 200: FleetToken, ...errors } } },
+    { config: { access: 'admin' }, schema: { tags: ['fleet-tokens'], operationId: 'revokeFleetToken', summary: 'Revoke a fleet token', params: IdParams, response: { 200: FleetToken, ...errors } } },
     async (request): Promise<FleetTokenApi> => {
       const { tokens } = fleet();
       const { id } = request.params;

@@ -79,7 +79,7 @@ export async function hostActionRoutes(api: FastifyInstance, deps: { db: Databas
     '/hosts/:id/run',
     {
       config: { access: 'operator', configChange: false },
-      schema: { tags: ['hosts'], params: IdParams, body: RunNowRequest, response: { 202: RunNowResponse, ...errors } },
+      schema: { tags: ['hosts'], operationId: 'runHostChecks', summary: 'Run a host\'s checks now', params: IdParams, body: RunNowRequest, response: { 202: RunNowResponse, ...errors } },
     },
     async (request, reply): Promise<RunNowResponseApi> => {
       const { id } = request.params;
@@ -108,7 +108,7 @@ export async function hostActionRoutes(api: FastifyInstance, deps: { db: Databas
 
   api.post<{ Params: IdParams; Body: EnrolmentRequest }>(
     '/hosts/:id/enrolment',
-    { config: { access: 'admin' }, schema: { tags: ['hosts'], params: IdParams, body: EnrolmentRequest, response: { 201: EnrolmentTicket, ...errors } } },
+    { config: { access: 'admin' }, schema: { tags: ['hosts'], operationId: 'createEnrolment', summary: 'Issue an enrolment token for a host\'s agent', params: IdParams, body: EnrolmentRequest, response: { 201: EnrolmentTicket, ...errors } } },
     async (request, reply): Promise<EnrolmentTicketApi> => {
       const { id } = request.params;
       const { ttlMinutes, reenrol } = request.body;
@@ -166,7 +166,7 @@ export async function hostActionRoutes(api: FastifyInstance, deps: { db: Databas
 
   api.post<{ Params: IdParams }>(
     '/hosts/:id/revoke',
-    { config: { access: 'admin' }, schema: { tags: ['hosts'], params: IdParams, response: { 200: Host, ...errors } } },
+    { config: { access: 'admin' }, schema: { tags: ['hosts'], operationId: 'revokeHostAgent', summary: 'Revoke a host\'s agent credentials', params: IdParams, response: { 200: Host, ...errors } } },
     async (request): Promise<HostApi> => {
       const { id } = request.params;
       const host = await findHost(db, id);

@@ -28,13 +28,13 @@ const RuleList = Type.Array(RegistrationRule);
 export async function registrationRuleRoutes(api: FastifyInstance, deps: { db: Database }): Promise<void> {
   const store = createSequelizeFleetStore(deps.db);
 
-  api.get('/registration-rules', { config: { access: 'admin' }, schema: { tags: ['registration-rules'], response: { 200: RuleList, ...errors } } }, async (): Promise<RegistrationRuleApi[]> =>
+  api.get('/registration-rules', { config: { access: 'admin' }, schema: { tags: ['registration-rules'], operationId: 'listRegistrationRules', summary: 'List registration rules in the order they apply', response: { 200: RuleList, ...errors } } }, async (): Promise<RegistrationRuleApi[]> =>
     store.listRules(),
   );
 
   api.post<{ Body: RegistrationRuleInput }>(
     '/registration-rules',
-    { config: { access: 'admin' }, schema: { tags: ['registration-rules'], body: RegistrationRuleInput, response: { 201: RegistrationRule, ...errors } } },
+    { config: { access: 'admin' }, schema: { tags: ['registration-rules'], operationId: 'createRegistrationRule', summary: 'Create a registration rule', body: RegistrationRuleInput, response: { 201: RegistrationRule, ...errors } } },
     async (request, reply): Promise<RegistrationRuleApi> => {
       const rule = await store.createRule(request.body, Date.now());
       request.auditNote = { action: 'registration-rules.create', targetKind: 'registration-rule', targetId: rule.id, summary: request.body };
@@ -45,7 +45,7 @@ export async function registrationRuleRoutes(api: FastifyInstance, deps: { db: D
   // Registered before `/:id` so that `order` is never read as an id.
   api.put<{ Body: RegistrationRuleOrder }>(
     '/registration-rules/order',
-    { config: { access: 'admin' }, schema: { tags: ['registration-rules'], body: RegistrationRuleOrder, response: { 200: RuleList, ...errors } } },
+    { config: { access: 'admin' }, schema: { tags: ['registration-rules'], operationId: 'orderRegistrationRules', summary: 'Set the order of the registration rules', body: RegistrationRuleOrder, response: { 200: RuleList, ...errors } } },
     async (request): Promise<RegistrationRuleApi[]> => {
       const rules = await store.reorderRules(request.body.ids, Date.now());
       request.auditNote = { action: 'registration-rules.order', targetKind: 'registration-rule', targetId: null, summary: request.body };
@@ -55,7 +55,7 @@ export async function registrationRuleRoutes(api: FastifyInstance, deps: { db: D
 
   api.put<{ Params: IdParams; Body: RegistrationRuleInput }>(
     '/registration-rules/:id',
-    { config: { access: 'admin' }, schema: { tags: ['registration-rules'], params: IdParams, body: RegistrationRuleInput, response: { 200: RegistrationRule, ...errors } } },
+    { config: { access: 'admin' }, schema: { tags: ['registration-rules'], operationId: 'updateRegistrationRule', summary: 'Replace a registration rule (every field)', params: IdParams, body: RegistrationRuleInput, response: { 200: RegistrationRule, ...errors } } },
     async (request): Promise<RegistrationRuleApi> => {
       const rule = await store.updateRule(request.params.id, request.body, Date.now());
       request.auditNote = { action: 'registration-rules.update', targetKind: 'registration-rule', targetId: rule.id, summary: request.body };
@@ -65,7 +65,7 @@ export async function registrationRuleRoutes(api: FastifyInstance, deps: { db: D
 
   api.delete<{ Params: IdParams }>(
     '/registration-rules/:id',
-    { config: { access: 'admin' }, schema: { tags: ['registration-rules'], params: IdParams, response: { 204: Type.Null(), ...errors } } },
+    { config: { access: 'admin' }, schema: { tags: ['registration-rules'], operationId: 'deleteRegistrationRule', summary: 'Delete a registration rule', params: IdParams, response: { 204: Type.Null(), ...errors } } },
     async (request, reply) => {
       await store.deleteRule(request.params.id);
       request.auditNote = { action: 'registration-rules.delete', targetKind: 'registration-rule', targetId: request.params.id, summary: null };
@@ -77,7 +77,7 @@ export async function registrationRuleRoutes(api: FastifyInstance, deps: { db: D
     '/registration-rules/preview',
     {
       config: { access: 'admin', configChange: false, audit: false },
-      schema: { tags: ['registration-rules'], body: RegistrationPreviewRequest, response: { 200: RegistrationPreview, ...errors } },
+      schema: { tags: ['registration-rules'], operationId: 'previewRegistration', summary: 'Show what the rules would make of an agent that registers', body: RegistrationPreviewRequest, response: { 200: RegistrationPreview, ...errors } },
     },
     async (request): Promise<RegistrationPreviewApi> => {
       const { fleetTokenId, ...facts } = request.body;

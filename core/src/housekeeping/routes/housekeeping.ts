@@ -9,12 +9,12 @@ const errors = { 401: ApiErrorBody, 403: ApiErrorBody };
  * signed in), and "Run now" for administrators (audited like every change).
  */
 export async function housekeepingRoutes(api: FastifyInstance, housekeeper: Pick<Housekeeper, 'status' | 'run'>): Promise<void> {
-  api.get('/housekeeping', { config: { access: 'viewer' }, schema: { tags: ['housekeeping'], response: { 200: HousekeepingStatus, ...errors } } }, async () =>
+  api.get('/housekeeping', { config: { access: 'viewer' }, schema: { tags: ['housekeeping'], operationId: 'getHousekeeping', summary: 'Get table sizes and the last housekeeping run', response: { 200: HousekeepingStatus, ...errors } } }, async () =>
     housekeeper.status(),
   );
   api.post(
     '/housekeeping/run',
-    { config: { access: 'admin' }, schema: { tags: ['housekeeping'], response: { 200: HousekeepingRun, ...errors } } },
+    { config: { access: 'admin' }, schema: { tags: ['housekeeping'], operationId: 'runHousekeeping', summary: 'Run housekeeping now', response: { 200: HousekeepingRun, ...errors } } },
     async (request) => {
       const run = await housekeeper.run('manual');
       request.auditNote = { action: 'housekeeping.run', targetKind: 'housekeeping', targetId: null, summary: { removed: run.removed, errors: run.errors } };

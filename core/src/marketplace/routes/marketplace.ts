@@ -37,13 +37,13 @@ const errors = { 400: ApiErrorBody, 401: ApiErrorBody, 403: ApiErrorBody, 404: A
 export function marketplaceRoutes(deps: MarketplaceRouteDeps): FastifyPluginAsync {
   const service = createMarketplaceService(deps);
   return async (api: FastifyInstance) => {
-    api.get('/marketplace/registries', { config: { access: 'viewer' }, schema: { tags: ['marketplace'], response: { 200: RegistriesResponse, ...errors } } }, async () => ({
+    api.get('/marketplace/registries', { config: { access: 'viewer' }, schema: { tags: ['marketplace'], operationId: 'listRegistries', summary: 'List the marketplace registries this core browses', response: { 200: RegistriesResponse, ...errors } } }, async () => ({
       items: await service.registries(),
     }));
 
     api.put<{ Body: RegistriesInput }>(
       '/marketplace/registries',
-      { config: { access: 'admin' }, schema: { tags: ['marketplace'], body: RegistriesInput, response: { 200: RegistriesResponse, ...errors } } },
+      { config: { access: 'admin' }, schema: { tags: ['marketplace'], operationId: 'updateRegistries', summary: 'Replace the list of marketplace registries', body: RegistriesInput, response: { 200: RegistriesResponse, ...errors } } },
       async (request) => {
         await service.setRegistries(request.body.registries);
         request.auditNote = { action: 'marketplace.registries', targetKind: 'settings', targetId: null, summary: request.body };
@@ -53,19 +53,19 @@ export function marketplaceRoutes(deps: MarketplaceRouteDeps): FastifyPluginAsyn
 
     api.get<{ Querystring: BrowseQuery }>(
       '/marketplace/plugins',
-      { config: { access: 'viewer' }, schema: { tags: ['marketplace'], querystring: BrowseQuery, response: { 200: BrowseResponse, ...errors } } },
+      { config: { access: 'viewer' }, schema: { tags: ['marketplace'], operationId: 'browseMarketplace', summary: 'Search the plugins of the marketplace registries', querystring: BrowseQuery, response: { 200: BrowseResponse, ...errors } } },
       async (request) => service.browse(request.query),
     );
 
     api.get<{ Params: MarketplacePluginParams }>(
       '/marketplace/registries/:registry/plugins/:pluginId',
-      { config: { access: 'viewer' }, schema: { tags: ['marketplace'], params: MarketplacePluginParams, response: { 200: MarketplacePluginPage, ...errors } } },
+      { config: { access: 'viewer' }, schema: { tags: ['marketplace'], operationId: 'getMarketplacePlugin', summary: 'Get one marketplace plugin with its versions', params: MarketplacePluginParams, response: { 200: MarketplacePluginPage, ...errors } } },
       async (request) => service.page(request.params.registry, request.params.pluginId),
     );
 
     api.post<{ Body: InstallBody }>(
       '/marketplace/install',
-      { config: { access: 'admin' }, schema: { tags: ['marketplace'], body: InstallBody, response: { 200: InstallResult, 201: InstallResult, ...errors } } },
+      { config: { access: 'admin' }, schema: { tags: ['marketplace'], operationId: 'installMarketplacePlugin', summary: 'Install a plugin version from a registry', body: InstallBody, response: { 200: InstallResult, 201: InstallResult, ...errors } } },
       async (request, reply) => {
         const result = await service.install(request.body, actor(request));
         request.auditNote = {
@@ -86,14 +86,14 @@ export function marketplaceRoutes(deps: MarketplaceRouteDeps): FastifyPluginAsyn
       },
     );
 
-    api.get('/marketplace/updates', { config: { access: 'viewer' }, schema: { tags: ['marketplace'], response: { 200: UpdatesResponse, ...errors } } }, async () => service.updates());
+    api.get('/marketplace/updates', { config: { access: 'viewer' }, schema: { tags: ['marketplace'], operationId: 'listPluginUpdates', summary: 'List installed plugins with newer versions available', response: { 200: UpdatesResponse, ...errors } } }, async () => service.updates());
 
     const listRollouts = async () => ({ items: Object.entries(await service.rollouts()).map(([pluginId, r]) => ({ pluginId, ...r })) });
-    api.get('/marketplace/rollouts', { config: { access: 'viewer' }, schema: { tags: ['marketplace'], response: { 200: RolloutsResponse, ...errors } } }, listRollouts);
+    api.get('/marketplace/rollouts', { config: { access: 'viewer' }, schema: { tags: ['marketplace'], operationId: 'listRollouts', summary: 'List plugin rollouts', response: { 200: RolloutsResponse, ...errors } } }, listRollouts);
 
     api.put<{ Params: RolloutParams; Body: RolloutInput }>(
       '/marketplace/rollouts/:pluginId',
-      { config: { access: 'admin' }, schema: { tags: ['marketplace'], params: RolloutParams, body: RolloutInput, response: { 200: RolloutsResponse, ...errors } } },
+      { config: { access: 'admin' }, schema: { tags: ['marketplace'], operationId: 'setRollout', summary: 'Create or replace a plugin\'s rollout', params: RolloutParams, body: RolloutInput, response: { 200: RolloutsResponse, ...errors } } },
       async (request) => {
         await service.setRollout(request.params.pluginId, request.body);
         request.auditNote = { action: 'marketplace.rollout', targetKind: 'plugin', targetId: request.params.pluginId, summary: request.body };
@@ -103,7 +103,7 @@ export function marketplaceRoutes(deps: MarketplaceRouteDeps): FastifyPluginAsyn
 
     api.delete<{ Params: RolloutParams }>(
       '/marketplace/rollouts/:pluginId',
-      { config: { access: 'admin' }, schema: { tags: ['marketplace'], params: RolloutParams, response: { 200: RolloutsResponse, ...errors } } },
+      { config: { access: 'admin' }, schema: { tags: ['marketplace'], operationId: 'deleteRollout', summary: 'Cancel a plugin\'s rollout', params: RolloutParams, response: { 200: RolloutsResponse, ...errors } } },
       async (request) => {
         const ended = await service.promote(request.params.pluginId);
         request.auditNote = { action: 'marketplace.promote', targetKind: 'plugin', targetId: request.params.pluginId, summary: { ended } };

@@ -58,7 +58,7 @@ export function pluginRoutes(deps: PluginRouteDeps): FastifyPluginAsync {
       {
         bodyLimit,
         config: { access: 'admin' },
-        schema: { tags: ['plugins'], body: UploadBody, response: { 200: UploadResult, 201: UploadResult, ...errors } },
+        schema: { tags: ['plugins'], operationId: 'uploadPlugin', summary: 'Upload a signed plugin bundle', body: UploadBody, response: { 200: UploadResult, 201: UploadResult, ...errors } },
         // The body limit is enforced before the handler runs; record that refusal as well.
         onError: async (request, _reply, error) => {
           if ((error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
@@ -90,13 +90,13 @@ export function pluginRoutes(deps: PluginRouteDeps): FastifyPluginAsync {
 
     api.get<{ Params: PluginParams }>(
       '/plugins/:id/versions',
-      { config: { access: 'viewer' }, schema: { tags: ['plugins'], params: PluginParams, response: { 200: Type.Object({ items: Type.Array(PluginVersionInfo) }), ...errors } } },
+      { config: { access: 'viewer' }, schema: { tags: ['plugins'], operationId: 'listPluginVersions', summary: 'List the stored versions of a plugin', params: PluginParams, response: { 200: Type.Object({ items: Type.Array(PluginVersionInfo) }), ...errors } } },
       async (request) => ({ items: await repository.listVersions(request.params.id) }),
     );
 
     api.post<{ Params: VersionParams; Body: ApproveBody }>(
       '/plugins/:id/versions/:version/approve',
-      { config: { access: 'admin' }, schema: { tags: ['plugins'], params: VersionParams, body: ApproveBody, response: { 200: PluginVersionInfo, ...errors } } },
+      { config: { access: 'admin' }, schema: { tags: ['plugins'], operationId: 'approvePluginVersion', summary: 'Approve a plugin version and its capabilities', params: VersionParams, body: ApproveBody, response: { 200: PluginVersionInfo, ...errors } } },
       async (request) => {
         const { id, version } = request.params;
         const result = await repository.approve(id, version, request.body.capabilities, actor(request));
@@ -107,13 +107,13 @@ export function pluginRoutes(deps: PluginRouteDeps): FastifyPluginAsync {
 
     api.get(
       '/publishers',
-      { config: { access: 'viewer' }, schema: { tags: ['plugins'], response: { 200: Type.Object({ items: Type.Array(Publisher) }), ...errors } } },
+      { config: { access: 'viewer' }, schema: { tags: ['plugins'], operationId: 'listPublishers', summary: 'List trusted publisher keys', response: { 200: Type.Object({ items: Type.Array(Publisher) }), ...errors } } },
       async () => ({ items: trust.list() }),
     );
 
     api.post<{ Body: PublisherInput }>(
       '/publishers',
-      { config: { access: 'admin' }, schema: { tags: ['plugins'], body: PublisherInput, response: { 201: Publisher, ...errors } } },
+      { config: { access: 'admin' }, schema: { tags: ['plugins'], operationId: 'addPublisher', summary: 'Trust a publisher key', body: PublisherInput, response: { 201: Publisher, ...errors } } },
       async (request, reply) => {
         const added = await trust.add(request.body, request.user?.name ?? '(unknown)');
         await safeWrite(deps.systemLog, request, `publisher key trusted: ${added.name}`, { keyId: added.keyId, user: request.user?.name }, 'info');
@@ -124,7 +124,7 @@ export function pluginRoutes(deps: PluginRouteDeps): FastifyPluginAsync {
 
     api.delete<{ Params: KeyIdParams }>(
       '/publishers/:keyId',
-      { config: { access: 'admin' }, schema: { tags: ['plugins'], params: KeyIdParams, response: { 204: { type: 'null' }, ...errors } } },
+      { config: { access: 'admin' }, schema: { tags: ['plugins'], operationId: 'deletePublisher', summary: 'Stop trusting a publisher key', params: KeyIdParams, response: { 204: { type: 'null' }, ...errors } } },
       async (request, reply) => {
         const removed = await trust.remove(request.params.keyId);
         await safeWrite(deps.systemLog, request, `publisher key no longer trusted: ${removed.name}`, { keyId: removed.keyId, user: request.user?.name }, 'info');

@@ -214,7 +214,7 @@ async function hostMessages(db: Database, hostId: number, q: MessageQueryType): 
 export async function reportRoutes(api: FastifyInstance, db: Database): Promise<void> {
   api.get(
     '/reports/hosts',
-    { config: { access: 'viewer' }, schema: { tags: ['reports'], response: { 200: Type.Array(HostHealth), ...errors } } },
+    { config: { access: 'viewer' }, schema: { tags: ['reports'], operationId: 'listHostHealth', summary: 'Summarise the health of every host', response: { 200: Type.Array(HostHealth), ...errors } } },
     async (): Promise<HostHealthApi[]> => {
       const states = await loadHostStates(db);
       const marks = await loadProblemMarks(db, Date.now());
@@ -236,7 +236,7 @@ export async function reportRoutes(api: FastifyInstance, db: Database): Promise<
 
   api.get<{ Params: IdParams; Querystring: { from?: number; to?: number } }>(
     '/reports/hosts/:id',
-    { config: { access: 'viewer' }, schema: { tags: ['reports'], params: IdParams, querystring: RangeQuery, response: { 200: HostReport, ...errors } } },
+    { config: { access: 'viewer' }, schema: { tags: ['reports'], operationId: 'getHostReport', summary: 'Get one host\'s states and series over a time range', params: IdParams, querystring: RangeQuery, response: { 200: HostReport, ...errors } } },
     async (request): Promise<HostReportApi> => {
       const host = await db.models.Host.findByPk(request.params.id);
       const state = host && (await loadHostStates(db, [host.id])).get(host.id);
@@ -275,13 +275,13 @@ export async function reportRoutes(api: FastifyInstance, db: Database): Promise<
 
   api.get<{ Querystring: TransitionQueryType }>(
     '/reports/transitions',
-    { config: { access: 'viewer' }, schema: { tags: ['reports'], querystring: TransitionQuery, response: { 200: Page(StateTransition), ...errors } } },
+    { config: { access: 'viewer' }, schema: { tags: ['reports'], operationId: 'listTransitions', summary: 'List state transitions (paged, filtered)', querystring: TransitionQuery, response: { 200: Page(StateTransition), ...errors } } },
     async (request): Promise<PageOf<StateTransitionApi>> => transitionsPage(db, request.query, Date.now()),
   );
 
   api.get<{ Params: IdParams; Querystring: MessageQueryType }>(
     '/reports/hosts/:id/messages',
-    { config: { access: 'viewer' }, schema: { tags: ['reports'], params: IdParams, querystring: MessageQuery, response: { 200: Type.Array(HostMessage), ...errors } } },
+    { config: { access: 'viewer' }, schema: { tags: ['reports'], operationId: 'listHostMessages', summary: 'List the messages of one host\'s results', params: IdParams, querystring: MessageQuery, response: { 200: Type.Array(HostMessage), ...errors } } },
     async (request): Promise<HostMessageApi[]> => {
       const host = await db.models.Host.findByPk(request.params.id, { attributes: ['id'] });
       if (!host) throw ApiErrors.NOT_FOUND(`host ${request.params.id}`);
@@ -291,7 +291,7 @@ export async function reportRoutes(api: FastifyInstance, db: Database): Promise<
 
   api.get(
     '/reports/services',
-    { config: { access: 'viewer' }, schema: { tags: ['reports'], response: { 200: Type.Array(ServiceHealth), ...errors } } },
+    { config: { access: 'viewer' }, schema: { tags: ['reports'], operationId: 'listServiceHealth', summary: 'Summarise the health of every service', response: { 200: Type.Array(ServiceHealth), ...errors } } },
     async () => serviceHealth(db),
   );
 }

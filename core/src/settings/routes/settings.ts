@@ -23,11 +23,11 @@ async function readSettings(db: Database): Promise<SettingsApi> {
  */
 export async function settingsRoutes(api: FastifyInstance, db: Database): Promise<void> {
   const errors = { 400: ApiErrorBody, 401: ApiErrorBody, 403: ApiErrorBody };
-  api.get('/settings', { config: { access: 'viewer' }, schema: { tags: ['settings'], response: { 200: Settings, ...errors } } }, async () => readSettings(db));
+  api.get('/settings', { config: { access: 'viewer' }, schema: { tags: ['settings'], operationId: 'getSettings', summary: 'Get the system settings', response: { 200: Settings, ...errors } } }, async () => readSettings(db));
 
   api.put<{ Body: SettingsInput }>(
     '/settings',
-    { config: { access: 'admin' }, schema: { tags: ['settings'], body: SettingsInput, response: { 200: Settings, ...errors } } },
+    { config: { access: 'admin' }, schema: { tags: ['settings'], operationId: 'updateSettings', summary: 'Change system settings', body: SettingsInput, response: { 200: Settings, ...errors } } },
     async (request) => {
       const body = request.body;
       const current = await readSettings(db);

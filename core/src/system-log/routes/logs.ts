@@ -11,7 +11,7 @@ const errors = { 400: ApiErrorBody, 401: ApiErrorBody, 403: ApiErrorBody };
 export async function logRoutes(api: FastifyInstance, db: Database): Promise<void> {
   api.get<{ Querystring: LogQueryType }>(
     '/logs',
-    { config: { access: 'viewer' }, schema: { tags: ['logs'], querystring: LogQuery, response: { 200: Page(LogEntry), ...errors } } },
+    { config: { access: 'viewer' }, schema: { tags: ['logs'], operationId: 'listLogEntries', summary: 'List the system log (paged, filtered)', querystring: LogQuery, response: { 200: Page(LogEntry), ...errors } } },
     async (request): Promise<PageOf<LogEntry>> => {
       const q = request.query;
       const where: WhereOptions[] = [];

@@ -1,0 +1,97 @@
+import { ApiErrorBody } from '@prophasis/protocol';
+import type { SwaggerTransform } from '@fastify/swagger';
+import type { FastifySchema, RouteOptions } from 'fastify';
+
+const WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
+const MUTATING = new Set([...WITH_BODY, 'DELETE']);
+
+/**
+ * The operationId of a route that names none, from its method and URL
+ * (`GET /downloads/:file` → `getDownloadsByFile`). A fallback only: the features name their
+ * operations in their routes' schemas (docs/api.md, "Generating a client"), and a route left
+ * without a summary fails core/test/api/openapi.test.ts.
+ */
+function fallbackOperationId(method: string, url: string): string {
+  const words = url
+    .split('/')
+    .filter((s) => s && s !== 'api')
+    .map((s) => (s.startsWith(':') ? `by-${s.slice(1)}` : s))
+    .flatMap((s) => s.split(/[^a-zA-Z0-9]+/))
+    .filter(Boolean);
+  return [method.toLowerCase(), ...words.map((w) => w[0]!.toUpperCase() + w.slice(1))].join('');
+}
+
+/**
+ * The error answers the server shell itself gives on an `/api` route, whatever its handler
+ * does: 401 for a missing session or a refused API token (on every route, public ones included:
+ * a token that does not open is never ignored), 403 for a role too low or a change from another
+ * site, 400 for a request its schema refuses, 404 for an id that names nothing, 413 and 415 for a
+ * body too large or not JSON, 500 for a fault.
+ */
+function shellErrors(method: string, url: string, access: string, schema: FastifySchema): number[] {
+  const statuses = [401, 500];
+  if (access !== 'public' || MUTATING.has(method)) statuses.push(403);
+  if (schema.body || schema.querystring || schema.params || WITH_BODY.has(method)) statuses.push(400);
+  if (url.includes('/:')) statuses.push(404);
+  if (WITH_BODY.has(method)) statuses.push(413, 415);
+  return statuses;
+}
+
+/**
+ * Completes a route's OpenAPI description as it is added (the shell's `onRoute` hook, before
+ * `@fastify/swagger` reads it): an operationId where the route names none, `security: []` on a
+ * public `/api` route, and the `ApiErrorBody` answers of {@link shellErrors} the route does not
+ * declare itself. Routes the document hides are left alone.
+ */
+export function describeRoute(route: RouteOptions, access: string, api: boolean): void {
+  const schema: FastifySchema = route.schema ?? {};
+  if (schema.hide) return;
+  const method = String([route.method].flat()[0]).toUpperCase();
+  if (method === 'HEAD') return;
+  const described: FastifySchema = { ...schema, operationId: schema.operationId ?? fallbackOperationId(method, route.url) };
+  if (api) {
+    if (access === 'public' && !schema.security) described.security = [];
+    const response = { ...(schema.response as Record<string, unknown> | undefined) };
+    for (const status of shellErrors(method, route.url, access, schema)) if (!(status in response)) response[status] = ApiErrorBody;
+    described.response = response;
+  }
+  route.schema = described;
+}
+
+type JsonSchema = { [key: string]: unknown };
+
+/**
+ * A copy of a request schema in which a property with a `default` is not required: the server
+ * fills it in (ajv's `useDefaults`), so a client may leave it out (`limit` and `offset` of a
+ * list, `expiresInDays` of a token). Validation keeps the schema as written.
+ */
+function optionalDefaults(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(optionalDefaults);
+  if (!schema || typeof schema !== 'object') return schema;
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(schema as JsonSchema)) {
+    if (key === 'properties' && value && typeof value === 'object') {
+      out[key] = Object.fromEntries(Object.entries(value as JsonSchema).map(([name, s]) => [name, optionalDefaults(s)]));
+    } else if (key === 'required' || key === 'default' || key === 'examples' || key === 'const' || key === 'enum') {
+      out[key] = value;
+    } else {
+      out[key] = optionalDefaults(value);
+    }
+  }
+  const properties = out['properties'] as Record<string, JsonSchema | undefined> | undefined;
+  if (Array.isArray(out['required']) && properties) {
+    const required = (out['required'] as string[]).filter((name) => properties[name]?.['default'] === undefined);
+    if (required.length) out['required'] = required;
+    else delete out['required'];
+  }
+  return out;
+}
+
+/** `@fastify/swagger`'s `transform`: what a client must send, as the document shows it (see {@link optionalDefaults}). */
+export const documentedSchema: SwaggerTransform = ({ schema, url }) => {
+  if (!schema) return { schema, url };
+  const documented: FastifySchema = { ...schema };
+  if (schema.body) documented.body = optionalDefaults(schema.body);
+  if (schema.querystring) documented.querystring = optionalDefaults(schema.querystring);
+  return { schema: documented, url };
+};
