@@ -631,8 +631,11 @@ describe('Prophasis end to end: console, core and simulated agents', function ()
     await page.screenshot({ path: join(SCREENSHOTS, 'notification-templates-desktop.png'), fullPage: true });
 
     await page.getByRole('button', { name: 'Reset to default' }).click();
+    // The page's intro mentions "the built-in texts" too: wait for the reset itself, then for the badge.
+    const resetDone = page.waitForResponse((r) => r.url().endsWith('/api/alert-templates/webhook') && r.request().method() === 'DELETE');
     await page.getByRole('dialog').getByRole('button', { name: 'Reset' }).click();
-    await assertVisible(page.getByText('Built-in texts'), 'back to the built-in texts');
+    assert.ok((await resetDone).ok(), 'the reset was accepted');
+    await assertVisible(page.getByText('Built-in texts', { exact: true }), 'back to the built-in texts');
     const reset = (await (await admin.request.get(`${core.url}/api/alert-templates/webhook`)).json()) as { custom: boolean };
     assert.equal(reset.custom, false);
     noPageErrors();
