@@ -703,6 +703,58 @@ describe('Prophasis end to end: console, core and simulated agents', function ()
     noPageErrors();
   });
 
+  it('12. API tokens: a token created in the console lists hosts from a script; once revoked there, the same request gets 401', async function () {
+    assert.ok(core);
+    await page.setViewportSize(DESK);
+    await page.goto(`${core.url}/dashboard`);
+    await page.getByRole('link', { name: 'API tokens' }).click();
+    await page.waitForURL(/\/tokens$/);
+    await page.getByRole('heading', { name: 'API tokens', level: 1 }).waitFor();
+
+    // An administrator may give a token any role up to their own; a script that only reads gets viewer.
+    await page.getByLabel('Name', { exact: true }).fill('e2e script');
+    await page.getByRole('combobox', { name: 'Role' }).click();
+    await page.getByRole('option', { name: 'viewer', exact: true }).click();
+    await assertValue(page.getByLabel('Valid for (days)'), '90');
+    const answered = page.waitForResponse((r) => r.url().endsWith('/api/tokens') && r.request().method() === 'POST');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    assert.equal((await answered).status(), 201);
+    const box = (label: string) => page.locator('p-command-box').filter({ has: page.locator('.label', { hasText: new RegExp(`^${label}$`) }) }).locator('pre');
+    const secret = (await box('Token').textContent())?.trim() ?? '';
+    assert.match(secret, /^pht_\S+$/, 'the token is shown once');
+    const curl = await box('Try it').textContent();
+    assert.equal(curl, `curl -H "Authorization: Bearer ${secret}" ${core.url}/api/hosts`);
+    await page.getByRole('button', { name: 'Done' }).click();
+    const row = page.locator('.tokens tr', { hasText: 'e2e script' });
+    await assertVisible(row.getByText('Active'), 'the new token listed as active');
+    assert.equal((await row.locator('.user').textContent())?.trim(), ADMIN.name);
+    assert.equal((await row.locator('.role').textContent())?.trim(), 'viewer');
+    assert.equal((await row.locator('.used').textContent())?.trim(), 'Never');
+    assert.ok(!(await page.locator('p-api-tokens').textContent())?.includes(secret), 'after Done the page no longer shows the token');
+
+    // A script, not the browser: no cookie, only the bearer token.
+    const url = core.url;
+    const listHosts = () => fetch(`${url}/api/hosts`, { headers: { Authorization: `Bearer ${secret}` } });
+    const ok = await listHosts();
+    assert.equal(ok.status, 200);
+    const hosts = (await ok.json()) as { items: { name: string }[] };
+    assert.ok(hosts.items.some((h) => h.name === 'e2e-alpha'), 'the token lists the hosts');
+    await page.reload();
+    await assertVisible(row.locator('.used').getByText(/\d{4}/), 'the token\'s last use');
+    await page.screenshot({ path: join(SCREENSHOTS, 'api-tokens-desktop.png'), fullPage: true });
+
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke token' }).click();
+    await assertVisible(row.locator('.status').getByText('Revoked'), 'the token revoked');
+    const refused = await listHosts();
+    assert.equal(refused.status, 401);
+    assert.equal(((await refused.json()) as { code: string }).code, 'CORE_API_UNAUTHENTICATED');
+    // The console's own session is untouched by the revocation.
+    await page.reload();
+    await assertVisible(row.locator('.status').getByText('Revoked'), 'still revoked, still signed in');
+    noPageErrors();
+  });
+
   /** The enrolment token of a host: the console's API when the core offers it, else `prophasis host add`. */
   async function enrolmentToken(running: RunningCore, hostId: number, name: string): Promise<{ token: string; caFingerprint: string }> {
     const response = await admin.request.post(`${running.url}/api/hosts/${hostId}/enrolment`, { data: { server: '127.0.0.1', ttlMinutes: 10 } });
