@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { compile } from 'sass';
-import { chromiumMissing, launchBrowser } from './support/browser';
+import { chromiumMissing, launchBrowser } from './support/browser.js';
 
 /**
  * Issue 21: desktop forms used half the screen. The console's global styles (compiled from
