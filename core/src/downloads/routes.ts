@@ -14,11 +14,14 @@ export interface DownloadSources {
   packages?: AgentPackages | undefined;
 }
 
-/** A public download's options: no credentials, its OpenAPI name and summary, and the errors it answers as JSON. */
-const PUBLIC = (operationId: string, summary: string, notFound = false) =>
+/** A file's answer as the OpenAPI document shows it (the body is a file, never serialized from a schema). */
+const file = (...types: string[]) => ({ description: 'The file', content: Object.fromEntries(types.map((t) => [t, { schema: { type: 'string' } }])) });
+
+/** A public download's options: no credentials, its OpenAPI name and summary, and its answers (errors as JSON). */
+const PUBLIC = (operationId: string, summary: string, ok?: ReturnType<typeof file>, notFound = false) =>
   ({
     config: { access: 'public' },
-    schema: { tags: ['downloads'], operationId, summary, security: [], response: { 503: ApiErrorBody, 500: ApiErrorBody, ...(notFound ? { 400: ApiErrorBody, 404: ApiErrorBody } : {}) } },
+    schema: { tags: ['downloads'], operationId, summary, security: [], response: { ...(ok ? { 200: ok } : {}), 503: ApiErrorBody, 500: ApiErrorBody, ...(notFound ? { 404: ApiErrorBody } : {}) } },
   }) as const;
 
 /**
@@ -36,7 +39,7 @@ const PUBLIC = (operationId: string, summary: string, notFound = false) =>
 export async function downloadRoutes(app: FastifyInstance, sources: DownloadSources): Promise<void> {
   const { tarball } = sources;
   if (tarball) {
-    app.get('/downloads/prophasis-agent.tgz', PUBLIC('downloadAgentTarball', 'Download the agent as an npm tarball (needs Node.js 24 on the host)'), async (_request, reply) => {
+    app.get('/downloads/prophasis-agent.tgz', PUBLIC('downloadAgentTarball', 'Download the agent as an npm tarball (needs Node.js 24 on the host)', file('application/gzip')), async (_request, reply) => {
       const { bytes, sha256 } = await tarball.get();
       return reply
         .header('content-type', 'application/gzip')
@@ -66,10 +69,10 @@ export async function downloadRoutes(app: FastifyInstance, sources: DownloadSour
     const index = await current();
     return sendFile(reply, index.installScript.file, index.installScript.sha256, 'text/x-shellscript; charset=utf-8');
   };
-  app.get('/install.sh', PUBLIC('getInstallScript', 'Download the agent installer script'), installScript);
-  app.get('/downloads/install.sh', PUBLIC('downloadInstallScript', 'Download the agent installer script, from the downloads folder'), installScript);
+  app.get('/install.sh', PUBLIC('getInstallScript', 'Download the agent installer script', file('text/x-shellscript')), installScript);
+  app.get('/downloads/install.sh', PUBLIC('downloadInstallScript', 'Download the agent installer script, from the downloads folder', file('text/x-shellscript')), installScript);
 
-  app.get('/downloads/SHA256SUMS', PUBLIC('getChecksums', 'Download the SHA-256 of every agent package and the installer'), async (_request, reply) => {
+  app.get('/downloads/SHA256SUMS', PUBLIC('getChecksums', 'Download the SHA-256 of every agent package and the installer', file('text/plain')), async (_request, reply) => {
     const index = await current();
     return sendFile(reply, index.sums.file, index.sums.sha256, 'text/plain; charset=utf-8');
   });
@@ -85,7 +88,7 @@ export async function downloadRoutes(app: FastifyInstance, sources: DownloadSour
     };
   });
 
-  app.get<{ Params: { file: string } }>('/downloads/:file', PUBLIC('downloadAgentPackage', 'Download one agent package or its .sha256', true), async (request, reply) => {
+  app.get<{ Params: { file: string } }>('/downloads/:file', PUBLIC('downloadAgentPackage', 'Download one agent package or its .sha256', file('application/gzip', 'text/plain'), true), async (request, reply) => {
     const index = await current();
     const wanted = request.params.file;
     const hashFile = wanted.endsWith('.sha256');

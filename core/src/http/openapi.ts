@@ -87,11 +87,17 @@ function optionalDefaults(schema: unknown): unknown {
   return out;
 }
 
-/** `@fastify/swagger`'s `transform`: what a client must send, as the document shows it (see {@link optionalDefaults}). */
+/**
+ * `@fastify/swagger`'s `transform`, for the document only: what a client must send (see
+ * {@link optionalDefaults}), and a success answer for a route that declares none.
+ */
 export const documentedSchema: SwaggerTransform = ({ schema, url }) => {
   if (!schema) return { schema, url };
   const documented: FastifySchema = { ...schema };
   if (schema.body) documented.body = optionalDefaults(schema.body);
   if (schema.querystring) documented.querystring = optionalDefaults(schema.querystring);
+  // A route that declares only its errors still succeeds: without this the document would say it never does.
+  const response = schema.response as Record<string, unknown> | undefined;
+  if (response && !Object.keys(response).some((status) => status.startsWith('2'))) documented.response = { 200: { description: 'Success' }, ...response };
   return { schema: documented, url };
 };

@@ -48,7 +48,8 @@ export async function metricsRoutes(app: FastifyInstance, metrics: Metrics, acce
     summary: 'Read the core\'s metrics in the Prometheus text format',
     description: 'For an address of metricsAllow, or with the metrics token as Authorization: Bearer (not an API token).',
     security: [],
-    response: { 403: ApiErrorBody },
+    // The body is the exposition text itself, never serialized from a schema.
+    response: { 200: { description: 'The metrics', content: { 'text/plain': { schema: { type: 'string' } } } }, 403: ApiErrorBody },
   };
   app.get('/metrics', { schema }, async (request, reply) => {
     if (!permitted(request)) {

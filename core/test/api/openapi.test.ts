@@ -1,16 +1,17 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { silentLogger } from '@prophasis/protocol';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import openapiTS, { astToString } from 'openapi-typescript';
+import { Type } from '@sinclair/typebox';
 import { readCoreConfig } from '../../src/kernel/config.js';
 import { startCore, type Core } from '../../src/main.js';
+import { createTestApi, type TestApi } from './helpers.js';
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -98,11 +99,12 @@ describe('the OpenAPI document (issue 20)', function () {
     assert.equal(idOf('GET', '/metrics'), 'getMetrics');
   });
 
-  it('declares the ApiErrorBody answers each operation can give: 400, 401, 403, 404, 500 where they apply', () => {
+  it('declares a success answer, and the ApiErrorBody answers each operation can give: 400, 401, 403, 404, 500 where they apply', () => {
     const problems: string[] = [];
     for (const { method, path, op } of ops) {
-      if (!path.startsWith('/api/') || path.startsWith('/api/docs')) continue;
       const responses = op.responses ?? {};
+      if (!Object.keys(responses).some((s) => s.startsWith('2'))) problems.push(`${op.operationId} (${method} ${path}): no success answer`);
+      if (!path.startsWith('/api/') || path.startsWith('/api/docs')) continue;
       const expect = ['401', '500'];
       if (op.security?.length !== 0 || method !== 'GET') expect.push('403');
       if (path.includes('{')) expect.push('404');
@@ -127,10 +129,12 @@ describe('the OpenAPI document (issue 20)', function () {
     assert.equal(result.valid, true);
   });
 
-  it('openapi-typescript generates types a client compiles against and talks to the core with', async () => {
-    const generated = astToString(await openapiTS(doc as unknown as Parameters<typeof openapiTS>[0], { silent: true }));
+  it('openapi-typescript (its CLI, as docs/api.md says) generates types a client compiles against and talks to the core with', async () => {
     const work = mkdtempSync(join(dir, 'client-'));
-    writeFileSync(join(work, 'prophasis-api.ts'), generated);
+    // The command docs/api.md gives ("Generating a client"), against the running core's document.
+    const cli = join(dirname(require.resolve('openapi-typescript/package.json')), 'bin', 'cli.js');
+    await run(process.execPath, [cli, `${base}/api/docs/json`, '-o', join(work, 'prophasis-api.d.ts')], { cwd: work });
+    assert.match(readFileSync(join(work, 'prophasis-api.d.ts'), 'utf8'), /export interface operations \{[\s\S]*listHosts: \{/);
     // A small client as the console could write one: typed by path and by operationId.
     writeFileSync(
       join(work, 'client.ts'),
@@ -177,7 +181,7 @@ console.log(JSON.stringify({ created: created.name, listed: page.items.map((h) =
       join(work, 'tsconfig.json'),
       JSON.stringify({
         compilerOptions: { strict: true, noEmit: true, target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2022', 'dom'], types: [], skipLibCheck: false, noUnusedLocals: true },
-        files: ['client.ts', 'prophasis-api.ts'],
+        files: ['client.ts', 'prophasis-api.d.ts'],
       }),
     );
     writeFileSync(join(work, 'package.json'), JSON.stringify({ type: 'module' }));
@@ -199,5 +203,47 @@ console.log(JSON.stringify({ created: created.name, listed: page.items.map((h) =
     const tsx = pathToFileURL(require.resolve('tsx')).href;
     const { stdout } = await run(process.execPath, ['--import', tsx, join(work, 'client.ts'), base, token], { cwd: work });
     assert.deepEqual(JSON.parse(stdout.trim()), { created: 'web1', listed: ['web1'], total: 1, missing: 'CORE_API_NOT_FOUND' });
+  });
+});
+
+describe('the server shell completes what a route says of itself in the OpenAPI document', () => {
+  let api: TestApi;
+  before(async () => {
+    api = await createTestApi('sqlite', {
+      routes: [
+        async (app) => {
+          app.get('/made-up/:id/things', { config: { access: 'operator' }, schema: { summary: 'List made-up things' } }, async () => []);
+          app.post<{ Body: { count: number; label: string } }>(
+            '/made-up',
+            { config: { access: 'public', audit: false }, schema: { summary: 'Make up a thing', body: Type.Object({ count: Type.Integer({ default: 1 }), label: Type.String() }, { additionalProperties: false }) } },
+            async (request) => request.body,
+          );
+        },
+      ],
+    });
+  });
+  after(async () => api?.close());
+
+  it('names an operation without an operationId from its method and URL, and declares the errors the shell gives', async () => {
+    const doc = (await api.app.inject({ method: 'GET', url: '/api/docs/json' })).json() as Doc;
+    const things = doc.paths['/api/made-up/{id}/things']!['get']!;
+    assert.equal(things.operationId, 'getMadeUpByIdThings');
+    assert.deepEqual(Object.keys(things.responses ?? {}).sort(), ['200', '401', '403', '404', '500']);
+    const make = doc.paths['/api/made-up']!['post']!;
+    assert.equal(make.operationId, 'postMadeUp');
+    assert.deepEqual(make.security, [], 'a public route asks for no credentials');
+    assert.deepEqual(Object.keys(make.responses ?? {}).sort(), ['200', '400', '401', '403', '413', '415', '500']);
+    const body = (make.requestBody as { content: Record<string, { schema: { required?: string[] } }> }).content['application/json']!.schema;
+    assert.deepEqual(body.required, ['label'], 'a field with a default is optional for a client');
+  });
+
+  it('leaves validation as written: the default is filled in, a missing field is a 400 naming it', async () => {
+    const made = await api.app.inject({ method: 'POST', url: '/api/made-up', payload: { label: 'x' } });
+    assert.equal(made.statusCode, 200);
+    assert.deepEqual(made.json(), { count: 1, label: 'x' });
+    const refused = await api.app.inject({ method: 'POST', url: '/api/made-up', payload: { count: 2 } });
+    assert.equal(refused.statusCode, 400);
+    assert.equal(refused.json().code, 'CORE_VALIDATION');
+    assert.equal(refused.json().details.field, 'label');
   });
 });

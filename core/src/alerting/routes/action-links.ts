@@ -35,7 +35,8 @@ export async function actionLinkRoutes(app: FastifyInstance, links: ActionLinks)
   });
 
   // No JSON schemas for the answers: they are HTML pages, for a person following a link from a notification.
-  const described = (operationId: string, summary: string) => ({ schema: { tags: ['problems'], operationId, summary, security: [] } });
+  const html = { description: 'A page for a person (also for a link that is refused: 400, 403, 409 or 410)', content: { 'text/html': { schema: { type: 'string' } } } };
+  const described = (operationId: string, summary: string) => ({ schema: { tags: ['problems'], operationId, summary, security: [], response: { 200: html } } });
   app.get<{ Params: { token: string } }>('/act/:token', described('showActionLink', 'Show what an action link from a notification does'), async (request, reply) => {
     const c = await links.check(request.params.token);
     if (!c.ok) return refused(reply, c);
