@@ -11,7 +11,7 @@ import { SESSION_COOKIE } from './cookies.js';
 import { eventRoutes } from './event-stream.js';
 import { registerSecurity } from './security.js';
 import { registerConsole } from './static.js';
-import { describeRoute, documentedSchema } from './openapi.js';
+import { describeRoute, documentedSchema, sharedErrorBody } from './openapi.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Routes under `/api` that serve the interactive reference; public like the console itself. */
@@ -100,6 +100,7 @@ export async function createApp(config: ApiConfig, deps: ShellDeps): Promise<Fas
       security: [{ session: [] }, { token: [] }],
     },
     transform: documentedSchema,
+    transformObject: sharedErrorBody,
   });
   await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
 

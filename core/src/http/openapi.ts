@@ -1,5 +1,5 @@
 import { ApiErrorBody } from '@prophasis/protocol';
-import type { SwaggerTransform } from '@fastify/swagger';
+import type { SwaggerTransform, SwaggerTransformObject } from '@fastify/swagger';
 import type { FastifySchema, RouteOptions } from 'fastify';
 
 const WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
@@ -100,4 +100,40 @@ export const documentedSchema: SwaggerTransform = ({ schema, url }) => {
   const response = schema.response as Record<string, unknown> | undefined;
   if (response && !Object.keys(response).some((status) => status.startsWith('2'))) documented.response = { 200: { description: 'Success' }, ...response };
   return { schema: documented, url };
+};
+
+type Responses = Record<string, { content?: Record<string, { schema?: unknown }> }>;
+
+/** Whether a schema, as the document renders it, is the error body `{ code, message, details? }`. */
+function isErrorBody(schema: unknown): boolean {
+  const s = schema as { type?: unknown; properties?: Record<string, unknown>; required?: unknown } | undefined;
+  if (s?.type !== 'object' || !s.properties || !Array.isArray(s.required)) return false;
+  const expected = Object.keys(ApiErrorBody.properties).sort();
+  return JSON.stringify(Object.keys(s.properties).sort()) === JSON.stringify(expected) && JSON.stringify([...s.required].sort()) === JSON.stringify([...ApiErrorBody.required].sort());
+}
+
+/**
+ * `@fastify/swagger`'s `transformObject`: every error answer refers to one
+ * `components.schemas.ApiErrorBody` instead of repeating it, so a generated client has one error
+ * type (`components['schemas']['ApiErrorBody']`). The document only: validation and
+ * serialization keep the routes' schemas.
+ */
+export const sharedErrorBody: SwaggerTransformObject = (document) => {
+  if (!('openapiObject' in document)) return document.swaggerObject;
+  const doc = document.openapiObject as { paths?: Record<string, Record<string, { responses?: Responses }>>; components?: { schemas?: Record<string, unknown> } };
+  let body: unknown;
+  for (const item of Object.values(doc.paths ?? {})) {
+    for (const op of Object.values(item)) {
+      for (const [status, response] of Object.entries(op.responses ?? {})) {
+        if (!/^[45]/.test(status)) continue;
+        for (const media of Object.values(response.content ?? {})) {
+          if (!isErrorBody(media.schema)) continue;
+          body ??= media.schema;
+          media.schema = { $ref: '#/components/schemas/ApiErrorBody' };
+        }
+      }
+    }
+  }
+  if (body) doc.components = { ...doc.components, schemas: { ...doc.components?.schemas, ApiErrorBody: body } };
+  return document.openapiObject;
 };

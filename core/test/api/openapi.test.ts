@@ -23,9 +23,10 @@ interface Operation {
   security?: unknown[];
   parameters?: { in: string; name: string }[];
   requestBody?: unknown;
-  responses?: Record<string, { content?: Record<string, { schema?: { properties?: Record<string, unknown>; required?: string[] } }> }>;
+  responses?: Record<string, { content?: Record<string, { schema?: ErrorSchema }> }>;
 }
-type Doc = { openapi: string; paths: Record<string, Record<string, Operation>> };
+type ErrorSchema = { $ref?: string; properties?: Record<string, unknown>; required?: string[] };
+type Doc = { openapi: string; paths: Record<string, Record<string, Operation>>; components?: { schemas?: Record<string, ErrorSchema> } };
 
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options']);
 
@@ -101,6 +102,10 @@ describe('the OpenAPI document (issue 20)', function () {
 
   it('declares a success answer, and the ApiErrorBody answers each operation can give: 400, 401, 403, 404, 500 where they apply', () => {
     const problems: string[] = [];
+    // One shared error schema, referred to by every error answer.
+    const shared = doc.components?.schemas?.['ApiErrorBody'];
+    assert.deepEqual(shared?.required, ['code', 'message']);
+    const errorBody = (schema: ErrorSchema | undefined) => schema?.$ref === '#/components/schemas/ApiErrorBody';
     for (const { method, path, op } of ops) {
       const responses = op.responses ?? {};
       if (!Object.keys(responses).some((s) => s.startsWith('2'))) problems.push(`${op.operationId} (${method} ${path}): no success answer`);
@@ -111,11 +116,10 @@ describe('the OpenAPI document (issue 20)', function () {
       if (op.requestBody || op.parameters?.length) expect.push('400');
       if (method === 'POST' || method === 'PUT' || method === 'PATCH') expect.push('415');
       for (const status of expect) {
-        const schema = responses[status]?.content?.['application/json']?.schema;
-        if (!schema?.properties?.['code'] || !schema.required?.includes('message')) problems.push(`${op.operationId} (${method} ${path}): ${status}`);
+        if (!errorBody(responses[status]?.content?.['application/json']?.schema)) problems.push(`${op.operationId} (${method} ${path}): ${status}`);
       }
       for (const status of Object.keys(responses).filter((s) => Number(s) >= 400)) {
-        if (!responses[status]?.content?.['application/json']?.schema?.properties?.['code']) problems.push(`${op.operationId}: ${status} is not an ApiErrorBody`);
+        if (!errorBody(responses[status]?.content?.['application/json']?.schema)) problems.push(`${op.operationId}: ${status} is not an ApiErrorBody`);
       }
     }
     assert.deepEqual(problems, []);
@@ -138,13 +142,15 @@ describe('the OpenAPI document (issue 20)', function () {
     // A small client as the console could write one: typed by path and by operationId.
     writeFileSync(
       join(work, 'client.ts'),
-      `import type { operations, paths } from './prophasis-api.js';
+      `import type { components, operations, paths } from './prophasis-api.js';
 
 type HostPage = paths['/api/hosts']['get']['responses'][200]['content']['application/json'];
 type Host = operations['getHost']['responses'][200]['content']['application/json'];
 type NewHost = operations['createHost']['requestBody']['content']['application/json'];
 type ApiError = operations['getHost']['responses'][404]['content']['application/json'];
 type HostQuery = NonNullable<operations['listHosts']['parameters']['query']>;
+type ErrorBody = components['schemas']['ApiErrorBody'];
+export const oneErrorType = (e: ApiError): ErrorBody => e;
 
 // The types are real, not any: each of these mistakes must be refused by the compiler.
 // @ts-expect-error a host needs a name
