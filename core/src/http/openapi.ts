@@ -60,6 +60,21 @@ export function describeRoute(route: RouteOptions, access: string, api: boolean)
 
 type JsonSchema = { [key: string]: unknown };
 
+/** What an error status means on this API, as the document describes the answer (docs/api.md, "Errors" has the codes). */
+const ERROR_MEANING: Record<string, string> = {
+  400: 'Invalid request: `details.field` names the field (body, query or path)',
+  401: 'Not signed in, or the API token is unknown, expired or revoked',
+  403: 'The role does not allow this, or the change came from another site',
+  404: 'No such object',
+  409: 'Conflicts with what is stored (a name in use, still referenced, a state that forbids it)',
+  413: 'The request body is larger than 1 MiB',
+  415: 'A change without `Content-Type: application/json`',
+  429: 'Too many attempts: `Retry-After` says how many seconds to wait',
+  500: 'Internal error: the core\'s log has the details',
+  502: 'A marketplace registry could not be reached, or answered wrongly',
+  503: 'The core runs without what this needs: the message says what',
+};
+
 /**
  * A copy of a request schema in which a property with a `default` is not required: the server
  * fills it in (ajv's `useDefaults`), so a client may leave it out (`limit` and `offset` of a
@@ -89,16 +104,22 @@ function optionalDefaults(schema: unknown): unknown {
 
 /**
  * `@fastify/swagger`'s `transform`, for the document only: what a client must send (see
- * {@link optionalDefaults}), and a success answer for a route that declares none.
+ * {@link optionalDefaults}), what each error status means, and a success answer for a route that
+ * declares none.
  */
 export const documentedSchema: SwaggerTransform = ({ schema, url }) => {
   if (!schema) return { schema, url };
   const documented: FastifySchema = { ...schema };
   if (schema.body) documented.body = optionalDefaults(schema.body);
   if (schema.querystring) documented.querystring = optionalDefaults(schema.querystring);
-  // A route that declares only its errors still succeeds: without this the document would say it never does.
-  const response = schema.response as Record<string, unknown> | undefined;
-  if (response && !Object.keys(response).some((status) => status.startsWith('2'))) documented.response = { 200: { description: 'Success' }, ...response };
+  const response = schema.response as Record<string, JsonSchema> | undefined;
+  if (response) {
+    const described = Object.fromEntries(
+      Object.entries(response).map(([status, s]) => [status, ERROR_MEANING[status] && s['description'] === undefined ? { ...s, description: ERROR_MEANING[status] } : s]),
+    );
+    // A route that declares only its errors still succeeds: without this the document would say it never does.
+    documented.response = Object.keys(response).some((status) => status.startsWith('2')) ? described : { 200: { description: 'Success' }, ...described };
+  }
   return { schema: documented, url };
 };
 
@@ -134,6 +155,11 @@ export const sharedErrorBody: SwaggerTransformObject = (document) => {
       }
     }
   }
-  if (body) doc.components = { ...doc.components, schemas: { ...doc.components?.schemas, ApiErrorBody: body } };
+  if (body) {
+    // Without the first answer's description ("Not signed in …"), which belongs to that answer.
+    const { description: _answer, ...schema } = body as JsonSchema;
+    const shared = { ...schema, description: 'Every error: a stable `code`, a `message` for people, `details` (docs/api.md, "Errors")' };
+    doc.components = { ...doc.components, schemas: { ...doc.components?.schemas, ApiErrorBody: shared } };
+  }
   return document.openapiObject;
 };

@@ -105,7 +105,11 @@ describe('the OpenAPI document (issue 20)', function () {
     // One shared error schema, referred to by every error answer.
     const shared = doc.components?.schemas?.['ApiErrorBody'];
     assert.deepEqual(shared?.required, ['code', 'message']);
+    assert.match((shared as { description?: string }).description ?? '', /^Every error/);
     const errorBody = (schema: ErrorSchema | undefined) => schema?.$ref === '#/components/schemas/ApiErrorBody';
+    const getHost = ops.find((o) => o.op.operationId === 'getHost')!.op.responses as Record<string, { description?: string }>;
+    assert.match(getHost['401']!.description!, /API token is unknown, expired or revoked/);
+    assert.equal(getHost['404']!.description, 'No such object');
     for (const { method, path, op } of ops) {
       const responses = op.responses ?? {};
       if (!Object.keys(responses).some((s) => s.startsWith('2'))) problems.push(`${op.operationId} (${method} ${path}): no success answer`);
