@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { silentLogger } from '@prophasis/protocol';
 import { createResultStore, DEFAULT_SETTINGS, readSettings, type ResultStore } from '../../src/db/index.js';
 import { createHousekeeper, HOUSEKEEPING_DEFAULTS } from '../../src/housekeeping/index.js';
+import { RETENTION_RULES } from '../../src/housekeeping/rules.js';
 import { memorySystemLog } from '../../src/kernel/index.js';
 import { call, createTestApi, type TestApi } from '../api/helpers.js';
 import { DIALECTS } from '../db/helpers.js';
@@ -30,7 +31,7 @@ for (const dialect of DIALECTS) {
       const before = await call(api, 'viewer', 'GET', '/api/housekeeping');
       assert.equal(before.statusCode, 200, before.body);
       assert.equal(before.json().lastRun, null);
-      assert.equal(before.json().tables.length, 9);
+      assert.equal(before.json().tables.length, RETENTION_RULES.length);
 
       assert.equal((await call(api, 'viewer', 'POST', '/api/housekeeping/run', {})).statusCode, 403);
       assert.equal((await call(api, 'operator', 'POST', '/api/housekeeping/run', {})).statusCode, 403);
