@@ -20,8 +20,16 @@ for (const dialect of dialects()) {
     const times = [now, now - DAY, now - 10 * DAY, now - 40 * DAY, now + 20 * DAY];
 
     async function seed(db: Database): Promise<void> {
-      const hostId = (await db.models.Host.create({ name: 'h' })).id;
-      const pluginId = (await db.models.Plugin.create({ pluginId: 'io.prophasis.test', name: 'Test' })).id;
+      // Plain SQL on the tables as they are before 0005: the models have columns of later migrations (hosts.tags, 0010).
+      const one = async (insert: string, select: string) => {
+        await db.sequelize.query(insert);
+        return Number((await db.sequelize.query<{ id: number }>(select, { type: QueryTypes.SELECT }))[0]!.id);
+      };
+      const hostId = await one(`INSERT INTO hosts (name, description, enrolment_state, created_at, updated_at) VALUES ('h', '', 'pending', ${now}, ${now})`, "SELECT id FROM hosts WHERE name = 'h'");
+      const pluginId = await one(
+        `INSERT INTO plugins (plugin_id, name, description, created_at, updated_at) VALUES ('io.prophasis.test', 'Test', '', ${now}, ${now})`,
+        "SELECT id FROM plugins WHERE plugin_id = 'io.prophasis.test'",
+      );
       await db.models.Result.bulkCreate(
         times.map((t, i) => ({ resultId: `r-${i}`, hostId, pluginId, measuredAt: t, receivedAt: t, value: i, resultType: 'plugin' as const, severity: 'ok' as const })),
       );
