@@ -385,8 +385,9 @@ ln -sfn "versions/$PACKAGE_VERSION" "$PREFIX/current"
 for part in bin node share; do ln -sfn "current/$part" "$PREFIX/$part"; done
 for dir in "$VERSIONS"/*; do
   name=${dir##*/}
-  [ -d "$dir" ] && [ "$name" != "$PACKAGE_VERSION" ] && [ "$name" != "$PREVIOUS_VERSION" ] || continue
-  rm -rf "$dir"
+  if [ -d "$dir" ] && [ "$name" != "$PACKAGE_VERSION" ] && [ "$name" != "$PREVIOUS_VERSION" ]; then
+    rm -rf "$dir"
+  fi
 done
 rm -rf "$STAGING"
 STAGING=''
