@@ -6,9 +6,9 @@ import { MatPaginatorModule, type PageEvent } from '@angular/material/paginator'
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSelectModule } from '@angular/material/select';
 import { RouterLink } from '@angular/router';
-import { toApiError } from '../../core/api-error';
 import { ApiService } from '../../core/api.service';
 import type { AlertDelivery, PageOf } from '../../core/protocol';
+import { PagedLoader } from '../../shared/ui/paged-loader';
 
 /** Why a notification was sent, in words (docs/alerts.md, "Why a notification was sent"). */
 const REASON_LABELS: Readonly<Record<string, string>> = {
@@ -46,16 +46,16 @@ export class NotificationsComponent {
   protected readonly status = signal('');
   protected readonly pageIndex = signal(0);
   protected readonly pageSize = signal(50);
-  protected readonly items = signal<readonly AlertDelivery[]>([]);
-  protected readonly total = signal(0);
-  protected readonly loading = signal(false);
-  protected readonly error = signal<string | undefined>(undefined);
-  private generation = 0;
+  private readonly list = new PagedLoader<AlertDelivery, Record<string, string | number | undefined>>((query) => this.api.get<PageOf<AlertDelivery>>('alert-deliveries', query));
+  protected readonly items = this.list.items;
+  protected readonly total = this.list.total;
+  protected readonly loading = this.list.loading;
+  protected readonly error = this.list.error;
 
   constructor() {
     effect(() => {
       const query = deliveryQuery(this.status(), this.pageIndex(), this.pageSize());
-      untracked(() => void this.load(query));
+      untracked(() => void this.list.load(query));
     });
   }
 
@@ -70,25 +70,6 @@ export class NotificationsComponent {
   }
 
   protected refresh(): void {
-    void this.load(deliveryQuery(this.status(), this.pageIndex(), this.pageSize()));
-  }
-
-  private async load(query: Record<string, string | number | undefined>): Promise<void> {
-    const generation = ++this.generation;
-    this.loading.set(true);
-    try {
-      const page = await this.api.get<PageOf<AlertDelivery>>('alert-deliveries', query);
-      if (generation !== this.generation) return;
-      this.items.set(page.items);
-      this.total.set(page.total);
-      this.error.set(undefined);
-    } catch (err) {
-      if (generation !== this.generation) return;
-      this.items.set([]);
-      this.total.set(0);
-      this.error.set(toApiError(err).message);
-    } finally {
-      if (generation === this.generation) this.loading.set(false);
-    }
+    void this.list.load(deliveryQuery(this.status(), this.pageIndex(), this.pageSize()));
   }
 }

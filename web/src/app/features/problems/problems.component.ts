@@ -8,13 +8,13 @@ import { MatPaginatorModule, type PageEvent } from '@angular/material/paginator'
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSelectModule } from '@angular/material/select';
 import { ActivatedRoute, Router, RouterLink } from '@angular/router';
-import { toApiError } from '../../core/api-error';
 import { ApiService } from '../../core/api.service';
 import { SEVERITIES, type Host, type HostGroup, type PageOf, type Service, type StateTransition } from '../../core/protocol';
 import { loadAll } from '../../shared/ui/load-all';
 import { ProblemActionsComponent } from '../../shared/ui/problem-actions.component';
 import { SeverityBadgeComponent } from '../../shared/ui/severity-badge.component';
 import { filtersFromQuery, filtersToQuery, PROBLEM_RANGES, problemRef, problemsQuery, type ProblemFilters } from './problems';
+import { PagedLoader } from '../../shared/ui/paged-loader';
 
 /** A custom range the page refused (incomplete or backwards), in place of a query. */
 const isRefused = (q: Record<string, string | number | undefined> | { error: string }): q is { error: string } => typeof q['error' as keyof typeof q] === 'string';
@@ -51,16 +51,16 @@ export class ProblemsComponent {
   protected readonly filters = signal<ProblemFilters>(filtersFromQuery((key) => this.route.snapshot.queryParamMap.get(key)));
   protected readonly pageIndex = signal(0);
   protected readonly pageSize = signal(50);
-  protected readonly items = signal<readonly StateTransition[]>([]);
-  protected readonly total = signal(0);
-  protected readonly loading = signal(false);
-  protected readonly error = signal<string | undefined>(undefined);
+  private readonly list = new PagedLoader<StateTransition, Record<string, string | number | undefined>>((query) => this.api.get<PageOf<StateTransition>>('reports/transitions', query));
+  protected readonly items = this.list.items;
+  protected readonly total = this.list.total;
+  protected readonly loading = this.list.loading;
+  protected readonly error = this.list.error;
   protected readonly hosts = signal<readonly Host[]>([]);
   protected readonly groups = signal<readonly HostGroup[]>([]);
   protected readonly services = signal<readonly Service[]>([]);
   protected readonly problemRef = problemRef;
   private readonly query = computed(() => problemsQuery(this.filters(), this.pageIndex(), this.pageSize(), Date.now()));
-  private generation = 0;
 
   constructor() {
     effect(() => {
@@ -97,29 +97,9 @@ export class ProblemsComponent {
     }
   }
 
-  private async load(query: Record<string, string | number | undefined> | { error: string }): Promise<void> {
-    const generation = ++this.generation;
-    if (isRefused(query)) {
-      this.items.set([]);
-      this.total.set(0);
-      this.error.set(query.error);
-      this.loading.set(false);
-      return;
-    }
-    this.loading.set(true);
-    try {
-      const page = await this.api.get<PageOf<StateTransition>>('reports/transitions', query);
-      if (generation !== this.generation) return;
-      this.items.set(page.items);
-      this.total.set(page.total);
-      this.error.set(undefined);
-    } catch (err) {
-      if (generation !== this.generation) return;
-      this.items.set([]);
-      this.total.set(0);
-      this.error.set(toApiError(err).message);
-    } finally {
-      if (generation === this.generation) this.loading.set(false);
-    }
+  private load(query: Record<string, string | number | undefined> | { error: string }): Promise<void> {
+    if (!isRefused(query)) return this.list.load(query);
+    this.list.refuse(query.error);
+    return Promise.resolve();
   }
 }

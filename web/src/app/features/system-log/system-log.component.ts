@@ -9,11 +9,11 @@ import { MatPaginatorModule, type PageEvent } from '@angular/material/paginator'
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSelectModule } from '@angular/material/select';
 import { map } from 'rxjs';
-import { toApiError } from '../../core/api-error';
 import { ApiService } from '../../core/api.service';
 import { LOG_LEVEL_NAMES, type LogEntry, type PageOf } from '../../core/protocol';
 import { PHONE_QUERY } from '../../shared/ui/list-page.component';
 import { fromLocalInput } from '../../shared/ui/local-time';
+import { PagedLoader } from '../../shared/ui/paged-loader';
 
 export interface LogFilters {
   level: string;
@@ -57,10 +57,11 @@ export class SystemLogComponent {
   protected readonly filters = signal<LogFilters>({ level: '', component: '', from: '', to: '', q: '' });
   protected readonly pageIndex = signal(0);
   protected readonly pageSize = signal(50);
-  protected readonly entries = signal<readonly LogEntry[]>([]);
-  protected readonly total = signal(0);
-  protected readonly loading = signal(false);
-  protected readonly error = signal<string | undefined>(undefined);
+  private readonly list = new PagedLoader<LogEntry, Record<string, string | number | undefined>>((query) => this.api.get<PageOf<LogEntry>>('logs', query));
+  protected readonly entries = this.list.items;
+  protected readonly total = this.list.total;
+  protected readonly loading = this.list.loading;
+  protected readonly error = this.list.error;
   protected readonly rangeError = computed(() => {
     const f = this.filters();
     if (f.from && fromLocalInput(f.from) === undefined) return 'The start is not a valid date and time.';
@@ -69,14 +70,13 @@ export class SystemLogComponent {
     return undefined;
   });
 
-  private generation = 0;
   private typing: ReturnType<typeof setTimeout> | undefined;
 
   constructor() {
     effect(() => {
       const query = logQuery(this.filters(), this.pageIndex(), this.pageSize());
       if (this.rangeError()) return;
-      untracked(() => void this.load(query));
+      untracked(() => void this.list.load(query));
     });
   }
 
@@ -107,25 +107,6 @@ export class SystemLogComponent {
   }
 
   protected refresh(): void {
-    void this.load(logQuery(this.filters(), this.pageIndex(), this.pageSize()));
-  }
-
-  private async load(query: Record<string, string | number | undefined>): Promise<void> {
-    const generation = ++this.generation;
-    this.loading.set(true);
-    try {
-      const page = await this.api.get<PageOf<LogEntry>>('logs', query);
-      if (generation !== this.generation) return;
-      this.entries.set(page.items);
-      this.total.set(page.total);
-      this.error.set(undefined);
-    } catch (err) {
-      if (generation !== this.generation) return;
-      this.entries.set([]);
-      this.total.set(0);
-      this.error.set(toApiError(err).message);
-    } finally {
-      if (generation === this.generation) this.loading.set(false);
-    }
+    void this.list.load(logQuery(this.filters(), this.pageIndex(), this.pageSize()));
   }
 }

@@ -18,6 +18,7 @@ import type { PageOf, Severity } from '../../core/protocol';
 import { ConfirmService } from './confirm-dialog.component';
 import { IconComponent } from './icon.component';
 import { SeverityBadgeComponent } from './severity-badge.component';
+import { PagedLoader } from './paged-loader';
 
 /** Phones get cards instead of a table below this width (Material's "handset" breakpoint). */
 export const PHONE_QUERY = '(max-width: 599.98px)';
@@ -95,10 +96,13 @@ export class ListPageComponent<T extends ListRow> {
   protected readonly pageIndex = signal(0);
   protected readonly size = signal<number | undefined>(undefined);
   protected readonly sort = signal<string | undefined>(undefined);
-  protected readonly rows = signal<readonly T[]>([]);
-  protected readonly total = signal(0);
-  protected readonly loading = signal(false);
-  protected readonly error = signal<string | undefined>(undefined);
+  private readonly list = new PagedLoader<T, { resource: string; q: string; limit: number; offset: number; sort: string | undefined }>((request) =>
+    this.api.get<PageOf<T> | T[]>(request.resource, { q: request.q, limit: request.limit, offset: request.offset, sort: request.sort }),
+  );
+  protected readonly rows = this.list.items;
+  protected readonly total = this.list.total;
+  protected readonly loading = this.list.loading;
+  protected readonly error = this.list.error;
 
   protected readonly limit = computed(() => this.size() ?? this.pageSize() ?? DEFAULT_PAGE_SIZE);
   protected readonly columnIds = computed(() => {
@@ -109,18 +113,17 @@ export class ListPageComponent<T extends ListRow> {
   protected readonly canDelete = computed(() => this.deletable() && this.auth.canConfigure());
 
   private searchTimer: ReturnType<typeof setTimeout> | undefined;
-  private generation = 0;
 
   constructor() {
     effect(() => {
       const request = { resource: this.resource(), q: this.q(), limit: this.limit(), offset: this.pageIndex() * this.limit(), sort: this.sort() };
-      untracked(() => void this.load(request));
+      untracked(() => void this.list.load(request));
     });
   }
 
   /** Reloads the current page (after a change made elsewhere, for example). */
   reload(): void {
-    void this.load({ resource: this.resource(), q: this.q(), limit: this.limit(), offset: this.pageIndex() * this.limit(), sort: this.sort() });
+    void this.list.load({ resource: this.resource(), q: this.q(), limit: this.limit(), offset: this.pageIndex() * this.limit(), sort: this.sort() });
   }
 
   protected cell(column: ListColumn<T>, row: T): string {
@@ -166,32 +169,6 @@ export class ListPageComponent<T extends ListRow> {
       this.reload();
     } catch (err) {
       this.error.set(toApiError(err).message);
-    }
-  }
-
-  private async load(request: { resource: string; q: string; limit: number; offset: number; sort: string | undefined }): Promise<void> {
-    const generation = ++this.generation;
-    this.loading.set(true);
-    try {
-      const page = await this.api.get<PageOf<T> | T[]>(request.resource, {
-        q: request.q,
-        limit: request.limit,
-        offset: request.offset,
-        sort: request.sort,
-      });
-      if (generation !== this.generation) return; // an answer to an older query
-      // Small collections (settings-like endpoints) may answer a plain array.
-      const items = Array.isArray(page) ? page : page.items;
-      this.rows.set(items);
-      this.total.set(Array.isArray(page) ? page.length : page.total);
-      this.error.set(undefined);
-    } catch (err) {
-      if (generation !== this.generation) return;
-      this.rows.set([]);
-      this.total.set(0);
-      this.error.set(toApiError(err).message);
-    } finally {
-      if (generation === this.generation) this.loading.set(false);
     }
   }
 }
