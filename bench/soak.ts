@@ -292,6 +292,8 @@ interface Notice {
   test: boolean;
   /** Why it was sent (docs/alerts.md, "Why a notification was sent"). */
   reason?: string;
+  /** The same on every attempt of one delivery (also the `Idempotency-Key` header). */
+  deliveryId?: string;
   /** Set by the receiver: when it arrived (real epoch ms). */
   receivedAt: number;
 }
@@ -1002,9 +1004,19 @@ async function main(): Promise<void> {
       await writeFile(join(dir, 'notices.json'), JSON.stringify(receiver.notices, null, 1));
       await writeFile(join(dir, 'transitions.json'), JSON.stringify({ table: [...ledger], stream: [...streamed] }, null, 1));
     }
+    // Delivery is at least once (docs/alerts.md): a notice sent again under the same delivery id
+    // (the core was killed between sending it and recording it) is a redelivery a receiver drops
+    // by its Idempotency-Key, counted apart; a second delivery id for one transition is a duplicate.
     const received = new Map<string, number>();
+    const deliveryIds = new Set<string>();
+    let alertsRedelivered = 0;
     for (const n of receiver.notices) {
       if (!isHostTransitionNotice(n)) continue;
+      if (n.deliveryId && deliveryIds.has(n.deliveryId)) {
+        alertsRedelivered++;
+        continue;
+      }
+      if (n.deliveryId) deliveryIds.add(n.deliveryId);
       const key = `${n.target.id}|${n.from}|${n.to}|${n.atMs}`;
       received.set(key, (received.get(key) ?? 0) + 1);
     }
@@ -1105,6 +1117,7 @@ async function main(): Promise<void> {
       alerts_unverifiable: alertsUnverifiable,
       alerts_missing: alertsMissing,
       alerts_duplicated: alertsDuplicated,
+      alerts_redelivered: alertsRedelivered,
       alerts_unexpected: alertsUnexpected,
       state_checks: stateChecks.length,
       state_disagreements: stateChecks.reduce((a, c) => a + c.disagreements, 0),

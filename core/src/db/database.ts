@@ -5,6 +5,7 @@ import { DbErrors } from './errors.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 import { runMigrations } from './migrator.js';
 import { initModels, type Models } from './models/index.js';
+import { createWriteGate, type WriteGate } from './write-gate.js';
 
 /** Where the database lives (contract 4). */
 export interface DatabaseConfig {
@@ -26,6 +27,12 @@ export interface Database {
   /** Models bound to THIS database; always use these, never the bare classes. */
   readonly models: Models;
   readonly dialect: 'sqlite' | 'postgres';
+  /**
+   * SQLite: the queue every write of this process takes its turn in (write-gate.ts); Sequelize
+   * transactions and writes outside one take it by themselves, the result store's own connection
+   * through `run`. PostgreSQL: runs the work at once (its writers do not exclude each other).
+   */
+  readonly writes: WriteGate;
   /** Applies pending migrations; throws `CORE_DB_MIGRATION_FAILED` naming the migration that failed. */
   migrate(): Promise<void>;
   close(): Promise<void>;
@@ -84,6 +91,7 @@ export async function createDatabase(config: DatabaseConfig, deps: DatabaseDeps)
 
   let sequelize: Sequelize;
   let dialect: 'sqlite' | 'postgres';
+  let writes: WriteGate = { run: (work) => work(), waiting: () => 0 };
   if (config.url === '') {
     dialect = 'sqlite';
     sequelize = new Sequelize({
@@ -95,6 +103,8 @@ export async function createDatabase(config: DatabaseConfig, deps: DatabaseDeps)
       transactionType: Transaction.TYPES.IMMEDIATE,
     });
     prepareSqliteConnections(sequelize);
+    writes = createWriteGate();
+    queueSqliteWrites(sequelize, writes);
   } else if (/^postgres(ql)?:\/\//.test(config.url)) {
     dialect = 'postgres';
     sequelize = new Sequelize(config.url, {
@@ -125,6 +135,7 @@ export async function createDatabase(config: DatabaseConfig, deps: DatabaseDeps)
     sequelize,
     models,
     dialect,
+    writes,
     async migrate() {
       const applied = await runMigrations(sequelize, migrations, logger);
       if (applied.length > 0) logger.info({ applied }, 'database migrated');
@@ -158,5 +169,32 @@ function prepareSqliteConnections(sequelize: Sequelize): void {
       );
     }
     return connection;
+  };
+}
+
+/** SQL that only reads: run at once, beside the writer (WAL). Anything else waits for its turn. */
+const READ_ONLY_SQL = /^\s*(select|explain)\b|^\s*pragma\s+[\w.]+\s*(\(\s*[\w.]*\s*\))?\s*;?\s*$/i;
+
+/**
+ * Puts every Sequelize write on SQLite into the write gate: a managed transaction takes its turn
+ * before its BEGIN, a statement outside any transaction that is not a read takes one of its own.
+ * Statements inside a transaction run in their transaction's turn.
+ */
+function queueSqliteWrites(sequelize: Sequelize, gate: WriteGate): void {
+  type Query = (sql: unknown, options?: { transaction?: unknown }) => Promise<unknown>;
+  type TransactionFn = (options?: unknown, callback?: unknown) => Promise<unknown>;
+  const target = sequelize as unknown as { query: Query; transaction: TransactionFn };
+  const query = target.query.bind(sequelize) as Query;
+  const transaction = target.transaction.bind(sequelize) as TransactionFn;
+  target.query = (sql, options) => {
+    const text = typeof sql === 'string' ? sql : String((sql as { query?: unknown } | null)?.query ?? '');
+    if (options?.transaction || READ_ONLY_SQL.test(text)) return query(sql, options);
+    return gate.run(() => query(sql, options));
+  };
+  target.transaction = (options, callback) => {
+    // Unmanaged transactions (no callback) cannot be queued: the core uses none.
+    if (typeof options === 'function') return gate.run(() => transaction(options));
+    if (typeof callback === 'function') return gate.run(() => transaction(options, callback));
+    return transaction(options, callback);
   };
 }

@@ -319,12 +319,12 @@ export function createResultStore(db: Database, deps: { logger: Logger }): Resul
     });
   }
 
-  // SQLite: the store writes through ONE long-lived connection of its own, one transaction at
-  // a time. Sequelize would open a fresh connection per transaction, whose page cache starts
-  // cold every batch (random result ids touch index pages all over the file), and concurrent
-  // transactions would poll the busy handler, which sleeps in steps of milliseconds.
+  // SQLite: the store writes through ONE long-lived connection of its own, in the database's
+  // write gate (write-gate.ts) with every other write of the core. Sequelize would open a fresh
+  // connection per transaction, whose page cache starts cold every batch (random result ids
+  // touch index pages all over the file).
   let writer: Promise<SqliteConnection> | undefined;
-  let queue: Promise<unknown> = Promise.resolve();
+  let last: Promise<unknown> = Promise.resolve();
   const exec = (c: SqliteConnection, sql: string): Promise<void> =>
     new Promise((resolve, reject) => c.exec(sql, (err) => (err ? reject(err) : resolve())));
   const openWriter = async (): Promise<SqliteConnection> => {
@@ -360,8 +360,8 @@ export function createResultStore(db: Database, deps: { logger: Logger }): Resul
         throw err;
       }
     };
-    const next = queue.then(run, run);
-    queue = next.catch(() => {});
+    const next = db.writes.run(run);
+    last = next.catch(() => {});
     return next;
   }
 
@@ -372,7 +372,7 @@ export function createResultStore(db: Database, deps: { logger: Logger }): Resul
       const w = writer;
       writer = undefined;
       if (!w) return;
-      await queue;
+      await last;
       const c = await w;
       await new Promise<void>((resolve, reject) => c.close((err) => (err ? reject(err) : resolve())));
     },

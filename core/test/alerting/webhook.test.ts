@@ -35,6 +35,19 @@ describe('alerting: webhook module', function () {
     assert.match(b.text as string, /LATE: this change happened at 2025-01-02T03:04:05\.000Z and was delivered after the agent reconnected\./);
   });
 
+  it('sends the delivery id as Idempotency-Key on every format, so a receiver can drop a repeat after a restart', async () => {
+    for (const format of ['json', 'slack', 'ntfy'] as const) {
+      await m.send(notice({ deliveryId: `d-${format}` }), m.validate({ url: `${rx.base}/t/x`, format }));
+    }
+    assert.deepEqual(
+      rx.requests.map((r) => r.headers['idempotency-key']),
+      ['d-json', 'd-slack', 'd-ntfy'],
+    );
+    // A test notice has no delivery: no header.
+    await m.send(notice(), m.validate({ url: `${rx.base}/hook` }));
+    assert.equal(rx.requests[3]!.headers['idempotency-key'], undefined);
+  });
+
   it('slack preset: { text } with the subject in bold', async () => {
     await m.send(notice(), m.validate({ url: `${rx.base}/services/T/B/X`, format: 'slack' }));
     const b = body();

@@ -150,6 +150,9 @@ export function createWebhookModule(deps: { fetch?: typeof fetch } = {}): AlertM
       const origin = new URL(endpoint).origin;
       const headers: Record<string, string> = { ...settings.headers, 'content-type': 'application/json', 'user-agent': 'Prophasis-Alerting/1' };
       if (settings.token) headers.authorization = `Bearer ${settings.token}`;
+      // The same on every attempt and after a restart (delivery is at least once): receivers of
+      // any format can de-duplicate on it.
+      if (notice.deliveryId) headers['idempotency-key'] = notice.deliveryId;
       let response: Response;
       try {
         response = await doFetch(endpoint, {
