@@ -24,13 +24,13 @@ import { generatePublisherKeys } from '../agent/test/support/bundles.js';
 import { enrolledAgent, observedOfType, observedResults } from '../agent/test/support/harness.js';
 import { observe, stateStatus } from '../agent/test/support/observer.js';
 import { startTestBroker } from '../agent/test/support/test-broker.js';
-import { benchArgs, printFigures } from './_args.js';
+import { benchArgs, printFigures, refuse } from './_args.js';
 import { descendants } from './_proc.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PLUGINS = ['cpu-load', 'memory-usage', 'disk-usage'];
 const args = benchArgs({ seconds: 60, 'every-s': 10, 'idle-ms': 15_000, 'settle-s': 5 });
-if (args['idle-ms'] <= args['every-s'] * 1000) throw new Error('--idle-ms must be longer than the schedule (--every-s), or the sandbox process stops between runs');
+if (args['idle-ms'] <= args['every-s'] * 1000) refuse('--idle-ms must be longer than the schedule (--every-s), or the sandbox process stops between runs');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MiB = 1024 * 1024;
 const CLK_TCK = 100; // Linux's USER_HZ on every architecture the agent supports

@@ -32,7 +32,7 @@ import { pino } from 'pino';
 import { Sequelize } from 'sequelize';
 import { readCoreConfig } from '../core/src/kernel/config.js';
 import { startCore, type Core } from '../core/src/main.js';
-import { benchArgs, printFigures, rssMiB } from './_args.js';
+import { benchArgs, printFigures, rssMiB, refuse } from './_args.js';
 
 const args = benchArgs({
   db: 'both',
@@ -44,9 +44,15 @@ const args = benchArgs({
   'rate-batch': 10,
   'pg-url': process.env.PROPHASIS_TEST_POSTGRES_URL ?? '',
 });
-if (!['sqlite', 'postgres', 'both'].includes(args.db)) throw new Error('--db must be sqlite, postgres or both');
-const dialects = args.db === 'both' ? (['sqlite', 'postgres'] as const) : ([args.db] as ('sqlite' | 'postgres')[]);
-if (dialects.includes('postgres') && !args['pg-url']) throw new Error('PostgreSQL needs PROPHASIS_TEST_POSTGRES_URL or --pg-url');
+if (!['sqlite', 'postgres', 'both'].includes(args.db)) refuse('--db must be sqlite, postgres or both');
+// Bare (`npm run bench -- ingest`): both databases where PostgreSQL is configured, else SQLite
+// alone with one line saying how to add PostgreSQL.
+const bare = !process.argv.slice(2).some((a) => a === '--db' || a.startsWith('--db='));
+const dialects: ('sqlite' | 'postgres')[] = args.db === 'both' ? (args['pg-url'] || !bare ? ['sqlite', 'postgres'] : ['sqlite']) : [args.db as 'sqlite' | 'postgres'];
+if (dialects.includes('postgres') && !args['pg-url']) refuse('PostgreSQL needs PROPHASIS_TEST_POSTGRES_URL=postgres://USER@HOST:5432/DB or --pg-url URL');
+if (args.db === 'both' && !dialects.includes('postgres')) {
+  console.error('bench: measuring SQLite only; to measure PostgreSQL too, set PROPHASIS_TEST_POSTGRES_URL=postgres://USER@HOST:5432/DB or pass --pg-url URL');
+}
 
 // Warnings and errors of the core and the agents go to stderr; stdout carries the figures.
 const logger: Logger = createLogger({ name: 'bench-ingest', level: process.env.PROPHASIS_LOG_LEVEL ?? 'warn', destination: pino.destination(2) });
@@ -361,7 +367,7 @@ for (const dialect of dialects) {
   all.push(figures);
   printFigures(figures);
 }
-const summary: Figures = { bench: 'ingest', db: args.db, seconds: args.seconds, agents: args.agents };
+const summary: Figures = { bench: 'ingest', db: dialects.length === 2 ? 'both' : dialects[0]!, seconds: args.seconds, agents: args.agents };
 for (const f of all) {
   for (const key of ['results_per_s', 'p50_ms', 'p99_ms', 'backlog_results_per_s', 'rss_mib', 'load_avg_1m_a']) summary[`${f.db}_${key}`] = f[key]!;
 }

@@ -45,7 +45,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { QueryTypes, Sequelize } from 'sequelize';
 import { evaluateService } from '../core/src/services/index.js';
-import { benchArgs, printFigures } from './_args.js';
+import { benchArgs, printFigures, refuse } from './_args.js';
 import { alive, descendants } from './_proc.js';
 import { WARP_ENV, warpClock, warpedTime, type Warp, type WarpSpec } from './_warp.js';
 
@@ -58,14 +58,14 @@ const args = benchArgs({
   rate: 250, // results per real second, all hosts together
   'pg-url': process.env.PROPHASIS_TEST_POSTGRES_URL ?? '',
 });
-if (args.db !== 'sqlite' && args.db !== 'postgres') throw new Error('--db must be sqlite or postgres');
-if (args.db === 'postgres' && !args['pg-url']) throw new Error('--db postgres needs PROPHASIS_TEST_POSTGRES_URL or --pg-url');
-if (!Number.isInteger(args.hosts) || args.hosts < 4) throw new Error('--hosts must be an integer ≥ 4');
-if (!Number.isInteger(args.sites) || args.sites < 2 || args.sites > args.hosts / 2) throw new Error('--sites must be an integer from 2 to hosts / 2');
-if (!(args.days >= 3)) throw new Error('--days must be at least 3 (retention keeps one day; the size must be seen flat after that)');
-if (!(args.seconds >= 30)) throw new Error('--seconds must be at least 30');
-if (!(args.rate > 0)) throw new Error('--rate must be positive');
-if (process.env[WARP_ENV]) throw new Error(`${WARP_ENV} is set in the bench's own environment; it belongs to the core's process only`);
+if (args.db !== 'sqlite' && args.db !== 'postgres') refuse('--db must be sqlite or postgres');
+if (args.db === 'postgres' && !args['pg-url']) refuse('--db postgres needs PROPHASIS_TEST_POSTGRES_URL or --pg-url');
+if (!Number.isInteger(args.hosts) || args.hosts < 4) refuse('--hosts must be an integer ≥ 4');
+if (!Number.isInteger(args.sites) || args.sites < 2 || args.sites > args.hosts / 2) refuse('--sites must be an integer from 2 to hosts / 2');
+if (!(args.days >= 3)) refuse('--days must be at least 3 (retention keeps one day; the size must be seen flat after that)');
+if (!(args.seconds >= 30)) refuse('--seconds must be at least 30');
+if (!(args.rate > 0)) refuse('--rate must be positive');
+if (process.env[WARP_ENV]) refuse(`${WARP_ENV} is set in the bench's own environment; it belongs to the core's process only`);
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CORE_BIN = join(HERE, '..', 'core', 'bin', 'prophasis.mjs');

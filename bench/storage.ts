@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sequelize } from 'sequelize';
 import { createDatabase, createDayPartition, createResultStore, dayStart, isPartitioned, sqlIn, type Database, type ResultRow } from '../core/src/db/index.js';
-import { benchArgs, printFigures, rssMiB } from './_args.js';
+import { benchArgs, printFigures, rssMiB, refuse } from './_args.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -36,8 +36,8 @@ const args = benchArgs({
 });
 const pgUrl = args['pg-url'];
 const which = args.db || (pgUrl ? 'both' : 'sqlite');
-if (!['sqlite', 'postgres', 'both'].includes(which)) throw new Error(`--db must be sqlite, postgres or both, not ${which}`);
-if (which !== 'sqlite' && !pgUrl) throw new Error('PostgreSQL needs PROPHASIS_TEST_POSTGRES_URL or --pg-url');
+if (!['sqlite', 'postgres', 'both'].includes(which)) refuse(`--db must be sqlite, postgres or both, not ${which}`);
+if (which !== 'sqlite' && !pgUrl) refuse('PostgreSQL needs PROPHASIS_TEST_POSTGRES_URL or --pg-url');
 const dialects = which === 'both' ? (['sqlite', 'postgres'] as const) : ([which as 'sqlite' | 'postgres'] as const);
 const { seconds, hosts, batch: batchSize, queries, concurrency } = args;
 // The insert phases share the time bound; seeding and queries take a few seconds more.
