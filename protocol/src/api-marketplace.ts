@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { PluginVersionInfo } from './api.js';
+import { SEVERITIES } from './severity.js';
 
 /**
  * Shapes of the marketplace (docs/marketplace.md), beside the other REST API shapes (api.ts):
@@ -172,7 +173,7 @@ export const UpdatesResponse = Type.Object({
 });
 export type UpdatesResponse = Static<typeof UpdatesResponse>;
 
-/** `PUT|DELETE /api/marketplace/rollouts/:pluginId`. */
+/** `PUT|DELETE /api/marketplace/rollouts/:pluginId`, `POST /api/marketplace/rollouts/:pluginId/abort`. */
 export const RolloutParams = Type.Object({ pluginId: Type.String({ maxLength: 200 }) });
 export type RolloutParams = Static<typeof RolloutParams>;
 
@@ -182,6 +183,51 @@ export const RolloutInput = Type.Object(
 );
 export type RolloutInput = Static<typeof RolloutInput>;
 
+/** A host of a rollout's stage: its state for the plugin and whether its agent reported the rolled-out bundle. */
+const RolloutStageHost = Type.Object({
+  hostId: Type.Integer(),
+  name: Type.String(),
+  /** The plugin's current state on the host (`no_data` before its first result). */
+  severity: Type.Union(SEVERITIES.map((s) => Type.Literal(s))),
+  /** Since when (null before the first result). */
+  since: Type.Union([Type.Integer(), Type.Null()]),
+  /** The agent listed the rolled-out version's bundle when it last connected. */
+  reported: Type.Boolean(),
+});
+
+/**
+ * How far a rollout got (docs/marketplace.md, "Staged rollout"): the hosts of its groups (nested
+ * groups included) worst first, at most 100 of them listed, with counts over all of them.
+ */
+const RolloutProgress = Type.Object({
+  /** The rolled-out version is approved and its publisher key trusted: the stage runs it. */
+  usable: Type.Boolean(),
+  /** Every host of the site. */
+  hostsTotal: Type.Integer(),
+  /** Hosts of the stage (the rollout's groups). */
+  stageTotal: Type.Integer(),
+  /** Stage hosts whose agent reported the bundle at its last connection. */
+  reportedTotal: Type.Integer(),
+  /** Stage hosts per state of the plugin. */
+  severities: Type.Record(Type.String(), Type.Integer()),
+  stage: Type.Array(RolloutStageHost),
+});
+export type RolloutProgress = Static<typeof RolloutProgress>;
+
 /** `GET /api/marketplace/rollouts` (and the answer of every rollout change). */
-export const RolloutsResponse = Type.Object({ items: Type.Array(Type.Object({ pluginId: Type.String(), version: Type.String(), groups: Type.Array(Type.Integer()) })) });
+export const RolloutsResponse = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      pluginId: Type.String(),
+      version: Type.String(),
+      /** The stage's host groups; empty once aborted. */
+      groups: Type.Array(Type.Integer()),
+      /** When the rollout was created or last changed (null for one stored before the console showed it). */
+      startedAt: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+      /** When it was aborted: the version and anything newer reach no host until promoted or rolled out again. */
+      abortedAt: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+      progress: Type.Optional(RolloutProgress),
+    }),
+  ),
+});
 export type RolloutsResponse = Static<typeof RolloutsResponse>;

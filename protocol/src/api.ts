@@ -17,5 +17,6 @@ export * from './api/problems.js';
 export * from './api/settings.js';
 export * from './api/housekeeping.js';
 export * from './api/reports.js';
+export * from './api/sparklines.js';
 export * from './api/events.js';
 export * from './api/classifiers.js';

@@ -1,4 +1,4 @@
-import type { AuditEntry, PageOf } from '@prophasis/protocol';
+import type { AuditEntry, AuditQuery, PageOf } from '@prophasis/protocol';
 
 /** One change to record: who did what to which object, with a summary free of secrets. */
 interface AuditRecord {
@@ -12,12 +12,12 @@ interface AuditRecord {
 /** Storage of the audit trail (the `audit_log` table; a memory one in tests). */
 export interface AuditStore {
   insert(row: { at: number; userId: number | null; userName: string; action: string; targetKind: string; targetId: string | null; summary: unknown }): Promise<void>;
-  list(query: { user?: string; action?: string; limit: number; offset: number }): Promise<PageOf<AuditEntry>>;
+  list(query: AuditQuery): Promise<PageOf<AuditEntry>>;
 }
 
 export interface AuditTrail {
   record(entry: AuditRecord): Promise<void>;
-  list(query: { user?: string; action?: string; limit: number; offset: number }): Promise<PageOf<AuditEntry>>;
+  list(query: AuditQuery): Promise<PageOf<AuditEntry>>;
 }
 
 /** Keys whose values never reach the trail (nor logs): passwords, tokens, secrets. */

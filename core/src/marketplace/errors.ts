@@ -19,5 +19,6 @@ export const MarketplaceErrors = defineErrors('CORE_MARKET', {
   PUBLISHER_NOT_TRUSTED: { status: 409, message: 'The publisher key is not trusted; check its fingerprint and repeat with trustPublisher: true' },
   TRUST_KEY_MISMATCH: { status: 400, message: 'publisherKeyId must be the fingerprint of the key that signed the bundle' },
   INVALID_ROLLOUT: { status: 400, message: 'Invalid rollout' },
+  ROLLOUT_NOT_FOUND: { status: 404, message: 'This plugin has no staged rollout' },
   LOCAL_MARKETPLACE: { status: 500, message: 'The local marketplace cannot be started' },
 });

@@ -6,8 +6,12 @@
 interface PluginRollout {
   /** The version being rolled out. */
   version: string;
-  /** Host-group ids whose hosts get it (and anything newer) before everyone else. */
+  /** Host-group ids whose hosts get it (and anything newer) before everyone else; empty once aborted. */
   groups: number[];
+  /** When it was created or last changed (epoch ms). */
+  startedAt?: number;
+  /** When it was aborted: the version and anything newer go to no host until promoted or rolled out again. */
+  abortedAt?: number;
 }
 
 /** Rollouts by reverse-DNS plugin id. A plugin without an entry goes to every host at once. */

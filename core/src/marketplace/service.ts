@@ -36,7 +36,10 @@ const REGISTRIES_SETTING = 'marketplaceRegistries';
 const LOCAL_REGISTRY = 'local';
 
 const StoredRegistries = Type.Array(RegistryConfig);
-const StoredRollouts = Type.Record(Type.String(), Type.Object({ version: Type.String(), groups: Type.Array(Type.Integer()) }));
+const StoredRollouts = Type.Record(
+  Type.String(),
+  Type.Object({ version: Type.String(), groups: Type.Array(Type.Integer()), startedAt: Type.Optional(Type.Integer()), abortedAt: Type.Optional(Type.Integer()) }),
+);
 
 export interface MarketplaceServiceDeps {
   db: Database;
@@ -264,7 +267,22 @@ export function createMarketplaceService(deps: MarketplaceServiceDeps) {
       const groups = [...new Set(rollout.groups)].sort((a, b) => a - b);
       const found = await db.models.HostGroup.count({ where: { id: groups } });
       if (found !== groups.length) throw MarketplaceErrors.INVALID_ROLLOUT('unknown host group');
-      const all = { ...(await this.rollouts()), [pluginId]: { version: rollout.version, groups } };
+      // A new or changed stage starts now (and is no longer aborted).
+      const all = { ...(await this.rollouts()), [pluginId]: { version: rollout.version, groups, startedAt: Date.now() } };
+      await writeSetting(ROLLOUTS_SETTING, all);
+      return all;
+    },
+
+    /**
+     * Aborts a rollout: its groups are emptied, so the rolled-out version and anything newer
+     * reach no host (the stage goes back to the version the others run) while the entry keeps
+     * them from everyone until it is promoted or rolled out again (a new PUT).
+     */
+    async abort(pluginId: string): Promise<PluginRollouts> {
+      const all = await this.rollouts();
+      const rollout = Object.hasOwn(all, pluginId) ? all[pluginId] : undefined;
+      if (!rollout) throw MarketplaceErrors.ROLLOUT_NOT_FOUND(pluginId);
+      all[pluginId] = { ...rollout, groups: [], abortedAt: Date.now() };
       await writeSetting(ROLLOUTS_SETTING, all);
       return all;
     },

@@ -175,7 +175,10 @@ describe('marketplace: publish → browse → install through the core', functio
     const group = await f.db.models.HostGroup.create({ name: 'canary' } as never);
     const set = await call(f, 'admin', 'PUT', '/api/marketplace/rollouts/com.acme.raid', { version: '1.1.0', groups: [group.id] });
     assert.equal(set.statusCode, 200, set.body);
-    assert.deepEqual(set.json().items, [{ pluginId: 'com.acme.raid', version: '1.1.0', groups: [group.id] }]);
+    assert.deepEqual(
+      set.json().items.map(({ pluginId, version, groups }: { pluginId: string; version: string; groups: number[] }) => ({ pluginId, version, groups })),
+      [{ pluginId: 'com.acme.raid', version: '1.1.0', groups: [group.id] }],
+    );
     assert.equal((await call(f, 'admin', 'PUT', '/api/marketplace/rollouts/com.acme.raid', { version: '9.9.9', groups: [group.id] })).json().code, 'CORE_MARKET_INVALID_ROLLOUT');
     assert.equal((await call(f, 'admin', 'PUT', '/api/marketplace/rollouts/com.acme.raid', { version: '1.1.0', groups: [999_999] })).json().code, 'CORE_MARKET_INVALID_ROLLOUT');
     const promoted = await call(f, 'admin', 'DELETE', '/api/marketplace/rollouts/com.acme.raid');

@@ -215,12 +215,22 @@ export const AuditEntry = Type.Object({
 });
 export type AuditEntry = Static<typeof AuditEntry>;
 
+/** `GET /api/audit`: filters (all optional, combined with AND; times `[from, to)`) and paging. */
 export const AuditQuery = Type.Object(
   {
+    /** The user's name, exactly. */
     user: Type.Optional(Type.String({ maxLength: 128 })),
+    /** Actions starting with this text (`hosts.` or `hosts.create`). */
     action: Type.Optional(Type.String({ maxLength: 128 })),
+    /** The kind of object changed (`host`, `plugin`, `publisher`, …), exactly. */
+    targetKind: Type.Optional(Type.String({ maxLength: 32 })),
+    /** The object's id (as the trail stores it: a row id, a reverse-DNS plugin id, a key fingerprint), exactly. */
+    targetId: Type.Optional(Type.String({ maxLength: 64 })),
+    from: Type.Optional(Timestamp),
+    to: Type.Optional(Timestamp),
     limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
     offset: Type.Integer({ minimum: 0, default: 0 }),
   },
   { additionalProperties: false },
 );
+export type AuditQuery = Static<typeof AuditQuery>;

@@ -15,6 +15,7 @@ import {
 } from '@prophasis/protocol';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Actor } from '../../plugins/index.js';
+import { rolloutProgress } from '../rollout-progress.js';
 import { createMarketplaceService, type MarketplaceServiceDeps } from '../service.js';
 
 export type MarketplaceRouteDeps = MarketplaceServiceDeps;
@@ -30,7 +31,8 @@ const errors = { 400: ApiErrorBody, 401: ApiErrorBody, 403: ApiErrorBody, 404: A
  * - `GET /api/marketplace/registries/:registry/plugins/:pluginId` (viewer): a plugin page
  * - `POST /api/marketplace/install` (admin): `{ registry, pluginId, version?, trustPublisher?, publisherKeyId? }`
  * - `GET /api/marketplace/updates` (viewer): installed plugins with a newer version offered
- * - `GET /api/marketplace/rollouts` (viewer), `PUT|DELETE /api/marketplace/rollouts/:pluginId` (admin)
+ * - `GET /api/marketplace/rollouts` (viewer, with each rollout's progress), `PUT|DELETE /api/marketplace/rollouts/:pluginId`,
+ *   `POST /api/marketplace/rollouts/:pluginId/abort` (admin)
  *
  * Authentication, the audit trail and the error body come from the app (core/src/http/app.ts).
  */
@@ -88,7 +90,11 @@ export function marketplaceRoutes(deps: MarketplaceRouteDeps): FastifyPluginAsyn
 
     api.get('/marketplace/updates', { config: { access: 'viewer' }, schema: { tags: ['marketplace'], operationId: 'listPluginUpdates', summary: 'List installed plugins with newer versions available', response: { 200: UpdatesResponse, ...errors } } }, async () => service.updates());
 
-    const listRollouts = async () => ({ items: Object.entries(await service.rollouts()).map(([pluginId, r]) => ({ pluginId, ...r })) });
+    const listRollouts = async () => {
+      const items = Object.entries(await service.rollouts()).map(([pluginId, r]) => ({ pluginId, ...r, startedAt: r.startedAt ?? null, abortedAt: r.abortedAt ?? null }));
+      const progress = await rolloutProgress(deps.db, items, (pluginId) => deps.repository.listVersions(pluginId).catch(() => []));
+      return { items: items.map((r) => ({ ...r, progress: progress.get(r.pluginId) })) };
+    };
     api.get('/marketplace/rollouts', { config: { access: 'viewer' }, schema: { tags: ['marketplace'], operationId: 'listRollouts', summary: 'List plugin rollouts', response: { 200: RolloutsResponse, ...errors } } }, listRollouts);
 
     api.put<{ Params: RolloutParams; Body: RolloutInput }>(
@@ -97,6 +103,16 @@ export function marketplaceRoutes(deps: MarketplaceRouteDeps): FastifyPluginAsyn
       async (request) => {
         await service.setRollout(request.params.pluginId, request.body);
         request.auditNote = { action: 'marketplace.rollout', targetKind: 'plugin', targetId: request.params.pluginId, summary: request.body };
+        return listRollouts();
+      },
+    );
+
+    api.post<{ Params: RolloutParams }>(
+      '/marketplace/rollouts/:pluginId/abort',
+      { config: { access: 'admin' }, schema: { tags: ['marketplace'], operationId: 'abortRollout', summary: 'Abort a plugin\'s rollout: its version reaches no host', params: RolloutParams, response: { 200: RolloutsResponse, ...errors } } },
+      async (request) => {
+        await service.abort(request.params.pluginId);
+        request.auditNote = { action: 'marketplace.abort', targetKind: 'plugin', targetId: request.params.pluginId, summary: null };
         return listRollouts();
       },
     );

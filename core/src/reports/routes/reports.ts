@@ -32,6 +32,7 @@ import { loadHostStates, loadLatestResults } from '../../state/index.js';
 import { ApiErrors } from '../../kernel/index.js';
 import { loadGroupHosts, presentHost } from '../../inventory/index.js';
 import { querySeriesPoints } from '../series.js';
+import { sparklineRoutes } from './sparklines.js';
 
 const errors = { 400: ApiErrorBody, 401: ApiErrorBody, 403: ApiErrorBody, 404: ApiErrorBody };
 const DAY_MS = 86_400_000;
@@ -294,4 +295,6 @@ export async function reportRoutes(api: FastifyInstance, db: Database): Promise<
     { config: { access: 'viewer' }, schema: { tags: ['reports'], operationId: 'listServiceHealth', summary: 'Summarise the health of every service', response: { 200: Type.Array(ServiceHealth), ...errors } } },
     async () => serviceHealth(db),
   );
+
+  await sparklineRoutes(api, db);
 }
