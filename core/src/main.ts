@@ -6,10 +6,11 @@ import { createAuth } from './auth/auth.js';
 import { createApiTokens } from './auth/api-tokens.js';
 import { databaseAuthStore } from './auth/store.js';
 import { sqlitePath, type CoreConfig } from './kernel/config.js';
+import { ensurePki } from '@prophasis/broker';
 import { createDatabase, type Database } from './db/index.js';
-import { createEventBus, type EventBus } from './kernel/index.js';
+import { createEventBus, describeDatabase, removeRuntimeFacts, withoutCredentials, writeRuntimeFacts, type EventBus } from './kernel/index.js';
 import { createApiApp } from './api.js';
-import { createHttpServer } from './http/index.js';
+import { createHttpServer, loadHttpsMaterial } from './http/index.js';
 import { createAgentTarball } from './downloads/agent-tarball.js';
 import { createAgentPackages } from './downloads/index.js';
 import {
@@ -25,6 +26,7 @@ import {
 } from './plugins/index.js';
 import { createLocalMarketplace, localMarketplaceConfig } from './marketplace/index.js';
 import { join } from 'node:path';
+import { hostname } from 'node:os';
 import { createClassificationEngine, readClassificationConfig, type ClassificationEngine } from './classification/index.js';
 import {
   createEnrolmentResponder,
@@ -83,6 +85,17 @@ interface Subsystem {
  * the small interfaces they declare, starts them in dependency order and stops them in reverse.
  */
 export async function startCore(config: CoreConfig, logger: Logger = createLogger({ name: 'core', level: config.logLevel })): Promise<Core> {
+  const transportConfig = readTransportConfig(config);
+  // The console's HTTPS certificate, checked before anything opens: a bad one stops the start,
+  // naming its setting (docs/operations.md, "HTTPS for the console"). With `httpsSelfSigned`, the
+  // server certificate of the core's own CA, the one the MQTT listener presents.
+  const tls = await loadHttpsMaterial(config, {
+    logger,
+    ownCa: async () => {
+      const pki = await ensurePki(join(config.dataDir, 'pki'), { hostnames: transportConfig.pkiHostnames, ips: transportConfig.pkiIps, logger });
+      return { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem };
+    },
+  });
   const db = await createDatabase({ url: config.databaseUrl, sqlitePath: sqlitePath(config) }, { logger });
   try {
     await db.migrate();
@@ -98,7 +111,6 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
   const fleetStore = createSequelizeFleetStore(db);
   const registry = await openAgentRegistry(config, { store: registryStore, fleet: fleetStore, logger, systemLog });
   const audit = createAuditTrail({ store: databaseAuditStore(db) });
-  const transportConfig = readTransportConfig(config);
   const transport = createTransport(transportConfig, {
     logger,
     systemLog,
@@ -194,7 +206,16 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
     { sessionTtlMs: config.sessionTtlMs, setupTokenTtlMs: config.setupTokenTtlMs, loginAttempts: config.loginAttempts, loginWindowMs: config.loginWindowMs },
     { store: databaseAuthStore(db), logger, apiTokens },
   );
-  const httpConfig = { port: config.httpPort, host: config.httpHost, trustProxy: config.trustProxy, cookieSecure: config.cookieSecure, webRoot: config.webRoot };
+  const httpConfig = {
+    port: config.httpPort,
+    host: config.httpHost,
+    trustProxy: config.trustProxy,
+    cookieSecure: config.cookieSecure,
+    webRoot: config.webRoot,
+    tls: tls && { certPem: tls.certPem, keyPem: tls.keyPem },
+  };
+  // As `prophasis host add` does: the external broker's host, else the first configured certificate name.
+  const defaultServer = transportConfig.mqttUrl ? new URL(transportConfig.mqttUrl).hostname : transportConfig.pkiHostnames[0];
   // Built on the first download or enrolment, then reused from the data directory (docs/install-agent.md).
   const agentPackages = createAgentPackages({ dataDir: config.dataDir }, { logger });
   const http = createHttpServer(httpConfig, () =>
@@ -216,8 +237,8 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
         transport,
         httpPort: () => httpPort,
         packages: agentPackages,
-        // As `prophasis host add` does: the external broker's host, else the first configured certificate name.
-        defaultServer: transportConfig.mqttUrl ? new URL(transportConfig.mqttUrl).hostname : transportConfig.pkiHostnames[0],
+        defaultServer,
+        console: tls ? { scheme: 'https', publicKeyPin: tls.source === 'own-ca' ? tls.publicKeyPin : undefined } : { scheme: 'http' },
         fleet: createFleetTokens({ store: fleetStore, hashToken, systemLog }),
       },
       alerting,
@@ -230,7 +251,7 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
     }),
   );
   let httpPort = config.httpPort;
-  const baseUrl = () => (config.publicUrl || `http://localhost:${httpPort}`).replace(/\/+$/, '');
+  const baseUrl = () => (config.publicUrl || `${tls ? 'https' : 'http'}://localhost:${httpPort}`).replace(/\/+$/, '');
   const setup = createSetupAnnouncer({ checkEveryMs: 60_000 }, { auth, logger, baseUrl });
 
   const subsystems: Subsystem[] = [
@@ -273,6 +294,8 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
 
   const started: Subsystem[] = [];
   const stopAll = async () => {
+    // First, so a CLI command run meanwhile no longer takes this core's addresses for live ones.
+    await removeRuntimeFacts(config.dataDir).catch((err: unknown) => logger.warn({ err }, 'removing runtime.json failed'));
     for (const s of started.reverse()) {
       await s.stop().catch((err: unknown) => logger.error({ err, subsystem: s.name }, 'stopping failed'));
     }
@@ -288,7 +311,25 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
     await stopAll();
     throw err;
   }
-  logger.info({ url: baseUrl(), dialect: db.dialect }, 'core started');
+  // What the CLI's commands print (docs/configuration.md, "One effective configuration"). A
+  // failure is logged, not fatal: the commands then fall back to their own configuration.
+  await writeRuntimeFacts(config.dataDir, {
+    v: 1,
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    baseUrl: baseUrl(),
+    publicUrl: config.publicUrl,
+    http: { port: httpPort, host: config.httpHost, certificate: tls?.source ?? 'none', publicKeyPin: tls?.publicKeyPin ?? '' },
+    mqtt: {
+      port: transport.mqttPort,
+      host: config.mqttHost,
+      externalUrl: withoutCredentials(config.mqttUrl),
+      caFingerprint: transport.caFingerprint,
+      server: defaultServer ?? hostname(),
+    },
+    database: describeDatabase(config.databaseUrl, sqlitePath(config)),
+  }).catch((err: unknown) => logger.warn({ err, dataDir: config.dataDir }, 'writing runtime.json failed; CLI commands will print their own configuration'));
+  logger.info({ url: baseUrl(), dialect: db.dialect, https: tls?.source ?? false }, 'core started');
 
   let stopping: Promise<void> | undefined;
   return {

@@ -23,9 +23,10 @@ interface Manifest {
 /**
  * What of the data directory is not copied: the database files (a consistent snapshot goes
  * instead), the broker's session store (agents resubscribe), and what the core rebuilds at start
- * or on demand (agent packages, the local marketplace, the first-party bundles).
+ * or on demand (agent packages, the local marketplace, the first-party bundles), and
+ * `runtime.json`, the facts of the core running now (kernel/runtime.ts), not of the restored one.
  */
-const EXCLUDED = ['prophasis.sqlite', 'prophasis.sqlite-wal', 'prophasis.sqlite-shm', 'prophasis.sqlite-journal', 'mqtt-sessions', 'downloads', 'marketplace', join('plugins', 'first-party')];
+const EXCLUDED = ['prophasis.sqlite', 'prophasis.sqlite-wal', 'prophasis.sqlite-shm', 'prophasis.sqlite-journal', 'mqtt-sessions', 'downloads', 'marketplace', join('plugins', 'first-party'), 'runtime.json'];
 const DB_SQLITE = 'database.sqlite';
 const DB_PG = 'database.pgdump';
 

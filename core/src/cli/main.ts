@@ -42,6 +42,7 @@ async function start(): Promise<number> {
       '',
       'Prophasis is running.',
       `  Console:   ${url}/`,
+      ...(config.httpsSelfSigned ? [`  HTTPS:     certificate of the core's own CA; browsers trust it once ${config.dataDir}/pki/ca.crt is imported`] : []),
       `  API docs:  ${url}/api/docs`,
       `  Health:    ${url}/api/health`,
       `  MQTT/TLS:  port ${core.transport.mqttPort}${config.mqttUrl ? ` (external broker ${config.mqttUrl})` : `, CA fingerprint ${core.transport.caFingerprint}`}`,

@@ -37,6 +37,13 @@ export interface InstallCommands {
   offlineCommand: string;
 }
 
+/**
+ * How the console serves install.sh and the agent packages: plain HTTP, HTTPS with a certificate
+ * the hosts trust, or HTTPS with one from the core's own CA, whose public key the line pins
+ * (`sha256//…`, docs/operations.md, "HTTPS for the console").
+ */
+export type ConsoleTransport = { scheme: 'http' } | { scheme: 'https'; publicKeyPin?: string | undefined };
+
 /** `host:port`, with brackets for an IPv6 address. */
 function hostPort(host: string, port: number): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
@@ -63,18 +70,26 @@ export function enrolCommandOf(deps: { caFingerprint: string; mqttPort: number }
 const OFFLINE_PACKAGE = 'prophasis-agent-linux-x64.tar.gz';
 
 /**
- * The one line that installs, enrols and starts an agent (agent/scripts/install.sh). The
- * console may be plain HTTP, so the line itself says what to trust: the SHA-256 of the core's
- * package list (`SHA256SUMS`, which holds every package's hash) and the CA fingerprint.
+ * The one line that installs, enrols and starts an agent (agent/scripts/install.sh), from the
+ * console at `http(s)://server:httpPort`. The console may be plain HTTP, so the line itself
+ * says what to trust: the SHA-256 of the core's package list (`SHA256SUMS`, which holds every
+ * package's hash) and the CA fingerprint.
  */
 export function installCommands(
-  deps: { caFingerprint: string; httpPort: number; mqttPort: number; packagesSha256: string },
+  deps: { caFingerprint: string; httpPort: number; mqttPort: number; packagesSha256: string; console?: ConsoleTransport | undefined },
   input: { server: string; token: string },
 ): InstallCommands {
-  const url = `http://${hostPort(input.server, deps.httpPort)}`;
+  const served = deps.console ?? { scheme: 'http' };
+  const url = `${served.scheme}://${hostPort(input.server, deps.httpPort)}`;
   const options = `--server ${hostPort(input.server, deps.mqttPort)} --ca-fingerprint ${deps.caFingerprint} --token ${input.token} --sha256 ${deps.packagesSha256}`;
+  // A certificate of the core's own CA is one no host trusts yet: curl checks the pinned public
+  // key instead (libcurl enforces CURLOPT_PINNEDPUBLICKEY whether or not --insecure turned the
+  // CA check off), and so does install.sh for every download.
+  const pin = served.scheme === 'https' && served.publicKeyPin ? served.publicKeyPin : undefined;
   return {
-    installCommand: `curl -fsSL ${url}/install.sh | sudo sh -s -- --url ${url} ${options}`,
+    installCommand: pin
+      ? `curl -fsSL --insecure --pinnedpubkey ${pin} ${url}/install.sh | sudo sh -s -- --url ${url} --pinned-pubkey ${pin} ${options}`
+      : `curl -fsSL ${url}/install.sh | sudo sh -s -- --url ${url} ${options}`,
     offlineCommand: `sudo sh install.sh --package ${OFFLINE_PACKAGE} ${options}`,
   };
 }

@@ -39,7 +39,11 @@ export function listRoutes(app: FastifyInstance): readonly RouteInfo[] {
  */
 export async function createApp(config: ApiConfig, deps: ShellDeps): Promise<FastifyInstance> {
   const log = deps.logger.child({ component: 'http' });
+  // HTTPS when configured (docs/operations.md, "HTTPS for the console"): the same app, on a TLS
+  // server; `request.protocol` is then `https`, which turns on HSTS and the cookie's Secure flag.
+  const https = config.tls ? { https: { cert: config.tls.certPem, key: config.tls.keyPem, minVersion: 'TLSv1.2' as const } } : {};
   const app = Fastify({
+    ...https,
     loggerInstance: log as FastifyBaseLogger,
     // Request lines only for the API, and not for the health probe or the event stream's keepalive.
     logController: new LogController({

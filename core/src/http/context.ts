@@ -44,6 +44,8 @@ export interface ApiConfig {
   cookieSecure: 'auto' | 'always' | 'never';
   /** Folder of the console's build; empty: `web/dist/web/browser` of this checkout. */
   webRoot: string;
+  /** Serve over TLS with this certificate (PEM, chain allowed) and key (./tls.ts); absent: plain HTTP. */
+  tls?: { certPem: string; keyPem: string } | undefined;
 }
 
 /** What a route handler says about its change, for the audit trail. */

@@ -6,6 +6,7 @@
  */
 export { createApp, listRoutes } from './app.js';
 export { createHttpServer } from './server.js';
+export { loadHttpsMaterial, publicKeyPin } from './tls.js';
 export { configEffects } from './changes.js';
 export { registerResource, type Resource } from './crud.js';
 export { assertExist, assertNameFree, groupBy, linksOf, namedObjectWrites, replaceLinks } from './relations.js';

@@ -36,4 +36,13 @@ describe('core configuration', () => {
     assert.equal(readCoreConfig({}, { dataDir: '/tmp/x' }).mqttHost, '0.0.0.0');
     assert.throws(() => readCoreConfig({ PROPHASIS_MARKETPLACE_PORT: '70000' }, { dataDir: '/tmp/x' }), /PROPHASIS_MARKETPLACE_PORT/);
   });
+
+  it('HTTPS is off by default and set by PROPHASIS_HTTPS or the certificate and key files; a bad value is refused naming the variable', () => {
+    const plain = readCoreConfig({}, { dataDir: '/tmp/x' });
+    assert.deepEqual([plain.httpsCert, plain.httpsKey, plain.httpsSelfSigned], ['', '', false]);
+    assert.equal(readCoreConfig({ PROPHASIS_HTTPS: '1' }, { dataDir: '/tmp/x' }).httpsSelfSigned, true);
+    const files = readCoreConfig({ PROPHASIS_HTTPS_CERT: '/etc/p/c.crt', PROPHASIS_HTTPS_KEY: '/etc/p/c.key' }, { dataDir: '/tmp/x' });
+    assert.deepEqual([files.httpsCert, files.httpsKey], ['/etc/p/c.crt', '/etc/p/c.key']);
+    assert.throws(() => readCoreConfig({ PROPHASIS_HTTPS: 'maybe' }, { dataDir: '/tmp/x' }), { code: 'PROTO_INVALID_CONFIG', message: /PROPHASIS_HTTPS="maybe"/ });
+  });
 });

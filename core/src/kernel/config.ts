@@ -15,7 +15,13 @@ export const CoreConfigSchema = Type.Object(
     /** Empty: the embedded broker. `mqtts://…` or `mqtt://…`: an external broker. */
     mqttUrl: Type.String(),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
-    /** Base URL people reach the console at; empty: `http://localhost:<httpPort>`. Used in printed links. */
+    /** PEM file of the console's certificate (and its chain); with `httpsKey`, HTTP is served over TLS. */
+    httpsCert: Type.String(),
+    /** PEM file of that certificate's private key (unencrypted). */
+    httpsKey: Type.String(),
+    /** Serve HTTPS with a certificate issued by the core's own CA (the one agents pin), when no `httpsCert` is given. */
+    httpsSelfSigned: Type.Boolean(),
+    /** Base URL people reach the console at; empty: `http(s)://localhost:<httpPort>`. Used in printed links. */
     publicUrl: Type.String(),
     /** Trust `X-Forwarded-*` headers from a reverse proxy in front of the core. */
     trustProxy: Type.Boolean(),
@@ -46,10 +52,13 @@ export const CORE_CONFIG_DEFAULTS: Omit<CoreConfig, 'dataDir'> = {
   httpHost: '0.0.0.0', // all interfaces: the console is meant to be reached from the LAN
   mqttPort: 8883, // TCP port of the embedded MQTT broker (TLS only)
   mqttHost: '0.0.0.0',
+  httpsCert: '', // plain HTTP (or a TLS-terminating proxy in front, docs/configuration.md)
+  httpsKey: '',
+  httpsSelfSigned: false, // true: HTTPS with a certificate from the core's own CA
   databaseUrl: '', // SQLite file in dataDir
   mqttUrl: '', // embedded broker
   logLevel: 'info',
-  publicUrl: '', // http://localhost:<httpPort>
+  publicUrl: '', // http://localhost:<httpPort>, https://… when HTTPS is on
   trustProxy: false, // direct connections; set true only behind a reverse proxy you control
   cookieSecure: 'auto', // Secure when the request arrived over HTTPS
   webRoot: '', // web/dist/web/browser of this checkout
@@ -68,6 +77,9 @@ export const CORE_CONFIG_ENV: Partial<Record<keyof CoreConfig, string>> = {
   httpPort: 'PROPHASIS_HTTP_PORT',
   mqttPort: 'PROPHASIS_MQTT_PORT',
   mqttHost: 'PROPHASIS_MQTT_HOST',
+  httpsCert: 'PROPHASIS_HTTPS_CERT',
+  httpsKey: 'PROPHASIS_HTTPS_KEY',
+  httpsSelfSigned: 'PROPHASIS_HTTPS',
   dataDir: 'PROPHASIS_DATA_DIR',
   databaseUrl: 'DATABASE_URL',
   mqttUrl: 'PROPHASIS_MQTT_URL',

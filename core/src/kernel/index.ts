@@ -17,3 +17,4 @@ export { ApiErrors, CoreErrors } from './errors.js';
 export { ROLES, roleAllows, isRole, type Role, type Access } from './roles.js';
 export { systemClock, type Clock } from './clock.js';
 export { readCoreConfig, sqlitePath, type CoreConfig } from './config.js';
+export { readRuntimeFacts, writeRuntimeFacts, removeRuntimeFacts, describeDatabase, withoutCredentials, RuntimeErrors, type RuntimeFacts } from './runtime.js';

@@ -55,7 +55,7 @@ export async function fleetTokenCreateCommand(args: string[], ctx: CliContext): 
   }
 
   const { config, logger } = ctx;
-  const { server, mqttPort, caFingerprint, packagesSha256 } = await installLineContext(values.server, ctx);
+  const { server, httpPort, mqttPort, console: served, caFingerprint, packagesSha256, source } = await installLineContext(values.server, ctx);
   const db = await createDatabase({ url: config.databaseUrl, sqlitePath: sqlitePath(config) }, { logger });
   try {
     await db.migrate();
@@ -68,9 +68,11 @@ export async function fleetTokenCreateCommand(args: string[], ctx: CliContext): 
     }
     const fleet = createFleetTokens({ store: createSequelizeFleetStore(db), hashToken, systemLog: loggerSystemLog(logger) });
     const { token, fleetToken } = await fleet.create({ name, ttlMs: input.ttlDays * DAY_MS, maxHosts: input.maxHosts ?? null, groupIds: input.groupIds, tags: input.tags, createdBy: 'cli' });
-    const ports = { caFingerprint, httpPort: config.httpPort, mqttPort };
-    const { installCommand } = installCommands({ ...ports, packagesSha256 }, { server, token });
+    const ports = { caFingerprint, httpPort, mqttPort };
+    const { installCommand } = installCommands({ ...ports, packagesSha256, console: served }, { server, token });
     const text = [
+      source,
+      '',
       `Fleet token ${JSON.stringify(name)} created (id ${fleetToken.id}).`,
       '',
       'On every machine it should register, paste this line into a shell (as root, leave out "sudo"):',

@@ -70,7 +70,7 @@ export async function fleetTokenRoutes(api: FastifyInstance, deps: { enrolment?:
       const server = request.body.server ?? e.defaultServer ?? requestHostName(request);
       const created = await tokens.create({ name, ttlMs: ttlDays * DAY_MS, maxHosts: maxHosts ?? null, groupIds, tags, createdBy: actor(request) });
       const ports = { caFingerprint, httpPort: e.httpPort(), mqttPort: e.transport.mqttPort };
-      const { installCommand } = installCommands({ ...ports, packagesSha256 }, { server, token: created.token });
+      const { installCommand } = installCommands({ ...ports, packagesSha256, console: e.console }, { server, token: created.token });
       request.auditNote = {
         action: 'fleet-tokens.create',
         targetKind: 'fleet-token',

@@ -15,7 +15,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { hostname } from 'node:os';
 import type { Database } from '../../db/index.js';
 import { EnrolmentErrors } from '../errors.js';
-import { hostAdd, installCommands } from '../host-add.js';
+import { hostAdd, installCommands, type ConsoleTransport } from '../host-add.js';
 import type { AgentRegistry } from '../registry.js';
 import type { FleetTokens } from '../fleet.js';
 import { ApiErrors } from '../../kernel/index.js';
@@ -41,6 +41,8 @@ export interface EnrolmentApiDeps {
   packages: { get(): Promise<{ sums: { sha256: string } }> };
   /** The core's address as hosts reach it, when configured; else the request's host name is used. */
   defaultServer?: string | undefined;
+  /** How the console serves the downloads (HTTPS, and the key the line pins), for the install line. */
+  console?: ConsoleTransport | undefined;
   /** Fleet tokens (auto-registration); without them `POST /api/fleet-tokens` answers 503. */
   fleet?: FleetTokens | undefined;
 }
@@ -145,7 +147,7 @@ export async function hostActionRoutes(api: FastifyInstance, deps: { db: Databas
         },
         { name: host.name, server, ttlMs: ttlMinutes * 60_000, createdBy: actor(request) },
       );
-      const { installCommand } = installCommands({ caFingerprint, httpPort: e.httpPort(), mqttPort: e.transport.mqttPort, packagesSha256 }, { server, token: ticket.token });
+      const { installCommand } = installCommands({ caFingerprint, httpPort: e.httpPort(), mqttPort: e.transport.mqttPort, packagesSha256, console: e.console }, { server, token: ticket.token });
       request.auditNote = {
         action: 'hosts.enrolment',
         targetKind: 'host',
