@@ -34,6 +34,7 @@ import { marketplaceRoutes, type MarketplaceRouteDeps } from './marketplace/rout
 import { pluginsResource } from './plugins/routes/plugins.js';
 import { pluginRoutes, type PluginRouteDeps } from './plugins/routes/repository.js';
 import { reportRoutes } from './reports/routes/reports.js';
+import { dashboardReportRoutes } from './reports/routes/dashboard.js';
 import { servicesResource } from './services/routes/services.js';
 import { settingsRoutes } from './settings/routes/settings.js';
 import { logRoutes } from './system-log/routes/logs.js';
@@ -94,6 +95,7 @@ function apiRoutes(config: ApiConfig, deps: ApiDeps): { routes: RouteModule[]; r
       registerResource(api, db, usersResource(db, deps.auth));
       await settingsRoutes(api, db);
       await reportRoutes(api, db);
+      await dashboardReportRoutes(api, db);
       await logRoutes(api, db);
       await auditRoutes(api, deps.audit);
       await hostActionRoutes(api, deps);

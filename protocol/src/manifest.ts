@@ -81,6 +81,25 @@ export const ChartHints = Type.Object(
     min: Type.Optional(Type.Number()),
     max: Type.Optional(Type.Number()),
     label: Type.Optional(Type.String({ maxLength: 64 })),
+    /**
+     * Value ranges the default classifier judges as a problem, drawn as bands behind the line:
+     * `[from, to)`, an open end reaching the edge of the axis (`{ "from": 90, "severity": "major" }`).
+     * The console prefers the thresholds of a check's parameters (`minorAbove`, `majorAbove`,
+     * `criticalAbove`, `…Below`) when the plugin has them; these are for plugins that have not.
+     */
+    bands: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            from: Type.Optional(Type.Number()),
+            to: Type.Optional(Type.Number()),
+            severity: Type.Union((['critical', 'major', 'minor', 'degraded', 'unknown'] as const).map((s) => Type.Literal(s))),
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: 8 },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -150,6 +169,10 @@ export function validateManifest(value: unknown): Manifest {
     } catch (err) {
       throw ProtocolErrors.INVALID_MANIFEST((err as Error).message);
     }
+  }
+  for (const [i, band] of (value.chart.bands ?? []).entries()) {
+    if (band.from === undefined && band.to === undefined) throw ProtocolErrors.INVALID_MANIFEST(`/chart/bands/${i}: needs from, to or both`);
+    if (band.from !== undefined && band.to !== undefined && band.from >= band.to) throw ProtocolErrors.INVALID_MANIFEST(`/chart/bands/${i}: from must be below to`);
   }
   for (const ref of [value.main, value.classifier, value.readme]) {
     if (ref !== undefined && !Object.hasOwn(value.files, ref)) {

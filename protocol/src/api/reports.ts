@@ -234,3 +234,88 @@ export const AuditQuery = Type.Object(
   { additionalProperties: false },
 );
 export type AuditQuery = Static<typeof AuditQuery>;
+
+/** The severities that count as a problem: everything but `ok` and `no_data` (protocol order, worst first). */
+export const PROBLEM_SEVERITIES = ['critical', 'major', 'minor', 'degraded', 'unknown'] as const;
+export type ProblemSeverity = (typeof PROBLEM_SEVERITIES)[number];
+
+/**
+ * A problem now (`GET /api/reports/problems`): a plugin on a host that is not ok, a host whose
+ * agent is unreachable (its own problem), or a service that is not ok; with its marks.
+ */
+export const CurrentProblem = Type.Object({
+  /** `h:<host>`, `h:<host>:p:<plugin row>` or `s:<service>`, as acknowledgements name it. */
+  problem: Type.String(),
+  kind: Type.Union([Type.Literal('plugin'), Type.Literal('host'), Type.Literal('service')]),
+  hostId: Nullable(ObjectId),
+  hostName: Nullable(Type.String()),
+  /** Reverse-DNS id of the plugin (kind `plugin`). */
+  pluginId: Nullable(PluginId),
+  pluginName: Nullable(Type.String()),
+  serviceId: Nullable(ObjectId),
+  serviceName: Nullable(Type.String()),
+  severity: SeverityName,
+  /** Since when it is in this state; null when unknown. */
+  since: Nullable(Timestamp),
+  ...ProblemMarks,
+  flapping: Type.Boolean(),
+});
+export type CurrentProblem = Static<typeof CurrentProblem>;
+
+/** `GET /api/reports/problems`: how many, worst first. */
+export const CurrentProblemsQuery = Type.Object(
+  { limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }) },
+  { additionalProperties: false },
+);
+export type CurrentProblemsQuery = Static<typeof CurrentProblemsQuery>;
+
+/** The answer: the worst `limit` problems and how many there are in all. */
+export const CurrentProblems = Type.Object({ items: Type.Array(CurrentProblem), total: Type.Integer() });
+export type CurrentProblems = Static<typeof CurrentProblems>;
+
+/** Most buckets one request of `GET /api/reports/problems-over-time` may ask for. */
+const MAX_PROBLEM_BUCKETS = 500;
+
+/** `GET /api/reports/problems-over-time?from&to&buckets` (times: `[from, to)`; default the last day in 48 buckets). */
+export const ProblemsOverTimeQuery = Type.Object(
+  {
+    from: Type.Optional(Timestamp),
+    to: Type.Optional(Timestamp),
+    buckets: Type.Integer({ minimum: 1, maximum: MAX_PROBLEM_BUCKETS, default: 48 }),
+  },
+  { additionalProperties: false },
+);
+export type ProblemsOverTimeQuery = Static<typeof ProblemsOverTimeQuery>;
+
+const SeverityCounts = Type.Object(Object.fromEntries(PROBLEM_SEVERITIES.map((s) => [s, Type.Integer({ minimum: 0 })])) as Record<ProblemSeverity, ReturnType<typeof Type.Integer>>);
+
+/**
+ * Problems per severity over a range, from the stored state transitions: bucket `i` covers
+ * `[from + i·bucketMs, min(from + (i+1)·bucketMs, to))`, and every problem (a plugin on a host,
+ * a service, a host's own state where it is worse than all its plugins', as for an unreachable
+ * agent) counts once in it, at the worst state it was in during the bucket.
+ */
+export const ProblemsOverTime = Type.Object({
+  from: Timestamp,
+  to: Timestamp,
+  bucketMs: Type.Integer({ minimum: 1 }),
+  buckets: Type.Array(Type.Object({ t: Timestamp, counts: SeverityCounts })),
+});
+export type ProblemsOverTime = Static<typeof ProblemsOverTime>;
+
+/** `GET /api/reports/top-hosts?pluginId&limit`: the hosts with the highest newest value of one plugin. */
+export const TopHostsQuery = Type.Object(
+  { pluginId: PluginId, limit: Type.Integer({ minimum: 1, maximum: 100, default: 5 }) },
+  { additionalProperties: false },
+);
+export type TopHostsQuery = Static<typeof TopHostsQuery>;
+
+/** One host's newest value of the plugin (the newest result that carried a value), with the plugin's state. */
+export const TopHost = Type.Object({
+  hostId: ObjectId,
+  hostName: Type.String(),
+  value: Type.Number(),
+  measuredAt: Timestamp,
+  severity: SeverityName,
+});
+export type TopHost = Static<typeof TopHost>;

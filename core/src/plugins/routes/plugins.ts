@@ -33,6 +33,11 @@ function chartHints(manifest: unknown): PluginChartHints | undefined {
   if (typeof chart['min'] === 'number') out.min = chart['min'];
   if (typeof chart['max'] === 'number') out.max = chart['max'];
   if (typeof chart['label'] === 'string') out.label = chart['label'];
+  // Threshold bands as validated on upload (protocol's ChartHints); anything else is left out.
+  if (Array.isArray(chart['bands'])) {
+    const bands = chart['bands'].filter((b): b is NonNullable<PluginChartHints['bands']>[number] => isRecord(b) && typeof b['severity'] === 'string' && ['from', 'to'].every((k) => b[k] === undefined || typeof b[k] === 'number'));
+    if (bands.length) out.bands = bands;
+  }
   return out;
 }
 
