@@ -25,6 +25,10 @@ VERSIONS=$PREFIX/versions
 DATA_DIR=/var/lib/prophasis-agent
 UNIT_NAME=prophasis-agent.service
 UNIT_FILE=/etc/systemd/system/$UNIT_NAME
+# Root's side of upgrades from the core (docs/decisions/0009-agent-self-upgrade.md): the path
+# unit starts the service for each request the agent leaves in its data directory.
+UPGRADE_PATH_UNIT=prophasis-agent-upgrade.path
+UPGRADE_SERVICE_UNIT=prophasis-agent-upgrade.service
 AGENT_USER=prophasis
 # SHA-256 of the token the current credentials were enrolled with: running the same line again
 # skips the enrolment instead of failing on a used token.
@@ -186,6 +190,18 @@ acquire_package() {
   [ -n "$PACKAGE" ] || fetch "$URL/downloads/$name" "$WORK/package.tar.gz"
   actual=$(sha256_of "$WORK/package.tar.gz")
   [ "$actual" = "$expected" ] || die "the package $name does not match its SHA-256 in SHA256SUMS (expected $expected, got $actual; $(file_size "$WORK/package.tar.gz") bytes): a truncated or altered download. Nothing was installed."
+  # The core's site key (public), when its list names one, under the same hash: root checks the
+  # upgrade requests of the agent against it.
+  if key_hash=$(sums_lookup "$WORK/SHA256SUMS" site-key.pub); then
+    if [ -z "$PACKAGE" ]; then
+      fetch "$URL/downloads/site-key.pub" "$WORK/site-key.pub"
+    elif [ -f "$(dirname "$PACKAGE")/site-key.pub" ]; then
+      cp "$(dirname "$PACKAGE")/site-key.pub" "$WORK/site-key.pub"
+    fi
+    if [ -f "$WORK/site-key.pub" ] && [ "$(sha256_of "$WORK/site-key.pub")" != "$key_hash" ]; then
+      die "site-key.pub does not match its SHA-256 in SHA256SUMS (expected $key_hash): altered. Nothing was installed."
+    fi
+  fi
   return 0
 }
 
@@ -273,6 +289,12 @@ uninstall() {
   if has_systemd && [ -f "$UNIT_FILE" ]; then
     systemctl disable --now "$UNIT_NAME" >/dev/null 2>&1 || warn "systemctl disable --now $UNIT_NAME failed"
   fi
+  for unit in "$UPGRADE_PATH_UNIT" "$UPGRADE_SERVICE_UNIT"; do
+    [ -f "/etc/systemd/system/$unit" ] || continue
+    if has_systemd; then systemctl disable --now "$unit" >/dev/null 2>&1 || true; fi
+    rm -f "/etc/systemd/system/$unit"
+    removed="$removed /etc/systemd/system/$unit"
+  done
   if [ -f "$UNIT_FILE" ]; then
     rm -f "$UNIT_FILE"
     removed="$removed $UNIT_FILE"
@@ -406,6 +428,11 @@ STAGING=''
 say "installed prophasis-agent $VERSION in $PREFIX (its own Node.js: $("$PREFIX/node/bin/node" --version))"
 [ "$PREVIOUS_VERSION" != "$PACKAGE_VERSION" ] || PREVIOUS_VERSION=''
 say "$PREFIX/current -> versions/$PACKAGE_VERSION${PREVIOUS_VERSION:+ (before: $PREVIOUS_VERSION, kept for a rollback)}"
+if [ -f "$WORK/site-key.pub" ]; then
+  cp "$WORK/site-key.pub" "$PREFIX/site-key.pub"
+  chmod 0644 "$PREFIX/site-key.pub"
+  say "$PREFIX/site-key.pub: the core's site key; an upgrade the core offers must be signed with it"
+fi
 
 if ! run_as_agent "$PREFIX/bin/prophasis-agent" sandbox-selftest; then
   warn "the plugin sandbox does not work on this host: the agent connects, but every plugin result will be 'sandbox unavailable' (docs/install-agent.md)"
@@ -415,8 +442,23 @@ RUN_LINE="runuser -u $AGENT_USER -- env PROPHASIS_DATA_DIR=$DATA_DIR $PREFIX/bin
 if has_systemd; then
   cp "$PREFIX/share/$UNIT_NAME" "$UNIT_FILE"
   chmod 0644 "$UNIT_FILE"
+  UPGRADES=0
+  if [ -f "$PREFIX/share/$UPGRADE_PATH_UNIT" ] && [ -f "$PREFIX/site-key.pub" ]; then
+    for unit in "$UPGRADE_PATH_UNIT" "$UPGRADE_SERVICE_UNIT"; do
+      cp "$PREFIX/share/$unit" "/etc/systemd/system/$unit"
+      chmod 0644 "/etc/systemd/system/$unit"
+    done
+    UPGRADES=1
+  fi
   systemctl daemon-reload
   systemctl enable "$UNIT_NAME" >/dev/null 2>&1
+  if [ "$UPGRADES" = 1 ]; then
+    if systemctl enable --now "$UPGRADE_PATH_UNIT" >/dev/null 2>&1; then
+      say "enabled $UPGRADE_PATH_UNIT: upgrades the core offers are installed (with rollback) as they are requested"
+    else
+      warn "systemctl enable --now $UPGRADE_PATH_UNIT failed: upgrades from the core will wait (docs/install-agent.md)"
+    fi
+  fi
   if [ "$NO_START" = 1 ]; then
     say "installed and enabled $UNIT_NAME; start it with: systemctl start prophasis-agent"
   else

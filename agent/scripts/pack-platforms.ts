@@ -23,6 +23,7 @@ import { bundleAgent, cleanNpmEnv } from './pack-agent.js';
  *     prophasis-agent/lib/node_modules/      isolated-vm with only this platform's prebuilt binary,
  *                                            and node-gyp-build, which loads it
  *     prophasis-agent/share/prophasis-agent.service   the systemd unit install.sh installs
+ *     prophasis-agent/share/prophasis-agent-upgrade.{path,service}   root's side of upgrades from the core
  *     prophasis-agent/share/install.sh       the installer again, to upgrade or uninstall offline
  *     prophasis-agent/PLATFORM, VERSION, manifest.json
  *
@@ -49,7 +50,11 @@ export type AgentPlatform = (typeof AGENT_PLATFORMS)[number];
 
 export const packageFileName = (platform: AgentPlatform): string => `prophasis-agent-${platform}.tar.gz`;
 export const INSTALL_SCRIPT = 'install.sh';
+/** The agent's unit, and the root-side path unit (with its service) that installs upgrades the agent requested. */
+const SYSTEMD_UNITS = ['prophasis-agent.service', 'prophasis-agent-upgrade.path', 'prophasis-agent-upgrade.service'];
 export const SUMS_FILE = 'SHA256SUMS';
+/** The site key's public half beside the packages (docs/decisions/0009-agent-self-upgrade.md). */
+const SITE_KEY_FILE = 'site-key.pub';
 const INDEX_FILE = 'index.json';
 
 /** Bumped when the layout of a package changes, so cached packages are rebuilt. */
@@ -67,6 +72,8 @@ export interface PackageIndex {
   installScript: { file: string; sha256: string };
   /** SHA256SUMS: one `HASH  FILE` line per package and install.sh; its hash goes into the install line. */
   sums: { file: string; sha256: string };
+  /** The core's site key (public), listed in SHA256SUMS, which install.sh gives root for upgrades from the core. */
+  siteKey?: { file: string; sha256: string };
 }
 
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
@@ -164,7 +171,7 @@ async function assemble(platform: AgentPlatform, inputs: Inputs, bundleDir: stri
   await copyFile(join(SCRIPTS, 'launcher.sh'), join(root, 'bin/prophasis-agent'));
   await chmod(join(root, 'bin/prophasis-agent'), 0o755);
   await mkdir(join(root, 'share'));
-  await copyFile(join(SCRIPTS, 'prophasis-agent.service'), join(root, 'share/prophasis-agent.service'));
+  for (const unit of SYSTEMD_UNITS) await copyFile(join(SCRIPTS, unit), join(root, 'share', unit));
   await copyFile(join(SCRIPTS, INSTALL_SCRIPT), join(root, 'share', INSTALL_SCRIPT));
   await writeFile(join(root, 'PLATFORM'), `${platform}\n`);
   await writeFile(join(root, 'VERSION'), `${inputs.version}\n`);
@@ -190,7 +197,7 @@ async function readIndex(outDir: string): Promise<PackageIndex | undefined> {
  * index.json beside them; returns the index. Needs esbuild, npm and GNU tar, so it runs in a
  * checkout (the core runs it as a child process; core/src/downloads/agent-packages.ts).
  */
-export async function packAgentPlatforms(outDir: string, options: { platforms?: readonly AgentPlatform[] } = {}): Promise<PackageIndex> {
+export async function packAgentPlatforms(outDir: string, options: { platforms?: readonly AgentPlatform[]; siteKeyFile?: string } = {}): Promise<PackageIndex> {
   const platforms = [...new Set(options.platforms ?? AGENT_PLATFORMS)].sort();
   for (const p of platforms) if (!AGENT_PLATFORMS.includes(p)) throw new Error(`unknown platform ${p} (known: ${AGENT_PLATFORMS.join(', ')})`);
   const [major] = process.versions.node.split('.');
@@ -205,7 +212,7 @@ export async function packAgentPlatforms(outDir: string, options: { platforms?: 
     if (unexpected.length > 0) throw new Error(`the agent bundle imports ${unexpected.join(', ')}, which the packages do not carry`);
     const isolatedVm = installedVersion('isolated-vm', AGENT_ROOT);
     // Everything of ours a package holds, file by file (the registry's files are named by version).
-    const ours = [join(bundleDir, 'dist/prophasis-agent.mjs'), join(bundleDir, 'dist/prophasis-sandbox.mjs'), ...['launcher.sh', 'prophasis-agent.service', INSTALL_SCRIPT].map((f) => join(SCRIPTS, f))];
+    const ours = [join(bundleDir, 'dist/prophasis-agent.mjs'), join(bundleDir, 'dist/prophasis-sandbox.mjs'), ...['launcher.sh', ...SYSTEMD_UNITS, INSTALL_SCRIPT].map((f) => join(SCRIPTS, f))];
     const contentHash = sha256((await Promise.all(ours.map(async (f) => sha256(await readFile(f))))).join(' '));
     const inputs: Inputs = {
       version,
@@ -234,10 +241,19 @@ export async function packAgentPlatforms(outDir: string, options: { platforms?: 
     const script = await readFile(join(SCRIPTS, INSTALL_SCRIPT));
     await writeAtomically(join(out, INSTALL_SCRIPT), script);
     const installScript = { file: INSTALL_SCRIPT, sha256: sha256(script) };
-    const lines = [...packages.map((p) => [p.sha256, p.file]), [installScript.sha256, installScript.file]].sort((a, b) => (a[1] as string).localeCompare(b[1] as string));
+    let siteKey: PackageIndex['siteKey'];
+    if (options.siteKeyFile) {
+      // Listed in SHA256SUMS, so the install line's hash covers it: root checks upgrade requests against it.
+      const pem = await readFile(options.siteKeyFile);
+      await writeAtomically(join(out, SITE_KEY_FILE), pem);
+      siteKey = { file: SITE_KEY_FILE, sha256: sha256(pem) };
+    }
+    const lines = [...packages.map((p) => [p.sha256, p.file]), [installScript.sha256, installScript.file], ...(siteKey ? [[siteKey.sha256, siteKey.file]] : [])].sort((a, b) =>
+      (a[1] as string).localeCompare(b[1] as string),
+    );
     const sums = lines.map(([hash, file]) => `${hash}  ${file}\n`).join('');
     await writeAtomically(join(out, SUMS_FILE), sums);
-    const index: PackageIndex = { format: FORMAT, version, node: inputs.node, packages, installScript, sums: { file: SUMS_FILE, sha256: sha256(sums) } };
+    const index: PackageIndex = { format: FORMAT, version, node: inputs.node, packages, installScript, sums: { file: SUMS_FILE, sha256: sha256(sums) }, ...(siteKey ? { siteKey } : {}) };
     await writeAtomically(join(out, INDEX_FILE), JSON.stringify(index, null, 2) + '\n');
     return index;
   } finally {
@@ -245,14 +261,16 @@ export async function packAgentPlatforms(outDir: string, options: { platforms?: 
   }
 }
 
-// `npx tsx agent/scripts/pack-platforms.ts OUT_DIR [PLATFORM…]` prints the index's path on its last line.
+// `npx tsx agent/scripts/pack-platforms.ts OUT_DIR [--site-key=FILE] [PLATFORM…]` prints the index's path on its last line.
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const [outDir, ...platforms] = process.argv.slice(2);
+  const [outDir, ...rest] = process.argv.slice(2);
+  const siteKeyFile = rest.find((a) => a.startsWith('--site-key='))?.slice('--site-key='.length);
+  const platforms = rest.filter((a) => !a.startsWith('--site-key='));
   if (!outDir) {
-    console.error(`Usage: npx tsx agent/scripts/pack-platforms.ts OUT_DIR [${AGENT_PLATFORMS.join(' ')}]`);
+    console.error(`Usage: npx tsx agent/scripts/pack-platforms.ts OUT_DIR [--site-key=FILE] [${AGENT_PLATFORMS.join(' ')}]`);
     process.exit(2);
   }
-  packAgentPlatforms(outDir, platforms.length > 0 ? { platforms: platforms as AgentPlatform[] } : {}).then(
+  packAgentPlatforms(outDir, { ...(platforms.length > 0 ? { platforms: platforms as AgentPlatform[] } : {}), ...(siteKeyFile ? { siteKeyFile } : {}) }).then(
     () => console.log(join(resolve(outDir), INDEX_FILE)),
     (err: unknown) => {
       console.error(`pack-platforms: ${(err as Error).stack ?? String(err)}`);

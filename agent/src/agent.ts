@@ -1,10 +1,11 @@
 import type { Logger } from '@prophasis/protocol';
 import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { createBundleStore, type BundleStore } from './bundles/store.js';
 import { createTrustStore, type TrustStore } from './bundles/trust.js';
 import { realClock, type Clock } from './clock.js';
-import { createCommandDispatcher, createCommandHandlers, type CommandHandlers } from './commands/index.js';
+import { createCommandDispatcher, createCommandHandlers, type CommandHandlers, type CommandServices } from './commands/index.js';
 import type { AgentConfig } from './config.js';
 import { createConnection, type Connection, type ConnectionDeps } from './connection.js';
 import { readCredentials, type Credentials } from './credentials.js';
@@ -15,6 +16,7 @@ import { unavailablePluginRunner, type PluginRunner } from './plan/plugin-runner
 import { createPlanRunner, type BundleSource, type PlanRunner } from './plan/runner.js';
 import { createReporter, type SandboxFigures } from './reporter.js';
 import { agentDatabasePath, openAgentDatabase } from './store/database.js';
+import { requestUpgrade, runningPackageRoot, watchLastUpgrade } from './upgrade/index.js';
 
 export interface Agent {
   start(): Promise<void>;
@@ -53,6 +55,10 @@ export interface AgentParts extends AgentDeps {
   db: DatabaseSync;
   bundles: AgentBundles;
   trust: Pick<TrustStore, 'setPublishers'>;
+  /** Upgrades the core offers (`agent.upgrade`); without it each offer is refused (the simulator). */
+  upgrades?: CommandServices['upgrades'];
+  /** The versioned installation this agent runs from (ROOT of ROOT/versions/<v>), whose last upgrade `state` online reports; null from source. */
+  installRoot?: string | null;
 }
 
 /**
@@ -66,7 +72,24 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps): Promise
   const db = openAgentDatabase(agentDatabasePath(config.dataDir));
   const trust = createTrustStore(config, { logger: deps.logger });
   const bundles = createBundleStore(config, { logger: deps.logger, trust });
-  return composeAgent(config, { ...deps, credentials, db, bundles, trust });
+  // One offer at a time; the same offer again while it downloads (a redelivery, a re-offer after
+  // a reconnect) joins that download; once done, requestUpgrade knows it by its request file.
+  let upgrading: { sha256: string; outcome: ReturnType<typeof requestUpgrade> } | undefined;
+  const upgrades: CommandServices['upgrades'] = {
+    request(offer) {
+      if (upgrading?.sha256 === offer.sha256) return upgrading.outcome;
+      const previous = upgrading?.outcome ?? Promise.resolve();
+      const outcome = previous.then(() => requestUpgrade(config.dataDir, offer, { keys: () => trust.keys(), caPem: credentials.caPem, logger: deps.logger }));
+      const entry = { sha256: offer.sha256, outcome };
+      upgrading = entry;
+      void outcome.finally(() => {
+        if (upgrading === entry) upgrading = undefined;
+      });
+      return outcome;
+    },
+  };
+  const packageRoot = await runningPackageRoot();
+  return composeAgent(config, { ...deps, credentials, db, bundles, trust, upgrades, installRoot: packageRoot ? dirname(dirname(packageRoot)) : null });
 }
 
 /** Wires connection, outbox + drainer, plan runner, bundles, reporter and the command registry. */
@@ -84,10 +107,12 @@ export function composeAgent(config: AgentConfig, parts: AgentParts): Agent {
     sink: outbox,
     state: createPlanState(db),
   });
+  // The installation's last upgrade rides on `state` online; a change (the upgrader's verdict) announces again.
+  const lastUpgrade = watchLastUpgrade(parts.installRoot ?? null, () => connection.announce());
   const connection = createConnection(config, {
     logger,
     credentials,
-    presence: { bundles: () => bundles.hashes(), planRevision: () => plan.revision() },
+    presence: { bundles: () => bundles.hashes(), planRevision: () => plan.revision(), upgrade: () => lastUpgrade.current() },
     ...(parts.random ? { random: parts.random } : {}),
     ...(parts.timers ? { timers: parts.timers } : {}),
   });
@@ -121,6 +146,7 @@ export function composeAgent(config: AgentConfig, parts: AgentParts): Agent {
         connection.publish('res', message).catch((err: unknown) => commandLogger.warn({ err: { message: (err as Error).message }, type: message.type }, 'status not sent'));
       },
       bundlesChanged: () => connection.announce(),
+      upgrades: parts.upgrades ?? { request: async () => ({ status: 'refused', reason: 'this agent does not upgrade itself (simulated or embedded)' }) },
     }),
     ...parts.commands,
   };
@@ -152,6 +178,7 @@ export function composeAgent(config: AgentConfig, parts: AgentParts): Agent {
       if (started) return;
       started = true;
       await bundles.load();
+      await lastUpgrade.start();
       plan.start();
       drainer.start();
       reporter.start();
@@ -159,6 +186,7 @@ export function composeAgent(config: AgentConfig, parts: AgentParts): Agent {
     },
     async stop() {
       await plan.stop();
+      lastUpgrade.stop();
       reporter.stop();
       drainer.stop();
       await connection.stop();

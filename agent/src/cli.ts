@@ -16,7 +16,7 @@ import { sandboxSelfTest } from './sandbox/self-test.js';
 import { spawnSandboxProcess } from './sandbox/spawn.js';
 import { createSimulator } from './simulator/simulator.js';
 import { certificateFingerprint } from './tls.js';
-import { runningPackageRoot, upgradeAgent, writeConnectedMarker } from './upgrade/index.js';
+import { runningPackageRoot, upgradeAgent, upgradeFromRequest, writeConnectedMarker } from './upgrade/index.js';
 
 const USAGE = `Usage: prophasis-agent <command> [options]
 
@@ -38,6 +38,10 @@ Commands:
             DIR/versions (default /opt/prophasis-agent), switch DIR/current to it,
             restart the agent (systemctl, or CMD) and switch back if the new version
             does not connect within S seconds (default 120); run as root
+  upgrade --request FILE [--site-key FILE] [--root DIR] [--data-dir DIR] [...]
+            the same for an upgrade the core offered: FILE is the request the agent
+            wrote (DATA/upgrade/request.json, started by prophasis-agent-upgrade.path);
+            its signature must verify with the site key (default DIR/site-key.pub)
   status    show the stored server and agent id
   sandbox-selftest
             run a built-in plugin in the plugin sandbox and print its value (checks
@@ -241,11 +245,17 @@ async function upgradeCommand(args: string[]): Promise<number> {
       'data-dir': { type: 'string' },
       'rollback-after-s': { type: 'string' },
       'restart-command': { type: 'string' },
+      request: { type: 'string' },
+      'site-key': { type: 'string' },
     },
     strict: true,
   });
-  const missing = [!values.package && '--package', !values.sha256 && '--sha256'].filter(Boolean);
-  if (missing.length > 0) throw AgentErrors.USAGE(`upgrade needs ${missing.join(', ')}`);
+  if (values.request !== undefined) {
+    if (values.package !== undefined || values.sha256 !== undefined) throw AgentErrors.USAGE('upgrade takes --request, or --package with --sha256, not both');
+  } else {
+    const missing = [!values.package && '--package', !values.sha256 && '--sha256'].filter(Boolean);
+    if (missing.length > 0) throw AgentErrors.USAGE(`upgrade needs ${missing.join(', ')} (or --request FILE)`);
+  }
   // Run as root (sudo), where the environment names no data directory: the installer's.
   const dataDir = values['data-dir'] ?? process.env.PROPHASIS_DATA_DIR ?? INSTALLED_DATA_DIR;
   const config = readAgentConfig(process.env, { dataDir });
@@ -263,15 +273,11 @@ async function upgradeCommand(args: string[]): Promise<number> {
     else await run('/bin/sh', ['-c', command]);
   };
   const logger = createLogger({ name: 'agent-upgrade', level: process.env.PROPHASIS_LOG_LEVEL ?? 'info', destination: process.stderr });
-  const outcome = await upgradeAgent({
-    root: values.root,
-    dataDir,
-    packageFile: values.package as string,
-    sha256: values.sha256 as string,
-    rollbackAfterMs,
-    restart,
-    logger,
-  });
+  const common = { root: values.root, dataDir, rollbackAfterMs, restart, logger };
+  const outcome =
+    values.request !== undefined
+      ? await upgradeFromRequest(values.request, { ...common, ...(values['site-key'] === undefined ? {} : { siteKeyFile: values['site-key'] }) })
+      : await upgradeAgent({ ...common, packageFile: values.package as string, sha256: values.sha256 as string });
   console.log(`Upgraded from ${outcome.from} to ${outcome.to}: the new version connected after ${(outcome.connectedAfterMs / 1000).toFixed(1)} s.`);
   return 0;
 }

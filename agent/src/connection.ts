@@ -5,6 +5,7 @@ import {
   encodeMessage,
   resTopic,
   stateTopic,
+  type BodyOf,
   type CmdMessage,
   type Logger,
   type ResMessage,
@@ -51,6 +52,8 @@ interface PresenceProviders {
   bundles(): string[];
   /** Revision of the plan in force, if any (issue 6). */
   planRevision(): number | undefined;
+  /** The installation's last self-upgrade (ROOT/upgrade-state.json), if any (docs/decisions/0009-agent-self-upgrade.md). */
+  upgrade(): BodyOf<'state'>['upgrade'];
 }
 
 /** Timer functions, injectable so reconnect scheduling can be tested with a fake clock. */
@@ -99,6 +102,7 @@ export function createConnection(config: ConnectionConfig, deps: ConnectionDeps)
   const presence: PresenceProviders = {
     bundles: deps.presence?.bundles ?? (() => []),
     planRevision: deps.presence?.planRevision ?? (() => undefined),
+    upgrade: deps.presence?.upgrade ?? (() => undefined),
   };
   const backoff = createBackoff(
     {
@@ -125,11 +129,13 @@ export function createConnection(config: ConnectionConfig, deps: ConnectionDeps)
   const offline = (): StateMessage => createMessage('state', { status: 'offline' });
   const online = (): StateMessage => {
     const revision = presence.planRevision();
+    const upgrade = presence.upgrade();
     return createMessage('state', {
       status: 'online',
       ...facts,
       bundles: presence.bundles(),
       ...(revision === undefined ? {} : { planRevision: revision }),
+      ...(upgrade === undefined ? {} : { upgrade }),
     });
   };
 

@@ -28,4 +28,8 @@ export const AgentErrors = defineErrors('AGENT', {
   UPGRADE_IN_PROGRESS: { status: 409, message: 'Another upgrade of this installation is running; nothing was changed' },
   UPGRADE_RESTART_FAILED: { status: 502, message: 'The agent could not be restarted; current points at the previous version again' },
   UPGRADE_ROLLED_BACK: { status: 502, message: 'The new agent version did not connect in time; rolled back to the previous one' },
+  UPGRADE_BAD_SIGNATURE: { status: 403, message: "The agent package's signature by the site key does not verify; nothing was changed" },
+  UPGRADE_UNTRUSTED_KEY: { status: 403, message: 'The agent package is signed by a key this host does not trust; nothing was changed' },
+  UPGRADE_DOWNLOAD_FAILED: { status: 502, message: 'The agent package could not be downloaded whole; nothing was changed' },
+  UPGRADE_REQUEST_INVALID: { status: 400, message: 'The upgrade request file is not usable; nothing was changed' },
 });

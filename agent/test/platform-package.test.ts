@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { stateTopic } from '@prophasis/protocol';
+import { generatePublisherKeys, stateTopic } from '@prophasis/protocol';
 import { INSTALL_SCRIPT, packageFileName, packAgentPlatforms, SUMS_FILE, type PackageIndex } from '../scripts/pack-platforms.js';
 import { finished, type CliResult } from './support/cli.js';
 import { observe, stateStatus } from './support/observer.js';
@@ -122,6 +122,8 @@ describe('pack-platforms: the self-contained agent package and install.sh', func
       'prophasis-agent/node/LICENSE',
       'prophasis-agent/node/bin/node',
       'prophasis-agent/share/install.sh',
+      'prophasis-agent/share/prophasis-agent-upgrade.path',
+      'prophasis-agent/share/prophasis-agent-upgrade.service',
       'prophasis-agent/share/prophasis-agent.service',
     ]);
     assert.ok(files.includes('prophasis-agent/lib/node_modules/node-gyp-build/node-gyp-build.js'));
@@ -264,6 +266,31 @@ describe('pack-platforms: the self-contained agent package and install.sh', func
       assert.match(byList.stderr, /installing needs root/, `exit ${byList.code}: ${byList.stdout}${byList.stderr}`);
       const listMismatch = await local(wrong);
       assert.match(listMismatch.stderr, /the package list .*SHA256SUMS does not have the SHA-256 given with --sha256/);
+    });
+
+    it('lists the site key in SHA256SUMS when given one; install.sh takes it by that hash and refuses an altered one', async () => {
+      const keyFile = join(root, 'site-publisher.pub');
+      const pem = generatePublisherKeys().publicKey.export({ format: 'pem', type: 'spki' }).toString();
+      await writeFile(keyFile, pem);
+      try {
+        const keyed = await packAgentPlatforms(out, { platforms: [PLATFORM], siteKeyFile: keyFile });
+        assert.deepEqual(keyed.siteKey, { file: 'site-key.pub', sha256: sha256(pem) });
+        assert.equal(keyed.packages[0]?.sha256, index.packages[0]?.sha256, 'the package itself is the same');
+        const sums = await readFile(join(out, SUMS_FILE), 'utf8');
+        assert.match(sums, new RegExp(`^${sha256(pem)}  site-key\\.pub$`, 'm'));
+        assert.equal(keyed.sums.sha256, sha256(sums));
+
+        const taken = await online(keyed.sums.sha256);
+        assert.match(taken.stderr, /installing needs root/, `exit ${taken.code}: ${taken.stdout}${taken.stderr}`);
+        await writeFile(join(out, 'site-key.pub'), `${pem}# another key could be here\n`);
+        const altered = await online(keyed.sums.sha256);
+        assert.equal(altered.code, 1);
+        assert.match(altered.stderr, new RegExp(`site-key\\.pub does not match its SHA-256 in SHA256SUMS \\(expected ${sha256(pem)}\\): altered\\. Nothing was installed\\.`));
+      } finally {
+        // The other cases use the list without a key.
+        await rm(join(out, 'site-key.pub'), { force: true });
+        await packAgentPlatforms(out, { platforms: [PLATFORM] });
+      }
     });
 
     it('refuses a command without a valid --sha256, an unknown option, and a missing file, before downloading', async () => {

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, readFile, readlink, realpath, rm, truncate, copyFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, readlink, realpath, rm, truncate, copyFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stateTopic } from '@prophasis/protocol';
+import { generatePublisherKeys, signAgentPackage, stateTopic } from '@prophasis/protocol';
 import { bundleAgent } from '../scripts/pack-agent.js';
 import { installBeside, switchCurrent } from '../src/upgrade/install.js';
 import { buildTestPackage } from './support/agent-package.js';
@@ -68,7 +69,7 @@ describe('prophasis-agent upgrade: install beside, switch, roll back when the ne
   let watcher: Observer;
   let supervisor: Supervisor;
   let env: NodeJS.ProcessEnv;
-  const packages: Record<'v1' | 'good' | 'broken' | 'arm' | 'incomplete', { file: string; sha256: string }> = {} as never;
+  const packages: Record<'v1' | 'good' | 'broken' | 'arm' | 'incomplete' | 'requested', { file: string; sha256: string }> = {} as never;
 
   const upgrade = (args: string[]): Promise<CliResult> =>
     runCli(['upgrade', '--root', root, '--data-dir', dataDir, '--restart-command', `kill -TERM "$(cat '${supervisor.pidFile}')"`, ...args], { PROPHASIS_LOG_LEVEL: 'warn' }, 120_000);
@@ -99,6 +100,7 @@ describe('prophasis-agent upgrade: install beside, switch, roll back when the ne
     packages.broken = await buildTestPackage(work, { bundleDir: dist, version: '0.2.0', broken: true });
     packages.arm = await buildTestPackage(work, { bundleDir: dist, version: '0.3.0', platform: process.arch === 'arm64' ? 'linux-x64' : 'linux-arm64' });
     packages.incomplete = await buildTestPackage(work, { bundleDir: dist, version: '0.4.0', omit: 'VERSION' });
+    packages.requested = await buildTestPackage(work, { bundleDir: dist, version: '0.1.2' });
 
     // The first install, as the installer does it: version 0.1.0 beside nothing, current → it.
     const first = await installBeside(root, packages.v1.file, packages.v1.sha256);
@@ -216,5 +218,69 @@ describe('prophasis-agent upgrade: install beside, switch, roll back when the ne
     const again = await upgrade(['--package', packages.good.file, '--sha256', packages.good.sha256]);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /AGENT_UPGRADE_VERSION_CONFLICT/);
+  });
+
+  it('installs from the request the agent wrote only when the site key root keeps verifies it; each refusal removes the request and changes nothing', async () => {
+    const site = generatePublisherKeys();
+    const stranger = generatePublisherKeys();
+    const platform = `${process.platform}-${process.arch}`;
+    const requestDir = join(dataDir, 'upgrade');
+    const requestFile = join(requestDir, 'request.json');
+    const name = `prophasis-agent-0.1.2-${platform}.tar.gz`;
+    /** What the agent leaves after a verified download (agent/src/upgrade/request.ts), signed as told. */
+    const writeRequest = async (changes: Record<string, unknown> = {}, signed: Record<string, string> = {}, key = site.privateKey) => {
+      await mkdir(requestDir, { recursive: true });
+      await copyFile(packages.requested.file, join(requestDir, name));
+      const request: Record<string, unknown> = { rolloutId: 1, version: '0.1.2', platform, sha256: packages.requested.sha256, size: 1, keyId: site.keyId, package: name, at: Date.now(), ...changes };
+      request.signature ??= signAgentPackage({ version: request.version as string, platform, sha256: request.sha256 as string, ...signed }, key);
+      await writeFile(requestFile, JSON.stringify(request));
+    };
+    const fromRequest = () => upgrade(['--request', requestFile, '--rollback-after-s', '60']);
+    const refused = async (what: string, pattern: RegExp, packageNamed = true) => {
+      const outcome = await fromRequest();
+      assert.equal(outcome.code, 1, `${what}: ${outcome.stdout}`);
+      assert.match(outcome.stderr, pattern, what);
+      assert.equal(existsSync(requestFile), false, `${what}: the request is removed (the path unit does not start again)`);
+      // A request root cannot read names no package; the agent's next request clears the folder.
+      if (packageNamed) assert.equal(existsSync(join(requestDir, name)), false, `${what}: the package is removed`);
+      assert.equal(await current(), 'versions/0.1.1', `${what}: the running version stays`);
+      assert.deepEqual(await versions(), ['0.1.0', '0.1.1'], `${what}: nothing installed`);
+    };
+
+    await writeRequest();
+    await refused('no site key at ROOT', /AGENT_UPGRADE_UNTRUSTED_KEY: .*no site key at .*site-key\.pub/);
+    await writeFile(join(root, 'site-key.pub'), site.publicKey.export({ format: 'pem', type: 'spki' }));
+    await mkdir(requestDir, { recursive: true });
+    await writeFile(requestFile, 'not json');
+    await refused('a request that is not JSON', /AGENT_UPGRADE_REQUEST_INVALID: .*is not JSON/, false);
+    await writeRequest({ package: '../../etc/passwd' });
+    await refused('a package outside the request folder', /AGENT_UPGRADE_REQUEST_INVALID: .*package is missing or malformed/, false);
+    await writeRequest({ keyId: stranger.keyId }, {}, stranger.privateKey);
+    await refused('signed by a key root does not keep', /AGENT_UPGRADE_UNTRUSTED_KEY: .*the request is signed by [0-9a-f]{64}, the site key at/);
+    await writeRequest({}, { version: '0.1.3' });
+    await refused('a signature over another version', /AGENT_UPGRADE_BAD_SIGNATURE/);
+    await writeRequest({}, {}, stranger.privateKey);
+    await refused('a signature by another key under the site key id', /AGENT_UPGRADE_BAD_SIGNATURE/);
+    await writeRequest({ sha256: 'e'.repeat(64) });
+    await refused('a package without the signed hash', /AGENT_UPGRADE_HASH_MISMATCH/);
+    await writeRequest({ version: '0.1.3' });
+    await refused('a package holding another version than signed', /AGENT_UPGRADE_PACKAGE_INVALID: .*holds version 0\.1\.2, the request was signed for 0\.1\.3/);
+
+    const before = Date.now();
+    await writeRequest();
+    const outcome = await fromRequest();
+    assert.equal(outcome.code, 0, outcome.stderr);
+    assert.match(outcome.stdout, /Upgraded from 0\.1\.1 to 0\.1\.2/);
+    assert.equal(await current(), 'versions/0.1.2');
+    assert.equal(existsSync(requestFile), false);
+    // The new version reports its installation's last upgrade in `state` online.
+    const online = await watcher.waitFor(
+      (m) => stateStatus(m) === 'online' && (JSON.parse(m.payload.toString()) as { ts: number; body: { upgrade?: { to: string } } }).ts >= before && (JSON.parse(m.payload.toString()) as { body: { upgrade?: { to: string } } }).body.upgrade?.to === '0.1.2',
+      30_000,
+      'state online with the upgrade to 0.1.2',
+    );
+    const body = (JSON.parse(online.payload.toString()) as { body: { agentVersion: string; upgrade: { from: string; to: string; state: string } } }).body;
+    assert.deepEqual([body.upgrade.from, body.upgrade.to], ['0.1.1', '0.1.2']);
+    assert.ok(['switched', 'upgraded'].includes(body.upgrade.state), body.upgrade.state);
   });
 });

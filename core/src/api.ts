@@ -5,6 +5,7 @@ import { alertsResource } from './alerting/routes/alerts.js';
 import { problemRoutes } from './alerting/routes/problems.js';
 import { alertTemplateRoutes, type AlertTemplatesApi } from './alerting/routes/templates.js';
 import type { ActionLinks } from './alerting/action-links.js';
+import { agentUpgradeRoutes, type AgentUpgrades } from './agent-upgrades/index.js';
 import type { ApiTokens } from './auth/api-tokens.js';
 import { apiTokenRoutes } from './auth/routes/api-tokens.js';
 import { metricsRoutes, type Metrics, type MetricsAccess } from './metrics/index.js';
@@ -76,6 +77,8 @@ export interface ApiDeps {
   apiTokens?: ApiTokens;
   /** `GET /metrics` in the Prometheus text format, for the allowed addresses or the metrics token. */
   metrics?: { metrics: Metrics; access: MetricsAccess };
+  /** Agent upgrades from the console (`/api/agent-upgrades`, `/downloads/versions/…`); absent in tests that do not need them. */
+  agentUpgrades?: AgentUpgrades;
 }
 
 /** Every feature's `/api` routes, in the order they are registered, and the root routes. */
@@ -112,8 +115,10 @@ function apiRoutes(config: ApiConfig, deps: ApiDeps): { routes: RouteModule[]; r
   if (deps.classification) routes.push(classifierRoutes({ db, engine: deps.classification }));
   const housekeeping = deps.housekeeping;
   if (housekeeping) routes.push(async (api) => housekeepingRoutes(api, housekeeping));
-  const downloads = { tarball: deps.agentTarball, packages: deps.agentPackages };
-  const rootRoutes: RouteModule[] = downloads.tarball || downloads.packages ? [async (app: FastifyInstance) => downloadRoutes(app, downloads)] : [];
+  const upgrades = deps.agentUpgrades;
+  if (upgrades) routes.push(async (api) => agentUpgradeRoutes(api, upgrades));
+  const downloads = { tarball: deps.agentTarball, packages: deps.agentPackages, approved: upgrades };
+  const rootRoutes: RouteModule[] = downloads.tarball || downloads.packages || downloads.approved ? [async (app: FastifyInstance) => downloadRoutes(app, downloads)] : [];
   const links = deps.actionLinks;
   if (links) rootRoutes.push(async (app: FastifyInstance) => actionLinkRoutes(app, links));
   const metrics = deps.metrics;

@@ -13,6 +13,7 @@ import { createApiApp } from './api.js';
 import { createHttpServer, loadHttpsMaterial } from './http/index.js';
 import { createAgentTarball } from './downloads/agent-tarball.js';
 import { createAgentPackages } from './downloads/index.js';
+import { agentDownloadBase, createAgentUpgrades } from './agent-upgrades/index.js';
 import {
   buildFirstPartyPlugins,
   createFileTrustStore,
@@ -218,6 +219,25 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
   const defaultServer = transportConfig.mqttUrl ? new URL(transportConfig.mqttUrl).hostname : transportConfig.pkiHostnames[0];
   // Built on the first download or enrolment, then reused from the data directory (docs/install-agent.md).
   const agentPackages = createAgentPackages({ dataDir: config.dataDir }, { logger });
+  // Approved agent versions and staged upgrades to host groups (docs/decisions/0009-agent-self-upgrade.md).
+  const agentUpgrades = createAgentUpgrades(
+    { dataDir: config.dataDir },
+    {
+      db,
+      logger,
+      systemLog,
+      packages: agentPackages,
+      siteKey,
+      commands: transport,
+      // Where agents download approved packages: the public URL, else the name they connect to.
+      downloadBase: () => agentDownloadBase(baseUrl(), config.publicUrl, transportConfig.mqttUrl ? new URL(transportConfig.mqttUrl).hostname : transportConfig.pkiHostnames[0]),
+    },
+  );
+  // Registered after presence's handler, so the host's reported version is stored when a rollout reads it.
+  transport.onState((agentId, message) =>
+    agentUpgrades.handleState(agentId, message).catch((err: unknown) => logger.error({ err, agentId, component: 'agent-upgrades' }, 'agent upgrades: handling a state failed')),
+  );
+  transport.onResult((agentId, message) => agentUpgrades.handleRes(agentId, message));
   const http = createHttpServer(httpConfig, () =>
     createApiApp(httpConfig, {
       logger,
@@ -247,6 +267,7 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
       housekeeping: housekeeper,
       actionLinks,
       apiTokens,
+      agentUpgrades,
       metrics: { metrics, access: { allow: config.metricsAllow, tokenSha256: config.metricsTokenSha256 } },
     }),
   );

@@ -11,3 +11,4 @@ export * from './semver.js';
 export * from './api.js';
 export * from './api-plugin-repository.js';
 export * from './api-marketplace.js';
+export * from './api-agent-upgrades.js';

@@ -22,5 +22,7 @@ export * from './plugin-sdk.js';
 export * from './api.js';
 export * from './api-plugin-repository.js';
 export * from './api-marketplace.js';
+export * from './api-agent-upgrades.js';
+export * from './agent-package.js';
 export * from './bundle/index.js';
 export * from './plugin-testing.js';

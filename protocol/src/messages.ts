@@ -113,6 +113,39 @@ const ConfigSetBody = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * What an agent package's version may look like: the `VERSION` file of a package names the
+ * folder it is unpacked into (`versions/<version>`, agent/src/upgrade/install.ts), so no `/`.
+ */
+const AgentVersion = Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9A-Za-z][0-9A-Za-z.+_-]*$' });
+/** A package's platform in the packages' naming (`linux-x64`, `linux-arm64`). */
+const AgentPlatform = Type.String({ minLength: 3, maxLength: 32, pattern: '^[a-z0-9]+-[a-z0-9_]+$' });
+
+/**
+ * `agent.upgrade` (docs/decisions/0009-agent-self-upgrade.md): an approved agent version for this
+ * host's platform. The hash and the site key's signature travel here, over the authenticated TLS
+ * connection, so the download itself (`url`, the core's plain HTTP download route) is trusted
+ * for nothing: the agent checks both before it asks root to install the package.
+ */
+const AgentUpgradeBody = Type.Object(
+  {
+    /** The core's upgrade rollout this offer belongs to. */
+    rolloutId: Type.Integer({ minimum: 1 }),
+    version: AgentVersion,
+    platform: AgentPlatform,
+    sha256: Sha256,
+    /** Bytes of the package; a download that ends sooner is truncated, one that goes on is refused. */
+    size: Type.Integer({ minimum: 1, maximum: 1024 * 1024 * 1024 }),
+    /** Fingerprint of the site key that signed (`publicKeyFingerprint`). */
+    keyId: Sha256,
+    /** Ed25519 signature, base64, over `agentPackageSignedText` (protocol/src/agent-package.ts). */
+    signature: Type.String({ minLength: 80, maxLength: 128, pattern: '^[A-Za-z0-9+/]+={0,2}$' }),
+    /** Where to download the package: http(s), absolute. */
+    url: Type.String({ minLength: 8, maxLength: 2048, pattern: '^https?://' }),
+  },
+  { additionalProperties: false },
+);
+
 // ---- agent → core (`res`) ----------------------------------------------------------------
 
 export const Result = Type.Object(
@@ -176,6 +209,35 @@ const AgentReportBody = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * The agent's answer to `agent.upgrade`: `requested` once the package is downloaded, verified
+ * and the request file written for root; `refused` (with the reason) when the download, its
+ * hash or its signature failed: nothing was asked of root and the host runs what it ran.
+ */
+const AgentUpgradeStatusBody = Type.Object(
+  {
+    rolloutId: Type.Integer({ minimum: 1 }),
+    version: AgentVersion,
+    sha256: Sha256,
+    status: Type.Union([Type.Literal('requested'), Type.Literal('refused')]),
+    reason: Type.Optional(Reason),
+  },
+  { additionalProperties: false },
+);
+
+/** The installation's last upgrade (`upgrade-state.json` of agent/src/upgrade/upgrade.ts), as `state` online carries it. */
+export const AGENT_UPGRADE_STATES = ['switched', 'upgraded', 'restart-failed', 'rolled-back', 'rollback-not-connected'] as const;
+const LastUpgrade = Type.Object(
+  {
+    state: Type.Union(AGENT_UPGRADE_STATES.map((s) => Type.Literal(s))),
+    from: Type.String({ maxLength: 64 }),
+    to: Type.String({ maxLength: 64 }),
+    at: Timestamp,
+    reason: Type.Optional(Reason),
+  },
+  { additionalProperties: false },
+);
+
 // ---- agent → core (`state`, retained) ----------------------------------------------------
 
 const StateBody = Type.Object(
@@ -188,6 +250,8 @@ const StateBody = Type.Object(
     nodeVersion: Type.Optional(Type.String({ maxLength: 32 })),
     bundles: Type.Optional(Type.Array(Sha256, { maxItems: 1000 })),
     planRevision: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** The last self-upgrade of an installed agent (absent when it never upgraded, or runs from source). */
+    upgrade: Type.Optional(LastUpgrade),
   },
   { additionalProperties: false },
 );
@@ -228,9 +292,11 @@ export const MESSAGE_TYPES = {
   'plan.set': { channel: 'cmd', body: PlanSetBody },
   'check.run': { channel: 'cmd', body: CheckRunBody },
   'config.set': { channel: 'cmd', body: ConfigSetBody },
+  'agent.upgrade': { channel: 'cmd', body: AgentUpgradeBody },
   result: { channel: 'res', body: ResultBody },
   'bundle.status': { channel: 'res', body: BundleStatusBody },
   'agent.report': { channel: 'res', body: AgentReportBody },
+  'agent.upgrade.status': { channel: 'res', body: AgentUpgradeStatusBody },
   state: { channel: 'state', body: StateBody },
   'enrol.request': { channel: 'enrol', body: EnrolRequestBody },
   'enrol.response': { channel: 'enrol', body: EnrolResponseBody },
@@ -252,8 +318,8 @@ export interface Envelope<T extends MessageType = MessageType> {
 
 /** The discriminated union of all messages: narrow on `type`. */
 export type Message = { [T in MessageType]: Envelope<T> }[MessageType];
-export type CmdMessage = Extract<Message, { type: 'bundle.install' | 'bundle.remove' | 'plan.set' | 'check.run' | 'config.set' }>;
-export type ResMessage = Extract<Message, { type: 'result' | 'bundle.status' | 'agent.report' }>;
+export type CmdMessage = Extract<Message, { type: 'bundle.install' | 'bundle.remove' | 'plan.set' | 'check.run' | 'config.set' | 'agent.upgrade' }>;
+export type ResMessage = Extract<Message, { type: 'result' | 'bundle.status' | 'agent.report' | 'agent.upgrade.status' }>;
 export type StateMessage = Envelope<'state'>;
 
 export type PlanEntry = Static<typeof PlanEntry>;

@@ -27,6 +27,7 @@ describe('command registry', () => {
       trust: { setPublishers: async (p) => (calls.push(`trust ${p.length}`), { accepted: p.length, refused: [] }) },
       send: (m) => void sent.push(m),
       bundlesChanged: () => void calls.push('changed'),
+      upgrades: { request: async (o) => (calls.push(`upgrade ${o.version}`), o.version === '9.9.9' ? { status: 'refused', reason: 'AGENT_UPGRADE_BAD_SIGNATURE: nope' } : { status: 'requested' }) },
     };
     const dispatch = createCommandDispatcher(createCommandHandlers(services), {
       logger: logger.child({ component: 'commands' }),
@@ -40,7 +41,7 @@ describe('command registry', () => {
   it('has exactly one handler per cmd message type', () => {
     const { calls: _c, ...rest } = setup();
     void rest;
-    assert.deepEqual(Object.keys(createCommandHandlers({} as CommandServices)).sort(), ['bundle.install', 'bundle.remove', 'check.run', 'config.set', 'plan.set']);
+    assert.deepEqual(Object.keys(createCommandHandlers({} as CommandServices)).sort(), ['agent.upgrade', 'bundle.install', 'bundle.remove', 'check.run', 'config.set', 'plan.set']);
   });
 
   it('config.set changes the log level of the root and of existing child loggers, the outbox caps and the trusted publishers', async () => {
@@ -77,5 +78,22 @@ describe('command registry', () => {
     await dispatch(createMessage('bundle.remove', { pluginId: 'io.prophasis.cpu', version: '1.0.0', sha256: sha }));
     assert.deepEqual(sent.map((m) => (m.type === 'bundle.status' ? [m.body.status, m.body.reason] : [])), [['refused', 'in use by plan revision 3'], ['removed', undefined]]);
     assert.deepEqual(calls, ['remove bbbb']);
+  });
+
+  it('agent.upgrade asks the upgrader and reports requested or refused (with the reason) as agent.upgrade.status', async () => {
+    const { dispatch, calls, sent } = setup();
+    const offer = { rolloutId: 4, platform: 'linux-x64', sha256: sha, size: 10, keyId: 'c'.repeat(64), signature: 'A'.repeat(86) + '==', url: 'http://core:8080/downloads/versions/x/y' };
+    await dispatch(createMessage('agent.upgrade', { ...offer, version: '1.2.3' }));
+    await dispatch(createMessage('agent.upgrade', { ...offer, version: '9.9.9' }));
+    // The handler does not wait for the download; the status follows when it is done.
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(calls, ['upgrade 1.2.3', 'upgrade 9.9.9']);
+    assert.deepEqual(
+      sent.map((m) => [m.type, m.body]),
+      [
+        ['agent.upgrade.status', { rolloutId: 4, version: '1.2.3', sha256: sha, status: 'requested' }],
+        ['agent.upgrade.status', { rolloutId: 4, version: '9.9.9', sha256: sha, status: 'refused', reason: 'AGENT_UPGRADE_BAD_SIGNATURE: nope' }],
+      ],
+    );
   });
 });

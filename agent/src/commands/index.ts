@@ -1,4 +1,5 @@
 import type { CmdMessage } from '@prophasis/protocol';
+import { agentUpgrade } from './agent-upgrade.js';
 import { bundleInstall } from './bundle-install.js';
 import { bundleRemove } from './bundle-remove.js';
 import { checkRun } from './check-run.js';
@@ -16,6 +17,7 @@ export function createCommandHandlers(services: CommandServices): CommandHandler
     'check.run': checkRun(services),
     'bundle.install': bundleInstall(services),
     'bundle.remove': bundleRemove(services),
+    'agent.upgrade': agentUpgrade(services),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { CmdMessage, Logger, ResMessage } from '@prophasis/protocol';
+import type { BodyOf, CmdMessage, Logger, ResMessage } from '@prophasis/protocol';
 import type { BundleToInstall, InstallOutcome, InstalledBundle } from '../bundles/store.js';
 import type { TrustedPublisher } from '../bundles/trust.js';
 import type { OutboxCaps } from '../outbox/outbox.js';
@@ -37,6 +37,8 @@ export interface CommandServices {
   send(message: ResMessage): void;
   /** The installed bundles changed: the retained `state` online is refreshed. */
   bundlesChanged(): void;
+  /** Downloads and verifies an offered agent package and asks root to install it (agent/src/upgrade/request.ts). */
+  upgrades: { request(offer: BodyOf<'agent.upgrade'>): Promise<{ status: 'requested' } | { status: 'refused'; reason: string }> };
 }
 
 /** Handles one command type (one file per type, like aedes' lib/handlers). */

@@ -20,6 +20,8 @@ export interface UpgradeOptions {
   logger: Logger;
   /** Poll interval for connected.json, ms. */
   pollMs?: number;
+  /** The version the package must hold (a signed request names it); another is refused before the switch. */
+  expectVersion?: string;
 }
 
 type UpgradeState = 'switched' | 'upgraded' | 'restart-failed' | 'rolled-back' | 'rollback-not-connected';
@@ -120,6 +122,10 @@ async function upgradeLocked(options: UpgradeOptions, from: string): Promise<Upg
   const pollMs = options.pollMs ?? 200;
   const installed = await installBeside(root, options.packageFile, options.sha256);
   const to = installed.version;
+  if (options.expectVersion !== undefined && to !== options.expectVersion) {
+    if (!installed.reused) await rm(installed.dir, { recursive: true, force: true });
+    throw AgentErrors.UPGRADE_PACKAGE_INVALID(`the package holds version ${to}, the request was signed for ${options.expectVersion}`);
+  }
   if (to === from) throw AgentErrors.UPGRADE_VERSION_CONFLICT(`version ${to} is the one running already`);
   logger.info({ from, to, reused: installed.reused }, 'agent package verified and installed beside the running version');
 

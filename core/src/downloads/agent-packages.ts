@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { SITE_PUBLIC_KEY_FILE, trustDirectory } from '../plugins/index.js';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -33,6 +34,8 @@ export interface AgentPackageIndex {
   installScript: { file: string; sha256: string };
   /** `SHA256SUMS`: the list the install line pins by its hash. */
   sums: { file: string; sha256: string };
+  /** The site key's public half, listed in SHA256SUMS: install.sh gives it to root for upgrades from the core. */
+  siteKey?: { file: string; sha256: string };
 }
 
 export interface AgentPackages {
@@ -68,9 +71,12 @@ function isIndex(value: unknown): value is AgentPackageIndex {
  * second), not a rebuild; the first build fetches Node.js from the npm registry and takes tens
  * of seconds, so it happens on demand, not at every start.
  */
-export function createAgentPackages(config: { dataDir: string; platforms?: readonly AgentPlatform[] }, deps: { logger: Logger }): AgentPackages {
+export function createAgentPackages(config: { dataDir: string; platforms?: readonly AgentPlatform[]; /** Default: the site key in the data directory (core/src/plugins/site-key.ts), when there is one. */ siteKeyFile?: string }, deps: { logger: Logger }): AgentPackages {
   const log = deps.logger.child({ component: 'downloads' });
   const dir = join(config.dataDir, 'downloads', 'agent');
+  // The site key's public half goes beside the packages and into SHA256SUMS, so the install line's
+  // hash covers it: install.sh gives it to root, which checks upgrade requests against it.
+  const siteKeyFile = config.siteKeyFile ?? join(trustDirectory(config.dataDir), SITE_PUBLIC_KEY_FILE);
   let building: Promise<string> | undefined;
 
   async function build(): Promise<string> {
@@ -78,7 +84,7 @@ export function createAgentPackages(config: { dataDir: string; platforms?: reado
     const started = Date.now();
     // tsx by absolute URL: `--import tsx` would resolve from whatever the working directory is.
     const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-    const { stdout } = await execFileAsync(process.execPath, ['--import', tsx, PACK_SCRIPT, dir, ...(config.platforms ?? [])], {
+    const { stdout } = await execFileAsync(process.execPath, ['--import', tsx, PACK_SCRIPT, dir, ...(existsSync(siteKeyFile) ? [`--site-key=${siteKeyFile}`] : []), ...(config.platforms ?? [])], {
       cwd: dirname(PACK_SCRIPT),
       timeout: 600_000,
       maxBuffer: 4 * 1024 * 1024,

@@ -1,1 +1,1 @@
-export { createAgentPackages, type AgentPlatform } from './agent-packages.js';
+export { createAgentPackages, type AgentPackages, type AgentPlatform } from './agent-packages.js';

@@ -12,6 +12,13 @@ export interface DownloadSources {
   tarball?: AgentTarball | undefined;
   /** The self-contained packages, install.sh and SHA256SUMS. */
   packages?: AgentPackages | undefined;
+  /** The approved agent versions' packages, which agents download when the core offers an upgrade (agent-upgrades/). */
+  approved?: ApprovedPackages | undefined;
+}
+
+/** Finds an approved version's package by its version and file name. */
+export interface ApprovedPackages {
+  approvedFile(version: string, file: string): Promise<{ path: string; sha256: string; size: number } | undefined>;
 }
 
 /** A file's answer as the OpenAPI document shows it (the body is a file, never serialized from a schema). */
@@ -34,7 +41,9 @@ const PUBLIC = (operationId: string, summary: string, ok?: ReturnType<typeof fil
  * - `GET /downloads/SHA256SUMS`: `HASH  FILE` per package and install.sh
  * - `GET /downloads/index.json`: the same as JSON, with version, Node.js version, sizes
  * - `GET /downloads/prophasis-agent-<platform>.tar.gz` and `….tar.gz.sha256`
+ * - `GET /downloads/site-key.pub`: the site key (public), listed in SHA256SUMS; root checks upgrade requests with it
  * - `GET /downloads/prophasis-agent.tgz`: the npm tarball (needs Node.js 24 on the host)
+ * - `GET /downloads/versions/<version>/prophasis-agent-<platform>.tar.gz`: an approved version's package (agent upgrades)
  */
 export async function downloadRoutes(app: FastifyInstance, sources: DownloadSources): Promise<void> {
   const { tarball } = sources;
@@ -47,6 +56,26 @@ export async function downloadRoutes(app: FastifyInstance, sources: DownloadSour
         .header('x-checksum-sha256', sha256)
         .send(bytes);
     });
+  }
+  const approved = sources.approved;
+  if (approved) {
+    // Public like the other downloads: an agent fetches it with no session, and trusts it for
+    // nothing: the hash and the site key's signature came over its TLS connection (`agent.upgrade`).
+    app.get<{ Params: { version: string; file: string } }>(
+      '/downloads/versions/:version/:file',
+      PUBLIC('downloadApprovedAgentPackage', 'Download the package of an approved agent version', file('application/gzip'), true),
+      async (request, reply) => {
+        const { version, file: name } = request.params;
+        const found = await approved.approvedFile(version, name);
+        if (!found) throw ApiErrors.NOT_FOUND(`/downloads/versions/${version}/${name}: no approved agent version has this package`);
+        reply
+          .header('content-type', 'application/gzip')
+          .header('content-disposition', `attachment; filename="${name}"`)
+          .header('x-checksum-sha256', found.sha256)
+          .header('content-length', String(found.size));
+        return reply.send(createReadStream(found.path));
+      },
+    );
   }
   if (!sources.packages) return;
   const packages: AgentPackages = sources.packages;
@@ -91,6 +120,7 @@ export async function downloadRoutes(app: FastifyInstance, sources: DownloadSour
   app.get<{ Params: { file: string } }>('/downloads/:file', PUBLIC('downloadAgentPackage', 'Download one agent package or its .sha256', file('application/gzip', 'text/plain'), true), async (request, reply) => {
     const index = await current();
     const wanted = request.params.file;
+    if (index.siteKey && wanted === index.siteKey.file) return sendFile(reply, index.siteKey.file, index.siteKey.sha256, 'application/x-pem-file');
     const hashFile = wanted.endsWith('.sha256');
     const found = index.packages.find((p) => p.file === (hashFile ? wanted.slice(0, -'.sha256'.length) : wanted));
     if (!found) {
