@@ -17,6 +17,7 @@ import { authRoutes } from './auth/routes/auth.js';
 import { usersResource } from './auth/routes/users.js';
 import type { ClassificationEngine } from './classification/index.js';
 import { classifierRoutes } from './classification/routes/classifiers.js';
+import { configRoutes, type ConfigAsCode } from './config-as-code/index.js';
 import type { Database } from './db/index.js';
 import type { AgentPackages } from './downloads/agent-packages.js';
 import type { AgentTarball } from './downloads/agent-tarball.js';
@@ -77,6 +78,8 @@ export interface ApiDeps {
   apiTokens?: ApiTokens;
   /** `GET /metrics` in the Prometheus text format, for the allowed addresses or the metrics token. */
   metrics?: { metrics: Metrics; access: MetricsAccess };
+  /** Configuration as code (`/api/config/export`, `/api/config/apply`); absent in tests that do not need it. */
+  configAsCode?: ConfigAsCode;
   /** Agent upgrades from the console (`/api/agent-upgrades`, `/downloads/versions/…`); absent in tests that do not need them. */
   agentUpgrades?: AgentUpgrades;
 }
@@ -115,6 +118,8 @@ function apiRoutes(config: ApiConfig, deps: ApiDeps): { routes: RouteModule[]; r
   if (deps.classification) routes.push(classifierRoutes({ db, engine: deps.classification }));
   const housekeeping = deps.housekeeping;
   if (housekeeping) routes.push(async (api) => housekeepingRoutes(api, housekeeping));
+  const configAsCode = deps.configAsCode;
+  if (configAsCode) routes.push(async (api) => configRoutes(api, configAsCode));
   const upgrades = deps.agentUpgrades;
   if (upgrades) routes.push(async (api) => agentUpgradeRoutes(api, upgrades));
   const downloads = { tarball: deps.agentTarball, packages: deps.agentPackages, approved: upgrades };

@@ -47,6 +47,8 @@ import { createPipeline, readPipelineConfig, type Pipeline } from './pipeline/in
 import { createResultStore } from './db/index.js';
 import { createHousekeeper, readHousekeepingConfig, type Housekeeper } from './housekeeping/index.js';
 import { createMetrics, parseAllowList } from './metrics/index.js';
+import { createConfigAsCode } from './config-as-code/index.js';
+import { configAsCodeParts } from './config-as-code-parts.js';
 
 /** A running core, as the composition root assembled it. */
 export interface Core {
@@ -269,6 +271,8 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
       apiTokens,
       agentUpgrades,
       metrics: { metrics, access: { allow: config.metricsAllow, tokenSha256: config.metricsTokenSha256 } },
+      // The configuration as one YAML file (docs/configuration-as-code.md), written through the features' own resources.
+      configAsCode: createConfigAsCode(configAsCodeParts(db, alerting), { events }),
     }),
   );
   let httpPort = config.httpPort;

@@ -20,3 +20,4 @@ export * from './api/reports.js';
 export * from './api/sparklines.js';
 export * from './api/events.js';
 export * from './api/classifiers.js';
+export * from './api/config.js';

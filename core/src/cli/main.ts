@@ -7,6 +7,8 @@ import { HOST_USAGE, hostCommand } from '../enrolment/cli/host.js';
 import { FLEET_TOKEN_USAGE, fleetTokenCommand } from '../enrolment/cli/fleet-token.js';
 import { CLASSIFIER_USAGE, classifierCommand } from '../classification/cli/classifier.js';
 import { BACKUP_USAGE, backupCommand, restoreCommand } from '../backup/index.js';
+import { CONFIG_USAGE, configCommand } from '../config-as-code/index.js';
+import { configAsCodeParts } from '../config-as-code-parts.js';
 
 const USAGE = `Usage: prophasis <command>
 
@@ -26,6 +28,8 @@ Commands:
   backup FILE [--passphrase-file PATH]    write an encrypted backup of the database and the keys
   restore FILE [--passphrase-file PATH] [--force]
                                           restore a backup onto a fresh data directory
+  config export [--out FILE] | config apply FILE [--dry-run] [--prune]
+                                          the configuration as YAML, and applying such a file
   help                                    show this text
 
 Environment: PROPHASIS_HTTP_PORT, PROPHASIS_HTTP_HOST, PROPHASIS_MQTT_PORT, PROPHASIS_DATA_DIR,
@@ -80,8 +84,9 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   classifier: classifierCommand,
   backup: backupCommand,
   restore: restoreCommand,
+  config: (argv) => configCommand(argv, (db) => configAsCodeParts(db)),
   help: async () => {
-    console.log(`${USAGE}\n\n${USER_USAGE}\n\n${TOKEN_USAGE}\n\n${HOST_USAGE}\n\n${FLEET_TOKEN_USAGE}\n\n${CLASSIFIER_USAGE}\n\n${BACKUP_USAGE}`);
+    console.log(`${USAGE}\n\n${USER_USAGE}\n\n${TOKEN_USAGE}\n\n${HOST_USAGE}\n\n${FLEET_TOKEN_USAGE}\n\n${CLASSIFIER_USAGE}\n\n${BACKUP_USAGE}\n\n${CONFIG_USAGE}`);
     return 0;
   },
 };

@@ -7,11 +7,14 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { fleetTokenCreateCommand } from '../../src/enrolment/cli/fleet-token.js';
 import { hostAddCommand } from '../../src/enrolment/cli/host-add.js';
 import { readCoreConfig } from '../../src/kernel/config.js';
 import type { RuntimeFacts } from '../../src/kernel/index.js';
 import { startCore, type Core } from '../../src/main.js';
+
+const INSTALL_SH = fileURLToPath(new URL('../../../agent/scripts/install.sh', import.meta.url));
 
 /** A TCP port nothing listens on right now. */
 async function freePort(): Promise<number> {
@@ -84,6 +87,22 @@ describe('one effective configuration: the CLI prints what the running core uses
       assert.deepEqual([pinned.code, pinned.stdout], [0, '{"status":"ok"}']);
       const wrong = await curl(['-fsS', '--insecure', '--pinnedpubkey', `sha256//${'A'.repeat(43)}=`, `${url}/api/health`]);
       assert.equal(wrong?.code, 90, 'CURLE_SSL_PINNEDPUBKEYNOTMATCH');
+    }
+
+    // install.sh downloads with the same pin: with it, the download goes through (under a --url
+    // with no packages the console answers its page, which the --sha256 check then refuses, so
+    // nothing is built or installed); with another, curl refuses before any byte.
+    const installer = async (pinned: string) =>
+      new Promise<{ code: number; stderr: string }>((resolve) => {
+        const args = [INSTALL_SH, '--url', `${url}/no-console-here`, '--pinned-pubkey', pinned, '--sha256', '0'.repeat(64), '--server', '127.0.0.1:1', '--ca-fingerprint', '0'.repeat(64), '--token', 't'];
+        execFile('sh', args, { timeout: 20_000, env: { ...process.env, TMPDIR: dir } }, (err, _stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? -1) : 0, stderr }));
+      });
+    if (pinned) {
+      const through = await installer(pin);
+      assert.equal(through.code, 1);
+      assert.match(through.stderr, /no-console-here\/downloads\/SHA256SUMS does not have the SHA-256 given with --sha256 .*Nothing was installed/);
+      const refused = await installer(`sha256//${'A'.repeat(43)}=`);
+      assert.match(refused.stderr, /presented another public key than --pinned-pubkey names \(curl exit 90\).*Nothing was installed/);
     }
 
     // Without --server: the name the core tells agents by default.

@@ -1,0 +1,56 @@
+import { alertsResource } from './alerting/routes/alerts.js';
+import type { AlertingApi } from './alerting/routes/alert-actions.js';
+import { AlertErrors, builtInAlertModules, databaseSmtpSource } from './alerting/index.js';
+import { checkTemplates, templateFields } from './alerting/templates.js';
+import type { ConfigParts } from './config-as-code/index.js';
+import type { Database } from './db/index.js';
+import { compileHostnamePattern } from './enrolment/fleet.js';
+import { checksResource } from './inventory/routes/checks.js';
+import { groupsResource } from './inventory/routes/groups.js';
+import { hostsResource } from './inventory/routes/hosts.js';
+import { schedulesResource } from './inventory/routes/schedules.js';
+import { servicesResource } from './services/routes/services.js';
+
+/**
+ * Alert-module validation without a running alerting subsystem (the CLI): the built-in modules'
+ * own schemas, as the running core's alerting checks them.
+ */
+function offlineAlerting(db: Database): AlertingApi {
+  const registry = builtInAlertModules({ smtp: databaseSmtpSource(db) });
+  return {
+    modules: () => [...registry.values()].map((m) => ({ id: m.id, label: m.label, settingsSchema: m.settingsSchema })),
+    validate(module, settings) {
+      const found = registry.get(module);
+      if (!found) throw AlertErrors.UNKNOWN_MODULE(`${module} (known: ${[...registry.keys()].join(', ')})`);
+      return found.validate(settings);
+    },
+    test: async () => ({ ok: false, reason: 'no test from the command line' }),
+    invalidate: () => {},
+  };
+}
+
+/**
+ * Wires configuration as code to the features' own resources on one database (composition root):
+ * the same validation and writes as the REST API's routes. `alerting` is the running core's;
+ * without it (the CLI) alert settings are checked by the built-in modules directly.
+ */
+export function configAsCodeParts(db: Database, alerting: AlertingApi = offlineAlerting(db)): ConfigParts {
+  return {
+    db,
+    hosts: hostsResource(db),
+    groups: groupsResource(db),
+    checks: checksResource(db),
+    schedules: schedulesResource(db),
+    services: servicesResource(db),
+    alerts: alertsResource(db, alerting),
+    templates: {
+      modules: () => alerting.modules().map((m) => m.id),
+      // As the template store checks a PUT: fields the module does not send stay empty, the others must render.
+      check(module, set) {
+        if (!templateFields(module).includes('html') && set.html !== '') throw AlertErrors.INVALID_TEMPLATE(`html: the ${module} module sends no HTML body; leave it empty`, { field: 'html' });
+        checkTemplates(module, set);
+      },
+    },
+    checkHostnamePattern: (pattern) => void compileHostnamePattern(pattern),
+  };
+}
