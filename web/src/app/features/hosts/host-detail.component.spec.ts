@@ -6,8 +6,8 @@ import { provideRouter } from '@angular/router';
 import { signal } from '@angular/core';
 import { Subject } from 'rxjs';
 import { EventsService } from '../../core/events.service';
-import type { ApiEvent, HostReport, Plugin } from '../../core/protocol';
-import { applyStoredResults, chartHintsOf, concernsHost, hostTransition, mergeTransitions, toPluginViews } from './host-detail';
+import type { ApiEvent, Check, HostReport, Plugin } from '../../core/protocol';
+import { applyStoredResults, bandsFor, chartHintsOf, concernsHost, hostTransition, mergeTransitions, toPluginViews } from './host-detail';
 import { HostDetailComponent } from './host-detail.component';
 
 const HOUR = 3_600_000;
@@ -82,6 +82,43 @@ describe('host detail: plugin state', () => {
     expect(views[1]?.message).toBe('md0: clean [UU]');
   });
 
+  it('reads the axis range and threshold bands of the chart hints, leaving malformed bands out', () => {
+    const hints = chartHintsOf({ chart: { unit: '%', min: 0, max: 100, bands: [{ from: 90, severity: 'major' }, { severity: 'minor' }, { from: 1, severity: 'purple' }, 'x'] } });
+    expect(hints).toEqual({ unit: '%', min: 0, max: 100, bands: [{ from: 90, severity: 'major' }] });
+  });
+
+  it('takes bands from the check’s thresholds over the schema defaults, else from the manifest', () => {
+    const cpu = {
+      ...disk,
+      pluginId: 'io.prophasis.cpu-load',
+      versions: [{ version: '1.0.0', parameters: { type: 'object', properties: { minorAbove: { type: 'number', default: 75 }, majorAbove: { type: 'number', default: 90 } } } }],
+    } as unknown as Plugin;
+    expect(bandsFor(cpu, undefined, {})).toEqual([
+      { from: 75, to: 90, severity: 'minor' },
+      { from: 90, severity: 'major' },
+    ]);
+    expect(bandsFor(cpu, { minorAbove: 60 }, { bands: [{ from: 1, severity: 'critical' }] })).toEqual([
+      { from: 60, to: 90, severity: 'minor' },
+      { from: 90, severity: 'major' },
+    ]);
+    // No thresholds in the parameters: the manifest's bands.
+    expect(bandsFor(disk, { mountpoint: '/' }, { bands: [{ from: 1, severity: 'critical' }] })).toEqual([{ from: 1, severity: 'critical' }]);
+    expect(bandsFor(undefined, undefined, {})).toEqual([]);
+  });
+
+  it('gives each chart the axis range of its hints and the bands of the check it runs in', () => {
+    const withHints = { ...disk, chart: { unit: '%', min: 0, max: 100 } } as unknown as Plugin;
+    const check = { id: 1, name: 'disks', plugins: [{ pluginId: 'io.prophasis.disk', params: { minorAbove: 85, majorAbove: 95 } }] } as unknown as Check;
+    const [view, raid] = toPluginViews(report(NOW - HOUR, NOW), new Map([[disk.pluginId, withHints]]), new Map([[1, check]]));
+    expect([view?.min, view?.max]).toEqual([0, 100]);
+    expect(view?.bands).toEqual([
+      { from: 85, to: 95, severity: 'minor' },
+      { from: 95, severity: 'major' },
+    ]);
+    // A text plugin has no chart and so no bands.
+    expect(raid?.bands).toEqual([]);
+  });
+
   it('merges stored and live transitions newest first, a live one the history holds once, at most max', () => {
     const t = (key: string, at: number, plugin = 'disk') => ({ key, at, plugin, from: 'ok' as const, to: 'minor' as const });
     expect(mergeTransitions([t('s2', 20), t('s1', 10)], [t('l1', 20), t('l2', 30), t('l3', 20, 'cpu')], 10).map((x) => x.key)).toEqual(['l2', 's2', 'l3', 's1']);
@@ -133,6 +170,7 @@ describe('HostDetailComponent', () => {
   // The stored transitions the page also reads (answered empty unless a test answers them).
   afterEach(() => {
     for (const r of http.match((r) => r.url === '/api/reports/transitions')) r.flush({ items: [], total: 0, limit: 50, offset: 0 });
+    for (const r of http.match((r) => r.url === '/api/checks')) r.flush({ items: [], total: 0, limit: 500, offset: 0 });
     http.verify();
   });
 
@@ -266,6 +304,7 @@ describe('HostDetailComponent, live', () => {
   // The stored transitions the page also reads (answered empty unless a test answers them).
   afterEach(() => {
     for (const r of http.match((r) => r.url === '/api/reports/transitions')) r.flush({ items: [], total: 0, limit: 50, offset: 0 });
+    for (const r of http.match((r) => r.url === '/api/checks')) r.flush({ items: [], total: 0, limit: 500, offset: 0 });
     http.verify();
   });
 

@@ -11,8 +11,8 @@ import { toApiError } from '../../core/api-error';
 import { ApiService } from '../../core/api.service';
 import { AuthService } from '../../core/auth.service';
 import { EventsService } from '../../core/events.service';
-import type { ApiEvent, Host, HostReport, PageOf, Plugin, RunNowRequest, RunNowResponse, StateTransition } from '../../core/protocol';
-import { ChartComponent } from '../../shared/ui/chart.component';
+import type { ApiEvent, Check, Host, HostReport, PageOf, Plugin, RunNowRequest, RunNowResponse, StateTransition } from '../../core/protocol';
+import { ChartComponent, type ChartZoom } from '../../shared/ui/chart.component';
 import { loadAll } from '../../shared/ui/load-all';
 import { isMissingRoute } from '../../shared/ui/missing-route';
 import { ProblemActionsComponent } from '../../shared/ui/problem-actions.component';
@@ -77,10 +77,14 @@ export class HostDetailComponent {
     ),
   );
   private readonly pluginsById = signal<ReadonlyMap<number, Plugin>>(new Map());
+  /** Checks by id, for the thresholds (parameters) each plugin runs with. */
+  private readonly checks = signal<ReadonlyMap<number, Check>>(new Map());
+  /** The range before the first drag-to-zoom, for **Reset zoom**; undefined when not zoomed. */
+  protected readonly beforeZoom = signal<RangeChoice | undefined>(undefined);
 
   protected readonly views = computed(() => {
     const report = this.report();
-    return report ? toPluginViews(report, this.plugins()) : [];
+    return report ? toPluginViews(report, this.plugins(), this.checks()) : [];
   });
   protected readonly shownRange = computed(() => {
     const r = this.report();
@@ -124,6 +128,7 @@ export class HostDetailComponent {
 
   constructor() {
     void this.loadPlugins();
+    void this.loadChecks();
     effect(() => {
       const id = this.id();
       const choice = this.choice();
@@ -154,6 +159,23 @@ export class HostDetailComponent {
   }
 
   protected changeRange(choice: RangeChoice): void {
+    this.beforeZoom.set(undefined);
+    this.navigateTo(choice);
+  }
+
+  /** A span dragged across a chart becomes the page's range (every chart follows). */
+  protected zoomTo(span: ChartZoom): void {
+    if (!this.beforeZoom()) this.beforeZoom.set(this.choice());
+    this.navigateTo({ preset: 'custom', from: span.from, to: span.to });
+  }
+
+  protected resetZoom(): void {
+    const before = this.beforeZoom() ?? { preset: 'day' };
+    this.beforeZoom.set(undefined);
+    this.navigateTo(before);
+  }
+
+  private navigateTo(choice: RangeChoice): void {
     void this.router.navigate([], { queryParams: choiceToQuery(choice), queryParamsHandling: 'merge', replaceUrl: true });
   }
 
@@ -220,6 +242,15 @@ export class HostDetailComponent {
       this.plugins.set(new Map(list.map((p) => [p.pluginId, p])));
     } catch {
       // Names are a nicety; the report itself carries everything needed.
+    }
+  }
+
+  /** Checks, for the thresholds drawn on the charts; without them the manifest's bands (if any) are drawn. */
+  private async loadChecks(): Promise<void> {
+    try {
+      this.checks.set(new Map((await loadAll<Check>(this.api, 'checks')).map((c) => [c.id, c])));
+    } catch {
+      // Bands are a nicety.
     }
   }
 

@@ -1,34 +1,71 @@
-import type { ApiEvent, HostReport, Plugin, Severity, StateTransition } from '../../core/protocol';
+import type { ApiEvent, Check, HostReport, Plugin, Severity, StateTransition } from '../../core/protocol';
 import { isSeverity } from '../../core/protocol';
-import type { ChartSeries } from '../../shared/ui/chart.component';
-import { formatValue, isNumeric, toChartSeries } from './host-series';
+import type { ChartBand, ChartSeries } from '../../shared/ui/chart.component';
+import { formatValue } from '../../shared/ui/format-value';
+import { effectiveParams, isNumeric, thresholdBands, toChartSeries } from './host-series';
 
 /**
- * The chart hints of a plugin's manifest (`chart: { unit, label, kind }`, protocol's
- * `ChartHints`). `Plugin` in the API does not carry the manifest yet, so they are read from an
- * unknown shape: `plugin.chart`, or the newest version's `manifest.chart`, whichever exists.
+ * The chart hints of a plugin's manifest (`chart: { unit, label, kind, min, max, bands }`,
+ * protocol's `ChartHints`), read from an unknown shape: `plugin.chart` (the API's), or the newest
+ * version's `manifest.chart`, whichever exists; junk is left out.
  */
 export interface UnitHints {
   unit?: string;
   label?: string;
   kind?: string;
+  min?: number;
+  max?: number;
+  bands?: ChartBand[];
 }
 
+const record = (v: unknown): Record<string, unknown> | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+
 export function chartHintsOf(plugin: unknown): UnitHints {
-  const record = (v: unknown): Record<string, unknown> | undefined => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : undefined);
   const p = record(plugin);
   const versions = p?.['versions'];
   const newest = Array.isArray(versions) ? record(versions[0]) : undefined;
   const chart = record(p?.['chart']) ?? record(record(newest?.['manifest'])?.['chart']);
   const text = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+  const number = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
   const out: UnitHints = {};
   const unit = text(chart?.['unit']);
   const label = text(chart?.['label']);
   const kind = text(chart?.['kind']);
+  const min = number(chart?.['min']);
+  const max = number(chart?.['max']);
   if (unit) out.unit = unit;
   if (label) out.label = label;
   if (kind) out.kind = kind;
+  if (min !== undefined) out.min = min;
+  if (max !== undefined) out.max = max;
+  const bands = Array.isArray(chart?.['bands'])
+    ? (chart['bands'] as unknown[]).flatMap((b): ChartBand[] => {
+        const band = record(b);
+        const severity = band?.['severity'];
+        if (!band || !isSeverity(severity)) return [];
+        const from = number(band['from']);
+        const to = number(band['to']);
+        return from === undefined && to === undefined ? [] : [{ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), severity }];
+      })
+    : [];
+  if (bands.length) out.bands = bands;
   return out;
+}
+
+/** The parameters schema of the plugin's newest version (for the defaults of its thresholds). */
+function parametersOf(plugin: Plugin | undefined): unknown {
+  const newest = record(plugin?.versions?.[0]);
+  return newest?.['parameters'] ?? record(newest?.['manifest'])?.['parameters'];
+}
+
+/**
+ * The bands of a plugin's chart: the thresholds of the check it runs in (its parameters over the
+ * schema's defaults: `minorAbove`, `majorAbove`…) where it has them, otherwise the bands its
+ * manifest declares, otherwise none.
+ */
+export function bandsFor(plugin: Plugin | undefined, params: Readonly<Record<string, unknown>> | undefined, hints: UnitHints): ChartBand[] {
+  const fromParams = thresholdBands(effectiveParams(parametersOf(plugin), params));
+  return fromParams.length ? fromParams : (hints.bands ?? []);
 }
 
 /** One plugin of the host as the detail page shows it. */
@@ -45,6 +82,11 @@ export interface PluginView {
   changedAt: number | null;
   /** Numeric plugins get a chart; the others show their message. */
   chart: { series: ChartSeries[]; gapMs: number | undefined } | null;
+  /** The y axis of the chart from the manifest (0–100 for a percentage); undefined: from the data. */
+  min: number | undefined;
+  max: number | undefined;
+  /** The classifier's thresholds as bands on the chart. */
+  bands: ChartBand[];
 }
 
 /** `connection_timeout` → `Connection timeout`. */
@@ -53,8 +95,11 @@ function resultTypeLabel(type: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-/** The report's plugins (already worst first from the API) with names, units and chart series. */
-export function toPluginViews(report: HostReport, plugins: ReadonlyMap<string, Plugin>): PluginView[] {
+/**
+ * The report's plugins (already worst first from the API) with names, units, chart series, axis
+ * range and threshold bands (`checks`: by id, for the parameters each plugin runs with).
+ */
+export function toPluginViews(report: HostReport, plugins: ReadonlyMap<string, Plugin>, checks: ReadonlyMap<number, Check> = new Map()): PluginView[] {
   return report.plugins.map((state) => {
     const plugin = plugins.get(state.pluginId);
     const hints = chartHintsOf(plugin);
@@ -72,6 +117,9 @@ export function toPluginViews(report: HostReport, plugins: ReadonlyMap<string, P
       measuredAt: state.measuredAt,
       changedAt: state.changedAt,
       chart: charted ? wrap(toChartSeries(hints.label ?? name, state.series, report.resolutionMs)) : null,
+      min: hints.min,
+      max: hints.max,
+      bands: charted ? bandsFor(plugin, state.checkId !== null ? checks.get(state.checkId)?.plugins.find((p) => p.pluginId === state.pluginId)?.params : undefined, hints) : [],
     };
   });
 }

@@ -1,5 +1,5 @@
 import { toLineChartData } from '../../shared/ui/chart.component';
-import { formatValue, gapThreshold, isNumeric, toChartSeries } from './host-series';
+import { effectiveParams, gapThreshold, thresholdBands, isNumeric, toChartSeries } from './host-series';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -49,12 +49,24 @@ describe('host detail: series mapping with gaps', () => {
     expect(isNumeric({ value: null, series: [at(0, null)] })).toBe(false);
   });
 
-  it('formats values with their unit', () => {
-    expect(formatValue(93.456, '%')).toBe('93.5 %');
-    expect(formatValue(0.12345, 'load')).toBe('0.123 load');
-    expect(formatValue(1536, 'ms')).toBe('1,536 ms');
-    expect(formatValue(1.5 * 1024 ** 3, 'bytes')).toBe('1.5 GiB');
-    expect(formatValue(7)).toBe('7');
-    expect(formatValue(null, '%')).toBe('—');
+  it('turns the classifier’s thresholds into bands, upwards and downwards', () => {
+    expect(thresholdBands({ minorAbove: 75, majorAbove: 90 })).toEqual([
+      { from: 75, to: 90, severity: 'minor' },
+      { from: 90, severity: 'major' },
+    ]);
+    expect(thresholdBands({ minorAbove: 50, criticalAbove: 99, majorAbove: 80 }).map((b) => b.severity)).toEqual(['minor', 'major', 'critical']);
+    // Days left of a certificate: fewer is worse.
+    expect(thresholdBands({ minorBelow: 30, majorBelow: 7 })).toEqual([
+      { from: 7, to: 30, severity: 'minor' },
+      { to: 7, severity: 'major' },
+    ]);
+    expect(thresholdBands({ minorAbove: '75', slowAboveMs: 2000, sampleMs: 1000 })).toEqual([]);
+  });
+
+  it('fills in the schema’s defaults under the check’s parameters', () => {
+    const schema = { type: 'object', properties: { minorAbove: { default: 75 }, majorAbove: { default: 90 }, mountpoint: {} } };
+    expect(effectiveParams(schema, { majorAbove: 95 })).toEqual({ minorAbove: 75, majorAbove: 95 });
+    expect(effectiveParams(undefined, undefined)).toEqual({});
+    expect(effectiveParams({ properties: 'junk' }, { a: 1 })).toEqual({ a: 1 });
   });
 });

@@ -1,5 +1,5 @@
 import type { PluginState } from '../../core/protocol';
-import type { ChartSeries } from '../../shared/ui/chart.component';
+import type { ChartBand, ChartSeries } from '../../shared/ui/chart.component';
 
 export type SeriesPoint = PluginState['series'][number];
 
@@ -41,25 +41,40 @@ export function isNumeric(state: Pick<PluginState, 'value' | 'series'>): boolean
   return state.value !== null || state.series.some((p) => p.value !== null);
 }
 
-const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+const SEVERITY_WORDS = ['minor', 'major', 'critical'] as const;
 
-/** A value with its unit as people read it: `93.5 %`, `12 ms`, `1.5 GiB`. */
-export function formatValue(value: number | null, unit?: string): string {
-  if (value === null || !Number.isFinite(value)) return '—';
-  if (unit === 'bytes' || unit === 'B') {
-    let v = value;
-    let i = 0;
-    while (Math.abs(v) >= 1024 && i < BYTE_UNITS.length - 1) {
-      v /= 1024;
-      i++;
-    }
-    return `${round(v)} ${BYTE_UNITS[i]}`;
-  }
-  return unit ? `${round(value)} ${unit}` : round(value);
+/**
+ * The classifier's thresholds as chart bands, from a check's parameters as the first-party
+ * classifiers name them: `minorAbove`, `majorAbove`, `criticalAbove` (a band from each up to the
+ * next, the last open upwards) and `minorBelow`, `majorBelow`, `criticalBelow` (down to the next,
+ * the last open downwards). Non-numbers are ignored; no thresholds, no bands.
+ */
+export function thresholdBands(params: Readonly<Record<string, unknown>>): ChartBand[] {
+  const found = (suffix: 'Above' | 'Below') =>
+    SEVERITY_WORDS.flatMap((severity) => {
+      const v = params[severity + suffix];
+      return typeof v === 'number' && Number.isFinite(v) ? [{ severity, at: v }] : [];
+    });
+  const above = found('Above').sort((a, b) => a.at - b.at);
+  const below = found('Below').sort((a, b) => b.at - a.at);
+  return [
+    ...above.map((b, i) => ({ from: b.at, ...(above[i + 1] ? { to: above[i + 1]!.at } : {}), severity: b.severity })),
+    ...below.map((b, i) => ({ ...(below[i + 1] ? { from: below[i + 1]!.at } : {}), to: b.at, severity: b.severity })),
+  ];
 }
 
-function round(v: number): string {
-  const abs = Math.abs(v);
-  const digits = abs >= 100 || Number.isInteger(v) ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3;
-  return v.toLocaleString('en-US', { maximumFractionDigits: digits });
+/**
+ * The parameters a plugin runs with in a check: the check's own, over the defaults of the
+ * plugin's parameter schema (`properties.<name>.default`), as the agent fills them in.
+ */
+export function effectiveParams(schema: unknown, params: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const properties = (schema as { properties?: unknown } | undefined)?.properties;
+  if (properties && typeof properties === 'object') {
+    for (const [name, property] of Object.entries(properties as Record<string, unknown>)) {
+      const d = (property as { default?: unknown } | null)?.default;
+      if (d !== undefined) out[name] = d;
+    }
+  }
+  return { ...out, ...params };
 }

@@ -1,7 +1,7 @@
 import { Component, signal } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { provideNoopAnimations } from '@angular/platform-browser/animations';
-import { CHART_PALETTE, ChartComponent, toLineChartData, type ChartSeries } from './chart.component';
+import { bandOf, bandSeries, CHART_PALETTE, ChartComponent, seriesStats, SEVERITY_COLORS, toLineChartData, yRange, type ChartSeries, type ChartZoom } from './chart.component';
 
 const MIN = 60_000;
 const at = (minute: number, value: number | null) => ({ t: minute * MIN, value });
@@ -81,5 +81,144 @@ describe('chart wrapper input mapping', () => {
     expect(el.textContent).not.toContain('No data in this range.');
     expect([...el.querySelectorAll('.legend li')].map((li) => li.textContent?.trim())).toEqual(['one', 'two']);
     expect(el.querySelector('ngx-charts-line-chart')).not.toBeNull();
+  });
+});
+
+describe('chart bands, severity colours, statistics and axis', () => {
+  const bands = [
+    { from: 75, to: 90, severity: 'minor' as const },
+    { from: 90, severity: 'major' as const },
+  ];
+
+  it('finds the band a value is in, each band [from, to)', () => {
+    expect(bandOf(50, bands)).toBeUndefined();
+    expect(bandOf(75, bands)?.severity).toBe('minor');
+    expect(bandOf(89.9, bands)?.severity).toBe('minor');
+    expect(bandOf(90, bands)?.severity).toBe('major');
+    expect(bandOf(100, [{ from: 75, to: 100, severity: 'minor' }])?.severity).toBe('minor');
+  });
+
+  it('colours the line by the band it is in, splitting it where it crosses a threshold without a hole', () => {
+    const data = toLineChartData([{ name: 'cpu', points: [at(0, 10), at(1, 20), at(2, 80), at(3, 95), at(4, 30)] }], undefined, bands);
+    expect(data.results.map((s) => s.series.map((p) => p.value))).toEqual([
+      [10, 20],
+      [20, 80],
+      [80, 95],
+      [95, 30],
+    ]);
+    expect(data.customColors.map((c) => c.value)).toEqual([CHART_PALETTE[0], SEVERITY_COLORS.minor, SEVERITY_COLORS.major, CHART_PALETTE[0]]);
+    // One legend entry, under the series' name.
+    expect(data.legend).toEqual([{ name: 'cpu', color: CHART_PALETTE[0] }]);
+    expect(new Set(data.results.map((s) => base(s.name)))).toEqual(new Set(['cpu']));
+  });
+
+  it('draws bands as range series across the x axis, clipped to the y axis', () => {
+    const { results, customColors } = bandSeries(bands, 0, 10 * MIN, 0, 100);
+    expect(results.map((r) => r.series.map((p) => [(p.name as Date).getTime(), p.value, p['min'], p['max']]))).toEqual([
+      [
+        [0, 75, 75, 90],
+        [10 * MIN, 75, 75, 90],
+      ],
+      [
+        [0, 90, 90, 100],
+        [10 * MIN, 90, 90, 100],
+      ],
+    ]);
+    expect(customColors.map((c) => c.value)).toEqual([SEVERITY_COLORS.minor, SEVERITY_COLORS.major]);
+    // Above the axis: left out; open downwards: the line at its top.
+    expect(bandSeries(bands, 0, 1, 0, 50).results).toEqual([]);
+    expect(bandSeries([{ to: 7, severity: 'major' }], 0, 1, 0, 30).results[0]?.series[0]?.value).toBe(7);
+  });
+
+  it('computes min, avg, max and last (by time) of each series, skipping holes', () => {
+    expect(seriesStats([{ name: 'a', points: [at(2, 4), at(0, 1), at(1, null), at(3, Number.NaN)] }, { name: 'empty', points: [at(0, null)] }])).toEqual([
+      { name: 'a', min: 1, avg: 2.5, max: 4, last: 4 },
+    ]);
+  });
+
+  it('takes the y axis from the hints (0–100 for a percentage), widened to the data', () => {
+    expect(yRange([3, 24.5], { min: 0, max: 100 })).toEqual({ min: 0, max: 100 });
+    expect(yRange([3, 140], { min: 0, max: 100 })).toEqual({ min: 0, max: 140 });
+    expect(yRange([3, 24.5], {})).toEqual({ min: 0, max: 24.5 });
+    expect(yRange([3, 24.5], { autoScale: true })).toEqual({ min: 3, max: 24.5 });
+    expect(yRange([-5, 5], {})).toEqual({ min: -5, max: 5 });
+    expect(yRange([0, 0], {})).toEqual({ min: 0, max: 1 });
+    expect(yRange([], {})).toBeUndefined();
+  });
+});
+
+describe('ChartComponent', () => {
+  @Component({
+    imports: [ChartComponent],
+    template: `<p-chart title="CPU" unit="%" [series]="series()" [bands]="bands" [min]="0" [max]="100" [zoomable]="true" [zoomed]="zoomed()" (zoom)="zooms.push($event)" (resetZoom)="resets = resets + 1" />`,
+  })
+  class HostComponent {
+    readonly series = signal<ChartSeries[]>([{ name: 'CPU busy', points: [at(0, 10), at(1, 80), at(2, 95.5), at(3, null), at(4, 20)] }]);
+    readonly bands = [
+      { from: 75, to: 90, severity: 'minor' as const },
+      { from: 90, severity: 'major' as const },
+    ];
+    readonly zoomed = signal(false);
+    readonly zooms: ChartZoom[] = [];
+    resets = 0;
+  }
+
+  function create() {
+    TestBed.configureTestingModule({ providers: [provideNoopAnimations()] });
+    const fixture = TestBed.createComponent(HostComponent);
+    fixture.detectChanges();
+    return { fixture, el: fixture.nativeElement as HTMLElement };
+  }
+
+  it('shows min, avg, max and last with the unit, and the bands in words', () => {
+    const { el } = create();
+    const stats = [...el.querySelectorAll('.stats dd')].map((d) => d.textContent?.replace(/\s+/g, ' ').trim());
+    expect(stats).toEqual(['min 10 %', 'avg 51.4 %', 'max 95.5 %', 'last 20 %']);
+    expect([...el.querySelectorAll('.bands li')].map((li) => li.textContent?.trim())).toEqual(['Minor 75 % – 90 %', 'Major ≥ 90 %']);
+  });
+
+  it('turns a drag across the plot into a time span, ignores a click, and offers Reset zoom once zoomed', () => {
+    const { fixture, el } = create();
+    const plot = el.querySelector('.plot') as HTMLElement;
+    // jsdom lays nothing out: the plot area is 0–400 px wide, the chart 0–4 minutes.
+    const area = el.querySelector('rect.tooltip-area') ?? plot.appendChild(document.createElementNS('http://www.w3.org/2000/svg', 'rect'));
+    area.setAttribute('class', 'tooltip-area');
+    area.getBoundingClientRect = () => ({ left: 0, right: 400, top: 10, bottom: 210, width: 400, height: 200, x: 0, y: 10, toJSON: () => ({}) });
+    plot.getBoundingClientRect = () => ({ left: 0, right: 420, top: 0, bottom: 240, width: 420, height: 240, x: 0, y: 0, toJSON: () => ({}) });
+    const pointer = (type: string, clientX: number) => plot.dispatchEvent(Object.assign(new MouseEvent(type, { clientX, button: 0, bubbles: true })));
+    pointer('pointerdown', 100);
+    pointer('pointermove', 300);
+    fixture.detectChanges();
+    expect((el.querySelector('.selection') as HTMLElement | null)?.style.width).toBe('200px');
+    pointer('pointerup', 300);
+    fixture.detectChanges();
+    expect(el.querySelector('.selection')).toBeNull();
+    expect(fixture.componentInstance.zooms).toEqual([{ from: MIN, to: 3 * MIN }]);
+    // A click (less than 8 px) is not a zoom.
+    pointer('pointerdown', 100);
+    pointer('pointerup', 104);
+    expect(fixture.componentInstance.zooms.length).toBe(1);
+    expect(el.textContent).not.toContain('Reset zoom');
+    fixture.componentInstance.zoomed.set(true);
+    fixture.detectChanges();
+    (el.querySelector('button.reset') as HTMLButtonElement).click();
+    expect(fixture.componentInstance.resets).toBe(1);
+  });
+
+  it('draws stacked areas for counts, without statistics', () => {
+    @Component({ imports: [ChartComponent], template: `<p-chart [stacked]="true" [series]="series" />` })
+    class StackedHost {
+      readonly series: ChartSeries[] = [
+        { name: 'Major', color: SEVERITY_COLORS.major, points: [at(0, 1), at(1, 2)] },
+        { name: 'Minor', color: SEVERITY_COLORS.minor, points: [at(0, 0), at(1, 3)] },
+      ];
+    }
+    TestBed.configureTestingModule({ providers: [provideNoopAnimations()] });
+    const fixture = TestBed.createComponent(StackedHost);
+    fixture.detectChanges();
+    const el = fixture.nativeElement as HTMLElement;
+    expect(el.querySelector('ngx-charts-area-chart-stacked')).not.toBeNull();
+    expect(el.querySelector('.stats')).toBeNull();
+    expect([...el.querySelectorAll('.legend li')].map((li) => li.textContent?.trim())).toEqual(['Major', 'Minor']);
   });
 });
