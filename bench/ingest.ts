@@ -1,16 +1,20 @@
-// npm run bench -- ingest [--db sqlite|postgres|both] [--seconds N] [--agents N] [--rate N] [--backlog N]
-//   [--batch N] [--rate-batch N] [--pg-url URL]
+// npm run bench -- ingest [--db sqlite|postgres|both] [--seconds N] [--hosts N] [--loadgen N] [--in-flight N]
+//   [--rate N] [--backlog N] [--batch N] [--rate-batch N] [--pg-url URL]
 //
 // A real core (startCore: embedded TLS broker, ingest, classification workers, result store)
 // runs in this process on a temporary data directory, with SQLite or with PostgreSQL in a
 // throwaway database (`prophasis_bench_<random>`, from PROPHASIS_TEST_POSTGRES_URL or --pg-url).
-// N simulated agents (createSimulator: real MQTT clients over TLS, enrolled with tokens like real
-// agents) get hosts, and a check over all of them with three first-party plugins is scheduled,
-// so every result they publish is in its host's plan, and carries the id its agent derives for
-// its slot (protocol `resultId`): the ingest refuses anything else. Then:
+// --hosts simulated agents (createSimulator: real MQTT clients over TLS, enrolled with tokens like
+// real agents) run in --loadgen child processes of their own (bench/_ingest-loadgen.ts), not in
+// the core's process; they get hosts, and a check over all of them with three first-party plugins
+// is scheduled, so every result they publish is in its host's plan (hosts × 3 series, results
+// spread over all of them), and carries the id its agent derives for its slot (protocol
+// `resultId`): the ingest refuses anything else. Then:
 //
-//  (a) throughput: every agent publishes `result` messages of --batch results (a draining
-//      outbox: 4 messages awaiting their PUBACK at once) for --seconds → results stored per second;
+//  (a) throughput: the agents in turn publish `result` messages of --batch results, --in-flight
+//      messages awaiting their PUBACK at once over all load generators, for --seconds → results
+//      stored per second, the core process's CPU (`core_cpu_pct`, % of one core) and, on
+//      PostgreSQL, its backends' (`db_cpu_pct`);
 //  (b) latency: all agents together publish --rate results per second (messages of --rate-batch
 //      results) for --seconds → p50/p99 from publish to stored. Each result's measuredAt is
 //      stamped at publish; "stored" is the arrival of the PUBACK, which the core sends only after
@@ -24,8 +28,11 @@
 // stopped and removed (core, agents, temporary folders, the PostgreSQL database).
 import { composeAgent, openAgentDatabase, readAgentConfig, readCredentials, scenarioRunner, createScenarioSource, createSimulator, type Agent, type AgentBundles } from '@prophasis/agent';
 import { createLogger, createMessage, resultId, type Logger, type Manifest, type Result } from '@prophasis/protocol';
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -33,11 +40,16 @@ import { Sequelize } from 'sequelize';
 import { readCoreConfig } from '../core/src/kernel/config.js';
 import { startCore, type Core } from '../core/src/main.js';
 import { benchArgs, printFigures, rssMiB, refuse } from './_args.js';
+import type { FromLoadgen, ToLoadgen } from './_ingest-loadgen.js';
+import { nextMessage } from './_ipc.js';
 
 const args = benchArgs({
   db: 'both',
   seconds: 10,
-  agents: 20,
+  hosts: 20,
+  agents: 0, // the former name of --hosts
+  loadgen: 1,
+  'in-flight': 80,
   rate: 5_000,
   backlog: 100_000,
   batch: 500,
@@ -45,6 +57,10 @@ const args = benchArgs({
   'pg-url': process.env.PROPHASIS_TEST_POSTGRES_URL ?? '',
 });
 if (!['sqlite', 'postgres', 'both'].includes(args.db)) refuse('--db must be sqlite, postgres or both');
+const hostCount = args.agents || args.hosts;
+if (!Number.isInteger(hostCount) || hostCount < 1) refuse('--hosts must be a positive integer');
+if (!Number.isInteger(args.loadgen) || args.loadgen < 1 || args.loadgen > hostCount) refuse('--loadgen must be an integer from 1 to --hosts');
+if (!Number.isInteger(args['in-flight']) || args['in-flight'] < args.loadgen) refuse('--in-flight must be an integer, at least --loadgen');
 // Bare (`npm run bench -- ingest`): both databases where PostgreSQL is configured, else SQLite
 // alone with one line saying how to add PostgreSQL.
 const bare = !process.argv.slice(2).some((a) => a === '--db' || a.startsWith('--db='));
@@ -60,6 +76,37 @@ const PLUGINS = ['io.prophasis.cpu-load', 'io.prophasis.memory-usage', 'io.proph
 const DAY_MS = 86_400_000;
 
 const load = () => Number(loadavg()[0]!.toFixed(2));
+const LOADGEN = fileURLToPath(new URL('./_ingest-loadgen.ts', import.meta.url));
+const nextLoadgen = <T extends FromLoadgen['type']>(child: ChildProcess, type: T, timeoutMs: number) =>
+  Promise.race([
+    nextMessage<FromLoadgen, T>(child, type, timeoutMs),
+    nextMessage<FromLoadgen, 'failed'>(child, 'failed', timeoutMs).then((m) => Promise.reject(new Error(`a load generator failed: ${m.message}`))),
+  ]);
+
+/** Stops the load generators (their agents disconnect) and ends any that does not exit, by pid. */
+async function stopLoadgens(children: readonly ChildProcess[]): Promise<void> {
+  await Promise.all(
+    children.map(async (child) => {
+      if (child.exitCode !== null || !child.connected) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.send({ type: 'stop' } satisfies ToLoadgen);
+      await Promise.race([exited, sleep(15_000)]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }),
+  );
+}
+
+/** CPU time (ms) the processes `pids` have used so far, from /proc (0 for one that is gone). */
+async function procCpuMs(pids: readonly number[]): Promise<number> {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux
+}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -109,6 +156,8 @@ async function runOne(dialect: 'sqlite' | 'postgres'): Promise<Figures> {
   const dir = await mkdtemp(join(tmpdir(), 'prophasis-bench-ingest-'));
   let databaseUrl = '';
   let dropDb: (() => Promise<void>) | undefined;
+  /** PostgreSQL: CPU ms used so far by the backends serving the bench database. */
+  let dbCpu = async (): Promise<number> => 0;
   if (dialect === 'postgres') {
     const name = `prophasis_bench_${randomBytes(6).toString('hex')}`;
     const admin = new Sequelize(args['pg-url'], { logging: false, dialect: 'postgres' });
@@ -117,6 +166,17 @@ async function runOne(dialect: 'sqlite' | 'postgres'): Promise<Figures> {
     const url = new URL(args['pg-url']);
     url.pathname = `/${name}`;
     databaseUrl = url.toString();
+    const backends = new Set<number>(); // every backend seen serving the bench database
+    dbCpu = async () => {
+      const c = new Sequelize(args['pg-url'], { logging: false, dialect: 'postgres' });
+      try {
+        const [rows] = await c.query(`SELECT pid FROM pg_stat_activity WHERE datname = '${name}'`);
+        for (const { pid } of rows as { pid: number }[]) backends.add(pid);
+      } finally {
+        await c.close();
+      }
+      return procCpuMs([...backends]);
+    };
     dropDb = async () => {
       const c = new Sequelize(args['pg-url'], { logging: false, dialect: 'postgres' });
       try {
@@ -139,72 +199,63 @@ async function runOne(dialect: 'sqlite' | 'postgres'): Promise<Figures> {
     const server = `127.0.0.1:${c.transport.mqttPort}`;
     const m = c.db.models;
 
-    // Hosts and tokens: N agents for (a) and (b), one more for the backlog.
+    // Hosts and tokens: --hosts agents for (a) and (b), one more for the backlog.
     const tokens: string[] = [];
-    for (let i = 0; i <= args.agents; i++) {
-      const host = await c.registry.addHost(i < args.agents ? `bench-${String(i + 1).padStart(4, '0')}` : 'bench-backlog');
+    for (let i = 0; i <= hostCount; i++) {
+      const host = await c.registry.addHost(i < hostCount ? `bench-${String(i + 1).padStart(4, '0')}` : 'bench-backlog');
       tokens.push((await c.registry.createEnrolmentToken(host.hostId, 3_600_000, 'bench')).token);
     }
     const scenario = { hosts: { '*': { '*': { value: 1 } } } };
-    const sim = await createSimulator(
-      { agents: tokens.slice(0, args.agents).map((token) => ({ token })), server, caFingerprint: c.transport.caFingerprint, scenario, dataDir: join(dir, 'sim') },
-      { logger },
-    );
-    stops.push(() => sim.stop());
     const backlogSim = await createSimulator(
-      { agents: [{ token: tokens[args.agents]! }], server, caFingerprint: c.transport.caFingerprint, scenario, dataDir: join(dir, 'sim-backlog') },
+      { agents: [{ token: tokens[hostCount]! }], server, caFingerprint: c.transport.caFingerprint, scenario, dataDir: join(dir, 'sim-backlog') },
       { logger },
     );
-    await Promise.all([sim.start(), backlogSim.start()]);
+    await backlogSim.start();
     const backlogAgentId = backlogSim.agents[0]!.agentId;
     // Enrolled; it goes offline now and comes back later with a full outbox.
     await backlogSim.stop();
 
     // One check over every host with three first-party plugins (site-approved, so usable),
-    // scheduled once a day from tomorrow: the plans exist, the agents' own runs stay out of the way.
-    const hosts = await m.Host.findAll({ where: { enrolmentState: 'enrolled' } });
-    const hostByAgent = new Map(hosts.map((h) => [h.agentId!, h.id]));
+    // scheduled once a day from tomorrow: the plans exist, the agents' own runs stay out of the
+    // way. Created before the load generators enrol, so their first plan already has it.
     const plugins = await m.Plugin.findAll({ where: { pluginId: PLUGINS } });
     if (plugins.length !== PLUGINS.length) throw new Error(`first-party plugins missing: found ${plugins.map((p) => p.pluginId).join(', ')}`);
     const check = await m.Check.create({ name: 'bench' });
-    for (const h of hosts) await m.CheckHost.create({ checkId: check.id, hostId: h.id });
-    for (const p of plugins) await m.CheckPlugin.create({ checkId: check.id, pluginId: p.id, params: {}, classifierOverride: null });
+    const allHosts = await m.Host.findAll();
+    await m.CheckHost.bulkCreate(allHosts.map((h) => ({ checkId: check.id, hostId: h.id })));
+    await m.CheckPlugin.bulkCreate(plugins.map((p) => ({ checkId: check.id, pluginId: p.id, params: {}, classifierOverride: null })));
     const schedule = await m.Schedule.create({ name: 'bench', enabled: true });
     await m.ScheduleInterval.create({ scheduleId: schedule.id, startAt: Math.ceil(Date.now() / DAY_MS + 1) * DAY_MS, everyMs: DAY_MS });
     await m.ScheduleCheck.create({ scheduleId: schedule.id, checkId: check.id });
+    const checkId = String(check.id);
+
+    // The load generators: child processes, each with its share of the agents.
+    const loadgens: ChildProcess[] = [];
+    stops.push(() => stopLoadgens(loadgens));
+    for (let k = 0; k < args.loadgen; k++) {
+      const child = fork(LOADGEN, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      child.on('message', (msg: FromLoadgen) => {
+        if (msg.type === 'failed') logger.error({ loadgen: k, message: msg.message }, 'a load generator failed');
+      });
+      loadgens.push(child);
+    }
+    const share = (k: number) => tokens.slice(0, hostCount).filter((_, i) => i % args.loadgen === k);
+    const ready = await Promise.all(
+      loadgens.map((child, k) => {
+        const answer = nextLoadgen(child, 'ready', 60_000 + hostCount * 200);
+        child.send({ type: 'start', tokens: share(k), server, caFingerprint: c.transport.caFingerprint, dataDir: join(dir, `sim-${k}`), checkId, plugins: PLUGINS } satisfies ToLoadgen);
+        return answer;
+      }),
+    );
     await c.pipeline.dispatcher.recompute();
     const snap = c.pipeline.dispatcher.snapshot();
-    for (const [agentId, hostId] of hostByAgent) {
-      for (const p of PLUGINS) if (!snap?.entries.get(hostId)?.has(`${check.id}:${p}`)) throw new Error(`plan of agent ${agentId} lacks ${p}`);
+    const hostByAgent = new Map((await m.Host.findAll({ where: { enrolmentState: 'enrolled' } })).map((h) => [h.agentId!, h.id]));
+    for (const agentId of ready.flatMap((r) => r.agentIds)) {
+      const hostId = hostByAgent.get(agentId);
+      for (const p of PLUGINS) if (!snap?.entries.get(hostId!)?.has(`${checkId}:${p}`)) throw new Error(`plan of agent ${agentId} lacks ${p}`);
     }
-    const checkId = String(check.id);
     const setupSeconds = (performance.now() - setupStarted) / 1000;
 
-    let serial = 0;
-    // Each series (agent and plugin) counts its slots up a millisecond at a time from a minute
-    // ago: unique per series, so every result is new, and never later than maxLateness.
-    const slotBase = Date.now() - 60_000;
-    const lastSlot = new Map<string, number>();
-    const result = (agentIndex: number, measuredAt: number): Result => {
-      const pluginId = PLUGINS[++serial % PLUGINS.length]!;
-      const agentId = sim.agents[agentIndex]!.agentId;
-      const series = `${agentId} ${pluginId}`;
-      const slot = (lastSlot.get(series) ?? slotBase) + 1;
-      lastSlot.set(series, slot);
-      return {
-        id: resultId(agentId, { entryKey: `${checkId}:${pluginId}`, slot }),
-        checkId,
-        pluginId,
-        version: '1.0.0',
-        slot,
-        measuredAt,
-        durationMs: 1,
-        // Mostly steady values with a rare spike: states change now and then, as in a real fleet.
-        value: serial % 997 === 0 ? 95 : 20 + (serial % 40),
-        message: null,
-        resultType: 'plugin',
-      };
-    };
     const stored = () => c.pipeline.ingest.stats().stored;
     /** Batches and milliseconds per batch spent in each ingest stage since `before`. */
     const stages = (phase: string, before: ReturnType<typeof c.pipeline.ingest.stats>): Figures => {
@@ -222,60 +273,40 @@ async function runOne(dialect: 'sqlite' | 'postgres'): Promise<Figures> {
     const loadA = load();
     const storedA0 = stored();
     const statsA = c.pipeline.ingest.stats();
+    const cpuA0 = process.cpuUsage();
+    const dbCpuA0 = await dbCpu();
     const startedA = performance.now();
-    const untilA = startedA + args.seconds * 1000;
-    let acked = 0;
-    await Promise.all(
-      sim.agents.map(async ({ agent }, index) => {
-        const lane = async () => {
-          while (performance.now() < untilA) {
-            const now = Date.now();
-            const results = Array.from({ length: args.batch }, () => result(index, now));
-            await agent.connection.publish('res', createMessage('result', { results }));
-            acked += results.length;
-          }
-        };
-        await Promise.all(Array.from({ length: 4 }, lane));
+    const lanes = (k: number) => Math.floor(args['in-flight'] / args.loadgen) + (k < args['in-flight'] % args.loadgen ? 1 : 0);
+    const flooded = await Promise.all(
+      loadgens.map((child, k) => {
+        const answer = nextLoadgen(child, 'flooded', args.seconds * 1000 + 120_000);
+        child.send({ type: 'flood', seconds: args.seconds, batch: args.batch, lanes: lanes(k) } satisfies ToLoadgen);
+        return answer;
       }),
     );
     const secondsA = (performance.now() - startedA) / 1000;
+    const cpuA = process.cpuUsage(cpuA0);
+    const dbCpuA = (await dbCpu()) - dbCpuA0;
+    const acked = flooded.reduce((n, f) => n + f.acked, 0);
     const storedA = stored() - storedA0;
     const stagesA = stages('a', statsA);
 
     // (b) A fixed rate; latency from publish (measuredAt) to PUBACK (after commit).
     await sleep(500);
     const loadB = load();
-    const latencies: number[] = [];
     const storedB0 = stored();
     const statsB = c.pipeline.ingest.stats();
     const startedB = performance.now();
-    const untilB = startedB + args.seconds * 1000;
-    const messagesPerSecond = args.rate / args['rate-batch'];
-    const pending = new Set<Promise<void>>();
-    let sent = 0;
-    let failures = 0;
-    let next = 0;
-    while (performance.now() < untilB) {
-      const due = Math.floor(((performance.now() - startedB) / 1000) * messagesPerSecond);
-      for (; sent < due; sent++) {
-        const index = next++ % sim.agents.length;
-        const t = Date.now();
-        const results = Array.from({ length: args['rate-batch'] }, () => result(index, t));
-        const p = sim.agents[index]!.agent.connection.publish('res', createMessage('result', { results })).then(
-          () => {
-            latencies.push(Date.now() - t);
-          },
-          () => {
-            failures++;
-          },
-        );
-        pending.add(p);
-        void p.finally(() => pending.delete(p));
-      }
-      await sleep(5);
-    }
+    const rated = await Promise.all(
+      loadgens.map((child) => {
+        const answer = nextLoadgen(child, 'rated', args.seconds * 1000 + 120_000);
+        child.send({ type: 'rate', seconds: args.seconds, perSecond: args.rate / args.loadgen, batch: args['rate-batch'] } satisfies ToLoadgen);
+        return answer;
+      }),
+    );
     const secondsB = (performance.now() - startedB) / 1000;
-    await Promise.all(pending);
+    const failures = rated.reduce((n, r) => n + r.failures, 0) + flooded.reduce((n, f) => n + f.failures, 0);
+    const latencies = rated.flatMap((r) => r.latencies);
     const storedB = stored() - storedB0;
     const stagesB = stages('b', statsB);
     latencies.sort((x, y) => x - y);
@@ -325,12 +356,16 @@ async function runOne(dialect: 'sqlite' | 'postgres'): Promise<Figures> {
     return {
       bench: 'ingest',
       db: dialect,
-      agents: args.agents,
+      hosts: hostCount,
+      series: hostCount * PLUGINS.length,
+      loadgen_processes: args.loadgen,
       setup_s: Number(setupSeconds.toFixed(1)),
       seconds: Number(secondsA.toFixed(2)),
       results_acked: acked,
       results_stored: storedA,
       results_per_s: Math.round(storedA / secondsA),
+      core_cpu_pct: Math.round(((cpuA.user + cpuA.system) / 1000 / (secondsA * 1000)) * 100),
+      db_cpu_pct: dialect === 'postgres' ? Math.round((dbCpuA / (secondsA * 1000)) * 100) : 'in the core process',
       load_avg_1m_a: loadA,
       rate_target_per_s: args.rate,
       rate_achieved_per_s: Math.round(storedB / secondsB),
@@ -367,9 +402,9 @@ for (const dialect of dialects) {
   all.push(figures);
   printFigures(figures);
 }
-const summary: Figures = { bench: 'ingest', db: dialects.length === 2 ? 'both' : dialects[0]!, seconds: args.seconds, agents: args.agents };
+const summary: Figures = { bench: 'ingest', db: dialects.length === 2 ? 'both' : dialects[0]!, seconds: args.seconds, hosts: hostCount, loadgen_processes: args.loadgen };
 for (const f of all) {
-  for (const key of ['results_per_s', 'p50_ms', 'p99_ms', 'backlog_results_per_s', 'rss_mib', 'load_avg_1m_a']) summary[`${f.db}_${key}`] = f[key]!;
+  for (const key of ['results_per_s', 'core_cpu_pct', 'db_cpu_pct', 'p50_ms', 'p99_ms', 'backlog_results_per_s', 'rss_mib', 'load_avg_1m_a']) summary[`${f.db}_${key}`] = f[key]!;
 }
 printFigures(summary);
 process.exit(0);
