@@ -15,6 +15,7 @@ export const routes: Routes = [
       { path: 'dashboard', loadChildren: () => import('./features/dashboard/dashboard.routes') },
       { path: 'hosts', loadChildren: () => import('./features/hosts/hosts.routes') },
       { path: 'auto-registration', loadChildren: () => import('./features/auto-registration/auto-registration.routes') },
+      { path: 'agent-upgrades', loadChildren: () => import('./features/agent-upgrades/agent-upgrades.routes') },
       { path: 'reports', loadChildren: () => import('./features/reports/reports.routes') },
       { path: 'host-groups', loadChildren: () => import('./features/host-groups/host-groups.routes') },
       { path: 'plugins', loadChildren: () => import('./features/plugins/plugins.routes') },

@@ -11,6 +11,7 @@ export const NAVIGATION: readonly NavItem[] = [
   { path: '/dashboard', label: 'Dashboard', icon: 'dashboard' },
   { path: '/hosts', label: 'Hosts', icon: 'host' },
   { path: '/auto-registration', label: 'Auto-registration', icon: 'host' },
+  { path: '/agent-upgrades', label: 'Agent upgrades', icon: 'host' },
   { path: '/reports/services', label: 'Service health', icon: 'service' },
   { path: '/problems', label: 'Problems', icon: 'alert' },
   { path: '/host-groups', label: 'Host groups', icon: 'group' },
