@@ -27,7 +27,7 @@
 // Prints one JSON line per database and, last, a summary line. Everything it started is
 // stopped and removed (core, agents, temporary folders, the PostgreSQL database).
 import { composeAgent, openAgentDatabase, readAgentConfig, readCredentials, scenarioRunner, createScenarioSource, createSimulator, type Agent, type AgentBundles } from '@prophasis/agent';
-import { createLogger, createMessage, resultId, type Logger, type Manifest, type Result } from '@prophasis/protocol';
+import { createLogger, resultId, type Logger, type Manifest, type Result } from '@prophasis/protocol';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
