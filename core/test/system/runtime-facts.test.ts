@@ -13,6 +13,7 @@ import { hostAddCommand } from '../../src/enrolment/cli/host-add.js';
 import { readCoreConfig } from '../../src/kernel/config.js';
 import type { RuntimeFacts } from '../../src/kernel/index.js';
 import { startCore, type Core } from '../../src/main.js';
+import { createPgDatabase } from '../db/helpers.js';
 
 const INSTALL_SH = fileURLToPath(new URL('../../../agent/scripts/install.sh', import.meta.url));
 
@@ -123,6 +124,30 @@ describe('one effective configuration: the CLI prints what the running core uses
     await core.stop();
     core = undefined;
     assert.equal(existsSync(file), false, 'removed on a clean stop');
+  });
+
+  const pgUrl = process.env.PROPHASIS_TEST_POSTGRES_URL;
+  (pgUrl ? it : it.skip)('PostgreSQL: a shell with the core\'s DATABASE_URL is accepted, one without it refused', async () => {
+    const pg = await createPgDatabase(pgUrl!, 'prophasis_test_runtime');
+    const pgDir = await mkdtemp(join(tmpdir(), 'prophasis-runtime-pg-'));
+    let pgCore: Core | undefined;
+    try {
+      pgCore = await startCore(
+        readCoreConfig({ PROPHASIS_DATA_DIR: pgDir, DATABASE_URL: pg.url }, { httpPort: 0, httpHost: '127.0.0.1', mqttPort: 0, mqttHost: '127.0.0.1', localMarketplace: false, logLevel: 'silent' }),
+        logger,
+      );
+      const environment = { PROPHASIS_DATA_DIR: pgDir, DATABASE_URL: pg.url };
+      const added = await hostAddCommand(['pg-1', '--server', '127.0.0.1'], { config: readCoreConfig(environment), logger, environment, packages });
+      assert.ok(added.text.startsWith('Addresses of the core running as process'), added.text);
+      assert.ok(added.installCommand.includes(`--server 127.0.0.1:${pgCore.transport.mqttPort} `), added.installCommand);
+      assert.equal((await pgCore.db.sequelize.query('SELECT name FROM hosts', { type: 'SELECT' as never })).length, 1);
+      const sqliteShell = { PROPHASIS_DATA_DIR: pgDir };
+      await assert.rejects(hostAddCommand(['pg-2'], { config: readCoreConfig(sqliteShell), logger, environment: sqliteShell, packages }), { code: 'CORE_RUNTIME_OTHER_DATABASE' });
+    } finally {
+      await pgCore?.stop();
+      await pg.drop();
+      await rm(pgDir, { recursive: true, force: true });
+    }
   });
 
   it('a file left by a core that died (its pid gone) is ignored, and the CLI says so', async () => {
