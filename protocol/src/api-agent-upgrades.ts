@@ -12,13 +12,12 @@ const Sha256Hex = Type.String({ pattern: '^[a-f0-9]{64}$' });
 const RowId = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
 
 /** One platform package of an agent version. */
-export const AgentPackageFile = Type.Object({
+const AgentPackageFile = Type.Object({
   platform: Type.String(),
   file: Type.String(),
   sha256: Sha256Hex,
   size: Type.Integer(),
 });
-export type AgentPackageFile = Static<typeof AgentPackageFile>;
 
 /** An approved agent version: its packages, kept by the core, each signed by the site key. */
 export const AgentVersion = Type.Object({
@@ -60,9 +59,9 @@ export const AgentUpgradeRolloutInput = Type.Object(
 );
 export type AgentUpgradeRolloutInput = Static<typeof AgentUpgradeRolloutInput>;
 
-export const AGENT_ROLLOUT_STATES = ['running', 'completed', 'aborted'] as const;
+const AGENT_ROLLOUT_STATES = ['running', 'completed', 'aborted'] as const;
 /** What the core knows of one host in a rollout. */
-export const AGENT_HOST_UPGRADE_STATUSES = ['offered', 'requested', 'refused', 'upgraded', 'failed', 'skipped'] as const;
+const AGENT_HOST_UPGRADE_STATUSES = ['offered', 'requested', 'refused', 'upgraded', 'failed', 'skipped'] as const;
 const HostUpgradeStatus = Type.Union(AGENT_HOST_UPGRADE_STATUSES.map((s) => Type.Literal(s)));
 
 export const AgentUpgradeRollout = Type.Object({

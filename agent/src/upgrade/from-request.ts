@@ -6,7 +6,7 @@ import { readUpgradeRequest } from './request.js';
 import { upgradeAgent, type UpgradeOptions, type UpgradeOutcome } from './upgrade.js';
 
 /** Beside the versions, owned by root: the core's site key, the only key an upgrade request is checked against. */
-export const SITE_KEY_FILE = 'site-key.pub';
+const SITE_KEY_FILE = 'site-key.pub';
 
 /**
  * Root's side of an upgrade the core offered (docs/decisions/0009-agent-self-upgrade.md,

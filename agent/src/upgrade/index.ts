@@ -6,5 +6,5 @@
 export { runningPackageRoot, writeConnectedMarker } from './connected.js';
 export { upgradeAgent } from './upgrade.js';
 export { upgradeFromRequest } from './from-request.js';
-export { requestUpgrade, type RequestOutcome } from './request.js';
+export { requestUpgrade } from './request.js';
 export { watchLastUpgrade } from './last-upgrade.js';

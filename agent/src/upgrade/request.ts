@@ -17,8 +17,8 @@ import { AgentErrors } from '../errors.js';
  * signature again against the site key root keeps, then installs with rollback. The agent
  * writes nothing outside its data directory and installs nothing itself.
  */
-export const UPGRADE_DIR = 'upgrade';
-export const REQUEST_FILE = 'request.json';
+const UPGRADE_DIR = 'upgrade';
+const REQUEST_FILE = 'request.json';
 /** A request file is small; anything larger is not one (root reads this file). */
 const MAX_REQUEST_BYTES = 16 * 1024;
 

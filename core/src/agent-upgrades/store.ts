@@ -32,7 +32,7 @@ export interface RolloutRow {
   updatedAt: number;
 }
 
-export type HostUpgradeStatus = 'offered' | 'requested' | 'refused' | 'upgraded' | 'failed' | 'skipped';
+type HostUpgradeStatus = 'offered' | 'requested' | 'refused' | 'upgraded' | 'failed' | 'skipped';
 
 /** An enrolled host as the rollout sees it: its agent and what it last reported. */
 export interface UpgradeHostRow {

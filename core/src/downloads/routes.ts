@@ -17,7 +17,7 @@ export interface DownloadSources {
 }
 
 /** Finds an approved version's package by its version and file name. */
-export interface ApprovedPackages {
+interface ApprovedPackages {
   approvedFile(version: string, file: string): Promise<{ path: string; sha256: string; size: number } | undefined>;
 }
 
