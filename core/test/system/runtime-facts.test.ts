@@ -106,6 +106,11 @@ describe('one effective configuration: the CLI prints what the running core uses
       assert.match(refused.stderr, /presented another public key than --pinned-pubkey names \(curl exit 90\).*Nothing was installed/);
     }
 
+    // A shell that sets another MQTT port explicitly: the core's port is printed, and the line says why.
+    const explicit = await hostAddCommand(['web-6', '--server', '127.0.0.1'], cli({ ...shell(), PROPHASIS_MQTT_PORT: '9999' }));
+    assert.ok(explicit.installCommand.includes(`--server 127.0.0.1:${mqttPort} `), explicit.installCommand);
+    assert.match(explicit.text, /^Addresses of the core running as process \d+ \(.*\)\. This shell's PROPHASIS_MQTT_PORT=9999 is not what it uses, so not printed\.\n/);
+
     // Without --server: the name the core tells agents by default.
     const fleet = await fleetTokenCreateCommand(['rollout'], cli());
     assert.ok(fleet.installCommand.includes(` --server ${facts.mqtt.server}:${mqttPort} `), fleet.installCommand);
@@ -119,7 +124,7 @@ describe('one effective configuration: the CLI prints what the running core uses
       assert.ok(!err.message.includes('secret'), 'no password in the message');
       return true;
     });
-    assert.equal((await core.db.sequelize.query('SELECT name FROM hosts', { type: 'SELECT' as never })).length, 1);
+    assert.deepEqual(await core.db.sequelize.query('SELECT name FROM hosts ORDER BY name', { type: 'SELECT' as never }), [{ name: 'web-1' }, { name: 'web-6' }]);
 
     await core.stop();
     core = undefined;

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { describeDatabase, readRuntimeFacts, RuntimeErrors, sqlitePath, type CoreConfig } from '../../kernel/index.js';
+import { describeDatabase, readRuntimeFacts, RuntimeErrors, sqlitePath, type CoreConfig, type RuntimeFacts } from '../../kernel/index.js';
 import { publicKeyPin } from '../../http/index.js';
 import { createDatabase } from '../../db/index.js';
 import { createAgentPackages } from '../../downloads/index.js';
@@ -128,7 +128,7 @@ export async function installLineContext(serverOption: string | undefined, ctx: 
       mqttPort: facts.mqtt.port,
       console: facts.http.certificate === 'none' ? { scheme: 'http' } : { scheme: 'https', publicKeyPin: facts.http.certificate === 'own-ca' ? facts.http.publicKeyPin : undefined },
       caFingerprint: facts.mqtt.caFingerprint || NO_EXTERNAL_CA,
-      source: `Addresses of the core running as process ${facts.pid} (${found.path}).`,
+      source: `Addresses of the core running as process ${facts.pid} (${found.path}).${ignoredSettings(facts, ctx)}`,
     };
   } else {
     const why =
@@ -144,6 +144,18 @@ export async function installLineContext(serverOption: string | undefined, ctx: 
   const packages = ctx.packages ?? createAgentPackages({ dataDir: config.dataDir }, { logger });
   const packagesSha256 = (await packages.get()).sums.sha256;
   return { ...context, packagesSha256 };
+}
+
+/** Ports this shell sets explicitly to other values than the running core uses: said, so a surprise is explained. */
+function ignoredSettings(facts: RuntimeFacts, ctx: CliContext): string {
+  const environment = ctx.environment ?? process.env;
+  const differing = [
+    ['PROPHASIS_MQTT_PORT', facts.mqtt.externalUrl ? undefined : facts.mqtt.port],
+    ['PROPHASIS_HTTP_PORT', facts.http.port],
+  ].filter(([variable, used]) => used !== undefined && environment[variable as string] && Number(environment[variable as string]) !== used);
+  return differing.length === 0
+    ? ''
+    : ` This shell's ${differing.map(([variable]) => `${variable}=${environment[variable as string]}`).join(', ')} ${differing.length === 1 ? 'is' : 'are'} not what it uses, so not printed.`;
 }
 
 /**
