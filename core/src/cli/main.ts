@@ -33,8 +33,9 @@ Commands:
   help                                    show this text
 
 Environment: PROPHASIS_HTTP_PORT, PROPHASIS_HTTP_HOST, PROPHASIS_MQTT_PORT, PROPHASIS_DATA_DIR,
-DATABASE_URL, PROPHASIS_MQTT_URL, PROPHASIS_PUBLIC_URL, PROPHASIS_LOG_LEVEL, PROPHASIS_CONFIG
-(docs/configuration.md).`;
+DATABASE_URL, PROPHASIS_MQTT_URL, PROPHASIS_PUBLIC_URL, PROPHASIS_LOG_LEVEL, PROPHASIS_CONFIG,
+PROPHASIS_HTTPS=1 or PROPHASIS_HTTPS_CERT and PROPHASIS_HTTPS_KEY (docs/configuration.md).
+host add and fleet-token create print the running core's addresses (<dataDir>/runtime.json).`;
 
 async function start(): Promise<number> {
   const config = readCoreConfig();
