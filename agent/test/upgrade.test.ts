@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, readlink, realpath, rm, truncate, copyFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, readlink, realpath, rm, symlink, truncate, copyFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -253,6 +253,8 @@ describe('prophasis-agent upgrade: install beside, switch, roll back when the ne
     await mkdir(requestDir, { recursive: true });
     await writeFile(requestFile, 'not json');
     await refused('a request that is not JSON', /AGENT_UPGRADE_REQUEST_INVALID: .*is not JSON/, false);
+    await symlink('/etc/hostname', requestFile);
+    await refused('a request that is a link, not a file', /AGENT_UPGRADE_REQUEST_INVALID: .*is not a regular file/, false);
     await writeRequest({ package: '../../etc/passwd' });
     await refused('a package outside the request folder', /AGENT_UPGRADE_REQUEST_INVALID: .*package is missing or malformed/, false);
     await writeRequest({ keyId: stranger.keyId }, {}, stranger.privateKey);

@@ -1,5 +1,6 @@
 import { parsePublicKey, publicKeyFingerprint, verifyAgentPackage } from '@prophasis/protocol';
-import { readFile, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { copyFile, lstat, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AgentErrors } from '../errors.js';
 import { readUpgradeRequest } from './request.js';
@@ -23,6 +24,7 @@ export async function upgradeFromRequest(
   options: Omit<UpgradeOptions, 'packageFile' | 'sha256' | 'expectVersion'> & { siteKeyFile?: string },
 ): Promise<UpgradeOutcome> {
   let packageFile: string | undefined;
+  let copy: string | undefined;
   try {
     const request = await readUpgradeRequest(requestFile);
     packageFile = join(dirname(requestFile), request.package);
@@ -36,10 +38,17 @@ export async function upgradeFromRequest(
     const siteKey = parsePublicKey(pem);
     if (publicKeyFingerprint(siteKey) !== request.keyId) throw AgentErrors.UPGRADE_UNTRUSTED_KEY(`the request is signed by ${request.keyId}, the site key at ${keyFile} is ${publicKeyFingerprint(siteKey)}`);
     if (!verifyAgentPackage(request, request.signature, siteKey)) throw AgentErrors.UPGRADE_BAD_SIGNATURE(`${request.version} for ${request.platform} with SHA-256 ${request.sha256}`);
+    // The agent owns the folder: it could swap the file between the hash check and tar. Root
+    // works on its own copy, in its own folder, and checks that.
+    const info = await lstat(packageFile).catch(() => null);
+    if (!info?.isFile()) throw AgentErrors.UPGRADE_REQUEST_INVALID(`${packageFile} is not a regular file`);
+    copy = join(options.root, `.requested-${randomBytes(6).toString('hex')}.tar.gz`);
+    await copyFile(packageFile, copy);
     options.logger.info({ version: request.version, sha256: request.sha256, requestFile }, 'upgrade request verified (site key signature); installing');
-    return await upgradeAgent({ ...options, packageFile, sha256: request.sha256, expectVersion: request.version });
+    return await upgradeAgent({ ...options, packageFile: copy, sha256: request.sha256, expectVersion: request.version });
   } finally {
     await rm(requestFile, { force: true });
     if (packageFile) await rm(packageFile, { force: true });
+    if (copy) await rm(copy, { force: true });
   }
 }

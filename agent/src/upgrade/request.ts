@@ -1,7 +1,7 @@
 import { verifyAgentPackage, type BodyOf, type Logger, type TrustedKeys } from '@prophasis/protocol';
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { basename, join } from 'node:path';
@@ -110,6 +110,8 @@ function download(url: URL, target: string, size: number, options: { caPem?: str
 export async function readUpgradeRequest(file: string): Promise<UpgradeRequest> {
   let text: string;
   try {
+    // Root reads what the agent wrote: a regular file only (not a link, not a FIFO that would block).
+    if (!(await lstat(file)).isFile()) throw AgentErrors.UPGRADE_REQUEST_INVALID(`${file} is not a regular file`);
     const handle = await open(file, 'r');
     try {
       const { size } = await handle.stat();
