@@ -15,12 +15,13 @@ import { applyApiError, fieldMessage } from '../../shared/ui/form-errors';
 import { describeRun, formatBytes, formatRows, keptFor, tableLabel } from './housekeeping';
 import { createSettingsForm, MAX_LATENESS_SECONDS, settingsInput } from './settings-form';
 import { CountPipe } from '../../shared/ui/plural';
+import { ConfigPanelComponent } from './config-panel.component';
 
 /** System-wide settings: scheduling lateness, retention (with each table's size and the last housekeeping run), and the mail server alerts use. */
 @Component({
   selector: 'p-settings',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [CountPipe, DatePipe, ReactiveFormsModule, MatButtonModule, MatFormFieldModule, MatInputModule, MatProgressBarModule, MatSlideToggleModule],
+  imports: [ConfigPanelComponent, CountPipe, DatePipe, ReactiveFormsModule, MatButtonModule, MatFormFieldModule, MatInputModule, MatProgressBarModule, MatSlideToggleModule],
   templateUrl: './settings.component.html',
   styles: `
     h2 { font: var(--mat-sys-title-medium); margin: 16px 0 8px; }
