@@ -23,8 +23,11 @@ export const NAVIGATION: readonly NavItem[] = [
   { path: '/silences', label: 'Silences', icon: 'alert' },
   { path: '/notifications', label: 'Notifications', icon: 'log' },
   { path: '/marketplace', label: 'Marketplace', icon: 'store' },
+  { path: '/rollouts', label: 'Staged rollouts', icon: 'store' },
+  { path: '/publisher-keys', label: 'Publisher keys', icon: 'key' },
   { path: '/users', label: 'Users', icon: 'users' },
   { path: '/tokens', label: 'API tokens', icon: 'key' },
   { path: '/settings', label: 'Settings', icon: 'settings' },
   { path: '/system-log', label: 'System log', icon: 'log' },
+  { path: '/audit', label: 'Audit trail', icon: 'log' },
 ];

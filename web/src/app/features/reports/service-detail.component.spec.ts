@@ -67,5 +67,15 @@ describe('ServiceDetailComponent', () => {
       ['mail', 'major'],
     ]);
     expect(front?.querySelector('.contributes p-severity-badge')?.textContent?.trim()).toBe('OK');
+
+    // Its history from the API, the last 7 days by default.
+    const history = http.expectOne((r) => r.url === '/api/reports/transitions');
+    expect(history.request.params.get('serviceId')).toBe('4');
+    expect(Date.now() - Number(history.request.params.get('from'))).toBeGreaterThanOrEqual(7 * 86_400_000);
+    history.flush({ items: [{ id: 1, at: 0, hostId: null, hostName: null, serviceId: 4, serviceName: 'shop', pluginId: null, pluginName: null, from: 'ok', to: 'critical', late: false }], total: 1, limit: 20, offset: 0 });
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    await fixture.whenStable();
+    fixture.detectChanges();
+    expect(el.querySelector('[data-testid="history-entry"] p-severity-badge[data-severity="critical"]')).not.toBeNull();
   });
 });

@@ -13,17 +13,19 @@ import type { HostGroup, HostHealth, PageOf, Service, ServiceHealth } from '../.
 import { loadAll } from '../../shared/ui/load-all';
 import { ProblemActionsComponent } from '../../shared/ui/problem-actions.component';
 import { SeverityBadgeComponent } from '../../shared/ui/severity-badge.component';
+import { TransitionHistoryComponent } from '../history/transition-history.component';
 import { healthIndex, serviceBoxes, type HealthIndex } from './service-health';
 
 /**
  * One service (`/reports/services/:id`): its dependencies and redundancy groups drawn as boxes,
  * each with the severity it contributes and every member's own health; hosts link to their
- * report. Live: reloads on changes of state.
+ * report; below, its history of changes of state with a time filter (p-transition-history). Live:
+ * reloads on changes of state.
  */
 @Component({
   selector: 'p-service-detail',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [NgTemplateOutlet, MatButtonModule, MatProgressBarModule, RouterLink, SeverityBadgeComponent, ProblemActionsComponent],
+  imports: [NgTemplateOutlet, MatButtonModule, MatProgressBarModule, RouterLink, SeverityBadgeComponent, ProblemActionsComponent, TransitionHistoryComponent],
   template: `
     <section class="p-page">
       <p class="crumbs"><a routerLink="/reports/services">← Service health</a></p>
@@ -69,6 +71,7 @@ import { healthIndex, serviceBoxes, type HealthIndex } from './service-health';
             <p class="p-muted">No redundancy groups.</p>
           }
         </div>
+        <p-transition-history [serviceId]="serviceProblem().serviceId" />
       }
     </section>
 
