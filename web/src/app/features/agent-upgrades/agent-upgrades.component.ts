@@ -54,6 +54,7 @@ import { hostUpgradeText, isTrouble, rolloutInput, stageText } from './agent-upg
               <p class="p-muted unavailable">No agent packages to approve: {{ p.unavailableReason }}</p>
             }
             @if (p.approved.length > 0) {
+              <div class="scroll">
               <table class="approved">
                 <thead>
                   <tr><th>Approved version</th><th>Platforms</th><th>By</th><th>When</th></tr>
@@ -69,6 +70,7 @@ import { hostUpgradeText, isTrouble, rolloutInput, stageText } from './agent-upg
                   }
                 </tbody>
               </table>
+              </div>
             }
           } @else {
             <p class="p-muted">Loading…</p>
@@ -121,6 +123,7 @@ import { hostUpgradeText, isTrouble, rolloutInput, stageText } from './agent-upg
       @if (rollouts().length === 0) {
         <p class="p-muted empty">No agent upgrade rollouts yet.</p>
       } @else {
+        <div class="scroll">
         <table class="rollouts">
           <thead>
             <tr><th>Version</th><th>State</th><th>Stages</th><th>Started</th><th></th></tr>
@@ -148,9 +151,11 @@ import { hostUpgradeText, isTrouble, rolloutInput, stageText } from './agent-upg
             }
           </tbody>
         </table>
+        </div>
       }
 
       <h2 class="p-section-title">Hosts</h2>
+      <div class="scroll">
       <table class="hosts">
         <thead>
           <tr><th>Host</th><th>Agent version</th><th>Platform</th><th>Upgrade</th></tr>
@@ -171,10 +176,12 @@ import { hostUpgradeText, isTrouble, rolloutInput, stageText } from './agent-upg
           }
         </tbody>
       </table>
+      </div>
     </section>
   `,
   styles: `
     .intro { max-width: 860px; }
+    .scroll { overflow-x: auto; }
     .card { margin: 0 0 24px; max-width: 960px; }
     .row { display: flex; gap: 12px; flex-wrap: wrap; align-items: center; }
     .narrow { flex: 0 1 200px; }
