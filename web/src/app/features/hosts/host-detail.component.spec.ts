@@ -255,6 +255,9 @@ describe('HostDetailComponent', () => {
     req.flush(report(Number(req.request.params.get('from')), Number(req.request.params.get('to'))));
     const history = http.expectOne((r) => r.url === '/api/reports/transitions');
     expect(history.request.params.get('hostId')).toBe('7');
+    // The same range as the charts (the last hour here).
+    expect(history.request.params.get('from')).toBe(req.request.params.get('from'));
+    expect(history.request.params.get('to')).toBe(req.request.params.get('to'));
     const t = (id: number, at: number, pluginId: string | null, pluginName: string | null, from: 'ok' | 'minor', to: 'ok' | 'minor') =>
       ({ id, at, hostId: 7, hostName: 'db-1', serviceId: null, serviceName: null, pluginId, pluginName, from, to, late: false });
     history.flush({
@@ -269,6 +272,7 @@ describe('HostDetailComponent', () => {
     expect(items[0]).toContain('host');
     expect(items[1]).toContain('Disk usage');
     expect(items[1]).toMatch(/2026-01-01 \d\d:00:00/);
+    expect((fixture.nativeElement as HTMLElement).querySelector('.transitions a[href^="/problems"]')?.getAttribute('href')).toBe('/problems?hostId=7&range=hour');
   });
 
   it('shows the API’s error when the host does not exist', async () => {

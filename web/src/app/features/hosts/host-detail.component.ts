@@ -14,6 +14,7 @@ import { EventsService } from '../../core/events.service';
 import type { ApiEvent, Check, Host, HostReport, PageOf, Plugin, RunNowRequest, RunNowResponse, StateTransition } from '../../core/protocol';
 import { ChartComponent, type ChartZoom } from '../../shared/ui/chart.component';
 import { loadAll } from '../../shared/ui/load-all';
+import { toLocalInput } from '../../shared/ui/local-time';
 import { isMissingRoute } from '../../shared/ui/missing-route';
 import { ProblemActionsComponent } from '../../shared/ui/problem-actions.component';
 import { ProblemMarksComponent } from '../../shared/ui/problem-marks.component';
@@ -21,7 +22,7 @@ import { SeverityBadgeComponent } from '../../shared/ui/severity-badge.component
 import { EnrolmentPanelComponent } from './enrolment-panel.component';
 import { applyStoredResults, concernsHost, hostTransition, mergeTransitions, runNowNotice, storedTransition, toPluginViews, type HostTransition } from './host-detail';
 import { presenceLabel, presenceSinceLabel, presenceTone, showsLastKnown } from './host-status';
-import { choiceFromQuery, choiceToQuery, resolutionLabel, resolveRange, type RangeChoice } from './range';
+import { choiceFromQuery, choiceToQuery, resolutionLabel, resolveRange, type RangeChoice, type TimeRange } from './range';
 import { RangePickerComponent } from './range-picker.component';
 
 /** How many live transitions the page keeps. */
@@ -91,6 +92,13 @@ export class HostDetailComponent {
     return r ? { from: r.from, to: r.to } : undefined;
   });
   protected readonly resolution = computed(() => resolutionLabel(this.report()?.resolutionMs ?? 0));
+  /** The Problems page on this host and the same range: a preset by name, a custom range as its local times. */
+  protected readonly problemsLink = computed(() => {
+    const choice = this.choice();
+    const shown = this.shownRange();
+    if (choice.preset !== 'custom') return { hostId: this.id(), range: choice.preset };
+    return shown ? { hostId: this.id(), range: 'custom', from: toLocalInput(shown.from), to: toLocalInput(shown.to) } : { hostId: this.id() };
+  });
   /** The agent's presence in the words every page uses, as the core's state model reports it. */
   protected readonly agent = computed(() => {
     const presence = this.report()?.presence;
@@ -210,7 +218,7 @@ export class HostDetailComponent {
     }
     const seq = ++this.loadSeq;
     this.loading.set(true);
-    void this.loadHistory(id, seq);
+    void this.loadHistory(id, seq, range);
     try {
       const report = await this.api.get<HostReport>(`reports/hosts/${encodeURIComponent(id)}`, { from: range.from, to: range.to });
       // A slow answer for an older range must not overwrite a newer one.
@@ -225,10 +233,10 @@ export class HostDetailComponent {
   }
 
   /** Plugin names and chart hints; without them the page still works with reverse-DNS ids. */
-  /** The host's newest stored transitions (its own and its plugins'); a failure leaves the live ones. */
-  private async loadHistory(id: string, seq: number): Promise<void> {
+  /** The host's newest stored transitions (its own and its plugins') in the page's range; a failure leaves the live ones. */
+  private async loadHistory(id: string, seq: number, range: TimeRange): Promise<void> {
     try {
-      const page = await this.api.get<PageOf<StateTransition>>('reports/transitions', { hostId: id, limit: MAX_TRANSITIONS });
+      const page = await this.api.get<PageOf<StateTransition>>('reports/transitions', { hostId: id, from: range.from, to: range.to, limit: MAX_TRANSITIONS });
       if (seq === this.loadSeq) this.history.set(page.items.map(storedTransition));
     } catch {
       // The live changes still show.
