@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeRuntimeFacts } from '../../src/kernel/index.js';
 
 const BIN = fileURLToPath(new URL('../../bin/prophasis.mjs', import.meta.url));
 
@@ -84,6 +85,27 @@ describe('prophasis config export|apply (issue #20)', function () {
     const roundTrip = await run(['config', 'apply', out], dir);
     assert.match(roundTrip.out, /No changes/);
     assert.match(roundTrip.out, /note: settings\.smtpPassword: PROPHASIS_SECRET_SMTP_PASSWORD is not set; the value this core has is kept/);
+  });
+
+  it('says that a running core follows a change made from the command line only after a restart', async () => {
+    // runtime.json as a running core writes it (this test process stands in for the core: its pid is alive).
+    await writeRuntimeFacts(dir, {
+      v: 1,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      baseUrl: 'http://localhost:8080',
+      publicUrl: '',
+      http: { port: 8080, host: '127.0.0.1', certificate: 'none', publicKeyPin: '' },
+      mqtt: { port: 8883, host: '0.0.0.0', externalUrl: '', caFingerprint: '', server: 'localhost' },
+      database: `sqlite:${join(dir, 'core.sqlite')}`,
+    });
+    writeFileSync(join(dir, 'more.yaml'), 'version: 1\nhosts:\n  - name: web3\n');
+    const dry = await run(['config', 'apply', join(dir, 'more.yaml'), '--dry-run'], dir);
+    assert.doesNotMatch(dry.out, /follows these changes after a restart/, 'a dry run changes nothing to follow');
+    const applied = await run(['config', 'apply', join(dir, 'more.yaml')], dir);
+    assert.equal(applied.code, 0, applied.err);
+    assert.match(applied.out, new RegExp(`The core running at http://localhost:8080 \\(pid ${process.pid}\\) follows these changes after a restart`));
+    rmSync(join(dir, 'runtime.json'));
   });
 
   it('refuses a bad file with its place, exit code 1, and a wrong command line with the usage', async () => {

@@ -2,7 +2,7 @@ import { createLogger, type ConfigApplyResult } from '@prophasis/protocol';
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createDatabase, type Database } from '../../db/index.js';
-import { readCoreConfig, sqlitePath } from '../../kernel/index.js';
+import { readCoreConfig, readRuntimeFacts, sqlitePath } from '../../kernel/index.js';
 import { createConfigAsCode } from '../config-as-code.js';
 import type { ConfigParts } from '../types.js';
 
@@ -61,6 +61,14 @@ export async function configCommand(argv: string[], partsOf: (db: Database) => C
     }
     const result = await code.apply(text, { dryRun: values['dry-run'] === true, prune: values.prune === true, actor: 'prophasis CLI' });
     console.log(describeChanges(result));
+    // A running core computed its plans and alert rules before this change and hears of it only through its API.
+    const running = result.changed && !result.dryRun ? await readRuntimeFacts(config.dataDir) : undefined;
+    if (running?.state === 'running') {
+      console.log(
+        `The core running at ${running.facts.baseUrl} (pid ${running.facts.pid}) follows these changes after a restart; ` +
+          'while it runs, apply through its API (POST /api/config/apply with an API token), which it follows at once.',
+      );
+    }
     return 0;
   } finally {
     await db.close();
