@@ -1,5 +1,6 @@
 import {
   AgentPackagesResponse,
+  AgentUpgradeHost,
   AgentUpgradeHostsResponse,
   AgentUpgradeRollout,
   AgentUpgradeRolloutInput,
@@ -8,8 +9,10 @@ import {
   AgentVersion,
   ApiErrorBody,
   ApproveAgentVersionInput,
+  IdParams,
 } from '@prophasis/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ApiErrors } from '../kernel/index.js';
 import type { AgentUpgrades } from './service.js';
 
 const errors = { 400: ApiErrorBody, 401: ApiErrorBody, 403: ApiErrorBody, 404: ApiErrorBody, 409: ApiErrorBody, 503: ApiErrorBody };
@@ -24,7 +27,7 @@ const actor = (request: FastifyRequest): string => request.user?.name ?? '(unkno
  * - `POST /agent-upgrades/versions` `{ version }`: approve it (its packages kept and signed by the site key)
  * - `GET /agent-upgrades/rollouts`, `POST /agent-upgrades/rollouts` `{ version, stages, promoteAtPercent, autoPromote }`
  * - `POST /agent-upgrades/rollouts/:id/promote`, `POST /agent-upgrades/rollouts/:id/abort`
- * - `GET /agent-upgrades/hosts`: each host's agent version and upgrade state
+ * - `GET /agent-upgrades/hosts`, `GET /agent-upgrades/hosts/:id`: each host's (one host's) agent version and upgrade state
  */
 export async function agentUpgradeRoutes(api: FastifyInstance, upgrades: AgentUpgrades): Promise<void> {
   api.get('/agent-upgrades/packages', options('listAgentPackages', 'List the agent version this core can serve and the approved versions', { response: { 200: AgentPackagesResponse, ...errors } }), () => upgrades.packages());
@@ -76,4 +79,14 @@ export async function agentUpgradeRoutes(api: FastifyInstance, upgrades: AgentUp
   api.get('/agent-upgrades/hosts', options('listAgentUpgradeHosts', "List each host's agent version and upgrade state", { response: { 200: AgentUpgradeHostsResponse, ...errors } }), async () => ({
     items: await upgrades.hosts(),
   }));
+
+  api.get<{ Params: IdParams }>(
+    '/agent-upgrades/hosts/:id',
+    options('getAgentUpgradeHost', "Get one host's agent version and upgrade state", { params: IdParams, response: { 200: AgentUpgradeHost, ...errors } }),
+    async (request) => {
+      const host = await upgrades.host(request.params.id);
+      if (!host) throw ApiErrors.NOT_FOUND(`host ${request.params.id} has no enrolled agent`);
+      return host;
+    },
+  );
 }

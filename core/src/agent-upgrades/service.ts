@@ -74,6 +74,8 @@ export interface AgentUpgrades {
   promote(id: number): Promise<AgentUpgradeRollout>;
   abort(id: number): Promise<AgentUpgradeRollout>;
   hosts(): Promise<AgentUpgradeHost[]>;
+  /** One host's agent version and upgrade state; undefined for a host without an enrolled agent. */
+  host(hostId: number): Promise<AgentUpgradeHost | undefined>;
   /** An approved package's file for the download route; undefined when there is no such package. */
   approvedFile(version: string, file: string): Promise<{ path: string; sha256: string; size: number } | undefined>;
   /** `state` online: the agent's version, platform and last upgrade; offers, counts and promotes. */
@@ -358,6 +360,10 @@ export function createAgentUpgrades(config: AgentUpgradesConfig, deps: AgentUpgr
           lastUpgrade: h.lastUpgrade,
         };
       });
+    },
+
+    async host(hostId) {
+      return (await this.hosts()).find((h) => h.hostId === hostId);
     },
 
     async approvedFile(version, file) {

@@ -230,6 +230,13 @@ for (const dialect of DIALECTS) {
       await online(hosts.c.agentId, '0.1.0', { upgrade: { state: 'rolled-back', from: '0.1.0', to: '0.2.0', at: Date.now() + 1, reason: 'version 0.2.0 did not connect within 120000 ms' } });
       const c = await hostState('c');
       assert.deepEqual([c.upgrade?.status, c.upgrade?.reason], ['failed', 'rolled-back: version 0.2.0 did not connect within 120000 ms']);
+      // One host, as the host page asks for it (administrators only); a host without an agent is 404.
+      const one = await call(api, 'admin', 'GET', `/api/agent-upgrades/hosts/${hosts.c.id}`);
+      assert.equal(one.statusCode, 200, one.body);
+      assert.equal((one.json() as { upgrade: { status: string } }).upgrade.status, 'failed');
+      assert.equal((await call(api, 'viewer', 'GET', `/api/agent-upgrades/hosts/${hosts.c.id}`)).statusCode, 403);
+      const pending = await api.db.models.Host.findOne({ where: { name: 'pending' } });
+      assert.equal((await call(api, 'admin', 'GET', `/api/agent-upgrades/hosts/${pending!.id}`)).json().code, 'CORE_API_NOT_FOUND');
 
       // Nobody of stage 2 upgraded, so it does not promote by itself; the administrator does.
       let rollout = ((await call(api, 'admin', 'GET', '/api/agent-upgrades/rollouts')).json() as { items: { stage: number; stages: { failed: number }[] }[] }).items[0]!;

@@ -7,6 +7,7 @@ import { MatCardModule } from '@angular/material/card';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { Router, RouterLink } from '@angular/router';
 import { filter, map } from 'rxjs';
+import { AgentUpgradeStateComponent } from '../agent-upgrades/agent-upgrade-state.component';
 import { toApiError } from '../../core/api-error';
 import { ApiService } from '../../core/api.service';
 import { AuthService } from '../../core/auth.service';
@@ -41,7 +42,7 @@ const RELOAD_AFTER_MS = 2000;
 @Component({
   selector: 'p-host-detail',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [DatePipe, MatButtonModule, MatCardModule, MatProgressBarModule, RouterLink, ChartComponent, RangePickerComponent, SeverityBadgeComponent, EnrolmentPanelComponent, ProblemActionsComponent, ProblemMarksComponent],
+  imports: [DatePipe, MatButtonModule, MatCardModule, MatProgressBarModule, RouterLink, ChartComponent, RangePickerComponent, SeverityBadgeComponent, EnrolmentPanelComponent, ProblemActionsComponent, ProblemMarksComponent, AgentUpgradeStateComponent],
   templateUrl: './host-detail.component.html',
   styleUrl: './host-detail.component.scss',
 })
