@@ -1,10 +1,13 @@
 import { alertsResource } from './alerting/routes/alerts.js';
 import type { AlertingApi } from './alerting/routes/alert-actions.js';
 import { AlertErrors, builtInAlertModules, databaseSmtpSource } from './alerting/index.js';
+import { silentLogger } from '@prophasis/protocol';
 import { checkTemplates, templateFields } from './alerting/templates.js';
+import { CLASSIFICATION_DEFAULTS, createClassificationEngine, type ClassificationEngine } from './classification/index.js';
 import type { ConfigParts } from './config-as-code/index.js';
 import type { Database } from './db/index.js';
 import { compileHostnamePattern } from './enrolment/fleet.js';
+import { ApiErrors } from './kernel/index.js';
 import { checksResource } from './inventory/routes/checks.js';
 import { groupsResource } from './inventory/routes/groups.js';
 import { hostsResource } from './inventory/routes/hosts.js';
@@ -34,7 +37,17 @@ function offlineAlerting(db: Database): AlertingApi {
  * the same validation and writes as the REST API's routes. `alerting` is the running core's;
  * without it (the CLI) alert settings are checked by the built-in modules directly.
  */
-export function configAsCodeParts(db: Database, alerting: AlertingApi = offlineAlerting(db)): ConfigParts {
+export function configAsCodeParts(db: Database, alerting: AlertingApi = offlineAlerting(db), classification?: ClassificationEngine): ConfigParts {
+  // Without the running core's Lua engine (the CLI): one worker of its own, started on the first override and stopped by close().
+  let own: Promise<ClassificationEngine> | undefined;
+  const engine = () =>
+    classification
+      ? Promise.resolve(classification)
+      : (own ??= (async () => {
+          const started = createClassificationEngine({ ...CLASSIFICATION_DEFAULTS, workers: 1 }, { logger: silentLogger() });
+          await started.start();
+          return started;
+        })());
   return {
     db,
     hosts: hostsResource(db),
@@ -52,5 +65,13 @@ export function configAsCodeParts(db: Database, alerting: AlertingApi = offlineA
       },
     },
     checkHostnamePattern: (pattern) => void compileHostnamePattern(pattern),
+    // As the classifier routes check an override before saving it.
+    async checkClassifier(code) {
+      const [outcome] = await (await engine()).classify([{ classifierKey: 'config-compile-check', code, values: [], messages: [], resultTypes: [] }]);
+      if (outcome?.error?.kind === 'compile') throw ApiErrors.BAD_REQUEST(`code: the classifier does not compile: ${outcome.error.message}`, { field: 'code', kind: 'compile', reason: outcome.error.message });
+    },
+    async close() {
+      if (own) await (await own).stop();
+    },
   };
 }

@@ -31,6 +31,8 @@ const RESOURCE: Partial<Record<ListKind | 'settings', string>> = {
   hosts: 'hosts',
   pluginApprovals: 'plugins',
   checks: 'checks',
+  // The dispatcher's snapshot holds the overrides; a change of checks reloads it.
+  classifierOverrides: 'checks',
   schedules: 'schedules',
   services: 'services',
   alerts: 'alerts',
@@ -76,6 +78,10 @@ export async function applyDocument(parts: ConfigParts, file: ConfigDocument, cu
       seen.set(key, i);
     });
   }
+  entries('classifierOverrides').forEach((o, i) => {
+    const scopes = [o.check, o.host, o.group].filter((s) => s !== undefined).length;
+    if (scopes !== 1) throw invalid(`classifierOverrides[${i}]`, `name exactly one of check, host, group (the scope whose ${o.plugin} results the classifier judges)`);
+  });
   for (const kind of ['silences', 'registrationRules'] as const) {
     const twice = current.duplicates[kind];
     if (twice.length > 0 && present(kind)) throw invalid(kind, `this core has several ${kind} named ${twice.map((n) => JSON.stringify(n)).join(', ')}; rename them in the console first`);
@@ -97,9 +103,10 @@ export async function applyDocument(parts: ConfigParts, file: ConfigDocument, cu
   const universe = (kind: ListKind) => new Set([...entries(kind).map((e) => keyOf(kind, e)), ...(present(kind) && options.prune ? [] : [...currentOf(kind).keys()])]);
   const names = { hosts: universe('hosts'), hostGroups: universe('hostGroups'), checks: universe('checks'), services: universe('services') };
   const what = { hosts: 'host', hostGroups: 'host group', checks: 'check', services: 'service' } as const;
-  const refs = (path: string, list: readonly string[], kind: keyof typeof names) =>
+  /** Each name of `list` must name an object of `kind`; `indexed`: the path of each is `path[j]`, else `path`. */
+  const refs = (path: string, list: readonly string[], kind: keyof typeof names, indexed = true) =>
     list.forEach((n, j) => {
-      if (!names[kind].has(n)) throw invalid(`${path}[${j}]`, `no ${what[kind]} named ${JSON.stringify(n)} in the file${options.prune && present(kind) ? '' : ' or in this core'}`);
+      if (!names[kind].has(n)) throw invalid(indexed ? `${path}[${j}]` : path, `no ${what[kind]} named ${JSON.stringify(n)} in the file${options.prune && present(kind) ? '' : ' or in this core'}`);
     });
   const plugin = (path: string, id: string) => {
     if (!current.plugins.has(id)) throw invalid(path, `no plugin ${id} in this core (install or upload it first; plugins come from signed bundles, not from this file)`);
@@ -118,6 +125,12 @@ export async function applyDocument(parts: ConfigParts, file: ConfigDocument, cu
     refs(`checks[${i}].hosts`, c.hosts, 'hosts');
     refs(`checks[${i}].groups`, c.groups, 'hostGroups');
     c.plugins.forEach((p, j) => plugin(`checks[${i}].plugins[${j}].plugin`, p.plugin));
+  });
+  entries('classifierOverrides').forEach((o, i) => {
+    plugin(`classifierOverrides[${i}].plugin`, o.plugin);
+    if (o.check !== undefined) refs(`classifierOverrides[${i}].check`, [o.check], 'checks', false);
+    if (o.host !== undefined) refs(`classifierOverrides[${i}].host`, [o.host], 'hosts', false);
+    if (o.group !== undefined) refs(`classifierOverrides[${i}].group`, [o.group], 'hostGroups', false);
   });
   entries('schedules').forEach((s, i) => refs(`schedules[${i}].checks`, s.checks, 'checks'));
   entries('services').forEach((s, i) => {
@@ -213,7 +226,7 @@ export async function applyDocument(parts: ConfigParts, file: ConfigDocument, cu
   if (changes.length === 0) return { changes, notes, touched };
 
   // ── 5. The writes, in dependency order ───────────────────────────────────────────────────
-  const ids = { ...current.ids, hostGroups: new Map(current.ids.hostGroups), hosts: new Map(current.ids.hosts), checks: new Map(current.ids.checks), services: new Map(current.ids.services) };
+  const ids = { ...current.ids, hostGroups: new Map(current.ids.hostGroups), hosts: new Map(current.ids.hosts), checks: new Map(current.ids.checks), services: new Map(current.ids.services), classifierOverrides: new Map(current.ids.classifierOverrides) };
   const idOf = (map: Map<string, number>, name: string) => map.get(name)!;
   const writeEach = async <K extends ListKind>(kind: K, write: (e: Entry<K>, path: string, id: number | undefined) => Promise<number | void>) => {
     const p = plan.get(kind);
@@ -259,6 +272,20 @@ export async function applyDocument(parts: ConfigParts, file: ConfigDocument, cu
     };
     if (id === undefined) return parts.checks.create(input, tx);
     await parts.checks.update(id, input, tx);
+  });
+  await writeEach('classifierOverrides', async (o, _path, id) => {
+    await parts.checkClassifier(o.code);
+    if (id !== undefined) {
+      await db.models.ClassifierOverride.update({ code: o.code }, { where: { id }, transaction: tx, individualHooks: true });
+      return id;
+    }
+    const scope =
+      o.check !== undefined
+        ? { scopeKind: 'check' as const, checkId: idOf(ids.checks, o.check) }
+        : o.host !== undefined
+          ? { scopeKind: 'host' as const, hostId: idOf(ids.hosts, o.host) }
+          : { scopeKind: 'group' as const, groupId: idOf(ids.hostGroups, o.group!) };
+    return (await db.models.ClassifierOverride.create({ pluginId: current.plugins.get(o.plugin)!, ...scope, code: o.code }, { transaction: tx })).id;
   });
   await writeEach('schedules', async (s, _path, id) => {
     const input = { name: s.name, description: s.description ?? '', enabled: s.enabled, checkIds: s.checks.map((n) => idOf(ids.checks, n)), intervals: s.intervals };
@@ -362,6 +389,9 @@ export async function applyDocument(parts: ConfigParts, file: ConfigDocument, cu
   await prune('alerts', (name) => removeRow(parts.alerts, current.ids.alerts.get(name)!));
   await prune('services', (name) => removeRow(parts.services, current.ids.services.get(name)!));
   await prune('schedules', (name) => removeRow(parts.schedules, current.ids.schedules.get(name)!));
+  await prune('classifierOverrides', async (key) => {
+    await db.models.ClassifierOverride.destroy({ where: { id: current.ids.classifierOverrides.get(key)! }, transaction: tx });
+  });
   await prune('checks', (name) => removeRow(parts.checks, current.ids.checks.get(name)!));
   await prune('hosts', (name) => removeRow(parts.hosts, current.ids.hosts.get(name)!));
   await prune('hostGroups', (name) => removeRow(parts.groups, current.ids.hostGroups.get(name)!));

@@ -96,6 +96,13 @@ export const canonical: { [K in ListKind]: (e: Entry<K>) => Entry<K> } = {
     flapLowPercent: e.flapLowPercent ?? null,
     flapHighPercent: e.flapHighPercent ?? null,
   }),
+  classifierOverrides: (e) => ({
+    plugin: e.plugin,
+    ...(e.check !== undefined ? { check: e.check } : {}),
+    ...(e.host !== undefined ? { host: e.host } : {}),
+    ...(e.group !== undefined ? { group: e.group } : {}),
+    code: e.code,
+  }),
   schedules: (e) => ({
     name: e.name,
     description: e.description ?? '',
@@ -132,10 +139,17 @@ export const canonical: { [K in ListKind]: (e: Entry<K>) => Entry<K> } = {
   registrationRules: (e) => ({ name: e.name, hostnamePattern: e.hostnamePattern ?? null, platform: e.platform ?? null, arch: e.arch ?? null, groups: sorted(e.groups), stop: e.stop }),
 };
 
+/** `io.prophasis.cpu-load for check cpu`: a classifier override by its plugin and its one scope. */
+function overrideKey(e: Entry<'classifierOverrides'>): string {
+  const scope = e.check !== undefined ? `check ${e.check}` : e.host !== undefined ? `host ${e.host}` : `group ${e.group ?? ''}`;
+  return `${e.plugin} for ${scope}`;
+}
+
 /** The stable name of an object of a kind: its name, a template's module, an approval's `plugin@version`. */
 export function keyOf<K extends ListKind>(kind: K, e: Entry<K>): string {
   if (kind === 'alertTemplates') return (e as Entry<'alertTemplates'>).module;
   if (kind === 'pluginApprovals') return `${(e as Entry<'pluginApprovals'>).plugin}@${(e as Entry<'pluginApprovals'>).version}`;
+  if (kind === 'classifierOverrides') return overrideKey(e as Entry<'classifierOverrides'>);
   return (e as { name: string }).name;
 }
 

@@ -1,7 +1,7 @@
 import type { HostGroup as HostGroupApi } from '@prophasis/protocol';
 import { Op, QueryTypes } from 'sequelize';
 import { readSettings } from '../db/index.js';
-import { canonical, sortKeys } from './document.js';
+import { canonical, keyOf, sortKeys } from './document.js';
 import type { ConfigParts, Entry, FullDocument, Tx } from './types.js';
 
 /** `approved_by` of versions every core approves by itself (first-party, inherited): not configuration. */
@@ -12,7 +12,7 @@ const SMTP_DEFAULTS = { host: '', port: 587, secure: false, user: '', from: '' }
 export interface CurrentState {
   doc: FullDocument;
   /** Row ids by name, per kind. */
-  ids: { hostGroups: Map<string, number>; hosts: Map<string, number>; checks: Map<string, number>; schedules: Map<string, number>; services: Map<string, number>; alerts: Map<string, number>; silences: Map<string, number>; registrationRules: Map<string, number> };
+  ids: { hostGroups: Map<string, number>; hosts: Map<string, number>; checks: Map<string, number>; classifierOverrides: Map<string, number>; schedules: Map<string, number>; services: Map<string, number>; alerts: Map<string, number>; silences: Map<string, number>; registrationRules: Map<string, number> };
   /** Every host group as the groups resource presents it (direct members: hosts and child groups). */
   groups: Map<number, HostGroupApi>;
   /** Plugin row ids by reverse-DNS id. */
@@ -77,6 +77,15 @@ export async function readState(parts: ConfigParts, tx: Tx): Promise<CurrentStat
     .filter((v) => v.approvedBy != null && !AUTOMATIC_APPROVAL.test(v.approvedBy) && v.approvedCapabilities != null)
     .map((v) => canonical.pluginApprovals({ plugin: pluginOf.get(v.pluginId) ?? `#${v.pluginId}`, version: v.version, capabilities: parseJson<string[]>(v.approvedCapabilities, []) }))
     .sort((a, b) => (`${a.plugin}@${a.version}` < `${b.plugin}@${b.version}` ? -1 : 1));
+
+  const overrideRows = await db.models.ClassifierOverride.findAll({ transaction: tx, attributes: ['id', 'pluginId', 'scopeKind', 'checkId', 'groupId', 'hostId', 'code'] });
+  const overrides = overrideRows
+    .map((o) => {
+      const scope = o.scopeKind === 'check' ? { check: checkName.get(o.checkId!)! } : o.scopeKind === 'host' ? { host: hostName.get(o.hostId!)! } : { group: groupName.get(o.groupId!)! };
+      const entry = canonical.classifierOverrides({ plugin: pluginOf.get(o.pluginId) ?? `#${o.pluginId}`, ...scope, code: o.code });
+      return { id: o.id, key: keyOf('classifierOverrides', entry), entry };
+    })
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 
   const templates = await select<{ module: string; subject: string; text: string; html: string | null }>('SELECT module, subject, text, html FROM alert_templates ORDER BY module');
 
@@ -150,6 +159,7 @@ export async function readState(parts: ConfigParts, tx: Tx): Promise<CurrentStat
         }),
       ),
     ),
+    classifierOverrides: overrides.map((o) => o.entry),
     schedules: byName(schedules.map((s) => canonical.schedules({ name: s.name, description: s.description, enabled: s.enabled, checks: names(s.checkIds, checkName), intervals: s.intervals }))),
     services: byName(
       services.map((s) =>
@@ -187,6 +197,7 @@ export async function readState(parts: ConfigParts, tx: Tx): Promise<CurrentStat
       hostGroups: idsOf(groups),
       hosts: idsOf(hosts),
       checks: idsOf(checks),
+      classifierOverrides: new Map(overrides.map((o) => [o.key, o.id])),
       schedules: idsOf(schedules),
       services: idsOf(services),
       alerts: idsOf(alerts),

@@ -25,12 +25,16 @@ export interface ConfigParts {
   };
   /** Refuses a registration rule's host name pattern that is no glob or a dangerous /regex/ (`details.field`). */
   checkHostnamePattern(pattern: string): void;
+  /** Refuses Lua that does not compile (`details.field` is `code`), as saving an override from the console does. */
+  checkClassifier(code: string): Promise<void>;
+  /** Releases what the parts started for themselves (the CLI's Lua engine). */
+  close(): Promise<void>;
 }
 
 /** A full document: every kind present (what export writes). */
 export type FullDocument = Required<ConfigDocument>;
 /** The kinds of a document, in the order export writes them. */
-export const KINDS = ['settings', 'hostGroups', 'hosts', 'pluginApprovals', 'checks', 'schedules', 'services', 'alerts', 'alertTemplates', 'silences', 'registrationRules'] as const;
+export const KINDS = ['settings', 'hostGroups', 'hosts', 'pluginApprovals', 'checks', 'classifierOverrides', 'schedules', 'services', 'alerts', 'alertTemplates', 'silences', 'registrationRules'] as const;
 type Kind = (typeof KINDS)[number];
 export type ListKind = Exclude<Kind, 'settings'>;
 export type Entry<K extends ListKind> = FullDocument[K][number];

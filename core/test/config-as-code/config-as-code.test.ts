@@ -4,7 +4,7 @@ import { QueryTypes } from 'sequelize';
 import { parse } from 'yaml';
 import { createSilence } from '../../src/alerting/problems.js';
 import { databaseTemplateStore } from '../../src/alerting/template-store.js';
-import { createConfigAsCode, type ConfigAsCode } from '../../src/config-as-code/index.js';
+import { createConfigAsCode, type ConfigAsCode, type ConfigParts } from '../../src/config-as-code/index.js';
 import { configAsCodeParts } from '../../src/config-as-code-parts.js';
 import { writeSettings, type Database } from '../../src/db/index.js';
 import { createSequelizeFleetStore } from '../../src/enrolment/index.js';
@@ -57,6 +57,11 @@ async function populate(db: Database): Promise<void> {
       },
       tx,
     );
+    // Classifier overrides, as the classifier routes store them (after their compile check).
+    const cpuPlugin = (await db.models.Plugin.findOne({ where: { pluginId: 'io.prophasis.cpu-load' }, transaction: tx }))!.id;
+    const httpPlugin = (await db.models.Plugin.findOne({ where: { pluginId: 'com.acme.http' }, transaction: tx }))!.id;
+    await db.models.ClassifierOverride.create({ pluginId: cpuPlugin, scopeKind: 'check', checkId: cpu, code: 'return arrayMax(values) > 90 and "major" or "ok"' }, { transaction: tx });
+    await db.models.ClassifierOverride.create({ pluginId: httpPlugin, scopeKind: 'group', groupId: web, code: 'return "ok"' }, { transaction: tx });
     await parts.alerts.create({ name: 'mail ops', enabled: false, fromStates: ['ok', 'minor'], toStates: ['major'], module: 'email', settings: { to: 'ops@example.com' } }, tx);
   });
   await databaseTemplateStore(db).put('webhook', { subject: '[{{to}}] {{target.name}}', text: 'Now {{to}}.' }, 'alice', 1);
@@ -91,6 +96,12 @@ for (const dialect of DIALECTS) {
     let target: TestDatabase;
     let from: ConfigAsCode;
     let to: ConfigAsCode;
+    const opened: ConfigParts[] = [];
+    const partsOf = (db: Database) => {
+      const parts = configAsCodeParts(db);
+      opened.push(parts);
+      return parts;
+    };
     let exported: string;
     before(async () => {
       source = await openTestDatabase(dialect, { prefix: 'prophasis_test_cac_src' });
@@ -98,11 +109,12 @@ for (const dialect of DIALECTS) {
       await seedPlugins(source.db);
       await seedPlugins(target.db);
       await populate(source.db);
-      from = createConfigAsCode(configAsCodeParts(source.db), { env: {} });
-      to = createConfigAsCode(configAsCodeParts(target.db), { env: SECRETS });
+      from = createConfigAsCode(partsOf(source.db), { env: {} });
+      to = createConfigAsCode(partsOf(target.db), { env: SECRETS });
       exported = await from.exportYaml();
     });
     after(async () => {
+      for (const parts of opened) await parts.close();
       await source?.cleanup();
       await target?.cleanup();
     });
@@ -111,7 +123,7 @@ for (const dialect of DIALECTS) {
       assert.match(exported, /^version: 1\n/);
       for (const secret of Object.values(SECRETS)) assert.ok(!exported.includes(secret), `the value of a secret is in the export: ${secret}`);
       const doc = parse(exported) as Record<string, { name?: string }[]> & { settings: Record<string, unknown> };
-      assert.deepEqual(Object.keys(doc), ['version', 'settings', 'hostGroups', 'hosts', 'pluginApprovals', 'checks', 'schedules', 'services', 'alerts', 'alertTemplates', 'silences', 'registrationRules']);
+      assert.deepEqual(Object.keys(doc), ['version', 'settings', 'hostGroups', 'hosts', 'pluginApprovals', 'checks', 'classifierOverrides', 'schedules', 'services', 'alerts', 'alertTemplates', 'silences', 'registrationRules']);
       assert.deepEqual(doc.hosts!.map((h) => h.name), ['db1', 'web1', 'web2']);
       assert.deepEqual(doc.hosts![1], { name: 'web1', description: 'front', groups: ['web'], tags: ['eu', 'prod'] });
       assert.deepEqual(doc.hostGroups![1], { name: 'web', description: '', groups: ['all'] });
@@ -122,6 +134,10 @@ for (const dialect of DIALECTS) {
       assert.equal(doc.settings.smtpPassword, '${secret:SMTP_PASSWORD}');
       assert.equal(doc.settings.maxLatenessMs, 120_000);
       assert.deepEqual(doc.registrationRules!.map((r) => r.name), ['web hosts', 'everything else'], 'rules keep the order they apply in');
+      assert.deepEqual(doc.classifierOverrides, [
+        { plugin: 'com.acme.http', group: 'web', code: 'return "ok"' },
+        { plugin: 'io.prophasis.cpu-load', check: 'cpu', code: 'return arrayMax(values) > 90 and "major" or "ok"' },
+      ]);
       assert.ok(!/\bid: \d|Ids:/.test(exported), 'no database ids');
     });
 
@@ -153,7 +169,7 @@ for (const dialect of DIALECTS) {
       const again = await to.apply(exported, { dryRun: false, prune: false, actor: 'test' });
       assert.equal(again.changed, false);
       assert.deepEqual(again.changes, []);
-      const blind = createConfigAsCode(configAsCodeParts(target.db), { env: {} });
+      const blind = createConfigAsCode(partsOf(target.db), { env: {} });
       const kept = await blind.apply(exported, { dryRun: false, prune: false, actor: 'test' });
       assert.equal(kept.changed, false);
       assert.ok(kept.notes.some((n) => n.includes('PROPHASIS_SECRET_ALERT_PAGER_TOKEN')), kept.notes.join('\n'));
@@ -255,6 +271,13 @@ for (const dialect of DIALECTS) {
         const flap = await apply('version: 1\nhosts:\n  - name: fresh\nchecks:\n  - name: c\n    hosts: [fresh]\n    flapLowPercent: 50\n    flapHighPercent: 10\n');
         assert.equal(flap.path, 'checks[0]');
         assert.equal(await target.db.models.Host.count({ where: { name: 'fresh' } }), 0, 'the host created before the refusal was rolled back');
+      });
+      it('a classifier override without exactly one scope, for a missing check, or that does not compile', async () => {
+        assert.equal((await apply('version: 1\nclassifierOverrides:\n  - { plugin: com.acme.http, check: cpu, host: db1, code: return "ok" }\n')).path, 'classifierOverrides[0]');
+        assert.equal((await apply('version: 1\nclassifierOverrides:\n  - { plugin: com.acme.http, check: nope, code: return "ok" }\n')).path, 'classifierOverrides[0].check');
+        const lua = await apply('version: 1\nclassifierOverrides:\n  - { plugin: com.acme.http, host: db1, code: "return (" }\n');
+        assert.equal(lua.path, 'classifierOverrides[0]');
+        assert.match(lua.message, /does not compile/);
       });
       it('an unknown setting, a bad setting value, a template that does not render, a silence without its window', async () => {
         assert.equal((await apply('version: 1\nsettings: { colour: red }\n')).path, 'settings.colour');

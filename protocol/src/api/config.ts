@@ -65,6 +65,21 @@ const ConfigCheck = Type.Object(
   strict,
 );
 
+/**
+ * A Lua classifier replacing a plugin's default for one check, host or host group (docs/classifiers.md):
+ * exactly one of `check`, `host`, `group`.
+ */
+const ConfigClassifierOverride = Type.Object(
+  {
+    plugin: PluginId,
+    check: Type.Optional(Name),
+    host: Type.Optional(Name),
+    group: Type.Optional(Name),
+    code: Type.String({ minLength: 1, maxLength: 65_536 }),
+  },
+  strict,
+);
+
 const ConfigSchedule = Type.Object(
   {
     name: Name,
@@ -181,6 +196,7 @@ export const ConfigDocument = Type.Object(
     hosts: Type.Optional(Type.Array(ConfigHost, { maxItems: 100_000 })),
     pluginApprovals: Type.Optional(Type.Array(ConfigApproval, { maxItems: 10_000 })),
     checks: Type.Optional(Type.Array(ConfigCheck, { maxItems: 100_000 })),
+    classifierOverrides: Type.Optional(Type.Array(ConfigClassifierOverride, { maxItems: 100_000 })),
     schedules: Type.Optional(Type.Array(ConfigSchedule, { maxItems: 100_000 })),
     services: Type.Optional(Type.Array(ConfigService, { maxItems: 100_000 })),
     alerts: Type.Optional(Type.Array(ConfigAlert, { maxItems: 100_000 })),

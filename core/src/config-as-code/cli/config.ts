@@ -9,8 +9,8 @@ import type { ConfigParts } from '../types.js';
 export const CONFIG_USAGE = `Usage: prophasis config export [--out FILE]
        prophasis config apply FILE [--dry-run] [--prune]
 
-export writes the configuration (hosts, host groups, checks, schedules, services, alerts,
-templates, silences, settings, plugin approvals, registration rules) as YAML to FILE or to
+export writes the configuration (hosts, host groups, checks, classifier overrides, schedules,
+services, alerts, templates, silences, settings, plugin approvals, registration rules) as YAML to FILE or to
 standard output; secrets appear as \${secret:NAME} references, never as values.
 apply prints what FILE changes (create / update / delete, by kind and name) and applies it in
 one transaction; --dry-run only prints; --prune also deletes the objects of the kinds in FILE
@@ -48,9 +48,11 @@ export async function configCommand(argv: string[], partsOf: (db: Database) => C
   const text = isApply ? await readFile(file!, 'utf8') : '';
   const config = readCoreConfig();
   const db = await createDatabase({ url: config.databaseUrl, sqlitePath: sqlitePath(config) }, { logger: createLogger({ name: 'core', level: 'warn' }) });
+  let parts: ConfigParts | undefined;
   try {
     await db.migrate();
-    const code = createConfigAsCode(partsOf(db));
+    parts = partsOf(db);
+    const code = createConfigAsCode(parts);
     if (isExport) {
       const yaml = await code.exportYaml();
       if (values.out) {
@@ -71,6 +73,7 @@ export async function configCommand(argv: string[], partsOf: (db: Database) => C
     }
     return 0;
   } finally {
+    await parts?.close();
     await db.close();
   }
 }

@@ -19,7 +19,7 @@ export async function configRoutes(api: FastifyInstance, config: ConfigAsCode): 
         tags: ['config'],
         operationId: 'exportConfig',
         summary: 'Export the configuration as YAML',
-        description: 'Hosts, groups, checks, schedules, services, alerts, templates, silences, settings, plugin approvals and registration rules by name; secrets as `${secret:NAME}` references.',
+        description: 'Hosts, groups, checks, classifier overrides, schedules, services, alerts, templates, silences, settings, plugin approvals and registration rules by name; secrets as `${secret:NAME}` references.',
         // The body is the YAML text itself, never serialized from a schema.
         response: { 200: { description: 'The configuration file', content: { 'text/yaml': { schema: { type: 'string' } } } }, 401: ApiErrorBody, 403: ApiErrorBody, 409: ApiErrorBody },
       },
