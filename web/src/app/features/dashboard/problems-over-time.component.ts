@@ -22,7 +22,8 @@ import { OVER_TIME_RANGES, overTimePeak, overTimeSeries, type OverTimeChoice } f
         <mat-card-title><a routerLink="/problems" class="title-link">Problems over time</a></mat-card-title>
         @if (data(); as d) {
           <mat-card-subtitle>
-            {{ d.from | date: 'd MMM, HH:mm' }} – {{ d.to | date: 'd MMM, HH:mm' }} · at most {{ peak() }} at once. Drag across the chart to zoom in.
+            {{ d.from | date: 'd MMM, HH:mm' }} – {{ d.to | date: 'd MMM, HH:mm' }} ·
+            {{ peak() > 0 ? 'at most ' + peak() + ' at once' : 'no problems' }}. Drag across the chart to zoom in.
           </mat-card-subtitle>
         }
       </mat-card-header>

@@ -1,7 +1,7 @@
 import { Component, signal } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { provideNoopAnimations } from '@angular/platform-browser/animations';
-import { bandOf, bandSeries, CHART_PALETTE, ChartComponent, seriesStats, SEVERITY_COLORS, toLineChartData, yRange, type ChartSeries, type ChartZoom } from './chart.component';
+import { bandOf, bandSeries, CHART_PALETTE, ChartComponent, seriesStats, SEVERITY_COLORS, timeTickText, toLineChartData, yRange, type ChartSeries, type ChartZoom } from './chart.component';
 
 const MIN = 60_000;
 const at = (minute: number, value: number | null) => ({ t: minute * MIN, value });
@@ -134,6 +134,14 @@ describe('chart bands, severity colours, statistics and axis', () => {
     expect(seriesStats([{ name: 'a', points: [at(2, 4), at(0, 1), at(1, null), at(3, Number.NaN)] }, { name: 'empty', points: [at(0, null)] }])).toEqual([
       { name: 'a', min: 1, avg: 2.5, max: 4, last: 4 },
     ]);
+  });
+
+  it('writes time ticks on a 24-hour clock, days at midnight, seconds for short spans', () => {
+    const HOUR = 60 * MIN;
+    const evening = new Date(2026, 11, 7, 18, 5, 30);
+    expect(timeTickText(evening, HOUR, 'en-US')).toBe('18:05');
+    expect(timeTickText(evening.getTime(), 5 * MIN, 'en-US')).toBe('18:05:30');
+    expect(timeTickText(new Date(2026, 11, 8), 7 * 24 * HOUR, 'en-US')).toBe('8 Dec');
   });
 
   it('takes the y axis from the hints (0–100 for a percentage), widened to the data', () => {

@@ -1,5 +1,5 @@
-import { DatePipe } from '@angular/common';
-import { ChangeDetectionStrategy, Component, ElementRef, computed, inject, input, output, signal } from '@angular/core';
+import { DatePipe, formatDate } from '@angular/common';
+import { ChangeDetectionStrategy, Component, ElementRef, LOCALE_ID, computed, inject, input, output, signal } from '@angular/core';
 import { AreaChartModule, LineChartModule, ScaleType, type Color, type MultiSeries } from '@swimlane/ngx-charts';
 import type { Severity } from '../../core/protocol';
 import { formatValue } from './format-value';
@@ -265,6 +265,7 @@ const MIN_DRAG_PX = 8;
             [xAxis]="true"
             [yAxis]="true"
             [yAxisTickFormatting]="countTick"
+            [xAxisTickFormatting]="timeTick"
             [xScaleMin]="xMin()"
             [xScaleMax]="xMax()"
             [yScaleMax]="stackedMax()"
@@ -276,6 +277,8 @@ const MIN_DRAG_PX = 8;
                 <div class="tip-time">{{ tipTime(model) | date: 'd MMM, HH:mm' }}</div>
                 @for (item of tipItems(model); track item.label) {
                   <div><span class="swatch" [style.background]="item.color"></span>{{ item.label }}: {{ item.text }}</div>
+                } @empty {
+                  <div>None</div>
                 }
               </div>
             </ng-template>
@@ -288,6 +291,7 @@ const MIN_DRAG_PX = 8;
             [xAxis]="true"
             [yAxis]="true"
             [yAxisTickFormatting]="valueTick"
+            [xAxisTickFormatting]="timeTick"
             [autoScale]="autoScale()"
             [xScaleMin]="xMin()"
             [xScaleMax]="xMax()"
@@ -352,6 +356,8 @@ const MIN_DRAG_PX = 8;
     .title { font: var(--mat-sys-title-small); margin: 0; flex: 1; }
     .reset { font: var(--mat-sys-label-medium); border: 1px solid var(--mat-sys-outline); border-radius: 999px; background: none; color: var(--mat-sys-primary); padding: 2px 10px; cursor: pointer; margin-inline-start: auto; }
     .plot { width: 100%; position: relative; }
+    /* ngx-charts fades every chart in (0.6 s) whenever it is drawn anew, a resize or a live reload included. */
+    .plot ::ng-deep .ngx-charts-outer { animation: none; }
     .plot.zoomable { cursor: crosshair; user-select: none; touch-action: pan-y; }
     .selection { position: absolute; background: rgba(21, 101, 192, 0.15); border: 1px solid rgba(21, 101, 192, 0.6); pointer-events: none; }
     .empty { margin: 8px 0; }
@@ -446,6 +452,9 @@ export class ChartComponent {
   private drag: { startX: number; area: DOMRect; box: DOMRect } | undefined;
 
   protected readonly valueTick = (v: number) => this.format(v);
+  /** Time ticks on a 24-hour clock in the user's time zone: midnight as the day, seconds for spans of minutes. */
+  protected readonly timeTick = (v: Date | number) => timeTickText(v, (this.xTo() ?? 0) - (this.xFrom() ?? 0), this.locale);
+  private readonly locale = inject(LOCALE_ID);
   protected readonly countTick = (v: number) => (Number.isInteger(v) ? String(v) : '');
 
   protected format(value: unknown): string {
@@ -466,7 +475,8 @@ export class ChartComponent {
     const seen = new Set<string>();
     const out: { label: string; text: string; color: string }[] = [];
     for (const item of model) {
-      if (isBand(item.series)) continue;
+      // Bands are not values; in stacked counts a zero says nothing.
+      if (isBand(item.series) || (this.stacked() && item.value === 0)) continue;
       const label = seriesLabel(item.series);
       if (seen.has(label)) continue;
       seen.add(label);
@@ -508,6 +518,14 @@ export class ChartComponent {
     this.drag = undefined;
     this.selection.set(undefined);
   }
+}
+
+/** One tick of the time axis (`18:05`, `18:05:30` within ten minutes, `7 Dec` at midnight). */
+export function timeTickText(value: Date | number, spanMs: number, locale: string): string {
+  const d = value instanceof Date ? value : new Date(value);
+  if (spanMs > 0 && spanMs <= 10 * 60_000) return formatDate(d, 'HH:mm:ss', locale);
+  if (d.getHours() === 0 && d.getMinutes() === 0 && d.getSeconds() === 0) return formatDate(d, 'd MMM', locale);
+  return formatDate(d, 'HH:mm', locale);
 }
 
 /** A band in words: "Minor ≥ 75 %", "Major < 10 days", "Minor 75–90 %". */
