@@ -240,6 +240,12 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
     agentUpgrades.handleState(agentId, message).catch((err: unknown) => logger.error({ err, agentId, component: 'agent-upgrades' }, 'agent upgrades: handling a state failed')),
   );
   transport.onResult((agentId, message) => agentUpgrades.handleRes(agentId, message));
+  // A host that joins the running rollout's groups is offered the version at once, not at its next state.
+  events.on('config.changed', ({ resource }) => {
+    if (resource === 'hosts' || resource === 'groups') {
+      agentUpgrades.membershipChanged().catch((err: unknown) => logger.error({ err, component: 'agent-upgrades' }, 'agent upgrades: offering after a change failed'));
+    }
+  });
   const http = createHttpServer(httpConfig, () =>
     createApiApp(httpConfig, {
       logger,

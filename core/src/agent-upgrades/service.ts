@@ -80,6 +80,8 @@ export interface AgentUpgrades {
   approvedFile(version: string, file: string): Promise<{ path: string; sha256: string; size: number } | undefined>;
   /** `state` online: the agent's version, platform and last upgrade; offers, counts and promotes. */
   handleState(agentId: string, message: StateMessage): Promise<void>;
+  /** Hosts or groups changed: a host that joined the running rollout's stages is offered the version now. */
+  membershipChanged(): Promise<void>;
   /** `agent.upgrade.status` from an agent. */
   handleRes(agentId: string, message: ResMessage): Promise<void>;
 }
@@ -405,6 +407,15 @@ export function createAgentUpgrades(config: AgentUpgradesConfig, deps: AgentUpgr
           // A host that joined a stage's groups, enrolled, or first said its platform since the offer went out.
           await offer(rollout, host.hostId);
         }
+        await advance((await store.getRollout(rollout.id)) ?? rollout);
+      });
+    },
+
+    membershipChanged() {
+      return serial(async () => {
+        const rollout = await store.runningRollout();
+        if (!rollout) return;
+        await offer(rollout);
         await advance((await store.getRollout(rollout.id)) ?? rollout);
       });
     },

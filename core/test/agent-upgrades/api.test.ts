@@ -261,7 +261,7 @@ for (const dialect of DIALECTS) {
       assert.equal((await call(api, 'admin', 'POST', '/api/agent-upgrades/rollouts/99999/abort', {})).json().code, 'CORE_AGENT_UPGRADE_ROLLOUT_NOT_FOUND');
     });
 
-    it('aborts a running rollout: no further offers; audited', async () => {
+    it('offers a host that joins a stage at once; aborts a running rollout: no further offers; audited', async () => {
       builderVersion = '0.3.0';
       await writeFile(join(work, 'built', 'prophasis-agent-linux-x64.tar.gz'), packageBytes['linux-x64']);
       // The builder's index still names the old bytes for arm64 and x64: approve 0.3.0 from them.
@@ -270,6 +270,14 @@ for (const dialect of DIALECTS) {
       assert.equal(created.statusCode, 201, created.body);
       const { id, stage } = created.json() as { id: number; stage: number };
       assert.equal(stage, 0, 'an empty stage does not promote by itself without autoPromote');
+      // A host that joins the stage's group is offered the version at once (the core calls this on config.changed).
+      const offered = sent.length;
+      await api.db.models.HostGroupHost.create({ groupId: groups.empty, hostId: hosts.a.id });
+      await upgrades.membershipChanged();
+      assert.equal(sent.length, offered + 1);
+      const joined = sent.at(-1)!;
+      assert.equal(joined.agentId, hosts.a.agentId);
+      assert.equal(joined.message.type === 'agent.upgrade' ? joined.message.body.version : joined.message.type, '0.3.0');
       const aborted = await call(api, 'admin', 'POST', `/api/agent-upgrades/rollouts/${id}/abort`, {});
       assert.equal(aborted.statusCode, 200);
       assert.equal((aborted.json() as { state: string }).state, 'aborted');
