@@ -1,7 +1,10 @@
 import { HttpTestingController } from '@angular/common/http/testing';
+import { signal } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { Router } from '@angular/router';
-import type { CurrentProblems, HostHealth, ProblemsOverTime, TopHost } from '../../core/protocol';
+import { Subject } from 'rxjs';
+import { EventsService } from '../../core/events.service';
+import type { ApiEvent, CurrentProblems, HostHealth, ProblemsOverTime, TopHost } from '../../core/protocol';
 import { page, settle, setUpPage } from '../../shared/ui/page-testing';
 import { DashboardComponent } from './dashboard.component';
 
@@ -45,9 +48,10 @@ const top: TopHost[] = [{ hostId: 3, hostName: 'db-1', value: 93.5, measuredAt: 
 
 describe('DashboardComponent', () => {
   let http: HttpTestingController;
+  const live = new Subject<ApiEvent>();
 
   beforeEach(() => {
-    http = setUpPage('viewer');
+    http = setUpPage('viewer', [{ provide: EventsService, useValue: { events$: live.asObservable(), connected: signal(true) } }]);
   });
   afterEach(() => http.verify());
 
@@ -109,5 +113,22 @@ describe('DashboardComponent', () => {
     expect(navigate.mock.calls[2]?.[1]?.queryParams).toEqual({ range: 'month', from: null, to: null });
     fixture.detectChanges();
     expect(panel.componentInstance.zoomed()).toBe(false);
+  });
+
+  it('a change of state reloads every panel within a second, without a page reload', async () => {
+    const fixture = await open();
+    await answer(fixture);
+    live.next({ type: 'state.changed', ts: NOW, data: { hostId: 3, pluginId: 5, from: 'ok', to: 'major', at: NOW } });
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await settle(fixture);
+    const problemsAgain = http.expectOne((r) => r.url === '/api/reports/problems');
+    problemsAgain.flush({ total: 0, items: [] });
+    expect(http.match((r) => r.url === '/api/reports/top-hosts').length).toBe(3);
+    http.expectOne((r) => r.url === '/api/reports/problems-over-time').flush(overTime(NOW - 24 * HOUR, NOW));
+    http.expectOne('/api/reports/hosts').flush(hosts);
+    http.expectOne('/api/reports/services').flush([]);
+    http.expectOne((r) => r.url === '/api/reports/transitions').flush(page([]));
+    await settle(fixture);
+    expect((fixture.nativeElement as HTMLElement).querySelector('p-problems-now')?.textContent).toContain('No problems: everything is OK.');
   });
 });
