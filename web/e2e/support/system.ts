@@ -103,9 +103,11 @@ export async function addUser(dataDir: string, name: string, role: 'admin' | 'op
 /** `npx prophasis host add NAME`: the token and CA fingerprint of its enrolment command. */
 export async function hostAddToken(dataDir: string, name: string): Promise<{ token: string; caFingerprint: string }> {
   const out = await run('prophasis host add', 'npx', ['prophasis', 'host', 'add', name, '--server', '127.0.0.1'], { cwd: REPO_DIR, env: coreEnv(dataDir), timeoutMs: 60_000 });
-  const m = out.match(/--token (\S+) --ca-fingerprint ([0-9a-f]{64})/);
-  if (!m) throw new Error(`prophasis host add printed no enrolment command:\n${tail(out)}`);
-  return { token: m[1] as string, caFingerprint: m[2] as string };
+  // Either order: the enrol command prints --token first, the install line --ca-fingerprint first.
+  const token = out.match(/--token (\S+)/)?.[1];
+  const caFingerprint = out.match(/--ca-fingerprint ([0-9a-f]{64})/)?.[1];
+  if (!token || !caFingerprint) throw new Error(`prophasis host add printed no enrolment command:\n${tail(out)}`);
+  return { token, caFingerprint };
 }
 
 /**
