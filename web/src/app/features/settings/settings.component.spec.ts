@@ -63,6 +63,7 @@ describe('settings page: housekeeping', () => {
     expect(el.textContent).toContain('Database: 3.0 GiB (PostgreSQL).');
     expect(el.textContent).toContain('Housekeeping has not run yet.');
     expect(buttonTexts(el)).not.toContain('Run housekeeping now');
+    expect(el.querySelector('p-config-panel')).toBeNull();
   });
 
   it('shows the last run with what it removed and what failed; an administrator runs it now and sees the new state', async () => {
@@ -70,6 +71,8 @@ describe('settings page: housekeeping', () => {
     const last = el.querySelector('[data-testid="last-run"]')?.textContent?.replace(/\s+/g, ' ');
     expect(last).toContain('Removed 5,000 rows (Raw results 5,000) and dropped 1 partition in 1.5 s.');
     expect(last).toContain('Audit trail failed: disk I/O error');
+    // Configuration as code, for administrators only.
+    expect(el.querySelector('p-config-panel a[href="/api/config/export"]')?.textContent).toContain('Export (download YAML)');
 
     const button = [...el.querySelectorAll('button')].find((b) => b.textContent?.includes('Run housekeeping now'))!;
     button.click();
