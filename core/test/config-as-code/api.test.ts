@@ -63,15 +63,24 @@ describe('configuration as code over the API with an API token (issue #20)', fun
     assert.match(yaml, /^version: 1\n/);
     assert.match(yaml, /plugin: io\.prophasis\.cpu-load/);
 
+    const quiet: string[] = [];
+    const stopListening = b.core.events.on('config.changed', (e) => quiet.push(e.resource));
     const dry = await call(b, b.admin, 'POST', '/api/config/apply?dryRun=true', { yaml });
+    stopListening();
+    assert.deepEqual(quiet, [], 'a dry run tells nobody');
     assert.equal(dry.status, 200, await dry.clone().text());
     const planned = await json<ConfigApplyResult>(dry);
     assert.equal(planned.dryRun, true);
     assert.ok(planned.changes.some((c) => c.action === 'create' && c.kind === 'checks' && c.name === 'load'));
     assert.equal((await json<{ total: number }>(await call(b, b.admin, 'GET', '/api/hosts'))).total, 0, 'a dry run writes nothing');
 
+    // The running core hears of what the apply changed (plans, alert rules, service health follow).
+    const changed: string[] = [];
+    const unsubscribe = b.core.events.on('config.changed', (e) => changed.push(e.resource));
     const applied = await json<ConfigApplyResult>(await call(b, b.admin, 'POST', '/api/config/apply', { yaml }));
+    unsubscribe();
     assert.equal(applied.changed, true);
+    assert.deepEqual(changed.sort(), ['checks', 'groups', 'hosts']);
     assert.equal(await (await call(b, b.admin, 'GET', '/api/config/export')).text(), yaml);
     const again = await json<ConfigApplyResult>(await call(b, b.admin, 'POST', '/api/config/apply', { yaml }));
     assert.equal(again.changed, false);
