@@ -73,8 +73,8 @@ export async function applyDocument(parts: ConfigParts, file: ConfigDocument, cu
     const seen = new Map<string, number>();
     entries(kind).forEach((e, i) => {
       const key = keyOf(kind, e);
-      const field = kind === 'alertTemplates' ? 'module' : kind === 'pluginApprovals' ? 'version' : 'name';
-      if (seen.has(key)) throw invalid(`${kind}[${i}].${field}`, `${JSON.stringify(key)} is named twice in the file (also ${kind}[${seen.get(key)}])`);
+      const field = kind === 'alertTemplates' ? '.module' : kind === 'pluginApprovals' ? '.version' : kind === 'classifierOverrides' ? '' : '.name';
+      if (seen.has(key)) throw invalid(`${kind}[${i}]${field}`, `${JSON.stringify(key)} is named twice in the file (also ${kind}[${seen.get(key)}])`);
       seen.set(key, i);
     });
   }
@@ -111,7 +111,7 @@ export async function applyDocument(parts: ConfigParts, file: ConfigDocument, cu
   const plugin = (path: string, id: string) => {
     if (!current.plugins.has(id)) throw invalid(path, `no plugin ${id} in this core (install or upload it first; plugins come from signed bundles, not from this file)`);
   };
-  const member = (path: string, m: { host: string } | { group: string }) => ('host' in m ? refs(path, [m.host], 'hosts') : refs(path, [m.group], 'hostGroups'));
+  const member = (path: string, m: { host: string } | { group: string }) => ('host' in m ? refs(`${path}.host`, [m.host], 'hosts', false) : refs(`${path}.group`, [m.group], 'hostGroups', false));
   const scopeRefs = (path: string, s: Entry<'alerts'>['scopes']) => {
     refs(`${path}.hosts`, s.hosts, 'hosts');
     refs(`${path}.groups`, s.groups, 'hostGroups');

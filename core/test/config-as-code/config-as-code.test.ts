@@ -246,6 +246,7 @@ for (const dialect of DIALECTS) {
         assert.equal((await apply('version: 1\nhosts:\n  - name: x\n    groups: [nosuch]\n')).path, 'hosts[0].groups[0]');
         assert.equal((await apply('version: 1\nschedules:\n  - name: s\n    checks: [cpu, nope]\n    intervals: [{ start: 0, everyMs: 60000 }]\n')).path, 'schedules[0].checks[1]');
         assert.equal((await apply('version: 1\nregistrationRules:\n  - name: r\n    groups: [ghosts]\n')).path, 'registrationRules[0].groups[0]');
+        assert.equal((await apply('version: 1\nservices:\n  - name: s\n    dependencies: [{ host: db1 }, { group: nowhere }]\n')).path, 'services[0].dependencies[1].group');
       });
       it('with --prune, a reference to an object the file would delete', async () => {
         const r = await apply('version: 1\nhosts:\n  - name: lonely\nchecks:\n  - name: c\n    hosts: [db1]\n', true);
