@@ -65,7 +65,7 @@ import { hostUpgradeText, isTrouble, rolloutInput, stageText } from './agent-upg
                       <td class="version">{{ v.version }}</td>
                       <td>{{ platforms(v.packages) }}</td>
                       <td>{{ v.approvedBy }}</td>
-                      <td>{{ v.approvedAt | date: 'medium' }}</td>
+                      <td>{{ v.approvedAt | date: 'd MMM y, HH:mm:ss' }}</td>
                     </tr>
                   }
                 </tbody>
@@ -138,7 +138,7 @@ import { hostUpgradeText, isTrouble, rolloutInput, stageText } from './agent-upg
                     <div [class.current]="r.state === 'running' && i === r.stage">{{ i + 1 }}. {{ stage(s) }}</div>
                   }
                 </td>
-                <td>{{ r.createdAt | date: 'medium' }} ({{ r.createdBy }})</td>
+                <td>{{ r.createdAt | date: 'd MMM y, HH:mm:ss' }} ({{ r.createdBy }})</td>
                 <td class="actions">
                   @if (r.state === 'running') {
                     @if (r.stage < r.stages.length - 1) {

@@ -47,7 +47,7 @@ const DEFAULT_DAYS = Number(ApiTokenInput.properties.expiresInDays.default);
         <mat-card-content>
           @if (created(); as c) {
             <p class="how">
-              “{{ c.name }}” acts as {{ c.role }} until {{ c.expiresAt | date: 'medium' }}. <strong>The token is shown only now</strong>: copy
+              “{{ c.name }}” acts as {{ c.role }} until {{ c.expiresAt | date: 'd MMM y, HH:mm:ss' }}. <strong>The token is shown only now</strong>: copy
               it into your script's secret store; the core keeps only its hash.
             </p>
             <p-command-box label="Token" [command]="c.token" />
@@ -116,11 +116,11 @@ const DEFAULT_DAYS = Number(ApiTokenInput.properties.expiresInDays.default);
                   <td class="status" [class.inactive]="row.state !== 'active'">
                     {{ stateText(row.state) }}
                     @if (row.token.revokedAt !== null) {
-                      <span class="p-muted">{{ row.token.revokedAt | date: 'medium' }}</span>
+                      <span class="p-muted">{{ row.token.revokedAt | date: 'd MMM y, HH:mm:ss' }}</span>
                     }
                   </td>
-                  <td class="expires">{{ row.token.expiresAt | date: 'medium' }}</td>
-                  <td class="used">{{ row.token.lastUsedAt === null ? 'Never' : (row.token.lastUsedAt | date: 'medium') }}</td>
+                  <td class="expires">{{ row.token.expiresAt | date: 'd MMM y, HH:mm:ss' }}</td>
+                  <td class="used">{{ row.token.lastUsedAt === null ? 'Never' : (row.token.lastUsedAt | date: 'd MMM y, HH:mm:ss') }}</td>
                   <td>
                     @if (row.state !== 'revoked') {
                       <button mat-button type="button" class="danger revoke" [disabled]="busy()" (click)="revoke(row.token)">Revoke</button>

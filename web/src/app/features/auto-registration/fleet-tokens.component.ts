@@ -39,7 +39,7 @@ import { count, plural } from '../../shared/ui/plural';
           <p class="p-muted">An agent installed another way enrols with this instead, run as the agent's user:</p>
           <p-command-box label="Enrol command" [command]="t.enrolCommand" />
           <p class="p-muted expires">
-            “{{ t.fleetToken.name }}” registers {{ limit(t.fleetToken) }} until {{ t.fleetToken.expiresAt | date: 'medium' }}.
+            “{{ t.fleetToken.name }}” registers {{ limit(t.fleetToken) }} until {{ t.fleetToken.expiresAt | date: 'd MMM y, HH:mm:ss' }}.
           </p>
           <button mat-button type="button" class="done" (click)="ticket.set(undefined)">Done</button>
         } @else {
@@ -104,8 +104,8 @@ import { count, plural } from '../../shared/ui/plural';
               <td class="name">{{ t.name }}</td>
               <td class="status" [class.inactive]="t.status !== 'active'">{{ status(t) }}</td>
               <td class="uses">{{ t.hostsRegistered }} / {{ t.maxHosts ?? '∞' }}</td>
-              <td>{{ t.expiresAt | date: 'medium' }}</td>
-              <td>{{ t.lastUsedAt === null ? 'Never' : (t.lastUsedAt | date: 'medium') }}</td>
+              <td>{{ t.expiresAt | date: 'd MMM y, HH:mm:ss' }}</td>
+              <td>{{ t.lastUsedAt === null ? 'Never' : (t.lastUsedAt | date: 'd MMM y, HH:mm:ss') }}</td>
               <td class="groups">{{ groupNames(t.groupIds) }}</td>
               <td class="tags">{{ t.tags.join(', ') }}</td>
               <td>

@@ -29,7 +29,7 @@ const SHOWN = 8;
             @for (host of hosts().slice(0, shown); track host.id) {
               <li>
                 <a [routerLink]="['/hosts', host.id, 'detail']">{{ host.name }}</a>
-                <span class="p-muted">unreachable since {{ host.presence.since | date: 'short' }}</span>
+                <span class="p-muted">unreachable since {{ host.presence.since | date: 'd MMM y, HH:mm' }}</span>
               </li>
             }
           </ul>

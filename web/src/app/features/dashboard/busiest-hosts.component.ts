@@ -21,7 +21,7 @@ import { formatValue } from '../../shared/ui/format-value';
     } @else {
       <ol class="bars">
         @for (h of rows(); track h.hostId) {
-          <li [attr.title]="'Measured ' + (h.measuredAt | date: 'medium')">
+          <li [attr.title]="'Measured ' + (h.measuredAt | date: 'd MMM y, HH:mm:ss')">
             <a class="host" [routerLink]="['/hosts', h.hostId, 'detail']">{{ h.hostName }}</a>
             <span class="value">{{ h.text }}</span>
             <span class="track"><span class="bar" [style.width.%]="h.percent" [style.background]="h.color"></span></span>

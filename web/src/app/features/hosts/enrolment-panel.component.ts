@@ -41,7 +41,7 @@ const TTL_MINUTES = 60;
             <p-command-box label="Enrol command" [command]="t.enrolCommand" />
             <dl>
               <dt>Expires</dt>
-              <dd class="expires">{{ t.expiresAt | date: 'medium' }}</dd>
+              <dd class="expires">{{ t.expiresAt | date: 'd MMM y, HH:mm:ss' }}</dd>
               <dt>CA fingerprint</dt>
               <dd class="fingerprint">{{ t.caFingerprint }}</dd>
             </dl>

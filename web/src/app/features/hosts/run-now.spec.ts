@@ -22,6 +22,8 @@ describe('host detail: Run now', () => {
   let http: HttpTestingController;
   afterEach(() => {
     for (const r of http.match((r) => r.url === '/api/reports/transitions')) r.flush({ items: [], total: 0, limit: 50, offset: 0 });
+    // The charts' threshold bands come from the checks' parameters.
+    for (const r of http.match((r) => r.url === '/api/checks')) r.flush({ items: [], total: 0, limit: 500, offset: 0 });
     http.verify();
   });
 

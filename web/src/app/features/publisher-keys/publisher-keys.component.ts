@@ -84,7 +84,7 @@ import { groupFingerprint } from '../marketplace/install';
                 @if (key.site) {
                   Signs the first-party plugins this core builds; it cannot be revoked.
                 } @else {
-                  Added by {{ key.addedBy }}, {{ key.addedAt | date: 'medium' }}
+                  Added by {{ key.addedBy }}, {{ key.addedAt | date: 'd MMM y, HH:mm:ss' }}
                 }
               </span>
               @if (auth.canConfigure() && !key.site) {

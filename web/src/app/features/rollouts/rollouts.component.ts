@@ -119,9 +119,9 @@ const POLL_MS = 30_000;
               <mat-card-subtitle>
                 <span class="status" [class]="'status ' + status(r)">{{ statusText[status(r)] }}</span>
                 @if (r.abortedAt) {
-                  <span>since {{ r.abortedAt | date: 'medium' }}</span>
+                  <span>since {{ r.abortedAt | date: 'd MMM y, HH:mm:ss' }}</span>
                 } @else if (r.startedAt) {
-                  <span>since {{ r.startedAt | date: 'medium' }}</span>
+                  <span>since {{ r.startedAt | date: 'd MMM y, HH:mm:ss' }}</span>
                 }
               </mat-card-subtitle>
             </mat-card-header>

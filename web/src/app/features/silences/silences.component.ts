@@ -1,4 +1,4 @@
-import { DatePipe } from '@angular/common';
+import { DatePipe, formatDate } from '@angular/common';
 import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
 import { FormsModule } from '@angular/forms';
@@ -60,7 +60,7 @@ export class SilencesComponent {
   }
 
   protected window(s: Silence): string {
-    return describeWindow(s, (ms) => new Date(ms).toLocaleString());
+    return describeWindow(s, (ms) => formatDate(ms, 'd MMM y, HH:mm', 'en-US'));
   }
 
   protected scopeNames(s: Silence): string {

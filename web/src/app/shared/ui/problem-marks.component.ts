@@ -13,7 +13,7 @@ import type { AcknowledgedMark, MaintenanceMark } from '../../core/protocol';
   template: `
     @if (acknowledged(); as a) {
       <span class="mark ack" data-mark="acknowledged" [attr.title]="'Acknowledged by ' + a.by + (a.sticky ? ' until ok' : '') + ': ' + a.comment">
-        Acknowledged<span class="detail"> by {{ a.by }}, {{ a.at | date: 'short' }}</span>
+        Acknowledged<span class="detail"> by {{ a.by }}, {{ a.at | date: 'd MMM y, HH:mm' }}</span>
       </span>
     }
     @if (maintenance(); as m) {
