@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromiumMissing, launchBrowser } from './support/browser.js';
+import { apiOf, createFirstAdministrator, phoneShot } from './support/console.js';
 import { poll } from './support/poll.js';
 import type { Started } from './support/processes.js';
 import { tail } from './support/processes.js';
@@ -68,21 +69,12 @@ describe('console: agent upgrades (real core, simulated agent)', function () {
     if (page && !page.isClosed()) await page.screenshot({ path: join(SCREENSHOTS, 'failed.png'), fullPage: true }).catch(() => undefined);
   });
 
-  async function api<T>(method: 'GET' | 'POST', path: string, data?: unknown): Promise<T> {
-    const res = await desk.request.fetch(`${core!.url}/api/${path}`, { method, ...(data === undefined ? {} : { data }) });
-    assert.ok(res.ok(), `${method} /api/${path}: ${res.status()} ${await res.text()}`);
-    return (await res.json()) as T;
-  }
+  const api = apiOf(() => desk, () => core!.url);
 
   it('1. sets up the administrator, a host in a group and its simulated agent', async function () {
     this.timeout(180_000);
     assert.ok(core);
-    await page.goto(core.setupLink);
-    await page.getByLabel('Administrator name').fill(ADMIN.name);
-    await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
-    await page.getByLabel('Repeat password').fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Create administrator' }).click();
-    await page.waitForURL(/\/dashboard$/);
+    await createFirstAdministrator(page, core.setupLink, ADMIN);
 
     const host = await api<{ id: number }>('POST', 'hosts', { name: HOST });
     const ticket = await api<{ token: string }>('POST', `hosts/${host.id}/enrolment`, { server: '127.0.0.1', ttlMinutes: 10 });
@@ -140,18 +132,9 @@ describe('console: agent upgrades (real core, simulated agent)', function () {
     const actions = audit.items.map((e) => e.action);
     assert.ok(actions.includes('agent-upgrades.approve') && actions.includes('agent-upgrades.rollout'), actions.join(', '));
 
-    const phone = await browser!.newContext({ viewport: { width: 375, height: 812 }, timezoneId: 'UTC', locale: 'en-GB', storageState: await desk.storageState() });
-    try {
-      const p = await phone.newPage();
-      p.on('pageerror', (err) => problems.push(`page error on ${p.url()} (phone): ${err.message}`));
-      await p.goto(`${core.url}/agent-upgrades`);
-      await p.locator('.hosts tbody tr', { hasText: HOST }).waitFor();
-      await p.screenshot({ path: join(SCREENSHOTS, 'agent-upgrades-phone.png'), fullPage: true });
-      const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-      assert.ok(overflow <= 1, `the page fits a 375 px phone (${overflow} px too wide)`);
-    } finally {
-      await phone.close();
-    }
+    await phoneShot(browser!, desk, { url: `${core.url}/agent-upgrades`, dir: SCREENSHOTS, name: 'agent-upgrades', onError: (m) => problems.push(m) }, (p) =>
+      p.locator('.hosts tbody tr', { hasText: HOST }).waitFor(),
+    );
     assert.deepEqual(problems.splice(0), [], 'the console threw errors');
   });
 });

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromiumMissing, launchBrowser } from './support/browser.js';
+import { apiOf, createFirstAdministrator } from './support/console.js';
 import { tail } from './support/processes.js';
 import { ensureConsoleBuild, startCore, WEB_DIR, type RunningCore } from './support/system.js';
 
@@ -57,21 +58,12 @@ describe('console: Settings → Configuration (configuration as code, real core)
     if (page && !page.isClosed()) await page.screenshot({ path: join(SCREENSHOTS, 'failed.png'), fullPage: true }).catch(() => undefined);
   });
 
-  async function api<T>(method: 'GET' | 'POST', path: string, data?: unknown): Promise<T> {
-    const res = await desk.request.fetch(`${core!.url}/api/${path}`, { method, ...(data === undefined ? {} : { data }) });
-    assert.ok(res.ok(), `${method} /api/${path}: ${res.status()} ${await res.text()}`);
-    return (await res.json()) as T;
-  }
+  const api = apiOf(() => desk, () => core!.url);
 
   it('exports the configuration as a YAML download, shows the dry run of a file, applies it, and names the place of an error', async function () {
     this.timeout(120_000);
     assert.ok(core);
-    await page.goto(core.setupLink);
-    await page.getByLabel('Administrator name').fill(ADMIN.name);
-    await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
-    await page.getByLabel('Repeat password').fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Create administrator' }).click();
-    await page.waitForURL(/\/dashboard$/);
+    await createFirstAdministrator(page, core.setupLink, ADMIN);
     const web1 = await api<{ id: number }>('POST', 'hosts', { name: 'cac-web-1', tags: ['eu'] });
     await api('POST', 'groups', { name: 'cac-web', hostIds: [web1.id], groupIds: [] });
 

@@ -20,7 +20,6 @@ import { addUser, ensureConsoleBuild, startCore, startSimulator, WEB_DIR, type R
 const SCREENSHOTS = join(WEB_DIR, 'test-output/dashboard');
 const ADMIN = { name: 'dash-admin', password: 'correct horse battery staple' };
 const DESK = { width: 1366, height: 900 };
-const PHONE = { width: 375, height: 812 };
 const CPU = 'io.prophasis.cpu-load';
 const MEMORY = 'io.prophasis.memory-usage';
 const DISK = 'io.prophasis.disk-usage';

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { chromiumMissing, launchBrowser } from './support/browser.js';
+import { apiOf, createFirstAdministrator, phoneShot as phoneShotOf } from './support/console.js';
 import { poll } from './support/poll.js';
 import type { Started } from './support/processes.js';
 import { tail } from './support/processes.js';
@@ -21,7 +22,6 @@ const SCREENSHOTS = join(WEB_DIR, 'test-output/pages');
 const ADMIN = { name: 'pages-admin', password: 'correct horse battery staple' };
 const CPU = 'io.prophasis.cpu-load';
 const DESK = { width: 1366, height: 900 };
-const PHONE = { width: 375, height: 812 };
 const HOSTS = { 'pg-db-1': ['db', 'eu'], 'pg-web-1': ['web', 'eu'], 'pg-web-2': ['web'] } as const;
 type HostName = keyof typeof HOSTS;
 const VALUES: Record<HostName, number> = { 'pg-db-1': 64, 'pg-web-1': 12, 'pg-web-2': 31 };
@@ -80,36 +80,15 @@ describe('console pages: host list, audit trail, publisher keys, staged rollouts
   }
 
   /** The same page at 375 px, signed in as the desk's user. */
-  async function phoneShot(path: string, name: string, ready: (p: Page) => Promise<void>): Promise<void> {
-    const phone = await browser!.newContext({ viewport: PHONE, timezoneId: 'UTC', locale: 'en-GB', storageState: await desk.storageState() });
-    try {
-      const p = await phone.newPage();
-      p.on('pageerror', (err) => problems.push(`page error on ${p.url()} (phone): ${err.message}`));
-      await p.goto(`${core!.url}${path}`);
-      await ready(p);
-      await p.screenshot({ path: join(SCREENSHOTS, `${name}-phone.png`), fullPage: true });
-      const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-      assert.ok(overflow <= 1, `${name} fits a 375 px phone (${overflow} px too wide)`);
-    } finally {
-      await phone.close();
-    }
-  }
+  const phoneShot = (path: string, name: string, ready: (p: Page) => Promise<void>): Promise<void> =>
+    phoneShotOf(browser!, desk, { url: `${core!.url}${path}`, dir: SCREENSHOTS, name, onError: (m) => problems.push(m) }, ready);
 
-  async function api<T>(method: 'GET' | 'POST' | 'PUT', path: string, data?: unknown): Promise<T> {
-    const res = await desk.request.fetch(`${core!.url}/api/${path}`, { method, ...(data === undefined ? {} : { data }) });
-    assert.ok(res.ok(), `${method} /api/${path}: ${res.status()} ${await res.text()}`);
-    return (await res.json()) as T;
-  }
+  const api = apiOf(() => desk, () => core!.url);
 
   it('1. sets up the administrator, three hosts with tags, nested groups, a check every 5 s and their simulated agents', async function () {
     this.timeout(300_000);
     assert.ok(core);
-    await page.goto(core.setupLink);
-    await page.getByLabel('Administrator name').fill(ADMIN.name);
-    await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
-    await page.getByLabel('Repeat password').fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Create administrator' }).click();
-    await page.waitForURL(/\/dashboard$/);
+    await createFirstAdministrator(page, core.setupLink, ADMIN);
 
     // Hosts with their tags, and a one-time enrolment token each, through the API as a script would.
     const tokens: string[] = [];
