@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIResponse, Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { chromiumMissing, CHROMIUM, launchBrowser } from './support/browser.js';
+import { PHONE } from './support/console.js';
 import { poll } from './support/poll.js';
 import type { Started } from './support/processes.js';
 import { tail } from './support/processes.js';
