@@ -259,6 +259,29 @@ describe('Prophasis end to end: console, core and simulated agents', function ()
     await page.waitForURL(/\/schedules$/);
     await assertVisible(page.getByRole('link', { name: 'e2e-every-minute' }).first(), 'the new schedule in the list');
 
+    // Issue 21: seconds in the form (the API's one second is the shortest), and a new interval
+    // starts now, aligned to its period: the first run comes within one period, the next runs
+    // are that far apart. Looked at, not saved.
+    await page.getByRole('link', { name: 'Add schedule' }).click();
+    await formReady(page, 'Add schedule');
+    const fresh = page.locator('.intervals .row').first();
+    await fresh.getByLabel('Every', { exact: true }).fill('30');
+    await fresh.getByRole('combobox', { name: 'Unit' }).click();
+    await page.getByRole('option', { name: 'seconds', exact: true }).click();
+    const firstRun = await poll('the first run in seconds', async () => {
+      const text = (await page.locator('.first-run').textContent().catch(() => null)) ?? '';
+      return /Once saved, the first run is (now|at .* \(in \d+ s\))/.test(text) ? text : undefined;
+    }, 10_000);
+    const wait = Number(/\(in (\d+) s\)/.exec(firstRun)?.[1] ?? 0);
+    assert.ok(wait <= 30, `the first run within one period of 30 s: ${firstRun}`);
+    const every30 = (await page.locator('.next li').allInnerTexts()).map((t) => {
+      const [h, m, sec] = (t.match(/(\d\d):(\d\d):(\d\d)$/) ?? []).slice(1).map(Number) as [number, number, number];
+      return h * 3600 + m * 60 + sec;
+    });
+    assert.deepEqual([(every30[1]! - every30[0]! + 86_400) % 86_400, (every30[2]! - every30[1]! + 86_400) % 86_400], [30, 30], `next runs every 30 s: ${every30.join(', ')}`);
+    await page.getByRole('link', { name: 'Cancel' }).click();
+    await page.waitForURL(/\/schedules$/);
+
     await page.goto(`${core.url}/services`);
     await page.getByRole('link', { name: 'Add service' }).click();
     await formReady(page, 'Add service');
@@ -613,8 +636,11 @@ describe('Prophasis end to end: console, core and simulated agents', function ()
     await page.getByRole('combobox', { name: 'Of' }).click();
     await page.getByRole('option', { name: /the latest Webhook notification/ }).click();
     await assertVisible(preview.getByText(/^the notification [0-9a-f-]{36}:/), 'the preview of the latest real webhook notification');
-    await page.getByRole('combobox', { name: 'Of' }).click();
-    await page.getByRole('option', { name: 'a sample notice' }).click();
+    // Back to the sample with the keyboard (arrow keys change a closed select): reopening the
+    // panel here saw its option detached again and again for 20 s in CI — noted, not yet understood.
+    await page.getByRole('combobox', { name: 'Of' }).focus();
+    await page.keyboard.press('ArrowUp');
+    await assertVisible(page.getByRole('combobox', { name: 'Of' }).getByText('a sample notice'), 'the sample chosen again');
 
     await page.getByTestId('subject').fill('E2E {{host}} is {{to}}');
     await assertVisible(page.getByTestId('preview-subject').getByText('E2E web1 is major', { exact: true }), 'the live preview of the edited subject');
