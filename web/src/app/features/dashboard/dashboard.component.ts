@@ -58,7 +58,7 @@ const RESULT_RELOAD_MS = 15_000;
     SeverityCountsComponent,
   ],
   templateUrl: './dashboard.component.html',
-  styleUrl: './dashboard.component.scss',
+  styleUrls: ['./panel.scss', './dashboard.component.scss'],
 })
 export class DashboardComponent {
   private readonly api = inject(ApiService);
