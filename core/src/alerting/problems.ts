@@ -105,8 +105,8 @@ function weekIntervals(days: readonly number[], start: number, end: number): [nu
   return out;
 }
 
-const sameScopes = (a: SilenceRow['scopes'], b: SilenceInput['scopes']) =>
-  (['hostIds', 'groupIds', 'serviceIds', 'checkIds', 'pluginIds'] as const).every((k) => JSON.stringify([...a[k]].map(String).sort()) === JSON.stringify([...b[k]].map(String).sort())) && !a.problem;
+const sameScopes = (a: SilenceRow['scopes'], b: SilenceInput['scopes'], bProblem: string | undefined) =>
+  (['hostIds', 'groupIds', 'serviceIds', 'checkIds', 'pluginIds'] as const).every((k) => JSON.stringify([...a[k]].map(String).sort()) === JSON.stringify([...b[k]].map(String).sort())) && a.problem === bProblem;
 
 /**
  * Checks a silence before it is stored: the fields its kind needs, a window that is not empty,
@@ -114,7 +114,7 @@ const sameScopes = (a: SilenceRow['scopes'], b: SilenceInput['scopes']) =>
  * silence of the same scopes (one-off with one-off; recurring with recurring in the same zone).
  * Every refusal is a 400 naming the field.
  */
-async function validateSilence(db: Database, input: SilenceInput, exceptId?: number): Promise<void> {
+async function validateSilence(db: Database, input: SilenceInput, exceptId?: number): Promise<string | undefined> {
   if (input.kind === 'once') {
     if (input.startsAt === undefined) throw bad('startsAt', 'a one-off silence needs a start');
     if (input.endsAt === undefined) throw bad('endsAt', 'a one-off silence needs an end');
@@ -128,9 +128,10 @@ async function validateSilence(db: Database, input: SilenceInput, exceptId?: num
     if (input.kind === 'weekly' && !input.weekdays?.length) throw bad('weekdays', 'a weekly window needs at least one weekday (1 = Monday … 7 = Sunday)');
   }
   const scopes = input.scopes;
-  if (scopes.hostIds.length + scopes.groupIds.length + scopes.serviceIds.length + scopes.checkIds.length + scopes.pluginIds.length === 0) {
-    throw bad('scopes', 'name at least one host, group, service, check or plugin');
+  if (scopes.hostIds.length + scopes.groupIds.length + scopes.serviceIds.length + scopes.checkIds.length + scopes.pluginIds.length === 0 && !scopes.problem) {
+    throw bad('scopes', 'name at least one host, group, service, check, plugin or problem');
   }
+  const problem = scopes.problem ? problemKey(await resolveProblem(db, scopes.problem, 'scopes.problem')) : undefined;
   for (const [field, table] of [['hostIds', 'hosts'], ['groupIds', 'host_groups'], ['serviceIds', 'services'], ['checkIds', 'checks']] as const) {
     const ids = scopes[field];
     if (ids.length === 0) continue;
@@ -144,7 +145,7 @@ async function validateSilence(db: Database, input: SilenceInput, exceptId?: num
     if (missing.length) throw ApiErrors.REFERENCE_NOT_FOUND(`scopes.pluginIds: ${missing.join(', ')}`, { field: 'scopes.pluginIds', missing });
   }
   for (const other of await loadSilences(db)) {
-    if (other.id === exceptId || !sameScopes(other.scopes, scopes)) continue;
+    if (other.id === exceptId || !sameScopes(other.scopes, scopes, problem)) continue;
     const o = other.schedule;
     let overlaps = false;
     if (input.kind === 'once' && o.kind === 'once') overlaps = input.startsAt! < o.endsAt && o.startsAt < input.endsAt!;
@@ -156,9 +157,10 @@ async function validateSilence(db: Database, input: SilenceInput, exceptId?: num
     }
     if (overlaps) throw AlertErrors.WINDOW_OVERLAP(`${input.kind === 'once' ? 'startsAt' : 'startTime'}: overlaps silence ${other.id} (${other.name}) with the same scopes`, { field: input.kind === 'once' ? 'startsAt' : 'startTime', silenceId: other.id });
   }
+  return problem;
 }
 
-const columns = (input: SilenceInput) => {
+const columns = (input: SilenceInput, problem: string | undefined) => {
   const once = input.kind === 'once';
   return [
     input.name,
@@ -170,7 +172,7 @@ const columns = (input: SilenceInput) => {
     once ? null : input.startTime,
     once ? null : input.endTime,
     input.kind === 'weekly' ? JSON.stringify(input.weekdays) : null,
-    JSON.stringify(input.scopes),
+    JSON.stringify({ ...input.scopes, problem }),
   ];
 };
 
@@ -181,11 +183,11 @@ async function silenceById(db: Database, id: number): Promise<SilenceRow | undef
 
 /** Stores a validated silence; returns it as the API shows it. */
 export async function createSilence(db: Database, input: SilenceInput, by: string, now: number): Promise<Silence> {
-  await validateSilence(db, input);
+  const problem = await validateSilence(db, input);
   const id = await insertId(
     db,
     'INSERT INTO silences (name, comment, kind, starts_at, ends_at, time_zone, start_time, end_time, weekdays, scopes, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    [...columns(input), by, now],
+    [...columns(input, problem), by, now],
   );
   return presentSilence((await silenceById(db, id))!, now);
 }
@@ -193,9 +195,9 @@ export async function createSilence(db: Database, input: SilenceInput, by: strin
 /** Replaces a silence's settings (validated as on create). */
 export async function updateSilence(db: Database, id: number, input: SilenceInput, now: number): Promise<Silence> {
   if (!(await silenceById(db, id))) throw AlertErrors.SILENCE_NOT_FOUND(`silence ${id}`);
-  await validateSilence(db, input, id);
+  const problem = await validateSilence(db, input, id);
   await db.sequelize.query('UPDATE silences SET name = ?, comment = ?, kind = ?, starts_at = ?, ends_at = ?, time_zone = ?, start_time = ?, end_time = ?, weekdays = ?, scopes = ? WHERE id = ?', {
-    replacements: [...columns(input), id],
+    replacements: [...columns(input, problem), id],
   });
   return presentSilence((await silenceById(db, id))!, now);
 }

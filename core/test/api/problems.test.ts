@@ -155,5 +155,30 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(report.plugins.find((p) => p.pluginId === 'io.prophasis.disk')!.maintenance, { silenceId: maint.id, name: 'Disk swap' });
       assert.equal((await call(api, 'viewer', 'GET', '/api/reports/services')).statusCode, 200);
     });
+
+    it('a silence of one problem covers that plugin on that host only; an unknown or half-named problem is a 400 naming scopes.problem', async () => {
+      for (const s of (await call(api, 'viewer', 'GET', '/api/silences')).json() as { id: number }[]) await call(api, 'operator', 'DELETE', `/api/silences/${s.id}`);
+      const now = Date.now();
+      const body = { name: 'Disk on db-1', kind: 'once', startsAt: now - HOUR, endsAt: now + HOUR, scopes: { problem: { hostId, pluginId: pluginRow } } };
+      const made = await call(api, 'operator', 'POST', '/api/silences', body);
+      assert.equal(made.statusCode, 201, made.body);
+      assert.equal(made.json().scopes.problem, `h:${hostId}:p:${pluginRow}`);
+      const mark = async (h: number) =>
+        ((await call(api, 'viewer', 'GET', `/api/reports/hosts/${h}`)).json() as { plugins: { pluginId: string; maintenance: { silenceId: number } | null }[] }).plugins.find((p) => p.pluginId === 'io.prophasis.disk')?.maintenance ?? null;
+      assert.deepEqual(await mark(hostId), { silenceId: made.json().id, name: 'Disk on db-1' });
+      assert.equal(await mark(okHostId), null, 'the same plugin on another host is not silenced');
+      const hosts = (await call(api, 'viewer', 'GET', '/api/reports/hosts')).json() as { id: number; maintenance: unknown }[];
+      assert.equal(hosts.find((h) => h.id === hostId)!.maintenance, null, 'nor the host’s own state');
+      const overlap = await call(api, 'operator', 'POST', '/api/silences', body);
+      assert.equal(overlap.statusCode, 400, overlap.body);
+      assert.equal(overlap.json().code, 'CORE_ALERT_WINDOW_OVERLAP');
+      const count = ((await call(api, 'viewer', 'GET', '/api/silences')).json() as unknown[]).length;
+      for (const [problem, field] of [[{ hostId: 99_999, pluginId: pluginRow }, 'scopes.problem.hostId'], [{ pluginId: pluginRow }, 'scopes.problem']] as const) {
+        const res = await call(api, 'operator', 'POST', '/api/silences', { ...body, name: 'bad', scopes: { problem } });
+        assert.equal(res.statusCode, 400, res.body);
+        assert.equal(res.json().details.field, field);
+      }
+      assert.equal(((await call(api, 'viewer', 'GET', '/api/silences')).json() as unknown[]).length, count, 'nothing stored');
+    });
   });
 }

@@ -43,6 +43,8 @@ const SilenceScopes = Type.Object(
     serviceIds: Ids(1000),
     checkIds: Ids(1000),
     pluginIds: Type.Array(PluginId, { maxItems: 1000, uniqueItems: true, default: [] }),
+    /** One problem only, e.g. one plugin on one host (`{ hostId, pluginId }`, the plugin's row id); shown back as its key. */
+    problem: Type.Optional(ProblemRef),
   },
   { additionalProperties: false },
 );
