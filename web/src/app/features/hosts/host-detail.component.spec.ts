@@ -8,6 +8,7 @@ import { Subject } from 'rxjs';
 import { EventsService } from '../../core/events.service';
 import type { ApiEvent, Check, HostReport, Plugin } from '../../core/protocol';
 import { applyStoredResults, bandsFor, chartHintsOf, concernsHost, hostTransition, mergeTransitions, toPluginViews } from './host-detail';
+import { AuthService } from '../../core/auth.service';
 import { HostDetailComponent } from './host-detail.component';
 
 const HOUR = 3_600_000;
@@ -214,6 +215,23 @@ describe('HostDetailComponent', () => {
     expect(el.textContent).toContain('Connected since');
     expect(el.textContent).toContain('0.3.1');
     expect(el.textContent).not.toContain('Run now');
+  });
+
+  it('an operator gets Acknowledge and Silence on each plugin in a problem state: the silence covers that plugin on this host', async () => {
+    void TestBed.inject(AuthService).ensureLoaded();
+    http.expectOne('/api/auth/me').flush({ id: 1, name: 'ops', role: 'operator', expiresAt: Date.now() + 60_000 });
+    const fixture = TestBed.createComponent(HostDetailComponent);
+    fixture.componentRef.setInput('id', '7');
+    fixture.componentRef.setInput('range', 'hour');
+    fixture.detectChanges();
+    http.expectOne((r) => r.url === '/api/plugins').flush({ items: [disk], total: 1, limit: 500, offset: 0 });
+    const req = reportRequest();
+    req.flush(report(Number(req.request.params.get('from')), Number(req.request.params.get('to'))));
+    await settle(fixture);
+    const card = (fixture.nativeElement as HTMLElement).querySelector('[data-plugin="io.prophasis.disk"]')!;
+    const silence = [...card.querySelectorAll('a')].find((a) => a.textContent?.trim() === 'Silence');
+    expect(silence?.getAttribute('href')).toBe('/silences?hostId=7&pluginId=2');
+    expect([...card.querySelectorAll('button')].some((b) => b.textContent?.trim() === 'Acknowledge')).toBe(true);
   });
 
   it('an unreachable host: the state the host list shows, unreachable since, plugins as last known', async () => {

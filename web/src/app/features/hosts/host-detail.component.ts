@@ -121,6 +121,12 @@ export class HostDetailComponent {
   /** The host's own problem, for Acknowledge and Silence. */
   protected readonly hostProblem = computed(() => ({ hostId: Number(this.id()) }));
 
+  /** One plugin on this host as a problem (the plugin's row id), for its own Acknowledge and Silence. */
+  protected pluginProblem(pluginId: string): { hostId: number; pluginId: number } | undefined {
+    const row = this.plugins().get(pluginId)?.id;
+    return row === undefined ? undefined : { hostId: Number(this.id()), pluginId: row };
+  }
+
   /** A plugin's state as reported (its acknowledged and maintenance marks). */
   protected pluginState(pluginId: string): HostReport['plugins'][number] | undefined {
     return this.report()?.plugins.find((p) => p.pluginId === pluginId);

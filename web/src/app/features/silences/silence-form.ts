@@ -1,4 +1,4 @@
-import type { Silence, SilenceInput } from '../../core/protocol';
+import type { ProblemRef, Silence, SilenceInput } from '../../core/protocol';
 
 /** What the silence form edits; times as the browser's inputs give them. */
 export interface SilenceDraft {
@@ -15,6 +15,11 @@ export interface SilenceDraft {
   hostIds: number[];
   groupIds: number[];
   serviceIds: number[];
+  checkIds: number[];
+  /** Plugin ids (`io.prophasis.cpu-load`): that plugin on any host. */
+  pluginIds: string[];
+  /** One problem only (one plugin on one host), when opened from a plugin's Silence action. */
+  problem?: ProblemRef;
 }
 
 export const WEEKDAYS = [
@@ -33,8 +38,13 @@ function localInput(ms: number): string {
   return d.toISOString().slice(0, 16);
 }
 
-/** A fresh draft: one hour from now, in the browser's zone, scoped to what the page was opened for. */
-export function newDraft(now: number, scope: { hostId?: number; serviceId?: number }, timeZone: string): SilenceDraft {
+/**
+ * A fresh draft: one hour from now, in the browser's zone, scoped to what the page was opened
+ * for: a host, a service, or one plugin on one host (`pluginId` is the plugin's row id, as in
+ * acknowledgements) — that problem only, not the whole host.
+ */
+export function newDraft(now: number, scope: { hostId?: number; serviceId?: number; pluginId?: number }, timeZone: string): SilenceDraft {
+  const problem = scope.hostId && scope.pluginId ? { hostId: scope.hostId, pluginId: scope.pluginId } : undefined;
   return {
     name: '',
     comment: '',
@@ -45,15 +55,18 @@ export function newDraft(now: number, scope: { hostId?: number; serviceId?: numb
     startTime: '22:00',
     endTime: '02:00',
     weekdays: [6],
-    hostIds: scope.hostId ? [scope.hostId] : [],
+    hostIds: scope.hostId && !problem ? [scope.hostId] : [],
     groupIds: [],
     serviceIds: scope.serviceId ? [scope.serviceId] : [],
+    checkIds: [],
+    pluginIds: [],
+    ...(problem ? { problem } : {}),
   };
 }
 
 /** The API's body for a draft: only the fields its kind uses (the core names any field it refuses). */
 export function toSilenceInput(d: SilenceDraft): SilenceInput {
-  const scopes = { hostIds: d.hostIds, groupIds: d.groupIds, serviceIds: d.serviceIds, checkIds: [], pluginIds: [] };
+  const scopes = { hostIds: d.hostIds, groupIds: d.groupIds, serviceIds: d.serviceIds, checkIds: d.checkIds, pluginIds: d.pluginIds, ...(d.problem ? { problem: d.problem } : {}) };
   const base = { name: d.name.trim(), comment: d.comment, kind: d.kind, scopes };
   if (d.kind === 'once') return { ...base, startsAt: new Date(d.startsAt).getTime(), endsAt: new Date(d.endsAt).getTime() };
   return { ...base, timeZone: d.timeZone.trim(), startTime: d.startTime, endTime: d.endTime, ...(d.kind === 'weekly' ? { weekdays: [...d.weekdays].sort() } : {}) };

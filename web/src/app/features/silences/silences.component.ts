@@ -12,15 +12,16 @@ import { ActivatedRoute } from '@angular/router';
 import { toApiError } from '../../core/api-error';
 import { ApiService } from '../../core/api.service';
 import { AuthService } from '../../core/auth.service';
-import type { Host, HostGroup, Service, Silence } from '../../core/protocol';
+import type { Check, Host, HostGroup, Plugin, Service, Silence } from '../../core/protocol';
 import { loadAll } from '../../shared/ui/load-all';
 import { describeWindow, newDraft, toSilenceInput, WEEKDAYS, type SilenceDraft } from './silence-form';
 
 /**
  * Silences and maintenance windows (`/silences`, docs/alerts.md): what is silenced now and
  * later, and a form for operators to add one-off silences and daily or weekly windows in a
- * time zone, scoped to hosts, host groups and services. Opened from a host's or service's
- * "Silence" action, the form starts with that host or service.
+ * time zone, scoped to hosts, host groups, services, checks and plugins. Opened from a host's,
+ * service's or plugin's "Silence" action, the form starts with that host, service, or that one
+ * plugin on that host.
  */
 @Component({
   selector: 'p-silences',
@@ -46,6 +47,8 @@ export class SilencesComponent {
   protected readonly hosts = signal<readonly Host[]>([]);
   protected readonly groups = signal<readonly HostGroup[]>([]);
   protected readonly services = signal<readonly Service[]>([]);
+  protected readonly checks = signal<readonly Check[]>([]);
+  protected readonly plugins = signal<readonly Plugin[]>([]);
   protected readonly error = signal<string | undefined>(undefined);
   protected readonly saved = signal<string | undefined>(undefined);
   protected readonly busy = signal(false);
@@ -54,7 +57,8 @@ export class SilencesComponent {
 
   constructor() {
     const q = this.query();
-    const scope = { hostId: Number(q?.get('hostId')) || undefined, serviceId: Number(q?.get('serviceId')) || undefined };
+    const id = (name: string) => Number(q?.get(name)) || undefined;
+    const scope = { hostId: id('hostId'), serviceId: id('serviceId'), pluginId: id('pluginId') };
     this.draft = newDraft(Date.now(), scope, Intl.DateTimeFormat().resolvedOptions().timeZone);
     void this.load();
   }
@@ -69,10 +73,26 @@ export class SilencesComponent {
       ...s.scopes.hostIds.map((id) => `host ${name(this.hosts(), id)}`),
       ...s.scopes.groupIds.map((id) => `group ${name(this.groups(), id)}`),
       ...s.scopes.serviceIds.map((id) => `service ${name(this.services(), id)}`),
-      ...s.scopes.checkIds.map((id) => `check #${id}`),
-      ...s.scopes.pluginIds.map((p) => `plugin ${p}`),
-      ...(s.scopes.problem ? [`problem ${s.scopes.problem}`] : []),
+      ...s.scopes.checkIds.map((id) => `check ${name(this.checks(), id)}`),
+      ...s.scopes.pluginIds.map((p) => `plugin ${this.plugins().find((x) => x.pluginId === p)?.name ?? p}`),
+      ...(s.scopes.problem ? [this.problemName(s.scopes.problem)] : []),
     ].join(', ');
+  }
+
+  /** One problem in words: `disk on db-1` for `h:4:p:9` (the plugin's row id), `host db-1`, `service web`. */
+  protected problemName(key: string): string {
+    const m = /^(?:h:(\d+)(?::p:(\d+))?|s:(\d+))$/.exec(key);
+    if (!m) return `problem ${key}`;
+    const host = this.hosts().find((h) => h.id === Number(m[1]))?.name ?? `host #${m[1]}`;
+    if (m[3]) return `service ${this.services().find((x) => x.id === Number(m[3]))?.name ?? `#${m[3]}`}`;
+    if (!m[2]) return `host ${host} (its own state)`;
+    return `${this.plugins().find((p) => p.id === Number(m[2]))?.name ?? `plugin #${m[2]}`} on ${host}`;
+  }
+
+  /** Turns a one-problem draft into a silence of the whole host. */
+  protected widenToHost(): void {
+    const hostId = this.draft.problem?.hostId;
+    this.draft = { ...this.draft, problem: undefined, hostIds: hostId ? [...new Set([...this.draft.hostIds, hostId])] : this.draft.hostIds };
   }
 
   protected toggleDay(day: number, on: boolean): void {
@@ -106,16 +126,20 @@ export class SilencesComponent {
 
   private async load(): Promise<void> {
     try {
-      const [silences, hosts, groups, services] = await Promise.all([
+      const [silences, hosts, groups, services, checks, plugins] = await Promise.all([
         this.api.get<Silence[]>('silences'),
         loadAll<Host>(this.api, 'hosts'),
         loadAll<HostGroup>(this.api, 'groups'),
         loadAll<Service>(this.api, 'services'),
+        loadAll<Check>(this.api, 'checks'),
+        loadAll<Plugin>(this.api, 'plugins'),
       ]);
       this.silences.set(silences);
       this.hosts.set(hosts);
       this.groups.set(groups);
       this.services.set(services);
+      this.checks.set(checks);
+      this.plugins.set(plugins);
     } catch (err) {
       this.error.set(toApiError(err).message);
     }

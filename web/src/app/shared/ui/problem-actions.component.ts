@@ -14,7 +14,8 @@ import { ProblemMarksComponent } from './problem-marks.component';
 /**
  * A problem's marks and what operators and administrators can do about it (docs/alerts.md):
  * Acknowledge with a comment (sticky: until ok again), remove the acknowledgement, and Silence
- * (the silences page with this host or service filled in). Viewers see the marks only.
+ * (the silences page with this host, service, or plugin on this host filled in). Viewers see
+ * the marks only.
  */
 @Component({
   selector: 'p-problem-actions',
@@ -66,7 +67,8 @@ export class ProblemActionsComponent {
   protected readonly canAct = computed(() => ['admin', 'operator'].includes(this.auth.user()?.role ?? ''));
   protected readonly silenceQuery = computed(() => {
     const p = this.problem();
-    return p.serviceId ? { serviceId: p.serviceId } : { hostId: p.hostId };
+    if (p.serviceId) return { serviceId: p.serviceId };
+    return p.pluginId ? { hostId: p.hostId, pluginId: p.pluginId } : { hostId: p.hostId };
   });
   protected readonly open = signal(false);
   protected readonly busy = signal(false);
