@@ -1,5 +1,5 @@
 // npm run bench -- ingest [--db sqlite|postgres|both] [--seconds N] [--hosts N] [--loadgen N] [--in-flight N]
-//   [--rate N] [--backlog N] [--batch N] [--rate-batch N] [--pg-url URL]
+//   [--rate N] [--backlog N] [--batch N] [--rate-batch N] [--pg-url URL] [--cpu-prof DIR]
 //
 // A real core (startCore: embedded TLS broker, ingest, classification workers, result store)
 // runs in this process on a temporary data directory, with SQLite or with PostgreSQL in a
@@ -24,14 +24,19 @@
 //      them → seconds until its outbox is empty, results per second. Bounded by 10 × --seconds
 //      (at least 60 s).
 //
+// --cpu-prof DIR: the core's main thread is profiled (V8 sampling profiler, node:inspector) during
+// (a); the profile is written to DIR/ingest-<db>-a.cpuprofile (open it in Chrome DevTools) and its
+// self time, grouped by phase (prof_* fields: TLS/MQTT, JSON decode, validation, dedupe,
+// classification, SQL/driver, GC, other), goes into the JSON line.
+//
 // Prints one JSON line per database and, last, a summary line. Everything it started is
 // stopped and removed (core, agents, temporary folders, the PostgreSQL database).
 import { composeAgent, openAgentDatabase, readAgentConfig, readCredentials, scenarioRunner, createScenarioSource, createSimulator, type Agent, type AgentBundles } from '@prophasis/agent';
 import { createLogger, resultId, type Logger, type Manifest, type Result } from '@prophasis/protocol';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +60,7 @@ const args = benchArgs({
   batch: 500,
   'rate-batch': 10,
   'pg-url': process.env.PROPHASIS_TEST_POSTGRES_URL ?? '',
+  'cpu-prof': '',
 });
 if (!['sqlite', 'postgres', 'both'].includes(args.db)) refuse('--db must be sqlite, postgres or both');
 const hostCount = args.agents || args.hosts;
@@ -145,6 +151,66 @@ function noBundles(): AgentBundles {
     hashes: () => [...installed.keys()].sort(),
     get: (sha256, wanted) => installed.get(sha256) ?? { manifest: stub(wanted.pluginId, wanted.version) },
     code: async () => '',
+  };
+}
+
+/** A V8 CPU profile as `Profiler.stop` returns it (the fields used here). */
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string } }[];
+  samples?: number[];
+  startTime: number;
+  endTime: number;
+}
+
+/** Phases the profile's self time is grouped into, first match wins (by function and script URL). */
+const PHASES: [string, (fn: string, url: string) => boolean][] = [
+  ['idle', (fn) => fn === '(idle)'],
+  ['gc', (fn) => fn === '(garbage collector)'],
+  ['classification', (fn, url) => /\/classification\/|stages\/classify|internal\/worker|worker_threads/.test(url) || fn === 'postMessage'],
+  // JSON.parse is a builtin: V8 counts its time in its caller, decodeMessage.
+  ['decode_validate', (fn, url) => (url === '' && fn === 'parse') || /typebox|protocol\/src\/(messages|schemas|results|result-id|validate)|stages\/admit/.test(url) || fn === 'oneShotDigest'],
+  ['dedupe', (_, url) => /recent-ids/.test(url)],
+  ['sql_driver', (_, url) => /sequelize|\/pg\/|pg-protocol|pg-pool|pg-copy|sqlite|results-store|pipeline\/store|write-gate|\/db\//.test(url)],
+  ['tls_mqtt', (fn, url) => /node:(tls|_tls|net|internal\/stream|stream|internal\/streams|internal\/tls)|aedes|mqtt|broker\/src|\/bl\/|readable-stream|transport\//.test(url) || /TLSWrap|^write(v|Buffer)?$|onStreamRead/.test(fn)],
+  ['ingest_other', (_, url) => /\/pipeline\//.test(url)],
+  ['async_plumbing', (fn, url) => /task_queues|internal\/timers/.test(url) || fn === 'runMicrotasks'],
+  // Native code V8 cannot name (TLS ciphers, libuv, the interpreter's own entry frames).
+  ['native_unnamed', (fn, url) => url === '' && (fn === '(program)' || fn === '')],
+];
+
+/** Self time of the profile grouped by PHASES: per cent of the busy (non-idle) samples. */
+function breakdown(profile: CpuProfile): Figures {
+  const phaseOf = new Map<number, string>();
+  for (const n of profile.nodes) phaseOf.set(n.id, PHASES.find(([, test]) => test(n.callFrame.functionName, n.callFrame.url))?.[0] ?? 'other');
+  const counts: Record<string, number> = {};
+  for (const id of profile.samples ?? []) {
+    const phase = phaseOf.get(id) ?? 'other';
+    counts[phase] = (counts[phase] ?? 0) + 1;
+  }
+  const total = (profile.samples ?? []).length;
+  const busy = total - (counts.idle ?? 0);
+  const out: Figures = { prof_busy_pct: total ? Math.round((busy / total) * 100) : 0 };
+  for (const [phase] of [...PHASES.filter(([p]) => p !== 'idle'), ['other'] as const]) {
+    out[`prof_${phase}_pct`] = busy ? Number((((counts[phase] ?? 0) / busy) * 100).toFixed(1)) : 0;
+  }
+  return out;
+}
+
+/** Profiles this process's main thread (the core's) until `stop`, which writes the profile and returns its breakdown. */
+async function startProfile(): Promise<{ stop(file: string): Promise<Figures> }> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 500 });
+  await session.post('Profiler.start');
+  return {
+    async stop(file) {
+      const { profile } = (await session.post('Profiler.stop')) as { profile: CpuProfile };
+      session.disconnect();
+      await mkdir(args['cpu-prof'], { recursive: true });
+      await writeFile(file, JSON.stringify(profile));
+      return { cpu_profile: file, ...breakdown(profile) };
+    },
   };
 }
 
@@ -275,6 +341,7 @@ async function runOne(dialect: 'sqlite' | 'postgres'): Promise<Figures> {
     const statsA = c.pipeline.ingest.stats();
     const cpuA0 = process.cpuUsage();
     const dbCpuA0 = await dbCpu();
+    const profiler = args['cpu-prof'] ? await startProfile() : undefined;
     const startedA = performance.now();
     const lanes = (k: number) => Math.floor(args['in-flight'] / args.loadgen) + (k < args['in-flight'] % args.loadgen ? 1 : 0);
     const flooded = await Promise.all(
@@ -287,6 +354,7 @@ async function runOne(dialect: 'sqlite' | 'postgres'): Promise<Figures> {
     const secondsA = (performance.now() - startedA) / 1000;
     const cpuA = process.cpuUsage(cpuA0);
     const dbCpuA = (await dbCpu()) - dbCpuA0;
+    const profileA = profiler ? await profiler.stop(join(args['cpu-prof'], `ingest-${dialect}-a.cpuprofile`)) : {};
     const acked = flooded.reduce((n, f) => n + f.acked, 0);
     const storedA = stored() - storedA0;
     const stagesA = stages('a', statsA);
@@ -383,6 +451,7 @@ async function runOne(dialect: 'sqlite' | 'postgres'): Promise<Figures> {
       load_avg_1m_c: loadC,
       refused,
       rss_mib: rss.peak(),
+      ...profileA,
       ...stagesA,
       ...stagesB,
       ...stagesC,
