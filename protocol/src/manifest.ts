@@ -16,8 +16,13 @@ import { PluginId, SemVer, Sha256 } from './schema-common.js';
  * | `http.request:URL` | `http(s)://host[:port]` prefix, or `*` | HTTP(S) requests |
  * | `os.info` | — | load, memory, CPUs, uptime, hostname, mounts, process names |
  * | `agent.info` | — | the agent's own version, outbox depth and last error |
+ * | `icmp.echo:TARGET` | host or IP, `$target` or `*` | ICMP echo (ping) through the system's fping/ping |
+ * | `snmp:TARGET[:PORT]` | host or IP (`[v6]` with a port), `$target` or `*`; port optional | SNMP v1/v2c/v3 get, getNext, getBulk, walk |
+ *
+ * `$target` is the address of the device the check runs against (the plan entry's target,
+ * issue 18): a device plugin needs no `*`. It matches nothing when the run has no target.
  */
-const CAPABILITY_KINDS = ['fs.read', 'exec', 'net.connect', 'http.request', 'os.info', 'agent.info'] as const;
+const CAPABILITY_KINDS = ['fs.read', 'exec', 'net.connect', 'http.request', 'os.info', 'agent.info', 'icmp.echo', 'snmp'] as const;
 export type CapabilityKind = (typeof CAPABILITY_KINDS)[number];
 
 export interface Capability {
@@ -27,6 +32,11 @@ export interface Capability {
 }
 
 const ABSOLUTE_PATH = /^\/(?:[^/\0]+\/)*[^/\0]*$/;
+
+/** The target of `icmp.echo` and the host part of `snmp`: `*`, `$target`, a host name or IPv4 address, or a bracketed IPv6 address. */
+const DEVICE_HOST = /^(?:\*|\$target|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9a-fA-F:.]+\])$/;
+/** The name of the run's own device in `icmp.echo:$target` / `snmp:$target`. */
+export const TARGET_PLACEHOLDER = '$target';
 
 /** Parses `kind:target`; throws `PROTO_INVALID_CAPABILITY` for anything unknown or malformed. */
 export function parseCapability(text: string): Capability {
@@ -52,6 +62,16 @@ export function parseCapability(text: string): Capability {
     case 'net.connect': {
       const m = /^(\*|[A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\*|\d{1,5})$/.exec(target);
       if (!m || (m[2] !== '*' && Number(m[2]) > 65535)) throw bad('needs HOST:PORT (either may be *)');
+      break;
+    }
+    case 'icmp.echo':
+      if (!DEVICE_HOST.test(target)) throw bad('needs a host name, an IP address ([v6] in brackets), $target or *');
+      break;
+    case 'snmp': {
+      const m = /^(\[[^\]]*\]|[^:]*)(?::(\d{1,5}))?$/.exec(target);
+      if (!m || !DEVICE_HOST.test(m[1] ?? '') || (m[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535))) {
+        throw bad('needs HOST or HOST:PORT (HOST a host name, an IP address, [v6], $target or *)');
+      }
       break;
     }
     case 'http.request':

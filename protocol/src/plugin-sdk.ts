@@ -122,6 +122,79 @@ export interface AgentInfo {
   uptimeSeconds: number;
 }
 
+/** The device a check runs against (issue 18): the plan entry's target, given to the plugin by `host.target()`. */
+export interface PluginTarget {
+  /** Host name or IP address, as the device was entered. */
+  address: string;
+  name?: string;
+}
+
+export interface IcmpEchoOptions {
+  /** Echo requests to send, 1–10; default 3. */
+  count?: number;
+  /** How long to wait for each reply, 100–5000 ms; default 1000. */
+  timeoutMs?: number;
+}
+
+/** What `icmpEcho` reports; a target that does not answer is `received: 0`, `lossPct: 100`, `rttMs: null`. */
+export interface IcmpEchoResult {
+  sent: number;
+  received: number;
+  /** Round-trip times of the replies; null when none came back. */
+  rttMs: { min: number; avg: number; max: number } | null;
+  lossPct: number;
+}
+
+/** SNMP credentials, from the check's (secret) parameters. v3 is always authPriv. */
+export type SnmpAuth =
+  | { version: '1' | '2c'; community: string }
+  | {
+      version: '3';
+      user: string;
+      authProtocol: 'md5' | 'sha' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
+      authKey: string;
+      privProtocol: 'des' | 'aes' | 'aes256b' | 'aes256r';
+      privKey: string;
+      context?: string;
+    };
+
+export interface SnmpOptions {
+  /** UDP port, default 161. */
+  port?: number;
+  /** Per attempt, 100–10 000 ms (and within the run's timeout); default 2000. */
+  timeoutMs?: number;
+  /** Further attempts after a timeout, 0–3; default 1. */
+  retries?: number;
+}
+
+/**
+ * One SNMP variable binding as plain data. `type` is the SNMP type name (`Integer`,
+ * `OctetString`, `Counter32`, `Counter64`, `Gauge32`, `TimeTicks`, `IpAddress`, `OID`, `Null`,
+ * `Opaque`, `Boolean`) or one of the exceptions `noSuchObject`, `noSuchInstance`,
+ * `endOfMibView` (then `value` is null). Counter64 is a decimal string (it may exceed 2^53);
+ * an OctetString that is not printable UTF-8 is hex with `hex: true`.
+ */
+export interface SnmpVarbind {
+  oid: string;
+  type: string;
+  value: number | string | boolean | null;
+  hex?: true;
+}
+
+/** `host.snmp`: every call names its target, whose host (and port) an `snmp` capability must cover. */
+export interface SnmpHost {
+  get(target: string, oids: string[], auth: SnmpAuth, options?: SnmpOptions): Promise<SnmpVarbind[]>;
+  getNext(target: string, oids: string[], auth: SnmpAuth, options?: SnmpOptions): Promise<SnmpVarbind[]>;
+  getBulk(target: string, oids: string[], auth: SnmpAuth, options?: SnmpOptions & { nonRepeaters?: number; maxRepetitions?: number }): Promise<SnmpVarbind[]>;
+  /** The rows under `rootOid` (getBulk with v2c/v3, getNext with v1), at most `maxRows` (default 1000, ≤ 10 000). */
+  walk(
+    target: string,
+    rootOid: string,
+    auth: SnmpAuth,
+    options?: SnmpOptions & { maxRepetitions?: number; maxRows?: number },
+  ): Promise<{ varbinds: SnmpVarbind[]; truncated: boolean }>;
+}
+
 /**
  * The host object handed to `measure`. In the agent's sandbox every function is present, and
  * one whose capability is not approved rejects with `capability_denied`; fakes for tests may
@@ -163,4 +236,11 @@ export interface PluginHost {
 
   /** `agent.info` — the agent's own health, for the self-check plugin. */
   agent?: { info(): Promise<AgentInfo> };
+
+  /** The device this check runs against (`$target` in capabilities), or null when it runs for the agent's own host. Present in the agent's sandbox. */
+  target?(): PluginTarget | null;
+  /** `icmp.echo:TARGET` — ICMP echo requests through the system's fping (or ping), never the plugin's exec. */
+  icmpEcho?(target: string, options?: IcmpEchoOptions): Promise<IcmpEchoResult>;
+  /** `snmp:TARGET` — SNMP v1/v2c/v3 requests. */
+  snmp?: SnmpHost;
 }

@@ -144,4 +144,45 @@ describe('sandbox capabilities', () => {
       assert.equal(caps.has('exec'), false);
     });
   });
+
+  describe('icmp.echo and snmp (issue 18)', () => {
+    it('a named target allows that host only, case and trailing dot folded', () => {
+      const caps = createCapabilitySet(['icmp.echo:ups1.example.org', 'snmp:192.0.2.10']);
+      assert.equal(caps.allowsIcmp('UPS1.example.org.'), true);
+      assert.equal(caps.allowsIcmp('ups2.example.org'), false);
+      assert.equal(caps.allowsSnmp('192.0.2.10', 161), true);
+      assert.equal(caps.allowsSnmp('192.0.2.10', 1161), true);
+      assert.equal(caps.allowsSnmp('192.0.2.11', 161), false);
+      assert.equal(caps.allowsIcmp('192.0.2.10'), false, 'snmp does not grant ping');
+    });
+    it('a port in the snmp target is enforced', () => {
+      const caps = createCapabilitySet(['snmp:127.0.0.1:1161', 'snmp:[::1]:161']);
+      assert.equal(caps.allowsSnmp('127.0.0.1', 1161), true);
+      assert.equal(caps.allowsSnmp('127.0.0.1', 161), false);
+      assert.equal(caps.allowsSnmp('::1', 161), true);
+      assert.equal(caps.allowsSnmp('[::1]', 161), true);
+      assert.equal(caps.allowsSnmp('127.0.0.1', 0), false);
+    });
+    it('$target allows exactly the run target and nothing without one', () => {
+      const caps = createCapabilitySet(['icmp.echo:$target', 'snmp:$target'], { target: 'Switch1.example.org' });
+      assert.equal(caps.allowsIcmp('switch1.example.org'), true);
+      assert.equal(caps.allowsSnmp('switch1.example.org', 161), true);
+      assert.equal(caps.allowsIcmp('switch2.example.org'), false);
+      assert.equal(caps.allowsSnmp('127.0.0.1', 161), false);
+      const none = createCapabilitySet(['icmp.echo:$target', 'snmp:$target']);
+      assert.equal(none.allowsIcmp('$target'), false);
+      assert.equal(none.allowsIcmp(''), false);
+      assert.equal(none.allowsSnmp('switch1.example.org', 161), false);
+    });
+    it('* allows any host, and nothing is allowed without the kind', () => {
+      assert.equal(createCapabilitySet(['icmp.echo:*']).allowsIcmp('203.0.113.7'), true);
+      assert.equal(createCapabilitySet(['snmp:*']).allowsSnmp('203.0.113.7', 161), true);
+      assert.equal(createCapabilitySet(['net.connect:*:*']).allowsSnmp('203.0.113.7', 161), false);
+      assert.equal(createCapabilitySet(['net.connect:*:*']).allowsIcmp('203.0.113.7'), false);
+    });
+    it('approval is compared as written: approving snmp:* does not grant a declared snmp:$target', () => {
+      assert.deepEqual(grantedCapabilities(['snmp:$target'], ['snmp:*']), []);
+      assert.deepEqual(grantedCapabilities(['snmp:$target', 'icmp.echo:$target'], ['snmp:$target', 'icmp.echo:$target']), ['snmp:$target', 'icmp.echo:$target']);
+    });
+  });
 });

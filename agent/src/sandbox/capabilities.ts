@@ -1,4 +1,4 @@
-import { parseCapability, type Capability, type CapabilityKind } from '@prophasis/protocol';
+import { parseCapability, TARGET_PLACEHOLDER, type Capability, type CapabilityKind } from '@prophasis/protocol';
 
 /**
  * Capability matching for the plugin sandbox (docs/plugins.md, "The host object and capabilities"; protocol/src/manifest.ts). Pure
@@ -26,6 +26,16 @@ export interface CapabilitySet {
   allowsConnect(host: string, port: number): boolean;
   /** May an HTTP(S) request go to this URL? */
   allowsUrl(url: string): boolean;
+  /** May ICMP echo requests go to this host (as the plugin wrote it)? */
+  allowsIcmp(host: string): boolean;
+  /** May SNMP requests go to host:port? */
+  allowsSnmp(host: string, port: number): boolean;
+}
+
+/** What a capability set knows about the run it belongs to. */
+interface CapabilityContext {
+  /** The address of the device the check runs against: what `$target` stands for. None → `$target` matches nothing. */
+  target?: string;
 }
 
 /**
@@ -144,8 +154,28 @@ export function urlMatches(target: string, url: string): boolean {
   return uPath.startsWith(prefix);
 }
 
-/** Compiles granted capabilities (already the intersection) into a matcher set. */
-export function createCapabilitySet(granted: readonly string[]): CapabilitySet {
+/**
+ * A device host (`icmp.echo` target, `snmp` host part: `*`, `$target`, a name or an address)
+ * against the host a plugin asked for. Names are compared as written, case-folded, without a
+ * trailing dot: `$target` allows exactly the address the run's target was given as.
+ */
+function deviceHostMatches(pattern: string, host: string, context: CapabilityContext): boolean {
+  if (pattern === '*') return true;
+  if (pattern === TARGET_PLACEHOLDER) return context.target !== undefined && context.target !== '' && normaliseHost(context.target) === normaliseHost(host);
+  return normaliseHost(pattern) === normaliseHost(host);
+}
+
+/** `snmp` target `HOST[:PORT]` against a host and port (no port in the target: any port). */
+function snmpMatches(target: string, host: string, port: number, context: CapabilityContext): boolean {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return false;
+  const m = /^(\[[^\]]*\]|[^:]*)(?::(\d{1,5}))?$/.exec(target);
+  if (!m) return false;
+  if (m[2] !== undefined && Number(m[2]) !== port) return false;
+  return deviceHostMatches(m[1] ?? '', host, context);
+}
+
+/** Compiles granted capabilities (already the intersection) into a matcher set for one run. */
+export function createCapabilitySet(granted: readonly string[], context: CapabilityContext = {}): CapabilitySet {
   const parsed: Capability[] = [];
   for (const text of granted) {
     try {
@@ -160,6 +190,9 @@ export function createCapabilitySet(granted: readonly string[]): CapabilitySet {
   const execs = of('exec');
   const connects = of('net.connect');
   const urls = of('http.request');
+  const pings = of('icmp.echo');
+  const snmps = of('snmp');
+  const plainHost = (host: unknown): host is string => typeof host === 'string' && host.length > 0 && host.length <= 255;
   return {
     granted: [...granted],
     has: (kind) => parsed.some((c) => c.kind === kind),
@@ -187,6 +220,12 @@ export function createCapabilitySet(granted: readonly string[]): CapabilitySet {
     },
     allowsUrl(url) {
       return typeof url === 'string' && urls.some((t) => urlMatches(t, url));
+    },
+    allowsIcmp(host) {
+      return plainHost(host) && pings.some((t) => deviceHostMatches(t, host, context));
+    },
+    allowsSnmp(host, port) {
+      return plainHost(host) && snmps.some((t) => snmpMatches(t, host, port, context));
     },
   };
 }

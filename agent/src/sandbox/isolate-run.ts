@@ -18,6 +18,8 @@ export interface IsolateJob {
   params: Record<string, unknown>;
   memoryMiB: number;
   timeoutMs: number;
+  /** The device the check runs against (issue 18), for `host.target()`; absent → null. */
+  target?: { address: string; name?: string };
 }
 
 export interface IsolateDeps {
@@ -48,7 +50,7 @@ const MAX_LOG_LINES = 100;
 // null prototype so a plugin polluting Object.prototype cannot change how calls transfer.
 const BOOTSTRAP = `
 'use strict';
-const dispatch = $0, logRef = $1, granted = new Set($2), names = $3;
+const dispatch = $0, logRef = $1, granted = new Set($2), names = $3, target = $4.t;
 const freeze = Object.freeze, nul = (o) => freeze(Object.assign(Object.create(null), o));
 const callOptions = nul({ arguments: nul({ copy: true }), result: nul({ promise: true, copy: true }) });
 const logOptions = nul({ arguments: nul({ copy: true }) });
@@ -59,7 +61,8 @@ const call = (name) => async (...args) => {
   if (r.ok) return r.value;
   throw fail(r.code, r.message);
 };
-const host = { now: () => Date.now(), log: (m) => { logRef.applyIgnored(undefined, [String(m).slice(0, 2000)], logOptions); } };
+const targetCopy = () => (target === null ? null : { ...target });
+const host = { now: () => Date.now(), log: (m) => { logRef.applyIgnored(undefined, [String(m).slice(0, 2000)], logOptions); }, target: targetCopy };
 for (const name of names) {
   const dot = name.indexOf('.');
   if (dot === -1) host[name] = call(name);
@@ -92,6 +95,13 @@ return async (ns, params) => {
   return { output: o };
 };
 `;
+
+/** The plain copy of the job's target the isolate gets: only `address` and `name`, strings. */
+function runTarget(job: IsolateJob): { address: string; name?: string } | null {
+  const t = job.target;
+  if (!t || typeof t.address !== 'string' || t.address === '') return null;
+  return typeof t.name === 'string' ? { address: t.address, name: t.name } : { address: t.address };
+}
 
 /** Runs one job in a fresh isolate and disposes it; never throws. */
 export async function runInIsolate(job: IsolateJob, deps: IsolateDeps): Promise<IsolateResult> {
@@ -156,7 +166,7 @@ export async function runInIsolate(job: IsolateJob, deps: IsolateDeps): Promise<
   const work = (async (): Promise<IsolateResult> => {
     try {
       const context = await isolate.createContext();
-      const runner = (await context.evalClosure(BOOTSTRAP, [dispatch, logRef, new ivm.ExternalCopy([...deps.granted]).copyInto(), new ivm.ExternalCopy(Object.keys(HOST_FUNCTION_CAPABILITIES)).copyInto()], {
+      const runner = (await context.evalClosure(BOOTSTRAP, [dispatch, logRef, new ivm.ExternalCopy([...deps.granted]).copyInto(), new ivm.ExternalCopy(Object.keys(HOST_FUNCTION_CAPABILITIES)).copyInto(), new ivm.ExternalCopy({ t: runTarget(job) }).copyInto()], {
         result: { reference: true },
         filename: 'prophasis:sandbox-bootstrap',
       })) as ivm.Reference;

@@ -61,6 +61,11 @@ export interface PluginJob {
   params: Record<string, unknown>;
   /** The plan entry's or `check.run`'s own timeout: may shorten the run, never lengthen it. */
   timeoutMs?: number;
+  /**
+   * The device the check runs against (issue 18: the plan entry's target): what `$target` in
+   * `icmp.echo:$target` / `snmp:$target` stands for, and what `host.target()` returns.
+   */
+  target?: { address: string; name?: string };
 }
 
 export interface PluginRunner {
@@ -279,7 +284,13 @@ export function createPluginRunner(config: Partial<PluginRunnerConfig>, deps: Pl
         id,
         granted,
         grantedFunctions,
-        job: { code: job.code, filename: `plugin:${job.manifest.id}@${job.manifest.version}/${job.manifest.main}`, params: job.params, ...limits },
+        job: {
+          code: job.code,
+          filename: `plugin:${job.manifest.id}@${job.manifest.version}/${job.manifest.main}`,
+          params: job.params,
+          ...limits,
+          ...(job.target ? { target: job.target } : {}),
+        },
       };
       proc.send(message);
     });

@@ -49,7 +49,7 @@ function serveSandbox(): void {
     if (raw?.type !== 'run') return;
     const { id, job } = raw;
     const controller = new AbortController();
-    const functions = createHostFunctions(createCapabilitySet(raw.granted), {
+    const functions = createHostFunctions(createCapabilitySet(raw.granted, { target: job.target?.address }), {
       signal: controller.signal,
       runTimeoutMs: job.timeoutMs,
       agentInfo: () =>

@@ -32,6 +32,19 @@ export const HOST_LIMITS = {
   httpRequestBodyBytes: 1024 * 1024,
   httpHeaders: 64,
   processes: 10_000,
+  icmpCount: 3, // default echo requests per icmpEcho
+  icmpMaxCount: 10,
+  icmpTimeoutMs: 1_000, // default wait per reply
+  icmpMaxTimeoutMs: 5_000,
+  snmpTimeoutMs: 2_000, // default per attempt
+  snmpMaxTimeoutMs: 10_000,
+  snmpRetries: 1,
+  snmpMaxRetries: 3,
+  snmpOids: 64, // OIDs per get/getNext/getBulk
+  snmpVarbinds: 10_000, // varbinds one call may return (getBulk answers, walk rows)
+  snmpWalkRows: 1_000, // default maxRows of a walk
+  snmpMaxRepetitions: 100,
+  snmpBytes: 1024 * 1024, // value bytes one call may return
 } as const;
 
 export interface HostFunctionDeps {
@@ -41,6 +54,11 @@ export interface HostFunctionDeps {
   signal: AbortSignal;
   /** The run's timeout: no single call may outlive it. */
   runTimeoutMs: number;
+  /**
+   * The ICMP programs tried in order, absolute paths (docs/decisions/0011): the first that
+   * exists is used. Default: Debian's fping, then iputils ping. Tests point it elsewhere.
+   */
+  icmpPrograms?: readonly string[];
 }
 
 /** One host function: hostile arguments in, plain data out. */

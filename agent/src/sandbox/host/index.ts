@@ -4,9 +4,11 @@ import { asPluginError, denied, PluginCallError, type HostFunction, type HostFun
 import { execFunctions } from './exec.js';
 import { fsFunctions } from './fs.js';
 import { httpFunctions } from './http.js';
+import { icmpFunctions } from './icmp.js';
 import { netFunctions } from './net.js';
 import { osFunctions } from './os.js';
 import { sleepFunctions } from './sleep.js';
+import { snmpFunctions } from './snmp.js';
 import { HOST_FUNCTION_CAPABILITIES, type HostFamily, type HostFunctionKind, type HostFunctionName } from './table.js';
 
 /**
@@ -30,6 +32,8 @@ const FAMILIES: { [K in HostFunctionKind]: HostFamily<K> } = {
   'http.request': httpFunctions,
   'os.info': osFunctions,
   'agent.info': agentFunctions,
+  'icmp.echo': icmpFunctions,
+  snmp: snmpFunctions,
 };
 
 /**

@@ -21,6 +21,11 @@ export const HOST_FUNCTION_CAPABILITIES = {
   'os.mounts': 'os.info',
   'os.processes': 'os.info',
   'agent.info': 'agent.info',
+  icmpEcho: 'icmp.echo',
+  'snmp.get': 'snmp',
+  'snmp.getNext': 'snmp',
+  'snmp.getBulk': 'snmp',
+  'snmp.walk': 'snmp',
   /** Needs no capability: waiting is harmless and bounded by the run's own timeout. */
   sleep: 'always',
 } as const;
