@@ -13,9 +13,26 @@ export interface Bus {
   subscribe(filters: string[], dispatch: (topic: string, payload: Buffer) => Promise<void>): Promise<void>;
   /** Ends a client's connection; only the embedded broker can. */
   disconnect?(clientId: string): Promise<boolean>;
+  /** External: drops the connection at once, acknowledging nothing more (a partition moves to another core). */
+  abandon?(): Promise<void>;
+  /** External: removes subscriptions of the session. */
+  unsubscribe?(filters: string[]): Promise<void>;
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * Another session than the core's own (several cores, docs/high-availability.md): a partition's
+ * persistent session `prophasis-core-p17`, or a core's clean one for publishing.
+ */
+export interface ExternalSession {
+  clientId?: string;
+  clean?: boolean;
+  keepalive?: number;
+  reconnectPeriod?: number;
+  /** The dispatcher from the first message on (else set by `subscribe`). */
+  dispatch?: (topic: string, payload: Buffer) => Promise<void>;
+}
 
 /** Parses `mqtt://` / `mqtts://` and returns the port (1883 / 8883 when absent). */
 export function externalPort(url: string): number {
@@ -35,19 +52,20 @@ export function externalPort(url: string): number {
  * by the broker and delivered when it returns. Authentication of agents and topic ACLs are
  * that broker's job (docs/external-broker.md).
  */
-export function createExternalBus(config: TransportConfig, deps: { logger: Logger; caPem?: string }): Bus {
-  const log = deps.logger.child({ component: 'mqtt-client' });
+export function createExternalBus(config: TransportConfig, deps: { logger: Logger; caPem?: string }, session: ExternalSession = {}): Bus {
+  const log = deps.logger.child({ component: 'mqtt-client', ...(session.clientId ? { clientId: session.clientId } : {}) });
   const port = externalPort(config.mqttUrl);
   let client: MqttClient | undefined;
-  let dispatcher: ((topic: string, payload: Buffer) => Promise<void>) | undefined;
+  // Set before CONNECT when given: a persistent session delivers its queued messages right after CONNACK.
+  let dispatcher: ((topic: string, payload: Buffer) => Promise<void>) | undefined = session.dispatch;
 
   return {
     async start() {
       const options: IClientOptions = {
-        clientId: config.mqttClientId,
-        clean: false, // [MQTT-3.1.2-4] keep the session (subscriptions, queued QoS 1) across reconnects
-        keepalive: 30,
-        reconnectPeriod: 5_000, // one client: a fixed period cannot cause a storm
+        clientId: session.clientId ?? config.mqttClientId,
+        clean: session.clean ?? false, // [MQTT-3.1.2-4] keep the session (subscriptions, queued QoS 1) across reconnects
+        keepalive: session.keepalive ?? 30,
+        reconnectPeriod: session.reconnectPeriod ?? 5_000, // one client: a fixed period cannot cause a storm
         connectTimeout: CONNECT_TIMEOUT_MS,
         protocolVersion: 4,
         ...(config.mqttUsername ? { username: config.mqttUsername } : {}),
@@ -95,6 +113,21 @@ export function createExternalBus(config: TransportConfig, deps: { logger: Logge
       const c = client;
       client = undefined;
       if (c) await c.endAsync();
+    },
+
+    async abandon() {
+      // Without sending anything more: unacknowledged messages stay queued in the session for its next holder.
+      const c = client;
+      client = undefined;
+      dispatcher = async () => {
+        throw new Error('session given up');
+      };
+      if (c) await c.endAsync(true);
+    },
+
+    async unsubscribe(filters) {
+      if (!client) throw TransportErrors.NOT_STARTED();
+      if (filters.length > 0) await client.unsubscribeAsync(filters);
     },
 
     async publish(topic, payload, opts) {

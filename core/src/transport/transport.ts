@@ -4,6 +4,7 @@ import {
   ALL_ENROL_REQUEST_TOPIC,
   ALL_RES_TOPIC,
   ALL_STATE_TOPIC,
+  agentTopic,
   channelOf,
   cmdTopic,
   decodeMessage,
@@ -61,6 +62,25 @@ export interface Transport {
   readonly mqttPort: number;
   /** Counts since start, for /metrics (docs/operations.md). */
   stats(): TransportStats;
+  /**
+   * Several cores (docs/high-availability.md): serves the broker session of a lease, `p:17` (the
+   * partition's agents' `res` and `state`, as client `<mqttClientId>-p17`) or `duty:enrolment`
+   * (`enrol/+/req`, as `<mqttClientId>-enrol`); resolves once subscribed. Other leases: nothing.
+   */
+  serveLease(name: string): Promise<void>;
+  /** Several cores: drops a lease's session at once; what it did not acknowledge stays queued for the next owner. */
+  leaveLease(name: string): Promise<void>;
+  /** Several cores: agents were enrolled or revoked; the served partitions' subscriptions follow. */
+  agentsChanged(): Promise<void>;
+}
+
+/** What the transport needs to know of the cluster (several cores, docs/high-availability.md). */
+export interface TransportCluster {
+  /** This core's id: its own clean session is `<mqttClientId>-<coreId>`. */
+  coreId: string;
+  partitionOf(agentId: string): number;
+  /** The enrolled, unrevoked agents of one partition. */
+  agentsOf(partition: number): Promise<string[]>;
 }
 
 interface TransportStats {
@@ -79,6 +99,8 @@ export interface TransportDeps {
   authenticator: ClientAuthenticator;
   /** Answers `enrol.request` messages. */
   enrolment: EnrolmentResponder;
+  /** Several cores on one external broker: subscriptions per served lease instead of every agent. */
+  cluster?: TransportCluster;
 }
 
 function describePublisher(p: ClientIdentity): string {
@@ -108,6 +130,9 @@ export function createTransport(config: TransportConfig, deps: TransportDeps): T
   let clientCount: (() => number) | undefined;
   const refusals: Record<string, number> = {};
   const invalidMessages: Record<string, number> = {};
+  /** Several cores: the sessions of the leases this core serves, and the agents each is subscribed to. */
+  const sessions = new Map<string, { bus: Bus; agents: Set<string> }>();
+  let caPemForSessions: string | undefined;
 
   function refuse(publisher: string, topic: string, error: ProphasisError | string, size: number): void {
     const reason = typeof error === 'string' ? error : error.message;
@@ -202,12 +227,53 @@ export function createTransport(config: TransportConfig, deps: TransportDeps): T
     };
   }
 
+  function cluster(): TransportCluster {
+    if (!deps.cluster || !config.mqttUrl) throw TransportErrors.NOT_CLUSTERED();
+    return deps.cluster;
+  }
+  const ownClientId = (coreId: string) => `${config.mqttClientId}-${coreId}`.slice(0, 64);
+  const partitionOfLease = (name: string) => (/^p:\d+$/.test(name) ? Number(name.slice(2)) : undefined);
+  const agentFilters = (agents: Iterable<string>) => [...agents].flatMap((a) => [agentTopic(a, 'res'), agentTopic(a, 'state')]);
+
+  async function serveLease(name: string): Promise<void> {
+    const c = cluster();
+    if (sessions.has(name) || !bus) return;
+    const partition = partitionOfLease(name);
+    if (partition === undefined && name !== 'duty:enrolment') return;
+    const clientId = partition === undefined ? `${config.mqttClientId}-enrol` : `${config.mqttClientId}-p${partition}`;
+    // The partition's persistent session: the broker kept its subscriptions and the QoS 1 messages
+    // the previous owner did not acknowledge, and hands them over here. Taking the client id also
+    // ends any connection still holding it (a second fence besides the lease).
+    const session = createExternalBus(config, { logger: deps.logger, ...(caPemForSessions ? { caPem: caPemForSessions } : {}) }, { clientId, clean: false, reconnectPeriod: 1_000, dispatch });
+    await session.start();
+    const agents = partition === undefined ? [] : await c.agentsOf(partition);
+    try {
+      await session.subscribe(partition === undefined ? [ALL_ENROL_REQUEST_TOPIC] : agentFilters(agents), dispatch);
+    } catch (err) {
+      await session.abandon?.();
+      throw err;
+    }
+    sessions.set(name, { bus: session, agents: new Set(agents) });
+    log.info({ lease: name, clientId, agents: agents.length }, 'serving a lease’s broker session');
+  }
+
+  async function leaveLease(name: string): Promise<void> {
+    const session = sessions.get(name);
+    if (!session) return;
+    sessions.delete(name);
+    await session.bus.abandon?.();
+    log.info({ lease: name }, 'left a lease’s broker session');
+  }
+
   return {
     async start() {
       if (bus) return;
       if (config.mqttUrl) {
         const caPem = await readCa(config.mqttCaFile);
-        const external = createExternalBus(config, { logger: deps.logger, ...(caPem ? { caPem } : {}) });
+        caPemForSessions = caPem;
+        // Several cores: this core's own session only publishes; the leases' sessions receive.
+        const own = deps.cluster ? { clientId: ownClientId(deps.cluster.coreId), clean: true } : {};
+        const external = createExternalBus(config, { logger: deps.logger, ...(caPem ? { caPem } : {}) }, own);
         const started = await external.start();
         mqttPort = started.port;
         caFingerprint = caPem ? createHash('sha256').update(new X509Certificate(caPem).raw).digest('hex') : '';
@@ -219,14 +285,34 @@ export function createTransport(config: TransportConfig, deps: TransportDeps): T
         caFingerprint = started.caFingerprint;
         bus = embedded;
       }
-      await bus.subscribe([ALL_RES_TOPIC, ALL_STATE_TOPIC, ALL_ENROL_REQUEST_TOPIC], dispatch);
+      if (!deps.cluster) await bus.subscribe([ALL_RES_TOPIC, ALL_STATE_TOPIC, ALL_ENROL_REQUEST_TOPIC], dispatch);
       log.info({ mode: config.mqttUrl ? 'external' : 'embedded', port: mqttPort, caFingerprint }, 'transport started');
     },
 
     async stop() {
+      for (const name of [...sessions.keys()]) await leaveLease(name);
       const b = bus;
       bus = undefined;
       if (b) await b.stop();
+    },
+
+    serveLease,
+    leaveLease,
+
+    async agentsChanged() {
+      for (const [name, session] of sessions) {
+        const partition = partitionOfLease(name);
+        if (partition === undefined) continue;
+        const now = new Set(await cluster().agentsOf(partition));
+        const added = [...now].filter((a) => !session.agents.has(a));
+        const removed = [...session.agents].filter((a) => !now.has(a));
+        if (sessions.get(name) !== session) continue; // left meanwhile
+        if (added.length > 0) await session.bus.subscribe(agentFilters(added), dispatch);
+        if (removed.length > 0) await session.bus.unsubscribe?.(agentFilters(removed));
+        for (const a of added) session.agents.add(a);
+        for (const a of removed) session.agents.delete(a);
+        if (added.length + removed.length > 0) log.info({ lease: name, added: added.length, removed: removed.length }, 'partition subscriptions updated');
+      }
     },
 
     async publishCommand(agentId, message) {
