@@ -559,15 +559,16 @@ describe('Prophasis end to end: console, core and simulated agents', function ()
     noPageErrors();
   });
 
-  it('8. acknowledges a problem from the console and sees the mark on the host list; silences a host from its page', async function () {
+  it('8. acknowledges a problem from the console and sees the mark on the host list; silences a host from its page, and one plugin of another host from its card', async function () {
     assert.ok(core);
     await page.setViewportSize(DESK);
     await page.goto(`${core.url}/hosts/${hostIds.beta}/detail?range=hour`);
     await assertVisible(page.locator('.head p-severity-badge[data-severity="major"]'), 'e2e-beta still Major');
-    await page.locator('p-problem-actions').getByRole('button', { name: 'Acknowledge', exact: true }).click();
+    // The host's own actions (each plugin card has its own too).
+    await page.locator('p-problem-actions.problem').getByRole('button', { name: 'Acknowledge', exact: true }).click();
     await page.getByLabel('Comment').fill('Replacing the switch');
     await page.getByRole('button', { name: 'Save acknowledgement' }).click();
-    await assertVisible(page.locator('p-problem-actions [data-mark="acknowledged"]', { hasText: `Acknowledged by ${ADMIN.name}` }), 'the acknowledgement on the host detail');
+    await assertVisible(page.locator('p-problem-actions.problem [data-mark="acknowledged"]', { hasText: `Acknowledged by ${ADMIN.name}` }), 'the acknowledgement on the host detail');
 
     await page.goto(`${core.url}/hosts`);
     await assertVisible(hostRow(page, 'e2e-beta').locator('[data-mark="acknowledged"]'), 'e2e-beta marked Acknowledged on the host list');
@@ -578,7 +579,7 @@ describe('Prophasis end to end: console, core and simulated agents', function ()
 
     // "Silence" on the host page opens the silences page with the host filled in.
     await page.goto(`${core.url}/hosts/${hostIds.beta}/detail?range=hour`);
-    await page.locator('p-problem-actions').getByRole('link', { name: 'Silence', exact: true }).click();
+    await page.locator('p-problem-actions.problem').getByRole('link', { name: 'Silence', exact: true }).click();
     await page.getByRole('heading', { name: 'Silences and maintenance', level: 1 }).waitFor();
     await page.getByLabel('Name').fill('Switch swap');
     await page.getByRole('button', { name: 'Add silence' }).click();
@@ -587,6 +588,20 @@ describe('Prophasis end to end: console, core and simulated agents', function ()
     await page.goto(`${core.url}/hosts`);
     await assertVisible(hostRow(page, 'e2e-beta').locator('[data-mark="maintenance"]', { hasText: 'In maintenance' }), 'e2e-beta marked In maintenance on the host list');
     await page.screenshot({ path: join(SCREENSHOTS, 'host-list-maintenance-desktop.png'), fullPage: true });
+
+    // "Silence" on one plugin's card silences that plugin on that host only, not the host.
+    await page.goto(`${core.url}/hosts/${hostIds.alpha}/detail?range=hour`);
+    const card = page.locator(`[data-plugin="${PLUGIN}"]`);
+    await card.locator('p-problem-actions').getByRole('link', { name: 'Silence', exact: true }).click();
+    await page.getByRole('heading', { name: 'Silences and maintenance', level: 1 }).waitFor();
+    await assertVisible(page.locator('.one-problem', { hasText: 'on e2e-alpha' }), 'the form covers only that plugin on e2e-alpha');
+    await page.getByLabel('Name').fill('Load test on alpha');
+    await page.getByRole('button', { name: 'Add silence' }).click();
+    await assertVisible(page.locator('tr[data-silence]', { hasText: 'Load test on alpha' }).filter({ hasText: 'on e2e-alpha' }), 'the one-plugin silence listed');
+    await page.goto(`${core.url}/hosts/${hostIds.alpha}/detail?range=hour`);
+    await assertVisible(card.locator('[data-mark="maintenance"]').first(), 'the plugin In maintenance on e2e-alpha\'s page');
+    assert.equal(await page.locator('p-problem-actions.problem [data-mark="maintenance"]').count(), 0, 'e2e-alpha itself is not in maintenance');
+    await page.screenshot({ path: join(SCREENSHOTS, 'host-detail-plugin-silenced-desktop.png'), fullPage: true });
     noPageErrors();
   });
 
