@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { alertActionRoutes, type AlertingApi } from './alerting/routes/alert-actions.js';
 import { alertsResource } from './alerting/routes/alerts.js';
 import { problemRoutes } from './alerting/routes/problems.js';
+import { dependencyRoutes } from './dependencies/index.js';
 import { alertTemplateRoutes, type AlertTemplatesApi } from './alerting/routes/templates.js';
 import type { ActionLinks } from './alerting/action-links.js';
 import { agentUpgradeRoutes, type AgentUpgrades } from './agent-upgrades/index.js';
@@ -109,6 +110,7 @@ function apiRoutes(config: ApiConfig, deps: ApiDeps): { routes: RouteModule[]; r
       await registrationRuleRoutes(api, deps);
       await alertActionRoutes(api, db, deps.alerting);
       await problemRoutes(api, db, deps.actionLinks ? { links: deps.actionLinks } : {});
+      await dependencyRoutes(api, db);
     },
   ];
   const templates = deps.alertTemplates;

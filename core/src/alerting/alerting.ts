@@ -19,6 +19,7 @@ import { createDeliveryQueue, memoryDeliveryStore, newDelivery, type Delivery, t
 import { loadAlertRules, type AlertRule } from './rules.js';
 import { sequelizeDeliveryStore } from './sequelize-store.js';
 import { endByTransitions, holdNotice, loadSuppression, releaseHeld } from './suppression.js';
+import { holdForParent, releaseHeldForParents, takeHeldForParent } from './dependencies.js';
 import { databaseTemplateStore, type TemplateStore } from './template-store.js';
 import type { AlertNotice } from './types.js';
 
@@ -197,7 +198,10 @@ export function createAlerting(config: AlertingConfig, deps: AlertingDeps): Aler
     const out: { rule: AlertRule; notice: AlertNotice }[] = [];
     for (const m of matched) {
       const why = suppression.check(m.transition, now());
+      // A notice of a problem a down parent held (docs/alerts.md, "Dependencies"): its recovery is not sent, anything else replaces it.
+      if (!why && (await takeHeldForParent(db, m.transition, m.rule.id)) && m.transition.to === 'ok') continue;
       if (!why) out.push(m);
+      else if (why.by === 'dependency') await holdForParent(db, why.hostId, m.transition, { alertId: m.rule.id, module: m.rule.module, settings: m.rule.settings, notice: { ...m.notice, causedBy: { hostId: why.hostId, name: why.name } } }, now());
       else if (why.by === 'silence') await holdNotice(db, why.id, m.transition, { alertId: m.rule.id, module: m.rule.module, settings: m.rule.settings, notice: m.notice }, now());
       else log.debug({ alert: m.rule.name, acknowledgement: why.id }, 'notice of an acknowledged problem not sent');
     }
@@ -209,7 +213,11 @@ export function createAlerting(config: AlertingConfig, deps: AlertingDeps): Aler
     const released = await releaseHeld(db, now());
     for (const h of released) await queue.enqueue({ alertId: h.alertId, module: h.module, settings: h.settings, notice: { ...h.notice, reason: 'maintenance-ended' } });
     if (released.length > 0) deps.systemLog.write('info', 'alerting', `${released.length} notices held during maintenance sent now that it ended`, { notices: released.length });
-    return released.length;
+    // Held while a parent was down (docs/alerts.md, "Dependencies"): sent once if still there.
+    const afterParents = await releaseHeldForParents(db, now());
+    for (const h of afterParents) await queue.enqueue({ alertId: h.alertId, module: h.module, settings: h.settings, notice: { ...h.notice, reason: 'dependency-ended' } });
+    if (afterParents.length > 0) deps.systemLog.write('info', 'alerting', `${afterParents.length} notices held while a parent host was down sent now that it is reachable`, { notices: afterParents.length });
+    return released.length + afterParents.length;
   }
 
   /** Sends the repeats and escalation steps that are due (stored first, then queued); resolves with how many. */

@@ -1,6 +1,7 @@
 import { isSeverity, type Severity } from '@prophasis/protocol';
 import { QueryTypes, type Transaction } from 'sequelize';
 import type { Database } from '../db/index.js';
+import { loadDependencies, type HostRef } from '../dependencies/index.js';
 import { loadGroupHosts } from '../inventory/index.js';
 import { loadHostStates } from '../state/index.js';
 import type { Transition } from './feed.js';
@@ -33,7 +34,7 @@ export function parseProblemKey(key: string): Problem | undefined {
 }
 
 /** Why a problem's notices are not sent now. */
-export type SuppressedBy = { by: 'acknowledgement'; id: number } | { by: 'silence'; id: number; name: string };
+export type SuppressedBy = { by: 'acknowledgement'; id: number } | { by: 'silence'; id: number; name: string } | { by: 'dependency'; hostId: number; name: string };
 
 /** What a silence covers (the API's `scopes`): any one of them matches. Plugins by their plugin id (`io.prophasis.cpu-load`). */
 interface SilenceScopes {
@@ -171,11 +172,15 @@ export interface SuppressionSnapshot {
   /** The active silence covering the problem, if any. */
   silencedBy(problem: Problem, at: number): SilenceRow | undefined;
   acknowledgement(problem: Problem): AcknowledgementRow | undefined;
+  /** The down ancestor the problem's host is cut off by (docs/alerts.md, "Dependencies"), if any. */
+  causedBy(problem: Problem): HostRef | null;
 }
 
 /** Reads acknowledgements and silences (scopes resolved: groups to hosts, checks to hosts × plugins, plugin ids to rows) once. */
 export async function loadSuppression(db: Database): Promise<SuppressionSnapshot> {
   const acks = new Map((await loadAcknowledgements(db)).map((a) => [a.problem, a]));
+  const dependencies = await loadDependencies(db);
+  const causedBy = (p: Problem) => (p.hostId === null ? null : dependencies.causedBy(p.hostId));
   const silences = await loadSilences(db);
   const expand = silences.some((s) => s.scopes.groupIds.length > 0) ? await loadGroupHosts(db) : () => [] as number[];
   const checkIds = [...new Set(silences.flatMap((s) => s.scopes.checkIds))];
@@ -212,12 +217,15 @@ export async function loadSuppression(db: Database): Promise<SuppressionSnapshot
   const silencedBy = (p: Problem, at: number) => resolved.find((r) => windowActive(r.silence.schedule, at) && covers(r, p))?.silence;
   return {
     silencedBy,
+    causedBy,
     acknowledgement: (p) => acks.get(problemKey(p)),
     check(p, at) {
       const ack = acks.get(problemKey(p));
       if (ack) return { by: 'acknowledgement', id: ack.id };
       const s = silencedBy(p, at);
-      return s ? { by: 'silence', id: s.id, name: s.name } : null;
+      if (s) return { by: 'silence', id: s.id, name: s.name };
+      const parent = causedBy(p);
+      return parent ? { by: 'dependency', ...parent } : null;
     },
   };
 }
@@ -297,15 +305,26 @@ export async function releaseHeld(db: Database, now: number): Promise<HeldNotice
     }
     const severity = await currentSeverity(db, problem);
     if (severity === null || severity === 'ok' || snapshot.acknowledgement(problem)) continue;
+    // A down parent still causes the problem: held on for it (docs/alerts.md, "Dependencies").
+    const parent = snapshot.causedBy(problem);
+    if (parent) {
+      await db.sequelize.query(
+        `INSERT INTO dependency_held (problem_key, alert_id, parent_id, module, settings, notice, held_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (problem_key, alert_id) DO UPDATE SET parent_id = excluded.parent_id, module = excluded.module, settings = excluded.settings, notice = excluded.notice, held_at = excluded.held_at`,
+        { replacements: [r.problem_key, held.alertId, parent.hostId, held.module, JSON.stringify(held.settings), JSON.stringify(held.notice), now] },
+      );
+      continue;
+    }
     out.set(`${r.problem_key}/${r.alert_id}`, held);
   }
   return [...out.values()];
 }
 
-/** The marks lists and reports show for problems (docs/api.md "Reports"): acknowledged by whom, in which maintenance window. */
+/** The marks lists and reports show for problems (docs/api.md "Reports"): acknowledged by whom, in which maintenance window, caused by which down parent. */
 export interface ProblemMarks {
   acknowledged: { id: number; by: string; comment: string; sticky: boolean; at: number } | null;
   maintenance: { silenceId: number; name: string } | null;
+  causedBy: HostRef | null;
 }
 
 /** Reads acknowledgements and silences once; `marks(problem)` answers for any problem at `at`. */
@@ -317,6 +336,7 @@ export async function loadProblemMarks(db: Database, at: number): Promise<(probl
     return {
       acknowledged: ack ? { id: ack.id, by: ack.by, comment: ack.comment, sticky: ack.sticky, at: ack.createdAt } : null,
       maintenance: silence ? { silenceId: silence.id, name: silence.name } : null,
+      causedBy: s.causedBy(p),
     };
   };
 }

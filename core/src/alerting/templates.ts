@@ -155,7 +155,7 @@ const VARIABLES: Readonly<Record<string, VariableSpec>> = {
   late: leaf('set when the change was delivered after the agent reconnected'),
   lateText: leaf('the sentence explaining a late change'),
   test: leaf('set for the Test action'),
-  reason: leaf('why it was sent: transition, repeat, escalation, maintenance-ended, flapping-started, flapping-stopped, unreachable'),
+  reason: leaf('why it was sent: transition, repeat, escalation, maintenance-ended, dependency-ended, flapping-started, flapping-stopped, unreachable'),
   why: leaf('the reason in words'),
   reasonPrefix: leaf("'REPEAT ', 'ESCALATED ', 'AFTER MAINTENANCE ', 'FLAPPING ', 'FLAPPING STOPPED ' or empty"),
   headline: leaf("'web1 cpu-load: ok → major', or 'web1 is unreachable (…)'"),

@@ -8,7 +8,7 @@ import type { RenderedMessage } from './templates.js';
  * repeat or an escalation step of a problem that lasts, the end of a maintenance window with the
  * problem still present, a check that started or stopped flapping, a host that became unreachable.
  */
-export type NoticeReason = 'transition' | 'repeat' | 'escalation' | 'maintenance-ended' | 'flapping-started' | 'flapping-stopped' | 'unreachable';
+export type NoticeReason = 'transition' | 'repeat' | 'escalation' | 'maintenance-ended' | 'dependency-ended' | 'flapping-started' | 'flapping-stopped' | 'unreachable';
 
 /** What an alert module sends: one matched transition, with names resolved (docs/alerts.md). */
 export interface AlertNotice {
@@ -29,6 +29,8 @@ export interface AlertNotice {
   test: boolean;
   /** For a host's own transition caused by its agent's presence: unreachable since / reachable again (core/src/state). */
   reachability?: Reachability | null;
+  /** The down parent host that held this notice back (docs/alerts.md, "Dependencies"); set on a `dependency-ended` notice. */
+  causedBy?: { hostId: number; name: string } | null;
   /** Why it was sent; absent (deliveries stored before the field existed) reads as `transition`. */
   reason?: NoticeReason;
   /** For a plugin transition: the check that ran it (when its result names one that still exists). */

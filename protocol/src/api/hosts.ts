@@ -98,3 +98,21 @@ export const EnrolmentTicket = Type.Object({
   caFingerprint: Type.String(),
 });
 export type EnrolmentTicket = Static<typeof EnrolmentTicket>;
+
+/** `PUT /api/hosts/:id/parents`: the hosts this host is reached through (docs/devices.md, "Dependencies"); `[]` removes them. */
+export const HostParentsInput = Type.Object({ parentIds: Ids(100) }, { additionalProperties: false });
+export type HostParentsInput = Static<typeof HostParentsInput>;
+
+const DependencyHost = Type.Object({ hostId: ObjectId, name: Type.String() });
+const DependencyAncestor = Type.Object({ hostId: ObjectId, name: Type.String(), /** Its agent unreachable, or (a device) its ping critical. */ down: Type.Boolean() });
+
+/** `GET /api/hosts/:id/dependencies`: the host's place in the parent/child graph. */
+export const HostDependencies = Type.Object({
+  parents: Type.Array(DependencyAncestor),
+  /** Every ancestor, nearest first (parents, their parents, …). */
+  ancestors: Type.Array(DependencyAncestor),
+  children: Type.Array(DependencyHost),
+  /** The down ancestor the host's problems are caused by now (they notify no one), or null. */
+  causedBy: Nullable(DependencyHost),
+});
+export type HostDependencies = Static<typeof HostDependencies>;

@@ -16,6 +16,7 @@ const REASON_LABELS: Readonly<Record<string, string>> = {
   repeat: 'Repeat',
   escalation: 'Escalation',
   'maintenance-ended': 'After maintenance',
+  'dependency-ended': 'After parent recovered',
   'flapping-started': 'Started flapping',
   'flapping-stopped': 'Stopped flapping',
   unreachable: 'Unreachable',
