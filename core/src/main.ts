@@ -49,6 +49,8 @@ import { createHousekeeper, readHousekeepingConfig, type Housekeeper } from './h
 import { createMetrics, parseAllowList } from './metrics/index.js';
 import { createConfigAsCode } from './config-as-code/index.js';
 import { configAsCodeParts } from './config-as-code-parts.js';
+import { checkSchemaForCluster, ClusterErrors, createCluster, partitionOf, readClusterConfig, type Cluster } from './cluster/index.js';
+import { MIGRATIONS } from './db/index.js';
 
 /** A running core, as the composition root assembled it. */
 export interface Core {
@@ -100,7 +102,14 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
     },
   });
   const db = await createDatabase({ url: config.databaseUrl, sqlitePath: sqlitePath(config) }, { logger });
+  // Several cores on one PostgreSQL and one external broker (docs/high-availability.md); off: one core.
+  const clusterConfig = readClusterConfig();
   try {
+    if (clusterConfig.enabled && (db.dialect !== 'postgres' || !transportConfig.mqttUrl)) {
+      throw ClusterErrors.NEEDS_POSTGRES_AND_BROKER(`database ${db.dialect}, broker ${transportConfig.mqttUrl ? 'external' : 'embedded'}`);
+    }
+    // Nothing migrates under a running core of another schema, nor does an older core run on a newer one.
+    if (clusterConfig.enabled) await checkSchemaForCluster(db.sequelize, MIGRATIONS.map((m) => m.name), clusterConfig.leaseMs);
     await db.migrate();
   } catch (err) {
     await db.close().catch(() => {});
@@ -119,6 +128,17 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
     systemLog,
     authenticator: registry,
     enrolment: createEnrolmentResponder({ registry, logger, systemLog, events, audit }),
+    // Several cores: this core subscribes only to the agents of the partitions it leases.
+    ...(clusterConfig.enabled
+      ? {
+          cluster: {
+            coreId: clusterConfig.coreId,
+            partitionOf: (agentId: string) => partitionOf(agentId, clusterConfig.partitions),
+            agentsOf: async (partition: number) =>
+              (await registryStore.listAgents()).filter((a) => !a.revoked && partitionOf(a.agentId, clusterConfig.partitions) === partition).map((a) => a.agentId),
+          },
+        }
+      : {}),
   });
   // A revocation refuses the agent's next CONNECT; this ends the connection it has now.
   registry.onRevoked((agentId) => transport.disconnectAgent(agentId));
@@ -186,6 +206,7 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
     logger,
     events,
     seen: (agentId) => presence.seen(agentId),
+    ...(clusterConfig.enabled ? { cluster: { ownsAgent: (agentId: string) => cluster?.ownsAgent(agentId) ?? false, ownsDispatch: () => cluster?.ownsDuty('dispatch') ?? false } } : {}),
     observeBatch: (rows, seconds) => metrics.observeBatch(rows, seconds),
     bundles: {
       isUsable: (pluginId, version) => plugins.isUsable(pluginId, version),
@@ -242,17 +263,35 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
   transport.onResult((agentId, message) => agentUpgrades.handleRes(agentId, message));
   // A host that joins the running rollout's groups is offered the version at once, not at its next state.
   events.on('config.changed', ({ resource }) => {
-    if (resource === 'hosts' || resource === 'groups') {
+    // Several cores: the core holding the `agent-upgrades` duty offers (the change reaches every core).
+    if ((resource === 'hosts' || resource === 'groups') && (!cluster || cluster.ownsDuty('agent-upgrades'))) {
       agentUpgrades.membershipChanged().catch((err: unknown) => logger.error({ err, component: 'agent-upgrades' }, 'agent upgrades: offering after a change failed'));
     }
   });
+  // Several cores: leases of the partitions and duties, broker sessions, LISTEN/NOTIFY (docs/high-availability.md).
+  const cluster: Cluster | undefined = clusterConfig.enabled
+    ? createCluster(clusterConfig, {
+        sequelize: db.sequelize,
+        databaseUrl: config.databaseUrl,
+        logger,
+        events,
+        schemaVersion: MIGRATIONS[MIGRATIONS.length - 1]!.name,
+        sessions: transport,
+        duties: {
+          housekeeping: housekeeper,
+          alerting,
+          dispatch: { start: () => pipeline.dispatcher.recompute(), stop: async () => {} },
+        },
+      })
+    : undefined;
   const http = createHttpServer(httpConfig, () =>
     createApiApp(httpConfig, {
       logger,
       db,
       auth,
       audit,
-      events,
+      // Several cores: the console's live events are this core's and the others' alike.
+      events: cluster ? cluster.bridge.consoleEvents : events,
       agentTarball: createAgentTarball({ dataDir: config.dataDir }, { logger }),
       agentPackages,
       plugins: { repository: plugins, trust, systemLog },
@@ -297,7 +336,8 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
     // Never fails the start: a local marketplace that cannot start is logged and left out.
     { name: 'local marketplace', start: () => market.start(), stop: () => market.stop() },
     { name: 'services', start: () => services.start(), stop: () => services.stop() },
-    { name: 'alerting', start: () => alerting.start(), stop: () => alerting.stop() },
+    // Several cores: started by the cluster while this core holds the `alerting` duty.
+    { name: 'alerting', start: async () => (cluster ? undefined : alerting.start()), stop: () => alerting.stop() },
     { name: 'presence', start: () => presence.start(), stop: () => presence.stop() },
     { name: 'transport', start: () => transport.start(), stop: () => transport.stop() },
     // Stops before the transport (reverse order), flushing what it holds; then the result store closes.
@@ -311,7 +351,9 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
     },
     // Stops before the result store it deletes through closes. Results that arrive before it made
     // today's partition (PostgreSQL) wait in the DEFAULT partition and are moved out at its start.
-    { name: 'housekeeping', start: () => housekeeper.start(), stop: () => housekeeper.stop() },
+    { name: 'housekeeping', start: async () => (cluster ? undefined : housekeeper.start()), stop: () => housekeeper.stop() },
+    // Takes its share of partitions and duties once everything that serves them is running.
+    ...(cluster ? [{ name: 'cluster', start: () => cluster.start(), stop: () => cluster.stop() }] : []),
     { name: 'auth', start: () => auth.start(), stop: () => auth.stop() },
     {
       name: 'http',

@@ -4,3 +4,4 @@ export { createLeaseManager, type LeaseManager, type LeaseHandlers, type LossRea
 export { createEventBridge, type EventBridge } from './notify.js';
 export { partitionOf, partitionLease, dutyLease } from './partition.js';
 export { checkSchemaForCluster } from './schema.js';
+export { createCluster, DUTIES, type Cluster, type Duty } from './cluster.js';

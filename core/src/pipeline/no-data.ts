@@ -35,7 +35,8 @@ interface Cursor {
  */
 export function createNoDataSweep(
   config: PipelineConfig,
-  deps: { plans: NoDataPlans; sink: { storeNoData(slots: readonly NoDataSlot[]): Promise<void> }; logger: Logger; now?: () => number },
+  // `owns`: several cores (docs/high-availability.md); only the agents whose results this core receives.
+  deps: { plans: NoDataPlans; sink: { storeNoData(slots: readonly NoDataSlot[]): Promise<void> }; logger: Logger; now?: () => number; owns?: (agentId: string) => boolean },
 ): NoDataSweep {
   const log = deps.logger.child({ component: 'no-data' });
   const now = deps.now ?? Date.now;
@@ -56,7 +57,7 @@ export function createNoDataSweep(
     const live = new Set<string>();
     for (const [hostId, plan] of snap.plans) {
       const host = snap.hosts.get(hostId);
-      if (!host?.enrolled) continue;
+      if (!host?.enrolled || (deps.owns && !(host.agentId && deps.owns(host.agentId)))) continue;
       const connected = host.connectedSince !== null && host.unreachableSince === null;
       for (const e of plan.entries) {
         const key = keyOf(hostId, e.checkRowId, e.pluginRowId);

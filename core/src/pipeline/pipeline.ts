@@ -26,6 +26,8 @@ export interface PipelineDeps {
   /** Each acknowledged batch's rows and latency (ingest's `observeBatch`). */
   observeBatch?: (rows: number, seconds: number) => void;
   revisions?: RevisionStore;
+  /** Several cores (docs/high-availability.md): the agents whose slots this core judges, and the dispatch duty. */
+  cluster?: { ownsAgent(agentId: string): boolean; ownsDispatch(): boolean };
   store?: PipelineStore;
   now?: () => number;
 }
@@ -63,6 +65,7 @@ export function createPipeline(config: PipelineConfig, deps: PipelineDeps): Pipe
     logger: deps.logger,
     systemLog: deps.systemLog,
     now,
+    ...(deps.cluster ? { ownsDispatch: deps.cluster.ownsDispatch } : {}),
   });
   const states = createStateTracker({ store, logger: deps.logger });
   // SQLite has one writer: overlapping INSERTs (and states) would only wait on its lock.
@@ -80,7 +83,7 @@ export function createPipeline(config: PipelineConfig, deps: PipelineDeps): Pipe
     ...(deps.seen ? { seen: deps.seen } : {}),
     ...(deps.observeBatch ? { observeBatch: deps.observeBatch } : {}),
   });
-  const noData = createNoDataSweep(config, { plans: dispatcher, sink: ingest, logger: deps.logger, now });
+  const noData = createNoDataSweep(config, { plans: dispatcher, sink: ingest, logger: deps.logger, now, ...(deps.cluster ? { owns: deps.cluster.ownsAgent } : {}) });
   const sweep = noData;
   return {
     dispatcher,

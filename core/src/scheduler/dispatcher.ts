@@ -22,6 +22,11 @@ export interface DispatcherDeps {
   logger: Logger;
   systemLog: SystemLog;
   now?: () => number;
+  /**
+   * Several cores (docs/high-availability.md): whether this core holds the `dispatch` duty. The
+   * others number no revisions and publish no plans; they follow the stored revisions.
+   */
+  ownsDispatch?: () => boolean;
 }
 
 interface RecomputeReport {
@@ -131,6 +136,12 @@ export function createDispatcher(config: DispatcherConfig, deps: DispatcherDeps)
       if (previous?.hash === plan.hash) continue;
       changes.set(hostId, { revision: (previous?.revision ?? 0) + 1, hash: plan.hash });
     }
+    if (deps.ownsDispatch && !deps.ownsDispatch()) {
+      revisions = await deps.revisions.loadAll();
+      current = snapshot;
+      readyResolve();
+      return { changed: [], published: [] };
+    }
     const gone = [...revisions.keys()].filter((id) => !built.plans.has(id));
     // Persist first: a revision number is never handed out twice, even across a crash.
     await deps.revisions.save(changes);
@@ -233,6 +244,8 @@ export function createDispatcher(config: DispatcherConfig, deps: DispatcherDeps)
       const plan = snap.plans.get(hostId);
       const revision = revisions.get(hostId)?.revision;
       if (!plan || revision === undefined) return;
+      // Not the dispatch duty's core: only a plan the stored revision numbers (the owner publishes newer ones).
+      if (deps.ownsDispatch && !deps.ownsDispatch() && revisions.get(hostId)?.hash !== plan.hash) return;
       await serial(async () => {
         try {
           // Whatever was sent while it was away may have been lost with its session: config first, always.
