@@ -40,7 +40,7 @@ export async function takeHeldForParent(db: Database, problem: Problem, alertId:
 
 /**
  * The held notices whose problems no down parent causes any more, for problems that are still
- * there (not ok, not acknowledged): one per (problem, alert), to be sent once with reason
+ * there (not ok, not acknowledged, and the newest notice held not a recovery): one per (problem, alert), to be sent once with reason
  * `dependency-ended`. A problem now caused by another down ancestor stays held under it; one a
  * silence covers moves to the silence's held notices; one that is ok again or gone is dropped.
  */
@@ -62,6 +62,8 @@ export async function releaseHeldForParents(db: Database, now: number): Promise<
     await db.sequelize.query('DELETE FROM dependency_held WHERE problem_key = ? AND alert_id = ?', { replacements: [r.problem_key, r.alert_id] });
     if (!problem || why?.by === 'acknowledgement') continue;
     const held: HeldNotice = { alertId: Number(r.alert_id), module: r.module, settings: json(r.settings, {}), notice: json(r.notice, {} as AlertNotice) };
+    // The newest notice held is a recovery: nobody was told of the problem, nobody needs its end.
+    if (held.notice.to === 'ok') continue;
     const severity = await currentSeverity(db, problem);
     if (severity === null || severity === 'ok') continue;
     if (why?.by === 'silence') {
