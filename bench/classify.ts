@@ -43,6 +43,7 @@ try {
   let done = 0;
   let errors = 0;
   const cpuBefore = process.cpuUsage();
+  const mainBefore = process.threadCpuUsage();
   const started = performance.now();
   const deadline = started + seconds * 1000;
   // Two batches in flight per worker keep every worker busy while the main thread
@@ -57,6 +58,7 @@ try {
   await Promise.all(Array.from({ length: 2 }, (_, n) => lane(n)));
   const elapsed = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
+  const main = process.threadCpuUsage(mainBefore);
   // CPU seconds of the whole process (main thread + workers): the per-core figure divides by
   // the CPU actually used, so it stays meaningful on a machine busy with other work.
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
@@ -72,6 +74,8 @@ try {
       classifications_per_s: Math.round(perSecond),
       cpu_s: Number(cpuSeconds.toFixed(2)),
       per_core_classifications_per_s: Math.round(done / cpuSeconds),
+      // The main thread's share (posting batches, collecting outcomes): what the ingest's thread pays.
+      main_thread_cpu_s: Number(((main.user + main.system) / 1e6).toFixed(2)),
       rss_mib: Math.round(process.memoryUsage().rss / 1048576),
     }),
   );

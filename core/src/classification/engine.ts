@@ -5,7 +5,11 @@ import type { ClassificationConfig } from './config.js';
 import { ClassificationErrors } from './errors.js';
 import type { SandboxItem } from './sandbox.js';
 import type { ClassifierErrorKind, ClassifyOutcome, ClassifyRequest } from './types.js';
-import type { ChunkMessage, WorkerInit, WorkerReply } from './worker.js';
+import { CLASSIFIER_SEVERITIES } from './types.js';
+import type { ChunkMessage, PackedOutcomes, WorkerInit, WorkerReply } from './worker.js';
+
+/** One shared (frozen) outcome per severity: a batch's outcomes allocate nothing on this thread. */
+const PLAIN: readonly ClassifyOutcome[] = CLASSIFIER_SEVERITIES.map((severity) => Object.freeze({ severity }));
 
 /** Classifies results with sandboxed Lua classifiers in a pool of worker threads. */
 export interface ClassificationEngine {
@@ -146,10 +150,16 @@ export function createClassificationEngine(config: ClassificationConfig, deps: C
     if (--batch.remaining === 0) batch.resolve(batch.outcomes);
   }
 
-  function finish(slot: Slot, outcomes: ClassifyOutcome[]): void {
+  function finish(slot: Slot, outcomes: PackedOutcomes): void {
     const chunk = slot.chunk;
     slot.chunk = undefined;
-    if (chunk) chunk.indices.forEach((index, j) => settle(chunk.batch, index, outcomes[j]!));
+    if (chunk) {
+      const { codes, failures } = outcomes;
+      chunk.indices.forEach((index, j) => {
+        const code = codes[j]!;
+        settle(chunk.batch, index, code > 0 ? PLAIN[code - 1]! : (failures[j] ?? { severity: 'unknown', error: { kind: 'runtime', message: 'no outcome' } }));
+      });
+    }
     dispatch();
   }
 

@@ -53,10 +53,13 @@ interface RawLua {
   _lua_pushboolean(L: number, b: number): void;
   _lua_rawseti(L: number, idx: number, n: bigint): void;
   _lua_rawgeti(L: number, idx: number, n: bigint): number;
+  _lua_rawlen(L: number, idx: number): number | bigint;
+  _lua_tonumberx(L: number, idx: number, isnum: number): number;
   _lua_setfield(L: number, idx: number, k: number): void;
   _lua_setmetatable(L: number, idx: number): number;
   _lua_setupvalue(L: number, funcidx: number, n: number): number;
   _lua_sethook(L: number, f: number, mask: number, count: number): void;
+  _lua_pushcclosure(L: number, fn: number, n: number): void;
   _luaL_ref(L: number, t: number): number;
   _luaL_unref(L: number, t: number, ref: number): void;
 }
@@ -94,6 +97,130 @@ function threadCpuMs(): number {
 type Compiled = { ref: number } | { error: string };
 
 /**
+ * The batch driver (trusted, run in the state's real globals after the prelude): one call
+ * classifies every item of a batch that shares one classifier. JavaScript packs the windows into
+ * one binary string (see {@link Sandbox.classifyBatch}); the driver unpacks each item into fresh
+ * tables exactly as {@link Sandbox.classify} builds them (values with nil holes and n, messages,
+ * result_types, a fresh copy of params, a fresh environment), calls `begin(fn, env)` (JavaScript:
+ * sets the item's time budget, tells the watchdog which item runs and sets the chunk's _ENV),
+ * runs the classifier under pcall, and collects one severity code per item plus the failures.
+ */
+const DRIVER = String.raw`
+local unpack, setmetatable, pcall, type, next, concat, rep, char = string.unpack, setmetatable, pcall, type, next, table.concat, string.rep, string.char
+local pack, tunpack = table.pack, table.unpack
+local SEV = {}
+local CH = { [0] = char(0) }
+for k, name in ipairs({ ${CLASSIFIER_SEVERITIES.map((s) => `"${s}"`).join(', ')} }) do SEV[name] = k; CH[k] = char(k) end
+local FD, FI = {}, {}
+local function fd(n) local f = FD[n]; if not f then f = "<" .. rep("d", n); FD[n] = f end; return f end
+local function fi(n) local f = FI[n]; if not f then f = "<" .. rep("I4", n); FI[n] = f end; return f end
+-- SAME[s]: an array of s repeated, at least n long (the result types of a window, all alike).
+local SAME = {}
+local function same(s, n)
+  local t = SAME[s]
+  if not t or #t < n then
+    t = {}
+    for k = 1, n do t[k] = s end
+    SAME[s] = t
+  end
+  return t
+end
+local function copy(t)
+  local c = {}
+  for k, v in next, t do
+    if type(v) == "table" then c[k] = copy(v) else c[k] = v end
+  end
+  return c
+end
+return function(fn, begin, meta, count, data, strs, params)
+  local out, errs = {}, {}
+  local pos = 1
+  for i = 1, count do
+    local n, mn, rn, pi, ti, fl
+    n, mn, rn, pi, ti, fl, pos = unpack("<I4I4I4I4I4B", data, pos)
+    local values = pack(unpack(fd(n), data, pos))
+    pos = values[n + 1]; values[n + 1] = nil; values.n = n
+    if fl & 1 ~= 0 then
+      local nulls
+      nulls, pos = unpack("<I4", data, pos)
+      local ix = { unpack(fi(nulls), data, pos) }
+      pos = ix[nulls + 1]
+      for k = 1, nulls do values[ix[k]] = nil end
+    end
+    local messages
+    if fl & 2 ~= 0 then
+      local ix = { unpack(fi(mn), data, pos) }
+      pos = ix[mn + 1]
+      messages = { n = mn }
+      for k = 1, mn do local s = ix[k]; if s > 0 then messages[k] = strs[s] end end
+    else
+      messages = { n = mn }
+    end
+    local types
+    if fl & 4 ~= 0 then
+      types = pack(unpack(fi(rn), data, pos))
+      pos = types[rn + 1]; types[rn + 1] = nil; types.n = rn
+      for k = 1, rn do types[k] = strs[types[k]] end
+    else
+      types = pack(tunpack(same(strs[ti], rn), 1, rn))
+    end
+    local env = setmetatable({ values = values, messages = messages, result_types = types, params = copy(params[pi]) }, meta)
+    begin(fn, env)
+    local ok, r = pcall(fn)
+    local code = 0
+    if ok then
+      if type(r) == "string" then
+        code = SEV[r]
+        if not code then code = 0; errs[#errs + 1] = i; errs[#errs + 1] = "s"; errs[#errs + 1] = r end
+      else
+        errs[#errs + 1] = i; errs[#errs + 1] = "t"; errs[#errs + 1] = type(r)
+      end
+    else
+      errs[#errs + 1] = i; errs[#errs + 1] = "e"; errs[#errs + 1] = type(r) == "string" and r or false
+    end
+    out[i] = CH[code]
+  end
+  return concat(out), errs
+end`;
+
+const TYPE_NAMES: Record<string, string> = {
+  nil: 'nothing (nil)',
+  boolean: 'a boolean',
+  number: 'a number',
+  string: 'a string',
+  table: 'a table',
+  function: 'a function',
+  userdata: 'a userdata',
+  thread: 'a thread',
+};
+
+/** Packs values into the batch driver's binary string (little-endian, grows as needed). */
+class Packer {
+  buf = Buffer.allocUnsafe(64 * 1024);
+  at = 0;
+  private ensure(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + n));
+    this.buf.copy(next, 0, 0, this.at);
+    this.buf = next;
+  }
+  u8(v: number): void {
+    this.ensure(1);
+    this.buf[this.at++] = v;
+  }
+  u32(v: number): void {
+    this.ensure(4);
+    this.buf.writeUInt32LE(v, this.at);
+    this.at += 4;
+  }
+  f64(v: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleLE(v, this.at);
+    this.at += 8;
+  }
+}
+
+/**
  * One Lua state with the sandbox prelude loaded. Not thread-safe and synchronous: a worker owns
  * one and runs items one after the other. After a hard stop (timeout, wasm trap) the state is
  * unusable; the owner checks {@link Sandbox.broken} and creates a new sandbox.
@@ -112,9 +239,19 @@ export class Sandbox {
   private deadline = Infinity;
   /** This thread's CPU time when the current item started, in milliseconds. */
   private cpuStart = 0;
+  /** performance.now() when the current item of a batch started. */
+  private itemStart = 0;
   private scratch = 0;
   private scratchSize = 0;
   private readonly envMetaRef: number;
+  private readonly driverRef: number;
+  /** Lua C function `begin(fn, env)` of the batch driver. */
+  private readonly beginFn: number;
+  /** Batch run state: items begun so far, the caller's per-item callback, the items that ran out of memory. */
+  private begun = 0;
+  private onBegin: ((j: number) => void) | undefined;
+  private readonly outOfMemoryItems = new Set<number>();
+  private readonly packer = new Packer();
 
   private constructor(
     private readonly m: RawLua,
@@ -125,11 +262,28 @@ export class Sandbox {
   ) {
     allocState.sandbox = this;
     this.envMetaRef = this.loadPrelude();
+    this.driverRef = this.loadDriver();
+    this.beginFn = m.addFunction((l: number): number => {
+      // Item `begun` starts: its own time budget (its CPU time is read at the first hook, so a
+      // quick item costs no clock read), the watchdog told which item runs, the fresh _ENV set.
+      if (this.outOfMemory && this.begun > 0) this.outOfMemoryItems.add(this.begun - 1);
+      this.outOfMemory = false;
+      this.cpuStart = NaN;
+      this.itemStart = performance.now();
+      this.deadline = this.itemStart + this.limits.timeoutMs;
+      this.onBegin?.(this.begun);
+      this.begun++;
+      m._lua_setupvalue(l, 1, 1); // pops env (argument 2) into fn's (argument 1) only upvalue, _ENV
+      return 0;
+    }, 'ii');
     const hook = m.addFunction(() => {
       const now = performance.now();
       // Tells the pool's watchdog that Lua is still executing (slowly, perhaps, on a busy
       // machine) rather than stuck in one C function, so only the latter gets the worker killed.
       if (this.heartbeat) this.heartbeat[0] = performance.timeOrigin + now;
+      // In a batch, an item's CPU clock is read only once it has run for a millisecond (a quick
+      // item costs no clock read); that first millisecond is counted as CPU time in full.
+      if (this.cpuStart !== this.cpuStart && now - this.itemStart > 1) this.cpuStart = threadCpuMs() - (now - this.itemStart);
       if (now <= this.deadline) return;
       // The wall clock says the budget is spent; the budget is CPU time, so that a busy
       // machine (this thread descheduled) does not turn good classifiers into timeouts.
@@ -227,6 +381,173 @@ export class Sandbox {
       this.deadline = Infinity;
       if (!this.broken) m._lua_settop(L, 0);
     }
+  }
+
+  /**
+   * Classifies items that share one classifier (`key`, `code`) with ONE call into Lua (the batch
+   * driver), with the same outcomes as {@link classify} per item. `onBegin(j)` is called as item
+   * j starts. Never throws. After a hard stop (timeout, wasm trap) the sandbox is {@link broken}:
+   * the item that was running has its outcome, the others are `undefined`, to be run again on
+   * a new sandbox. If the driver itself fails (e.g. the heap is at its cap between two items),
+   * the items are classified one call each.
+   */
+  classifyBatch(items: readonly SandboxItem[], key: string, code: string | undefined, onBegin?: (j: number) => void): (ClassifyOutcome | undefined)[] {
+    const outcomes: (ClassifyOutcome | undefined)[] = new Array(items.length);
+    if (items.length === 0) return outcomes;
+    if (this.broken) return outcomes.fill(fail('runtime', 'sandbox is broken'));
+    const { m, L } = this;
+    this.deadline = Infinity;
+    this.outOfMemory = false;
+    this.outOfMemoryItems.clear();
+    this.begun = 0;
+    this.onBegin = onBegin;
+    try {
+      this.cpuStart = threadCpuMs();
+      this.deadline = performance.now() + this.limits.timeoutMs;
+      const fn = this.compile(key, code);
+      this.deadline = Infinity;
+      if ('error' in fn) return outcomes.fill(fail('compile', fn.error));
+      const { data, strings, params } = this.pack(items);
+      m._lua_settop(L, 0);
+      m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.driverRef));
+      m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(fn.ref));
+      m._lua_pushcclosure(L, this.beginFn, 0);
+      m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.envMetaRef));
+      m._lua_pushinteger(L, big(items.length));
+      this.pushBytes(data);
+      m._lua_createtable(L, strings.length, 0);
+      strings.forEach((str, i) => {
+        this.pushString(str);
+        m._lua_rawseti(L, -2, big(i + 1));
+      });
+      m._lua_createtable(L, params.length, 0);
+      params.forEach((p, i) => {
+        this.pushParam(p, 0);
+        m._lua_rawseti(L, -2, big(i + 1));
+      });
+      const status = m._lua_pcallk(L, 7, 2, 0, 0, 0);
+      this.deadline = Infinity;
+      if (status !== LUA_OK) {
+        // The driver failed between items (memory at its cap): item by item instead.
+        m._lua_settop(L, 0);
+        this.onBegin = undefined;
+        for (let j = 0; j < items.length && !this.broken; j++) {
+          onBegin?.(j);
+          outcomes[j] = this.classify(items[j]!, code);
+        }
+        return outcomes;
+      }
+      if (this.outOfMemory && this.begun > 0) this.outOfMemoryItems.add(this.begun - 1);
+      const codes = this.bytesAt(-2);
+      for (let j = 0; j < items.length; j++) {
+        const c = codes[j]!;
+        if (c > 0) outcomes[j] = { severity: CLASSIFIER_SEVERITIES[c - 1]! };
+      }
+      const nerr = Number(m._lua_rawlen(L, -1));
+      for (let e = 1; e + 2 <= nerr; e += 3) {
+        m._lua_rawgeti(L, -1, big(e));
+        const j = m._lua_tonumberx(L, -1, 0) - 1;
+        m._lua_rawgeti(L, -2, big(e + 1));
+        const kind = this.stringAt(-1);
+        m._lua_rawgeti(L, -3, big(e + 2));
+        const payload = this.stringAt(-1);
+        m._lua_settop(L, -4);
+        if (kind === 'e') {
+          const message = payload ?? 'error object is not a string';
+          outcomes[j] = message === 'not enough memory' ? fail('memory', `memory limit of ${this.limits.memoryBytes} bytes exceeded`) : fail('runtime', message);
+        } else if (kind === 't') outcomes[j] = fail('invalid_return', `classifier returned ${TYPE_NAMES[payload ?? 'nil'] ?? 'nothing'}, expected a severity name`);
+        else outcomes[j] = invalidString(payload ?? '');
+      }
+      for (const j of this.outOfMemoryItems) outcomes[j] = fail('memory', `memory limit of ${this.limits.memoryBytes} bytes exceeded`);
+      for (let j = 0; j < items.length; j++) outcomes[j] ??= fail('runtime', 'no outcome');
+      return outcomes;
+    } catch (err) {
+      this.broken = true;
+      const j = Math.max(0, this.begun - 1);
+      outcomes.fill(undefined);
+      outcomes[j] = err instanceof HardStop ? fail(err.kind, `time limit of ${this.limits.timeoutMs} ms exceeded`) : fail('runtime', `sandbox aborted: ${(err as Error).message}`);
+      return outcomes;
+    } finally {
+      this.deadline = Infinity;
+      this.onBegin = undefined;
+      if (!this.broken) m._lua_settop(L, 0);
+    }
+  }
+
+  /** The driver's input: one binary string, the distinct strings (1-based), the distinct params. */
+  private pack(items: readonly SandboxItem[]): { data: Buffer; strings: string[]; params: Readonly<Record<string, ClassifierParam>>[] } {
+    const p = this.packer;
+    p.at = 0;
+    const strings: string[] = [];
+    const stringIndex = new Map<string, number>();
+    const str = (s: string): number => {
+      let i = stringIndex.get(s);
+      if (i === undefined) {
+        strings.push(s);
+        i = strings.length;
+        stringIndex.set(s, i);
+      }
+      return i;
+    };
+    const params: Readonly<Record<string, ClassifierParam>>[] = [];
+    const paramIndex = new Map<object, number>();
+    const none = {};
+    for (const item of items) {
+      const { values, messages, resultTypes } = item;
+      const prm = item.params ?? none;
+      let pi = paramIndex.get(prm);
+      // Equal parameters in distinct objects (a check's, for each of its hosts) share one template.
+      if (pi === undefined && params.length > 0 && sameFlat(params[params.length - 1]!, prm)) pi = params.length;
+      if (pi === undefined) {
+        params.push(prm);
+        pi = params.length;
+        paramIndex.set(prm, pi);
+      }
+      let nulls = 0;
+      for (const v of values) if (typeof v !== 'number') nulls++;
+      let anyMessage = false;
+      for (const s of messages) if (typeof s === 'string') anyMessage = true;
+      const first = resultTypes[0] ?? '';
+      let mixed = false;
+      for (const t of resultTypes) if ((t ?? '') !== first) mixed = true;
+      const ti = str(first);
+      p.u32(values.length);
+      p.u32(messages.length);
+      p.u32(resultTypes.length);
+      p.u32(pi);
+      p.u32(ti);
+      p.u8((nulls > 0 ? 1 : 0) | (anyMessage ? 2 : 0) | (mixed ? 4 : 0));
+      for (const v of values) p.f64(typeof v === 'number' ? v : 0);
+      if (nulls > 0) {
+        p.u32(nulls);
+        values.forEach((v, k) => {
+          if (typeof v !== 'number') p.u32(k + 1);
+        });
+      }
+      if (anyMessage) for (const s of messages) p.u32(typeof s === 'string' ? str(s) : 0);
+      if (mixed) for (const t of resultTypes) p.u32(str(t ?? ''));
+    }
+    return { data: p.buf.subarray(0, p.at), strings, params };
+  }
+
+  private pushBytes(bytes: Uint8Array): void {
+    if (bytes.length + 1 > this.scratchSize) {
+      if (this.scratch) this.m._free(this.scratch);
+      this.scratchSize = Math.max(bytes.length + 1, 4096);
+      this.scratch = this.m._malloc(this.scratchSize);
+    }
+    this.m.HEAPU8.set(bytes, this.scratch);
+    this.m._lua_pushlstring(this.L, this.scratch, bytes.length);
+  }
+
+  /** The bytes of the string at `idx` (a copy). */
+  private bytesAt(idx: number): Uint8Array {
+    const { m, L } = this;
+    const lenPtr = this.cstr('\0\0\0\0');
+    const p = m._lua_tolstring(L, idx, lenPtr);
+    const heap = m.HEAPU8;
+    const len = heap[lenPtr]! | (heap[lenPtr + 1]! << 8) | (heap[lenPtr + 2]! << 16) | (heap[lenPtr + 3]! << 24);
+    return heap.slice(p, p + len);
   }
 
   /** Closes the Lua state (only when not broken: a broken state's invariants are gone). */
@@ -381,8 +702,16 @@ export class Sandbox {
     }
     const s = this.stringAt(-1) ?? '';
     if (SEVERITY_SET.has(s)) return { severity: s as ClassifyOutcome['severity'] };
-    if (s === 'critical') return fail('invalid_return', 'classifier returned "critical", which is reserved for services');
-    return fail('invalid_return', `classifier returned ${JSON.stringify(s.slice(0, 64))}, which is not a severity name`);
+    return invalidString(s);
+  }
+
+  private loadDriver(): number {
+    const { m, L } = this;
+    const size = this.writeScratch(DRIVER);
+    if (m._luaL_loadbufferx(L, this.scratch, size, this.cstr('=driver'), this.cstr('t')) !== LUA_OK || m._lua_pcallk(L, 0, 1, 0, 0, 0) !== LUA_OK) {
+      throw new Error(`classification batch driver failed: ${this.stringAt(-1)}`);
+    }
+    return m._luaL_ref(L, LUA_REGISTRYINDEX);
   }
 
   private loadPrelude(): number {
@@ -404,6 +733,23 @@ export class Sandbox {
     }
     return m._luaL_ref(L, LUA_REGISTRYINDEX);
   }
+}
+
+/** Whether two parameter objects are equal key by key with primitive values (nested: identity). */
+function sameFlat(a: Readonly<Record<string, ClassifierParam>>, b: Readonly<Record<string, ClassifierParam>>): boolean {
+  if (a === b) return true;
+  let n = 0;
+  for (const k in a) {
+    if (!Object.hasOwn(b, k) || a[k] !== b[k]) return false;
+    n++;
+  }
+  for (const k in b) if (Object.hasOwn(b, k)) n--;
+  return n === 0;
+}
+
+function invalidString(s: string): ClassifyOutcome {
+  if (s === 'critical') return fail('invalid_return', 'classifier returned "critical", which is reserved for services');
+  return fail('invalid_return', `classifier returned ${JSON.stringify(s.slice(0, 64))}, which is not a severity name`);
 }
 
 function fail(kind: ClassifierErrorKind, message: string): ClassifyOutcome {

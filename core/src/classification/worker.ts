@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Sandbox, type SandboxItem, type SandboxLimits } from './sandbox.js';
-import type { ClassifyOutcome } from './types.js';
+import { CLASSIFIER_SEVERITIES, type ClassifyOutcome } from './types.js';
 
 /** Main thread → worker: one chunk of a batch; each distinct code travels once, by key. */
 export interface ChunkMessage {
@@ -11,7 +11,16 @@ export interface ChunkMessage {
 }
 
 /** Worker → main thread. */
-export type WorkerReply = { type: 'ready' } | { type: 'done'; id: number; outcomes: ClassifyOutcome[] };
+export type WorkerReply = { type: 'ready' } | { type: 'done'; id: number; outcomes: PackedOutcomes };
+
+/**
+ * Outcomes in a form that is cheap to post: `codes[i]` is 1 + the index of item i's severity in
+ * CLASSIFIER_SEVERITIES, or 0 when item i failed, its outcome then being in `failures` by index.
+ */
+export interface PackedOutcomes {
+  codes: Uint8Array;
+  failures: Record<number, ClassifyOutcome>;
+}
 
 /** What the worker is given at start: its limits and the progress cell it shares with the pool. */
 export interface WorkerInit {
@@ -21,6 +30,7 @@ export interface WorkerInit {
   progress: SharedArrayBuffer;
 }
 
+const CODE_OF = new Map<string, number>(CLASSIFIER_SEVERITIES.map((s, i) => [s, i + 1]));
 const { limits, progress: buffer } = workerData as WorkerInit;
 const progress = new Float64Array(buffer);
 const port = parentPort!;
@@ -32,21 +42,53 @@ port.on('message', (msg: ChunkMessage) => {
 });
 port.postMessage({ type: 'ready' } satisfies WorkerReply);
 
-/** Chunks arrive one at a time (the pool waits for `done`), so runs never overlap. */
+/**
+ * Chunks arrive one at a time (the pool waits for `done`), so runs never overlap. The items of a
+ * chunk that share a classifier go into Lua in one call (`classifyBatch`); after a hard stop the
+ * item that was running has its outcome and the others run again on a new sandbox.
+ */
 async function runChunk(msg: ChunkMessage): Promise<void> {
   const outcomes: ClassifyOutcome[] = new Array(msg.items.length);
-  for (let i = 0; i < msg.items.length; i++) {
-    const item = msg.items[i]!;
-    // Published before the item runs: if this thread hangs in C code where the instruction
-    // hook cannot fire, the pool's watchdog knows which item to blame and terminates us.
-    progress[1] = progress[2] = performance.timeOrigin + performance.now();
-    progress[0] = i;
-    outcomes[i] = sandbox.classify(item, msg.codes[item.key]);
-    if (sandbox.broken) {
-      progress[0] = -1;
-      sandbox = await Sandbox.create(limits, heartbeat); // a hard stop left the old state inconsistent
+  let pending = msg.items.map((_, i) => i);
+  while (pending.length > 0) {
+    const groups = new Map<string, number[]>();
+    for (const i of pending) {
+      const key = msg.items[i]!.key;
+      const group = groups.get(key);
+      if (group) group.push(i);
+      else groups.set(key, [i]);
     }
+    const again: number[] = [];
+    for (const [key, indices] of groups) {
+      if (sandbox.broken) {
+        again.push(...indices);
+        continue;
+      }
+      // Published as each item starts: if this thread hangs in C code where the instruction
+      // hook cannot fire, the pool's watchdog knows which item to blame and terminates us.
+      const got = sandbox.classifyBatch(
+        indices.map((i) => msg.items[i]!),
+        key,
+        msg.codes[key],
+        (j) => {
+          progress[1] = progress[2] = performance.timeOrigin + performance.now();
+          progress[0] = indices[j]!;
+        },
+      );
+      got.forEach((outcome, j) => {
+        if (outcome) outcomes[indices[j]!] = outcome;
+        else again.push(indices[j]!);
+      });
+    }
+    progress[0] = -1;
+    if (sandbox.broken) sandbox = await Sandbox.create(limits, heartbeat); // a hard stop left the old state inconsistent
+    pending = again;
   }
-  progress[0] = -1;
-  port.postMessage({ type: 'done', id: msg.id, outcomes } satisfies WorkerReply);
+  const packed: PackedOutcomes = { codes: new Uint8Array(outcomes.length), failures: {} };
+  outcomes.forEach((o, i) => {
+    if (o.error) packed.failures[i] = o;
+    else packed.codes[i] = CODE_OF.get(o.severity) ?? 0;
+    if (packed.codes[i] === 0 && !o.error) packed.failures[i] = o;
+  });
+  port.postMessage({ type: 'done', id: msg.id, outcomes: packed } satisfies WorkerReply);
 }
