@@ -30,9 +30,9 @@ import { housekeepingRoutes, type Housekeeper } from './housekeeping/index.js';
 import { createApp, configEffects, registerResource, type ApiConfig, type RouteModule } from './http/index.js';
 import { checksResource } from './inventory/routes/checks.js';
 import { groupsResource } from './inventory/routes/groups.js';
-import { hostsResource } from './inventory/routes/hosts.js';
+import { collectorRoutes, hostsResource } from './inventory/routes/hosts.js';
 import { schedulesResource } from './inventory/routes/schedules.js';
-import type { EventBus } from './kernel/index.js';
+import type { EventBus, SecretBox } from './kernel/index.js';
 import { marketplaceRoutes, type MarketplaceRouteDeps } from './marketplace/routes/marketplace.js';
 import { pluginsResource } from './plugins/routes/plugins.js';
 import { pluginRoutes, type PluginRouteDeps } from './plugins/routes/repository.js';
@@ -83,6 +83,8 @@ export interface ApiDeps {
   configAsCode?: ConfigAsCode;
   /** Agent upgrades from the console (`/api/agent-upgrades`, `/downloads/versions/…`); absent in tests that do not need them. */
   agentUpgrades?: AgentUpgrades;
+  /** Seals checks' secret parameters at rest (docs/devices.md); without it a check naming a secret parameter is refused. */
+  secrets?: SecretBox;
 }
 
 /** Every feature's `/api` routes, in the order they are registered, and the root routes. */
@@ -95,7 +97,7 @@ function apiRoutes(config: ApiConfig, deps: ApiDeps): { routes: RouteModule[]; r
       registerResource(api, db, hostsResource(db));
       registerResource(api, db, groupsResource(db));
       registerResource(api, db, pluginsResource(db));
-      registerResource(api, db, checksResource(db));
+      registerResource(api, db, checksResource(db, deps.secrets));
       registerResource(api, db, schedulesResource(db));
       registerResource(api, db, servicesResource(db));
       registerResource(api, db, alertsResource(db, deps.alerting));
@@ -111,6 +113,7 @@ function apiRoutes(config: ApiConfig, deps: ApiDeps): { routes: RouteModule[]; r
       await alertActionRoutes(api, db, deps.alerting);
       await problemRoutes(api, db, deps.actionLinks ? { links: deps.actionLinks } : {});
       await dependencyRoutes(api, db);
+      await collectorRoutes(api, db);
     },
   ];
   const templates = deps.alertTemplates;

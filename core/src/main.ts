@@ -8,7 +8,7 @@ import { databaseAuthStore } from './auth/store.js';
 import { sqlitePath, type CoreConfig } from './kernel/config.js';
 import { ensurePki } from '@prophasis/broker';
 import { createDatabase, type Database } from './db/index.js';
-import { createEventBus, describeDatabase, removeRuntimeFacts, withoutCredentials, writeRuntimeFacts, type EventBus } from './kernel/index.js';
+import { createEventBus, createSecretBox, describeDatabase, removeRuntimeFacts, withoutCredentials, writeRuntimeFacts, type EventBus } from './kernel/index.js';
 import { createApiApp } from './api.js';
 import { createHttpServer, loadHttpsMaterial } from './http/index.js';
 import { createAgentTarball } from './downloads/agent-tarball.js';
@@ -189,6 +189,8 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
   // The result pipeline: plans and dispatch to agents, batched ingest (PUBACK only after the
   // commit), classification, states and transitions, no_data (docs/pipeline.md).
   const resultStore = createResultStore(db, { logger });
+  // Checks' secret parameters (SNMP communities, v3 keys) at rest: AES-256-GCM, key in the data directory (docs/devices.md).
+  const secrets = createSecretBox(config.dataDir);
   // The core's own health for Prometheus (docs/operations.md, "Metrics"), read from the subsystems at scrape time.
   parseAllowList(config.metricsAllow); // a bad entry stops the start, naming it
   const metrics = createMetrics({
@@ -206,6 +208,7 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
     logger,
     events,
     seen: (agentId) => presence.seen(agentId),
+    secrets,
     ...(clusterConfig.enabled ? { cluster: { ownsAgent: (agentId: string) => cluster?.ownsAgent(agentId) ?? false, ownsDispatch: () => cluster?.ownsDuty('dispatch') ?? false } } : {}),
     observeBatch: (rows, seconds) => metrics.observeBatch(rows, seconds),
     bundles: {
@@ -299,6 +302,7 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
       classification,
       runNow: pipeline.dispatcher,
       plans: pipeline.dispatcher,
+      secrets,
       enrolment: {
         registry,
         transport,

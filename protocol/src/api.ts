@@ -7,6 +7,7 @@
 export * from './api/common.js';
 export * from './api/users.js';
 export * from './api/hosts.js';
+export * from './api/devices.js';
 export * from './api/fleet.js';
 export * from './api/plugins.js';
 export * from './api/checks.js';

@@ -43,6 +43,16 @@ const BundleRemoveBody = Type.Object(
 /** Approved capabilities, as in the manifest (`fs.read:/proc/mdstat`, `os.info`, …). */
 const ApprovedCapabilities = Type.Array(Type.String({ maxLength: 512 }), { maxItems: 64 });
 
+/** A device a plan entry runs against (docs/devices.md, "Targets"). */
+export const PlanTarget = Type.Object(
+  {
+    hostId: Type.Integer({ minimum: 1 }),
+    address: Type.String({ minLength: 1, maxLength: 253 }),
+    name: Type.String({ minLength: 1, maxLength: 255 }),
+  },
+  { additionalProperties: false },
+);
+
 export const PlanEntry = Type.Object(
   {
     /** Stable key of this entry within the plan (check and plugin). */
@@ -56,6 +66,12 @@ export const PlanEntry = Type.Object(
     /** The capabilities the administrator approved for this plugin version; the sandbox grants no others. */
     capabilities: ApprovedCapabilities,
     timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
+    /**
+     * Set when the entry runs on behalf of a device this agent collects for (docs/devices.md):
+     * the device's host id, address (IP or DNS name) and name. The sandbox gives the address to
+     * the plugin; results carry `targetHostId`.
+     */
+    target: Type.Optional(PlanTarget),
   },
   { additionalProperties: false },
 );
@@ -164,6 +180,8 @@ export const Result = Type.Object(
     resultType: Type.Union(RESULT_TYPES.map((t) => Type.Literal(t))),
     /** Set when the result answers a `check.run`. */
     requestId: Type.Optional(Id),
+    /** The device the result is about (its plan entry's `target.hostId`); absent: the sender's own host. */
+    targetHostId: Type.Optional(Type.Integer({ minimum: 1 })),
   },
   { additionalProperties: false },
 );
@@ -323,6 +341,7 @@ export type ResMessage = Extract<Message, { type: 'result' | 'bundle.status' | '
 export type StateMessage = Envelope<'state'>;
 
 export type PlanEntry = Static<typeof PlanEntry>;
+export type PlanTarget = Static<typeof PlanTarget>;
 export type Result = Static<typeof Result>;
 
 const EnvelopeHeader = Type.Object(

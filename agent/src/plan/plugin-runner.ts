@@ -10,6 +10,8 @@ export interface PluginRunInput {
   params: Record<string, unknown>;
   /** From the plan entry or `check.run`; the sandbox applies its own cap too. */
   timeoutMs?: number;
+  /** The device the entry runs against (plan entry `target`, docs/devices.md); absent: this machine. */
+  target?: { address: string; name?: string };
 }
 
 export interface PluginRunOutput {

@@ -8,6 +8,7 @@ import {
   type Logger,
   type Manifest,
   type PlanEntry,
+  type PlanTarget,
   type Result,
   type ResultType,
 } from '@prophasis/protocol';
@@ -61,6 +62,18 @@ export interface PlanRunnerDeps {
   state: PlanState;
 }
 
+/**
+ * A device's checks (docs/devices.md, "Targets"): a plugin whose parameters schema has a `host`
+ * parameter (tcp-port, tls-certificate …) and whose check leaves it empty runs against the
+ * target's address.
+ */
+export function withTargetHost(manifest: Pick<Manifest, 'parameters'>, params: Record<string, unknown>, address: string): Record<string, unknown> {
+  const properties = manifest.parameters.properties;
+  if (!properties || !Object.hasOwn(properties, 'host')) return params;
+  if (typeof params['host'] === 'string' && params['host'] !== '') return params;
+  return { ...params, host: address };
+}
+
 /** Longest single timer wait; the runner re-evaluates after it (clock jumps, the 24.8-day setTimeout limit). */
 const MAX_WAIT_MS = 60_000;
 const MAX_MESSAGE = 4096;
@@ -78,6 +91,7 @@ interface Job {
   capabilities: string[];
   timeoutMs?: number;
   requestId?: string;
+  target?: PlanTarget;
 }
 
 /**
@@ -131,6 +145,7 @@ export function createPlanRunner(deps: PlanRunnerDeps): PlanRunner {
       params: entry.params,
       capabilities: entry.capabilities,
       ...(entry.timeoutMs === undefined ? {} : { timeoutMs: entry.timeoutMs }),
+      ...(entry.target === undefined ? {} : { target: entry.target }),
     };
   }
 
@@ -181,6 +196,7 @@ export function createPlanRunner(deps: PlanRunnerDeps): PlanRunner {
       message: typeof output.message === 'string' ? output.message.slice(0, MAX_MESSAGE) : null,
       resultType: (RESULT_TYPES as readonly string[]).includes(output.resultType) ? output.resultType : 'command_unsuccessful',
       ...(job.requestId === undefined ? {} : { requestId: job.requestId }),
+      ...(job.target === undefined ? {} : { targetHostId: job.target.hostId }),
     };
     const problem = bodyProblem('result', { results: [result] });
     if (problem) {
@@ -220,8 +236,9 @@ export function createPlanRunner(deps: PlanRunnerDeps): PlanRunner {
         manifest: bundle.manifest,
         code: await deps.bundles.code(job.sha256),
         approvedCapabilities,
-        params: job.params,
+        params: job.target ? withTargetHost(bundle.manifest, job.params, job.target.address) : job.params,
         ...(job.timeoutMs === undefined ? {} : { timeoutMs: job.timeoutMs }),
+        ...(job.target === undefined ? {} : { target: { address: job.target.address, name: job.target.name } }),
       });
       lastError = output.resultType === 'plugin' ? null : `${job.pluginId}: ${output.message ?? output.resultType}`;
       return output;

@@ -18,3 +18,4 @@ export { ROLES, roleAllows, isRole, type Role, type Access } from './roles.js';
 export { systemClock, type Clock } from './clock.js';
 export { readCoreConfig, sqlitePath, type CoreConfig } from './config.js';
 export { readRuntimeFacts, writeRuntimeFacts, removeRuntimeFacts, describeDatabase, withoutCredentials, RuntimeErrors, type RuntimeFacts } from './runtime.js';
+export { createSecretBox, type SecretBox } from './secret-box.js';

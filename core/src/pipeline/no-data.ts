@@ -60,7 +60,9 @@ export function createNoDataSweep(
       if (!host?.enrolled || (deps.owns && !(host.agentId && deps.owns(host.agentId)))) continue;
       const connected = host.connectedSince !== null && host.unreachableSince === null;
       for (const e of plan.entries) {
-        const key = keyOf(hostId, e.checkRowId, e.pluginRowId);
+        // A device's entry (docs/devices.md) is judged by its collector's connection, stored as the device's.
+        const ofHost = e.targetHostId ?? hostId;
+        const key = keyOf(ofHost, e.checkRowId, e.pluginRowId);
         live.add(key);
         let cursor = cursors.get(key);
         if (!cursor) cursors.set(key, (cursor = { judged: horizon, received: new Set() }));
@@ -70,7 +72,7 @@ export function createNoDataSweep(
           for (const s of cursor.received) if (s <= cursor.judged) cursor.received.delete(s);
           continue;
         }
-        work.push({ key, hostId, checkRowId: e.checkRowId, pluginRowId: e.pluginRowId, intervals: e.entry.intervals, connectedSince: host.connectedSince });
+        work.push({ key, hostId: ofHost, checkRowId: e.checkRowId, pluginRowId: e.pluginRowId, intervals: e.entry.intervals, connectedSince: host.connectedSince });
       }
     }
     for (const key of cursors.keys()) if (!live.has(key)) cursors.delete(key);

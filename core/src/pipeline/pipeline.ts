@@ -6,7 +6,7 @@ import { loadConfigRows } from '../scheduler/index.js';
 import { settingsRevisionStore, type RevisionStore } from '../scheduler/index.js';
 import { createNoDataSweep, type NoDataSweep } from './no-data.js';
 import { createStateTracker, type StateTracker } from './states.js';
-import type { EventPublisher, SystemLog } from '../kernel/index.js';
+import type { EventPublisher, SecretBox, SystemLog } from '../kernel/index.js';
 import type { PipelineConfig } from './config.js';
 import { createIngest, type Classifier, type Ingest, type ResultSink } from './ingest.js';
 import { sequelizePipelineStore, type PipelineStore } from './store.js';
@@ -28,6 +28,8 @@ export interface PipelineDeps {
   revisions?: RevisionStore;
   /** Several cores (docs/high-availability.md): the agents whose slots this core judges, and the dispatch duty. */
   cluster?: { ownsAgent(agentId: string): boolean; ownsDispatch(): boolean };
+  /** Opens checks' secret parameters for the plans (kernel/secret-box.ts); without it plans carry none. */
+  secrets?: Pick<SecretBox, 'open'>;
   store?: PipelineStore;
   now?: () => number;
 }
@@ -58,7 +60,7 @@ export function createPipeline(config: PipelineConfig, deps: PipelineDeps): Pipe
   const store = deps.store ?? sequelizePipelineStore(deps.db);
   const now = deps.now ?? Date.now;
   const dispatcher = createDispatcher(config, {
-    loadRows: () => loadConfigRows(deps.db),
+    loadRows: () => loadConfigRows(deps.db, deps.secrets),
     transport: deps.transport,
     bundles: deps.bundles ?? databaseBundleSource(deps.db),
     revisions: deps.revisions ?? settingsRevisionStore(deps.db),

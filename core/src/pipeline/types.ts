@@ -17,7 +17,15 @@ export interface Classifier {
 /** What the ingest asks the dispatcher about plans (declared here, implemented by the dispatcher). */
 export interface PlanView {
   ready(): Promise<void>;
-  snapshot(): { hostByAgent: ReadonlyMap<string, number>; entries: ReadonlyMap<number, ReadonlyMap<string, PlannedEntry>>; maxLatenessMs: number } | undefined;
+  snapshot():
+    | {
+        hostByAgent: ReadonlyMap<string, number>;
+        entries: ReadonlyMap<number, ReadonlyMap<string, PlannedEntry>>;
+        maxLatenessMs: number;
+        /** Each device's collector host (docs/devices.md): only it may publish the device's results. */
+        collectors?: ReadonlyMap<number, number>;
+      }
+    | undefined;
   runRequest(requestId: string): { hostId: number; checkRowId: number | null; pluginRowId: number; pluginId: string; historyCount: number; defaultClassifier: string } | undefined;
   classifierFor(hostId: number, checkRowId: number | null, pluginRowId: number, pluginKey: string, defaultClassifier: string): ResolvedClassifier;
 }

@@ -1,7 +1,7 @@
 import type { Interval, PlanEntry } from '@prophasis/protocol';
 import { createHash } from 'node:crypto';
 import { compareSemver } from '@prophasis/protocol';
-import { expandGroups } from '../inventory/index.js';
+import { effectiveCollectors, expandGroups, type GroupCollectorRow } from '../inventory/index.js';
 import type { PluginVersionRow } from '../plugins/index.js';
 import { versionForHost, type PluginRollouts } from '../marketplace/index.js';
 
@@ -10,7 +10,10 @@ import { versionForHost, type PluginRollouts } from '../marketplace/index.js';
  * builder is a pure function that tests feed directly and the loader fills from the database.
  */
 export interface PlanInput {
-  hosts: readonly { id: number; agentId: string | null }[];
+  /** Devices (`kind: 'device'`, docs/devices.md) carry their name, address and own collector. */
+  hosts: readonly { id: number; agentId: string | null; kind?: 'agent' | 'device'; name?: string; address?: string | null; collectorId?: number | null }[];
+  /** Groups' collectors, inherited by their devices that name none. */
+  groupCollectors?: readonly GroupCollectorRow[];
   /** Direct host members of groups. */
   groupHosts: readonly { groupId: number; hostId: number }[];
   /** Group members of groups (nesting); cycles are tolerated here although the API refuses them. */
@@ -45,6 +48,8 @@ export interface PlannedEntry {
   /** The plugin manifest's `history`: how many results the classifier sees. */
   historyCount: number;
   defaultClassifier: string;
+  /** The device the entry runs against (its `entry.target.hostId`): results are that host's. */
+  targetHostId?: number;
 }
 
 /** One host's plan: the entries sorted by key and a hash that changes iff the plan's content does. */
@@ -69,6 +74,8 @@ export interface PlanBuild {
   excluded: ExcludedPlugin[];
   /** Transitive groups of each host with their distance (1 = direct member), for classifier overrides. */
   hostGroups: Map<number, Map<number, number>>;
+  /** Each device's effective collector host (docs/devices.md); a device without one is absent. */
+  collectors: Map<number, number>;
 }
 
 function multiMap<K, V>(pairs: Iterable<[K, V]>): Map<K, V[]> {
@@ -143,7 +150,8 @@ export function plannableVersions(input: Pick<PlanInput, 'plugins' | 'versions' 
  * check's hosts (direct and through nested groups, deduplicated) × the check's plugins at the
  * version {@link versionForHost} picks for that host among the approved ones: the newest, or
  * under a staged rollout the newest below the rolled-out one for hosts outside its groups
- * (nesting included). The entry key is `${checkId}:${pluginId}`; a check reached by several
+ * (nesting included). The entry key is `${checkId}:${pluginId}` (a device's entries, on its
+ * collector's plan: `${checkId}:${pluginId}@${deviceId}` with the `target`); a check reached by several
  * schedules gets one entry carrying the union of their intervals. A picked version that is not
  * usable is left out (older versions are not tried instead) and reported in `excluded`; a plugin
  * with no version to pick is silently absent (nothing to deliver yet). Pure: same input, same output.
@@ -236,6 +244,25 @@ export function buildPlans(input: PlanInput): PlanBuild {
     }
   }
 
+  // Devices (docs/devices.md, "Targets"): a device's entries run on its collector, keyed by the
+  // device too, so one plugin of one check runs for several devices; the device's own plan is empty.
+  const collectors = effectiveCollectors(
+    input.hosts.map((h) => ({ id: h.id, kind: h.kind ?? 'agent', collectorId: h.collectorId ?? null })),
+    input.groupCollectors ?? [],
+    groupsOfHost,
+  );
+  for (const device of input.hosts) {
+    if (device.kind !== 'device') continue;
+    const own = entriesOf.get(device.id) ?? [];
+    entriesOf.delete(device.id);
+    const collectorId = collectors.get(device.id);
+    if (collectorId === undefined || !device.address) continue;
+    const target = { hostId: device.id, address: device.address, name: device.name ?? String(device.id) };
+    let list = entriesOf.get(collectorId);
+    if (!list) entriesOf.set(collectorId, (list = []));
+    for (const planned of own) list.push({ ...planned, entry: { ...planned.entry, key: `${planned.entry.key}@${device.id}`, target }, targetHostId: device.id });
+  }
+
   const plans = new Map<number, HostPlan>();
   for (const host of input.hosts) {
     const entries = (entriesOf.get(host.id) ?? []).sort((a, b) => (a.entry.key < b.entry.key ? -1 : a.entry.key > b.entry.key ? 1 : 0));
@@ -247,5 +274,5 @@ export function buildPlans(input: PlanInput): PlanBuild {
       hash: planHash(input.maxLatenessMs, entries.map((e) => e.entry)),
     });
   }
-  return { plans, excluded, hostGroups: groupsOfHost };
+  return { plans, excluded, hostGroups: groupsOfHost, collectors };
 }

@@ -23,6 +23,8 @@ export interface PipelineSnapshot {
   /** Entries by host, then by key `${checkId}:${pluginId}`. */
   entries: ReadonlyMap<number, ReadonlyMap<string, PlannedEntry>>;
   hostGroups: ReadonlyMap<number, ReadonlyMap<number, number>>;
+  /** Each device's effective collector host (docs/devices.md). */
+  collectors: ReadonlyMap<number, number>;
   overrides: ClassifierOverrides;
   deliverable: ReadonlyMap<string, DeliverableVersion>;
   maxLatenessMs: number;
@@ -63,6 +65,7 @@ export function snapshotOf(rows: ConfigRows, built: ReturnType<typeof buildPlans
     hostByAgent,
     entries,
     hostGroups: built.hostGroups,
+    collectors: built.collectors,
     overrides: rows.overrides,
     deliverable,
     maxLatenessMs: rows.input.maxLatenessMs,

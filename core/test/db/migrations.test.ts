@@ -7,7 +7,7 @@ import { dialects, tableNames } from './helpers.js';
 
 const EXPECTED_TABLES = [
   'acknowledgements', 'action_links', 'agent_upgrade_hosts', 'agent_upgrade_rollouts', 'agent_versions', 'alert_cursor', 'alert_deliveries', 'alert_flapping', 'alert_problems', 'alert_scopes', 'alert_templates', 'alerts', 'api_tokens', 'audit_log', 'check_groups', 'check_hosts', 'check_plugins', 'checks',
-  'classifier_overrides', 'cluster_leases', 'cluster_members', 'current_states', 'dependency_held', 'enrolment_tokens', 'fleet_token_groups', 'fleet_tokens', 'host_group_groups', 'host_group_hosts',
+  'classifier_overrides', 'cluster_leases', 'cluster_members', 'current_states', 'dependency_held', 'enrolment_tokens', 'fleet_token_groups', 'fleet_tokens', 'host_group_collectors', 'host_group_groups', 'host_group_hosts',
   'host_groups', 'host_parents', 'hosts', 'plugin_versions', 'plugins', 'redundancy_group_members', 'redundancy_groups', 'registration_rule_groups', 'registration_rules',
   'results', 'rollups_hour', 'rollups_minute', 'schedule_checks', 'schedule_intervals', 'schedules',
   'service_dependencies', 'services', 'sessions', 'settings', 'silence_held', 'silences', 'state_transitions', 'system_log', 'users',

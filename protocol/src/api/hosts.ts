@@ -1,6 +1,7 @@
 import { PluginId, Timestamp } from '../schema-common.js';
 import { type Static, Type } from '@sinclair/typebox';
 import { Description, Ids, Name, Nullable, ObjectId } from './common.js';
+import { DeviceFields, DeviceInputFields } from './devices.js';
 
 /** The REST API's shapes (protocol/src/api.ts): hosts and groups. */
 
@@ -22,6 +23,8 @@ export const Host = Type.Object({
   tags: Type.Optional(Type.Array(Type.String())),
   /** The fleet token that registered the host (auto-registration), if one did. */
   fleetTokenId: Type.Optional(Nullable(ObjectId)),
+  /** Devices (docs/devices.md): kind, address, type, collector. */
+  ...DeviceFields,
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -32,7 +35,7 @@ export const Tag = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z
 const Tags = Type.Array(Tag, { maxItems: 32, uniqueItems: true });
 
 export const HostInput = Type.Object(
-  { name: Name, description: Type.Optional(Description), /** Omitted: the host keeps its tags. */ tags: Type.Optional(Tags) },
+  { name: Name, description: Type.Optional(Description), /** Omitted: the host keeps its tags. */ tags: Type.Optional(Tags), ...DeviceInputFields },
   { additionalProperties: false },
 );
 export type HostInput = Static<typeof HostInput>;
@@ -43,13 +46,15 @@ export const HostGroup = Type.Object({
   description: Type.String(),
   hostIds: Type.Array(ObjectId),
   groupIds: Type.Array(ObjectId),
+  /** The collector the group's devices inherit (docs/devices.md); null: none. */
+  collectorId: Type.Optional(Nullable(ObjectId)),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
 export type HostGroup = Static<typeof HostGroup>;
 
 export const HostGroupInput = Type.Object(
-  { name: Name, description: Type.Optional(Description), hostIds: Ids(), groupIds: Ids(1000) },
+  { name: Name, description: Type.Optional(Description), hostIds: Ids(), groupIds: Ids(1000), /** Omitted: the group keeps its collector; null removes it. */ collectorId: Type.Optional(Nullable(ObjectId)) },
   { additionalProperties: false },
 );
 export type HostGroupInput = Static<typeof HostGroupInput>;

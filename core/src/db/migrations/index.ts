@@ -10,8 +10,9 @@ import { flapThresholds } from './0009-flap-thresholds.js';
 import { fleetTokens } from './0010-fleet-tokens.js';
 import { agentUpgrades } from './0011-agent-upgrades.js';
 import { apiTokens } from './0012-api-tokens.js';
-import { clusterLeases } from './0015-cluster-leases.js';
 import { hostDependencies } from './0014-host-dependencies.js';
+import { devices } from './0013-devices.js';
+import { clusterLeases } from './0015-cluster-leases.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
@@ -22,4 +23,4 @@ export { ROLLUP_FILLFACTOR } from './0002-rollup-fillfactor.js';
  * reviewed in one place and nothing depends on how files are found at run time. Append only:
  * a released migration never changes.
  */
-export const MIGRATIONS: readonly Migration[] = [initial, rollupFillfactor, alertDeliveries, alertCursor, partitionHistory, problems, notifications, alertTemplates, flapThresholds, fleetTokens, agentUpgrades, apiTokens, hostDependencies, clusterLeases];
+export const MIGRATIONS: readonly Migration[] = [initial, rollupFillfactor, alertDeliveries, alertCursor, partitionHistory, problems, notifications, alertTemplates, flapThresholds, fleetTokens, agentUpgrades, apiTokens, devices, hostDependencies, clusterLeases];

@@ -35,6 +35,8 @@ export class CheckPlugin extends Model<InferAttributes<CheckPlugin>, InferCreati
   declare params: CreationOptional<Record<string, unknown>>;
   /** Lua classifier used instead of the plugin's default for this check, if any. */
   declare classifierOverride: CreationOptional<string | null>;
+  /** The secret parameters (schema `format: "secret"`), sealed by the core's secret box; never in `params` (migration 0013). */
+  declare secrets: CreationOptional<string | null>;
 }
 
 export type ClassifierScopeKind = 'check' | 'group' | 'host';
@@ -88,7 +90,7 @@ export function initCheckGroup(sequelize: Sequelize): typeof CheckGroup {
 export function initCheckPlugin(sequelize: Sequelize): typeof CheckPlugin {
   class BoundCheckPlugin extends CheckPlugin {}
   BoundCheckPlugin.init(
-    { id: pk(), checkId: int(), pluginId: int(), params: { ...json(), defaultValue: {} }, classifierOverride: text(true) },
+    { id: pk(), checkId: int(), pluginId: int(), params: { ...json(), defaultValue: {} }, classifierOverride: text(true), secrets: text(true) },
     { sequelize, tableName: 'check_plugins', modelName: 'CheckPlugin' },
   );
   return BoundCheckPlugin;

@@ -1,6 +1,7 @@
 import { Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize } from 'sequelize';
 import { int, json, now, pk, str, text, time, touchHooks } from './common.js';
 
+export type HostKind = 'agent' | 'device';
 export type EnrolmentState = 'pending' | 'enrolled' | 'revoked';
 const ENROLMENT_STATES: readonly EnrolmentState[] = ['pending', 'enrolled', 'revoked'];
 
@@ -27,6 +28,14 @@ export class Host extends Model<InferAttributes<Host>, InferCreationAttributes<H
   declare tags: CreationOptional<string[] | null>;
   /** The fleet token that registered the host, if one did. */
   declare fleetTokenId: CreationOptional<number | null>;
+  /** `agent` (runs our agent) or `device` (monitored by a collector; docs/devices.md; migration 0013). */
+  declare kind: CreationOptional<HostKind>;
+  /** A device's IP address or DNS name. */
+  declare address: CreationOptional<string | null>;
+  /** A device's type (printer, switch, …). */
+  declare deviceType: CreationOptional<string | null>;
+  /** A device's own collector (an enrolled agent host); null: its groups' collector. */
+  declare collectorId: CreationOptional<number | null>;
   declare createdAt: CreationOptional<number>;
   declare updatedAt: CreationOptional<number>;
 }
@@ -51,6 +60,10 @@ export function initHost(sequelize: Sequelize): typeof Host {
       bundles: json(true),
       tags: json(true),
       fleetTokenId: int(true),
+      kind: { ...str(16), defaultValue: 'agent', validate: { isIn: [['agent', 'device']] } },
+      address: str(253, true),
+      deviceType: str(32, true),
+      collectorId: int(true),
       createdAt: now(),
       updatedAt: now(),
     },

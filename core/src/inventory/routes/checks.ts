@@ -2,7 +2,8 @@ import { Check, CheckInput, type Check as CheckApi } from '@prophasis/protocol';
 import type { Transaction } from 'sequelize';
 import type { Check as CheckRow, CheckPlugin as CheckPluginRow, Database } from '../../db/index.js';
 import type { Resource } from '../../http/index.js';
-import { ApiErrors } from '../../kernel/index.js';
+import { ApiErrors, type SecretBox } from '../../kernel/index.js';
+import { loadSecretNames, presentSecrets, splitSecrets } from '../secret-params.js';
 import { assertExist, linksOf, namedObjectWrites, replaceLinks } from '../../http/index.js';
 /**
  * A check's own flap thresholds (docs/alerts.md, "Flapping"): both or neither (neither: the
@@ -22,8 +23,10 @@ function flapThresholds(input: CheckInput): { flapLowPercent: number | null; fla
  * id. A plugin a check uses cannot be deleted (RESTRICT); deleting a host or group drops it
  * from the check; deleting a check removes it from its schedules and alert scopes.
  */
-export function checksResource(db: Database): Resource<CheckApi, CheckInput> {
+export function checksResource(db: Database, box?: SecretBox): Resource<CheckApi, CheckInput> {
   const { Check: CheckModel, CheckHost, CheckGroup, CheckPlugin, Host, HostGroup, Plugin } = db.models;
+  /** Secret parameter names per plugin id, as the last write saw them: the audit summary leaves their values out. */
+  const secretNames = new Map<string, ReadonlySet<string>>();
 
   async function pluginRowIds(pluginIds: string[], tx: Transaction): Promise<Map<string, number>> {
     const rows = pluginIds.length ? await Plugin.findAll({ where: { pluginId: pluginIds }, attributes: ['id', 'pluginId'], transaction: tx }) : [];
@@ -46,7 +49,19 @@ export function checksResource(db: Database): Resource<CheckApi, CheckInput> {
     const rowIds = await pluginRowIds([...seen], tx);
     await replaceLinks(CheckHost, 'checkId', id, input.hostIds.map((hostId) => ({ hostId })), tx);
     await replaceLinks(CheckGroup, 'checkId', id, input.groupIds.map((groupId) => ({ groupId })), tx);
-    await replaceLinks(CheckPlugin, 'checkId', id, input.plugins.map((p) => ({ pluginId: rowIds.get(p.pluginId)!, params: p.params ?? {} })), tx);
+    // Secret parameters (docs/devices.md, "Credentials"): sealed apart from params; one left out keeps its stored value.
+    const names = await loadSecretNames(db, [...rowIds.values()], tx);
+    const stored = new Map(
+      (await CheckPlugin.findAll({ where: { checkId: id }, attributes: ['pluginId', 'secrets'], transaction: tx })).map((r) => [r.pluginId, r.secrets ?? null]),
+    );
+    const rows = input.plugins.map((p, i) => {
+      const pluginRowId = rowIds.get(p.pluginId)!;
+      const secretsOf = names.get(pluginRowId) ?? new Set<string>();
+      secretNames.set(p.pluginId, secretsOf);
+      const split = splitSecrets({ params: p.params ?? {}, names: secretsOf, stored: stored.get(pluginRowId) ?? null, box, field: `plugins[${i}].params` });
+      return { pluginId: pluginRowId, params: split.params, secrets: split.secrets };
+    });
+    await replaceLinks(CheckPlugin, 'checkId', id, rows, tx);
   }
 
   return {
@@ -74,7 +89,7 @@ export function checksResource(db: Database): Resource<CheckApi, CheckInput> {
         description: c.description,
         hostIds: (hosts.get(c.id) ?? []).map((l) => l.get('hostId') as number),
         groupIds: (groups.get(c.id) ?? []).map((l) => l.get('groupId') as number),
-        plugins: ((plugins.get(c.id) ?? []) as CheckPluginRow[]).map((p) => ({ pluginId: names.get(p.pluginId) ?? '', params: p.params ?? {} })),
+        plugins: ((plugins.get(c.id) ?? []) as CheckPluginRow[]).map((p) => ({ pluginId: names.get(p.pluginId) ?? '', params: presentSecrets(p.params ?? {}, p.secrets ?? null, box) })),
         flapLowPercent: c.flapLowPercent ?? null,
         flapHighPercent: c.flapHighPercent ?? null,
         createdAt: c.createdAt,
@@ -82,5 +97,13 @@ export function checksResource(db: Database): Resource<CheckApi, CheckInput> {
       }));
     },
     ...namedObjectWrites(CheckModel, write),
+    summarize: (input) => ({
+      ...input,
+      plugins: input.plugins.map((p) => {
+        const secret = secretNames.get(p.pluginId);
+        if (!secret || !p.params) return p;
+        return { ...p, params: Object.fromEntries(Object.entries(p.params).map(([k, v]) => [k, secret.has(k) ? '[redacted]' : v])) };
+      }),
+    }),
   };
 }

@@ -3,6 +3,8 @@ import type { Model } from 'sequelize';
 import type { Database } from '../../db/index.js';
 import type { HostGroup as HostGroupRow } from '../../db/index.js';
 import { addGroupToGroup } from '../groups.js';
+import { loadGroupCollectors, setGroupCollector } from '../devices.js';
+import { assertCollector } from './hosts.js';
 import type { Resource } from '../../http/index.js';
 import { assertExist, linksOf, namedObjectWrites, replaceLinks } from '../../http/index.js';
 /**
@@ -19,6 +21,11 @@ export function groupsResource(db: Database): Resource<HostGroupApi, HostGroupIn
     await replaceLinks(HostGroupHost, 'groupId', id, input.hostIds.map((hostId) => ({ hostId })), tx);
     await HostGroupGroup.destroy({ where: { parentId: id }, transaction: tx });
     for (const childId of input.groupIds) await addGroupToGroup(db, id, childId, { transaction: tx });
+    // The collector the group's devices inherit (docs/devices.md); omitted: unchanged.
+    if (input.collectorId !== undefined) {
+      if (input.collectorId !== null) await assertCollector(db, input.collectorId, 'collectorId', tx);
+      await setGroupCollector(db, id, input.collectorId, tx);
+    }
   }
   return {
     path: 'groups',
@@ -35,12 +42,14 @@ export function groupsResource(db: Database): Resource<HostGroupApi, HostGroupIn
       const ids = rows.map((r) => r.get('id') as number);
       const hosts = await linksOf(HostGroupHost, 'groupId', ids, tx);
       const groups = await linksOf(HostGroupGroup, 'parentId', ids, tx);
+      const collectors = new Map((await loadGroupCollectors(db, tx)).map((c) => [c.groupId, c.collectorId]));
       return (rows as HostGroupRow[]).map((g) => ({
         id: g.id,
         name: g.name,
         description: g.description,
         hostIds: (hosts.get(g.id) ?? []).map((l: Model) => l.get('hostId') as number),
         groupIds: (groups.get(g.id) ?? []).map((l: Model) => l.get('childId') as number),
+        collectorId: collectors.get(g.id) ?? null,
         createdAt: g.createdAt,
         updatedAt: g.updatedAt,
       }));

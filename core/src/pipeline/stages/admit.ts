@@ -65,6 +65,18 @@ export function createAdmission(deps: {
     return false;
   }
 
+  /**
+   * Host attribution of a device's result (docs/devices.md, "Targets"): only the device's current
+   * collector may publish results about it; anything else is refused and logged, nothing stored.
+   */
+  function collects(agentId: string, hostId: number, target: number, r: Result): boolean {
+    const collector = plans.snapshot()?.collectors?.get(target);
+    if (collector === hostId) return true;
+    const why = collector === undefined ? 'it has no collector or is not a device' : `its collector is host ${collector}`;
+    refuse(agentId, `result for device ${target} from host ${hostId}, which is not its collector (${why})`, { hostId, targetHostId: target, resultId: r.id, pluginId: r.pluginId, checkId: r.checkId });
+    return false;
+  }
+
   function toItem(agentId: string, hostId: number, r: Result, receivedAt: number, maxLatenessMs: number): Item | undefined {
     const snap = plans.snapshot();
     const run = r.requestId ? plans.runRequest(r.requestId) : undefined;
@@ -82,7 +94,9 @@ export function createAdmission(deps: {
         defaultClassifier: run.defaultClassifier,
       };
     }
-    const planned = r.checkId === null ? undefined : snap?.entries.get(hostId)?.get(`${r.checkId}:${r.pluginId}`);
+    const target = r.targetHostId;
+    if (target !== undefined && !collects(agentId, hostId, target, r)) return undefined;
+    const planned = r.checkId === null ? undefined : snap?.entries.get(hostId)?.get(target === undefined ? `${r.checkId}:${r.pluginId}` : `${r.checkId}:${r.pluginId}@${target}`);
     if (!planned) {
       refuse(agentId, r.checkId === null ? `run of ${r.pluginId} that the core did not request` : `plugin ${r.pluginId} of check ${r.checkId} is not in the host's plan`, {
         hostId,
@@ -96,7 +110,8 @@ export function createAdmission(deps: {
     return {
       ...common(r, receivedAt, maxLatenessMs),
       params: planned.entry.params,
-      hostId,
+      // A device's result (docs/devices.md): stored, classified and alerted as the device's.
+      hostId: planned.targetHostId ?? hostId,
       pluginRowId: planned.pluginRowId,
       pluginKey: `${r.pluginId}@${planned.entry.version}`,
       checkRowId: planned.checkRowId,
