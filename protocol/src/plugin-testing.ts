@@ -10,11 +10,17 @@ import type {
   ExecResult,
   HttpRequestOptions,
   HttpResponse,
+  IcmpEchoOptions,
+  IcmpEchoResult,
   MemoryInfo,
   MountInfo,
   PluginHost,
   PluginModule,
+  PluginTarget,
   ProcessInfo,
+  SnmpAuth,
+  SnmpOptions,
+  SnmpVarbind,
   TcpConnectResult,
 } from './plugin-sdk.js';
 import { CAPABILITY_DENIED } from './plugin-sdk.js';
@@ -82,6 +88,20 @@ export interface FakeHostSpec {
   };
   /** `agent.info`. */
   agent?: FakeReply<AgentInfo>;
+  /** What `host.target()` returns (the device the check runs against); absent → `target` is absent. */
+  target?: PluginTarget | null;
+  /** `icmp.echo`: echo results by target. Present → `icmpEcho`. */
+  icmp?: Record<string, FakeReply<IcmpEchoResult, [string, IcmpEchoOptions | undefined]>>;
+  /** `snmp`: a recorded SNMP agent by target; a request it has no answer for rejects. Present → `host.snmp`. */
+  snmp?: Record<string, FakeSnmpAgent>;
+}
+
+/** The recorded answers of one SNMP agent, per request kind (each a reply, a sequence, an Error or a function of the call). */
+export interface FakeSnmpAgent {
+  get?: FakeReply<SnmpVarbind[], [string[], SnmpAuth, SnmpOptions | undefined]>;
+  getNext?: FakeReply<SnmpVarbind[], [string[], SnmpAuth, SnmpOptions | undefined]>;
+  getBulk?: FakeReply<SnmpVarbind[], [string[], SnmpAuth, SnmpOptions | undefined]>;
+  walk?: FakeReply<{ varbinds: SnmpVarbind[]; truncated: boolean }, [string, SnmpAuth, SnmpOptions | undefined]>;
 }
 
 /** One call a plugin made: the function's name (`readFile`, `os.mounts`, ...) and its arguments. */
@@ -195,6 +215,32 @@ export function createFakeHost(spec: FakeHostSpec = {}): FakeHost {
       hostname: () => fact('hostname', os.hostname),
       mounts: () => fact('mounts', os.mounts),
       processes: () => fact('processes', os.processes),
+    };
+  }
+  if (spec.target !== undefined) {
+    const target = spec.target;
+    host.target = () => {
+      calls.push({ fn: 'target', args: [] });
+      return structuredClone(target);
+    };
+  }
+  if (spec.icmp !== undefined) {
+    host.icmpEcho = (t, options) => lookup('icmpEcho', spec.icmp, t, [t, options] as [string, IcmpEchoOptions | undefined]);
+  }
+  if (spec.snmp !== undefined) {
+    const agents = spec.snmp;
+    const request = <T, A extends unknown[]>(kind: keyof FakeSnmpAgent, t: string, args: A): Promise<T> => {
+      calls.push({ fn: `snmp.${kind}`, args: structuredClone([t, ...args]) });
+      if (!Object.hasOwn(agents, t)) return Promise.reject(hostError(CAPABILITY_DENIED, `snmp.${kind}: ${t} is not an approved target (nothing recorded for it)`));
+      const reply = agents[t]![kind] as FakeReply<T, A> | undefined;
+      if (reply === undefined) return Promise.reject(new Error(`fake host: no snmp.${kind} recorded for ${t}`));
+      return answer(reply, args);
+    };
+    host.snmp = {
+      get: (t, oids, auth, options) => request('get', t, [oids, auth, options]),
+      getNext: (t, oids, auth, options) => request('getNext', t, [oids, auth, options]),
+      getBulk: (t, oids, auth, options) => request('getBulk', t, [oids, auth, options]),
+      walk: (t, root, auth, options) => request('walk', t, [root, auth, options]),
     };
   }
   if (spec.agent !== undefined) {
