@@ -97,7 +97,7 @@ export interface FakeHostSpec {
 }
 
 /** The recorded answers of one SNMP agent, per request kind (each a reply, a sequence, an Error or a function of the call). */
-export interface FakeSnmpAgent {
+interface FakeSnmpAgent {
   get?: FakeReply<SnmpVarbind[], [string[], SnmpAuth, SnmpOptions | undefined]>;
   getNext?: FakeReply<SnmpVarbind[], [string[], SnmpAuth, SnmpOptions | undefined]>;
   getBulk?: FakeReply<SnmpVarbind[], [string[], SnmpAuth, SnmpOptions | undefined]>;

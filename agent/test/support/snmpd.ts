@@ -12,7 +12,7 @@ import { join } from 'node:path';
  * `-f -Lo -C -c conf`: foreground, log to stdout, no other configuration file read.
  */
 
-export const SNMPD = '/usr/sbin/snmpd';
+const SNMPD = '/usr/sbin/snmpd';
 export const TEST_COMMUNITY = 'prophasis-test';
 export const TEST_V3 = { user: 'prophasis', authProtocol: 'sha', authKey: 'auth-secret-1', privProtocol: 'aes', privKey: 'priv-secret-1' } as const;
 
