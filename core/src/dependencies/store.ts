@@ -20,7 +20,7 @@ export interface HostRef {
 }
 
 /** Every host's parents, from `host_parents` (hosts without parents absent). */
-export async function loadParents(db: Db, transaction?: Transaction): Promise<Map<number, number[]>> {
+async function loadParents(db: Db, transaction?: Transaction): Promise<Map<number, number[]>> {
   const out = new Map<number, number[]>();
   for (const r of await select<{ host_id: number; parent_id: number }>(db, 'SELECT host_id, parent_id FROM host_parents ORDER BY host_id, parent_id', [], transaction)) {
     const id = Number(r.host_id);
@@ -73,7 +73,7 @@ export async function setParents(db: Db, hostId: number, parentIds: readonly num
  * reports it unreachable: the ping plugin ({@link REACHABILITY_PLUGIN}) critical on it. A
  * host whose other plugins fail is not down: it is reachable and its problems are its own.
  */
-export async function loadDownHosts(db: Db, hostIds: readonly number[]): Promise<Set<number>> {
+async function loadDownHosts(db: Db, hostIds: readonly number[]): Promise<Set<number>> {
   if (hostIds.length === 0) return new Set();
   const marks = hostIds.map(() => '?').join(',');
   const rows = await select<{ id: number }>(
@@ -135,10 +135,4 @@ export async function hostDependencies(db: Db, hostId: number): Promise<HostDepe
     children: kids.map(ref),
     causedBy: cause === undefined ? null : ref(cause),
   };
-}
-
-/** Each host's parents for a page of hosts (the host API's `parentIds`). */
-export async function parentIdsOf(db: Db, hostIds: readonly number[]): Promise<Map<number, number[]>> {
-  const all = await loadParents(db);
-  return new Map(hostIds.map((id) => [id, all.get(id) ?? []]));
 }

@@ -23,8 +23,7 @@ export type AcknowledgedMark = Static<typeof AcknowledgedMark>;
 export const MaintenanceMark = Type.Object({ silenceId: ObjectId, name: Type.String() });
 export type MaintenanceMark = Static<typeof MaintenanceMark>;
 /** A problem whose host is cut off by a down ancestor (docs/alerts.md, "Dependencies"): no notification of its own. */
-export const CausedByMark = Type.Object({ hostId: ObjectId, name: Type.String() });
-export type CausedByMark = Static<typeof CausedByMark>;
+const CausedByMark = Type.Object({ hostId: ObjectId, name: Type.String() });
 /** Marks every list and report carries for a problem; null when not acknowledged / not in maintenance / not caused by a parent. */
 const ProblemMarks = { acknowledged: Type.Optional(Nullable(AcknowledgedMark)), maintenance: Type.Optional(Nullable(MaintenanceMark)), causedBy: Type.Optional(Nullable(CausedByMark)) };
 
