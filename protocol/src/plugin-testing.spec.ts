@@ -93,6 +93,25 @@ describe('createFakeHost', () => {
       ['os.uptime', 'os.mounts', 'agent.info'],
     );
   });
+  it('gives target, icmpEcho and snmp only when recorded; snmp answers per target and request kind', async () => {
+    const bare = createFakeHost();
+    assert.equal(bare.target, undefined);
+    assert.equal(bare.icmpEcho, undefined);
+    assert.equal(bare.snmp, undefined);
+    const auth = { version: '2c', community: 'c' } as const;
+    const host = createFakeHost({
+      target: { address: '192.0.2.1' },
+      icmp: { '192.0.2.1': { sent: 1, received: 0, lossPct: 100, rttMs: null } },
+      snmp: { '192.0.2.1': { get: [{ oid: '1.3.6.1.2.1.1.3.0', type: 'TimeTicks', value: 5 }] } },
+    });
+    assert.deepEqual(host.target!(), { address: '192.0.2.1' });
+    assert.equal((await host.icmpEcho!('192.0.2.1')).received, 0);
+    assert.equal((await host.snmp!.get('192.0.2.1', ['1.3.6.1.2.1.1.3.0'], auth))[0]!.value, 5);
+    await assert.rejects(host.snmp!.get('192.0.2.2', ['1.3.6.1.2.1.1.3.0'], auth), (e: { code?: string }) => e.code === CAPABILITY_DENIED);
+    await assert.rejects(host.snmp!.walk('192.0.2.1', '1.3.6.1.2.1.2', auth), /no snmp.walk recorded/);
+    await assert.rejects(host.icmpEcho!('192.0.2.9'), (e: { code?: string }) => e.code === CAPABILITY_DENIED);
+    assert.deepEqual(host.calls.map((c) => c.fn), ['target', 'icmpEcho', 'snmp.get', 'snmp.get', 'snmp.walk', 'icmpEcho']);
+  });
 });
 
 describe('importPluginCode / packPluginFolder', () => {
