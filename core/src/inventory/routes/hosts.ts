@@ -148,7 +148,7 @@ export async function collectorRoutes(api: FastifyInstance, db: Database): Promi
     '/hosts/:id/devices',
     {
       config: { access: 'viewer' },
-      schema: { tags: ['hosts'], operationId: 'listCollectorDevices', summary: 'The devices a collector monitors', params: IdParams, response: { 200: Type.Array(Host), ...errors } },
+      schema: { tags: ['hosts'], operationId: 'listCollectorDevices', summary: 'List the devices a collector monitors', params: IdParams, response: { 200: Type.Array(Host), ...errors } },
     },
     async (request): Promise<HostApi[]> => {
       const { id } = request.params;
