@@ -248,7 +248,9 @@ export function createTransport(config: TransportConfig, deps: TransportDeps): T
     await session.start();
     const agents = partition === undefined ? [] : await c.agentsOf(partition);
     try {
-      await session.subscribe(partition === undefined ? [ALL_ENROL_REQUEST_TOPIC] : agentFilters(agents), dispatch);
+      // A partition without agents yet: no SUBSCRIBE (an empty one is a protocol error); agentsChanged adds them.
+      const filters = partition === undefined ? [ALL_ENROL_REQUEST_TOPIC] : agentFilters(agents);
+      if (filters.length > 0) await session.subscribe(filters, dispatch);
     } catch (err) {
       await session.abandon?.();
       throw err;

@@ -126,4 +126,17 @@ describe('several cores: one broker session per partition, handed over between c
     await publish(al, late, 1);
     await until('the late agent’s result', () => (received.get(late)?.length ?? 0) === 1);
   });
+
+  it('serves a partition that has no agents yet, and subscribes its first agent when told', async () => {
+    let agents: string[] = [];
+    const c = await core('core-c', () => [agents, agents]);
+    await c.serveLease('p:1'); // used to fail: an empty SUBSCRIBE is a protocol error
+    const z = byPartition[1]![1]!;
+    agents = [z];
+    await c.agentsChanged();
+    const az = await agent(z);
+    await publish(az, z, 1);
+    await until('the first agent’s result', () => (received.get(z) ?? []).some((r) => r.core === 'core-c'));
+    await c.leaveLease('p:1');
+  });
 });
