@@ -224,6 +224,32 @@ describe('device host functions: icmpEcho and snmp (issue 18)', function () {
       assert.equal(((await f()['snmp.get']!('127.0.0.1', [SYS_UPTIME], v2c, opts())) as unknown[]).length, 1);
     });
 
+    it('an answer quoting another community never puts either community in the message', async () => {
+      // A fake agent answering every v2c request with community "other-community" (BER by hand, short lengths).
+      const dgram = await import('node:dgram');
+      const fake = dgram.createSocket('udp4');
+      await new Promise<void>((resolve) => fake.bind(0, '127.0.0.1', resolve));
+      const tlv = (tag: number, body: Buffer) => Buffer.concat([Buffer.from([tag, body.length]), body]);
+      fake.on('message', (m, rinfo) => {
+        const communityLength = m[6]!;
+        const pdu = 7 + communityLength;
+        const reqIdLength = m[pdu + 3]!;
+        const reqId = m.subarray(pdu + 2, pdu + 4 + reqIdLength);
+        const varbind = tlv(0x30, Buffer.concat([tlv(0x06, Buffer.from([0x2b, 6, 1, 2, 1, 1, 3, 0])), tlv(0x43, Buffer.from([5]))]));
+        const body = tlv(0xa2, Buffer.concat([reqId, Buffer.from([2, 1, 0, 2, 1, 0]), tlv(0x30, varbind)]));
+        const reply = tlv(0x30, Buffer.concat([Buffer.from([2, 1, 1]), tlv(0x04, Buffer.from('other-community')), body]));
+        fake.send(reply, rinfo.port, rinfo.address);
+      });
+      try {
+        const r = await rejection(f()['snmp.get']!('127.0.0.1', [SYS_UPTIME], { version: '2c', community: 'sent-community' }, { port: fake.address().port, timeoutMs: 500, retries: 0 }));
+        assert.equal(r.code, 'invalid_response', JSON.stringify(r));
+        assert.doesNotMatch(r.message, /sent-community/);
+        assert.match(r.message, /Community '\*\*\*' in request does not match/);
+      } finally {
+        fake.close();
+      }
+    });
+
     it('$target grants SNMP to the run target only', async () => {
       const g = fns(['snmp:$target'], '127.0.0.1');
       assert.equal(((await g['snmp.get']!('127.0.0.1', [SYS_UPTIME], v2c, opts())) as unknown[]).length, 1);

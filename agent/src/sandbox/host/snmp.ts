@@ -69,6 +69,8 @@ interface Session {
   where: string;
   timeoutMs: number;
   attempts: number;
+  /** The community or keys of this session: never in a message (net-snmp quotes communities in some errors). */
+  secrets: string[];
 }
 
 type Auth = { kind: 'community'; version: 0 | 1; community: string } | { kind: 'usm'; user: snmp.User; context: string };
@@ -138,7 +140,8 @@ function plainVarbind(vb: snmp.Varbind, budget: { bytes: number }): SnmpVarbind 
 function snmpError(err: unknown, s: Session): PluginCallError {
   if (err instanceof PluginCallError) return err;
   const e = err as { name?: string; message?: string; code?: unknown; status?: unknown };
-  const message = typeof e?.message === 'string' ? e.message : String(err);
+  let message = typeof e?.message === 'string' ? e.message : String(err);
+  for (const secret of s.secrets) message = message.split(secret).join('***');
   switch (e?.name) {
     case 'RequestTimedOutError':
       return new PluginCallError('ETIMEDOUT', `${s.where}: no SNMP answer within ${s.timeoutMs} ms × ${s.attempts} attempt(s) (a wrong community or an unknown host is silent too)`);
@@ -177,7 +180,8 @@ export function snmpFunctions(caps: CapabilitySet, deps: HostFunctionDeps): Host
         : snmp.createV3Session(host, auth.user, { ...common, version: snmp.Version3, context: auth.context });
     // A socket error arrives as an event; the call's own callback reports the failure.
     session.on('error', () => undefined);
-    return { session, where: `${target}:${port}`, timeoutMs, attempts: retries + 1 };
+    const secrets = auth.kind === 'community' ? [auth.community] : [auth.user.authKey ?? '', auth.user.privKey ?? ''].filter((k) => k !== '');
+    return { session, where: `${target}:${port}`, timeoutMs, attempts: retries + 1, secrets };
   };
 
   /** Runs one request on a fresh session and always closes it, on answer, error, abort or the backstop timer. */
