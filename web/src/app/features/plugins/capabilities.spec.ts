@@ -13,6 +13,12 @@ describe('plugin capabilities in words', () => {
     expect(describeCapability('http.request:*').explanation).toContain('any address');
     expect(describeCapability('os.info').explanation).toContain('load, memory');
     expect(describeCapability('agent.info').explanation).toContain("agent's own version");
+    expect(describeCapability('icmp.echo:$target')).toMatchObject({ kind: 'icmp.echo', risky: true });
+    expect(describeCapability('icmp.echo:$target').explanation).toBe("Send ICMP echo requests (ping) to the device the check runs against, through the system's fping.");
+    expect(describeCapability('snmp:$target').explanation).toContain('SNMP requests (get, walk) to the device the check runs against');
+    expect(describeCapability('snmp:$target:1161').explanation).toContain('the device the check runs against on port 1161');
+    expect(describeCapability('snmp:*').explanation).toContain('to any host');
+    expect(describeCapability('snmp:sw1.lan').explanation).toContain('to sw1.lan');
   });
 
   it('never presents an unknown capability as harmless', () => {

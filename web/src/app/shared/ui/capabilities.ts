@@ -31,7 +31,17 @@ const EXPLAIN: Readonly<Record<string, { risky: boolean; say: (target: string) =
   'http.request': { risky: true, say: (t) => (t === '*' ? 'Make HTTP(S) requests to any address from the host.' : `Make HTTP(S) requests to addresses starting with ${t}.`) },
   'os.info': { risky: false, say: () => 'Read system figures: load, memory, CPUs, uptime, host name, mounts and process names.' },
   'agent.info': { risky: false, say: () => "Read the agent's own version, outbox depth and last error." },
+  // Devices (issue 18): `$target` is the device the check runs against.
+  'icmp.echo': { risky: true, say: (t) => `Send ICMP echo requests (ping) to ${deviceTarget(t)}, through the system's fping.` },
+  snmp: { risky: true, say: (t) => `Make SNMP requests (get, walk) to ${deviceTarget(t)} with the credentials of the check.` },
 };
+
+/** `$target`, `*`, `host` or `host:port` of an icmp.echo or snmp capability, in words. */
+function deviceTarget(t: string): string {
+  if (t === '$target' || t.startsWith('$target:')) return `the device the check runs against${t.includes(':') ? ` on port ${t.slice(t.indexOf(':') + 1)}` : ''}`;
+  if (t === '*') return 'any host';
+  return t;
+}
 
 /** Splits `kind:target` and explains it. */
 export function describeCapability(text: string): CapabilityView {
