@@ -14,13 +14,14 @@
 //  (a) throughput: the agents in turn publish `result` messages of --batch results, --in-flight
 //      messages awaiting their PUBACK at once over all load generators, for --seconds → results
 //      stored per second, the core process's CPU (`core_cpu_pct`, % of one core) and, on
-//      PostgreSQL, its backends' (`db_cpu_pct`);
+//      PostgreSQL, its backends' (`db_cpu_pct`); results classified per CPU-second of the
+//      classification workers (`classify_per_cpu_s`) and their share (`classify_cpu_pct`);
 //  (b) latency: all agents together publish --rate results per second (messages of --rate-batch
 //      results) for --seconds → p50/p99 from publish to stored. Each result's measuredAt is
 //      stamped at publish; "stored" is the arrival of the PUBACK, which the core sends only after
 //      the batch holding the message committed (docs/pipeline.md), so the figure is an upper bound;
-//  (c) backlog: one more agent (the agent's own composition: outbox, drainer, connection) starts
-//      with --backlog results in its outbox, scheduled results of the past (late), and drains
+//  (c) backlog: one more agent (the agent's own composition: outbox, drainer, connection), in a
+//      load generator process of its own, starts with --backlog results in its outbox, scheduled results of the past (late), and drains
 //      them → seconds until its outbox is empty, results per second. Bounded by 10 × --seconds
 //      (at least 60 s).
 //
@@ -31,8 +32,8 @@
 //
 // Prints one JSON line per database and, last, a summary line. Everything it started is
 // stopped and removed (core, agents, temporary folders, the PostgreSQL database).
-import { composeAgent, openAgentDatabase, readAgentConfig, readCredentials, scenarioRunner, createScenarioSource, createSimulator, type Agent, type AgentBundles } from '@prophasis/agent';
-import { createLogger, resultId, type Logger, type Manifest, type Result } from '@prophasis/protocol';
+import { createSimulator } from '@prophasis/agent';
+import { createLogger, type Logger } from '@prophasis/protocol';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -126,31 +127,6 @@ function rssSampler() {
   return {
     peak: () => Math.max(peak, rssMiB()),
     stop: () => clearInterval(timer),
-  };
-}
-
-/** Stand-in bundle store for the backlog agent: bundles "install" and nothing runs (as in the simulator). */
-function noBundles(): AgentBundles {
-  const installed = new Map<string, { pluginId: string; version: string; sha256: string; dir: string; manifest: Manifest }>();
-  const stub = (id: string, version: string) => ({ id, version, capabilities: [] as string[], main: 'plugin.js' }) as unknown as Manifest;
-  return {
-    load: async () => undefined,
-    async install(r) {
-      const bundle = { pluginId: r.pluginId, version: r.version, sha256: r.sha256, dir: '', manifest: stub(r.pluginId, r.version) };
-      installed.set(r.sha256, bundle);
-      return { status: 'installed', bundle };
-    },
-    async remove(sha256) {
-      const b = installed.get(sha256);
-      installed.delete(sha256);
-      return b;
-    },
-    async prune() {
-      return [];
-    },
-    hashes: () => [...installed.keys()].sort(),
-    get: (sha256, wanted) => installed.get(sha256) ?? { manifest: stub(wanted.pluginId, wanted.version) },
-    code: async () => '',
   };
 }
 
@@ -340,6 +316,7 @@ async function runOne(dialect: 'sqlite' | 'postgres'): Promise<Figures> {
     const storedA0 = stored();
     const statsA = c.pipeline.ingest.stats();
     const cpuA0 = process.cpuUsage();
+    const clsA0 = c.classification.stats();
     const dbCpuA0 = await dbCpu();
     const profiler = args['cpu-prof'] ? await startProfile() : undefined;
     const startedA = performance.now();
@@ -353,6 +330,9 @@ async function runOne(dialect: 'sqlite' | 'postgres'): Promise<Figures> {
     );
     const secondsA = (performance.now() - startedA) / 1000;
     const cpuA = process.cpuUsage(cpuA0);
+    const clsA = c.classification.stats();
+    const classifiedA = clsA.classified - clsA0.classified;
+    const classifyCpuA = (clsA.workerCpuMs - clsA0.workerCpuMs) / 1000;
     const dbCpuA = (await dbCpu()) - dbCpuA0;
     const profileA = profiler ? await profiler.stop(join(args['cpu-prof'], `ingest-${dialect}-a.cpuprofile`)) : {};
     const acked = flooded.reduce((n, f) => n + f.acked, 0);
@@ -383,40 +363,24 @@ async function runOne(dialect: 'sqlite' | 'postgres'): Promise<Figures> {
     // a slot every 10 s going back) in its outbox.
     await sleep(500);
     const loadC = load();
-    const creds = await readCredentials(join(dir, 'sim-backlog', 'agent-1'));
-    const agentDir = join(dir, 'backlog-agent');
-    const backlogAgent: Agent = composeAgent(readAgentConfig({ PROPHASIS_DATA_DIR: agentDir }, {}), {
-      logger: logger.child({ agentId: backlogAgentId }),
-      credentials: creds,
-      db: openAgentDatabase(':memory:'),
-      bundles: noBundles(),
-      trust: { setPublishers: async (list) => ({ accepted: list.length, refused: [] }) },
-      runner: scenarioRunner(createScenarioSource(scenario, { logger }), { agentId: backlogAgentId }),
-    });
-    const perSeries = Math.ceil(args.backlog / PLUGINS.length);
-    const firstSlot = Math.floor((Date.now() - perSeries * 10_000 - 3_600_000) / 10_000) * 10_000;
-    const chunk: Result[] = [];
-    let filled = 0;
-    for (let k = 0; k < perSeries && filled < args.backlog; k++) {
-      for (const pluginId of PLUGINS) {
-        if (filled >= args.backlog) break;
-        const slot = firstSlot + k * 10_000;
-        const id = resultId(backlogAgentId, { entryKey: `${checkId}:${pluginId}`, slot });
-        filled++;
-        chunk.push({ id, checkId, pluginId, version: '1.0.0', slot, measuredAt: slot + 50, durationMs: 50, value: (k * 13) % 100, message: null, resultType: 'plugin' });
-        if (chunk.length === 5_000) backlogAgent.outbox.append(chunk.splice(0));
-      }
-    }
-    backlogAgent.outbox.append(chunk.splice(0));
-    const depth = backlogAgent.outbox.depth();
     const storedC0 = stored();
     const statsC = c.pipeline.ingest.stats();
-    const startedC = performance.now();
     const boundC = Math.max(60, args.seconds * 10) * 1000;
-    stops.push(() => backlogAgent.stop());
-    await backlogAgent.start();
-    const drained = await Promise.race([backlogAgent.drainer.drained().then(() => true), sleep(boundC).then(() => false)]);
-    const secondsC = (performance.now() - startedC) / 1000;
+    const backlogChild = fork(LOADGEN, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    stops.push(() => stopLoadgens([backlogChild]));
+    const backlogged = nextLoadgen(backlogChild, 'backlogged', boundC + 120_000);
+    backlogChild.send({
+      type: 'backlog',
+      simDir: join(dir, 'sim-backlog'),
+      agentDir: join(dir, 'backlog-agent'),
+      agentId: backlogAgentId,
+      checkId,
+      plugins: PLUGINS,
+      backlog: args.backlog,
+      boundMs: boundC,
+    } satisfies ToLoadgen);
+    // Seconds from the agent's start (connect) to its empty outbox, as the child measured them.
+    const { depth, drained, seconds: secondsC } = await backlogged;
     const storedC = stored() - storedC0;
     const stagesC = stages('c', statsC);
 
@@ -435,6 +399,9 @@ async function runOne(dialect: 'sqlite' | 'postgres'): Promise<Figures> {
       core_cpu_pct: Math.round(((cpuA.user + cpuA.system) / 1000 / (secondsA * 1000)) * 100),
       db_cpu_pct: dialect === 'postgres' ? Math.round((dbCpuA / (secondsA * 1000)) * 100) : 'in the core process',
       load_avg_1m_a: loadA,
+      // Results classified per CPU-second of the classification workers during (a).
+      classify_per_cpu_s: classifyCpuA > 0 ? Math.round(classifiedA / classifyCpuA) : 0,
+      classify_cpu_pct: Math.round((classifyCpuA / secondsA) * 100),
       rate_target_per_s: args.rate,
       rate_achieved_per_s: Math.round(storedB / secondsB),
       rate_results_stored: storedB,

@@ -23,6 +23,8 @@ export interface ClassificationEngine {
    * `unknown` with `error` set, for the caller to log with the plugin and host it knows.
    */
   classify(batch: readonly ClassifyRequest[]): Promise<ClassifyOutcome[]>;
+  /** Items classified since start and the CPU time (ms) the workers spent on them (the bench's classify_per_cpu_s). */
+  stats(): { classified: number; workerCpuMs: number };
 }
 
 export interface ClassificationDeps {
@@ -81,6 +83,7 @@ export function createClassificationEngine(config: ClassificationConfig, deps: C
   let nextChunkId = 1;
   let running = false;
   let watchdog: NodeJS.Timeout | undefined;
+  const counted = { classified: 0, workerCpuMs: 0 };
 
   function keyOf(code: string): string {
     let key = keys.get(code);
@@ -112,7 +115,11 @@ export function createClassificationEngine(config: ClassificationConfig, deps: C
           slot.ready = true;
           resolve();
           dispatch();
-        } else if (msg.type === 'done') finish(slot, msg.outcomes);
+        } else if (msg.type === 'done') {
+          counted.classified += msg.outcomes.codes.length;
+          counted.workerCpuMs += msg.cpuMs;
+          finish(slot, msg.outcomes);
+        }
       });
       worker.on('error', (err: Error & { code?: string }) => {
         const kind: ClassifierErrorKind = err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'memory' : 'runtime';
@@ -251,6 +258,8 @@ export function createClassificationEngine(config: ClassificationConfig, deps: C
       for (const batch of batches) batch.reject(stopped);
       await Promise.all(workers.map((w) => w.terminate()));
     },
+
+    stats: () => ({ ...counted }),
 
     classify(batch) {
       if (!running) return Promise.reject(ClassificationErrors.NOT_STARTED());

@@ -281,9 +281,11 @@ export class Sandbox {
       // Tells the pool's watchdog that Lua is still executing (slowly, perhaps, on a busy
       // machine) rather than stuck in one C function, so only the latter gets the worker killed.
       if (this.heartbeat) this.heartbeat[0] = performance.timeOrigin + now;
-      // In a batch, an item's CPU clock is read only once it has run for a millisecond (a quick
-      // item costs no clock read); that first millisecond is counted as CPU time in full.
-      if (this.cpuStart !== this.cpuStart && now - this.itemStart > 1) this.cpuStart = threadCpuMs() - (now - this.itemStart);
+      // In a batch, an item's CPU clock is read only once a millisecond of wall time has passed
+      // since it started (a quick item costs no clock read). Earlier hooks saw less than that, so
+      // it has used at most that millisecond (plus one hook interval): counted in full. Time the
+      // thread spent descheduled is not counted, as on the single path.
+      if (this.cpuStart !== this.cpuStart && now - this.itemStart > 1) this.cpuStart = threadCpuMs() - 1;
       if (now <= this.deadline) return;
       // The wall clock says the budget is spent; the budget is CPU time, so that a busy
       // machine (this thread descheduled) does not turn good classifiers into timeouts.

@@ -11,7 +11,7 @@ export interface ChunkMessage {
 }
 
 /** Worker → main thread. */
-export type WorkerReply = { type: 'ready' } | { type: 'done'; id: number; outcomes: PackedOutcomes };
+export type WorkerReply = { type: 'ready' } | { type: 'done'; id: number; outcomes: PackedOutcomes; cpuMs: number };
 
 /**
  * Outcomes in a form that is cheap to post: `codes[i]` is 1 + the index of item i's severity in
@@ -48,6 +48,7 @@ port.postMessage({ type: 'ready' } satisfies WorkerReply);
  * item that was running has its outcome and the others run again on a new sandbox.
  */
 async function runChunk(msg: ChunkMessage): Promise<void> {
+  const cpu0 = process.threadCpuUsage();
   const outcomes: ClassifyOutcome[] = new Array(msg.items.length);
   let pending = msg.items.map((_, i) => i);
   while (pending.length > 0) {
@@ -90,5 +91,6 @@ async function runChunk(msg: ChunkMessage): Promise<void> {
     else packed.codes[i] = CODE_OF.get(o.severity) ?? 0;
     if (packed.codes[i] === 0 && !o.error) packed.failures[i] = o;
   });
-  port.postMessage({ type: 'done', id: msg.id, outcomes: packed } satisfies WorkerReply);
+  const cpu = process.threadCpuUsage(cpu0);
+  port.postMessage({ type: 'done', id: msg.id, outcomes: packed, cpuMs: (cpu.user + cpu.system) / 1000 } satisfies WorkerReply);
 }
