@@ -1,6 +1,9 @@
 import type { Logger, ResultType, Severity } from '@prophasis/protocol';
 import { createRequire } from 'node:module';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
+import { from as copyFrom } from 'pg-copy-streams';
 import { QueryTypes, type Transaction } from 'sequelize';
 import { SQLITE_BUSY_TIMEOUT_MS, type Database } from './database.js';
 import { readSettings } from './settings.js';
@@ -103,7 +106,8 @@ interface SqliteConnection {
   run(sql: string, params: unknown[], cb: (this: { changes: number }, err: Error | null) => void): void;
 }
 interface PgClient {
-  query(sql: string, params: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+  query(sql: string, params?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+  query<T extends NodeJS.WritableStream>(stream: T): T;
 }
 
 /** The transaction's own connection, driven directly: the hot path skips Sequelize's query building. */
@@ -149,6 +153,27 @@ export async function pgQuery<T>(db: Database, sql: string, params: unknown[]): 
   }
 }
 
+/** Runs `work` on a pooled PostgreSQL connection driven directly (the pg client), then releases it. */
+async function withPgClient<T>(db: Database, work: (c: PgClient) => Promise<T>): Promise<T> {
+  const manager = db.sequelize.connectionManager as unknown as { getConnection(o: object): Promise<PgClient>; releaseConnection(c: PgClient): Promise<void> };
+  const c = await manager.getConnection({ type: 'write' });
+  try {
+    return await work(c);
+  } finally {
+    await manager.releaseConnection(c);
+  }
+}
+
+/**
+ * One field of PostgreSQL's COPY text format: `\N` for null, else the text with backslash,
+ * tab, newline and carriage return escaped (https://www.postgresql.org/docs/current/sql-copy.html).
+ */
+function copyText(v: string | null): string {
+  if (v === null) return '\\N';
+  return /[\\\t\n\r]/.test(v) ? v.replace(/[\\\t\n\r]/g, (ch) => (ch === '\\' ? '\\\\' : ch === '\t' ? '\\t' : ch === '\n' ? '\\n' : '\\r')) : v;
+}
+const copyNumber = (v: number | null): string => (v === null || !Number.isFinite(v) ? '\\N' : String(v));
+
 /** `?` placeholders (never inside literals in this file) → PostgreSQL's `$1, $2 …`. */
 function toPg(sql: string): string {
   let n = 0;
@@ -189,7 +214,14 @@ function aggregate(rows: readonly ResultRow[], bucketMs: number): Aggregate[] {
  * Creates the result store over `db` (docs/storage.md, "Batching" and "Rollups"). The store
  * keeps no state of its own, so several may share a database.
  */
-export function createResultStore(db: Database, deps: { logger: Logger }): ResultStore {
+export function createResultStore(
+  db: Database,
+  deps: {
+    logger: Logger;
+    /** Test seam: runs inside a PostgreSQL batch's transaction after its COPY, before the insert and commit. */
+    afterCopy?: () => Promise<void>;
+  },
+): ResultStore {
   const logger = deps.logger.child({ component: 'results-store' });
   const sqlite = db.dialect === 'sqlite';
 
@@ -255,12 +287,16 @@ export function createResultStore(db: Database, deps: { logger: Logger }): Resul
   }
 
   /**
-   * PostgreSQL: the whole batch — results and both rollups — is ONE statement. Data-modifying
-   * CTEs run in one snapshot and the statement is atomic on its own, so no BEGIN/COMMIT round
-   * trips are needed; the rollups aggregate exactly the rows the insert returned (new ones), in
-   * SQL, sorted so concurrent batches lock rollup rows in the same order. The conflict target is
-   * `(result_id, measured_at)`: on the partitioned table a unique index must contain the partition
-   * key (migration 0005), and a resent result carries the measured_at of its first send.
+   * PostgreSQL (docs/pipeline.md, "Storing"): in one transaction, the batch is streamed with COPY
+   * (pg-copy-streams, text format: one buffer, no per-value parameter encoding) into a temporary
+   * staging table of the connection, then ONE statement moves it into `results` and the rollups:
+   * data-modifying CTEs run in one snapshot; `ON CONFLICT DO NOTHING` skips result ids already
+   * stored, and the rollups aggregate exactly the rows the insert returned (the new ones), once
+   * per series and bucket, sorted so concurrent batches lock rollup rows in the same order. The
+   * conflict target is `(result_id, measured_at)`: on the partitioned table a unique index must
+   * contain the partition key (migration 0005), and a resent result carries the measured_at of
+   * its first send. A failure anywhere before COMMIT (the connection lost after the COPY
+   * included) rolls everything back: the agent's resend stores the batch once.
    */
   async function insertBatchPg(rows: readonly ResultRow[]): Promise<number> {
     const rollup = (table: string, bucketMs: number) => `${table} AS (
@@ -272,31 +308,42 @@ export function createResultStore(db: Database, deps: { logger: Logger }): Resul
            value_max = GREATEST(${table}.value_max, excluded.value_max),
            value_sum = ${table}.value_sum + excluded.value_sum,
            value_count = ${table}.value_count + excluded.value_count)`;
-    const sql = `WITH ins AS (
-         INSERT INTO results (${RESULT_COLUMNS})
-         SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[],
-                              $8::float8[], $9::text[], $10::text[], $11::text[], $12::boolean[])
+    const move = `WITH ins AS (
+         INSERT INTO results (${RESULT_COLUMNS}) SELECT ${RESULT_COLUMNS} FROM results_incoming
          ON CONFLICT (result_id, measured_at) DO NOTHING RETURNING host_id, plugin_id, measured_at, value),
        ${rollup('rollups_minute', MINUTE_MS)},
        ${rollup('rollups_hour', HOUR_MS)}
        SELECT count(*)::int AS n FROM ins`;
-    const params = [
-      rows.map((r) => r.resultId),
-      rows.map((r) => r.hostId),
-      rows.map((r) => r.pluginId),
-      rows.map((r) => r.checkId),
-      rows.map((r) => r.slotAt),
-      rows.map((r) => r.measuredAt),
-      rows.map((r) => r.receivedAt),
-      rows.map((r) => (r.value !== null && Number.isFinite(r.value) ? r.value : null)),
-      rows.map((r) => r.message),
-      rows.map((r) => r.resultType),
-      rows.map((r) => r.severity),
-      rows.map((r) => r.late),
-    ];
-    const out = await pgQuery<{ n: number }>(db, sql, params);
-    return out[0]?.n ?? 0;
+    let text = '';
+    for (const r of rows) {
+      text += `${copyText(r.resultId)}\t${copyNumber(r.hostId)}\t${copyNumber(r.pluginId)}\t${copyNumber(r.checkId)}\t${copyNumber(r.slotAt)}\t${copyNumber(r.measuredAt)}\t${copyNumber(r.receivedAt)}\t${copyNumber(r.value)}\t${copyText(r.message)}\t${copyText(r.resultType)}\t${copyText(r.severity)}\t${r.late ? 't' : 'f'}\n`;
+    }
+    return withPgClient(db, async (c) => {
+      await c.query('BEGIN');
+      try {
+        if (!staged.has(c)) {
+          // Per connection, kept for its life; emptied at each commit or rollback.
+          await c.query(
+            `CREATE TEMPORARY TABLE IF NOT EXISTS results_incoming (result_id text, host_id int, plugin_id int, check_id int, slot_at bigint,
+             measured_at bigint, received_at bigint, value float8, message text, result_type text, severity text, late boolean) ON COMMIT DELETE ROWS`,
+          );
+          staged.add(c);
+        }
+        await pipeline(Readable.from([Buffer.from(text)]), c.query(copyFrom(`COPY results_incoming (${RESULT_COLUMNS}) FROM STDIN`)));
+        await deps.afterCopy?.();
+        const out = await c.query(move);
+        await c.query('COMMIT');
+        return (out.rows[0] as { n: number } | undefined)?.n ?? 0;
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => {});
+        // A failed CREATE may not have left the table: check again on this connection next time.
+        staged.delete(c);
+        throw err;
+      }
+    });
   }
+  /** Connections whose temporary staging table exists. */
+  const staged = new WeakSet<PgClient>();
 
   async function insertBatchNow(rows: readonly ResultRow[]): Promise<number> {
     if (rows.length === 0) return 0;
