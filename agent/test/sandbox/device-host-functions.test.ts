@@ -4,7 +4,7 @@ import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync,
 import os from 'node:os';
 import { join } from 'node:path';
 import { createCapabilitySet, createHostFunctions, type HostFunctions } from '../../src/sandbox/index.js';
-import { parseFpingSummary, parsePingSummary } from '../../src/sandbox/host/icmp.js';
+import { chooseIcmpProgram, parseFpingSummary, parsePingSummary, pingGroupAllows } from '../../src/sandbox/host/icmp.js';
 import { haveSnmpd, startSnmpd, TEST_COMMUNITY, TEST_V3, type TestSnmpd } from '../support/snmpd.js';
 
 /**
@@ -118,6 +118,52 @@ describe('device host functions: icmpEcho and snmp (issue 18)', function () {
         assert.match(r.message, /may not send ICMP as this user \(give it cap_net_raw or widen net\.ipv4\.ping_group_range/);
       } finally {
         rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('prefers iputils ping when ping_group_range admits the agent (fping 5.1 loses replies on datagram sockets)', () => {
+      assert.equal(pingGroupAllows('1\t0', [0, 65534]), false);
+      assert.equal(pingGroupAllows('0 2147483647', [998]), true);
+      assert.equal(pingGroupAllows('100 200', [99, 201]), false);
+      const all = ['/usr/bin/fping', '/usr/bin/ping'];
+      assert.equal(chooseIcmpProgram(all, false, () => true), '/usr/bin/fping');
+      assert.equal(chooseIcmpProgram(all, true, () => true), '/usr/bin/ping');
+      assert.equal(chooseIcmpProgram(all, true, (p) => p.endsWith('fping')), '/usr/bin/fping');
+      assert.equal(chooseIcmpProgram(all, false, () => false), null);
+    });
+
+    it('unprivileged iputils ping through ping_group_range (no capability, no_new_privs) measures for real', async function () {
+      // A capability-less copy of ping, run as nobody with no_new_privs inside a network namespace whose
+      // ping_group_range admits nobody's group: the agent's situation under its systemd unit with the sysctl set.
+      if (!existsSync('/usr/bin/ping') || !existsSync('/usr/bin/setpriv')) this.skip();
+      const ns = `pxg${process.pid}`;
+      const dir = mkdtempSync(join(os.tmpdir(), 'prophasis-ping-'));
+      try {
+        try {
+          execFileSync('ip', ['netns', 'add', ns]);
+          execFileSync('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
+          execFileSync('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.ipv4.ping_group_range=65534 65534']);
+        } catch (err) {
+          console.log(`      (skipped: cannot create a network namespace: ${(err as Error).message.split('\n')[0]})`);
+          this.skip();
+        }
+        chmodSync(dir, 0o755);
+        copyFileSync('/usr/bin/ping', join(dir, 'ping-copy'));
+        chmodSync(join(dir, 'ping-copy'), 0o755);
+        writeFileSync(
+          join(dir, 'ping'),
+          `#!/bin/sh\nexec /usr/sbin/ip netns exec ${ns} /usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups --no-new-privs ${join(dir, 'ping-copy')} "$@"\n`,
+          { mode: 0o755 },
+        );
+        const out = (await fns(['icmp.echo:127.0.0.1'], undefined, [join(dir, 'ping')]).icmpEcho!('127.0.0.1', { count: 2, timeoutMs: 500 })) as { sent: number; received: number };
+        assert.deepEqual([out.sent, out.received], [2, 2]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+        try {
+          execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+        } catch {
+          // not made
+        }
       }
     });
 

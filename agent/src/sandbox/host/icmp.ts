@@ -1,6 +1,6 @@
 import type { IcmpEchoResult } from '@prophasis/protocol';
 import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import net from 'node:net';
 import type { CapabilitySet } from '../capabilities.js';
 import { bounded, denied, HOST_LIMITS, invalid, optionsObject, PluginCallError, str, type HostFunctionDeps } from './common.js';
@@ -51,16 +51,43 @@ export function parsePingSummary(text: string): IcmpEchoResult | null {
   };
 }
 
-function firstExecutable(programs: readonly string[]): string | null {
-  for (const p of programs) {
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // next
-    }
+const executable = (p: string): boolean => {
+  try {
+    accessSync(p, constants.X_OK);
+    return true;
+  } catch {
+    return false;
   }
-  return null;
+};
+
+/** Does `net.ipv4.ping_group_range` (`LOW HIGH`, "1 0" = nobody) include one of these group ids? */
+export function pingGroupAllows(range: string, gids: readonly number[]): boolean {
+  const [low, high] = range.trim().split(/\s+/).map(Number);
+  return low !== undefined && high !== undefined && Number.isFinite(low) && Number.isFinite(high) && gids.some((g) => g >= low && g <= high);
+}
+
+/**
+ * The program to run: the first of `programs` that exists, except that when the kernel lets this
+ * process's groups open unprivileged ICMP sockets (`ping_group_range`), iputils ping comes first:
+ * it uses those sockets correctly, while fping 5.1 (Debian 12) loses every reply on them when
+ * it lacks its file capability (as under the unit's NoNewPrivileges) and would report a live
+ * device unreachable (decision 0011).
+ */
+export function chooseIcmpProgram(programs: readonly string[], datagramAllowed: boolean, exists: (p: string) => boolean = executable): string | null {
+  const present = programs.filter(exists);
+  if (datagramAllowed) {
+    const ping = present.find((p) => !p.endsWith('fping'));
+    if (ping) return ping;
+  }
+  return present[0] ?? null;
+}
+
+function datagramIcmpAllowed(): boolean {
+  try {
+    return pingGroupAllows(readFileSync('/proc/sys/net/ipv4/ping_group_range', 'utf8'), [process.getgid?.() ?? -1, ...(process.getgroups?.() ?? [])]);
+  } catch {
+    return false;
+  }
 }
 
 const PERMISSION = /operation not permitted|permission denied|must run as root|can't create socket|cannot create socket|socket: /i;
@@ -75,7 +102,7 @@ export function icmpFunctions(caps: CapabilitySet, deps: HostFunctionDeps): Host
       const count = bounded(options.count, 'count', HOST_LIMITS.icmpCount, HOST_LIMITS.icmpMaxCount);
       const timeoutMs = Math.max(100, bounded(options.timeoutMs, 'timeoutMs', HOST_LIMITS.icmpTimeoutMs, HOST_LIMITS.icmpMaxTimeoutMs));
       const programs = deps.icmpPrograms ?? DEFAULT_ICMP_PROGRAMS;
-      const program = firstExecutable(programs);
+      const program = chooseIcmpProgram(programs, datagramIcmpAllowed());
       if (program === null) throw new PluginCallError('icmp_unavailable', `no ICMP program on this machine (looked for ${programs.join(', ')}); install fping`);
       const fping = program.endsWith('fping');
       const intervalMs = 250;
