@@ -7,7 +7,7 @@ import { CLASSIFICATION_DEFAULTS, createClassificationEngine, type Classificatio
 import type { ConfigParts } from './config-as-code/index.js';
 import type { Database } from './db/index.js';
 import { compileHostnamePattern } from './enrolment/fleet.js';
-import { ApiErrors } from './kernel/index.js';
+import { ApiErrors, type SecretBox } from './kernel/index.js';
 import { checksResource } from './inventory/routes/checks.js';
 import { groupsResource } from './inventory/routes/groups.js';
 import { hostsResource } from './inventory/routes/hosts.js';
@@ -37,7 +37,7 @@ function offlineAlerting(db: Database): AlertingApi {
  * the same validation and writes as the REST API's routes. `alerting` is the running core's;
  * without it (the CLI) alert settings are checked by the built-in modules directly.
  */
-export function configAsCodeParts(db: Database, alerting: AlertingApi = offlineAlerting(db), classification?: ClassificationEngine): ConfigParts {
+export function configAsCodeParts(db: Database, alerting: AlertingApi = offlineAlerting(db), classification?: ClassificationEngine, secrets?: SecretBox): ConfigParts {
   // Without the running core's Lua engine (the CLI): one worker of its own, started on the first override and stopped by close().
   let own: Promise<ClassificationEngine> | undefined;
   const engine = () =>
@@ -52,7 +52,7 @@ export function configAsCodeParts(db: Database, alerting: AlertingApi = offlineA
     db,
     hosts: hostsResource(db),
     groups: groupsResource(db),
-    checks: checksResource(db),
+    checks: checksResource(db, secrets),
     schedules: schedulesResource(db),
     services: servicesResource(db),
     alerts: alertsResource(db, alerting),

@@ -321,7 +321,7 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
       agentUpgrades,
       metrics: { metrics, access: { allow: config.metricsAllow, tokenSha256: config.metricsTokenSha256 } },
       // The configuration as one YAML file (docs/configuration-as-code.md), written through the features' own resources.
-      configAsCode: createConfigAsCode(configAsCodeParts(db, alerting, classification), { events }),
+      configAsCode: createConfigAsCode(configAsCodeParts(db, alerting, classification, secrets), { events }),
     }),
   );
   let httpPort = config.httpPort;

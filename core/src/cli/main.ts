@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { readCoreConfig } from '../kernel/config.js';
+import { createSecretBox } from '../kernel/secret-box.js';
 import { startCore } from '../main.js';
 import { USER_USAGE, userCommand } from '../auth/cli/user.js';
 import { TOKEN_USAGE, tokenCommand } from '../auth/cli/token.js';
@@ -85,7 +86,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   classifier: classifierCommand,
   backup: backupCommand,
   restore: restoreCommand,
-  config: (argv) => configCommand(argv, (db) => configAsCodeParts(db)),
+  // The secret box of this data directory: a file applied here keeps (or sets) checks' secret parameters (docs/devices.md).
+  config: (argv) => configCommand(argv, (db) => configAsCodeParts(db, undefined, undefined, createSecretBox(readCoreConfig().dataDir))),
   help: async () => {
     console.log(`${USAGE}\n\n${USER_USAGE}\n\n${TOKEN_USAGE}\n\n${HOST_USAGE}\n\n${FLEET_TOKEN_USAGE}\n\n${CLASSIFIER_USAGE}\n\n${BACKUP_USAGE}\n\n${CONFIG_USAGE}`);
     return 0;

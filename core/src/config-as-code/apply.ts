@@ -4,7 +4,7 @@ import { QueryTypes } from 'sequelize';
 import { writeSettings, type Settings } from '../db/index.js';
 import { canonical, changedFields, keyOf } from './document.js';
 import { ConfigErrors } from './errors.js';
-import { resolveSecrets } from './secrets.js';
+import { applyCheckSecrets, resolveSecrets } from './secrets.js';
 import type { CurrentState } from './state.js';
 import { KINDS, type ConfigParts, type Entry, type ListKind, type SecretEnv, type Tx } from './types.js';
 
@@ -260,13 +260,13 @@ export async function applyDocument(parts: ConfigParts, file: ConfigDocument, cu
     const version = current.versions.get(`${a.plugin}@${a.version}`)!;
     await db.models.PluginVersion.update({ approvedCapabilities: [...version.requested], approvedBy: options.actor, approvedAt: options.now }, { where: { id: version.id }, transaction: tx });
   });
-  await writeEach('checks', async (c, _path, id) => {
+  await writeEach('checks', async (c, path, id) => {
     const input = {
       name: c.name,
       description: c.description ?? '',
       hostIds: c.hosts.map((n) => idOf(ids.hosts, n)),
       groupIds: c.groups.map((n) => idOf(ids.hostGroups, n)),
-      plugins: c.plugins.map((p) => ({ pluginId: p.plugin, params: p.params ?? {} })),
+      plugins: c.plugins.map((p, j) => ({ pluginId: p.plugin, params: applyCheckSecrets(p.params ?? {}, `${path}.plugins[${j}].params`, options.env, notes) })),
       flapLowPercent: c.flapLowPercent ?? null,
       flapHighPercent: c.flapHighPercent ?? null,
     };

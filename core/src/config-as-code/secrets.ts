@@ -68,3 +68,31 @@ export function resolveSecrets(value: unknown, current: unknown, path: string, e
   const here = current && typeof current === 'object' && !Array.isArray(current) ? (current as Record<string, unknown>) : {};
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveSecrets(v, here[k], `${path}.${k}`, env, notes)]));
 }
+
+/** The checks API's "a secret parameter is set" marker (docs/devices.md, "Credentials"). */
+const isSetMarker = (v: unknown) => !!v && typeof v === 'object' && !Array.isArray(v) && (v as { set?: unknown }).set === true && Object.keys(v).length === 1;
+
+/**
+ * A check plugin's parameters for export: each secret parameter (shown as `{ set: true }`, its
+ * value never leaves the core) becomes `${secret:CHECK_<check>_<plugin>_<param>}`.
+ */
+export function exportCheckSecrets(params: Record<string, unknown>, check: string, plugin: string): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, isSetMarker(v) ? `\${secret:${secretName('check', check, plugin, k)}}` : v]));
+}
+
+/**
+ * A check plugin's parameters from a file: `${secret:NAME}` takes `PROPHASIS_SECRET_NAME` when
+ * set, else keeps the secret the core has (`{ set: true }`, noted).
+ */
+export function applyCheckSecrets(params: Record<string, unknown>, path: string, env: SecretEnv, notes: string[]): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(params).map(([k, v]) => {
+      const name = referenceOf(v);
+      if (name === undefined) return [k, v];
+      const fromEnv = env[secretVariable(name)];
+      if (fromEnv !== undefined && fromEnv !== '') return [k, fromEnv];
+      notes.push(`${path}.${k}: ${secretVariable(name)} is not set; the value this core has is kept`);
+      return [k, { set: true }];
+    }),
+  );
+}

@@ -2,6 +2,7 @@ import type { HostGroup as HostGroupApi } from '@prophasis/protocol';
 import { Op, QueryTypes } from 'sequelize';
 import { readSettings } from '../db/index.js';
 import { canonical, keyOf, sortKeys } from './document.js';
+import { exportCheckSecrets } from './secrets.js';
 import type { ConfigParts, Entry, FullDocument, Tx } from './types.js';
 
 /** `approved_by` of versions every core approves by itself (first-party, inherited): not configuration. */
@@ -153,7 +154,7 @@ export async function readState(parts: ConfigParts, tx: Tx): Promise<CurrentStat
           description: c.description,
           hosts: names(c.hostIds, hostName),
           groups: names(c.groupIds, groupName),
-          plugins: c.plugins.map((p) => ({ plugin: p.pluginId, params: p.params })),
+          plugins: c.plugins.map((p) => ({ plugin: p.pluginId, params: exportCheckSecrets(p.params, c.name, p.pluginId) })),
           flapLowPercent: c.flapLowPercent,
           flapHighPercent: c.flapHighPercent,
         }),

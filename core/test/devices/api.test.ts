@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueryTypes } from 'sequelize';
+import { createConfigAsCode } from '../../src/config-as-code/index.js';
+import { configAsCodeParts } from '../../src/config-as-code-parts.js';
 import { createSecretBox, type SecretBox } from '../../src/kernel/index.js';
 import { loadConfigRows } from '../../src/scheduler/load.js';
 import { buildPlans } from '../../src/scheduler/plan.js';
@@ -181,6 +183,28 @@ for (const { name: dialect } of dialects()) {
       await call(api, 'admin', 'PUT', `/api/checks/${check.id}`, { name: 'printer snmp', hostIds: [printer], plugins: [{ pluginId: SNMP, params: { oid: '1', community: null } }] });
       assert.equal((await planned())?.['community'], undefined);
       assert.deepEqual((await call(api, 'viewer', 'GET', `/api/checks/${check.id}`)).json().plugins[0].params, { oid: '1' });
+    });
+
+    it('exports a secret parameter as ${secret:NAME}, never its value; applying the file keeps it, or sets it from PROPHASIS_SECRET_NAME', async () => {
+      const check = (await api.db.models.Check.findOne({ where: { name: 'printer snmp' } }))!;
+      await call(api, 'admin', 'PUT', `/api/checks/${check.id}`, { name: 'printer snmp', hostIds: [printer], plugins: [{ pluginId: SNMP, params: { oid: '1', community: COMMUNITY } }] });
+      const planned = async () => (await loadConfigRows(api.db, box)).input.checkPlugins.find((c) => c.checkId === check.id)?.params['community'];
+      const NAME = 'CHECK_PRINTER_SNMP_IO_PROPHASIS_SNMP_TEST_COMMUNITY';
+      const cac = createConfigAsCode(configAsCodeParts(api.db, undefined, undefined, box), { env: {} });
+      const yaml = await cac.exportYaml();
+      assert.ok(yaml.includes(`\${secret:${NAME}}`), yaml);
+      assert.ok(!yaml.includes(COMMUNITY));
+      const kept = await cac.apply(yaml, { dryRun: false, prune: false, actor: 'test' });
+      assert.ok(kept, 'applied');
+      assert.equal(await planned(), COMMUNITY, 'applying the exported file keeps the secret');
+      const withEnv = createConfigAsCode(configAsCodeParts(api.db, undefined, undefined, box), { env: { [`PROPHASIS_SECRET_${NAME}`]: 'from-the-environment' } });
+      // An unchanged check is not rewritten (the core cannot compare a secret it does not export); a changed one takes the variable.
+      await withEnv.apply(yaml, { dryRun: false, prune: false, actor: 'test' });
+      assert.equal(await planned(), COMMUNITY);
+      const changed = yaml.replace(/oid: ["']?1["']?\n/, "oid: '2'\n");
+      assert.notEqual(changed, yaml);
+      await withEnv.apply(changed, { dryRun: false, prune: false, actor: 'test' });
+      assert.equal(await planned(), 'from-the-environment');
     });
 
     it("plans the device's check on its collector with the target", async () => {
