@@ -107,11 +107,13 @@ export function icmpFunctions(caps: CapabilitySet, deps: HostFunctionDeps): Host
       const fping = program.endsWith('fping');
       const intervalMs = 250;
       // Fixed arguments; the address is validated above and comes last.
+      // ping counts in whole seconds (-W: how long to wait for each reply).
+      const waitS = Math.max(1, Math.ceil(timeoutMs / 1000));
       const args = fping
         ? ['-q', '-c', String(count), '-t', String(timeoutMs), '-p', String(intervalMs), address]
-        : ['-n', '-q', '-c', String(count), '-i', '0.25', '-W', String(Math.max(1, Math.ceil(timeoutMs / 1000))), ...(net.isIPv6(address) ? ['-6'] : []), address];
-      // fping waits for the last reply timeoutMs after the last send; ping the same. One second of slack, within the run's time.
-      const limitMs = Math.min(deps.runTimeoutMs, count * intervalMs + timeoutMs + 1_000);
+        : ['-n', '-q', '-c', String(count), '-i', '0.25', '-W', String(waitS), ...(net.isIPv6(address) ? ['-6'] : []), address];
+      // Both wait for the last reply after the last send. One second of slack, within the run's time.
+      const limitMs = Math.min(deps.runTimeoutMs, count * intervalMs + (fping ? timeoutMs : waitS * 1000) + 1_000);
       const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
         execFile(
           program,
