@@ -104,6 +104,10 @@ for (const { name: dialect } of dialects()) {
       const self = await call(api, 'admin', 'PUT', `/api/hosts/${printer}`, { name: 'printer-1', address: '192.0.2.10', collectorId: printer });
       assert.equal(self.statusCode, 400);
       assert.equal(self.json().details.field, 'collectorId');
+      // A PUT that leaves the device fields out (the plain host form) keeps them.
+      const renamed = await call(api, 'admin', 'PUT', `/api/hosts/${printer}`, { name: 'printer-1', description: 'second floor' });
+      assert.equal(renamed.statusCode, 200, renamed.body);
+      assert.deepEqual([renamed.json().address, renamed.json().deviceType, renamed.json().collectorId], ['192.0.2.10', 'printer', ids.collector]);
       // Viewers read, administrators edit.
       assert.equal((await call(api, 'viewer', 'POST', '/api/hosts', { name: 'x', kind: 'device', address: '192.0.2.3' })).statusCode, 403);
       assert.equal((await call(api, 'operator', 'PUT', `/api/hosts/${printer}`, { name: 'printer-1', address: '192.0.2.11' })).statusCode, 403);

@@ -131,10 +131,19 @@ export function hostsResource(db: Database): Resource<HostApi, HostInput> {
     },
     async update(id, input, tx) {
       await assertNameFree(HostModel, input.name, tx, id);
-      const current = await HostModel.findByPk(id, { attributes: ['id', 'kind'], transaction: tx });
+      const current = await HostModel.findByPk(id, { attributes: ['id', 'kind', 'address', 'deviceType', 'collectorId'], transaction: tx });
       const kind = current?.kind === 'device' ? 'device' : 'agent';
       if (input.kind !== undefined && input.kind !== kind) throw ApiErrors.BAD_REQUEST(`kind: a host's kind is fixed at creation (this one is "${kind}")`, { field: 'kind' });
-      const device = await deviceColumns(db, input, kind, tx, id);
+      // A device field left out keeps its value (as tags do), so the plain host form can rename a device.
+      const kept =
+        kind === 'device' && current
+          ? {
+              address: input.address === undefined ? current.address : input.address,
+              deviceType: (input.deviceType === undefined ? current.deviceType : input.deviceType) as HostInput['deviceType'],
+              collectorId: input.collectorId === undefined ? current.collectorId : input.collectorId,
+            }
+          : {};
+      const device = await deviceColumns(db, { ...input, ...kept }, kind, tx, id);
       await HostModel.update({ name: input.name, description: input.description ?? '', ...(input.tags ? { tags: input.tags } : {}), ...device }, { where: { id }, transaction: tx, individualHooks: true });
     },
   };
