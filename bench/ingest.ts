@@ -132,7 +132,7 @@ function rssSampler() {
 
 /** A V8 CPU profile as `Profiler.stop` returns it (the fields used here). */
 interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string } }[];
+  nodes: { id: number; callFrame: { functionName: string; url: string }; children?: number[] }[];
   samples?: number[];
   startTime: number;
   endTime: number;
@@ -147,17 +147,34 @@ const PHASES: [string, (fn: string, url: string) => boolean][] = [
   ['decode_validate', (fn, url) => (url === '' && fn === 'parse') || /typebox|protocol\/src\/(messages|schemas|results|result-id|validate)|stages\/admit/.test(url) || fn === 'oneShotDigest'],
   ['dedupe', (_, url) => /recent-ids/.test(url)],
   ['sql_driver', (_, url) => /sequelize|\/pg\/|pg-protocol|pg-pool|pg-copy|sqlite|results-store|pipeline\/store|write-gate|\/db\//.test(url)],
+  // The broker's session store (aedes-persistence-level over LevelDB, msgpack-encoded packets).
+  ['broker_persistence', (_, url) => /classic-level|abstract-level|aedes-persistence|coalescing-db|persistence\.ts|msgpack/.test(url)],
   ['tls_mqtt', (fn, url) => /node:(tls|_tls|net|internal\/stream|stream|internal\/streams|internal\/tls)|aedes|mqtt|broker\/src|\/bl\/|readable-stream|transport\//.test(url) || /TLSWrap|^write(v|Buffer)?$|onStreamRead/.test(fn)],
   ['ingest_other', (_, url) => /\/pipeline\//.test(url)],
   ['async_plumbing', (fn, url) => /task_queues|internal\/timers/.test(url) || fn === 'runMicrotasks'],
-  // Native code V8 cannot name (TLS ciphers, libuv, the interpreter's own entry frames).
+  // Native code V8 cannot name and no caller explains (TLS ciphers, libuv, the VM's own frames).
   ['native_unnamed', (fn, url) => url === '' && (fn === '(program)' || fn === '')],
 ];
+
+/** Frames without a script that get their caller's phase: unnamed native code, generated code (TypeBox's compiled checks). */
+const inherits = (fn: string, url: string): boolean => url === '' && !/^\(/.test(fn) && !/^(write(v|Buffer)?|parse|oneShotDigest|postMessage)$/.test(fn);
 
 /** Self time of the profile grouped by PHASES: per cent of the busy (non-idle) samples. */
 function breakdown(profile: CpuProfile): Figures {
   const phaseOf = new Map<number, string>();
-  for (const n of profile.nodes) phaseOf.set(n.id, PHASES.find(([, test]) => test(n.callFrame.functionName, n.callFrame.url))?.[0] ?? 'other');
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parentOf = new Map<number, number>();
+  for (const n of profile.nodes) for (const child of n.children ?? []) parentOf.set(child, n.id);
+  const phase = (id: number): string => {
+    const known = phaseOf.get(id);
+    if (known) return known;
+    const { functionName: fn, url } = byId.get(id)!.callFrame;
+    const parent = parentOf.get(id);
+    const p = inherits(fn, url) && parent !== undefined ? phase(parent) : (PHASES.find(([, test]) => test(fn, url))?.[0] ?? 'other');
+    phaseOf.set(id, p);
+    return p;
+  };
+  for (const n of profile.nodes) phase(n.id);
   const counts: Record<string, number> = {};
   for (const id of profile.samples ?? []) {
     const phase = phaseOf.get(id) ?? 'other';
@@ -397,6 +414,9 @@ async function runOne(dialect: 'sqlite' | 'postgres'): Promise<Figures> {
       results_stored: storedA,
       results_per_s: Math.round(storedA / secondsA),
       core_cpu_pct: Math.round(((cpuA.user + cpuA.system) / 1000 / (secondsA * 1000)) * 100),
+      // CPU per stored result: what a busy machine disturbs least (the rate needs the CPU to be there).
+      core_cpu_us_per_result: storedA ? Math.round((cpuA.user + cpuA.system) / storedA) : 0,
+      db_cpu_us_per_result: dialect === 'postgres' && storedA ? Math.round((dbCpuA * 1000) / storedA) : 'in the core process',
       db_cpu_pct: dialect === 'postgres' ? Math.round((dbCpuA / (secondsA * 1000)) * 100) : 'in the core process',
       load_avg_1m_a: loadA,
       // Results classified per CPU-second of the classification workers during (a).
