@@ -40,6 +40,11 @@ export interface ClusterDeps {
   sessions: LeaseSessions;
   /** Duties with something to start and stop; the others are asked through `ownsDuty`. */
   duties: Partial<Record<Duty, DutyRunner>>;
+  /**
+   * Before a partition is served: what this core caches of its agents' hosts (current states) is
+   * read again, since another core committed to them meanwhile.
+   */
+  refresh?: () => Promise<void>;
 }
 
 export interface Cluster {
@@ -66,6 +71,7 @@ export function createCluster(config: ClusterConfig, deps: ClusterDeps): Cluster
     schemaVersion: deps.schemaVersion,
     handlers: {
       async acquired(name) {
+        if (name.startsWith('p:')) await deps.refresh?.();
         await deps.sessions.serveLease(name);
         const duty = name.startsWith('duty:') ? deps.duties[name.slice(5) as Duty] : undefined;
         await duty?.start();

@@ -26,6 +26,8 @@ export interface LeaseManager {
   stop(): Promise<void>;
   /** One heartbeat: renew, fence, balance (the timer calls it; tests call it directly). */
   tick(): Promise<void>;
+  /** Resolves when every lease taken or lost so far is served or left (the handlers run beside the heartbeats). */
+  settled(): Promise<void>;
   /** Whether this core holds the lease now (synchronous: the duties' gates ask it). */
   owns(name: string): boolean;
   /** Every lease this core holds now, sorted. */
@@ -79,10 +81,22 @@ export function createLeaseManager(config: ClusterConfig, deps: LeaseDeps): Leas
 
   const query = <T extends object>(sql: string, bind: unknown[] = []) => deps.sequelize.query<T>(sql, { bind, type: QueryTypes.SELECT });
 
+  /** Per lease, its handlers one after the other: a loss waits for the serving it follows. */
+  const chains = new Map<string, Promise<void>>();
+  function inTurn(name: string, work: () => Promise<void>): Promise<void> {
+    const next = (chains.get(name) ?? Promise.resolve()).then(work);
+    const settled = next.catch(() => {});
+    chains.set(name, settled);
+    void settled.then(() => {
+      if (chains.get(name) === settled) chains.delete(name);
+    });
+    return next;
+  }
+
   async function drop(name: string, reason: LossReason): Promise<void> {
     if (!held.delete(name)) return;
     log.info({ lease: name, reason }, 'lease given up');
-    await deps.handlers.lost(name, reason).catch((err: unknown) => log.error({ err, lease: name }, 'stopping a lease failed'));
+    await inTurn(name, () => deps.handlers.lost(name, reason)).catch((err: unknown) => log.error({ err, lease: name }, 'stopping a lease failed'));
   }
 
   async function release(name: string, epoch: number): Promise<void> {
@@ -108,15 +122,19 @@ export function createLeaseManager(config: ClusterConfig, deps: LeaseDeps): Leas
     for (const row of rows.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))) {
       const epoch = Number(row.epoch);
       held.set(row.name, { epoch, validUntil: sentAt + config.leaseMs - config.marginMs });
-      try {
+      // Served beside the heartbeats: connecting 64 broker sessions takes longer than a lease
+      // lasts, and the renewals must go on meanwhile.
+      void inTurn(row.name, async () => {
+        if (held.get(row.name)?.epoch !== epoch) return; // lost before its turn
         await deps.handlers.acquired(row.name, epoch);
         log.info({ lease: row.name, epoch }, 'lease taken');
-      } catch (err) {
+      }).catch(async (err: unknown) => {
         log.error({ err, lease: row.name }, 'serving a lease failed; giving it back');
+        if (held.get(row.name)?.epoch !== epoch) return;
         held.delete(row.name);
-        await deps.handlers.lost(row.name, 'refused').catch(() => {});
-        await release(row.name, epoch);
-      }
+        await inTurn(row.name, () => deps.handlers.lost(row.name, 'refused')).catch(() => {});
+        await release(row.name, epoch).catch(() => {});
+      });
     }
   }
 
@@ -209,6 +227,7 @@ export function createLeaseManager(config: ClusterConfig, deps: LeaseDeps): Leas
       await ticking;
       const mine = [...held].map(([name, h]) => ({ name, epoch: h.epoch }));
       for (const { name } of mine) await drop(name, 'stopping');
+      while (chains.size > 0) await Promise.all([...chains.values()]);
       try {
         for (const { name, epoch } of mine) await release(name, epoch);
         await query(`DELETE FROM cluster_members WHERE core_id = $1 RETURNING core_id`, [me]);
@@ -218,6 +237,9 @@ export function createLeaseManager(config: ClusterConfig, deps: LeaseDeps): Leas
     },
 
     tick,
+    settled: async () => {
+      while (chains.size > 0) await Promise.all([...chains.values()]);
+    },
     owns: (name) => held.has(name),
     owned: () => [...held.keys()].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })),
     epochOf: (name) => held.get(name)?.epoch,

@@ -42,7 +42,19 @@ export function testConfig(coreId: string, over: Partial<ClusterConfig> = {}): C
 }
 
 export function manager(sequelize: Sequelize, config: ClusterConfig, book: ReturnType<typeof servingBook>, duties = ['alerting', 'housekeeping']): LeaseManager {
-  return createLeaseManager(config, { sequelize, logger: silentLogger(), handlers: book.handlers(config.coreId), duties, schemaVersion: 'test' });
+  const m = createLeaseManager(config, { sequelize, logger: silentLogger(), handlers: book.handlers(config.coreId), duties, schemaVersion: 'test' });
+  // The handlers run beside the heartbeats; the tests look once they have run.
+  return {
+    ...m,
+    async start() {
+      await m.start();
+      await m.settled();
+    },
+    async tick() {
+      await m.tick();
+      await m.settled();
+    },
+  };
 }
 
 export function pgSequelize(url: string): Sequelize {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { isProphasisError } from '@prophasis/protocol';
+import { isProphasisError, silentLogger } from '@prophasis/protocol';
 import type { Sequelize } from 'sequelize';
-import { readClusterConfig, type LeaseManager } from '../../src/cluster/index.js';
+import { createLeaseManager, readClusterConfig, type LeaseManager } from '../../src/cluster/index.js';
 import { openTestDatabase, type TestDatabase } from '../db/helpers.js';
 import { manager, PG_URL, pgProxy, pgSequelize, servingBook, testConfig, until } from './helpers.js';
 
@@ -128,6 +128,30 @@ const ALL_PARTITIONS = Array.from({ length: 8 }, (_, i) => `p:${i}`).sort();
     } finally {
       await proxy.close();
     }
+  });
+
+  it('keeps renewing while taking leases is slow (connecting 64 broker sessions outlasts a lease)', async () => {
+    const book = servingBook();
+    const slow = book.handlers('core-a');
+    const m = createLeaseManager(testConfig('core-a', { heartbeatMs: 200 }), {
+      sequelize: connect(),
+      logger: silentLogger(),
+      duties: ['alerting', 'housekeeping'],
+      schemaVersion: 'test',
+      handlers: {
+        acquired: async (name) => {
+          await new Promise((r) => setTimeout(r, 300)); // 10 leases × 300 ms = 3 s > the 1.5 s lease
+          await slow.acquired(name);
+        },
+        lost: slow.lost,
+      },
+    });
+    await m.start();
+    managers.push(m);
+    await until('every lease served', () => book.ownedBy('core-a').length === 10, 10_000);
+    await new Promise((r) => setTimeout(r, 1_000));
+    assert.equal(m.owned().length, 10);
+    assert.deepEqual(book.log.filter((e) => e.what === 'lost'), [], 'nothing given up: used to expire while the first ones were served');
   });
 
   it('refuses a core configured with another partition count', async () => {
