@@ -40,13 +40,16 @@ describe('snmp-interfaces', () => {
     assert.equal((await measure(hostWith(answer({ up: 1, hcIn: '0', hcOut: '0' }), answer({ up: 501, hcIn: '625000', hcOut: '187500' })), { ...P, direction: 'sum' })).value, 1300000);
   });
 
-  it('a Counter64 that wrapped is counted modulo 2^64, exactly (beyond 2^53)', async () => {
-    const max = 2n ** 64n;
-    const before = (max - 1000n).toString();
-    const out = await measure(hostWith(answer({ up: 1000, hcIn: before, hcOut: '18014398509481984' }), answer({ up: 1500, hcIn: '4000', hcOut: '18014398509486984' })), P);
-    // in: 1000 + 4000 = 5000 B in 5 s = 8000 bit/s; out: 5000 B beyond 2^54 = 8000 bit/s.
+  it('Counter64 differences are exact beyond 2^53; a Counter64 going down is a reset ("clear counters"): sampled again', async () => {
+    const out = await measure(hostWith(answer({ up: 1000, hcIn: '18014398509481984', hcOut: '18014398509481984' }), answer({ up: 1500, hcIn: '18014398509486984', hcOut: '18014398509481985' })), P);
+    // in: 5000 B beyond 2^54 in 5 s = 8000 bit/s (a double would lose these units).
     assert.equal(out.value, 8000);
-    assert.match(out.message ?? '', /in 8 kbit\/s, out 8 kbit\/s/);
+    const cleared = await measure(
+      hostWith(answer({ up: 1000, hcIn: '900000000', hcOut: '5' }), answer({ up: 1500, hcIn: '1000', hcOut: '0' }), answer({ up: 2000, hcIn: '6000', hcOut: '0' })),
+      P,
+    );
+    assert.equal(cleared.value, 8000);
+    assert.match(cleared.message ?? '', /counters restarted: sampled again$/);
   });
 
   it('32-bit counters when the device has no ifHC counters, wrapping modulo 2^32', async () => {

@@ -3,9 +3,9 @@ import type { PluginHost, PluginOutput, SnmpAuth, SnmpHost, SnmpOptions, SnmpVar
 /**
  * SNMP interface: traffic, errors and oper status of one interface (IF-MIB). Counters count
  * since the device started, so the plugin reads them twice, `sampleMs` apart (like cpu-load),
- * and turns the differences into rates: a counter below its previous reading wrapped (modulo
- * 2^64 for ifHCInOctets/ifHCOutOctets, 2^32 for the 32-bit ones) unless the device restarted
- * its counters (sysUpTime or ifCounterDiscontinuityTime moved back): then it samples once more.
+ * and turns the differences into rates: a 32-bit counter below its previous reading wrapped
+ * (modulo 2^32); a 64-bit one was reset, like a restart of the device (sysUpTime back,
+ * ifCounterDiscontinuityTime changed): then the plugin samples once more from the new start.
  * Self-contained: the agent runs the built file with no imports (plugins/README.md).
  */
 
@@ -150,9 +150,18 @@ async function sample(snmp: SnmpHost, target: string, auth: SnmpAuth, options: S
   return { at: now(), upTicks: missing(vbs[0]) ? null : numeric(vbs[0]), values };
 }
 
-/** Did the device restart its counters between two samples? */
+/**
+ * Did the device restart its counters between two samples? sysUpTime went back (not across its
+ * own 497-day wrap), ifCounterDiscontinuityTime changed, or a 64-bit counter went down: 2^64
+ * octets cannot pass in seconds, so that is a reset ("clear counters"), never a wrap.
+ */
 function discontinuity(a: Sample, b: Sample): boolean {
   if (a.upTicks !== null && b.upTicks !== null && b.upTicks < a.upTicks && a.upTicks < 4_200_000_000) return true;
+  for (const column of ['hcIn', 'hcOut'] as const) {
+    const x = counter(a.values[column]);
+    const y = counter(b.values[column]);
+    if (x !== null && y !== null && y < x) return true;
+  }
   const da = numeric(a.values.discontinuity);
   const db = numeric(b.values.discontinuity);
   return da !== null && db !== null && da !== db;
