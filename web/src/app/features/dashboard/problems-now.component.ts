@@ -38,7 +38,7 @@ import { problemLink, problemSubject } from './dashboard';
                   } @else {
                     {{ subject(p) }}
                   }
-                  <p-problem-marks [acknowledged]="p.acknowledged" [maintenance]="p.maintenance" [flapping]="p.flapping" />
+                  <p-problem-marks [acknowledged]="p.acknowledged" [maintenance]="p.maintenance" [flapping]="p.flapping" [causedBy]="p.causedBy" />
                 </span>
                 @if (p.since !== null) {
                   <time class="p-muted since" [attr.datetime]="p.since | date: 'yyyy-MM-ddTHH:mm:ss'">since {{ p.since | date: 'd MMM, HH:mm' }}</time>

@@ -172,6 +172,8 @@ describe('HostDetailComponent', () => {
   afterEach(() => {
     for (const r of http.match((r) => r.url === '/api/reports/transitions')) r.flush({ items: [], total: 0, limit: 50, offset: 0 });
     for (const r of http.match((r) => r.url === '/api/checks')) r.flush({ items: [], total: 0, limit: 500, offset: 0 });
+    // Its dependencies card (host-dependencies.component.spec.ts tests it).
+    for (const r of http.match((r) => /^\/api\/hosts\/\d+\/dependencies$/.test(r.url))) r.flush({ parents: [], ancestors: [], children: [], causedBy: null });
     http.verify();
   });
 
@@ -327,6 +329,8 @@ describe('HostDetailComponent, live', () => {
   afterEach(() => {
     for (const r of http.match((r) => r.url === '/api/reports/transitions')) r.flush({ items: [], total: 0, limit: 50, offset: 0 });
     for (const r of http.match((r) => r.url === '/api/checks')) r.flush({ items: [], total: 0, limit: 500, offset: 0 });
+    // Its dependencies card (host-dependencies.component.spec.ts tests it).
+    for (const r of http.match((r) => /^\/api\/hosts\/\d+\/dependencies$/.test(r.url))) r.flush({ parents: [], ancestors: [], children: [], causedBy: null });
     http.verify();
   });
 

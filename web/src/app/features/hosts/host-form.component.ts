@@ -12,6 +12,7 @@ import { FormHeaderComponent } from '../../shared/ui/form-header.component';
 import { createFormStore } from '../../shared/ui/form-store';
 import { createHostForm, hostInput } from './host-form';
 import { EnrolmentPanelComponent } from './enrolment-panel.component';
+import { HostDependenciesComponent } from './host-dependencies.component';
 import { agentStatus } from './host-status';
 
 /**
@@ -21,7 +22,7 @@ import { agentStatus } from './host-status';
 @Component({
   selector: 'p-host-form',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [DatePipe, ReactiveFormsModule, MatCardModule, MatFormFieldModule, MatInputModule, EnrolmentPanelComponent, FormActionsComponent, FormHeaderComponent],
+  imports: [DatePipe, ReactiveFormsModule, MatCardModule, MatFormFieldModule, MatInputModule, EnrolmentPanelComponent, HostDependenciesComponent, FormActionsComponent, FormHeaderComponent],
   templateUrl: './host-form.component.html',
   styles: `
     .agent { margin: 0 0 24px; max-width: 640px; }

@@ -67,7 +67,12 @@ describe('HostFormComponent', () => {
     http.expectOne('/api/auth/me').flush({ id: 1, name: 'admin', role: 'admin', expiresAt: Date.now() + 3_600_000 });
   });
 
-  afterEach(() => http.verify());
+  afterEach(() => {
+    // The dependencies card of an existing host (host-dependencies.component.spec.ts tests it).
+    for (const r of http.match((r) => /^\/api\/hosts\/\d+\/dependencies$/.test(r.url))) r.flush({ parents: [], ancestors: [], children: [], causedBy: null });
+    for (const r of http.match((r) => r.url === '/api/hosts' && r.method === 'GET')) r.flush({ items: [], total: 0, limit: 500, offset: 0 });
+    http.verify();
+  });
 
   async function render(id?: string) {
     const fixture = TestBed.createComponent(HostFormComponent);

@@ -22,7 +22,7 @@ import { ProblemMarksComponent } from './problem-marks.component';
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [FormsModule, MatButtonModule, MatCheckboxModule, MatFormFieldModule, MatInputModule, RouterLink, ProblemMarksComponent],
   template: `
-    <p-problem-marks class="long" [acknowledged]="acknowledged()" [maintenance]="maintenance()" [flapping]="flapping()" />
+    <p-problem-marks class="long" [acknowledged]="acknowledged()" [maintenance]="maintenance()" [flapping]="flapping()" [causedBy]="causedBy()" />
     @if (canAct()) {
       @if (acknowledged(); as a) {
         <button mat-button type="button" (click)="unacknowledge(a.id)" [disabled]="busy()">Remove acknowledgement</button>
@@ -61,6 +61,8 @@ export class ProblemActionsComponent {
   readonly acknowledged = input<AcknowledgedMark | null | undefined>(null);
   readonly maintenance = input<MaintenanceMark | null | undefined>(null);
   readonly flapping = input(false);
+  /** The down parent host its problem is caused by (docs/alerts.md, "Dependencies"). */
+  readonly causedBy = input<{ hostId: number; name: string } | null | undefined>(null);
   /** After an acknowledgement was saved or removed: reload the page's report. */
   readonly changed = output<void>();
 
