@@ -67,6 +67,7 @@ describe('snmp-interfaces', () => {
     const out = await measure(host, P);
     assert.equal(out.value, 1000000);
     assert.match(out.message ?? '', /counters restarted: sampled again$/);
+    assert.deepEqual(host.calls.filter((c) => c.fn === 'sleep').map((c) => c.args[0]), [5000, 2000]);
     const twice = await measure(hostWith(answer({ up: 900000, hcIn: '5', hcOut: '5' }), answer({ up: 200, hcIn: '1', hcOut: '1' }), answer({ up: 100, hcIn: '1', hcOut: '1' })), P);
     assert.deepEqual(twice, { resultType: 'request_error', message: '192.0.2.1: interface ifIndex 2: counters restarted twice in a row' });
     const disc = await measure(hostWith(answer({ up: 1000, hcIn: '50', hcOut: '5', disc: 0 }), answer({ up: 1500, hcIn: '10', hcOut: '1', disc: 1200 }), answer({ up: 2000, hcIn: '20', hcOut: '1', disc: 1200 })), P);

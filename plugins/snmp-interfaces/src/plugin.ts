@@ -219,7 +219,8 @@ export async function measure(host: PluginHost, params: Params): Promise<PluginO
       // The counters restarted between the two readings: their difference means nothing. Once more, from the new start.
       restarted = true;
       first = second;
-      await host.sleep(sampleMs);
+      // At most 2 s this time, so that a resample stays within the operator's default 10-s run.
+      await host.sleep(Math.min(sampleMs, 2000));
       second = await sample(snmp, target, auth, options, index, now);
       if (discontinuity(first, second)) return { resultType: 'request_error', message: `${target}: interface ${label}: counters restarted twice in a row` };
     }
