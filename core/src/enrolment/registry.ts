@@ -32,7 +32,8 @@ type TokenRefusal =
   | 'fleet_token_expired'
   | 'fleet_token_exhausted'
   | 'host_name_taken'
-  | 'invalid_host_name';
+  | 'invalid_host_name'
+  | 'broker_refused';
 
 type ConsumeResult =
   | { ok: true; agentId: string; secret: string; hostId: string; hostName: string; /** With a fleet token: the host was created. */ registration?: Registration }
@@ -99,7 +100,22 @@ export interface RegistryStore {
   revokeAgent(agentId: string, at: Date): Promise<boolean>;
 }
 
+/**
+ * Agents' accounts on an external broker that cannot ask the core (Mosquitto's dynamic security,
+ * docs/external-broker.md); absent with the embedded broker or a broker that asks the core.
+ */
+export interface BrokerAccounts {
+  addAgent(agentId: string, secret: string): Promise<void>;
+  removeAgent(agentId: string): Promise<void>;
+  addEnrolmentToken(token: string, expiresAt: Date): Promise<void>;
+  removeEnrolmentToken(token: string): Promise<void>;
+}
+
+/** How long a used token's broker account outlives its use, so the answer reaches the agent before the account goes. */
+const USED_TOKEN_ACCOUNT_GRACE_MS = 10_000;
+
 export interface RegistryDeps {
+  brokerAccounts?: BrokerAccounts | undefined;
   store: RegistryStore;
   hasher: SecretHasher;
   logger: Logger;
@@ -168,6 +184,7 @@ const REFUSAL_MESSAGES: Record<TokenRefusal, string> = {
   fleet_token_exhausted: 'the fleet token has registered as many hosts as it may',
   host_name_taken: 'a host of this name exists already',
   invalid_host_name: 'the host name this machine reports is not a valid host name',
+  broker_refused: 'the MQTT broker refused the agent\'s account',
 };
 
 /** The refusal of a fleet registration as the agent (and its installer's output) shows it. */
@@ -312,6 +329,8 @@ export function createAgentRegistry(deps: RegistryDeps): AgentRegistry {
       const token = generateToken();
       const expiresAt = new Date(now() + ttlMs);
       await store.insertToken({ hostId, tokenHash: hashToken(token), expiresAt, createdBy });
+      // The external broker must let this token's holder in to enrol (docs/external-broker.md).
+      await deps.brokerAccounts?.addEnrolmentToken(token, expiresAt);
       systemLog.write('info', 'enrolment', 'enrolment token created', { hostId, createdBy, expiresAt: expiresAt.toISOString() });
       return { token, expiresAt };
     },
@@ -320,8 +339,35 @@ export function createAgentRegistry(deps: RegistryDeps): AgentRegistry {
       const agentId = generateAgentId();
       const secret = generateSecret();
       const secretHash = hasher.hash(secret);
-      if (isFleetToken(token)) return registerWithFleetToken(token, facts, { agentId, secret, secretHash });
-      const result = await store.consumeToken(hashToken(token), new Date(now()), { agentId, secretHash, facts });
+      // The broker account first: a broker that refuses it leaves the token unused and the host not enrolled.
+      const accounts = deps.brokerAccounts;
+      if (accounts) {
+        try {
+          await accounts.addAgent(agentId, secret);
+        } catch (err) {
+          const message = `${REFUSAL_MESSAGES.broker_refused}: ${(err as Error).message}`;
+          systemLog.write('error', 'enrolment', `enrolment refused: ${message}`, { reason: 'broker_refused', hostname: facts.hostname });
+          return { ok: false, reason: 'broker_refused', message };
+        }
+      }
+      const dropAccount = (id: string) => accounts?.removeAgent(id).catch((err: unknown) => log.error({ err, agentId: id }, 'removing a broker account failed'));
+      if (isFleetToken(token)) {
+        const registered = await registerWithFleetToken(token, facts, { agentId, secret, secretHash }).catch((err: unknown) => {
+          void dropAccount(agentId);
+          throw err;
+        });
+        if (!registered.ok) void dropAccount(agentId);
+        return registered;
+      }
+      const result = await store.consumeToken(hashToken(token), new Date(now()), { agentId, secretHash, facts }).catch((err: unknown) => {
+        void dropAccount(agentId);
+        throw err;
+      });
+      if (accounts && !result.ok) void dropAccount(agentId);
+      if (accounts && result.ok) {
+        if (result.previousAgentId) void dropAccount(result.previousAgentId);
+        setTimeout(() => void accounts.removeEnrolmentToken(token).catch((err: unknown) => log.error({ err }, 'removing a used token\'s broker account failed')), USED_TOKEN_ACCOUNT_GRACE_MS).unref();
+      }
       if (!result.ok) {
         const reason: TokenRefusal =
           result.reason === 'unknown' ? 'unknown_token' : result.reason === 'used' ? 'token_used' : result.reason === 'expired' ? 'token_expired' : 'host_enrolled';

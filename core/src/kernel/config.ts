@@ -41,6 +41,8 @@ export const CoreConfigSchema = Type.Object(
     metricsAllow: Type.String(),
     /** SHA-256 (hex) of the bearer token that may read `/metrics` from anywhere; empty: none. */
     metricsTokenSha256: Type.Union([Type.Literal(''), Type.String({ pattern: '^[0-9a-fA-F]{64}$' })]),
+    /** External broker: how agents' broker accounts are provisioned (docs/external-broker.md). */
+    mqttProvisioning: Type.Union([Type.Literal('none'), Type.Literal('mosquitto-dynsec')]),
   },
   { additionalProperties: false },
 );
@@ -70,6 +72,7 @@ export const CORE_CONFIG_DEFAULTS: Omit<CoreConfig, 'dataDir'> = {
   marketplacePort: 8090, // TCP port (docs/marketplace.md)
   metricsAllow: '127.0.0.1,::1', // this machine's Prometheus (docs/operations.md)
   metricsTokenSha256: '', // no token
+  mqttProvisioning: 'none', // agents' accounts on an external broker are the operator's job
 };
 
 /** The environment variable of each key that has one. */
@@ -93,6 +96,7 @@ export const CORE_CONFIG_ENV: Partial<Record<keyof CoreConfig, string>> = {
   marketplacePort: 'PROPHASIS_MARKETPLACE_PORT',
   metricsAllow: 'PROPHASIS_METRICS_ALLOW',
   metricsTokenSha256: 'PROPHASIS_METRICS_TOKEN_SHA256',
+  mqttProvisioning: 'PROPHASIS_MQTT_PROVISIONING',
 };
 
 /** Reads the core's configuration from the environment (and `PROPHASIS_CONFIG`, a JSON file). */

@@ -182,7 +182,11 @@ export function createTransport(config: TransportConfig, deps: TransportDeps): T
       if (decoded.message.type !== 'enrol.request') return refuse(enrolTopic.clientId, topic, `${decoded.message.type} is not a request`, payload.length);
       const response = await deps.enrolment.handle(enrolTopic.clientId, decoded.message);
       // QoS 1, never retained: the secret must reach this one client and stay nowhere else.
-      if (response && bus) await bus.publish(enrolResponseTopic(enrolTopic.clientId), encodeMessage(response), { qos: 1, retain: false });
+      // Not awaited: an external broker's MQTT.js client reads no further packet (this answer's
+      // PUBACK included) until this handler returns, so awaiting it here would hang the connection.
+      if (response && bus) {
+        bus.publish(enrolResponseTopic(enrolTopic.clientId), encodeMessage(response), { qos: 1, retain: false }).catch((err: unknown) => log.error({ err, clientId: enrolTopic.clientId }, 'publishing an enrolment answer failed'));
+      }
       return;
     }
     if (enrolTopic?.direction === 'resp') return; // our own answers, echoed by an external broker

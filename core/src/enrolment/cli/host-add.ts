@@ -25,7 +25,7 @@ import { createSequelizeRegistryStore } from '../sequelize-store.js';
  */
 export async function openAgentRegistry(
   config: { dataDir: string },
-  deps: { store: RegistryStore; fleet?: RegistryDeps['fleet']; logger: Logger; systemLog: SystemLog; now?: () => number },
+  deps: { store: RegistryStore; fleet?: RegistryDeps['fleet']; brokerAccounts?: RegistryDeps['brokerAccounts']; logger: Logger; systemLog: SystemLog; now?: () => number },
 ): Promise<AgentRegistry> {
   const pepper = await loadOrCreatePepper(join(config.dataDir, 'pki'));
   return createAgentRegistry({ ...deps, hasher: createSecretHasher(pepper) });

@@ -1,0 +1,2 @@
+export { createBrokerProvisioning, type BrokerProvisioning } from './provisioning.js';
+export { BrokerAuthErrors } from './errors.js';
