@@ -10,7 +10,7 @@ const CONTROL_TOPIC = '$CONTROL/dynamic-security/v1';
 const RESPONSE_TOPIC = `${CONTROL_TOPIC}/response`;
 /** Roles and clients the core owns carry this prefix; everything else on the broker is left alone. */
 const ROLE_PREFIX = 'prophasis-';
-export const CORE_ROLE = 'prophasis-core';
+const CORE_ROLE = 'prophasis-core';
 /** The core's own role: everything inside prophasis/ (as the embedded broker's service identity). */
 const CORE_ACLS = [
   { acltype: 'publishClientSend', topic: 'prophasis/#', allow: true },

@@ -1,2 +1,1 @@
-export { createBrokerProvisioning, type BrokerProvisioning } from './provisioning.js';
-export { BrokerAuthErrors } from './errors.js';
+export { createBrokerProvisioning } from './provisioning.js';

@@ -104,7 +104,7 @@ export interface RegistryStore {
  * Agents' accounts on an external broker that cannot ask the core (Mosquitto's dynamic security,
  * docs/external-broker.md); absent with the embedded broker or a broker that asks the core.
  */
-export interface BrokerAccounts {
+interface BrokerAccounts {
   addAgent(agentId: string, secret: string): Promise<void>;
   removeAgent(agentId: string): Promise<void>;
   addEnrolmentToken(token: string, expiresAt: Date): Promise<void>;

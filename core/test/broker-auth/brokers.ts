@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-export const MOSQUITTO = '/usr/sbin/mosquitto';
-export const DYNSEC_PLUGIN = '/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so';
+const MOSQUITTO = '/usr/sbin/mosquitto';
+const DYNSEC_PLUGIN = '/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so';
 
 /** A free TCP port on 127.0.0.1 (closed again before it is returned). */
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -25,7 +25,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Resolves once something accepts TCP connections on the port, or rejects after `ms`. */
-export async function waitForPort(port: number, ms: number, what: string, died?: () => string | undefined): Promise<void> {
+async function waitForPort(port: number, ms: number, what: string, died?: () => string | undefined): Promise<void> {
   const until = Date.now() + ms;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
