@@ -20,6 +20,8 @@ export type ToLoadgen =
    * (one series per plugin, a slot every 10 s going back) in its outbox and drains them, within `boundMs`.
    */
   | { type: 'backlog'; simDir: string; agentDir: string; agentId: string; checkId: string; plugins: string[]; backlog: number; boundMs: number }
+  /** Ends a running `rate` now (it answers `rated` as usual). */
+  | { type: 'halt' }
   | { type: 'stop' };
 
 /** Load generator → orchestrator. */
@@ -99,7 +101,8 @@ async function rate(seconds: number, perSecond: number, batch: number): Promise<
   const pending = new Set<Promise<void>>();
   let failures = 0;
   let sent = 0;
-  while (performance.now() < until) {
+  halted = false;
+  while (performance.now() < until && !halted) {
     const due = Math.floor(((performance.now() - started) / 1000) * messagesPerSecond);
     for (; sent < due; sent++) {
       const t = Date.now();
@@ -143,6 +146,7 @@ function noBundles(): AgentBundles {
 }
 
 let backlogAgent: Agent | undefined;
+let halted = false;
 
 /** Phase (c) in this process: the agent's own composition (outbox, drainer, connection) drains its backlog. */
 async function backlog(m: Extract<ToLoadgen, { type: 'backlog' }>): Promise<FromLoadgen> {
@@ -193,6 +197,7 @@ process.on('message', (m: ToLoadgen) => {
       } else if (m.type === 'flood') send(await flood(m.seconds, m.batch, m.lanes));
       else if (m.type === 'rate') send(await rate(m.seconds, m.perSecond, m.batch));
       else if (m.type === 'backlog') send(await backlog(m));
+      else if (m.type === 'halt') halted = true;
       else if (m.type === 'stop') {
         await backlogAgent?.stop();
         await sim?.stop();

@@ -1,5 +1,5 @@
 // npm run bench -- ingest [--db sqlite|postgres|both] [--seconds N] [--hosts N] [--loadgen N] [--in-flight N]
-//   [--rate N] [--backlog N] [--batch N] [--rate-batch N] [--pg-url URL] [--cpu-prof DIR]
+//   [--rate N] [--backlog N] [--batch N] [--rate-batch N] [--backlog-live-rate N] [--pg-url URL] [--cpu-prof DIR]
 //
 // A real core (startCore: embedded TLS broker, ingest, classification workers, result store)
 // runs in this process on a temporary data directory, with SQLite or with PostgreSQL in a
@@ -21,8 +21,10 @@
 //      stamped at publish; "stored" is the arrival of the PUBACK, which the core sends only after
 //      the batch holding the message committed (docs/pipeline.md), so the figure is an upper bound;
 //  (c) backlog: one more agent (the agent's own composition: outbox, drainer, connection), in a
-//      load generator process of its own, starts with --backlog results in its outbox, scheduled results of the past (late), and drains
-//      them → seconds until its outbox is empty, results per second. Bounded by 10 × --seconds
+//      load generator process of its own, starts with --backlog results in its outbox,
+//      scheduled results of the past (late), and drains them → seconds until its outbox is
+//      empty, results per second, while the other agents keep publishing live results at
+//      --backlog-live-rate (default 1,000/s; their p99 meanwhile). Bounded by 10 × --seconds
 //      (at least 60 s).
 //
 // --cpu-prof DIR: the core's main thread is profiled (V8 sampling profiler, node:inspector) during
@@ -60,6 +62,7 @@ const args = benchArgs({
   backlog: 100_000,
   batch: 500,
   'rate-batch': 10,
+  'backlog-live-rate': 1_000,
   'pg-url': process.env.PROPHASIS_TEST_POSTGRES_URL ?? '',
   'cpu-prof': '',
 });
@@ -67,6 +70,7 @@ if (!['sqlite', 'postgres', 'both'].includes(args.db)) refuse('--db must be sqli
 const hostCount = args.agents || args.hosts;
 if (!Number.isInteger(hostCount) || hostCount < 1) refuse('--hosts must be a positive integer');
 if (!Number.isInteger(args.loadgen) || args.loadgen < 1 || args.loadgen > hostCount) refuse('--loadgen must be an integer from 1 to --hosts');
+if (!(args['backlog-live-rate'] >= 0)) refuse('--backlog-live-rate must be 0 (no live results during the backlog) or more');
 if (!Number.isInteger(args['in-flight']) || args['in-flight'] < args.loadgen) refuse('--in-flight must be an integer, at least --loadgen');
 // Bare (`npm run bench -- ingest`): both databases where PostgreSQL is configured, else SQLite
 // alone with one line saying how to add PostgreSQL.
@@ -386,6 +390,14 @@ async function runOne(dialect: 'sqlite' | 'postgres'): Promise<Figures> {
     const backlogChild = fork(LOADGEN, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     stops.push(() => stopLoadgens([backlogChild]));
     const backlogged = nextLoadgen(backlogChild, 'backlogged', boundC + 120_000);
+    // Live results keep flowing meanwhile: the other agents publish at --backlog-live-rate until the drain ends.
+    const live = Promise.all(
+      (args['backlog-live-rate'] > 0 ? loadgens : []).map((child) => {
+        const answer = nextLoadgen(child, 'rated', boundC + 120_000);
+        child.send({ type: 'rate', seconds: boundC / 1000, perSecond: args['backlog-live-rate'] / args.loadgen, batch: args['rate-batch'] } satisfies ToLoadgen);
+        return answer;
+      }),
+    );
     backlogChild.send({
       type: 'backlog',
       simDir: join(dir, 'sim-backlog'),
@@ -398,7 +410,12 @@ async function runOne(dialect: 'sqlite' | 'postgres'): Promise<Figures> {
     } satisfies ToLoadgen);
     // Seconds from the agent's start (connect) to its empty outbox, as the child measured them.
     const { depth, drained, seconds: secondsC } = await backlogged;
-    const storedC = stored() - storedC0;
+    for (const child of loadgens) child.send({ type: 'halt' } satisfies ToLoadgen);
+    const liveRated = await live;
+    const liveLatencies = liveRated.flatMap((r) => r.latencies).sort((x, y) => x - y);
+    const liveSent = liveLatencies.length * args['rate-batch'];
+    // The backlog's own results: all stored meanwhile less the live ones (each acknowledged = stored).
+    const storedC = stored() - storedC0 - liveSent;
     const stagesC = stages('c', statsC);
 
     const refused = c.pipeline.ingest.stats().refused - refusedBefore;
@@ -436,6 +453,9 @@ async function runOne(dialect: 'sqlite' | 'postgres'): Promise<Figures> {
       backlog_s: Number(secondsC.toFixed(2)),
       backlog_results_per_s: Math.round(storedC / secondsC),
       load_avg_1m_c: loadC,
+      backlog_live_results: liveSent,
+      backlog_live_failures: liveRated.reduce((n, r) => n + r.failures, 0),
+      backlog_live_p99_ms: percentile(liveLatencies, 99),
       refused,
       rss_mib: rss.peak(),
       ...profileA,
