@@ -14,6 +14,7 @@ export const routes: Routes = [
       { path: '', pathMatch: 'full', redirectTo: 'dashboard' },
       { path: 'dashboard', loadChildren: () => import('./features/dashboard/dashboard.routes') },
       { path: 'hosts', loadChildren: () => import('./features/hosts/hosts.routes') },
+      { path: 'devices', loadChildren: () => import('./features/devices/devices.routes') },
       { path: 'auto-registration', loadChildren: () => import('./features/auto-registration/auto-registration.routes') },
       { path: 'agent-upgrades', loadChildren: () => import('./features/agent-upgrades/agent-upgrades.routes') },
       { path: 'reports', loadChildren: () => import('./features/reports/reports.routes') },

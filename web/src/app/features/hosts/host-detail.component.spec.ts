@@ -174,6 +174,8 @@ describe('HostDetailComponent', () => {
     for (const r of http.match((r) => r.url === '/api/checks')) r.flush({ items: [], total: 0, limit: 500, offset: 0 });
     // Its dependencies card (host-dependencies.component.spec.ts tests it).
     for (const r of http.match((r) => /^\/api\/hosts\/\d+\/dependencies$/.test(r.url))) r.flush({ parents: [], ancestors: [], children: [], causedBy: null });
+    // Its devices panel (devices/device-panel.component.spec.ts tests it): a collector of none.
+    for (const r of http.match((r) => /^\/api\/hosts\/\d+\/devices$/.test(r.url))) r.flush([]);
     http.verify();
   });
 
@@ -331,6 +333,8 @@ describe('HostDetailComponent, live', () => {
     for (const r of http.match((r) => r.url === '/api/checks')) r.flush({ items: [], total: 0, limit: 500, offset: 0 });
     // Its dependencies card (host-dependencies.component.spec.ts tests it).
     for (const r of http.match((r) => /^\/api\/hosts\/\d+\/dependencies$/.test(r.url))) r.flush({ parents: [], ancestors: [], children: [], causedBy: null });
+    // Its devices panel (devices/device-panel.component.spec.ts tests it): a collector of none.
+    for (const r of http.match((r) => /^\/api\/hosts\/\d+\/devices$/.test(r.url))) r.flush([]);
     http.verify();
   });
 

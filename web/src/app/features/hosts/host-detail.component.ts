@@ -21,6 +21,7 @@ import { ProblemActionsComponent } from '../../shared/ui/problem-actions.compone
 import { ProblemMarksComponent } from '../../shared/ui/problem-marks.component';
 import { SeverityBadgeComponent } from '../../shared/ui/severity-badge.component';
 import { EnrolmentPanelComponent } from './enrolment-panel.component';
+import { DevicePanelComponent } from '../devices/device-panel.component';
 import { HostDependenciesComponent } from './host-dependencies.component';
 import { applyStoredResults, concernsHost, hostTransition, mergeTransitions, runNowNotice, storedTransition, toPluginViews, type HostTransition } from './host-detail';
 import { presenceLabel, presenceSinceLabel, presenceTone, showsLastKnown } from './host-status';
@@ -43,7 +44,7 @@ const RELOAD_AFTER_MS = 2000;
 @Component({
   selector: 'p-host-detail',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [DatePipe, MatButtonModule, MatCardModule, MatProgressBarModule, RouterLink, ChartComponent, RangePickerComponent, SeverityBadgeComponent, EnrolmentPanelComponent, HostDependenciesComponent, ProblemActionsComponent, ProblemMarksComponent, AgentUpgradeStateComponent],
+  imports: [DatePipe, MatButtonModule, MatCardModule, MatProgressBarModule, RouterLink, ChartComponent, RangePickerComponent, SeverityBadgeComponent, EnrolmentPanelComponent, DevicePanelComponent, HostDependenciesComponent, ProblemActionsComponent, ProblemMarksComponent, AgentUpgradeStateComponent],
   templateUrl: './host-detail.component.html',
   styleUrl: './host-detail.component.scss',
 })

@@ -37,6 +37,7 @@ import {
 } from './host-list';
 import { presenceSinceLabel, presenceTone } from './host-status';
 import { SparklineComponent } from './sparkline.component';
+import { deviceAgentLabel } from '../devices/devices';
 
 /** Rows rendered before "Show more": a site with thousands of hosts stays responsive (and one sparkline request covers them). */
 const PAGE = 200;
@@ -130,6 +131,10 @@ export class HostHealthComponent {
   protected readonly hostTags = (id: number) => this.facts().get(id)?.tags ?? [];
   protected readonly spark = (hostId: number, pluginId: string) => this.sparklines().get(hostId)?.find((s) => s.pluginId === pluginId);
   protected readonly agent = healthAgentStatus;
+  /** Devices (docs/devices.md) by id: the list shows their icon and their collector instead of an agent. */
+  private readonly devicesById = computed(() => new Map(this.hostObjects().filter((h) => h.kind === 'device').map((h) => [h.id, h])));
+  protected readonly device = (id: number) => this.devicesById().get(id);
+  protected readonly deviceLabel = deviceAgentLabel;
   protected readonly sinceLabel = presenceSinceLabel;
   protected readonly tone = presenceTone;
 
