@@ -5,6 +5,8 @@ import {
   enrolRequestTopic,
   enrolResponseTopic,
   ENROL_USERNAME,
+  enrolIdentity,
+  isFleetToken,
   isValidAgentId,
   type Logger,
 } from '@prophasis/protocol';
@@ -75,7 +77,18 @@ export async function enrol(options: EnrolOptions, deps: { logger: Logger }): Pr
   // 2. The request, over TLS pinned to the CA just verified (a server swapped in between
   //    the probe and this connection fails the handshake).
   const clientId = `enrol-${randomBytes(12).toString('hex')}`;
-  const response = await requestCredentials({ address, caPem, clientId, token: options.token, timeoutMs: options.timeoutMs, facts: options.facts ?? hostFacts(), logger });
+  const args = { address, caPem, token: options.token, timeoutMs: options.timeoutMs, facts: options.facts ?? hostFacts(), logger };
+  let response: EnrolResponse;
+  try {
+    response = await requestCredentials({ ...args, clientId, username: ENROL_USERNAME });
+  } catch (err) {
+    // An external Mosquitto whose accounts the core provisions knows a single-use token only under
+    // its own identity (docs/decisions/0012-external-broker-accounts.md): one more try as that.
+    if (!refusedAtConnect.has(err as object) || isFleetToken(options.token)) throw err;
+    const identity = enrolIdentity(options.token);
+    logger.info({ clientId: identity }, '$enrol refused; trying the token\'s own broker account');
+    response = await requestCredentials({ ...args, clientId: identity, username: identity }).catch(() => Promise.reject(err as Error));
+  }
 
   if (response.status !== 'accepted') {
     throw AgentErrors.ENROL_REFUSED(response.reason ?? 'no reason given');
@@ -93,11 +106,15 @@ interface RequestArgs {
   address: { host: string; port: number };
   caPem: string;
   clientId: string;
+  username: string;
   token: string;
   timeoutMs: number;
   facts: HostFacts;
   logger: Logger;
 }
+
+/** Refusals that came in the CONNACK (bad user name or password, not authorized). */
+const refusedAtConnect = new WeakSet<object>();
 
 type EnrolResponse = { status: 'accepted' | 'refused'; agentId?: string; secret?: string; hostName?: string; reason?: string };
 
@@ -113,7 +130,7 @@ function requestCredentials(args: RequestArgs): Promise<EnrolResponse> {
       ...pinnedTlsOptions(args.caPem, address.host),
       protocolVersion: 4,
       clientId,
-      username: ENROL_USERNAME,
+      username: args.username,
       password: args.token,
       clean: true,
       reconnectPeriod: 0, // one attempt: a refused token must not be retried
@@ -134,7 +151,11 @@ function requestCredentials(args: RequestArgs): Promise<EnrolResponse> {
     client.on('error', (err: Error | ErrorWithReasonCode) => {
       const code = (err as ErrorWithReasonCode).code;
       if (typeof code === 'number' && CONNACK_REASONS[code]) {
-        finish(code === 4 || code === 5 ? AgentErrors.ENROL_REFUSED(CONNACK_REASONS[code]) : AgentErrors.ENROL_CONNECT_FAILED(CONNACK_REASONS[code]));
+        if (code === 4 || code === 5) {
+          const refused = AgentErrors.ENROL_REFUSED(CONNACK_REASONS[code]);
+          refusedAtConnect.add(refused);
+          finish(refused);
+        } else finish(AgentErrors.ENROL_CONNECT_FAILED(CONNACK_REASONS[code]));
       } else {
         finish(AgentErrors.ENROL_CONNECT_FAILED(err.message));
       }

@@ -13,6 +13,7 @@ export * from './manifest.js';
 export * from './schedule.js';
 export * from './result-id.js';
 export * from './fleet-token.js';
+export * from './enrol-identity.js';
 export * from './semver.js';
 export * from './logger.js';
 export * from './config.js';

@@ -1,9 +1,9 @@
-import type { Logger } from '@prophasis/protocol';
+import { enrolIdentity, type Logger } from '@prophasis/protocol';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { randomUUID } from 'node:crypto';
 import type { SystemLog } from '../kernel/index.js';
 import { BrokerAuthErrors } from './errors.js';
-import { agentTopics, enrolIdentity, enrolTopics } from './topics.js';
+import { agentTopics, enrolTopics } from './topics.js';
 
 /** Where Mosquitto's dynamic-security plugin takes commands and answers them (mosquitto 2, plugins/dynamic-security/README.md). */
 const CONTROL_TOPIC = '$CONTROL/dynamic-security/v1';

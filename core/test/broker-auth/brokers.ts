@@ -45,13 +45,14 @@ async function waitForPort(port: number, ms: number, what: string, died?: () => 
 }
 
 /** A test CA and a server certificate for 127.0.0.1 / localhost, as files (the embedded broker's PKI code makes them). */
-export async function testCertificates(dir: string): Promise<{ caFile: string; certFile: string; keyFile: string; caPem: string }> {
+export async function testCertificates(dir: string): Promise<{ caFile: string; certFile: string; keyFile: string; caPem: string; caFingerprint: string }> {
   const pki = await ensurePki(join(dir, 'test-pki'), { hostnames: ['localhost'], ips: ['127.0.0.1'], logger: silentLogger() });
   const files = { caFile: join(dir, 'ca.pem'), certFile: join(dir, 'server.pem'), keyFile: join(dir, 'server.key') };
   await writeFile(files.caFile, pki.caCertPem);
-  await writeFile(files.certFile, pki.serverCertPem);
+  // The chain with the CA, so that an agent can find the CA it pins (as the embedded broker presents it).
+  await writeFile(files.certFile, `${pki.serverCertPem.trim()}\n${pki.caCertPem.trim()}\n`);
   await writeFile(files.keyFile, pki.serverKeyPem, { mode: 0o600 });
-  return { ...files, caPem: pki.caCertPem };
+  return { ...files, caPem: pki.caCertPem, caFingerprint: pki.caFingerprint };
 }
 
 export interface RunningMosquitto {

@@ -1,16 +1,16 @@
-import { createLogger, createMessage, decodeMessage, encodeMessage, resultId, silentLogger, type Result } from '@prophasis/protocol';
+import { createLogger, createMessage, decodeMessage, encodeMessage, enrolIdentity, resultId, silentLogger, type Result } from '@prophasis/protocol';
 import type { MqttClient } from 'mqtt';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { enrolIdentity } from '../../src/broker-auth/topics.js';
 import { readCoreConfig } from '../../src/kernel/config.js';
 import { startCore, type Core } from '../../src/main.js';
 import { seeder } from '../pipeline/helpers.js';
+import { startAgent } from '../system/agent-process.js';
 import { connectOnce, dynsecAvailable, subackCodes, startMosquitto, testCertificates, type RunningMosquitto } from './brokers.js';
 
 const run = promisify(execFile);
@@ -48,6 +48,7 @@ describe('external Mosquitto 2 with dynamic security, provisioned by a real core
   let core: Core;
   let caPem: string;
   let caFile: string;
+  let caFingerprint: string;
   const admin = { username: 'prophasis-core', password: randomBytes(18).toString('base64url') };
   const saved: Record<string, string | undefined> = {};
   let agentId: string;
@@ -63,6 +64,7 @@ describe('external Mosquitto 2 with dynamic security, provisioned by a real core
     const certs = await testCertificates(dir);
     caPem = certs.caPem;
     caFile = certs.caFile;
+    caFingerprint = certs.caFingerprint;
     mosquitto = await startMosquitto(dir, certs, admin);
     for (const k of TRANSPORT_ENV) saved[k] = process.env[k];
     Object.assign(process.env, {
@@ -172,6 +174,16 @@ describe('external Mosquitto 2 with dynamic security, provisioned by a real core
     assert.equal(await core.registry.revoke(agentId), true);
     await Promise.race([gone, new Promise((_, reject) => setTimeout(() => reject(new Error('the revoked agent is still connected')), 5_000))]);
     await assert.rejects(connectOnce(mosquitto.url, { clientId: agentId, username: agentId, password: secret, ca: caPem }), (err: { code?: number }) => err.code === 5);
+  });
+
+  it('the real agent CLI enrols through it: `$enrol` is refused, the token\'s own account answers', async () => {
+    const host = await core.registry.addHost('dyn-3');
+    const { token } = await core.registry.createEnrolmentToken(host.hostId);
+    const agentDir = join(dir, 'agent');
+    const cli = startAgent(['enroll', '--server', `127.0.0.1:${mosquitto.port}`, '--token', token, '--ca-fingerprint', caFingerprint], { PROPHASIS_DATA_DIR: agentDir, PROPHASIS_LOG_LEVEL: 'info' });
+    assert.equal(await cli.exited(30_000), 0, cli.output());
+    const credentials = JSON.parse(await readFile(join(agentDir, 'credentials.json'), 'utf8')) as { agentId: string };
+    assert.equal((await core.db.models.Host.findOne({ where: { name: 'dyn-3' } }))?.agentId, credentials.agentId);
   });
 
   it('a broker that refuses provisioning: the enrolment is refused naming why, the host stays pending and the token unused', async () => {
