@@ -49,6 +49,7 @@ import { createHousekeeper, readHousekeepingConfig, type Housekeeper } from './h
 import { createMetrics, parseAllowList } from './metrics/index.js';
 import { createConfigAsCode } from './config-as-code/index.js';
 import { configAsCodeParts } from './config-as-code-parts.js';
+import { createBrokerProvisioning } from './broker-auth/index.js';
 import { checkSchemaForCluster, ClusterErrors, createCluster, partitionOf, readClusterConfig, type Cluster } from './cluster/index.js';
 import { MIGRATIONS } from './db/index.js';
 
@@ -121,7 +122,12 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
   const registryStore = createSequelizeRegistryStore(db);
   // Fleet tokens and registration rules: hosts created on their agent's first contact (docs/enrolment.md).
   const fleetStore = createSequelizeFleetStore(db);
-  const registry = await openAgentRegistry(config, { store: registryStore, fleet: fleetStore, logger, systemLog });
+  // Agents' accounts on an external Mosquitto with dynamic security (docs/external-broker.md); undefined otherwise.
+  const brokerProvisioning = createBrokerProvisioning(
+    { ...transportConfig, mqttProvisioning: config.mqttProvisioning },
+    { logger, systemLog, enrolledAgentIds: async () => new Set((await registryStore.listAgents()).filter((a) => !a.revoked).map((a) => a.agentId)) },
+  );
+  const registry = await openAgentRegistry(config, { store: registryStore, fleet: fleetStore, brokerAccounts: brokerProvisioning?.accounts, logger, systemLog });
   const audit = createAuditTrail({ store: databaseAuditStore(db) });
   const transport = createTransport(transportConfig, {
     logger,
@@ -142,6 +148,8 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
   });
   // A revocation refuses the agent's next CONNECT; this ends the connection it has now.
   registry.onRevoked((agentId) => transport.disconnectAgent(agentId));
+  // On Mosquitto with dynamic security, deleting the agent's client ends its connection there.
+  if (brokerProvisioning) registry.onRevoked((agentId) => brokerProvisioning.accounts.removeAgent(agentId));
   const presence = createPresence(
     { ...PRESENCE_DEFAULTS, unreachableGraceMs: transportConfig.unreachableGraceMs },
     {
@@ -331,6 +339,7 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
   const subsystems: Subsystem[] = [
     { name: 'system-log', start: () => systemLog.start(), stop: () => systemLog.stop() },
     { name: 'registry', start: () => registry.warm(), stop: async () => {} },
+    ...(brokerProvisioning ? [{ name: 'broker provisioning', start: () => brokerProvisioning.start(), stop: () => brokerProvisioning.stop() }] : []),
     { name: 'classification', start: () => classification.start(), stop: () => classification.stop() },
     {
       name: 'first-party plugins',
