@@ -2,6 +2,7 @@ import { isProphasisError, SmtpSettings, type ConfigChange, type ConfigDocument 
 import { Value } from '@sinclair/typebox/value';
 import { QueryTypes } from 'sequelize';
 import { writeSettings, type Settings } from '../db/index.js';
+import { setParents } from '../dependencies/index.js';
 import { canonical, changedFields, keyOf } from './document.js';
 import { ConfigErrors } from './errors.js';
 import { applyCheckSecrets, resolveSecrets } from './secrets.js';
@@ -119,7 +120,10 @@ export async function applyDocument(parts: ConfigParts, file: ConfigDocument, cu
     refs(`${path}.checks`, s.checks, 'checks');
     s.plugins.forEach((p, j) => plugin(`${path}.plugins[${j}]`, p));
   };
-  entries('hosts').forEach((h, i) => refs(`hosts[${i}].groups`, h.groups, 'hostGroups'));
+  entries('hosts').forEach((h, i) => {
+    refs(`hosts[${i}].groups`, h.groups, 'hostGroups');
+    refs(`hosts[${i}].parents`, h.parents ?? [], 'hosts');
+  });
   entries('hostGroups').forEach((g, i) => refs(`hostGroups[${i}].groups`, g.groups, 'hostGroups'));
   entries('checks').forEach((c, i) => {
     refs(`checks[${i}].hosts`, c.hosts, 'hosts');
@@ -254,6 +258,7 @@ export async function applyDocument(parts: ConfigParts, file: ConfigDocument, cu
     if (id === undefined) return parts.hosts.create(input, tx);
     await parts.hosts.update(id, input, tx);
   });
+  await writeParents();
   await writeMemberships();
 
   await writeEach('pluginApprovals', async (a) => {
@@ -401,6 +406,24 @@ export async function applyDocument(parts: ConfigParts, file: ConfigDocument, cu
     for (const [i, id] of order.entries()) await db.sequelize.query('UPDATE registration_rules SET position = :position WHERE id = :id', { replacements: { position: i + 1, id }, transaction: tx });
   }
   return { changes, notes, touched };
+
+  /**
+   * The parents of the hosts the file creates or changes (docs/devices.md, "Dependencies"): all
+   * of them cleared first, then set one by one, so a file that turns a chain around is checked
+   * for cycles as a whole; a cycle or an unknown parent is refused at `hosts[i].parents`.
+   */
+  async function writeParents(): Promise<void> {
+    const p = plan.get('hosts');
+    if (!p) return;
+    const changed = [...p.create, ...p.update].sort((a, b) => a - b);
+    const idOfHost = (name: string) => ids.hosts.get(name)!;
+    for (const i of changed) await db.sequelize.query('DELETE FROM host_parents WHERE host_id = ?', { replacements: [idOfHost(desired.hosts[i]!.name)], transaction: tx });
+    for (const i of changed) {
+      const h = desired.hosts[i]!;
+      if ((h.parents ?? []).length === 0) continue;
+      await at(`hosts[${i}].parents`, () => setParents(db, idOfHost(h.name), (h.parents ?? []).map(idOfHost), tx));
+    }
+  }
 
   /**
    * Every group's direct members as the file wants them: the hosts and groups of the file that

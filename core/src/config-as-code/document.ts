@@ -85,7 +85,8 @@ const scopes = (s: Entry<'alerts'>['scopes']) => ({ hosts: sorted(s.hosts), grou
  */
 export const canonical: { [K in ListKind]: (e: Entry<K>) => Entry<K> } = {
   hostGroups: (e) => ({ name: e.name, description: e.description ?? '', groups: sorted(e.groups) }),
-  hosts: (e) => ({ name: e.name, description: e.description ?? '', groups: sorted(e.groups), tags: sorted(e.tags) }),
+  // Parents only when there are some: files written before dependencies stay what they were.
+  hosts: (e) => ({ name: e.name, description: e.description ?? '', groups: sorted(e.groups), tags: sorted(e.tags), ...(e.parents && e.parents.length > 0 ? { parents: sorted(e.parents) } : {}) }),
   pluginApprovals: (e) => ({ plugin: e.plugin, version: e.version, capabilities: sorted(e.capabilities) }),
   checks: (e) => ({
     name: e.name,

@@ -65,6 +65,12 @@ export async function readState(parts: ConfigParts, tx: Tx): Promise<CurrentStat
   const alerts = await all(parts.alerts);
   const groupName = new Map(groups.map((g) => [g.id, g.name]));
   const hostName = new Map(hosts.map((h) => [h.id, h.name]));
+  const parentsOf = new Map<number, string[]>();
+  for (const r of await select<{ host_id: number; parent_id: number }>('SELECT host_id, parent_id FROM host_parents')) {
+    const list = parentsOf.get(Number(r.host_id)) ?? [];
+    list.push(hostName.get(Number(r.parent_id)) ?? `#${r.parent_id}`);
+    parentsOf.set(Number(r.host_id), list);
+  }
   const checkName = new Map(checks.map((c) => [c.id, c.name]));
   const serviceName = new Map(services.map((s) => [s.id, s.name]));
   const names = (ids: readonly number[], map: Map<number, string>) => ids.map((id) => map.get(id) ?? `#${id}`);
@@ -145,7 +151,7 @@ export async function readState(parts: ConfigParts, tx: Tx): Promise<CurrentStat
     version: 1,
     settings,
     hostGroups: byName(groups.map((g) => canonical.hostGroups({ name: g.name, description: g.description, groups: groups.filter((p) => p.groupIds.includes(g.id)).map((p) => p.name) }))),
-    hosts: byName(hosts.map((h) => canonical.hosts({ name: h.name, description: h.description, groups: groups.filter((g) => g.hostIds.includes(h.id)).map((g) => g.name), tags: h.tags ?? [] }))),
+    hosts: byName(hosts.map((h) => canonical.hosts({ name: h.name, description: h.description, groups: groups.filter((g) => g.hostIds.includes(h.id)).map((g) => g.name), tags: h.tags ?? [], parents: parentsOf.get(h.id) ?? [] }))),
     pluginApprovals: approvals,
     checks: byName(
       checks.map((c) =>

@@ -25,6 +25,8 @@ const ConfigHost = Type.Object(
     /** The host groups this host is a direct member of. */
     groups: Names(),
     tags: Type.Array(Tag, { maxItems: 32, uniqueItems: true, default: [] }),
+    /** The hosts this host is reached through (docs/devices.md, "Dependencies"); left out: none. */
+    parents: Type.Optional(Type.Array(Name, { maxItems: 100, uniqueItems: true })),
   },
   strict,
 );

@@ -1,8 +1,8 @@
 import { ApiErrorBody, HostDependencies, HostParentsInput, IdParams, type HostDependencies as HostDependenciesApi } from '@prophasis/protocol';
 import type { FastifyInstance } from 'fastify';
-import type { Database } from '../db/index.js';
-import { ApiErrors } from '../kernel/index.js';
-import { hostDependencies, setParents } from './store.js';
+import type { Database } from '../../db/index.js';
+import { ApiErrors } from '../../kernel/index.js';
+import { hostDependencies, setParents } from '../store.js';
 
 const errors = { 400: ApiErrorBody, 401: ApiErrorBody, 403: ApiErrorBody, 404: ApiErrorBody };
 
