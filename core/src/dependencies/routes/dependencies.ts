@@ -15,7 +15,7 @@ export async function dependencyRoutes(api: FastifyInstance, db: Database): Prom
 
   api.get<{ Params: IdParams }>(
     '/hosts/:id/dependencies',
-    { config: { access: 'viewer' }, schema: { tags: ['hosts'], operationId: 'getHostDependencies', summary: "A host's parents, ancestors and children", params: IdParams, response: { 200: HostDependencies, ...errors } } },
+    { config: { access: 'viewer' }, schema: { tags: ['hosts'], operationId: 'getHostDependencies', summary: "Show a host's parents, ancestors and children", params: IdParams, response: { 200: HostDependencies, ...errors } } },
     async (request): Promise<HostDependenciesApi> => {
       if (!(await exists(request.params.id))) throw ApiErrors.NOT_FOUND(`host ${request.params.id}`);
       return hostDependencies(db, request.params.id);
