@@ -249,7 +249,7 @@ export class Sandbox {
   private readonly beginFn: number;
   /** Batch run state: items begun so far, the caller's per-item callback, the items that ran out of memory. */
   private begun = 0;
-  private onBegin: ((j: number) => void) | undefined;
+  private onBegin: ((j: number, now: number) => void) | undefined;
   private readonly outOfMemoryItems = new Set<number>();
   private readonly packer = new Packer();
 
@@ -271,7 +271,7 @@ export class Sandbox {
       this.cpuStart = NaN;
       this.itemStart = performance.now();
       this.deadline = this.itemStart + this.limits.timeoutMs;
-      this.onBegin?.(this.begun);
+      this.onBegin?.(this.begun, this.itemStart);
       this.begun++;
       m._lua_setupvalue(l, 1, 1); // pops env (argument 2) into fn's (argument 1) only upvalue, _ENV
       return 0;
@@ -387,13 +387,13 @@ export class Sandbox {
 
   /**
    * Classifies items that share one classifier (`key`, `code`) with ONE call into Lua (the batch
-   * driver), with the same outcomes as {@link classify} per item. `onBegin(j)` is called as item
-   * j starts. Never throws. After a hard stop (timeout, wasm trap) the sandbox is {@link broken}:
+   * driver), with the same outcomes as {@link classify} per item. `onBegin(j, now)` is called as
+   * item j starts (`now`: performance.now()). Never throws. After a hard stop (timeout, wasm trap) the sandbox is {@link broken}:
    * the item that was running has its outcome, the others are `undefined`, to be run again on
    * a new sandbox. If the driver itself fails (e.g. the heap is at its cap between two items),
    * the items are classified one call each.
    */
-  classifyBatch(items: readonly SandboxItem[], key: string, code: string | undefined, onBegin?: (j: number) => void): (ClassifyOutcome | undefined)[] {
+  classifyBatch(items: readonly SandboxItem[], key: string, code: string | undefined, onBegin?: (j: number, now: number) => void): (ClassifyOutcome | undefined)[] {
     const outcomes: (ClassifyOutcome | undefined)[] = new Array(items.length);
     if (items.length === 0) return outcomes;
     if (this.broken) return outcomes.fill(fail('runtime', 'sandbox is broken'));
@@ -434,7 +434,7 @@ export class Sandbox {
         m._lua_settop(L, 0);
         this.onBegin = undefined;
         for (let j = 0; j < items.length && !this.broken; j++) {
-          onBegin?.(j);
+          onBegin?.(j, performance.now());
           outcomes[j] = this.classify(items[j]!, code);
         }
         return outcomes;

@@ -71,8 +71,8 @@ async function runChunk(msg: ChunkMessage): Promise<void> {
         indices.map((i) => msg.items[i]!),
         key,
         msg.codes[key],
-        (j) => {
-          progress[1] = progress[2] = performance.timeOrigin + performance.now();
+        (j, now) => {
+          progress[1] = progress[2] = performance.timeOrigin + now;
           progress[0] = indices[j]!;
         },
       );
