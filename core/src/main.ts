@@ -295,6 +295,8 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
         },
       })
     : undefined;
+  // Several cores: an enrolment is a change of hosts for every core (the partition's owner subscribes to the agent).
+  if (cluster) transport.onEnrolled(() => events.publish({ type: 'config.changed', ts: Date.now(), resource: 'hosts' }));
   const http = createHttpServer(httpConfig, () =>
     createApiApp(httpConfig, {
       logger,

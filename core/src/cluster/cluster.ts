@@ -87,6 +87,7 @@ export function createCluster(config: ClusterConfig, deps: ClusterDeps): Cluster
   const bridge = createEventBridge({ coreId: config.coreId, databaseUrl: deps.databaseUrl }, { events: deps.events, logger: deps.logger });
   let unfollow: (() => void) | undefined;
   let resync: NodeJS.Timeout | undefined;
+  let safetyNet: NodeJS.Timeout | undefined;
 
   return {
     leases,
@@ -104,8 +105,14 @@ export function createCluster(config: ClusterConfig, deps: ClusterDeps): Cluster
         }, 100);
       });
       await leases.start();
+      // In case a notification was lost (PostgreSQL reconnecting): the subscriptions are compared every 30 s.
+      safetyNet = setInterval(() => {
+        deps.sessions.agentsChanged().catch((err: unknown) => log.error({ err }, 'updating partition subscriptions failed'));
+      }, 30_000);
+      safetyNet.unref?.();
     },
     async stop() {
+      if (safetyNet) clearInterval(safetyNet);
       unfollow?.();
       if (resync) clearTimeout(resync);
       await leases.stop();

@@ -65,8 +65,9 @@ export function createNoDataSweep(
         const key = keyOf(ofHost, e.checkRowId, e.pluginRowId);
         live.add(key);
         let cursor = cursors.get(key);
-        if (!cursor) cursors.set(key, (cursor = { judged: horizon, received: new Set() }));
-        if (cursor.judged === -Infinity) cursor.judged = horizon;
+        // Several cores: an entry first seen here may have been judged by the agent's previous core up to now.
+        if (!cursor) cursors.set(key, (cursor = { judged: deps.owns ? t : horizon, received: new Set() }));
+        if (cursor.judged === -Infinity) cursor.judged = deps.owns ? t : horizon;
         if (!connected) {
           cursor.judged = Math.max(cursor.judged, horizon);
           for (const s of cursor.received) if (s <= cursor.judged) cursor.received.delete(s);

@@ -72,6 +72,8 @@ export interface Transport {
   leaveLease(name: string): Promise<void>;
   /** Several cores: agents were enrolled or revoked; the served partitions' subscriptions follow. */
   agentsChanged(): Promise<void>;
+  /** Called after an accepted enrolment was answered (several cores: the owner of its partition must subscribe). */
+  onEnrolled(listener: (agentId: string) => void): void;
 }
 
 /** What the transport needs to know of the cluster (several cores, docs/high-availability.md). */
@@ -123,6 +125,7 @@ export function createTransport(config: TransportConfig, deps: TransportDeps): T
   const log = deps.logger.child({ component: 'transport' });
   const resultHandlers: ResultHandler[] = [];
   const stateHandlers: StateHandler[] = [];
+  const enrolledListeners: ((agentId: string) => void)[] = [];
   const invalidCounts = new Map<string, { minute: number; count: number }>();
   let bus: Bus | undefined;
   let caFingerprint = '';
@@ -187,6 +190,8 @@ export function createTransport(config: TransportConfig, deps: TransportDeps): T
       if (response && bus) {
         bus.publish(enrolResponseTopic(enrolTopic.clientId), encodeMessage(response), { qos: 1, retain: false }).catch((err: unknown) => log.error({ err, clientId: enrolTopic.clientId }, 'publishing an enrolment answer failed'));
       }
+      const enrolled = response?.body.status === 'accepted' ? response.body.agentId : undefined;
+      if (enrolled) for (const listener of enrolledListeners) listener(enrolled);
       return;
     }
     if (enrolTopic?.direction === 'resp') return; // our own answers, echoed by an external broker
@@ -333,6 +338,10 @@ export function createTransport(config: TransportConfig, deps: TransportDeps): T
 
     onState(handler) {
       stateHandlers.push(handler);
+    },
+
+    onEnrolled(listener) {
+      enrolledListeners.push(listener);
     },
 
     async disconnectAgent(agentId) {
