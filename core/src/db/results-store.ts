@@ -319,16 +319,15 @@ export function createResultStore(
       text += `${copyText(r.resultId)}\t${copyNumber(r.hostId)}\t${copyNumber(r.pluginId)}\t${copyNumber(r.checkId)}\t${copyNumber(r.slotAt)}\t${copyNumber(r.measuredAt)}\t${copyNumber(r.receivedAt)}\t${copyNumber(r.value)}\t${copyText(r.message)}\t${copyText(r.resultType)}\t${copyText(r.severity)}\t${r.late ? 't' : 'f'}\n`;
     }
     return withPgClient(db, async (c) => {
-      await c.query('BEGIN');
+      // One round trip: the staging table is the connection's own, kept for its life and emptied
+      // at each commit or rollback; asked for in every transaction (a no-op once it exists), so a
+      // pooler that hands out another server connection cannot leave a batch without one.
       try {
-        if (!staged.has(c)) {
-          // Per connection, kept for its life; emptied at each commit or rollback.
-          await c.query(
-            `CREATE TEMPORARY TABLE IF NOT EXISTS results_incoming (result_id text, host_id int, plugin_id int, check_id int, slot_at bigint,
-             measured_at bigint, received_at bigint, value float8, message text, result_type text, severity text, late boolean) ON COMMIT DELETE ROWS`,
-          );
-          staged.add(c);
-        }
+        await c.query(
+          `BEGIN; CREATE TEMPORARY TABLE IF NOT EXISTS results_incoming (result_id text, host_id int, plugin_id int, check_id int,
+           slot_at bigint, measured_at bigint, received_at bigint, value float8, message text, result_type text, severity text,
+           late boolean) ON COMMIT DELETE ROWS`,
+        );
         await pipeline(Readable.from([Buffer.from(text)]), c.query(copyFrom(`COPY results_incoming (${RESULT_COLUMNS}) FROM STDIN`)));
         await deps.afterCopy?.();
         const out = await c.query(move);
@@ -336,14 +335,10 @@ export function createResultStore(
         return (out.rows[0] as { n: number } | undefined)?.n ?? 0;
       } catch (err) {
         await c.query('ROLLBACK').catch(() => {});
-        // A failed CREATE may not have left the table: check again on this connection next time.
-        staged.delete(c);
         throw err;
       }
     });
   }
-  /** Connections whose temporary staging table exists. */
-  const staged = new WeakSet<PgClient>();
 
   async function insertBatchNow(rows: readonly ResultRow[]): Promise<number> {
     if (rows.length === 0) return 0;
