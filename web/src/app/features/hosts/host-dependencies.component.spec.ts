@@ -1,6 +1,9 @@
+import { signal } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
+import { Subject } from 'rxjs';
+import { EventsService } from '../../core/events.service';
 import type { HttpTestingController } from '@angular/common/http/testing';
-import type { HostDependencies } from '../../core/protocol';
+import type { ApiEvent, HostDependencies } from '../../core/protocol';
 import { page, setUpPage, settle } from '../../shared/ui/page-testing';
 import { ProblemMarksComponent } from '../../shared/ui/problem-marks.component';
 import { HostDependenciesComponent } from './host-dependencies.component';
@@ -79,6 +82,22 @@ describe('HostDependenciesComponent', () => {
     );
     await settle(fixture);
     expect(text(el.querySelector('[role="alert"]'))).toContain('would make a cycle (web-1 → switch-1 → web-1)');
+  });
+
+  it('reads the chain again a second after a host’s state or presence changed (the router going down)', async () => {
+    const live = new Subject<ApiEvent>();
+    http = setUpPage('viewer', [{ provide: EventsService, useValue: { events$: live.asObservable(), connected: signal(true) } }]);
+    const { fixture, el } = await render(false);
+    http.expectOne('/api/hosts/3/dependencies').flush(webDeps({ ancestors: [{ hostId: 2, name: 'switch-1', down: false }, { hostId: 1, name: 'router-1', down: false }], causedBy: null }));
+    await settle(fixture);
+    expect(el.querySelector('.down-label')).toBeNull();
+    live.next({ type: 'state.changed', hostId: 1 } as unknown as ApiEvent);
+    live.next({ type: 'host.presence', hostId: 1 } as unknown as ApiEvent);
+    await new Promise((r) => setTimeout(r, 1100));
+    http.expectOne('/api/hosts/3/dependencies').flush(webDeps());
+    await settle(fixture);
+    expect(el.querySelector('.down-label')?.textContent).toBe('(down)');
+    expect(el.querySelector('.caused')?.textContent).toContain('router-1');
   });
 
   it('hides itself on a core without the endpoint', async () => {

@@ -1,13 +1,16 @@
 import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal, untracked } from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { FormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatCardModule } from '@angular/material/card';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatSelectModule } from '@angular/material/select';
 import { RouterLink } from '@angular/router';
+import { debounceTime, filter } from 'rxjs';
 import { toApiError } from '../../core/api-error';
 import { ApiService } from '../../core/api.service';
 import { AuthService } from '../../core/auth.service';
+import { EventsService } from '../../core/events.service';
 import type { Host, HostDependencies } from '../../core/protocol';
 import { loadAll } from '../../shared/ui/load-all';
 import { isMissingRoute } from '../../shared/ui/missing-route';
@@ -17,7 +20,8 @@ import { isMissingRoute } from '../../shared/ui/missing-route';
  * ancestors it is reached through, nearest first, each a link, marked down when it is) and its
  * **children**; when `editable` (the host form, administrators), a multi-select of the other
  * hosts sets its parents (`PUT /api/hosts/:id/parents`; a refusal such as a cycle is shown as
- * the core words it). Hidden on a core without the endpoint.
+ * the core words it). Live: a change of any host's state or presence (an ancestor going down)
+ * reads the chain again, a second later. Hidden on a core without the endpoint.
  */
 @Component({
   selector: 'p-host-dependencies',
@@ -121,6 +125,15 @@ export class HostDependenciesComponent {
         untracked(() => void this.loadHosts());
       }
     });
+    inject(EventsService)
+      .events$.pipe(
+        filter((e) => e.type === 'state.changed' || e.type === 'host.presence'),
+        debounceTime(1000),
+        takeUntilDestroyed(),
+      )
+      .subscribe(() => {
+        if (this.available()) void this.load(this.hostId());
+      });
   }
   private hostsLoaded = false;
 
