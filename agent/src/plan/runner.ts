@@ -67,7 +67,7 @@ export interface PlanRunnerDeps {
  * parameter (tcp-port, tls-certificate …) and whose check leaves it empty runs against the
  * target's address.
  */
-export function withTargetHost(manifest: Pick<Manifest, 'parameters'>, params: Record<string, unknown>, address: string): Record<string, unknown> {
+function withTargetHost(manifest: Pick<Manifest, 'parameters'>, params: Record<string, unknown>, address: string): Record<string, unknown> {
   const properties = manifest.parameters.properties;
   if (!properties || !Object.hasOwn(properties, 'host')) return params;
   if (typeof params['host'] === 'string' && params['host'] !== '') return params;

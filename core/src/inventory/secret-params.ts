@@ -3,13 +3,13 @@ import type { Database } from '../db/database.js';
 import { ApiErrors, type SecretBox } from '../kernel/index.js';
 
 /** What the API shows instead of a secret parameter's value (docs/devices.md, "Credentials"). */
-export const SECRET_SET = Object.freeze({ set: true });
+const SECRET_SET = Object.freeze({ set: true });
 
 /**
  * The parameters a plugin's schema marks secret: a property with `format: "secret"` (or the
  * JSON Schema annotation `writeOnly: true`) in the `parameters` of any of its versions' manifests.
  */
-export function secretNamesOf(manifests: readonly unknown[]): Set<string> {
+function secretNamesOf(manifests: readonly unknown[]): Set<string> {
   const out = new Set<string>();
   for (const m of manifests) {
     const properties = (m as { parameters?: { properties?: unknown } } | null)?.parameters?.properties;

@@ -4,16 +4,15 @@ import { Nullable, ObjectId } from './common.js';
 /** The REST API's shapes for devices (docs/devices.md): hosts without an agent, monitored by a collector. */
 
 /** `agent`: runs our agent; `device`: a printer, switch, UPS … that an agent host's collector checks. */
-export const HOST_KINDS = ['agent', 'device'] as const;
-export type HostKind = (typeof HOST_KINDS)[number];
-export const HostKindSchema = Type.Union(HOST_KINDS.map((k) => Type.Literal(k)));
+const HOST_KINDS = ['agent', 'device'] as const;
+const HostKindSchema = Type.Union(HOST_KINDS.map((k) => Type.Literal(k)));
 
 export const DEVICE_TYPES = ['printer', 'switch', 'router', 'ups', 'nas', 'access-point', 'other'] as const;
 export type DeviceType = (typeof DEVICE_TYPES)[number];
-export const DeviceTypeSchema = Type.Union(DEVICE_TYPES.map((t) => Type.Literal(t)));
+const DeviceTypeSchema = Type.Union(DEVICE_TYPES.map((t) => Type.Literal(t)));
 
 /** A device's address: an IPv4/IPv6 address or a DNS name (checked further by the core). */
-export const DeviceAddress = Type.String({ minLength: 1, maxLength: 253 });
+const DeviceAddress = Type.String({ minLength: 1, maxLength: 253 });
 
 /** A device's collector as lists and pages show it: "via collector X", and whether X is unreachable now. */
 export const DeviceCollector = Type.Object({

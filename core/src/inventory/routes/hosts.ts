@@ -40,7 +40,7 @@ export function presentHost(h: HostRow, collector?: DeviceCollector | null): Hos
 const LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
 
 /** A device address: an IPv4 or IPv6 address, or a DNS name (RFC 1123 labels, not all digits). */
-export function isDeviceAddress(address: string): boolean {
+function isDeviceAddress(address: string): boolean {
   if (isIP(address) !== 0) return true;
   const name = address.endsWith('.') ? address.slice(0, -1) : address;
   if (name.length === 0 || name.length > 253) return false;
@@ -82,7 +82,7 @@ async function deviceColumns(db: Database, input: HostInput, kind: 'agent' | 'de
 }
 
 /** Each device's collector in effect, named, with its reachability (one pass over the hosts). */
-export async function collectorsOf(db: Database, rows: readonly HostRow[], tx?: Transaction): Promise<Map<number, DeviceCollector>> {
+async function collectorsOf(db: Database, rows: readonly HostRow[], tx?: Transaction): Promise<Map<number, DeviceCollector>> {
   const out = new Map<number, DeviceCollector>();
   if (!rows.some((r) => r.kind === 'device')) return out;
   const effective = await loadEffectiveCollectors(db, tx);

@@ -88,7 +88,7 @@ function parseProperty(key: string, prop: unknown, required: boolean): SchemaFie
         ...base,
         type: 'string',
         multiline: prop['format'] === 'textarea',
-        secret: prop['format'] === 'password' || prop['writeOnly'] === true,
+        secret: prop['format'] === 'password' || prop['format'] === 'secret' || prop['writeOnly'] === true,
       };
     case 'number':
     case 'integer':
@@ -150,14 +150,19 @@ export interface SchemaForm {
 export function createSchemaForm(schema: unknown, values: Readonly<Record<string, unknown>> = {}): SchemaForm {
   const { fields, unsupported } = parseSchema(schema);
   const controls: Record<string, FormControl<unknown>> = {};
+  // A stored secret parameter comes back as `{ set: true }` (docs/devices.md, "Credentials"): the field starts
+  // empty, and the marker is kept and sent back (the core keeps the secret) unless a new value is typed.
+  const storedSecret = (field: SchemaField) => field.secret && isSetMarker(values[field.key]);
   for (const field of fields) {
-    const initial = Object.hasOwn(values, field.key) ? values[field.key] : (field.default ?? emptyValue(field));
-    controls[field.key] = new FormControl<unknown>(initial, { validators: fieldValidators(field) });
+    const initial = storedSecret(field) ? '' : Object.hasOwn(values, field.key) ? values[field.key] : (field.default ?? emptyValue(field));
+    controls[field.key] = new FormControl<unknown>(initial, { validators: storedSecret(field) ? [] : fieldValidators(field) });
   }
-  const known = new Set(fields.map((f) => f.key));
+  const known = new Set(fields.filter((f) => !storedSecret(f)).map((f) => f.key));
   const kept = Object.fromEntries(Object.entries(values).filter(([key]) => !known.has(key)));
   return { fields, unsupported, group: new FormGroup(controls), kept };
 }
+
+const isSetMarker = (v: unknown) => !!v && typeof v === 'object' && (v as { set?: unknown }).set === true;
 
 function emptyValue(field: SchemaField): unknown {
   if (field.type === 'boolean') return false;
