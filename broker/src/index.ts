@@ -5,7 +5,7 @@
  */
 export { ensurePki, openTicketKeys, type Pki } from './pki.js';
 export { createSecretHasher, generateSecret, type SecretHasher } from './credentials.js';
-export type { ClientIdentity } from './acl.js';
+export { canPublish, canSubscribe, type ClientIdentity } from './acl.js';
 export { brokerDefaults, type BrokerSettings } from './config.js';
 export {
   createBroker,

@@ -1,1 +1,2 @@
 export { createBrokerProvisioning } from './provisioning.js';
+export { createBrokerAuthHook } from './hook.js';

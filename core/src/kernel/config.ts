@@ -43,6 +43,10 @@ export const CoreConfigSchema = Type.Object(
     metricsTokenSha256: Type.Union([Type.Literal(''), Type.String({ pattern: '^[0-9a-fA-F]{64}$' })]),
     /** External broker: how agents' broker accounts are provisioned (docs/external-broker.md). */
     mqttProvisioning: Type.Union([Type.Literal('none'), Type.Literal('mosquitto-dynsec')]),
+    /** `host:port` of the broker authentication hook's own HTTP listener (RabbitMQ's auth_backend_http); empty: off. */
+    brokerAuthListen: Type.String(),
+    /** SHA-256 (hex) of the secret that starts the hook's URLs; required when the hook listens. */
+    brokerAuthTokenSha256: Type.Union([Type.Literal(''), Type.String({ pattern: '^[0-9a-fA-F]{64}$' })]),
   },
   { additionalProperties: false },
 );
@@ -73,6 +77,8 @@ export const CORE_CONFIG_DEFAULTS: Omit<CoreConfig, 'dataDir'> = {
   metricsAllow: '127.0.0.1,::1', // this machine's Prometheus (docs/operations.md)
   metricsTokenSha256: '', // no token
   mqttProvisioning: 'none', // agents' accounts on an external broker are the operator's job
+  brokerAuthListen: '', // no broker authentication hook
+  brokerAuthTokenSha256: '', // (the hook refuses to start without one)
 };
 
 /** The environment variable of each key that has one. */
@@ -97,6 +103,8 @@ export const CORE_CONFIG_ENV: Partial<Record<keyof CoreConfig, string>> = {
   metricsAllow: 'PROPHASIS_METRICS_ALLOW',
   metricsTokenSha256: 'PROPHASIS_METRICS_TOKEN_SHA256',
   mqttProvisioning: 'PROPHASIS_MQTT_PROVISIONING',
+  brokerAuthListen: 'PROPHASIS_BROKER_AUTH_LISTEN',
+  brokerAuthTokenSha256: 'PROPHASIS_BROKER_AUTH_TOKEN_SHA256',
 };
 
 /** Reads the core's configuration from the environment (and `PROPHASIS_CONFIG`, a JSON file). */

@@ -13,7 +13,7 @@ const MOSQUITTO = '/usr/sbin/mosquitto';
 const DYNSEC_PLUGIN = '/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so';
 
 /** A free TCP port on 127.0.0.1 (closed again before it is returned). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -135,3 +135,78 @@ export async function subackCodes(client: MqttClient, filters: string[]): Promis
     return granted.map((g) => (typeof g === 'number' ? g : g.qos));
   }
 }
+
+const RABBITMQ_SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
+
+export interface RunningRabbit {
+  mqttPort: number;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A RabbitMQ node of this test's own (never the machine's running one): its node name, ports,
+ * data, logs, cookie and plugins (rabbitmq_mqtt, rabbitmq_auth_backend_http) in `dir`, the MQTT
+ * listener on a free port of 127.0.0.1 and every authentication and authorization asked of `hookBase`.
+ */
+export async function startRabbit(dir: string, hookBase: string, startMs = 90_000): Promise<RunningRabbit> {
+  const [mqttPort, nodePort, distPort] = [await freePort(), await freePort(), await freePort()];
+  await writeFile(join(dir, 'enabled_plugins'), '[rabbitmq_mqtt,rabbitmq_auth_backend_http].\n');
+  await writeFile(
+    join(dir, 'rabbitmq.conf'),
+    [
+      'listeners.tcp = none',
+      `mqtt.listeners.tcp.default = 127.0.0.1:${mqttPort}`,
+      'mqtt.allow_anonymous = false',
+      'auth_backends.1 = http',
+      'auth_http.http_method = get',
+      ...['user', 'vhost', 'resource', 'topic'].map((p) => `auth_http.${p}_path = ${hookBase}/${p}`),
+      '',
+    ].join('\n'),
+  );
+  const env = {
+    ...process.env,
+    HOME: dir, // its own Erlang cookie
+    RABBITMQ_NODENAME: `prophasis-test-${process.pid}@localhost`,
+    RABBITMQ_NODE_PORT: String(nodePort),
+    RABBITMQ_DIST_PORT: String(distPort),
+    RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
+    RABBITMQ_LOG_BASE: join(dir, 'log'),
+    RABBITMQ_FEATURE_FLAGS_FILE: join(dir, 'feature_flags'),
+    RABBITMQ_PLUGINS_EXPAND_DIR: join(dir, 'plugins-expand'),
+    RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
+    RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq'),
+    RABBITMQ_PID_FILE: join(dir, 'rabbitmq.pid'),
+  };
+  // Its own process group, so that the stop reaches the Erlang VM it starts.
+  const child = spawn(RABBITMQ_SERVER, [], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  let exited: string | undefined;
+  child.once('exit', (code, signal) => (exited = `code ${code} signal ${signal}: ${output.slice(-2000)}`));
+  const stop = async () => {
+    if (exited || child.pid === undefined) return;
+    const gone = new Promise((r) => child.once('exit', r));
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      return;
+    }
+    await Promise.race([gone, new Promise((r) => setTimeout(r, 15_000))]);
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  };
+  try {
+    await waitForPort(mqttPort, startMs, 'rabbitmq-server', () => exited);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { mqttPort, log: () => output, stop };
+}
+
+export const rabbitAvailable = (): boolean => existsSync(RABBITMQ_SERVER);
