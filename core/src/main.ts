@@ -49,7 +49,7 @@ import { createHousekeeper, readHousekeepingConfig, type Housekeeper } from './h
 import { createMetrics, parseAllowList } from './metrics/index.js';
 import { createConfigAsCode } from './config-as-code/index.js';
 import { configAsCodeParts } from './config-as-code-parts.js';
-import { createBrokerProvisioning } from './broker-auth/index.js';
+import { createBrokerAuthHook, createBrokerProvisioning } from './broker-auth/index.js';
 import { checkSchemaForCluster, ClusterErrors, createCluster, partitionOf, readClusterConfig, type Cluster } from './cluster/index.js';
 import { MIGRATIONS } from './db/index.js';
 
@@ -150,6 +150,14 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
   registry.onRevoked((agentId) => transport.disconnectAgent(agentId));
   // On Mosquitto with dynamic security, deleting the agent's client ends its connection there.
   if (brokerProvisioning) registry.onRevoked((agentId) => brokerProvisioning.accounts.removeAgent(agentId));
+  // RabbitMQ (rabbitmq_auth_backend_http) asks the core who may connect, subscribe and publish (docs/external-broker.md).
+  const brokerAuthHook = config.brokerAuthListen
+    ? createBrokerAuthHook(
+        { listen: config.brokerAuthListen, tokenSha256: config.brokerAuthTokenSha256, coreUsername: transportConfig.mqttUsername, corePassword: transportConfig.mqttPassword },
+        { authenticator: registry, logger },
+      )
+    : undefined;
+  if (brokerAuthHook) registry.onRevoked((agentId) => brokerAuthHook.revoked(agentId));
   const presence = createPresence(
     { ...PRESENCE_DEFAULTS, unreachableGraceMs: transportConfig.unreachableGraceMs },
     {
@@ -342,6 +350,8 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
     { name: 'system-log', start: () => systemLog.start(), stop: () => systemLog.stop() },
     { name: 'registry', start: () => registry.warm(), stop: async () => {} },
     ...(brokerProvisioning ? [{ name: 'broker provisioning', start: () => brokerProvisioning.start(), stop: () => brokerProvisioning.stop() }] : []),
+    // Before the transport: the broker asks the hook when the core itself connects.
+    ...(brokerAuthHook ? [{ name: 'broker auth hook', start: () => brokerAuthHook.start(), stop: () => brokerAuthHook.stop() }] : []),
     { name: 'classification', start: () => classification.start(), stop: () => classification.stop() },
     {
       name: 'first-party plugins',
