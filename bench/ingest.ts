@@ -480,7 +480,9 @@ for (const dialect of dialects) {
 }
 const summary: Figures = { bench: 'ingest', db: dialects.length === 2 ? 'both' : dialects[0]!, seconds: args.seconds, hosts: hostCount, loadgen_processes: args.loadgen };
 for (const f of all) {
-  for (const key of ['results_per_s', 'core_cpu_pct', 'db_cpu_pct', 'p50_ms', 'p99_ms', 'backlog_results_per_s', 'rss_mib', 'load_avg_1m_a']) summary[`${f.db}_${key}`] = f[key]!;
+  for (const key of ['results_per_s', 'core_cpu_pct', 'db_cpu_pct', 'core_cpu_us_per_result', 'classify_per_cpu_s', 'p50_ms', 'p99_ms', 'backlog_results_per_s', 'rss_mib', 'load_avg_1m_a']) {
+    summary[`${f.db}_${key}`] = f[key]!;
+  }
 }
 printFigures(summary);
 process.exit(0);
