@@ -14,17 +14,17 @@ import { dutyLease, partitionLease, partitionOf } from './partition.js';
  * publishing plans, revision numbers), `enrolment` (the broker session that receives enrolment
  * requests), `agent-upgrades` (offering a rollout's version after a membership change).
  */
-export const DUTIES = ['housekeeping', 'alerting', 'dispatch', 'enrolment', 'agent-upgrades'] as const;
-export type Duty = (typeof DUTIES)[number];
+const DUTIES = ['housekeeping', 'alerting', 'dispatch', 'enrolment', 'agent-upgrades'] as const;
+type Duty = (typeof DUTIES)[number];
 
 /** What a duty is to the cluster: started when this core takes its lease, stopped before it gives it up. */
-export interface DutyRunner {
+interface DutyRunner {
   start(): Promise<unknown>;
   stop(): Promise<void>;
 }
 
 /** What the cluster asks of the transport (declared here, by its consumer). */
-export interface LeaseSessions {
+interface LeaseSessions {
   serveLease(name: string): Promise<void>;
   leaveLease(name: string): Promise<void>;
   agentsChanged(): Promise<void>;

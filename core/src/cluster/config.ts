@@ -22,7 +22,7 @@ const ClusterConfigSchema = Type.Object(
 );
 export type ClusterConfig = Static<typeof ClusterConfigSchema>;
 
-export const CLUSTER_DEFAULTS: ClusterConfig = {
+const CLUSTER_DEFAULTS: ClusterConfig = {
   enabled: false,
   coreId: '',
   partitions: 64,

@@ -12,7 +12,7 @@ const NOW = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 export type LossReason = 'rebalanced' | 'expired' | 'taken' | 'stopping' | 'refused';
 
 /** What the core does when it gains or loses a lease (main.ts wires the transport and the duties). */
-export interface LeaseHandlers {
+interface LeaseHandlers {
   /** The lease is this core's from now (at `epoch`); resolve once it is served. A rejection gives it back. */
   acquired(name: string, epoch: number): Promise<void>;
   /** Stop using the lease; the lease is given back (or left to expire) only after this resolves. */

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { createEventBus, type CoreEvent, type EventBus } from '../kernel/index.js';
 
 /** The PostgreSQL channel every core of a cluster listens on. */
-export const EVENTS_CHANNEL = 'prophasis_events';
+const EVENTS_CHANNEL = 'prophasis_events';
 /** PostgreSQL refuses NOTIFY payloads of 8000 bytes and more. */
 const MAX_PAYLOAD = 7_800;
 

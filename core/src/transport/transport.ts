@@ -77,7 +77,7 @@ export interface Transport {
 }
 
 /** What the transport needs to know of the cluster (several cores, docs/high-availability.md). */
-export interface TransportCluster {
+interface TransportCluster {
   /** This core's id: its own clean session is `<mqttClientId>-<coreId>`. */
   coreId: string;
   partitionOf(agentId: string): number;
