@@ -69,8 +69,10 @@ export async function setParents(db: Db, hostId: number, parentIds: readonly num
 
 /**
  * The hosts that are down (docs/devices.md, "Dependencies"): an agent host whose agent is
- * unreachable (`unreachable_since` set, after the grace period), and a device whose collector
- * reports it unreachable: the ping plugin ({@link REACHABILITY_PLUGIN}) critical on it. A
+ * unreachable (`unreachable_since` set, after the grace period) or already gone and in its grace
+ * period (disconnected after having been seen: the hosts behind a router lose their agents at the
+ * same moment, and one whose grace ends first must not be notified for the router's failure),
+ * and a device whose collector reports it unreachable: the ping plugin ({@link REACHABILITY_PLUGIN}) critical on it. A
  * host whose other plugins fail is not down: it is reachable and its problems are its own.
  */
 async function loadDownHosts(db: Db, hostIds: readonly number[]): Promise<Set<number>> {
@@ -78,7 +80,7 @@ async function loadDownHosts(db: Db, hostIds: readonly number[]): Promise<Set<nu
   const marks = hostIds.map(() => '?').join(',');
   const rows = await select<{ id: number }>(
     db,
-    `SELECT id FROM hosts WHERE id IN (${marks}) AND unreachable_since IS NOT NULL
+    `SELECT id FROM hosts WHERE id IN (${marks}) AND (unreachable_since IS NOT NULL OR (enrolment_state = 'enrolled' AND agent_id IS NOT NULL AND connected_since IS NULL AND last_seen IS NOT NULL))
      UNION SELECT cs.host_id AS id FROM current_states cs JOIN plugins p ON p.id = cs.plugin_id WHERE cs.host_id IN (${marks}) AND p.plugin_id = ? AND cs.severity = 'critical'`,
     [...hostIds, ...hostIds, REACHABILITY_PLUGIN],
   );

@@ -124,6 +124,24 @@ for (const dialect of testDialects()) {
       assert.equal(sent()[5], 'db-1 ok transition');
     });
 
+    it('the router’s agent is gone but still in its grace period when a host behind it turns unreachable first: held all the same', async () => {
+      // The router's agent went away (its Last Will): disconnected, not yet unreachable.
+      await db.sequelize.query("UPDATE hosts SET enrolment_state = 'enrolled', agent_id = 'router-agent', connected_since = NULL, last_seen = ? WHERE id = ?", { replacements: [clock.now() - 5_000, host('router-1')] });
+      await reach('web-1', false);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(sent(), [], 'held: the router is going down');
+      assert.deepEqual((await held()).map((h) => Number(h.parent_id)), [host('router-1')]);
+      // Its grace period ends: unreachable, notified; web-1 stays held.
+      await reach('router-1', false);
+      await release();
+      await until(() => receiver.requests.length === 1, 5000, 'the router notice');
+      assert.deepEqual(sent(), ['router-1 major unreachable']);
+      // A router whose agent is connected is not down: the hosts behind it are notified at once.
+      await db.sequelize.query('UPDATE hosts SET connected_since = ?, last_seen = ?, unreachable_since = NULL WHERE id = ?', { replacements: [clock.now(), clock.now(), host('router-1')] });
+      await reach('db-1', false);
+      await until(() => sent().includes('db-1 major unreachable'), 5000, 'the db notice');
+    });
+
     it('a device behind its collector is down when its ping is critical; a host with two parents needs both down', async () => {
       const ping = (await db.models.Plugin.create({ pluginId: REACHABILITY_PLUGIN, name: 'ping' })).id;
       await db.sequelize.query('INSERT INTO current_states (host_id, plugin_id, severity, since) VALUES (?, ?, ?, ?)', { replacements: [host('switch-1'), ping, 'critical', T0] });
