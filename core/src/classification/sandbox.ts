@@ -72,6 +72,10 @@ const LUA_MASKCOUNT = 8;
 /** Instructions between two clock checks: about 10 µs of Lua, so a deadline is missed by little. */
 const HOOK_EVERY = 1000;
 const MAX_CODE_BYTES = 64 * 1024;
+/** Blocks up to this size are recycled by the allocator hook (see Sandbox.create)… */
+const POOL_MAX_BYTES = 256;
+/** …holding at most this many bytes of freed blocks. */
+const POOL_BYTES = 256 * 1024;
 
 /** Thrown from the instruction hook straight through Lua: Emscripten's setjmp emulation only
  *  catches its own longjmps, so no `pcall` in user code can stop it. The state is then
@@ -305,16 +309,27 @@ export class Sandbox {
     const m = luaWasm.module as unknown as RawLua;
     const allocState: { sandbox?: Sandbox } = {};
     let pending = 0; // bytes allocated while the prelude loads, before `sandbox` exists
+    // Small blocks freed by Lua are kept in per-size free lists (up to POOL_BYTES) and handed
+    // out again here, saving a call into wasm's malloc/free for most of the table allocations a
+    // window needs. Every block is allocated at its size rounded up to 8 bytes, so a block of a
+    // class can serve any request of that class.
+    const pools: number[][] = Array.from({ length: POOL_MAX_BYTES / 8 + 1 }, () => []);
+    let pooled = 0;
     const alloc = m.addFunction((_ud: number, ptr: number, osize: number, nsize: number): number => {
       const s = allocState.sandbox;
       if (nsize === 0) {
         if (ptr !== 0) {
           if (s) s.memoryUsed -= osize;
           else pending -= osize;
-          m._free(ptr);
+          const cls = (osize + 7) >> 3;
+          if (osize <= POOL_MAX_BYTES && pooled + (cls << 3) <= POOL_BYTES) {
+            pools[cls]!.push(ptr);
+            pooled += cls << 3;
+          } else m._free(ptr);
         }
         return 0;
       }
+      // On a new block Lua passes the object's type in osize, not a size.
       const delta = ptr !== 0 ? nsize - osize : nsize;
       if (s) {
         if (delta > 0 && s.memoryUsed + delta > limits.memoryBytes) {
@@ -323,7 +338,12 @@ export class Sandbox {
           return 0;
         }
       }
-      const out = m._realloc(ptr, nsize);
+      const size = (nsize + 7) & ~7;
+      let out: number;
+      if (ptr === 0 && nsize <= POOL_MAX_BYTES && pools[size >> 3]!.length > 0) {
+        out = pools[size >> 3]!.pop()!;
+        pooled -= size;
+      } else out = m._realloc(ptr, size);
       if (out !== 0) {
         if (s) {
           s.memoryUsed += delta;

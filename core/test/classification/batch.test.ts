@@ -96,6 +96,17 @@ describe('batched classification (one call into Lua per classifier)', function (
     sandbox.close();
   });
 
+  it('batch after batch, the Lua heap does not grow (freed blocks recycled by the allocator are accounted as free)', async () => {
+    const sandbox = await Sandbox.create(LIMITS);
+    const plain = ITEMS.filter((i) => !i.params?.mode);
+    const expected = await oneByOne(plain);
+    sandbox.classifyBatch(plain, 'k', CODE);
+    const after1 = sandbox.heapBytes;
+    for (let k = 0; k < 200; k++) assert.deepEqual(sandbox.classifyBatch(plain, 'k', CODE), expected);
+    assert.ok(sandbox.heapBytes < after1 + 256 * 1024, `heap ${sandbox.heapBytes} after 200 batches, ${after1} after one`);
+    sandbox.close();
+  });
+
   it('a compile error fails every item of the batch as compile', async () => {
     const sandbox = await Sandbox.create(LIMITS);
     const got = sandbox.classifyBatch([item([1]), item([2])], 'bad', 'return (');
