@@ -108,6 +108,10 @@ for (const { name: dialect } of dialects()) {
       const renamed = await call(api, 'admin', 'PUT', `/api/hosts/${printer}`, { name: 'printer-1', description: 'second floor' });
       assert.equal(renamed.statusCode, 200, renamed.body);
       assert.deepEqual([renamed.json().address, renamed.json().deviceType, renamed.json().collectorId], ['192.0.2.10', 'printer', ids.collector]);
+      // A device has no agent to enrol.
+      const enrol = await call(api, 'admin', 'POST', `/api/hosts/${printer}/enrolment`, {});
+      assert.equal(enrol.statusCode, 400, enrol.body);
+      assert.match(enrol.json().message, /is a device: it has no agent to enrol/);
       // Viewers read, administrators edit.
       assert.equal((await call(api, 'viewer', 'POST', '/api/hosts', { name: 'x', kind: 'device', address: '192.0.2.3' })).statusCode, 403);
       assert.equal((await call(api, 'operator', 'PUT', `/api/hosts/${printer}`, { name: 'printer-1', address: '192.0.2.11' })).statusCode, 403);

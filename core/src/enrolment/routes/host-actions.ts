@@ -115,6 +115,8 @@ export async function hostActionRoutes(api: FastifyInstance, deps: { db: Databas
       const { id } = request.params;
       const { ttlMinutes, reenrol } = request.body;
       const host = await findHost(db, id);
+      // A device has no agent of its own: its collector checks it (docs/devices.md).
+      if (host.kind === 'device') throw ApiErrors.BAD_REQUEST(`${host.name} is a device: it has no agent to enrol; its collector checks it`, { field: 'id' });
       const e = enrolment();
       const caFingerprint = e.transport.caFingerprint;
       if (!caFingerprint) throw ApiErrors.UNAVAILABLE('the MQTT listener has not started yet (no CA fingerprint to give the agent)');
