@@ -8,8 +8,9 @@ const select = <T extends object>(db: Db, sql: string, replacements: unknown[] =
   db.sequelize.query<T>(sql, { type: QueryTypes.SELECT, replacements, ...(transaction ? { transaction } : {}) });
 
 /**
- * The plugin whose critical state says a device is down (its collector pings it and gets no
- * answer, docs/devices.md): the first-party ping plugin.
+ * The plugin whose major or critical state says a device is down (its collector pings it and
+ * gets no answer, or loses most echoes; docs/devices.md): the first-party ping plugin, whose
+ * classifier makes no reply at all `major`.
  */
 export const REACHABILITY_PLUGIN = 'io.prophasis.ping';
 
@@ -72,7 +73,7 @@ export async function setParents(db: Db, hostId: number, parentIds: readonly num
  * unreachable (`unreachable_since` set, after the grace period) or already gone and in its grace
  * period (disconnected after having been seen: the hosts behind a router lose their agents at the
  * same moment, and one whose grace ends first must not be notified for the router's failure),
- * and a device whose collector reports it unreachable: the ping plugin ({@link REACHABILITY_PLUGIN}) critical on it. A
+ * and a device whose collector reports it unreachable: the ping plugin ({@link REACHABILITY_PLUGIN}) major or critical on it. A
  * host whose other plugins fail is not down: it is reachable and its problems are its own.
  */
 async function loadDownHosts(db: Db, hostIds: readonly number[]): Promise<Set<number>> {
@@ -81,7 +82,7 @@ async function loadDownHosts(db: Db, hostIds: readonly number[]): Promise<Set<nu
   const rows = await select<{ id: number }>(
     db,
     `SELECT id FROM hosts WHERE id IN (${marks}) AND (unreachable_since IS NOT NULL OR (enrolment_state = 'enrolled' AND agent_id IS NOT NULL AND connected_since IS NULL AND last_seen IS NOT NULL))
-     UNION SELECT cs.host_id AS id FROM current_states cs JOIN plugins p ON p.id = cs.plugin_id WHERE cs.host_id IN (${marks}) AND p.plugin_id = ? AND cs.severity = 'critical'`,
+     UNION SELECT cs.host_id AS id FROM current_states cs JOIN plugins p ON p.id = cs.plugin_id WHERE cs.host_id IN (${marks}) AND p.plugin_id = ? AND cs.severity IN ('major', 'critical')`,
     [...hostIds, ...hostIds, REACHABILITY_PLUGIN],
   );
   return new Set(rows.map((r) => Number(r.id)));

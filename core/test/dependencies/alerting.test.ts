@@ -142,10 +142,16 @@ for (const dialect of testDialects()) {
       await until(() => sent().includes('db-1 major unreachable'), 5000, 'the db notice');
     });
 
-    it('a device behind its collector is down when its ping is critical; a host with two parents needs both down', async () => {
+    it('a device behind its collector is down when its ping is major (no reply) or critical; a host with two parents needs both down', async () => {
       const ping = (await db.models.Plugin.create({ pluginId: REACHABILITY_PLUGIN, name: 'ping' })).id;
-      await db.sequelize.query('INSERT INTO current_states (host_id, plugin_id, severity, since) VALUES (?, ?, ?, ?)', { replacements: [host('switch-1'), ping, 'critical', T0] });
+      await db.sequelize.query('INSERT INTO current_states (host_id, plugin_id, severity, since) VALUES (?, ?, ?, ?)', { replacements: [host('switch-1'), ping, 'major', T0] });
       let deps = await loadDependencies(db);
+      assert.deepEqual(deps.causedBy(host('web-1')), { hostId: host('switch-1'), name: 'switch-1' }, 'the ping classifier makes no reply major');
+      // A slow or slightly lossy ping (minor) is reached.
+      await db.sequelize.query("UPDATE current_states SET severity = 'minor' WHERE host_id = ? AND plugin_id = ?", { replacements: [host('switch-1'), ping] });
+      assert.equal((await loadDependencies(db)).causedBy(host('web-1')), null);
+      await db.sequelize.query("UPDATE current_states SET severity = 'critical' WHERE host_id = ? AND plugin_id = ?", { replacements: [host('switch-1'), ping] });
+      deps = await loadDependencies(db);
       assert.deepEqual(deps.causedBy(host('web-1')), { hostId: host('switch-1'), name: 'switch-1' });
       assert.equal(deps.causedBy(host('switch-1')), null);
       // A failing disk is not "down": the host is reached, its problems are its own.

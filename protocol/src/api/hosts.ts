@@ -109,7 +109,7 @@ export const HostParentsInput = Type.Object({ parentIds: Ids(100) }, { additiona
 export type HostParentsInput = Static<typeof HostParentsInput>;
 
 const DependencyHost = Type.Object({ hostId: ObjectId, name: Type.String() });
-const DependencyAncestor = Type.Object({ hostId: ObjectId, name: Type.String(), /** Its agent unreachable, or (a device) its ping critical. */ down: Type.Boolean() });
+const DependencyAncestor = Type.Object({ hostId: ObjectId, name: Type.String(), /** Its agent unreachable, or (a device) its ping major or critical. */ down: Type.Boolean() });
 
 /** `GET /api/hosts/:id/dependencies`: the host's place in the parent/child graph. */
 export const HostDependencies = Type.Object({
