@@ -109,7 +109,6 @@ describe('several cores: refusals at start', function () {
     b.events.subscribe((e) => seenByB.push(e));
     a.events.publish({ type: 'config.changed', ts: Date.now(), resource: 'checks' });
     await until('core-b heard core-a’s change', () => seenByB.some((e) => e.type === 'config.changed' && e.resource === 'checks'));
-    // Core-b's console stream sees core-a's stored results too (the API's event bus).
     await a.stop();
     cores.splice(cores.indexOf(a), 1);
     await until('core-b holds everything', async () => {
