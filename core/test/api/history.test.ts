@@ -87,6 +87,7 @@ for (const dialect of DIALECTS) {
           problem: `s:${serviceId}`,
           acknowledged: null,
           maintenance: null,
+          causedBy: null,
           flapping: false,
         });
         assert.equal(page.items[1].hostName, 'h-0');
@@ -177,7 +178,8 @@ for (const dialect of DIALECTS) {
         const large = await countQueries(api, () => call(api, 'viewer', 'GET', '/api/reports/transitions?limit=40'));
         assert.equal(large.result.json().items.length, 32);
         assert.ok(large.queries <= small.queries + 2, `${large.queries} queries for 32 rows vs ${small.queries} for 1`);
-        assert.ok(large.queries <= 10, `${large.queries} queries`);
+        // 11: the marks read host parents too (one query, docs/alerts.md "Dependencies").
+        assert.ok(large.queries <= 11, `${large.queries} queries`);
       });
 
       it('refuses bad filters naming the field, and still answers afterwards', async () => {
