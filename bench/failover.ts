@@ -309,6 +309,8 @@ async function main(): Promise<void> {
         '*': { '*': { value: 1 } },
       },
     };
+    // Every host transition from here on is judged, the agents' first results included.
+    const [{ first } = { first: 0 }] = await query<{ first: number }>(`SELECT COALESCE(MAX(id), 0)::bigint AS first FROM state_transitions`);
     const sims: Simulator[] = [];
     for (let k = 0; k * 50 < names.length; k++) {
       const cohort = names.slice(k * 50, k * 50 + 50);
@@ -325,7 +327,6 @@ async function main(): Promise<void> {
       }
     }
     cleanups.push(() => Promise.all(sims.map((s) => s.stop().catch(() => undefined))));
-    const [{ first } = { first: 0 }] = await query<{ first: number }>(`SELECT COALESCE(MAX(id), 0)::bigint AS first FROM state_transitions`);
     await until('results from every agent', async () => Number((await query<{ n: number }>(`SELECT count(DISTINCT host_id)::int AS n FROM results`))[0]?.n ?? 0) >= args.agents, 60_000, 1_000);
     say(`${args.agents} agents enrolled through the broker and delivering, one result per ${args.every} s each`);
 
@@ -416,7 +417,9 @@ async function main(): Promise<void> {
     figures.transitions = keys.length;
     figures.alerts_lost = keys.filter((k) => !counts.has(k)).length;
     figures.alerts_duplicated = [...counts.values()].reduce((n, c) => n + (c - 1), 0);
-    figures.notices_without_transition = [...counts.keys()].filter((k) => !keys.includes(k)).length;
+    const stray = [...counts.keys()].filter((k) => !keys.includes(k));
+    figures.notices_without_transition = stray.length;
+    if (stray.length > 0) say(`notices without a transition, e.g. ${stray.slice(0, 3).join(', ')}; reasons ${JSON.stringify(Object.fromEntries(Object.entries(Object.groupBy(receiver.notices.filter((n) => stray.includes(`${n.target.id}|${n.from}|${n.to}|${n.atMs}`)), (n) => n.reason ?? 'none')).map(([r, l]) => [r, l?.length ?? 0])))}`);
     const lostKeys = keys.filter((k) => !counts.has(k));
     if (lostKeys.length > 0) {
       say(`transitions without a notice, e.g. ${lostKeys.slice(0, 3).join(', ')}`);
