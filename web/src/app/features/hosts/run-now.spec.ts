@@ -24,6 +24,9 @@ describe('host detail: Run now', () => {
     for (const r of http.match((r) => r.url === '/api/reports/transitions')) r.flush({ items: [], total: 0, limit: 50, offset: 0 });
     // The charts' threshold bands come from the checks' parameters.
     for (const r of http.match((r) => r.url === '/api/checks')) r.flush({ items: [], total: 0, limit: 500, offset: 0 });
+    // The dependencies card and the devices panel (their own specs test them): none.
+    for (const r of http.match((r) => /^\/api\/hosts\/\d+\/dependencies$/.test(r.url))) r.flush({ parents: [], ancestors: [], children: [], causedBy: null });
+    for (const r of http.match((r) => /^\/api\/hosts\/\d+\/devices$/.test(r.url))) r.flush([]);
     http.verify();
   });
 
