@@ -11,7 +11,7 @@
 // --agents hosts with enrolment tokens, one check (cpu-load, whose scenario spikes every 24 runs,
 // so hosts change state), a schedule every --every seconds, an alert on every host state change
 // with a webhook to a receiver here. The simulated agents (real MQTT clients over TLS, enrolled
-// through the broker) run in this process.
+// through the broker) run in a process of their own (bench/_failover-agents.ts).
 //
 // Timeline, --seconds split in three: core-1 alone; every core (the leases balance); core-1
 // SIGKILLed (it holds half the partitions and duties) and the others take over. Then the agents
@@ -22,10 +22,9 @@
 // (stored twice), transitions, alerts_lost (a host transition without its notice), alerts_duplicated
 // (a transition notified twice), stored_per_s_1_core, stored_per_s_n_cores (at the offered rate),
 // offered_per_s, …}. Every process it started is ended by pid; the folder and database are removed.
-import { createSimulator, type Simulator } from '@prophasis/agent';
 import { ensurePki } from '@prophasis/broker';
-import { createLogger, silentLogger, type Logger, type Result } from '@prophasis/protocol';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { createLogger, silentLogger, type Logger } from '@prophasis/protocol';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
@@ -37,6 +36,8 @@ import { pino } from 'pino';
 import { QueryTypes, Sequelize } from 'sequelize';
 import { benchArgs, printFigures, refuse } from './_args.js';
 import { alive, descendants } from './_proc.js';
+import type { FromAgents, ToAgents } from './_failover-agents.js';
+import { nextMessage } from './_ipc.js';
 
 const args = benchArgs({ cores: 2, agents: 200, seconds: 120, every: 5, 'pg-url': process.env.PROPHASIS_TEST_POSTGRES_URL ?? '' });
 if (!Number.isInteger(args.cores) || args.cores < 2 || args.cores > 8) refuse('--cores must be an integer from 2 to 8');
@@ -47,6 +48,7 @@ if (!args['pg-url']) refuse('the failover bench needs PostgreSQL: PROPHASIS_TEST
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CORE_BIN = join(HERE, '..', 'core', 'bin', 'prophasis.mjs');
+const AGENTS = join(HERE, '_failover-agents.ts');
 const PLUGIN = 'io.prophasis.cpu-load';
 /** cpu-load's scenario: one spike (> 90 %: major) every 24 runs, so hosts change state now and then (too rarely to flap). */
 const CYCLE = [...Array.from({ length: 23 }, () => 20), 95];
@@ -311,22 +313,24 @@ async function main(): Promise<void> {
     };
     // Every host transition from here on is judged, the agents' first results included.
     const [{ first } = { first: 0 }] = await query<{ first: number }>(`SELECT COALESCE(MAX(id), 0)::bigint AS first FROM state_transitions`);
-    const sims: Simulator[] = [];
-    for (let k = 0; k * 50 < names.length; k++) {
-      const cohort = names.slice(k * 50, k * 50 + 50);
-      const sim = await createSimulator(
-        { agents: cohort.map((n) => ({ token: tokens.get(n)!, hostName: n })), server: `127.0.0.1:${mqttPort}`, caFingerprint, scenario, dataDir: join(dir, 'sim', `cohort-${k}`) },
-        { logger },
-      );
-      await sim.start();
-      sims.push(sim);
-      for (const a of sim.agents) {
-        a.agent.drainer.onAcknowledged((results: readonly Result[]) => {
-          for (const r of results) if (!acked.has(r.id)) acked.set(r.id, Date.now());
-        });
-      }
-    }
-    cleanups.push(() => Promise.all(sims.map((s) => s.stop().catch(() => undefined))));
+    const agents = fork(AGENTS, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    if (agents.pid !== undefined) children.push({ name: 'agents', pid: agents.pid, child: agents, exited: new Promise((resolve) => agents.once('exit', () => resolve())), output: () => '' });
+    agents.on('message', (m: FromAgents) => {
+      if (m.type === 'acked') for (const id of m.ids) if (!acked.has(id)) acked.set(id, Date.now());
+      if (m.type === 'failed') logger.error({ message: m.message }, 'the agents’ process failed');
+    });
+    const ready = nextMessage<FromAgents, 'ready'>(agents, 'ready', 300_000);
+    agents.send({ type: 'start', agents: names.map((n) => ({ token: tokens.get(n)!, hostName: n })), server: `127.0.0.1:${mqttPort}`, caFingerprint, scenario, dataDir: join(dir, 'sim') } satisfies ToAgents);
+    await ready;
+    let agentsStopped = false;
+    const stopAgents = async () => {
+      if (agentsStopped) return;
+      agentsStopped = true;
+      const stopped = nextMessage<FromAgents, 'stopped'>(agents, 'stopped', 60_000);
+      agents.send({ type: 'stop' } satisfies ToAgents);
+      await stopped;
+    };
+    cleanups.push(() => stopAgents().catch(() => undefined));
     await until('results from every agent', async () => Number((await query<{ n: number }>(`SELECT count(DISTINCT host_id)::int AS n FROM results`))[0]?.n ?? 0) >= args.agents, 60_000, 1_000);
     say(`${args.agents} agents enrolled through the broker and delivering, one result per ${args.every} s each`);
 
@@ -367,8 +371,7 @@ async function main(): Promise<void> {
     await sleep(third);
 
     // ---------------------------------------------------------------- stop, drain, judge
-    await Promise.all(sims.map((s) => s.stop()));
-    sims.length = 0;
+    await stopAgents();
     const ids = [...acked.keys()];
     const found = new Set<string>();
     const lookUp = async () => {
