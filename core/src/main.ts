@@ -301,6 +301,10 @@ export async function startCore(config: CoreConfig, logger: Logger = createLogge
           alerting,
           dispatch: { start: () => pipeline.dispatcher.recompute(), stop: async () => {} },
         },
+        refresh: async () => {
+          await pipeline.ingest.flush();
+          await pipeline.states.start();
+        },
       })
     : undefined;
   // Several cores: an enrolment is a change of hosts for every core (the partition's owner subscribes to the agent).
