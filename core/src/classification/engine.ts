@@ -5,6 +5,7 @@ import type { ClassificationConfig } from './config.js';
 import { ClassificationErrors } from './errors.js';
 import type { SandboxItem } from './sandbox.js';
 import type { ClassifierErrorKind, ClassifyOutcome, ClassifyRequest } from './types.js';
+import { Packer, packWindows } from './pack.js';
 import { CLASSIFIER_SEVERITIES } from './types.js';
 import type { ChunkMessage, PackedOutcomes, WorkerInit, WorkerReply } from './worker.js';
 
@@ -84,6 +85,7 @@ export function createClassificationEngine(config: ClassificationConfig, deps: C
   let running = false;
   let watchdog: NodeJS.Timeout | undefined;
   const counted = { classified: 0, workerCpuMs: 0 };
+  const packer = new Packer();
 
   function keyOf(code: string): string {
     let key = keys.get(code);
@@ -142,13 +144,40 @@ export function createClassificationEngine(config: ClassificationConfig, deps: C
     });
   }
 
+  /** The chunk's windows packed per classifier into one buffer, transferred to the worker (no structured clone of the items). */
+  function packChunk(chunk: Chunk): ChunkMessage {
+    const byKey = new Map<string, number[]>();
+    chunk.items.forEach((item, j) => {
+      const group = byKey.get(item.key);
+      if (group) group.push(j);
+      else byKey.set(item.key, [j]);
+    });
+    const groups: ChunkMessage['groups'] = [];
+    const parts: Uint8Array[] = [];
+    let length = 0;
+    for (const [key, indices] of byKey) {
+      const { data, strings, params } = packWindows(packer, indices.map((j) => chunk.items[j]!));
+      parts.push(new Uint8Array(data)); // a copy: the packer's buffer is reused for the next group
+      groups.push({ key, indices, start: length, end: length + data.length, strings, params });
+      length += data.length;
+    }
+    const all = new Uint8Array(length);
+    let at = 0;
+    for (const part of parts) {
+      all.set(part, at);
+      at += part.length;
+    }
+    return { type: 'chunk', id: chunk.id, codes: chunk.codes, groups, data: all.buffer, count: chunk.items.length };
+  }
+
   function dispatch(): void {
     for (const slot of slots) {
       if (queue.length === 0) return;
       if (!slot.ready || slot.dead || slot.chunk) continue;
       const chunk = queue.shift()!;
       slot.chunk = chunk;
-      slot.worker.postMessage({ type: 'chunk', id: chunk.id, codes: chunk.codes, items: chunk.items } satisfies ChunkMessage);
+      const msg = packChunk(chunk);
+      slot.worker.postMessage(msg, [msg.data]);
     }
   }
 

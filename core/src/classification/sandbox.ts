@@ -1,4 +1,5 @@
 import { LuaFactory } from 'wasmoon';
+import { Packer, packWindows, unpackWindows, type PackedWindows } from './pack.js';
 import { PRELUDE } from './prelude.js';
 import { CLASSIFIER_SEVERITIES, type ClassifierErrorKind, type ClassifierParam, type ClassifyOutcome } from './types.js';
 
@@ -198,31 +199,6 @@ const TYPE_NAMES: Record<string, string> = {
   thread: 'a thread',
 };
 
-/** Packs values into the batch driver's binary string (little-endian, grows as needed). */
-class Packer {
-  buf = Buffer.allocUnsafe(64 * 1024);
-  at = 0;
-  private ensure(n: number): void {
-    if (this.at + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + n));
-    this.buf.copy(next, 0, 0, this.at);
-    this.buf = next;
-  }
-  u8(v: number): void {
-    this.ensure(1);
-    this.buf[this.at++] = v;
-  }
-  u32(v: number): void {
-    this.ensure(4);
-    this.buf.writeUInt32LE(v, this.at);
-    this.at += 4;
-  }
-  f64(v: number): void {
-    this.ensure(8);
-    this.buf.writeDoubleLE(v, this.at);
-    this.at += 8;
-  }
-}
 
 /**
  * One Lua state with the sandbox prelude loaded. Not thread-safe and synchronous: a worker owns
@@ -414,8 +390,24 @@ export class Sandbox {
    * the items are classified one call each.
    */
   classifyBatch(items: readonly SandboxItem[], key: string, code: string | undefined, onBegin?: (j: number, now: number) => void): (ClassifyOutcome | undefined)[] {
-    const outcomes: (ClassifyOutcome | undefined)[] = new Array(items.length);
-    if (items.length === 0) return outcomes;
+    if (items.length === 0) return [];
+    return this.classifyPacked(packWindows(this.packer, items), items.length, key, code, onBegin, () => items);
+  }
+
+  /**
+   * {@link classifyBatch} for items already packed (the pool packs a chunk on the main thread and
+   * transfers the buffer). `items()` gives them as objects for the item-by-item fallback.
+   */
+  classifyPacked(
+    packed: PackedWindows,
+    count: number,
+    key: string,
+    code: string | undefined,
+    onBegin?: (j: number, now: number) => void,
+    items: () => readonly SandboxItem[] = () => unpackWindows(packed, count, key),
+  ): (ClassifyOutcome | undefined)[] {
+    const outcomes: (ClassifyOutcome | undefined)[] = new Array(count);
+    if (count === 0) return outcomes;
     if (this.broken) return outcomes.fill(fail('runtime', 'sandbox is broken'));
     const { m, L } = this;
     this.deadline = Infinity;
@@ -429,13 +421,13 @@ export class Sandbox {
       const fn = this.compile(key, code);
       this.deadline = Infinity;
       if ('error' in fn) return outcomes.fill(fail('compile', fn.error));
-      const { data, strings, params } = this.pack(items);
+      const { data, strings, params } = packed;
       m._lua_settop(L, 0);
       m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.driverRef));
       m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(fn.ref));
       m._lua_pushcclosure(L, this.beginFn, 0);
       m._lua_rawgeti(L, LUA_REGISTRYINDEX, big(this.envMetaRef));
-      m._lua_pushinteger(L, big(items.length));
+      m._lua_pushinteger(L, big(count));
       this.pushBytes(data);
       m._lua_createtable(L, strings.length, 0);
       strings.forEach((str, i) => {
@@ -453,15 +445,16 @@ export class Sandbox {
         // The driver failed between items (memory at its cap): item by item instead.
         m._lua_settop(L, 0);
         this.onBegin = undefined;
-        for (let j = 0; j < items.length && !this.broken; j++) {
+        const list = items();
+        for (let j = 0; j < count && !this.broken; j++) {
           onBegin?.(j, performance.now());
-          outcomes[j] = this.classify(items[j]!, code);
+          outcomes[j] = this.classify(list[j]!, code);
         }
         return outcomes;
       }
       if (this.outOfMemory && this.begun > 0) this.outOfMemoryItems.add(this.begun - 1);
       const codes = this.bytesAt(-2);
-      for (let j = 0; j < items.length; j++) {
+      for (let j = 0; j < count; j++) {
         const c = codes[j]!;
         if (c > 0) outcomes[j] = { severity: CLASSIFIER_SEVERITIES[c - 1]! };
       }
@@ -481,7 +474,7 @@ export class Sandbox {
         else outcomes[j] = invalidString(payload ?? '');
       }
       for (const j of this.outOfMemoryItems) outcomes[j] = fail('memory', `memory limit of ${this.limits.memoryBytes} bytes exceeded`);
-      for (let j = 0; j < items.length; j++) outcomes[j] ??= fail('runtime', 'no outcome');
+      for (let j = 0; j < count; j++) outcomes[j] ??= fail('runtime', 'no outcome');
       return outcomes;
     } catch (err) {
       this.broken = true;
@@ -494,62 +487,6 @@ export class Sandbox {
       this.onBegin = undefined;
       if (!this.broken) m._lua_settop(L, 0);
     }
-  }
-
-  /** The driver's input: one binary string, the distinct strings (1-based), the distinct params. */
-  private pack(items: readonly SandboxItem[]): { data: Buffer; strings: string[]; params: Readonly<Record<string, ClassifierParam>>[] } {
-    const p = this.packer;
-    p.at = 0;
-    const strings: string[] = [];
-    const stringIndex = new Map<string, number>();
-    const str = (s: string): number => {
-      let i = stringIndex.get(s);
-      if (i === undefined) {
-        strings.push(s);
-        i = strings.length;
-        stringIndex.set(s, i);
-      }
-      return i;
-    };
-    const params: Readonly<Record<string, ClassifierParam>>[] = [];
-    const paramIndex = new Map<object, number>();
-    const none = {};
-    for (const item of items) {
-      const { values, messages, resultTypes } = item;
-      const prm = item.params ?? none;
-      let pi = paramIndex.get(prm);
-      // Equal parameters in distinct objects (a check's, for each of its hosts) share one template.
-      if (pi === undefined && params.length > 0 && sameFlat(params[params.length - 1]!, prm)) pi = params.length;
-      if (pi === undefined) {
-        params.push(prm);
-        pi = params.length;
-        paramIndex.set(prm, pi);
-      }
-      let nulls = 0;
-      for (const v of values) if (typeof v !== 'number') nulls++;
-      let anyMessage = false;
-      for (const s of messages) if (typeof s === 'string') anyMessage = true;
-      const first = resultTypes[0] ?? '';
-      let mixed = false;
-      for (const t of resultTypes) if ((t ?? '') !== first) mixed = true;
-      const ti = str(first);
-      p.u32(values.length);
-      p.u32(messages.length);
-      p.u32(resultTypes.length);
-      p.u32(pi);
-      p.u32(ti);
-      p.u8((nulls > 0 ? 1 : 0) | (anyMessage ? 2 : 0) | (mixed ? 4 : 0));
-      for (const v of values) p.f64(typeof v === 'number' ? v : 0);
-      if (nulls > 0) {
-        p.u32(nulls);
-        values.forEach((v, k) => {
-          if (typeof v !== 'number') p.u32(k + 1);
-        });
-      }
-      if (anyMessage) for (const s of messages) p.u32(typeof s === 'string' ? str(s) : 0);
-      if (mixed) for (const t of resultTypes) p.u32(str(t ?? ''));
-    }
-    return { data: p.buf.subarray(0, p.at), strings, params };
   }
 
   private pushBytes(bytes: Uint8Array): void {
@@ -755,18 +692,6 @@ export class Sandbox {
     }
     return m._luaL_ref(L, LUA_REGISTRYINDEX);
   }
-}
-
-/** Whether two parameter objects are equal key by key with primitive values (nested: identity). */
-function sameFlat(a: Readonly<Record<string, ClassifierParam>>, b: Readonly<Record<string, ClassifierParam>>): boolean {
-  if (a === b) return true;
-  let n = 0;
-  for (const k in a) {
-    if (!Object.hasOwn(b, k) || a[k] !== b[k]) return false;
-    n++;
-  }
-  for (const k in b) if (Object.hasOwn(b, k)) n--;
-  return n === 0;
 }
 
 function invalidString(s: string): ClassifyOutcome {
