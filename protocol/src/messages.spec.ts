@@ -82,3 +82,42 @@ describe('messages', () => {
     assert.ok((schema.required as string[]).includes('body'));
   });
 });
+
+describe('messages: device targets (docs/devices.md)', () => {
+  const entry = {
+    key: '5:io.prophasis.ping@7',
+    checkId: '5',
+    pluginId: 'io.prophasis.ping',
+    version: '1.0.0',
+    sha256: 'a'.repeat(64),
+    params: {},
+    intervals: [{ start: 0, everyMs: 60_000 }],
+    capabilities: ['icmp.echo:$target'],
+  };
+  // Built from a valid envelope and then changed, since createMessage itself refuses a bad body.
+  const plan = (e: Record<string, unknown>) => {
+    const raw = JSON.parse(JSON.stringify(createMessage('plan.set', { revision: 1, maxLatenessMs: 0, entries: [entry] }))) as { body: { entries: unknown[] } };
+    raw.body.entries = [e];
+    return JSON.stringify(raw);
+  };
+  const result = (extra: Record<string, unknown>) => {
+    const r = { id: 'r-1', checkId: '5', pluginId: 'io.prophasis.ping', version: '1.0.0', slot: 0, measuredAt: 1, durationMs: 1, value: 1, message: null, resultType: 'plugin' as const };
+    const raw = JSON.parse(JSON.stringify(createMessage('result', { results: [r] }))) as { body: { results: unknown[] } };
+    raw.body.results = [{ ...r, ...extra }];
+    return JSON.stringify(raw);
+  };
+
+  it('carries a plan entry’s target and a result’s targetHostId', () => {
+    const decoded = decodeMessage(plan({ ...entry, target: { hostId: 7, address: '192.0.2.7', name: 'ups-1' } }), 'cmd');
+    assert.ok(decoded.ok && decoded.message.type === 'plan.set');
+    assert.deepEqual(decoded.message.body.entries[0]!.target, { hostId: 7, address: '192.0.2.7', name: 'ups-1' });
+    assert.ok(decodeMessage(result({ targetHostId: 7 }), 'res').ok);
+  });
+
+  it('refuses a target without an address, with unknown fields, and a targetHostId that is no id', () => {
+    assert.equal(decodeMessage(plan({ ...entry, target: { hostId: 7, address: '', name: 'ups-1' } }), 'cmd').ok, false);
+    assert.equal(decodeMessage(plan({ ...entry, target: { hostId: 7, address: '192.0.2.7', name: 'ups-1', port: 161 } }), 'cmd').ok, false);
+    assert.equal(decodeMessage(result({ targetHostId: 0 }), 'res').ok, false);
+    assert.equal(decodeMessage(result({ targetHostId: '7' }), 'res').ok, false);
+  });
+});
