@@ -4,4 +4,4 @@
  */
 export { addGroupToGroup, expandGroups, loadGroupHosts, loadGroupRows } from './groups.js';
 export { presentHost } from './routes/hosts.js';
-export { effectiveCollectors, loadGroupCollectors, type GroupCollectorRow } from './devices.js';
+export { effectiveCollectors, loadEffectiveCollectors, loadGroupCollectors, type GroupCollectorRow } from './devices.js';

@@ -27,6 +27,7 @@ import type { FastifyInstance } from 'fastify';
 import { Op, type Model, type ModelStatic, type WhereOptions } from 'sequelize';
 import { loadFlapping, loadProblemMarks, problemKey } from '../../alerting/index.js';
 import type { Database } from '../../db/index.js';
+import { devicePresences } from '../device-presence.js';
 import { evaluateService, loadServiceDefinitions } from '../../services/index.js';
 import { loadHostStates, loadLatestResults } from '../../state/index.js';
 import { ApiErrors } from '../../kernel/index.js';
@@ -219,15 +220,17 @@ export async function reportRoutes(api: FastifyInstance, db: Database): Promise<
     async (): Promise<HostHealthApi[]> => {
       const states = await loadHostStates(db);
       const marks = await loadProblemMarks(db, Date.now());
+      const devices = await devicePresences(db, states);
       return [...states.values()]
-        .map((state) => ({
+        .map((state) => ({ state, presence: devices.get(state.id) ?? state.presence }))
+        .map(({ state, presence }) => ({
           id: state.id,
           name: state.name,
           severity: state.severity,
           enrolmentState: state.enrolmentState,
-          presence: state.presence,
-          online: state.presence.state === 'connected',
-          lastSeen: state.presence.lastSeen,
+          presence,
+          online: presence.state === 'connected',
+          lastSeen: presence.lastSeen,
           plugins: state.plugins.length,
           ...marks({ hostId: state.id, pluginId: null, serviceId: null }),
         }))
@@ -270,7 +273,8 @@ export async function reportRoutes(api: FastifyInstance, db: Database): Promise<
         });
       }
       rows.sort((a, b) => compareSeverity(a.severity, b.severity) || a.pluginId.localeCompare(b.pluginId));
-      return { host: presentHost(host), severity: state.severity, presence: state.presence, from, to, resolutionMs, plugins: rows, ...marks({ hostId: host.id, pluginId: null, serviceId: null }) };
+      const presence = host.kind === 'device' ? ((await devicePresences(db, new Map([[host.id, state]]))).get(host.id) ?? state.presence) : state.presence;
+      return { host: presentHost(host), severity: state.severity, presence, from, to, resolutionMs, plugins: rows, ...marks({ hostId: host.id, pluginId: null, serviceId: null }) };
     },
   );
 
