@@ -5,14 +5,10 @@
  * 1366 px land in web/test-output/config-as-code/.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { chromiumMissing, launchBrowser } from './support/browser.js';
-import { apiOf, createFirstAdministrator } from './support/console.js';
-import { tail } from './support/processes.js';
-import { ensureConsoleBuild, startCore, WEB_DIR, type RunningCore } from './support/system.js';
+import { apiOf, createFirstAdministrator, useConsoleSuite } from './support/console.js';
+import { WEB_DIR } from './support/system.js';
 
 const SCREENSHOTS = join(WEB_DIR, 'test-output/config-as-code');
 const ADMIN = { name: 'cac-admin', password: 'correct horse battery staple' };
@@ -21,48 +17,14 @@ describe('console: Settings → Configuration (configuration as code, real core)
   this.bail(true);
   this.timeout(90_000);
 
-  let dataDir: string;
-  let core: RunningCore | undefined;
-  let browser: Browser | undefined;
-  let desk: BrowserContext;
-  let page: Page;
-  const problems: string[] = [];
-  let failed = false;
+  const suite = useConsoleSuite({ screenshots: SCREENSHOTS, dataDirPrefix: 'prophasis-cac-e2e-', context: { acceptDownloads: true } });
+  const { problems } = suite;
 
-  before(async function () {
-    if (chromiumMissing()) this.skip();
-    this.timeout(360_000);
-    await ensureConsoleBuild();
-    dataDir = mkdtempSync(join(tmpdir(), 'prophasis-cac-e2e-'));
-    rmSync(SCREENSHOTS, { recursive: true, force: true });
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    core = await startCore(dataDir);
-    browser = await launchBrowser();
-    desk = await browser.newContext({ viewport: { width: 1366, height: 900 }, timezoneId: 'UTC', locale: 'en-GB', acceptDownloads: true });
-    page = await desk.newPage();
-    page.setDefaultTimeout(20_000);
-    page.on('pageerror', (err) => problems.push(`page error on ${page.url()}: ${err.message}`));
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    if (failed && core) console.log(`\n--- core output (tail) ---\n${tail(core.process.output(), 4000)}`);
-    await browser?.close().catch(() => undefined);
-    await core?.process.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state !== 'failed') return;
-    failed = true;
-    if (page && !page.isClosed()) await page.screenshot({ path: join(SCREENSHOTS, 'failed.png'), fullPage: true }).catch(() => undefined);
-  });
-
-  const api = apiOf(() => desk, () => core!.url);
+  const api = apiOf(() => suite.desk, () => suite.core.url);
 
   it('exports the configuration as a YAML download, shows the dry run of a file, applies it, and names the place of an error', async function () {
     this.timeout(120_000);
-    assert.ok(core);
+    const { core, page, dataDir } = suite;
     await createFirstAdministrator(page, core.setupLink, ADMIN);
     const web1 = await api<{ id: number }>('POST', 'hosts', { name: 'cac-web-1', tags: ['eu'] });
     await api('POST', 'groups', { name: 'cac-web', hostIds: [web1.id], groupIds: [] });

@@ -6,14 +6,9 @@
  * web/test-output/dependencies/.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { chromiumMissing, launchBrowser } from './support/browser.js';
-import { apiOf, createFirstAdministrator } from './support/console.js';
-import { tail } from './support/processes.js';
-import { ensureConsoleBuild, startCore, WEB_DIR, type RunningCore } from './support/system.js';
+import { apiOf, createFirstAdministrator, useConsoleSuite } from './support/console.js';
+import { WEB_DIR } from './support/system.js';
 
 const SCREENSHOTS = join(WEB_DIR, 'test-output/dependencies');
 const ADMIN = { name: 'dep-admin', password: 'correct horse battery staple' };
@@ -22,48 +17,15 @@ describe('console: host dependencies (parents, the chain; real core)', function 
   this.bail(true);
   this.timeout(90_000);
 
-  let dataDir: string;
-  let core: RunningCore | undefined;
-  let browser: Browser | undefined;
-  let desk: BrowserContext;
-  let page: Page;
-  const problems: string[] = [];
-  let failed = false;
+  const suite = useConsoleSuite({ screenshots: SCREENSHOTS, dataDirPrefix: 'prophasis-dep-e2e-' });
+  const { problems } = suite;
 
-  before(async function () {
-    if (chromiumMissing()) this.skip();
-    this.timeout(360_000);
-    await ensureConsoleBuild();
-    dataDir = mkdtempSync(join(tmpdir(), 'prophasis-dep-e2e-'));
-    rmSync(SCREENSHOTS, { recursive: true, force: true });
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    core = await startCore(dataDir);
-    browser = await launchBrowser();
-    desk = await browser.newContext({ viewport: { width: 1366, height: 900 }, timezoneId: 'UTC', locale: 'en-GB' });
-    page = await desk.newPage();
-    page.setDefaultTimeout(20_000);
-    page.on('pageerror', (err) => problems.push(`page error on ${page.url()}: ${err.message}`));
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    if (failed && core) console.log(`\n--- core output (tail) ---\n${tail(core.process.output(), 4000)}`);
-    await browser?.close().catch(() => undefined);
-    await core?.process.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state !== 'failed') return;
-    failed = true;
-    if (page && !page.isClosed()) await page.screenshot({ path: join(SCREENSHOTS, 'failed.png'), fullPage: true }).catch(() => undefined);
-  });
-
-  const api = apiOf(() => desk, () => core!.url);
+  const api = apiOf(() => suite.desk, () => suite.core.url);
 
   /** On a host's form: choose these parents in the multi-select and save them. */
   async function setParents(hostId: number, names: string[]): Promise<void> {
-    await page.goto(`${core!.url}/hosts/${hostId}`);
+    const { core, page } = suite;
+    await page.goto(`${core.url}/hosts/${hostId}`);
     const card = page.locator('p-host-dependencies');
     await card.getByRole('combobox').click();
     for (const name of names) await page.getByRole('option', { name, exact: true }).click();
@@ -73,7 +35,7 @@ describe('console: host dependencies (parents, the chain; real core)', function 
 
   it('sets parents on the host form, shows the chain and the children, and refuses a cycle with the core’s words', async function () {
     this.timeout(120_000);
-    assert.ok(core);
+    const { core, page } = suite;
     await createFirstAdministrator(page, core.setupLink, ADMIN);
     const id: Record<string, number> = {};
     for (const name of ['router-1', 'switch-1', 'web-1']) id[name] = (await api<{ id: number }>('POST', 'hosts', { name })).id;

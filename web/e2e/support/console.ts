@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import { chromiumMissing, launchBrowser } from './browser.js';
+import { tail } from './processes.js';
+import { ensureConsoleBuild, startCore, type RunningCore } from './system.js';
 
 /** The phone the suites look at pages with. */
 export const PHONE = { width: 375, height: 812 } as const;
@@ -47,4 +52,60 @@ export async function phoneShot(
   } finally {
     await phone.close();
   }
+}
+
+/** What {@link useConsoleSuite} gives a suite once its `before` ran. */
+export interface ConsoleSuite {
+  dataDir: string;
+  core: RunningCore;
+  browser: Browser;
+  /** The desktop context (1366 × 900, UTC, en-GB) and its page (20-s default timeout). */
+  desk: BrowserContext;
+  page: Page;
+  /** Page errors seen so far; a step asserts it empty (`problems.splice(0)`). */
+  problems: string[];
+}
+
+/**
+ * The harness of a browser suite against one real core (SQLite in a temporary data directory):
+ * registers the suite's `before` (the console build, the core, Chromium, a desktop page that
+ * records page errors; skipped without Chromium), `after` (the core's output when a step failed,
+ * everything stopped and removed) and `afterEach` (a screenshot of a failed step as
+ * `<screenshots>/failed.png`). Call it inside `describe`; read the fields in the steps.
+ */
+export function useConsoleSuite(options: { screenshots: string; dataDirPrefix: string; context?: BrowserContextOptions }): ConsoleSuite {
+  const suite = { problems: [] as string[] } as ConsoleSuite;
+  let failed = false;
+
+  before(async function () {
+    if (chromiumMissing()) this.skip();
+    this.timeout(360_000);
+    await ensureConsoleBuild();
+    suite.dataDir = mkdtempSync(join(tmpdir(), options.dataDirPrefix));
+    rmSync(options.screenshots, { recursive: true, force: true });
+    mkdirSync(options.screenshots, { recursive: true });
+    suite.core = await startCore(suite.dataDir);
+    suite.browser = await launchBrowser();
+    suite.desk = await suite.browser.newContext({ viewport: { width: 1366, height: 900 }, timezoneId: 'UTC', locale: 'en-GB', ...options.context });
+    const page = (suite.page = await suite.desk.newPage());
+    page.setDefaultTimeout(20_000);
+    page.on('pageerror', (err) => suite.problems.push(`page error on ${page.url()}: ${err.message}`));
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    if (failed && suite.core) console.log(`\n--- core output (tail) ---\n${tail(suite.core.process.output(), 4000)}`);
+    await suite.browser?.close().catch(() => undefined);
+    await suite.core?.process.stop();
+    if (suite.dataDir) rmSync(suite.dataDir, { recursive: true, force: true });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed') return;
+    failed = true;
+    const page = suite.page;
+    if (page && !page.isClosed()) await page.screenshot({ path: join(options.screenshots, 'failed.png'), fullPage: true }).catch(() => undefined);
+  });
+
+  return suite;
 }
