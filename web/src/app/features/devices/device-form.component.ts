@@ -11,7 +11,7 @@ import { ApiService } from '../../core/api.service';
 import { DEVICE_TYPES, type Check, type DeviceType, type Host, type Plugin, type Schedule } from '../../core/protocol';
 import { applyApiError, fieldMessage } from '../../shared/ui/form-errors';
 import { loadAll } from '../../shared/ui/load-all';
-import { collectorChoices, defaultChecksFor, DEVICE_TYPE_LABELS, deviceParams, isDeviceAddress, type SnmpCredentials } from './devices';
+import { collectorChoices, defaultChecksFor, DEVICE_TYPE_LABELS, deviceParams, isDeviceAddress, needsInterface, type SnmpCredentials } from './devices';
 
 const address = (c: AbstractControl<string>): ValidationErrors | null => (c.value && !isDeviceAddress(c.value) ? { address: true } : null);
 
@@ -114,6 +114,15 @@ const address = (c: AbstractControl<string>): ValidationErrors | null => (c.valu
           }
         </fieldset>
 
+        @if (needsInterface(type())) {
+          <mat-form-field>
+            <mat-label>Interface to graph</mat-label>
+            <input matInput formControlName="iface" autocomplete="off" />
+            <mat-hint>Its number (IF-MIB ifIndex) or name, e.g. 1 or Gi1/0/24: the uplink is a good choice.</mat-hint>
+            <mat-error>Say which interface the traffic graph shows.</mat-error>
+          </mat-form-field>
+        }
+
         <div class="defaults" data-defaults>
           <h2>Checks</h2>
           @if (defaults().plugins.length) {
@@ -152,12 +161,15 @@ export class DeviceFormComponent implements OnInit {
   protected readonly authProtocols = ['sha', 'sha256', 'sha512', 'md5'];
   protected readonly privProtocols = ['aes', 'aes256b', 'aes256r', 'des'];
   protected readonly message = fieldMessage;
+  protected readonly needsInterface = needsInterface;
 
   protected readonly form = new FormGroup({
     name: new FormControl('', { nonNullable: true, validators: [Validators.required, Validators.maxLength(255)] }),
     address: new FormControl('', { nonNullable: true, validators: [Validators.required, address] }),
     deviceType: new FormControl<DeviceType>('printer', { nonNullable: true }),
     collectorId: new FormControl<number | null>(null, { validators: [Validators.required] }),
+    /** The interface the switch's or router's traffic check graphs (number or name); required for those types. */
+    iface: new FormControl('1', { nonNullable: true }),
     snmp: new FormGroup({
       version: new FormControl<'2c' | '3'>('2c', { nonNullable: true }),
       community: new FormControl('', { nonNullable: true }),
@@ -175,7 +187,7 @@ export class DeviceFormComponent implements OnInit {
   protected readonly saving = signal(false);
   protected readonly error = signal<string | undefined>(undefined);
   protected readonly collectors = computed(() => collectorChoices(this.hosts()));
-  private readonly type = toSignal(this.form.controls.deviceType.valueChanges, { initialValue: this.form.controls.deviceType.value });
+  protected readonly type = toSignal(this.form.controls.deviceType.valueChanges, { initialValue: this.form.controls.deviceType.value });
   protected readonly defaults = computed(() => defaultChecksFor(this.type(), this.installed()));
 
   async ngOnInit(): Promise<void> {
@@ -195,6 +207,8 @@ export class DeviceFormComponent implements OnInit {
   /** Creates the device, then its check with the type's plugins and a schedule running it every minute. */
   protected async save(): Promise<void> {
     this.form.markAllAsTouched();
+    const iface = this.form.controls.iface;
+    if (needsInterface(this.form.controls.deviceType.value) && iface.value.trim() === '') iface.setErrors({ required: true });
     if (this.form.invalid || this.saving()) return;
     this.saving.set(true);
     this.error.set(undefined);
@@ -216,7 +230,7 @@ export class DeviceFormComponent implements OnInit {
           description: `Default checks of the device ${device.name}`,
           hostIds: [device.id],
           groupIds: [],
-          plugins: plugins.map((pluginId) => ({ pluginId, params: deviceParams(pluginId, snmp) })),
+          plugins: plugins.map((pluginId) => ({ pluginId, params: deviceParams(pluginId, snmp, v.iface) })),
         });
         await this.api.post<Schedule>('schedules', { name: `${device.name} every minute`, enabled: true, checkIds: [check.id], intervals: [{ start: 0, everyMs: 60_000 }] });
       }

@@ -1,5 +1,5 @@
 import type { Host } from '../../core/protocol';
-import { collectorChoices, defaultChecksFor, deviceAgentLabel, deviceParams, isDeviceAddress, type SnmpCredentials } from './devices';
+import { collectorChoices, defaultChecksFor, deviceAgentLabel, deviceParams, interfaceParam, isDeviceAddress, needsInterface, type SnmpCredentials } from './devices';
 
 const SNMP: SnmpCredentials = { version: '2c', community: 'c0mm', v3User: '', v3AuthProtocol: 'sha', v3AuthKey: '', v3PrivProtocol: 'aes', v3PrivKey: '' };
 
@@ -22,6 +22,15 @@ describe('devices', () => {
       v3PrivProtocol: 'aes',
       v3PrivKey: 'privpass1',
     });
+  });
+
+  it('tells the interface check which interface to graph: a number is its ifIndex, anything else its name; switches and routers ask', () => {
+    expect(deviceParams('io.prophasis.snmp-interfaces', SNMP, ' 24 ')).toEqual({ version: '2c', community: 'c0mm', ifIndex: 24 });
+    expect(deviceParams('io.prophasis.snmp-interfaces', SNMP, 'Gi1/0/24')).toEqual({ version: '2c', community: 'c0mm', ifName: 'Gi1/0/24' });
+    expect(deviceParams('io.prophasis.snmp-uptime', SNMP, '24')).toEqual({ version: '2c', community: 'c0mm' });
+    expect(interfaceParam('')).toEqual({});
+    expect(interfaceParam('0')).toEqual({ ifName: '0' });
+    expect([needsInterface('switch'), needsInterface('router'), needsInterface('printer'), needsInterface('ups')]).toEqual([true, true, false, false]);
   });
 
   it('accepts IP addresses and DNS names, refuses the rest', () => {

@@ -49,13 +49,27 @@ export interface SnmpCredentials {
  * A plugin's parameters for the device's check: the SNMP plugins get the credentials (the secret
  * ones are stored encrypted by the core and never shown back); others none. Empty fields are left out.
  */
-export function deviceParams(pluginId: string, snmp: SnmpCredentials): Record<string, unknown> {
+export function deviceParams(pluginId: string, snmp: SnmpCredentials, iface = ''): Record<string, unknown> {
   if (!SNMP_PLUGINS.has(pluginId)) return {};
-  if (snmp.version === '2c') return snmp.community ? { version: '2c', community: snmp.community } : { version: '2c' };
+  const which = pluginId === INTERFACES_PLUGIN ? interfaceParam(iface) : {};
+  if (snmp.version === '2c') return { ...(snmp.community ? { version: '2c', community: snmp.community } : { version: '2c' }), ...which };
   const v3: Record<string, unknown> = { version: '3', v3User: snmp.v3User, v3AuthProtocol: snmp.v3AuthProtocol, v3PrivProtocol: snmp.v3PrivProtocol };
   if (snmp.v3AuthKey) v3['v3AuthKey'] = snmp.v3AuthKey;
   if (snmp.v3PrivKey) v3['v3PrivKey'] = snmp.v3PrivKey;
-  return v3;
+  return { ...v3, ...which };
+}
+
+/** The plugin that graphs one interface's traffic; it needs to know which. */
+const INTERFACES_PLUGIN = 'io.prophasis.snmp-interfaces';
+
+/** Whether a type's default checks graph an interface (the form then asks which). */
+export const needsInterface = (type: DeviceType): boolean => DEFAULT_PLUGINS[type].includes(INTERFACES_PLUGIN);
+
+/** An interface as typed: a number is its IF-MIB ifIndex, anything else its name (ifName or ifDescr, e.g. `ge-0/0/1`, `Gi1/0/24`). */
+export function interfaceParam(text: string): { ifIndex: number } | { ifName: string } | Record<string, never> {
+  const t = text.trim();
+  if (t === '') return {};
+  return /^[1-9]\d{0,9}$/.test(t) ? { ifIndex: Number(t) } : { ifName: t };
 }
 
 /** One DNS label: letters, digits, hyphens inside. */
