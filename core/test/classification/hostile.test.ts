@@ -23,7 +23,7 @@ function request(code: string, values: (number | null)[] = [10, 20, 95]): Classi
   return { classifierKey: 'test', code, values, messages: values.map(() => null), resultTypes: values.map(() => 'plugin'), params: {} };
 }
 
-const HOSTILE: [string, string, ClassifierErrorKind, RegExp?][] = [
+const HOSTILE: [string, string, ClassifierErrorKind | ClassifierErrorKind[], RegExp?][] = [
   ['reads a file with io.open', 'local f = io.open("/etc/passwd") return f:read("a")', 'runtime', /global 'io'/],
   ['runs a command with os.execute', 'os.execute("touch /tmp/prophasis-pwned") return "ok"', 'runtime', /global 'os'/],
   ['requires a module', 'local m = require("os") return "ok"', 'runtime', /global 'require'/],
@@ -50,7 +50,10 @@ const HOSTILE: [string, string, ClassifierErrorKind, RegExp?][] = [
   ['grows a string inside pcall and ignores the error', 'pcall(function() local s = "x" while true do s = s .. s end end) return "ok"', 'memory'],
   ['allocates a huge string at once', 'local s = string.rep("x", 1e9) return "ok"', 'memory'],
   ['allocates a huge table', 'local t = {} for i = 1, 1e9 do t[i] = i end return "ok"', 'memory'],
-  ['recurses without end', 'local function f(n) return 1 + f(n + 1) end return f(1)', 'memory'],
+  // Which limit ends endless recursion first depends on the machine: its frames reach the 16 MiB cap after about
+  // 60–100 ms of CPU (each new call frame is an allocation through the capped allocator), near the 50-ms time
+  // limit — CI saw 'timeout' where a faster run sees 'memory'. Either ends it as unknown within the bound.
+  ['recurses without end', 'local function f(n) return 1 + f(n + 1) end return f(1)', ['memory', 'timeout']],
   ['returns a number', 'return 5', 'invalid_return', /returned a number/],
   ['returns critical', 'return "critical"', 'invalid_return', /reserved for services/],
   ['returns nothing', 'local x = 1', 'invalid_return', /returned nothing/],
@@ -71,13 +74,13 @@ describe('classification engine: hostile classifiers', function () {
   after(() => engine.stop());
 
   for (const [name, code, kind, message] of HOSTILE) {
-    it(`${name} → unknown (${kind}) within 200 ms, then a good classifier still works`, async () => {
+    it(`${name} → unknown (${[kind].flat().join(' or ')}) within 200 ms, then a good classifier still works`, async () => {
       const bound = boundMs();
       const started = performance.now();
       const [outcome] = await engine.classify([request(code)]);
       const elapsed = performance.now() - started;
       assert.equal(outcome!.severity, 'unknown');
-      assert.equal(outcome!.error?.kind, kind, `error: ${JSON.stringify(outcome!.error)}`);
+      assert.ok(([kind].flat() as string[]).includes(outcome!.error?.kind ?? ''), `error: ${JSON.stringify(outcome!.error)}, expected ${[kind].flat().join(' or ')}`);
       if (message) assert.match(outcome!.error!.message, message);
       assert.ok(elapsed < bound, `took ${elapsed.toFixed(0)} ms (bound ${bound.toFixed(0)} ms)`);
 
